@@ -1,0 +1,20 @@
+/*
+ * commands.h - the table of subcommands, as an X-macro so that main.c's
+ * dispatch and the top-level --help stay in one place.
+ *
+ * COMMAND(name, function, one-line summary). Add a line when a command lands;
+ * a command that is not built yet does not appear.
+ */
+#include "cli/cli.h"
+
+#ifndef COMMAND
+#define COMMAND(name, function, summary) int function(cli_context *ctx, int argc, char **argv);
+#define CLI_COMMANDS_UNDEF
+#endif
+
+COMMAND("status", cmd_status, "counts per host, per verdict, per licence")
+
+#ifdef CLI_COMMANDS_UNDEF
+#undef COMMAND
+#undef CLI_COMMANDS_UNDEF
+#endif

@@ -1,0 +1,72 @@
+/*
+ * main.c - clearset's entry point: global options, then one subcommand.
+ *
+ *   clearset [--catalog PATH] COMMAND [ARGS...]
+ *
+ * The command table lives in commands.h; each command is a function in its
+ * own cmd_<name>.c file that parses its arguments and calls library code.
+ */
+#include "cli/cli.h"
+#include "cli/commands.h"
+
+#include <string.h>
+#include <unistd.h>
+
+typedef struct cli_command {
+    const char *name;
+    cli_command_fn run;
+    const char *summary;
+} cli_command;
+
+static const cli_command commands[] = {
+#define COMMAND(name, function, summary) {name, function, summary},
+#include "cli/commands.h"
+#undef COMMAND
+};
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "clearset %s - build image training sets that are cleared for use\n\n"
+            "usage: clearset [--catalog PATH] COMMAND [ARGS...]\n\n"
+            "global options:\n"
+            "  --catalog PATH  the catalog (default ./%s; blobs beside it)\n"
+            "  --version       print the version\n"
+            "  -h, --help      this help; COMMAND --help for a command's own\n\n"
+            "commands:\n",
+            CLEARSET_VERSION, CLI_DEFAULT_CATALOG);
+    for (size_t i = 0; i < CS_ARRAY_LEN(commands); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nexit status: 0 success, 1 the check found something, 2 bad usage or "
+                 "input, 3 runtime failure\n");
+}
+
+int main(int argc, char **argv)
+{
+    cli_context ctx = {.catalog_path = CLI_DEFAULT_CATALOG, .stderr_is_tty = isatty(2)};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--catalog") == 0) {
+            if (i + 1 >= argc) return cli_usage_error("", "--catalog needs a PATH");
+            ctx.catalog_path = argv[++i];
+        } else if (strncmp(argv[i], "--catalog=", 10) == 0) {
+            ctx.catalog_path = argv[i] + 10;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            print_usage(stdout);
+            return CLI_EXIT_OK;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("clearset %s\n", CLEARSET_VERSION);
+            return CLI_EXIT_OK;
+        } else {
+            return cli_usage_error("", "unknown global option '%s'", argv[i]);
+        }
+    }
+    if (i >= argc) {
+        print_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    for (size_t c = 0; c < CS_ARRAY_LEN(commands); c++)
+        if (strcmp(argv[i], commands[c].name) == 0)
+            return commands[c].run(&ctx, argc - i, argv + i);
+    return cli_usage_error("", "unknown command '%s'", argv[i]);
+}

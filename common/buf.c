@@ -1,0 +1,87 @@
+/*
+ * buf.c - a growable byte buffer with a hard size limit.
+ *
+ * Every reader of untrusted bytes (HTTP bodies, decompressed streams, files)
+ * accumulates into a cs_buf so that the limit is enforced in one place: an
+ * append that would pass the limit fails with CS_ELIMIT and appends nothing.
+ * Capacity doubles, so appends are amortised O(1).
+ */
+#include "common/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CS_BUF_MIN_CAPACITY 256
+
+void cs_buf_init(cs_buf *buf, size_t limit)
+{
+    buf->data = NULL;
+    buf->len = 0;
+    buf->cap = 0;
+    buf->limit = limit ? limit : SIZE_MAX - 1;
+}
+
+int cs_buf_reserve(cs_buf *buf, size_t n)
+{
+    if (n > buf->limit || buf->len > buf->limit - n) return CS_ELIMIT;
+    size_t need = buf->len + n + 1; /* +1 keeps room for the terminating NUL */
+    if (need <= buf->cap) return CS_OK;
+    size_t cap = buf->cap ? buf->cap : CS_BUF_MIN_CAPACITY;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    unsigned char *grown = realloc(buf->data, cap);
+    if (grown == NULL) return CS_ENOMEM;
+    buf->data = grown;
+    buf->cap = cap;
+    return CS_OK;
+}
+
+int cs_buf_append(cs_buf *buf, const void *bytes, size_t n)
+{
+    int rc = cs_buf_reserve(buf, n);
+    if (rc != CS_OK) return rc;
+    if (n) memcpy(buf->data + buf->len, bytes, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+    return CS_OK;
+}
+
+int cs_buf_append_str(cs_buf *buf, const char *s)
+{
+    return cs_buf_append(buf, s, strlen(s));
+}
+
+int cs_buf_printf(cs_buf *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return CS_EINVAL;
+    int rc = cs_buf_reserve(buf, (size_t)n);
+    if (rc != CS_OK) return rc;
+    va_start(ap, fmt);
+    vsnprintf((char *)buf->data + buf->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    buf->len += (size_t)n;
+    return CS_OK;
+}
+
+unsigned char *cs_buf_take(cs_buf *buf, size_t *len)
+{
+    unsigned char *data = buf->data;
+    if (len) *len = buf->len;
+    if (data == NULL) data = calloc(1, 1); /* callers always get a freeable pointer */
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+    return data;
+}
+
+void cs_buf_free(cs_buf *buf)
+{
+    if (buf == NULL) return;
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}

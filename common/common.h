@@ -1,0 +1,118 @@
+/*
+ * common.h - what every clearset library shares: status codes, the error
+ * record a caller hands in, a growable byte buffer with a hard limit, whole-
+ * file reading with a limit, SHA-256 and hex.
+ *
+ * Promise: no function here prints or exits. Functions return CS_OK (0) or a
+ * negative CS_E* code; where a person needs to know why, they also fill the
+ * caller's cs_error (which may be NULL). Nothing here keeps global state, so
+ * everything is safe to call from any thread on distinct objects.
+ */
+#ifndef CLEARSET_COMMON_H
+#define CLEARSET_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes. 0 is success; every failure is negative and says what kind. */
+enum {
+    CS_OK = 0,
+    CS_EINVAL = -1,        /* bad argument or bad usage */
+    CS_ENOMEM = -2,        /* allocation failed */
+    CS_EIO = -3,           /* a file or socket operation failed */
+    CS_EFORMAT = -4,       /* input bytes are malformed */
+    CS_ELIMIT = -5,        /* input exceeds a size, count or time limit */
+    CS_ENOTFOUND = -6,     /* the thing asked for does not exist */
+    CS_EDB = -7,           /* the catalog (SQLite) failed */
+    CS_EVERSION = -8,      /* written by a newer version than this build reads */
+    CS_ENET = -9,          /* a network fetch failed */
+    CS_EDENIED = -10,      /* refused by policy (robots, address, opt-out) */
+    CS_EUNSUPPORTED = -11, /* a valid input this build does not handle */
+    CS_ECORRUPT = -12,     /* stored data fails its integrity check */
+};
+
+#define CS_ERROR_MESSAGE_MAX 512
+
+/* One failure, for a person: the code and a one-line message naming the input. */
+typedef struct cs_error {
+    int code;
+    char message[CS_ERROR_MESSAGE_MAX];
+} cs_error;
+
+/* Fills err (if not NULL) with code and a printf-style message; returns code. */
+int cs_error_set(cs_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Clears err to CS_OK and an empty message. */
+void cs_error_clear(cs_error *err);
+/* A fixed name for a status code: "bad input", "out of memory", ... */
+const char *cs_strerror(int code);
+
+/*
+ * cs_buf - bytes that grow up to `limit` (0 means no limit beyond SIZE_MAX).
+ * Always NUL-terminated after `len` bytes for convenience, but callers treat
+ * the content as pointer plus length. The buffer owns `data`; cs_buf_free
+ * releases it and leaves an empty buffer.
+ */
+typedef struct cs_buf {
+    unsigned char *data;
+    size_t len;
+    size_t cap;
+    size_t limit;
+} cs_buf;
+
+void cs_buf_init(cs_buf *buf, size_t limit);
+/* Appends n bytes; CS_ELIMIT when the result would exceed the limit (nothing appended). */
+int cs_buf_append(cs_buf *buf, const void *bytes, size_t n);
+int cs_buf_append_str(cs_buf *buf, const char *s);
+int cs_buf_printf(cs_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Ensures room for n more bytes without changing len. */
+int cs_buf_reserve(cs_buf *buf, size_t n);
+/* Hands the bytes to the caller (free() them) and leaves the buffer empty. */
+unsigned char *cs_buf_take(cs_buf *buf, size_t *len);
+void cs_buf_free(cs_buf *buf);
+
+/*
+ * Reads the whole file at path into a new buffer (caller frees *out with free()).
+ * CS_ELIMIT if the file is larger than max_bytes, CS_EIO if it cannot be read.
+ */
+int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
+                 cs_error *err);
+
+/*
+ * Writes bytes to path atomically: a temporary file in the same directory,
+ * fsync, rename, fsync of the directory. A crash leaves either the old file or
+ * the new one, never a partial one.
+ */
+int cs_write_file_atomic(const char *path, const void *bytes, size_t n, cs_error *err);
+
+/* Creates directory path and its parents (mode 0755); existing ones are fine. */
+int cs_mkdir_p(const char *path, cs_error *err);
+
+#define CS_SHA256_BYTES 32
+#define CS_SHA256_HEX   (2 * CS_SHA256_BYTES + 1)
+
+void cs_sha256(const void *bytes, size_t n, unsigned char out[CS_SHA256_BYTES]);
+/* SHA-256 of bytes as 64 lower-case hex digits plus NUL. */
+void cs_sha256_hex(const void *bytes, size_t n, char out[CS_SHA256_HEX]);
+/* Writes 2n lower-case hex digits and a NUL into out (which holds 2n+1). */
+void cs_hex_encode(const unsigned char *bytes, size_t n, char *out);
+/* Decodes exactly 2n hex digits from hex into n bytes; CS_EFORMAT otherwise. */
+int cs_hex_decode(const char *hex, size_t hex_len, unsigned char *out, size_t n);
+
+/* Bounded, NUL-terminating copy; returns strlen(src) like strlcpy. */
+size_t cs_strlcpy(char *dst, const char *src, size_t size);
+/* strndup that never reads past n and returns NULL only on allocation failure. */
+char *cs_strndup(const char *s, size_t n);
+/* ASCII case-insensitive comparison of a pointer+length string with a C string. */
+int cs_ascii_ieq(const char *s, size_t n, const char *literal);
+
+/* Wall-clock time in milliseconds and a monotonic clock in nanoseconds. */
+int64_t cs_now_ms(void);
+int64_t cs_monotonic_ns(void);
+
+#define CS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define CS_MIN(a, b)    ((a) < (b) ? (a) : (b))
+#define CS_MAX(a, b)    ((a) > (b) ? (a) : (b))
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * file.c - reading whole files under a limit, atomic writes, mkdir -p.
+ *
+ * cs_write_file_atomic is what makes a crash harmless: the bytes go to a
+ * unique temporary file in the destination's directory, are fsync'd, renamed
+ * over the destination (atomic on POSIX file systems) and the directory is
+ * fsync'd so the rename itself survives a power loss.
+ */
+#include "common/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
+                 cs_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+    cs_buf buf;
+    cs_buf_init(&buf, max_bytes);
+    unsigned char chunk[65536];
+    int rc = CS_OK;
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            rc = cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+            break;
+        }
+        rc = cs_buf_append(&buf, chunk, (size_t)n);
+        if (rc == CS_ELIMIT) {
+            cs_error_set(err, rc, "%s: larger than the limit of %zu bytes", path, max_bytes);
+            break;
+        }
+        if (rc != CS_OK) {
+            cs_error_set(err, rc, "%s: %s", path, cs_strerror(rc));
+            break;
+        }
+    }
+    close(fd);
+    if (rc != CS_OK) {
+        cs_buf_free(&buf);
+        return rc;
+    }
+    *out = cs_buf_take(&buf, out_len);
+    return CS_OK;
+}
+
+static int fsync_directory_of(const char *path)
+{
+    char *copy = strdup(path);
+    if (copy == NULL) return CS_ENOMEM;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (fd < 0) return CS_EIO;
+    int rc = fsync(fd) == 0 ? CS_OK : CS_EIO;
+    close(fd);
+    return rc;
+}
+
+int cs_write_file_atomic(const char *path, const void *bytes, size_t n, cs_error *err)
+{
+    size_t tmp_len = strlen(path) + 16;
+    char *tmp = malloc(tmp_len);
+    if (tmp == NULL) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
+    snprintf(tmp, tmp_len, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int rc = cs_error_set(err, CS_EIO, "%s: cannot create temporary file: %s", path,
+                              strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    const unsigned char *p = bytes;
+    size_t left = n;
+    int rc = CS_OK;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            rc = cs_error_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (rc == CS_OK && fchmod(fd, 0644) != 0)
+        rc = cs_error_set(err, CS_EIO, "%s: chmod failed: %s", path, strerror(errno));
+    if (rc == CS_OK && fsync(fd) != 0)
+        rc = cs_error_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
+    if (close(fd) != 0 && rc == CS_OK)
+        rc = cs_error_set(err, CS_EIO, "%s: close failed: %s", path, strerror(errno));
+    if (rc == CS_OK && rename(tmp, path) != 0)
+        rc = cs_error_set(err, CS_EIO, "%s: rename failed: %s", path, strerror(errno));
+    if (rc != CS_OK) unlink(tmp);
+    free(tmp);
+    if (rc == CS_OK && fsync_directory_of(path) != CS_OK)
+        rc = cs_error_set(err, CS_EIO, "%s: fsync of its directory failed", path);
+    return rc;
+}
+
+int cs_mkdir_p(const char *path, cs_error *err)
+{
+    char *copy = strdup(path);
+    if (copy == NULL) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
+    int rc = CS_OK;
+    for (char *p = copy + 1; rc == CS_OK; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+            rc =
+                cs_error_set(err, CS_EIO, "%s: cannot create directory: %s", copy, strerror(errno));
+        *p = saved;
+        if (saved == '\0') break;
+    }
+    free(copy);
+    return rc;
+}

@@ -1,0 +1,97 @@
+/*
+ * text.c - small string, hex, hashing and clock helpers shared by all modules.
+ *
+ * SHA-256 comes from OpenSSL's EVP one-shot digest; everything else is plain C.
+ */
+#include "common/common.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void cs_sha256(const void *bytes, size_t n, unsigned char out[CS_SHA256_BYTES])
+{
+    unsigned int out_len = 0;
+    EVP_Digest(bytes, n, out, &out_len, EVP_sha256(), NULL);
+}
+
+void cs_sha256_hex(const void *bytes, size_t n, char out[CS_SHA256_HEX])
+{
+    unsigned char digest[CS_SHA256_BYTES];
+    cs_sha256(bytes, n, digest);
+    cs_hex_encode(digest, sizeof digest, out);
+}
+
+void cs_hex_encode(const unsigned char *bytes, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int cs_hex_decode(const char *hex, size_t hex_len, unsigned char *out, size_t n)
+{
+    if (hex_len != 2 * n) return CS_EFORMAT;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) return CS_EFORMAT;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return CS_OK;
+}
+
+size_t cs_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t len = strlen(src);
+    if (size > 0) {
+        size_t copy = len < size - 1 ? len : size - 1;
+        memcpy(dst, src, copy);
+        dst[copy] = '\0';
+    }
+    return len;
+}
+
+char *cs_strndup(const char *s, size_t n)
+{
+    char *copy = malloc(n + 1);
+    if (copy == NULL) return NULL;
+    if (n) memcpy(copy, s, n);
+    copy[n] = '\0';
+    return copy;
+}
+
+int cs_ascii_ieq(const char *s, size_t n, const char *literal)
+{
+    size_t len = strlen(literal);
+    if (n != len) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)s[i]) != tolower((unsigned char)literal[i])) return 0;
+    return 1;
+}
+
+int64_t cs_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t cs_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
