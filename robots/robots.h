@@ -1,0 +1,409 @@
+/*
+ * robots.h - robots.txt (RFC 9309) and every machine-readable AI opt-out
+ * signal clearset honours, and the opt-out decision built from them.
+ *
+ * Two halves:
+ *
+ *  1. The robots.txt parser and matcher. robots_parse() turns the bytes of a
+ *     robots.txt into an immutable robots_rules; robots_allowed() answers
+ *     "may AGENT fetch URL" with the matching behaviour of Google's open-source
+ *     reference parser (google/robotstxt), so a file means to clearsetbot what
+ *     it means to Googlebot: groups, merges, longest match, allow wins a tie,
+ *     '*' and '$', the accepted key misspellings, line truncation, the
+ *     index.html rule, BOM, CR/LF. The rules object also carries Sitemap,
+ *     Crawl-delay, Content-Signal, Content-Usage and License lines.
+ *
+ *  2. Signals. Each robots_signals_from_*() function turns one piece of raw
+ *     evidence (a header value, a meta tag, tdmrep.json bytes, the robots
+ *     rules, an HTTP status, an embedded-metadata value) into zero or more
+ *     robots_signal records appended to a robots_signal_list. robots_decide()
+ *     turns the list into allow / opt-out, with a verdict and reason per
+ *     signal so every decision can be explained.
+ *
+ * Promises:
+ *  - No I/O, no clock, no global mutable state: bytes in, structs out. The
+ *    caller fetches robots.txt, headers, pages and tdmrep.json.
+ *  - Untrusted input is pointer plus length (a NULL pointer with length 0 is
+ *    an empty input). Agents, URLs and policy strings that clearset itself
+ *    supplies are NUL-terminated C strings.
+ *  - Functions return CS_OK or a negative CS_E* code and fill the caller's
+ *    cs_error (which may be NULL); nothing prints or exits. Parsing robots.txt
+ *    never fails on content: every byte sequence is a valid (possibly empty)
+ *    robots.txt, so only CS_EINVAL (bad arguments) and CS_ENOMEM come back.
+ *  - Thread safety: a robots_rules is immutable after robots_parse(); any
+ *    number of threads may query one concurrently. A robots_signal_list and a
+ *    robots_decision belong to one thread at a time.
+ *  - Ownership: whatever robots_parse / *_init creates, the matching
+ *    robots_free / *_free releases; all accept NULL. Strings returned by
+ *    accessors point into the object they came from and live as long as it.
+ */
+#ifndef CLEARSET_ROBOTS_H
+#define CLEARSET_ROBOTS_H
+
+#include "common/common.h"
+
+#include <stddef.h>
+
+/* ------------------------------------------------------------------------ */
+/* robots.txt                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Only the first 500 KiB of a robots.txt are parsed; the rest is ignored (RFC 9309 2.5). */
+#define ROBOTS_MAX_BYTES (500 * 1024)
+
+/* The product token clearset crawls as (DESIGN.md, "Politeness and opt-out"). */
+#define ROBOTS_OWN_AGENT "clearsetbot"
+
+/* Parsed robots.txt: groups of rules plus the file-wide lines. Opaque, immutable. */
+typedef struct robots_rules robots_rules;
+
+/*
+ * Parses robots.txt bytes (any content; bytes past ROBOTS_MAX_BYTES are
+ * ignored and robots_truncated() says so). On success *out owns a new rules
+ * object (release with robots_free). Errors: CS_EINVAL (out is NULL, or bytes
+ * is NULL with len > 0), CS_ENOMEM.
+ */
+int robots_parse(const char *bytes, size_t len, robots_rules **out, cs_error *err);
+void robots_free(robots_rules *rules);
+
+/* Rules that allow everything (what a 4xx robots.txt means). Same as parsing "". */
+int robots_new_allow_all(robots_rules **out, cs_error *err);
+/* Rules that disallow everything (what a 5xx / unreachable robots.txt means). */
+int robots_new_disallow_all(robots_rules **out, cs_error *err);
+
+/* 1 when the input was longer than ROBOTS_MAX_BYTES and the tail was ignored. */
+int robots_truncated(const robots_rules *rules);
+
+/*
+ * Product tokens. A valid token is non-empty and made only of [A-Za-z_-]
+ * (RFC 9309 2.2.1). robots_agent_is_valid says whether agent is one.
+ */
+int robots_agent_is_valid(const char *agent);
+
+/*
+ * The answer for one agent and one URL, with the line that decided it.
+ *
+ * agent: the product token asked about, compared case-insensitively and whole
+ *   with each `user-agent` value cut at its first character outside
+ *   [A-Za-z_-] (the reference's rule). An invalid agent ("Foobot/2.1", "Foo
+ *   Bar", "") is still answered exactly as the reference answers it; it will
+ *   usually only match the `*` group. `*` as agent is not special.
+ * url: an absolute URL ("https://h/p?q") or a path ("/p?q"); only the path,
+ *   params and query are used (fragment dropped; empty path means "/"). The
+ *   URL is compared as given: pass it percent-encoded, as the crawler's
+ *   normalised URLs are. Patterns are normalised at parse time (non-ASCII
+ *   bytes percent-encoded, %xx escapes upper-cased).
+ * "/robots.txt" itself is always allowed (RFC 9309 2.2.2).
+ */
+typedef struct robots_match {
+    int allowed;         /* 1 allowed, 0 disallowed */
+    int line;            /* 1-based line of the deciding rule; 0 when none decided */
+    int specific;        /* 1 when a group naming the agent applied; 0 for `*` or none */
+    int rule_is_allow;   /* the deciding rule is an allow (meaningful when line > 0) */
+    const char *pattern; /* deciding rule's normalised pattern (owned by rules), or NULL */
+} robots_match;
+
+/* Fills *out (never fails; rules NULL means allow). */
+void robots_check(const robots_rules *rules, const char *agent, const char *url, robots_match *out);
+/* Shorthand: 1 when agent may fetch url, 0 when it may not. */
+int robots_allowed(const robots_rules *rules, const char *agent, const char *url);
+/* 1 when some group names agent itself (not only `*`). */
+int robots_has_specific_group(const robots_rules *rules, const char *agent);
+
+/*
+ * Crawl-delay of the group that applies to agent (the groups naming it, else
+ * `*`), in seconds; the first valid value in those groups. Returns -1.0 when
+ * none is given.
+ */
+double robots_crawl_delay(const robots_rules *rules, const char *agent);
+
+/* `Sitemap:` URLs (file-wide, in file order). */
+size_t robots_sitemap_count(const robots_rules *rules);
+const char *robots_sitemap(const robots_rules *rules, size_t i);
+
+/* `License:` values (file-wide, in file order; e.g. an RSL licence URL). */
+size_t robots_license_count(const robots_rules *rules);
+const char *robots_license(const robots_rules *rules, size_t i);
+
+/*
+ * Usage preferences for agent and url: `Content-Signal:` (contentsignals.org:
+ * search, ai-input, ai-train = yes/no) and `Content-Usage:` (IETF aipref:
+ * train-ai etc. = y/n, optionally preceded by a path pattern). Lines inside
+ * the group that applies to agent count; lines before the first
+ * `user-agent` apply to every agent. A Content-Usage line with a path counts
+ * only when the path pattern matches url (robots.txt pattern syntax).
+ */
+typedef enum robots_pref {
+    ROBOTS_PREF_UNSET = 0, /* not stated */
+    ROBOTS_PREF_YES,       /* "yes" / "y" */
+    ROBOTS_PREF_NO,        /* "no" / "n" */
+} robots_pref;
+
+typedef struct robots_preference {
+    int is_content_usage; /* 0: Content-Signal line; 1: Content-Usage line */
+    int line;             /* 1-based line number in robots.txt */
+    const char *value;    /* the raw value after the colon (owned by rules) */
+    robots_pref search;   /* Content-Signal search / Content-Usage search */
+    robots_pref ai_input; /* Content-Signal ai-input */
+    robots_pref ai_train; /* Content-Signal ai-train / Content-Usage train-ai or train-genai */
+} robots_preference;
+
+/*
+ * Writes up to max preferences that apply to agent and url into out (file
+ * order) and returns how many apply in all (which may exceed max).
+ */
+size_t robots_preferences(const robots_rules *rules, const char *agent, const char *url,
+                          robots_preference *out, size_t max);
+
+/* ------------------------------------------------------------------------ */
+/* Well-known AI-training crawlers                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The maintained list of AI crawler product tokens (robots/ai_crawlers.txt,
+ * compiled into the library at build time), written as sites write them
+ * ("GPTBot", "CCBot", "Google-Extended", "img2dataset", ...).
+ *
+ * Rule for tokens that are not valid product tokens ("img2dataset",
+ * "AI2Bot", "Kangaroo Bot"): the reference cuts a robots.txt `user-agent`
+ * value at its first character outside [A-Za-z_-] before comparing, so a
+ * site's `User-agent: img2dataset` reaches the matcher as "img". We therefore
+ * query with the token's leading valid part ("img"), which is exactly what
+ * the reference would match that line with; a token whose leading valid
+ * part is empty is never matched. robots_ai_crawler_match_token() returns
+ * the string actually queried.
+ */
+size_t robots_ai_crawler_count(void);
+const char *robots_ai_crawler(size_t i);             /* as listed */
+const char *robots_ai_crawler_match_token(size_t i); /* what is queried */
+/* 1 when token (case-insensitive) is on the list, as listed or as its match token. */
+int robots_is_ai_crawler(const char *token);
+
+/* ------------------------------------------------------------------------ */
+/* Signals                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum robots_signal_kind {
+    ROBOTS_SIGNAL_ROBOTS_DIRECTIVE = 1, /* X-Robots-Tag / meta robots directive (noai, ...) */
+    ROBOTS_SIGNAL_TDM_RESERVATION,      /* TDMRep tdm-reservation (and its tdm-policy) */
+    ROBOTS_SIGNAL_CONTENT_SIGNAL,       /* robots.txt Content-Signal */
+    ROBOTS_SIGNAL_CONTENT_USAGE,        /* robots.txt Content-Usage (IETF aipref) */
+    ROBOTS_SIGNAL_AI_TXT,               /* /ai.txt rules for the URL */
+    ROBOTS_SIGNAL_AI_CRAWLER_RULE,      /* robots.txt disallows the URL for an AI crawler */
+    ROBOTS_SIGNAL_PAYMENT_REQUIRED,     /* HTTP 402 or a crawler-price header */
+    ROBOTS_SIGNAL_DATA_MINING,          /* IPTC plus:DataMining */
+    ROBOTS_SIGNAL_TRAINING_MINING,      /* C2PA / CAWG training-mining assertion */
+} robots_signal_kind;
+
+/* Where the signal was found. */
+typedef enum robots_signal_source {
+    ROBOTS_SOURCE_HEADER = 1,  /* an HTTP response header */
+    ROBOTS_SOURCE_META,        /* an HTML <meta> element */
+    ROBOTS_SOURCE_ROBOTS_TXT,  /* /robots.txt */
+    ROBOTS_SOURCE_TDMREP_JSON, /* /.well-known/tdmrep.json */
+    ROBOTS_SOURCE_AI_TXT,      /* /ai.txt */
+    ROBOTS_SOURCE_HTTP_STATUS, /* the response status code */
+    ROBOTS_SOURCE_EMBEDDED,    /* metadata embedded in the file (XMP, C2PA manifest) */
+} robots_signal_source;
+
+/* What the signal says by itself, before policy. */
+typedef enum robots_effect {
+    ROBOTS_EFFECT_NONE = 0, /* says nothing about AI training (index, follow, ...) */
+    ROBOTS_EFFECT_PERMIT,   /* explicitly permits (ai-train=yes, tdm-reservation: 0, ...) */
+    ROBOTS_EFFECT_OPT_OUT,  /* reserves rights / prohibits AI training */
+    ROBOTS_EFFECT_POLICY,   /* an opt-out only when the policy says so (noindex, ...) */
+} robots_effect;
+
+/* Policy switches for ROBOTS_EFFECT_POLICY directives (robots_signal.policy_flag). */
+enum {
+    ROBOTS_POLICY_NOINDEX = 1 << 0,      /* noindex counts as an opt-out */
+    ROBOTS_POLICY_NONE = 1 << 1,         /* none counts as an opt-out */
+    ROBOTS_POLICY_NOIMAGEINDEX = 1 << 2, /* noimageindex counts as an opt-out */
+    ROBOTS_POLICY_NOML = 1 << 3,         /* noml counts as an opt-out */
+};
+
+#define ROBOTS_SIGNAL_VALUE_MAX  256 /* raw value kept per signal (longer is cut) */
+#define ROBOTS_SIGNAL_SCOPE_MAX  64  /* agent token a signal is limited to */
+#define ROBOTS_SIGNAL_WHERE_MAX  512 /* location: header name, URL, line, JSON index */
+#define ROBOTS_SIGNAL_DETAIL_MAX 512 /* extra: tdm-policy URL, price, crawler token */
+
+/* One piece of evidence. Plain data: copy it freely. */
+typedef struct robots_signal {
+    robots_signal_kind kind;
+    robots_effect effect;
+    robots_signal_source source;
+    unsigned policy_flag;                  /* ROBOTS_POLICY_* when effect is POLICY, else 0 */
+    int line;                              /* line number in robots.txt / ai.txt, else 0 */
+    char value[ROBOTS_SIGNAL_VALUE_MAX];   /* as found: "noai", "1", "ai-train=no", "402" */
+    char scope[ROBOTS_SIGNAL_SCOPE_MAX];   /* agent it is limited to; "" means every agent */
+    char where[ROBOTS_SIGNAL_WHERE_MAX];   /* "X-Robots-Tag", "meta robots", "robots.txt", a URL */
+    char detail[ROBOTS_SIGNAL_DETAIL_MAX]; /* tdm-policy URL, crawler-price, matched pattern */
+} robots_signal;
+
+/* A growable list of signals. Zero-initialised is a valid empty list. */
+typedef struct robots_signal_list {
+    robots_signal *items;
+    size_t count;
+    size_t cap;
+} robots_signal_list;
+
+void robots_signal_list_init(robots_signal_list *list);
+void robots_signal_list_free(robots_signal_list *list);
+/* Appends a copy of *signal. CS_ENOMEM, or CS_ELIMIT past ROBOTS_MAX_SIGNALS. */
+int robots_signal_list_add(robots_signal_list *list, const robots_signal *signal);
+#define ROBOTS_MAX_SIGNALS 4096 /* a page cannot usefully say more; bounds hostile input */
+
+/* Names for logs and JSON: "robots-directive", "header", "opt-out", ... */
+const char *robots_signal_kind_name(robots_signal_kind kind);
+const char *robots_signal_source_name(robots_signal_source source);
+const char *robots_effect_name(robots_effect effect);
+
+/*
+ * Producers. Each appends what it finds to list and returns CS_OK, CS_ENOMEM,
+ * CS_ELIMIT (list full) or, where bytes must have a format, CS_EFORMAT. A
+ * producer that finds nothing appends nothing. `where` (may be NULL) is
+ * copied into each signal's where field: pass the URL or header name.
+ */
+
+/*
+ * One X-Robots-Tag header value: comma-separated directives, case-insensitive.
+ * "agent: directive, ..." scopes the directives after it to that agent
+ * (known valued directives such as unavailable_after / max-snippet are not
+ * agents). Call once per header: several headers combine. Every directive is
+ * recorded; noai/noimageai are opt-outs, noindex/none/noimageindex/noml are
+ * POLICY, the rest NONE.
+ */
+int robots_signals_from_x_robots_tag(robots_signal_list *list, const char *value, size_t len,
+                                     const char *where, cs_error *err);
+
+/*
+ * One <meta name=NAME content=CONTENT>. NAME "robots" applies to every agent;
+ * any other NAME (e.g. "clearsetbot", "googlebot") scopes the directives to
+ * that agent. Names that are not robots meta at all (description, ...) are
+ * ignored: the caller may pass every meta element.
+ */
+int robots_signals_from_meta_robots(robots_signal_list *list, const char *name, size_t name_len,
+                                    const char *content, size_t content_len, const char *where,
+                                    cs_error *err);
+
+/*
+ * TDMRep (W3C TDM Reservation Protocol) from an HTTP response (source HEADER)
+ * or HTML meta (source META): the tdm-reservation value and the tdm-policy
+ * value; either may be NULL when absent. Only "1" reserves (OPT_OUT); "0" is
+ * PERMIT; other values are recorded as NONE. The policy URL goes in detail.
+ */
+int robots_signals_from_tdm(robots_signal_list *list, robots_signal_source source,
+                            const char *reservation, size_t reservation_len, const char *policy,
+                            size_t policy_len, const char *where, cs_error *err);
+
+/*
+ * /.well-known/tdmrep.json: a JSON array of {"location", "tdm-reservation",
+ * "tdm-policy"} objects; the first whose location pattern matches url_path
+ * (a path, or an absolute URL whose path is used) wins and is recorded.
+ * CS_EFORMAT when the bytes are not such an array.
+ */
+int robots_signals_from_tdmrep_json(robots_signal_list *list, const char *json, size_t len,
+                                    const char *url_path, const char *where, cs_error *err);
+
+/*
+ * Content-Signal and Content-Usage lines of robots.txt that apply to agent
+ * and url (see robots_preferences). ai-train=no / train-ai=n are OPT_OUT,
+ * yes/y PERMIT, anything else NONE.
+ */
+int robots_signals_from_preferences(robots_signal_list *list, const robots_rules *rules,
+                                    const char *agent, const char *url, const char *where,
+                                    cs_error *err);
+
+/*
+ * For every AI crawler on the list that a group of rules names specifically
+ * (not only `*`) and that is disallowed url: one OPT_OUT signal, scope and
+ * detail naming the token as listed, line the deciding rule.
+ */
+int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules *rules,
+                                    const char *url, const char *where, cs_error *err);
+
+/*
+ * /ai.txt bytes (robots.txt grammar), checked for agent and the image url:
+ * disallowed is OPT_OUT; a deciding allow rule is PERMIT; no rule, nothing.
+ */
+int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size_t len,
+                               const char *agent, const char *url, const char *where,
+                               cs_error *err);
+
+/*
+ * HTTP 402 Payment Required, or a crawler-price header value (may be NULL):
+ * a paid-access demand, recorded as OPT_OUT (not permitted without a deal).
+ * Any other status without a price appends nothing.
+ */
+int robots_signals_from_http(robots_signal_list *list, int status, const char *crawler_price,
+                             size_t price_len, const char *where, cs_error *err);
+
+/*
+ * IPTC plus:DataMining value (a PLUS vocabulary URI or its last segment):
+ * every DMI-PROHIBITED* is OPT_OUT, DMI-ALLOWED PERMIT, DMI-UNSPECIFIED NONE.
+ */
+int robots_signals_from_data_mining(robots_signal_list *list, const char *value, size_t len,
+                                    const char *where, cs_error *err);
+
+/*
+ * C2PA / CAWG training-mining assertion entry: entry is its key
+ * ("c2pa.ai_training", "cawg.data_mining", ...; may be NULL), use its "use"
+ * value: "notAllowed" and "constrained" are OPT_OUT, "allowed" PERMIT.
+ */
+int robots_signals_from_training_mining(robots_signal_list *list, const char *entry,
+                                        size_t entry_len, const char *use, size_t use_len,
+                                        const char *where, cs_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Decision                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct robots_policy {
+    unsigned flags;       /* ROBOTS_POLICY_* bits: which POLICY directives opt out */
+    int ai_crawler_rules; /* AI_CRAWLER_RULE signals count (default 1) */
+    int ai_crawler_scope; /* directives scoped to a listed AI crawler count (default 1) */
+    int payment_required; /* PAYMENT_REQUIRED counts as not permitted (default 1) */
+} robots_policy;
+
+/* The defaults: noai/noimageai, TDMRep, Content-Signal/Usage, ai.txt, AI crawler rules,
+ * 402/price and DataMining/training-mining opt out; noindex & co. do not. */
+void robots_policy_default(robots_policy *policy);
+
+/* What the decision made of each signal (parallel to the signal list). */
+typedef enum robots_verdict {
+    ROBOTS_VERDICT_OPTS_OUT = 1, /* this signal opts the item out */
+    ROBOTS_VERDICT_PERMITS,      /* an explicit permission (does not cancel an opt-out) */
+    ROBOTS_VERDICT_NO_EFFECT,    /* says nothing about AI training */
+    ROBOTS_VERDICT_OTHER_AGENT,  /* scoped to an agent other than ours */
+    ROBOTS_VERDICT_POLICY_OFF,   /* a POLICY directive the policy does not count */
+    ROBOTS_VERDICT_OVERRIDDEN,   /* TDMRep from a lower-precedence source */
+} robots_verdict;
+
+typedef struct robots_decision {
+    int opted_out;            /* 1 when any signal has verdict OPTS_OUT */
+    size_t count;             /* number of signals judged (= list count) */
+    robots_verdict *verdicts; /* count entries, owned; free with robots_decision_free */
+    size_t first_reason;      /* index of the first OPTS_OUT signal (valid when opted_out) */
+} robots_decision;
+
+/*
+ * Decides for agent (our product token, e.g. ROBOTS_OWN_AGENT) under policy
+ * (NULL: defaults). A signal scoped to an agent counts when the scope is
+ * agent (case-insensitive), or a listed AI crawler and policy->ai_crawler_scope.
+ * TDMRep precedence: meta over header over tdmrep.json; only the highest
+ * source present counts. Any counting OPT_OUT signal opts out; permissions
+ * never cancel an opt-out. *out must be released with robots_decision_free.
+ * Errors: CS_EINVAL, CS_ENOMEM.
+ */
+int robots_decide(const robots_signal_list *signals, const char *agent, const robots_policy *policy,
+                  robots_decision *out, cs_error *err);
+void robots_decision_free(robots_decision *decision);
+const char *robots_verdict_name(robots_verdict verdict);
+
+/*
+ * A one-line, human-readable account of one signal, e.g.
+ * "X-Robots-Tag noai (https://h/img.jpg)". Always NUL-terminates; returns out.
+ */
+char *robots_signal_describe(const robots_signal *signal, char *out, size_t size);
+
+#endif
