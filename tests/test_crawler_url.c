@@ -1,0 +1,236 @@
+/*
+ * test_crawler_url.c - URL normalisation and resolution (crawler/url.c).
+ *
+ * The resolution cases are RFC 3986 section 5.4's normal and abnormal examples
+ * (base "http://a/b/c/d;p?q"), with the fragment dropped because the crawler
+ * never keeps fragments. The normalisation cases are section 6.2's.
+ */
+#include "tests/support/testsupport.h"
+
+#include "crawler/crawler.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void expect_norm(const char *in, const char *want)
+{
+    char out[CRAWLER_URL_SIZE];
+    cs_error err;
+    int rc = crawler_url_normalize(in, strlen(in), out, &err);
+    if (rc != CS_OK) fail_msg("normalize(%s) failed: %s", in, err.message);
+    if (strcmp(out, want) != 0) fail_msg("normalize(%s) = %s, want %s", in, out, want);
+}
+
+static void expect_norm_error(const char *in, int code)
+{
+    char out[CRAWLER_URL_SIZE];
+    int rc = crawler_url_normalize(in, strlen(in), out, NULL);
+    if (rc != code) fail_msg("normalize(%s) = %d, want %d", in, rc, code);
+}
+
+static void expect_resolve(const char *base, const char *ref, const char *want)
+{
+    char out[CRAWLER_URL_SIZE];
+    cs_error err;
+    int rc = crawler_url_resolve(base, ref, strlen(ref), out, &err);
+    if (rc != CS_OK) fail_msg("resolve(%s, %s) failed: %s", base, ref, err.message);
+    if (strcmp(out, want) != 0) fail_msg("resolve(%s, %s) = %s, want %s", base, ref, out, want);
+}
+
+static void rfc3986_examples_resolve(void **state)
+{
+    const char *b = "http://a/b/c/d;p?q";
+    expect_resolve(b, "g", "http://a/b/c/g");
+    expect_resolve(b, "./g", "http://a/b/c/g");
+    expect_resolve(b, "g/", "http://a/b/c/g/");
+    expect_resolve(b, "/g", "http://a/g");
+    expect_resolve(b, "//g", "http://g/");
+    expect_resolve(b, "?y", "http://a/b/c/d;p?y");
+    expect_resolve(b, "g?y", "http://a/b/c/g?y");
+    expect_resolve(b, "#s", "http://a/b/c/d;p?q");
+    expect_resolve(b, "g#s", "http://a/b/c/g");
+    expect_resolve(b, "g?y#s", "http://a/b/c/g?y");
+    expect_resolve(b, ";x", "http://a/b/c/;x");
+    expect_resolve(b, "g;x", "http://a/b/c/g;x");
+    expect_resolve(b, "g;x?y#s", "http://a/b/c/g;x?y");
+    expect_resolve(b, "", "http://a/b/c/d;p?q");
+    expect_resolve(b, ".", "http://a/b/c/");
+    expect_resolve(b, "./", "http://a/b/c/");
+    expect_resolve(b, "..", "http://a/b/");
+    expect_resolve(b, "../", "http://a/b/");
+    expect_resolve(b, "../g", "http://a/b/g");
+    expect_resolve(b, "../..", "http://a/");
+    expect_resolve(b, "../../", "http://a/");
+    expect_resolve(b, "../../g", "http://a/g");
+    /* abnormal examples (5.4.2) */
+    expect_resolve(b, "../../../g", "http://a/g");
+    expect_resolve(b, "../../../../g", "http://a/g");
+    expect_resolve(b, "/./g", "http://a/g");
+    expect_resolve(b, "/../g", "http://a/g");
+    expect_resolve(b, "g.", "http://a/b/c/g.");
+    expect_resolve(b, ".g", "http://a/b/c/.g");
+    expect_resolve(b, "g..", "http://a/b/c/g..");
+    expect_resolve(b, "..g", "http://a/b/c/..g");
+    expect_resolve(b, "./../g", "http://a/b/g");
+    expect_resolve(b, "./g/.", "http://a/b/c/g/");
+    expect_resolve(b, "g/./h", "http://a/b/c/g/h");
+    expect_resolve(b, "g/../h", "http://a/b/c/h");
+    expect_resolve(b, "g;x=1/./y", "http://a/b/c/g;x=1/y");
+    expect_resolve(b, "g;x=1/../y", "http://a/b/c/y");
+    expect_resolve(b, "g?y/./x", "http://a/b/c/g?y/./x");
+    expect_resolve(b, "g?y/../x", "http://a/b/c/g?y/../x");
+}
+
+static void non_http_references_are_unsupported(void **state)
+{
+    char out[CRAWLER_URL_SIZE];
+    const char *refs[] = {"mailto:a@b.c", "javascript:alert(1)", "data:image/png;base64,AA",
+                          "ftp://a/b",    "file:///etc/passwd",  "g:h"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(refs); i++)
+        assert_int_equal(crawler_url_resolve("http://a/b", refs[i], strlen(refs[i]), out, NULL),
+                         CS_EUNSUPPORTED);
+}
+
+static void scheme_host_case_and_default_port(void **state)
+{
+    expect_norm("HTTP://www.Example.COM/", "http://www.example.com/");
+    expect_norm("http://example.com:80/a", "http://example.com/a");
+    expect_norm("https://example.com:443/a", "https://example.com/a");
+    expect_norm("https://example.com:80/a", "https://example.com:80/a");
+    expect_norm("http://example.com:8080", "http://example.com:8080/");
+    expect_norm("http://example.com:/x", "http://example.com/x");
+    expect_norm("http://example.com./x", "http://example.com/x");
+    expect_norm("http://[::1]:8080/x", "http://[::1]:8080/x");
+    expect_norm("http://127.0.0.1:8000/Path/To", "http://127.0.0.1:8000/Path/To");
+}
+
+static void percent_encoding_is_normalised(void **state)
+{
+    expect_norm("http://example.com/%7Efoo", "http://example.com/~foo");
+    expect_norm("http://example.com/a%2fb", "http://example.com/a%2Fb");
+    expect_norm("http://example.com/%41%42c", "http://example.com/ABc");
+    expect_norm("http://example.com/a b", "http://example.com/a%20b");
+    expect_norm("http://example.com/caf\xc3\xa9", "http://example.com/caf%C3%A9");
+    expect_norm("http://example.com/100%", "http://example.com/100%25");
+    expect_norm("http://example.com/%zz", "http://example.com/%25zz");
+    expect_norm("http://example.com/a<b>\"", "http://example.com/a%3Cb%3E%22");
+    expect_norm("http://example.com/?q=a%20b&r=%e2%82%ac",
+                "http://example.com/?q=a%20b&r=%E2%82%AC");
+}
+
+static void dot_segments_and_fragments(void **state)
+{
+    expect_norm("http://example.com/a/./b/../c", "http://example.com/a/c");
+    expect_norm("http://example.com/a/%2E%2E/c", "http://example.com/c");
+    expect_norm("http://example.com/../../x", "http://example.com/x");
+    expect_norm("http://example.com/a#frag", "http://example.com/a");
+    expect_norm("http://example.com", "http://example.com/");
+    expect_norm("http://example.com?", "http://example.com/");
+    expect_norm("http://example.com/a?b#c?d", "http://example.com/a?b");
+}
+
+static void session_ids_are_stripped(void **state)
+{
+    expect_norm("http://example.com/a;jsessionid=ABC123?x=1", "http://example.com/a?x=1");
+    expect_norm("http://example.com/a?PHPSESSID=abc&x=1", "http://example.com/a?x=1");
+    expect_norm("http://example.com/a?x=1&sid=99&y=2", "http://example.com/a?x=1&y=2");
+    expect_norm("http://example.com/a?sid=99", "http://example.com/a");
+    expect_norm("http://example.com/a?ASPSESSIONIDQQGGQGPQ=x&p=2", "http://example.com/a?p=2");
+    expect_norm("http://example.com/a?side=1", "http://example.com/a?side=1");
+    expect_norm("http://example.com/a;v=2/b", "http://example.com/a;v=2/b");
+}
+
+static void whitespace_and_backslashes_like_browsers(void **state)
+{
+    expect_resolve("http://a/b/c", "  /x\n/y\t ", "http://a/x/y");
+    expect_resolve("http://a/b/c", "\\\\evil\\x", "http://evil/x");
+    expect_resolve("https://a/b/c", "//cdn.example/i.jpg", "https://cdn.example/i.jpg");
+}
+
+static void malformed_urls_are_refused(void **state)
+{
+    expect_norm_error("", CS_EFORMAT);
+    expect_norm_error("/relative", CS_EFORMAT);
+    expect_norm_error("http:///nohost", CS_EFORMAT);
+    expect_norm_error("http://exa mple.com/", CS_EFORMAT);
+    expect_norm_error("http://example.com:99999/", CS_EFORMAT);
+    expect_norm_error("http://example.com:8x/", CS_EFORMAT);
+    expect_norm_error("http://user:pw@example.com/", CS_EDENIED);
+    expect_norm_error("http://[::1/", CS_EFORMAT);
+    expect_norm_error("gopher://example.com/", CS_EUNSUPPORTED);
+}
+
+static void length_limit_is_enforced(void **state)
+{
+    char url[CRAWLER_URL_MAX + 64];
+    strcpy(url, "http://example.com/");
+    size_t n = strlen(url);
+    while (n < CRAWLER_URL_MAX)
+        url[n++] = 'a';
+    url[n] = '\0';
+    expect_norm_error(url, CS_OK); /* exactly the limit: accepted */
+    url[n++] = 'b';
+    url[n] = '\0';
+    expect_norm_error(url, CS_ELIMIT);
+    /* escaping can push a short input over the limit */
+    char spaces[1200];
+    strcpy(spaces, "http://example.com/");
+    n = strlen(spaces);
+    while (n < sizeof spaces - 1)
+        spaces[n++] = ' ';
+    spaces[n - 1] = 'x';
+    spaces[n] = '\0';
+    expect_norm_error(spaces, CS_ELIMIT);
+    /* hugely long input is refused without parsing */
+    size_t big = 20 * CRAWLER_URL_MAX;
+    char *huge = malloc(big + 1);
+    memset(huge, 'a', big);
+    memcpy(huge, "http://x/", 9);
+    huge[big] = '\0';
+    expect_norm_error(huge, CS_ELIMIT);
+    free(huge);
+}
+
+static void normalisation_is_idempotent(void **state)
+{
+    const char *inputs[] = {"HTTP://A.b:80/./x/../y%7e?sid=1&q=%41#f", "https://h/a b/%zz",
+                            "http://h/a;jsessionid=1;x=2/../b?c=d&e"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(inputs); i++) {
+        char once[CRAWLER_URL_SIZE], twice[CRAWLER_URL_SIZE];
+        assert_int_equal(crawler_url_normalize(inputs[i], strlen(inputs[i]), once, NULL), CS_OK);
+        assert_int_equal(crawler_url_normalize(once, strlen(once), twice, NULL), CS_OK);
+        assert_string_equal(once, twice);
+    }
+}
+
+static void split_gives_origin_host_port(void **state)
+{
+    crawler_url_parts p;
+    assert_int_equal(crawler_url_split("http://127.0.1.5:8080/a/b?c", &p), CS_OK);
+    assert_string_equal(p.host, "127.0.1.5");
+    assert_int_equal(p.port, 8080);
+    assert_string_equal(p.origin, "http://127.0.1.5:8080");
+    assert_string_equal("http://127.0.1.5:8080/a/b?c" + p.path_offset, "/a/b?c");
+    assert_int_equal(crawler_url_split("https://[::1]/", &p), CS_OK);
+    assert_string_equal(p.host, "[::1]");
+    assert_int_equal(p.port, 443);
+    assert_int_equal(p.https, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rfc3986_examples_resolve),
+        cmocka_unit_test(non_http_references_are_unsupported),
+        cmocka_unit_test(scheme_host_case_and_default_port),
+        cmocka_unit_test(percent_encoding_is_normalised),
+        cmocka_unit_test(dot_segments_and_fragments),
+        cmocka_unit_test(session_ids_are_stripped),
+        cmocka_unit_test(whitespace_and_backslashes_like_browsers),
+        cmocka_unit_test(malformed_urls_are_refused),
+        cmocka_unit_test(length_limit_is_enforced),
+        cmocka_unit_test(normalisation_is_idempotent),
+        cmocka_unit_test(split_gives_origin_host_port),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
