@@ -1,0 +1,223 @@
+/*
+ * schema.c - the catalog's schema, as numbered migrations.
+ *
+ * This file is the documentation of the data: every table and column says
+ * what it holds. Migrations are append-only: migration N takes a catalog from
+ * PRAGMA user_version N-1 to N inside one transaction, and never drops or
+ * rewrites data a user has. To change the schema, append a migration; never
+ * edit one that has shipped.
+ *
+ * Times are integer milliseconds since the Unix epoch (UTC). Booleans are 0/1.
+ * Free-form structured values (headers, reasons) are JSON text.
+ */
+#include "dataset/dataset_internal.h"
+
+static const char migration_1[] =
+    /* -- Hosts: one row per origin the crawler has met, with its robots.txt
+     *    cache and its politeness state. */
+    "CREATE TABLE hosts (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  origin TEXT NOT NULL UNIQUE,          -- scheme://host[:port], normalised, no path\n"
+    "  robots_status INTEGER,                -- HTTP status of the last robots.txt fetch;\n"
+    "                                        -- 0 = unreachable; NULL = never fetched\n"
+    "  robots_body BLOB,                     -- robots.txt as fetched (first 500 KiB)\n"
+    "  robots_fetched_at INTEGER,            -- when robots.txt was fetched\n"
+    "  robots_expires_at INTEGER,            -- cache end (fetched_at + 24 h, RFC 9309 2.4)\n"
+    "  crawl_delay_ms INTEGER,               -- Crawl-delay for clearsetbot, if any\n"
+    "  tdmrep_status INTEGER,                -- status of /.well-known/tdmrep.json; NULL = not "
+    "fetched\n"
+    "  tdmrep_body BLOB,                     -- tdmrep.json as fetched\n"
+    "  ai_txt_status INTEGER,                -- status of /ai.txt; NULL = not fetched\n"
+    "  ai_txt_body BLOB,                     -- ai.txt as fetched\n"
+    "  next_fetch_at INTEGER NOT NULL DEFAULT 0, -- earliest time of the next request "
+    "(politeness)\n"
+    "  paused_until INTEGER NOT NULL DEFAULT 0,  -- Retry-After / back-off pause end\n"
+    "  consecutive_errors INTEGER NOT NULL DEFAULT 0, -- errors since the last success\n"
+    "  parked INTEGER NOT NULL DEFAULT 0,    -- 1 = keeps failing; no more requests this crawl\n"
+    "  first_seen_at INTEGER NOT NULL\n"
+    ");\n"
+
+    /* -- URLs: the frontier and the record of every URL met. */
+    "CREATE TABLE urls (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  url TEXT NOT NULL UNIQUE,             -- normalised absolute URL (RFC 3986)\n"
+    "  host_id INTEGER NOT NULL REFERENCES hosts(id),\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('page','image','robots','tdmrep','ai_txt')),\n"
+    "  state TEXT NOT NULL DEFAULT 'queued'\n"
+    "    CHECK (state IN ('queued','in_flight','done','failed','disallowed','skipped')),\n"
+    "                                        -- queued: waiting; in_flight: being fetched\n"
+    "                                        -- (reset to queued on resume); done: fetched;\n"
+    "                                        -- failed: gave up; disallowed: robots said no;\n"
+    "                                        -- skipped: out of scope or over a limit\n"
+    "  depth INTEGER NOT NULL DEFAULT 0,     -- links from the nearest seed\n"
+    "  referrer_id INTEGER REFERENCES urls(id), -- the page it was found on (NULL for seeds)\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,  -- fetch attempts so far\n"
+    "  next_attempt_at INTEGER NOT NULL DEFAULT 0, -- not before this time (retries)\n"
+    "  last_error TEXT,                      -- why the last attempt failed or was skipped\n"
+    "  discovered_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX urls_by_state ON urls(state, host_id, next_attempt_at);\n"
+    "CREATE INDEX urls_by_host ON urls(host_id);\n"
+
+    /* -- Fetches: one row per HTTP exchange, successful or not. */
+    "CREATE TABLE fetches (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  url_id INTEGER NOT NULL REFERENCES urls(id),\n"
+    "  started_at INTEGER NOT NULL,\n"
+    "  elapsed_ms INTEGER,                   -- request start to last byte\n"
+    "  http_status INTEGER,                  -- NULL when no response arrived\n"
+    "  final_url TEXT,                       -- after redirects, if any\n"
+    "  redirects INTEGER NOT NULL DEFAULT 0,\n"
+    "  content_type TEXT,                    -- as the server declared it\n"
+    "  body_bytes INTEGER,                   -- decoded body size kept\n"
+    "  headers TEXT,                         -- JSON array of [name, value] pairs as received\n"
+    "  error_code TEXT,                      -- short machine code: timeout, too_large, ...\n"
+    "  error TEXT                            -- the message for a person\n"
+    ");\n"
+    "CREATE INDEX fetches_by_url ON fetches(url_id);\n"
+
+    /* -- Pages: HTML documents fetched, with what matters for rights. */
+    "CREATE TABLE pages (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  url_id INTEGER NOT NULL UNIQUE REFERENCES urls(id),\n"
+    "  fetch_id INTEGER REFERENCES fetches(id),\n"
+    "  title TEXT,\n"
+    "  base_url TEXT,                        -- <base href>, resolved; NULL if absent\n"
+    "  meta_robots TEXT,                     -- concatenated meta robots contents\n"
+    "  page_license TEXT,                    -- page-wide licence URL or text, if any\n"
+    "  fetched_at INTEGER NOT NULL\n"
+    ");\n"
+
+    /* -- Images: distinct image contents, addressed by SHA-256. */
+    "CREATE TABLE images (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  sha256 TEXT NOT NULL UNIQUE,          -- 64 lower-case hex digits of the bytes\n"
+    "  blob_path TEXT NOT NULL,              -- relative to the blob store: ab/cdef...\n"
+    "  media_type TEXT NOT NULL,             -- sniffed from the bytes: image/jpeg, ...\n"
+    "  byte_size INTEGER NOT NULL,\n"
+    "  width INTEGER,                        -- from the file header\n"
+    "  height INTEGER,\n"
+    "  source TEXT NOT NULL DEFAULT 'crawl', -- crawl | import | protected\n"
+    "  first_seen_at INTEGER NOT NULL\n"
+    ");\n"
+
+    /* -- Image URLs: which URLs served which image contents. */
+    "CREATE TABLE image_urls (\n"
+    "  url_id INTEGER NOT NULL REFERENCES urls(id),\n"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),\n"
+    "  fetch_id INTEGER REFERENCES fetches(id),\n"
+    "  PRIMARY KEY (url_id, image_id)\n"
+    ");\n"
+    "CREATE INDEX image_urls_by_image ON image_urls(image_id);\n"
+
+    /* -- Sightings: a page showed an image, with the page-side rights context. */
+    "CREATE TABLE sightings (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  page_id INTEGER NOT NULL REFERENCES pages(id),\n"
+    "  image_url_id INTEGER NOT NULL REFERENCES urls(id),\n"
+    "  image_id INTEGER REFERENCES images(id), -- NULL until the image is fetched\n"
+    "  element TEXT,                         -- img | picture | source | link | json-ld\n"
+    "  alt TEXT,\n"
+    "  caption TEXT,                         -- figcaption text\n"
+    "  license_url TEXT,                     -- page-side licence for this image, if any\n"
+    "  license_scope TEXT,                   -- rdfa-about | figure | json-ld | page\n"
+    "  attribution_name TEXT,\n"
+    "  attribution_url TEXT,\n"
+    "  UNIQUE (page_id, image_url_id)\n"
+    ");\n"
+    "CREATE INDEX sightings_by_image ON sightings(image_id);\n"
+
+    /* -- Rights evidence: each licence or rights statement found for an image. */
+    "CREATE TABLE rights_evidence (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),\n"
+    "  page_id INTEGER REFERENCES pages(id), -- NULL for evidence embedded in the file\n"
+    "  origin TEXT NOT NULL,                 -- xmp | iptc | exif | rel-license | json-ld |\n"
+    "                                        -- microdata | meta | policy-file\n"
+    "  field TEXT NOT NULL,                  -- where exactly: XMP-cc:License, "
+    "IPTC:CopyrightNotice\n"
+    "  raw_value TEXT NOT NULL,              -- the value as found\n"
+    "  license_spdx TEXT,                    -- normalised SPDX id (or LicenseRef-...), if any\n"
+    "  license_url TEXT,                     -- canonical licence URL, if any\n"
+    "  rights_claim TEXT,                    -- all-rights-reserved | copyright | public-domain | "
+    "NULL\n"
+    "  confidence TEXT NOT NULL DEFAULT 'high', -- high | medium | low (page-wide, free text)\n"
+    "  attribution_name TEXT,\n"
+    "  attribution_url TEXT,\n"
+    "  title TEXT,\n"
+    "  creator TEXT,\n"
+    "  found_at TEXT,                        -- URL of the page or image it came from\n"
+    "  recorded_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX rights_evidence_by_image ON rights_evidence(image_id);\n"
+
+    /* -- Opt-out signals: every machine-readable AI / TDM reservation seen. */
+    "CREATE TABLE optout_signals (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  scope TEXT NOT NULL CHECK (scope IN ('host','page','image','url')),\n"
+    "  host_id INTEGER REFERENCES hosts(id),\n"
+    "  url_id INTEGER REFERENCES urls(id),   -- the page or image URL it applies to\n"
+    "  image_id INTEGER REFERENCES images(id),\n"
+    "  kind TEXT NOT NULL,                   -- x-robots-tag | meta-robots | tdm-header | tdm-meta "
+    "|\n"
+    "                                        -- tdmrep-json | content-signal | content-usage |\n"
+    "                                        -- ai-txt | ai-crawler-rule | http-402 |\n"
+    "                                        -- crawler-price | iptc-data-mining | c2pa-training\n"
+    "  raw_value TEXT NOT NULL,              -- the directive as found\n"
+    "  effect TEXT NOT NULL CHECK (effect IN ('opt-out','permit','none')),\n"
+    "  found_at TEXT NOT NULL,               -- URL (or header name at URL) where it was found\n"
+    "  recorded_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX optout_by_url ON optout_signals(url_id);\n"
+    "CREATE INDEX optout_by_image ON optout_signals(image_id);\n"
+    "CREATE INDEX optout_by_host ON optout_signals(host_id);\n"
+
+    /* -- Hashes: perceptual and exact hashes of each image. */
+    "CREATE TABLE hashes (\n"
+    "  image_id INTEGER PRIMARY KEY REFERENCES images(id),\n"
+    "  pdq TEXT NOT NULL,                    -- 64 hex digits, as Meta's reference prints\n"
+    "  pdq_quality INTEGER NOT NULL,         -- 0..100; below 50 not trusted for near matches\n"
+    "  phash TEXT NOT NULL,                  -- 16 hex digits\n"
+    "  width INTEGER NOT NULL,               -- decoded (after orientation)\n"
+    "  height INTEGER NOT NULL,\n"
+    "  computed_at INTEGER NOT NULL\n"
+    ");\n"
+
+    /* -- Clusters: groups of exact or near duplicates, from `clearset dedup`. */
+    "CREATE TABLE clusters (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('exact','near')),\n"
+    "  threshold INTEGER NOT NULL,           -- PDQ distance used (0 for exact)\n"
+    "  license_conflict INTEGER NOT NULL DEFAULT 0, -- 1 = members' rights evidence disagrees\n"
+    "  conflict_reason TEXT,                 -- which members and which licences disagree\n"
+    "  created_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE cluster_members (\n"
+    "  cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,\n"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),\n"
+    "  distance INTEGER NOT NULL,            -- PDQ distance to the cluster's first member\n"
+    "  PRIMARY KEY (cluster_id, image_id)\n"
+    ");\n"
+    "CREATE INDEX cluster_members_by_image ON cluster_members(image_id);\n"
+
+    /* -- Verdicts: the clearance decision per image and policy, with reasons. */
+    "CREATE TABLE verdicts (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),\n"
+    "  policy TEXT NOT NULL,                 -- strict | open | research | path of a policy file\n"
+    "  verdict TEXT NOT NULL CHECK (verdict IN ('cleared','blocked','unknown')),\n"
+    "  license_spdx TEXT,                    -- the licence the verdict rests on, if any\n"
+    "  attribution TEXT,                     -- JSON: what attribution to give and its source\n"
+    "  reasons TEXT NOT NULL,                -- JSON array of {rule, detail, evidence ids}\n"
+    "  decided_at INTEGER NOT NULL,\n"
+    "  UNIQUE (image_id, policy)\n"
+    ");\n";
+
+const catalog_migration catalog_migrations[] = {
+    {1,
+     "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
+     "rights_evidence, optout_signals, hashes, clusters, cluster_members, verdicts",
+     migration_1},
+};
+
+const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

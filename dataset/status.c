@@ -1,0 +1,149 @@
+/*
+ * status.c - the counts behind `clearset status`: totals, frontier states,
+ * verdicts per policy, distinct images per normalised licence, and a row per
+ * host. Read-only; every query is an aggregate over indexed columns.
+ */
+#include "dataset/dataset_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs a two-column (name, count) query into a new array. */
+static int read_counts(catalog *cat, const char *sql, catalog_count **out, size_t *count,
+                       cs_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(cat, sql, &stmt, err);
+    if (rc != CS_OK) return rc;
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 8;
+            catalog_count *grown = realloc(*out, cap * sizeof **out);
+            if (grown == NULL) {
+                rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+                break;
+            }
+            *out = grown;
+        }
+        catalog_count *c = &(*out)[(*count)++];
+        c->name = catalog_column_strdup(stmt, 0);
+        if (c->name == NULL) c->name = strdup("none");
+        c->count = sqlite3_column_int64(stmt, 1);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "reading counts");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int read_hosts(catalog *cat, catalog_status *status, cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(
+        cat,
+        "SELECT h.origin,"
+        " (SELECT count(*) FROM urls u WHERE u.host_id = h.id),"
+        " (SELECT count(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.host_id = h.id),"
+        " (SELECT count(DISTINCT iu.image_id) FROM image_urls iu JOIN urls u ON u.id = iu.url_id"
+        "   WHERE u.host_id = h.id),"
+        " (SELECT count(*) FROM urls u WHERE u.host_id = h.id AND u.state = 'failed'),"
+        " (SELECT count(*) FROM urls u WHERE u.host_id = h.id AND u.state = 'disallowed')"
+        " FROM hosts h ORDER BY h.origin",
+        &stmt, err);
+    if (rc != CS_OK) return rc;
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (status->host_count == cap) {
+            cap = cap ? cap * 2 : 8;
+            catalog_host_status *grown = realloc(status->per_host, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+                break;
+            }
+            status->per_host = grown;
+        }
+        catalog_host_status *h = &status->per_host[status->host_count++];
+        h->origin = catalog_column_strdup(stmt, 0);
+        h->urls = sqlite3_column_int64(stmt, 1);
+        h->pages = sqlite3_column_int64(stmt, 2);
+        h->images = sqlite3_column_int64(stmt, 3);
+        h->failed = sqlite3_column_int64(stmt, 4);
+        h->disallowed = sqlite3_column_int64(stmt, 5);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "reading hosts");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
+{
+    *out = NULL;
+    catalog_status *status = calloc(1, sizeof *status);
+    if (status == NULL) return cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+    status->schema_version = cat->schema_version;
+    static const struct {
+        const char *sql;
+        size_t offset;
+    } totals[] = {
+        {"SELECT count(*) FROM hosts", offsetof(catalog_status, hosts)},
+        {"SELECT count(*) FROM urls", offsetof(catalog_status, urls)},
+        {"SELECT count(*) FROM pages", offsetof(catalog_status, pages)},
+        {"SELECT count(*) FROM images", offsetof(catalog_status, images)},
+        {"SELECT coalesce(sum(byte_size), 0) FROM images", offsetof(catalog_status, image_bytes)},
+        {"SELECT count(*) FROM hashes", offsetof(catalog_status, hashed)},
+        {"SELECT count(*) FROM clusters", offsetof(catalog_status, clusters)},
+        {"SELECT count(*) FROM optout_signals", offsetof(catalog_status, signals)},
+    };
+    int rc = CS_OK;
+    for (size_t i = 0; i < CS_ARRAY_LEN(totals) && rc == CS_OK; i++)
+        rc = catalog_query_int64(cat, totals[i].sql, (int64_t *)((char *)status + totals[i].offset),
+                                 err);
+    if (rc == CS_OK)
+        rc = read_counts(cat, "SELECT state, count(*) FROM urls GROUP BY state ORDER BY state",
+                         &status->url_states, &status->url_state_count, err);
+    if (rc == CS_OK)
+        rc = read_counts(cat,
+                         "SELECT policy || ':' || verdict, count(*) FROM verdicts "
+                         "GROUP BY policy, verdict ORDER BY policy, verdict",
+                         &status->verdicts, &status->verdict_count, err);
+    if (rc == CS_OK)
+        rc = read_counts(cat,
+                         "SELECT licence, count(*) FROM ("
+                         /* the licence the latest verdict rests on, else the evidence's */
+                         " SELECT coalesce((SELECT v.license_spdx FROM verdicts v"
+                         "   WHERE v.image_id = i.id ORDER BY v.decided_at DESC LIMIT 1),"
+                         "  (SELECT min(e.license_spdx) FROM rights_evidence e"
+                         "   WHERE e.image_id = i.id)) AS licence"
+                         " FROM images i) GROUP BY licence ORDER BY licence",
+                         &status->licenses, &status->license_count, err);
+    if (rc == CS_OK) rc = read_hosts(cat, status, err);
+    if (rc != CS_OK) {
+        catalog_status_free(status);
+        return rc;
+    }
+    *out = status;
+    return CS_OK;
+}
+
+static void free_counts(catalog_count *counts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(counts[i].name);
+    free(counts);
+}
+
+void catalog_status_free(catalog_status *status)
+{
+    if (status == NULL) return;
+    free_counts(status->url_states, status->url_state_count);
+    free_counts(status->verdicts, status->verdict_count);
+    free_counts(status->licenses, status->license_count);
+    for (size_t i = 0; i < status->host_count; i++)
+        free(status->per_host[i].origin);
+    free(status->per_host);
+    free(status);
+}
