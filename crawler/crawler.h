@@ -50,4 +50,96 @@ typedef struct crawler_url_parts {
 /* Splits a URL produced by crawler_url_normalize. CS_EFORMAT otherwise. */
 int crawler_url_split(const char *url, crawler_url_parts *parts);
 
+/* ---- HTML extraction (html.c) ------------------------------------------ */
+
+/* A figure element: its caption and the images inside it. */
+typedef struct crawler_html_figure {
+    const void *node;    /* internal; NULL after extraction */
+    char *caption;       /* figcaption text, whitespace collapsed, or NULL */
+    const char **images; /* URLs of images[] inside it (borrowed from images[]) */
+    size_t image_count, image_cap;
+} crawler_html_figure;
+
+/* An image the page shows. */
+typedef struct crawler_html_image {
+    char *url;           /* absolute, normalised */
+    const char *element; /* "img" or "source" (picture/source srcset); static string */
+    char *alt, *title;   /* of the img element, or NULL */
+    char *caption;       /* figcaption of the enclosing figure, or NULL */
+    int figure;          /* index into figures[], or -1 */
+} crawler_html_image;
+
+/* An outgoing hyperlink (a href, area href). */
+typedef struct crawler_html_link {
+    char *url; /* absolute, normalised */
+    int nofollow;
+} crawler_html_link;
+
+/* A rel=license link; fields as license_page_link wants them. */
+typedef struct crawler_html_license {
+    char *href;  /* resolved URL, or the text as written when it is not a URL */
+    char *about; /* RDFa about= of the nearest element having one (resolved), or NULL */
+    int figure;  /* enclosing figure index, or -1 */
+    char *attribution_name, *attribution_url, *title, *creator; /* same subject, or NULL */
+    int in_head;         /* <link rel=license> inside <head> */
+    const char *element; /* "link" or "a" */
+} crawler_html_license;
+
+typedef struct crawler_html_meta {
+    char *name; /* name= (or property=) as written */
+    char *content;
+} crawler_html_meta;
+
+typedef struct crawler_html_jsonld {
+    char *text; /* the script's text, unparsed */
+    size_t len;
+} crawler_html_jsonld;
+
+/* A microdata item (itemscope) and its properties (props[] with item_index). */
+typedef struct crawler_html_item {
+    const void *node;  /* internal; NULL after extraction */
+    char *type;        /* itemtype, or NULL */
+    long parent_index; /* enclosing item, or -1 */
+    char *parent_prop; /* itemprop this item fills in its parent, or NULL */
+} crawler_html_item;
+
+typedef struct crawler_html_prop {
+    size_t item_index;
+    char *name, *value;
+} crawler_html_prop;
+
+/* Everything read from one page. Owned; release with crawler_html_page_free. */
+typedef struct crawler_html_page {
+    char *title;       /* or NULL */
+    char *base_url;    /* <base href> resolved, or NULL */
+    int meta_nofollow; /* meta robots (or clearsetbot) says nofollow or none */
+    crawler_html_image *images;
+    size_t image_count, image_cap;
+    crawler_html_link *links;
+    size_t link_count, link_cap;
+    crawler_html_license *licenses;
+    size_t license_count, license_cap;
+    crawler_html_meta *metas;
+    size_t meta_count, meta_cap;
+    crawler_html_jsonld *jsonld;
+    size_t jsonld_count, jsonld_cap;
+    crawler_html_figure *figures;
+    size_t figure_count, figure_cap;
+    crawler_html_item *items;
+    size_t item_count, item_cap;
+    crawler_html_prop *props;
+    size_t prop_count, prop_cap;
+    size_t dropped; /* items left out because a per-page cap was reached */
+} crawler_html_page;
+
+/*
+ * Parses html (any bytes; malformed HTML is recovered, never an error) found
+ * at page_url (absolute, normalised) and fills *out. CS_ELIMIT for input over
+ * 16 MiB, CS_EFORMAT when page_url is not a URL, CS_ENOMEM. On error *out is
+ * empty. Release with crawler_html_page_free (NULL and empty pages are fine).
+ */
+int crawler_html_extract(const char *page_url, const unsigned char *html, size_t len,
+                         crawler_html_page *out, cs_error *err);
+void crawler_html_page_free(crawler_html_page *page);
+
 #endif
