@@ -73,8 +73,13 @@
  *   "template": false             turn templating off for this body
  *
  *   A RESPONSE with no body source (none of body, body_file, generate,
- *   endless, redirect, drop) serves the static file for the path from
- *   "root" with its headers and status added (status 404 if no file).
+ *   endless, redirect, drop) and no status serves the static file for the
+ *   path from "root" with its headers added (404 if there is no file); a
+ *   status without a body source sends an empty body.
+ *
+ *   Content-Type, unless given: by the extension of body_file, else of the
+ *   request path; with no known extension "text/html; charset=utf-8" for
+ *   body/body_file and "application/octet-stream" for generate/endless.
  *
  * Static files: for a request to host H (address A, name N) and path P the
  * server tries root/N/P, then root/A/P, then root/P; a path ending in '/'
@@ -166,7 +171,8 @@ typedef struct demo_request {
     size_t listener;
     char host[16]; /* local address, dotted quad */
     int port;
-    char method[16];
+    char remote[24];  /* the client's "ip:port" */
+    char method[16];  /* truncated if longer */
     char *target;     /* raw path+query as received */
     char *user_agent; /* NULL when absent */
     size_t header_count;
