@@ -1,0 +1,42 @@
+/*
+ * hash.c - everything recorded about one image file in one call: SHA-256 of
+ * the bytes, the PDQ hash with its quality and eight dihedral variants, the
+ * pHash, and the image's size.
+ *
+ * Two paths. The default decodes JPEG at the smallest DCT scale that keeps the
+ * short side at least DEDUP_FAST_MIN_SHORT_SIDE and applies EXIF orientation:
+ * what a viewer shows, cheaply. `exact` decodes the full-resolution pixels and
+ * ignores orientation: the input the PDQ reference hashes, so the hashes match
+ * it bit for bit.
+ */
+#include "dedup/dedup_internal.h"
+
+#include <string.h>
+
+int dedup_hash_bytes(const unsigned char *bytes, size_t len, int exact, uint64_t max_pixels,
+                     dedup_hashes *out, cs_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    dedup_decode_options opts = {
+        .max_pixels = max_pixels,
+        .min_short_side = exact ? 0 : DEDUP_FAST_MIN_SHORT_SIDE,
+        .apply_orientation = !exact,
+    };
+    dedup_image img;
+    int rc = dedup_decode(bytes, len, &opts, &img, err);
+    if (rc != CS_OK) return rc;
+    pdq_result pdq;
+    rc = pdq_from_image(&img, &pdq, err);
+    if (rc == CS_OK) {
+        cs_sha256_hex(bytes, len, out->sha256);
+        out->pdq = pdq.hash;
+        out->pdq_quality = pdq.quality;
+        pdq_dihedral(&pdq, out->dihedral);
+        out->phash = phash_from_image(&img);
+        out->width = img.source_width;
+        out->height = img.source_height;
+        out->format = img.format;
+    }
+    dedup_image_free(&img);
+    return rc;
+}
