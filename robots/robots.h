@@ -267,20 +267,23 @@ const char *robots_effect_name(robots_effect effect);
 
 /*
  * One X-Robots-Tag header value: comma-separated directives, case-insensitive.
- * "agent: directive, ..." scopes the directives after it to that agent
- * (known valued directives such as unavailable_after / max-snippet are not
- * agents). Call once per header: several headers combine. Every directive is
- * recorded; noai/noimageai are opt-outs, noindex/none/noimageindex/noml are
- * POLICY, the rest NONE.
+ * "agent: directive, ..." scopes the directives after it (in this value) to
+ * that agent; known valued directives (unavailable_after, max-snippet, ...)
+ * are not agents. Call once per header: several headers combine. Only the
+ * directives that bear on AI use are recorded: noai and noimageai (OPT_OUT),
+ * noindex, none, noimageindex and noml (POLICY); "nofollow" and the like are
+ * not signals.
  */
 int robots_signals_from_x_robots_tag(robots_signal_list *list, const char *value, size_t len,
                                      const char *where, cs_error *err);
 
 /*
- * One <meta name=NAME content=CONTENT>. NAME "robots" applies to every agent;
- * any other NAME (e.g. "clearsetbot", "googlebot") scopes the directives to
- * that agent. Names that are not robots meta at all (description, ...) are
- * ignored: the caller may pass every meta element.
+ * One <meta name=NAME content=CONTENT>, directives read as for X-Robots-Tag
+ * (without agent prefixes). NAME "robots" applies to every agent; NAME
+ * ROBOTS_OWN_AGENT or a listed AI crawler token scopes the directives to that
+ * agent. Every other NAME (description, googlebot, ...) is ignored, so the
+ * caller may pass every meta element. TDMRep meta (tdm-reservation,
+ * tdm-policy) goes to robots_signals_from_tdm instead.
  */
 int robots_signals_from_meta_robots(robots_signal_list *list, const char *name, size_t name_len,
                                     const char *content, size_t content_len, const char *where,
@@ -387,6 +390,10 @@ typedef struct robots_decision {
 } robots_decision;
 
 /*
+ * Judges the signals of ONE resource (an image, or a page it was found on):
+ * TDMRep precedence is applied within the list. Callers combine resources
+ * (the image and every page it was found on) by OR-ing opted_out.
+ *
  * Decides for agent (our product token, e.g. ROBOTS_OWN_AGENT) under policy
  * (NULL: defaults). A signal scoped to an agent counts when the scope is
  * agent (case-insensitive), or a listed AI crawler and policy->ai_crawler_scope.

@@ -1,0 +1,99 @@
+/*
+ * robots_internal.h - what the files of robots/ share and no other folder
+ * sees: the layout of a parsed robots.txt, the pattern matcher, URL path
+ * extraction and the small string helpers the parsers use.
+ */
+#ifndef CLEARSET_ROBOTS_INTERNAL_H
+#define CLEARSET_ROBOTS_INTERNAL_H
+
+#include "robots/robots.h"
+
+#include <stddef.h>
+
+/* One allow or disallow line. Patterns are normalised (see parse.c). */
+typedef struct robots_rule {
+    const char *pattern;
+    size_t len;
+    /* For an allow whose last segment starts with "index.htm": the directory
+     * pattern ("/dir/$") the reference tries when the pattern itself fails. */
+    const char *index_pattern;
+    size_t index_len;
+    int line;
+    int allow;
+} robots_rule;
+
+/* A Content-Signal or Content-Usage line, parsed. */
+typedef struct robots_pref_line {
+    robots_preference pref; /* value points into the arena */
+    const char *path;       /* Content-Usage path pattern, or NULL for "everything" */
+    size_t path_len;
+} robots_pref_line;
+
+/* A group: consecutive user-agent lines and the lines up to the next group. */
+typedef struct robots_group {
+    const char **agents; /* agent values cut at the first char outside [A-Za-z_-] */
+    size_t agent_count, agent_cap;
+    int global; /* one of the user-agent lines was `*` */
+    robots_rule *rules;
+    size_t rule_count, rule_cap;
+    robots_pref_line *prefs;
+    size_t pref_count, pref_cap;
+    double crawl_delay; /* first valid Crawl-delay in the group, -1 when none */
+} robots_group;
+
+/* Strings live in a chunked arena so pointers stay valid and freeing is one walk. */
+typedef struct robots_arena_block {
+    struct robots_arena_block *next;
+    size_t used, size;
+    char data[];
+} robots_arena_block;
+
+struct robots_rules {
+    robots_group *groups;
+    size_t group_count, group_cap;
+    robots_pref_line *preamble_prefs; /* Content-Signal/Usage before any user-agent */
+    size_t preamble_count, preamble_cap;
+    const char **sitemaps;
+    size_t sitemap_count, sitemap_cap;
+    const char **licenses;
+    size_t license_count, license_cap;
+    int truncated;
+    int disallow_all; /* robots_new_disallow_all: every path except /robots.txt */
+    robots_arena_block *arena;
+};
+
+/* Copies n bytes plus a NUL into the rules' arena; NULL on allocation failure. */
+char *robots_arena_strndup(robots_rules *rules, const char *s, size_t n);
+
+/*
+ * Pattern matching as RFC 9309 2.2.3 and the reference define it: anchored at
+ * the start of path, '*' matches any run of octets, '$' only at the very end
+ * anchors the end; the pattern otherwise matches a prefix of path.
+ */
+int robots_pattern_matches(const char *pattern, size_t pattern_len, const char *path,
+                           size_t path_len);
+
+/*
+ * The path, params and query of url (scheme, authority and fragment removed;
+ * "/" when there is none), as the reference extracts it. Returns a pointer
+ * into url or to a static "/" and sets *len; *prepend_slash is set when the
+ * result must be read with a "/" in front (url path starts with '?' or ';').
+ */
+const char *robots_url_path(const char *url, size_t url_len, size_t *len, int *prepend_slash);
+
+/* Length of the leading run of [A-Za-z_-] in s (the reference's agent extraction). */
+size_t robots_agent_prefix_len(const char *s, size_t n);
+
+/* ASCII case-insensitive equality of two pointer+length strings. */
+int robots_ieq(const char *a, size_t a_len, const char *b, size_t b_len);
+
+/* Trims ASCII whitespace (space, \t, \n, \v, \f, \r) from both ends of [*s, *s+*n). */
+void robots_trim(const char **s, size_t *n);
+
+/* Parses "yes"/"y"/"no"/"n" (case-insensitive); ROBOTS_PREF_UNSET otherwise. */
+robots_pref robots_pref_parse(const char *s, size_t n);
+
+/* Bounded copy of a pointer+length string into a fixed field (cut, NUL-terminated). */
+void robots_copy_field(char *dst, size_t size, const char *s, size_t n);
+
+#endif
