@@ -98,6 +98,7 @@ static size_t clean_input(const char *s, size_t n, char *out)
         if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n') continue;
         out[len++] = s[i] == '\\' ? '/' : s[i];
     }
+    out[len] = '\0'; /* out holds n + 1 bytes */
     return len;
 }
 
@@ -373,7 +374,7 @@ static int scheme_is_https(const url_ref *ref, cs_error *err)
 int crawler_url_normalize(const char *url, size_t len, char out[CRAWLER_URL_SIZE], cs_error *err)
 {
     if (len > URL_INPUT_MAX) return cs_error_set(err, CS_ELIMIT, "URL too long");
-    char clean[URL_INPUT_MAX];
+    char clean[URL_INPUT_MAX + 1];
     size_t n = clean_input(url, len, clean);
     url_ref ref;
     split_ref(clean, n, &ref);
@@ -389,7 +390,7 @@ int crawler_url_resolve(const char *base, const char *ref_bytes, size_t ref_len,
                         char out[CRAWLER_URL_SIZE], cs_error *err)
 {
     if (ref_len > URL_INPUT_MAX) return cs_error_set(err, CS_ELIMIT, "URL too long");
-    char clean[URL_INPUT_MAX];
+    char clean[URL_INPUT_MAX + 1];
     size_t n = clean_input(ref_bytes, ref_len, clean);
     url_ref ref;
     split_ref(clean, n, &ref);

@@ -118,7 +118,7 @@ int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
                          "   WHERE v.image_id = i.id ORDER BY v.decided_at DESC LIMIT 1),"
                          "  (SELECT min(e.license_spdx) FROM rights_evidence e"
                          "   WHERE e.image_id = i.id)) AS licence"
-                         " FROM images i) GROUP BY licence ORDER BY licence",
+                         " FROM images i) GROUP BY licence ORDER BY licence IS NULL, licence",
                          &status->licenses, &status->license_count, err);
     if (rc == CS_OK) rc = read_hosts(cat, status, err);
     if (rc != CS_OK) {

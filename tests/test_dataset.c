@@ -1,0 +1,404 @@
+/*
+ * test_dataset.c - the catalog and the blob store: creation and migration,
+ * refusal of newer or foreign files, status counts, content addressing, and
+ * crash safety of blob writes under SIGKILL.
+ */
+#include "tests/support/testsupport.h"
+
+#include "dataset/catalog.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct fixture {
+    char dir[TS_PATH_MAX];
+    char db[TS_PATH_MAX];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    ts_tempdir(f->dir);
+    ts_join(f->db, f->dir, "clearset.db");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    ts_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+static void sql(const char *db_path, const char *statement)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    char *message = NULL;
+    if (sqlite3_exec(db, statement, NULL, NULL, &message) != SQLITE_OK)
+        fail_msg("%s: %s", statement, message);
+    sqlite3_close(db);
+}
+
+static int64_t sql_int(const char *db_path, const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, query, -1, &stmt, NULL), SQLITE_OK);
+    int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+}
+
+static void test_open_creates_every_table_at_current_version(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open(f->db, &cat, &err), CS_OK);
+    assert_int_equal(catalog_schema_version(cat), CATALOG_SCHEMA_VERSION);
+    catalog_close(cat);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
+    static const char *tables[] = {"hosts",          "urls",       "fetches",   "pages",
+                                   "images",         "image_urls", "sightings", "rights_evidence",
+                                   "optout_signals", "hashes",     "clusters",  "cluster_members",
+                                   "verdicts"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(tables); i++) {
+        char query[128];
+        snprintf(query, sizeof query,
+                 "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='%s'", tables[i]);
+        assert_int_equal(sql_int(f->db, query), 1);
+    }
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "wal");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    struct stat st;
+    char blobs[TS_PATH_MAX];
+    assert_int_equal(stat(ts_join(blobs, f->dir, "clearset.blobs"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    int64_t id = 0;
+    const char bytes[] = "not really an image, but bytes all the same";
+    catalog_image_info info = {.media_type = "image/png", .width = 3, .height = 2};
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    assert_int_equal(catalog_add_image(cat, bytes, sizeof bytes, &info, &id, NULL, NULL), CS_OK);
+    catalog_close(cat);
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_image image;
+    assert_int_equal(catalog_get_image(cat, id, &image, NULL), CS_OK);
+    assert_string_equal(image.media_type, "image/png");
+    assert_int_equal(image.byte_size, sizeof bytes);
+    assert_int_equal(image.width, 3);
+    char expected[CS_SHA256_HEX];
+    cs_sha256_hex(bytes, sizeof bytes, expected);
+    assert_string_equal(image.sha256, expected);
+    catalog_image_clear(&image);
+    catalog_close(cat);
+}
+
+static void test_newer_schema_is_refused_untouched(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    sql(f->db, "PRAGMA user_version = 99");
+    cs_error err;
+    assert_int_equal(catalog_open(f->db, &cat, &err), CS_EVERSION);
+    assert_null(cat);
+    assert_non_null(strstr(err.message, "99"));
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 99);
+
+    ts_run_result r;
+    const char *argv[] = {"clearset", "--catalog", f->db, "status", NULL};
+    ts_run_clearset(&r, f->dir, argv);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "schema version 99"));
+    assert_int_equal(r.out_len, 0);
+    ts_run_result_free(&r);
+}
+
+static void test_foreign_file_is_refused_as_bad_input(void **state)
+{
+    fixture *f = *state;
+    const char junk[] = "this is a text file, not a catalog, and it is long enough to matter....."
+                        "...................................................................";
+    ts_write_file(f->db, junk, sizeof junk - 1);
+    catalog *cat = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open(f->db, &cat, &err), CS_EFORMAT);
+    size_t len;
+    char *after = ts_read_file(f->db, &len);
+    assert_int_equal(len, sizeof junk - 1);
+    assert_memory_equal(after, junk, len);
+    free(after);
+}
+
+static void test_status_on_new_catalog_prints_zeros_and_is_repeatable(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    size_t len1, len2;
+    char *before = ts_read_file(f->db, &len1);
+
+    const char *argv[] = {"clearset", "--catalog", f->db, "status", NULL};
+    ts_run_result first, second;
+    ts_run_clearset(&first, f->dir, argv);
+    ts_run_clearset(&second, f->dir, argv);
+    assert_int_equal(first.status, 0);
+    assert_int_equal(second.status, 0);
+    assert_string_equal(first.out, second.out);
+    assert_non_null(strstr(first.out, "\"images\":0"));
+    assert_non_null(strstr(first.out, "\"hosts\":0"));
+    assert_non_null(strstr(first.out, "\"urls\":0"));
+    assert_non_null(strstr(first.out, "\"verdicts\":{}"));
+    char *after = ts_read_file(f->db, &len2);
+    assert_int_equal(len1, len2);
+    assert_memory_equal(before, after, len1);
+    free(before);
+    free(after);
+    ts_run_result_free(&first);
+    ts_run_result_free(&second);
+}
+
+static void test_status_of_missing_catalog_does_not_create_it(void **state)
+{
+    fixture *f = *state;
+    const char *argv[] = {"clearset", "status", NULL};
+    ts_run_result r;
+    ts_run_clearset(&r, f->dir, argv);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"exists\":false"));
+    assert_int_equal(access(f->db, F_OK), -1);
+    ts_run_result_free(&r);
+}
+
+static void test_status_counts_per_host_verdict_and_licence(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    int64_t a = 0, b = 0;
+    catalog_image_info info = {.media_type = "image/jpeg"};
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    assert_int_equal(catalog_add_image(cat, "aaaa", 4, &info, &a, NULL, NULL), CS_OK);
+    assert_int_equal(catalog_add_image(cat, "bbbbbb", 6, &info, &b, NULL, NULL), CS_OK);
+    catalog_close(cat);
+    char statements[2048];
+    snprintf(statements, sizeof statements,
+             "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2:8080', 0);"
+             "INSERT INTO urls (id, url, host_id, kind, state, discovered_at) VALUES"
+             " (1, 'http://127.0.0.2:8080/', 1, 'page', 'done', 0),"
+             " (2, 'http://127.0.0.2:8080/a.jpg', 1, 'image', 'done', 0),"
+             " (3, 'http://127.0.0.2:8080/b.jpg', 1, 'image', 'done', 0),"
+             " (4, 'http://127.0.0.2:8080/private/', 1, 'page', 'disallowed', 0);"
+             "INSERT INTO image_urls (url_id, image_id) VALUES (2, %lld), (3, %lld);"
+             "INSERT INTO rights_evidence (image_id, origin, field, raw_value, license_spdx,"
+             " recorded_at) VALUES (%lld, 'xmp', 'XMP-cc:License',"
+             " 'https://creativecommons.org/licenses/by/4.0/', 'CC-BY-4.0', 0);"
+             "INSERT INTO verdicts (image_id, policy, verdict, reasons, decided_at) VALUES"
+             " (%lld, 'strict', 'unknown', '[]', 0);",
+             (long long)a, (long long)b, (long long)a, (long long)b);
+    sql(f->db, statements);
+
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_status *s = NULL;
+    assert_int_equal(catalog_status_read(cat, &s, NULL), CS_OK);
+    assert_int_equal(s->images, 2);
+    assert_int_equal(s->image_bytes, 10);
+    assert_int_equal(s->host_count, 1);
+    assert_string_equal(s->per_host[0].origin, "http://127.0.0.2:8080");
+    assert_int_equal(s->per_host[0].urls, 4);
+    assert_int_equal(s->per_host[0].images, 2);
+    assert_int_equal(s->per_host[0].disallowed, 1);
+    assert_int_equal(s->verdict_count, 1);
+    assert_string_equal(s->verdicts[0].name, "strict:unknown");
+    assert_int_equal(s->license_count, 2);
+    assert_string_equal(s->licenses[0].name, "CC-BY-4.0");
+    assert_int_equal(s->licenses[0].count, 1);
+    assert_string_equal(s->licenses[1].name, "none");
+    catalog_status_free(s);
+    catalog_close(cat);
+}
+
+static void test_blob_store_is_content_addressed(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    blob_store *blobs = catalog_blobs(cat);
+    char sha[CS_SHA256_HEX], again[CS_SHA256_HEX];
+    /* SHA-256("abc"), FIPS 180-2 appendix B.1 */
+    assert_int_equal(blob_store_put(blobs, "abc", 3, sha, NULL), CS_OK);
+    assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    char path[TS_PATH_MAX], expected[TS_PATH_MAX];
+    assert_int_equal(blob_store_path(blobs, sha, path, sizeof path), CS_OK);
+    snprintf(expected, sizeof expected, "%s/clearset.blobs/ba/%s", f->dir, sha + 2);
+    assert_string_equal(path, expected);
+    assert_int_equal(blob_store_put(blobs, "abc", 3, again, NULL), CS_OK);
+    assert_string_equal(sha, again);
+    unsigned char *bytes;
+    size_t len;
+    assert_int_equal(blob_store_get(blobs, sha, 1024, &bytes, &len, NULL), CS_OK);
+    assert_int_equal(len, 3);
+    assert_memory_equal(bytes, "abc", 3);
+    free(bytes);
+    assert_int_equal(blob_store_get(blobs, sha, 2, &bytes, &len, NULL), CS_ELIMIT);
+    assert_int_equal(blob_store_get(blobs, "../../etc/passwd", 1024, &bytes, &len, NULL),
+                     CS_EINVAL);
+    int64_t id1 = 0, id2 = 0;
+    int new1 = 0, new2 = 1;
+    assert_int_equal(catalog_add_image(cat, "abc", 3, NULL, &id1, &new1, NULL), CS_OK);
+    assert_int_equal(catalog_add_image(cat, "abc", 3, NULL, &id2, &new2, NULL), CS_OK);
+    assert_int_equal(id1, id2);
+    assert_int_equal(new1, 1);
+    assert_int_equal(new2, 0);
+    catalog_close(cat);
+}
+
+/* The child of the crash test: stores distinct images of growing size until killed. */
+static void write_images_forever(const char *db_path)
+{
+    catalog *cat = NULL;
+    if (catalog_open(db_path, &cat, NULL) != CS_OK) _exit(3);
+    size_t size = 1 << 20;
+    unsigned char *bytes = malloc(size);
+    for (uint32_t i = 0;; i++) {
+        size_t n = 1000 + (i * 7919u) % (size - 1000);
+        for (size_t j = 0; j < n; j++)
+            bytes[j] = (unsigned char)(i * 31 + j * 17 + (j >> 8));
+        memcpy(bytes, &i, sizeof i);
+        int64_t id;
+        if (catalog_add_image(cat, bytes, n, NULL, &id, NULL, NULL) != CS_OK) _exit(4);
+    }
+}
+
+static void check_blob_file(const char *path, const char *name_hex)
+{
+    size_t len;
+    char *bytes = ts_read_file(path, &len);
+    char sha[CS_SHA256_HEX];
+    cs_sha256_hex(bytes, len, sha);
+    free(bytes);
+    assert_string_equal(sha, name_hex);
+}
+
+static void test_sigkill_during_blob_writes_leaves_no_partial_blob(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    for (int round = 0; round < 3; round++) {
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) write_images_forever(f->db);
+        /* Let it write a few dozen images, then kill it wherever it is. */
+        int64_t target = sql_int(f->db, "SELECT count(*) FROM images") + 20 + round * 7;
+        struct timespec pause = {0, 2 * 1000 * 1000};
+        while (sql_int(f->db, "SELECT count(*) FROM images") < target)
+            nanosleep(&pause, NULL);
+        nanosleep(&(struct timespec){0, (round + 1) * 3 * 1000 * 1000}, NULL);
+        kill(child, SIGKILL);
+        int status;
+        waitpid(child, &status, 0);
+        assert_true(WIFSIGNALED(status));
+    }
+
+    /* Every row points at a complete blob whose bytes hash to its name. */
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT sha256, blob_path, byte_size FROM images", -1, &stmt, NULL),
+        SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *sha = (const char *)sqlite3_column_text(stmt, 0);
+        char path[TS_PATH_MAX];
+        snprintf(path, sizeof path, "%s/clearset.blobs/%s", f->dir, sqlite3_column_text(stmt, 1));
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_size, sqlite3_column_int64(stmt, 2));
+        check_blob_file(path, sha);
+        rows++;
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    assert_true(rows >= 20);
+
+    /* Every file under its final name is complete; only *.tmp.* files may be partial. */
+    char blobs[TS_PATH_MAX];
+    snprintf(blobs, sizeof blobs, "%s/clearset.blobs", f->dir);
+    DIR *top = opendir(blobs);
+    assert_non_null(top);
+    struct dirent *sub;
+    int files = 0;
+    while ((sub = readdir(top)) != NULL) {
+        if (sub->d_name[0] == '.') continue;
+        char subdir[TS_PATH_MAX];
+        snprintf(subdir, sizeof subdir, "%s/%s", blobs, sub->d_name);
+        DIR *d = opendir(subdir);
+        assert_non_null(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp.")) continue;
+            char path[TS_PATH_MAX], hex[CS_SHA256_HEX + 8];
+            snprintf(path, sizeof path, "%s/%s", subdir, e->d_name);
+            snprintf(hex, sizeof hex, "%s%s", sub->d_name, e->d_name);
+            check_blob_file(path, hex);
+            files++;
+        }
+        closedir(d);
+    }
+    closedir(top);
+    assert_true(files >= rows);
+    /* Killed writers' temporaries are swept once they are old enough. */
+    assert_int_equal(blob_store_sweep_temporaries(catalog_blobs(cat), 0, NULL), CS_OK);
+    catalog_close(cat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_every_table_at_current_version, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_as_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_on_new_catalog_prints_zeros_and_is_repeatable,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_of_missing_catalog_does_not_create_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_status_counts_per_host_verdict_and_licence, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_blob_store_is_content_addressed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigkill_during_blob_writes_leaves_no_partial_blob,
+                                        setup, teardown),
+    };
+    return cmocka_run_group_tests_name("dataset", tests, NULL, NULL);
+}
