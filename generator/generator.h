@@ -1,0 +1,172 @@
+/*
+ * generator.h - the GAN: a DCGAN generator and discriminator for 32x32 images,
+ * trained in plain C (GEMM through OpenBLAS), its checkpoints, and the sliced
+ * Wasserstein distance that measures its samples.
+ *
+ * Promise:
+ *  - No function prints or exits. Functions that can fail return CS_OK (0) or a
+ *    negative CS_E* code and fill the caller's cs_error (which may be NULL).
+ *  - Ownership: gan_new and gan_load create a gan that the caller releases with
+ *    gan_free (which accepts NULL). Every pointer passed in stays the caller's;
+ *    pointers handed out (gan_tensor_at) point into the gan and live until
+ *    gan_free.
+ *  - Determinism: for a given configuration (seed and thread count included) the
+ *    same calls give bit-identical weights, losses and samples.
+ *  - Threads: a gan is not safe to use from two threads at once; distinct gans
+ *    are. gan_new and gan_load set OpenBLAS's thread count (process-wide state
+ *    in OpenBLAS) to the configuration's `threads`; all the parallelism is
+ *    OpenBLAS's, so nothing else of ours competes with its threads for cores.
+ *    Two gans in one process should use the same thread count.
+ *  - Images cross this header as float32 in NCHW order (image, channel, row,
+ *    column), values in [-1, 1].
+ */
+#ifndef CLEARSET_GENERATOR_H
+#define CLEARSET_GENERATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+#define GAN_IMAGE_SIZE 32 /* the only resolution the architecture is built for */
+
+/* Normalisation between the discriminator's convolutions. */
+typedef enum gan_dnorm {
+    GAN_DNORM_SPECTRAL = 0, /* spectral normalisation of every D weight (default) */
+    GAN_DNORM_BATCH = 1,    /* batch normalisation after D's 2nd and 3rd conv */
+} gan_dnorm;
+
+typedef enum gan_loss {
+    GAN_LOSS_NONSATURATING = 0, /* D: BCE on logits; G: -log D(G(z)) */
+    GAN_LOSS_HINGE = 1,         /* D: relu(1-r)+relu(1+f); G: -D(G(z)) */
+} gan_loss;
+
+typedef struct gan_config {
+    int channels;   /* 1 (grey) or 3 (RGB) */
+    int latent_dim; /* length of z */
+    int g_width;    /* generator channels at 16x16; 2x and 4x below that */
+    int d_width;    /* discriminator channels at 16x16; 2x and 4x below that */
+    int batch_size; /* images per training step and per sampling pass */
+    gan_dnorm d_norm;
+    gan_loss loss;
+    float lr, beta1, beta2, adam_eps; /* Adam, the same for G and D */
+    uint64_t seed;                    /* initial weights and the training noise */
+    int threads;                      /* OpenBLAS threads; not stored in checkpoints */
+} gan_config;
+
+/* Fills cfg with the defaults: grey, z of 100, widths 32, batch 64, spectral
+ * norm, non-saturating loss, Adam(2e-4, 0.5, 0.999, 1e-8), seed 1, 2 threads. */
+void gan_config_default(gan_config *cfg);
+/* CS_OK if cfg describes a network this build can make; otherwise CS_EINVAL
+ * with the offending field named in err. */
+int gan_config_check(const gan_config *cfg, cs_error *err);
+
+typedef struct gan gan;
+
+/* A new network with weights drawn from cfg->seed (DCGAN init: N(0, 0.02)
+ * convolutions, N(1, 0.02) batch-norm scales). */
+int gan_new(const gan_config *cfg, gan **out, cs_error *err);
+void gan_free(gan *g);
+const gan_config *gan_get_config(const gan *g);
+/* Training steps done so far. */
+uint64_t gan_step_count(const gan *g);
+
+typedef struct gan_step_stats {
+    float d_loss;      /* D's loss on the real and the fake batch (sum of the two means) */
+    float g_loss;      /* G's loss after D's update */
+    float d_real_mean; /* mean logit on the real batch */
+    float d_fake_mean; /* mean logit on the fake batch, before D's update */
+} gan_step_stats;
+
+/*
+ * One training step on `real` (batch_size images, NCHW in [-1, 1]): D's Adam
+ * step on the real batch and a fake batch, then G's Adam step through the
+ * updated D on the same fake batch. z (batch_size x latent_dim, row-major) is
+ * the latent input; NULL draws it from the gan's own seeded stream. stats may
+ * be NULL. Never fails once the gan exists.
+ */
+void gan_train_step(gan *g, const float *real, const float *z, gan_step_stats *stats);
+
+/*
+ * Writes n samples to out (n x channels x 32 x 32) from latents drawn with
+ * `seed` (independent of the training stream). Batch norm uses the statistics
+ * of each sampling batch (batch_size latents, as in training), so a given seed
+ * and n always give the same images. Does not change the gan's weights.
+ */
+void gan_sample(gan *g, uint64_t seed, int n, float *out);
+
+/* The same from given latents (n x latent_dim, row-major). A last batch shorter
+ * than batch_size is filled up with its own latents repeated. */
+void gan_generate(gan *g, const float *z, int n, float *out);
+
+/* --- parameters, for checkpoints, tools and the reference tests -------- */
+
+typedef enum gan_net_id { GAN_NET_G = 0, GAN_NET_D = 1 } gan_net_id;
+
+/* One named tensor of a network: a trainable parameter (with its gradient and
+ * Adam moments) or a state buffer such as spectral norm's u (grad, m and v
+ * NULL). Shapes follow PyTorch: Conv2d [out, in, kh, kw], ConvTranspose2d
+ * [in, out, kh, kw]. */
+typedef struct gan_tensor {
+    const char *name; /* e.g. "convt2.weight", "bn2.bias", "conv3.u" */
+    int rank;
+    int shape[4];
+    size_t count;
+    float *value;
+    float *grad; /* gradient of the last training step */
+    float *m, *v;
+} gan_tensor;
+
+int gan_tensor_count(const gan *g, gan_net_id net);
+/* NULL when index is out of range. */
+const gan_tensor *gan_tensor_at(const gan *g, gan_net_id net, int index);
+const gan_tensor *gan_tensor_find(const gan *g, gan_net_id net, const char *name);
+
+/* --- checkpoints ------------------------------------------------------- */
+
+#define GAN_CHECKPOINT_VERSION 1
+#define GAN_SIGNER_BYTES       32 /* an Ed25519 public key */
+
+/* Provenance recorded in checkpoints: the SHA-256 of the training data's
+ * manifest and the public key that signed it (all zero until set). */
+void gan_set_provenance(gan *g, const unsigned char manifest_sha256[CS_SHA256_BYTES],
+                        const unsigned char signer[GAN_SIGNER_BYTES]);
+void gan_get_provenance(const gan *g, unsigned char manifest_sha256[CS_SHA256_BYTES],
+                        unsigned char signer[GAN_SIGNER_BYTES]);
+
+/*
+ * Writes architecture, step, provenance, weights, Adam state, spectral-norm
+ * state and the training stream's position, followed by the SHA-256 of all of
+ * it, atomically (a crash leaves the old file or the new one).
+ */
+int gan_save(const gan *g, const char *path, cs_error *err);
+/*
+ * Reads a checkpoint back; training continues exactly where it stopped.
+ * `threads` replaces the stored thread count (0 keeps the default).
+ * CS_ECORRUPT for a damaged or truncated file, CS_EFORMAT for something that
+ * is not a checkpoint or is inconsistent, CS_EVERSION for a newer format.
+ */
+int gan_load(const char *path, int threads, gan **out, cs_error *err);
+
+/* --- sample quality ---------------------------------------------------- */
+
+#define GAN_SWD_MAX_LEVELS 8
+
+typedef struct gan_swd_result {
+    int levels;                          /* Laplacian pyramid levels used */
+    int resolution[GAN_SWD_MAX_LEVELS];  /* 32, 16, ... */
+    double distance[GAN_SWD_MAX_LEVELS]; /* SWD x 1e3 per level */
+    double mean;                         /* their average */
+} gan_swd_result;
+
+/*
+ * Sliced Wasserstein distance between two equally large sets of n images
+ * (NCHW, any value range, size x size, size >= 16) after Karras et al. 2018:
+ * Laplacian pyramid down to 16x16, 128 random 7x7 patches per image and level,
+ * each set's patches normalised per channel, 512 random directions; x 1e3.
+ * seed fixes the patches and directions.
+ */
+int gan_swd(const float *images_a, const float *images_b, int n, int channels, int size,
+            uint64_t seed, gan_swd_result *out, cs_error *err);
+
+#endif

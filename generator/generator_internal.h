@@ -1,0 +1,187 @@
+/*
+ * generator_internal.h - the building blocks behind generator.h: the seeded
+ * random stream, the parameter store, and one forward and one backward
+ * function per layer. Only generator/ and its unit tests include this.
+ *
+ * Activations are stored channel-major, [C][B][H][W] ("CNHW"): a convolution
+ * over the whole batch is then one GEMM whose output is already in that
+ * layout, and batch norm reads each channel as one contiguous run. For one
+ * channel this is the same as NCHW.
+ *
+ * Backward functions accumulate parameter gradients (+=) and overwrite input
+ * gradients, so a network can be run forward and backward twice (real and
+ * fake batch) with the weight gradients summing up, as PyTorch's do.
+ */
+#ifndef CLEARSET_GENERATOR_INTERNAL_H
+#define CLEARSET_GENERATOR_INTERNAL_H
+
+#include "generator/generator.h"
+
+#include <stdbool.h>
+
+/* --- rng.c: xoshiro256** seeded through splitmix64 ---------------------- */
+
+typedef struct gen_rng {
+    uint64_t s[4];
+} gen_rng;
+
+void gen_rng_seed(gen_rng *rng, uint64_t seed);
+uint64_t gen_rng_u64(gen_rng *rng);
+/* Uniform in [0, 1). */
+double gen_rng_uniform(gen_rng *rng);
+/* Uniform integer in [0, n). */
+uint32_t gen_rng_below(gen_rng *rng, uint32_t n);
+/* n draws from N(mean, std) (Box-Muller, pairs). */
+void gen_rng_normal(gen_rng *rng, float *out, size_t n, float mean, float std);
+
+/* --- tensor.c: a network's parameters in contiguous buffers ------------- */
+
+#define GEN_MAX_TENSORS 24
+
+typedef struct gen_store {
+    gan_tensor tensors[GEN_MAX_TENSORS];
+    char names[GEN_MAX_TENSORS][32];
+    size_t offset[GEN_MAX_TENSORS]; /* into params or state */
+    bool trainable[GEN_MAX_TENSORS];
+    int count;
+    size_t param_count;            /* floats in params (and grads, m, v) */
+    size_t state_count;            /* floats in state */
+    float *params, *grads, *m, *v; /* one allocation each, in tensor order */
+    float *state;                  /* non-trainable buffers (spectral norm's u) */
+    uint64_t adam_step;
+} gen_store;
+
+/* Declares a tensor (before gen_store_alloc); returns its index. */
+int gen_store_add(gen_store *st, const char *name, bool trainable, int rank, const int *shape);
+/* Allocates the buffers (zeroed) and points every tensor into them. */
+int gen_store_alloc(gen_store *st);
+void gen_store_free(gen_store *st);
+void gen_store_zero_grad(gen_store *st);
+
+/* --- conv.c, convt.c: convolutions as im2col + SGEMM --------------------- */
+
+/* A convolution's shapes. For a transposed convolution `in` is its (small)
+ * input and `out` its (large) output. */
+typedef struct gen_conv {
+    int in_c, in_h, in_w;
+    int out_c, out_h, out_w;
+    int k, stride, pad;
+} gen_conv;
+
+/* col[(c*k+i)*k+j][b*oh*ow + y*ow + x] = image[c][b][y*s-p+i][x*s-p+j] (0 outside). */
+void gen_im2col(const float *image, int c, int batch, int h, int w, int k, int stride, int pad,
+                int oh, int ow, float *col);
+/* The adjoint: image (zeroed here first) += scatter of col. */
+void gen_col2im(const float *col, int c, int batch, int h, int w, int k, int stride, int pad,
+                int oh, int ow, float *image);
+
+/* col: scratch of in_c*k*k x batch*out_h*out_w, kept for the backward pass. */
+void gen_conv_forward(const gen_conv *cv, int batch, const float *weight, const float *x,
+                      float *col, float *out);
+/* dweight (may be NULL) += ...; dx (may be NULL) = ...; dcol: scratch like col. */
+void gen_conv_backward(const gen_conv *cv, int batch, const float *weight, const float *col,
+                       const float *dout, float *dweight, float *dcol, float *dx);
+
+/* col: scratch of out_c*k*k x batch*in_h*in_w. */
+void gen_convt_forward(const gen_conv *cv, int batch, const float *weight, const float *x,
+                       float *col, float *out);
+void gen_convt_backward(const gen_conv *cv, int batch, const float *weight, const float *x,
+                        const float *dout, float *dweight, float *dcol, float *dx);
+
+/* --- batchnorm.c: training-mode batch norm over [C][n] ------------------ */
+
+#define GEN_BN_EPS 1e-5f /* PyTorch's default */
+
+/* xhat (n per channel) and invstd (one per channel) are kept for backward;
+ * dgamma and dbeta (accumulated) may be NULL. */
+void gen_batchnorm_forward(int c, size_t n, const float *x, const float *gamma, const float *beta,
+                           float *xhat, float *invstd, float *y);
+void gen_batchnorm_backward(int c, size_t n, const float *xhat, const float *invstd,
+                            const float *gamma, const float *dy, float *dgamma, float *dbeta,
+                            float *dx);
+
+/* --- spectral.c: spectral normalisation of a [rows][cols] weight --------- */
+
+#define GEN_SN_EPS 1e-12f /* PyTorch's normalize() eps */
+
+typedef struct gen_spectral {
+    int rows, cols;
+    float *u;    /* rows, persistent (the gan's state buffer) */
+    float *v;    /* cols, from the last power iteration */
+    float sigma; /* of the last forward */
+    float *w_sn; /* rows*cols: weight / sigma */
+} gen_spectral;
+
+/* One power iteration (updates u and v), then w_sn = weight / sigma. */
+void gen_spectral_forward(gen_spectral *sn, const float *weight);
+/* dweight += dL/dweight given dw_sn = dL/dw_sn (u and v held constant, as PyTorch). */
+void gen_spectral_backward(const gen_spectral *sn, const float *dw_sn, float *dweight);
+
+/* --- activations.c ------------------------------------------------------ */
+
+#define GEN_LRELU_SLOPE 0.2f
+
+void gen_relu_forward(size_t n, const float *x, float *y);
+void gen_relu_backward(size_t n, const float *y, const float *dy, float *dx);
+void gen_lrelu_forward(size_t n, const float *x, float *y);
+void gen_lrelu_backward(size_t n, const float *y, const float *dy, float *dx);
+void gen_tanh_forward(size_t n, const float *x, float *y);
+void gen_tanh_backward(size_t n, const float *y, const float *dy, float *dx);
+
+/* --- loss.c: losses on D's logits, mean over the batch ------------------ */
+
+/* target_real: the loss for logits that should say "real". Returns the mean
+ * loss and writes dlogits = d(mean loss)/d(logit). */
+float gen_d_loss(gan_loss kind, int n, const float *logits, bool target_real, float *dlogits);
+float gen_g_loss(gan_loss kind, int n, const float *logits, float *dlogits);
+
+/* --- adam.c ------------------------------------------------------------- */
+
+/* One Adam step over every trainable float of st (PyTorch's formula). */
+void gen_adam_step(gen_store *st, float lr, float beta1, float beta2, float eps);
+
+/* --- gan.c: the model --------------------------------------------------- */
+
+#define GEN_G_LAYERS 4
+#define GEN_D_LAYERS 4
+
+/* Activations and scratch of one network for one batch. */
+struct gan {
+    gan_config cfg;
+    gen_store gen, disc;
+    gen_rng rng; /* the training stream: latents */
+    uint64_t step;
+    unsigned char manifest_sha256[CS_SHA256_BYTES];
+    unsigned char signer[GAN_SIGNER_BYTES];
+
+    /* layer geometry and the indices of their tensors */
+    gen_conv g_conv[GEN_G_LAYERS], d_conv[GEN_D_LAYERS];
+    int g_w[GEN_G_LAYERS], g_gamma[GEN_G_LAYERS], g_beta[GEN_G_LAYERS];
+    int d_w[GEN_D_LAYERS], d_gamma[GEN_D_LAYERS], d_beta[GEN_D_LAYERS], d_u[GEN_D_LAYERS];
+    gen_spectral d_sn[GEN_D_LAYERS];
+
+    /* G: z -> [convt -> bn -> relu] x3 -> convt -> tanh */
+    float *z;                   /* [latent][B] */
+    float *g_pre[GEN_G_LAYERS]; /* convt outputs */
+    float *g_xhat[GEN_G_LAYERS], *g_invstd[GEN_G_LAYERS];
+    float *g_act[GEN_G_LAYERS]; /* relu outputs; g_act[3] = tanh = fake */
+    float *g_dpre, *g_dact;     /* gradient scratch, largest layer */
+
+    /* D: x -> conv -> lrelu -> [conv -> norm -> lrelu] x2 -> conv -> logit */
+    float *real;                /* the real batch in CNHW */
+    float *d_col[GEN_D_LAYERS]; /* im2col of each conv's input */
+    float *d_pre[GEN_D_LAYERS]; /* conv outputs; d_pre[3] = logits */
+    float *d_xhat[GEN_D_LAYERS], *d_invstd[GEN_D_LAYERS];
+    float *d_act[GEN_D_LAYERS]; /* lrelu outputs */
+    float *d_dimage;            /* dL/d(D's input) for G's step */
+    float *d_dlogits;
+    float *d_da, *d_db; /* gradient scratch, largest layer */
+
+    float *col;     /* scratch for im2col/col2im */
+    float *dweight; /* scratch: dL/dw_sn, largest D weight */
+};
+
+/* Makes the layers, tensors and buffers of an empty gan (weights zero). */
+int gen_gan_build(gan *g, const gan_config *cfg, cs_error *err);
+
+#endif
