@@ -173,6 +173,7 @@ typedef struct demo_request {
     int port;
     char remote[24];  /* the client's "ip:port" */
     char method[16];  /* truncated if longer */
+    char version[16]; /* "HTTP/1.1" */
     char *target;     /* raw path+query as received */
     char *user_agent; /* NULL when absent */
     size_t header_count;

@@ -45,6 +45,23 @@ const char *demo_request_header(const demo_request *r, const char *name)
     return NULL;
 }
 
+/*
+ * A JSON string for bytes from the network: as they are when valid UTF-8,
+ * else with every byte above 0x7f replaced by '?', so the line is still JSON.
+ */
+static json_t *network_string(const char *s)
+{
+    json_t *v = json_string(s);
+    if (v) return v;
+    char *copy = strdup(s);
+    if (copy == NULL) return NULL;
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p > 0x7f) *p = '?';
+    v = json_string(copy);
+    free(copy);
+    return v;
+}
+
 /* The JSON line for one request (without the newline), or NULL on no memory. */
 static char *request_json(const demo_server *server, const demo_request *r)
 {
@@ -64,17 +81,18 @@ static char *request_json(const demo_server *server, const demo_request *r)
     json_object_set_new(o, "host", json_string(r->host));
     json_object_set_new(o, "port", json_integer(r->port));
     if (l->name) json_object_set_new(o, "name", json_string(l->name));
-    json_object_set_new(o, "method", json_string(r->method));
-    /* Raw bytes from the network may not be UTF-8: keep them, lossless, as length-counted. */
-    json_object_set_new(
-        o, "target",
-        json_stringn_nocheck(r->target ? r->target : "", r->target ? strlen(r->target) : 0));
-    if (r->user_agent)
-        json_object_set_new(o, "user_agent",
-                            json_stringn_nocheck(r->user_agent, strlen(r->user_agent)));
-    for (size_t i = 0; i < r->header_count; i++)
-        json_object_set_new(headers, r->header_names[i],
-                            json_stringn_nocheck(r->header_values[i], strlen(r->header_values[i])));
+    json_object_set_new(o, "remote", json_string(r->remote));
+    json_object_set_new(o, "method", network_string(r->method));
+    json_object_set_new(o, "target", network_string(r->target ? r->target : ""));
+    json_object_set_new(o, "version", network_string(r->version));
+    if (r->user_agent) json_object_set_new(o, "user_agent", network_string(r->user_agent));
+    for (size_t i = 0; i < r->header_count; i++) {
+        json_t *name = network_string(r->header_names[i]);
+        if (name)
+            json_object_set_new(headers, json_string_value(name),
+                                network_string(r->header_values[i]));
+        json_decref(name);
+    }
     json_object_set_new(o, "headers", headers);
     json_object_set_new(o, "status", json_integer(r->status));
     json_object_set_new(o, "route", json_integer(r->route));

@@ -461,6 +461,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!st->headers_seen) {
         st->headers_seen = 1;
         cs_strlcpy(st->record.method, method ? method : "", sizeof st->record.method);
+        cs_strlcpy(st->record.version, version ? version : "", sizeof st->record.version);
         MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &st->record);
         const char *ua = demo_request_header(&st->record, "user-agent");
         if (ua) st->record.user_agent = strdup(ua);
