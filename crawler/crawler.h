@@ -142,4 +142,117 @@ int crawler_html_extract(const char *page_url, const unsigned char *html, size_t
                          crawler_html_page *out, cs_error *err);
 void crawler_html_page_free(crawler_html_page *page);
 
+/* ---- Image sniffing (sniff.c) ------------------------------------------- */
+
+/*
+ * A decompression bomb is refused from its header: 64 Mpx is more than any
+ * camera photo (same bound as dedup's decoder, DEDUP_DEFAULT_MAX_PIXELS).
+ */
+#define CRAWLER_MAX_PIXELS (64ull * 1024 * 1024)
+
+typedef struct crawler_image_probe {
+    const char *media_type; /* "image/jpeg", "image/png", "image/gif", "image/webp"; static */
+    int width, height;
+    uint64_t pixels;
+} crawler_image_probe;
+
+/*
+ * Media type and dimensions from the first bytes (no decoding). CS_OK with
+ * everything filled; CS_ENOTFOUND when more bytes are needed (media_type may
+ * already be set); CS_EFORMAT for a broken header; CS_EUNSUPPORTED when the
+ * bytes are no image format the crawler keeps.
+ */
+int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_probe *out);
+
+/* ---- Fetching (fetch.c) ---------------------------------------------------- */
+
+/* What a request is for; decides the body limit and what counts as success. */
+typedef enum crawler_kind {
+    CRAWLER_KIND_PAGE = 0,
+    CRAWLER_KIND_IMAGE,
+    CRAWLER_KIND_ROBOTS, /* robots.txt, tdmrep.json, ai.txt: truncated, never refused */
+    CRAWLER_KIND_TDMREP,
+    CRAWLER_KIND_AI_TXT,
+} crawler_kind;
+
+/* The catalog's word for a kind: "page", "image", "robots", "tdmrep", "ai_txt". */
+const char *crawler_kind_name(crawler_kind kind);
+int crawler_kind_parse(const char *name, crawler_kind *out);
+
+typedef struct crawler_fetch_options {
+    int allow_loopback;      /* permit 127.0.0.0/8 and ::1 (tests, demo) */
+    long connect_timeout_ms; /* 0: default 10 s */
+    long total_timeout_ms;   /* 0: default 60 s */
+    long low_speed_bytes;    /* abort below this many bytes/s ... (0: 512) */
+    long low_speed_seconds;  /* ... for this long (0: 10 s) */
+    size_t max_page_bytes;   /* HTML; 0: 5 MiB */
+    size_t max_image_bytes;  /* images; 0: 32 MiB */
+    size_t max_policy_bytes; /* robots.txt & co: kept, the rest dropped; 0: 500 KiB */
+    uint64_t max_pixels;     /* 0: CRAWLER_MAX_PIXELS */
+    const char *user_agent;  /* NULL: crawler_user_agent() */
+} crawler_fetch_options;
+
+/* "clearsetbot/VERSION (+README URL)". Static. */
+const char *crawler_user_agent(void);
+
+/* One header as received (name as sent, value trimmed). */
+typedef struct crawler_header {
+    char *name;
+    char *value;
+} crawler_header;
+
+/* The outcome of one request (no redirect is followed: 3xx comes back as is). */
+typedef struct crawler_response {
+    void *user; /* the tag given to crawler_fetcher_add */
+    char url[CRAWLER_URL_SIZE];
+    crawler_kind kind;
+    long status;            /* HTTP status; 0 when no response arrived */
+    int error;              /* CS_OK, CS_ENET, CS_ELIMIT, CS_EDENIED, CS_EFORMAT */
+    const char *error_code; /* short machine word (static): "timeout", "too_large", ... or NULL */
+    char error_message[256];
+    crawler_header *headers;
+    size_t header_count;
+    unsigned char *body; /* decoded body (NUL after body_len); owned */
+    size_t body_len;
+    int truncated;         /* policy files only: the body was cut at the limit */
+    int64_t started_at_ms; /* wall clock */
+    int64_t elapsed_ms;
+    char remote_ip[64];
+} crawler_response;
+
+/* The value of the first header called name (case-insensitive), or NULL. */
+const char *crawler_response_header(const crawler_response *resp, const char *name);
+void crawler_response_free(crawler_response *resp);
+
+/*
+ * A libcurl multi handle running many requests at once. Politeness is the
+ * caller's job: the fetcher starts every request it is given immediately.
+ * Limits enforced on every transfer: http/https only, no redirects followed,
+ * connect/total timeouts and a low-speed limit, a body limit chosen by the
+ * declared media type and counted on decoded bytes in the write callback
+ * (gzip bombs stop there), the pixel limit from the image header, and an
+ * address check in the socket-open callback (private, link-local, CGNAT,
+ * multicast, reserved and metadata ranges always refused; loopback only with
+ * allow_loopback). One thread at a time.
+ */
+typedef struct crawler_fetcher crawler_fetcher;
+
+int crawler_fetcher_new(const crawler_fetch_options *opts, crawler_fetcher **out, cs_error *err);
+void crawler_fetcher_free(crawler_fetcher *fetcher);
+/* Starts a GET of url (absolute, normalised). user comes back in the response. */
+int crawler_fetcher_add(crawler_fetcher *fetcher, const char *url, crawler_kind kind, void *user,
+                        cs_error *err);
+/* Requests running now. */
+size_t crawler_fetcher_active(const crawler_fetcher *fetcher);
+/*
+ * Waits up to timeout_ms for network activity, advances every transfer and
+ * calls done(ctx, resp) for each finished one; resp is freed when done returns.
+ */
+typedef void (*crawler_fetch_done_fn)(void *ctx, crawler_response *resp);
+int crawler_fetcher_run(crawler_fetcher *fetcher, int timeout_ms, crawler_fetch_done_fn done,
+                        void *ctx, cs_error *err);
+
+/* 1 when addr (IPv4 or IPv6 text) may be connected to under allow_loopback. */
+int crawler_address_allowed(const char *addr, int allow_loopback);
+
 #endif

@@ -1,0 +1,506 @@
+/*
+ * fetch.c - HTTP requests on a libcurl multi handle, each with hard limits.
+ *
+ * The fetcher only runs transfers; which URL goes when is the scheduler's
+ * decision (crawl.c), so curl never queues, retries or follows anything:
+ *   - CURLOPT_FOLLOWLOCATION stays off; a 3xx comes back with its Location
+ *     and the scheduler counts hops and checks the target like any URL;
+ *   - protocols are http and https only (redirect protocols too, for safety);
+ *   - CURLOPT_OPENSOCKETFUNCTION sees the resolved address of every
+ *     connection and refuses private, link-local, CGNAT, multicast, reserved
+ *     and cloud-metadata ranges, and loopback unless allow_loopback;
+ *   - the write callback counts decoded bytes (curl decompresses gzip,
+ *     deflate and brotli before it), so a gzip bomb stops at the limit; the
+ *     limit is chosen from the Content-Type once headers are in (HTML, images,
+ *     policy files; anything else is not wanted and stops at once). curl
+ *     7.88's MAXFILESIZE only checks Content-Length, so it is a hint here;
+ *   - for images, the header is read as soon as enough bytes are in and a
+ *     pixel count over the limit aborts the transfer;
+ *   - connect and total timeouts and a low-speed limit end trickling servers.
+ * Policy files (robots.txt, tdmrep.json, ai.txt) are cut at their limit and
+ * count as complete: RFC 9309 2.5 says to parse the first 500 KiB.
+ */
+#include "crawler/crawler.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define FETCH_DEFAULT_CONNECT_MS   10000 /* a live server accepts within seconds */
+#define FETCH_DEFAULT_TOTAL_MS     60000 /* one page or image; more is a tar pit */
+#define FETCH_DEFAULT_LOW_SPEED    512   /* bytes/s below which a transfer is trickling ... */
+#define FETCH_DEFAULT_LOW_SPEED_S  10    /* ... for this many seconds */
+#define FETCH_DEFAULT_PAGE_BYTES   (5u * 1024 * 1024)  /* larger HTML is not a page we want */
+#define FETCH_DEFAULT_IMAGE_BYTES  (32u * 1024 * 1024) /* bigger than any sane photo */
+#define FETCH_DEFAULT_POLICY_BYTES (500u * 1024)       /* RFC 9309 2.5 */
+#define FETCH_MAX_HEADERS          128                 /* header lines kept per response */
+#define FETCH_MAX_HEADER_BYTES     (64 * 1024)         /* all header bytes per response */
+#define FETCH_SNIFF_BYTES          (64 * 1024) /* image header read this far for the pixel check */
+
+#ifndef CLEARSET_VERSION
+#define CLEARSET_VERSION "0"
+#endif
+#ifndef CLEARSET_HOME_URL
+#define CLEARSET_HOME_URL "https://github.com/clearset/clearset#readme"
+#endif
+
+struct crawler_fetcher {
+    CURLM *multi;
+    crawler_fetch_options opts;
+    size_t active;
+    struct transfer *running; /* doubly linked list of started transfers */
+};
+
+typedef struct transfer {
+    crawler_fetcher *fetcher;
+    struct transfer *prev, *next;
+    CURL *easy;
+    crawler_response resp;
+    cs_buf body;
+    size_t limit; /* body limit once the media type is known */
+    int limit_known;
+    int denied_address; /* the socket callback refused the address */
+    int too_large;
+    int unwanted_type;
+    int too_many_pixels;
+    int sniffed;
+    size_t header_bytes;
+    size_t header_cap;
+    char error_buffer[CURL_ERROR_SIZE];
+} transfer;
+
+static const char *const kind_names[] = {"page", "image", "robots", "tdmrep", "ai_txt"};
+
+const char *crawler_kind_name(crawler_kind kind)
+{
+    return (unsigned)kind < CS_ARRAY_LEN(kind_names) ? kind_names[kind] : "page";
+}
+
+int crawler_kind_parse(const char *name, crawler_kind *out)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(kind_names); i++) {
+        if (strcmp(name, kind_names[i]) == 0) {
+            *out = (crawler_kind)i;
+            return CS_OK;
+        }
+    }
+    return CS_ENOTFOUND;
+}
+
+const char *crawler_user_agent(void)
+{
+    return "clearsetbot/" CLEARSET_VERSION " (+" CLEARSET_HOME_URL ")";
+}
+
+static int is_policy_kind(crawler_kind kind)
+{
+    return kind == CRAWLER_KIND_ROBOTS || kind == CRAWLER_KIND_TDMREP ||
+           kind == CRAWLER_KIND_AI_TXT;
+}
+
+/* ---- address check -------------------------------------------------------- */
+
+static int ipv4_allowed(uint32_t a, int allow_loopback)
+{
+    unsigned o1 = a >> 24, o2 = (a >> 16) & 255, o3 = (a >> 8) & 255;
+    if (o1 == 127) return allow_loopback;
+    if (o1 == 0 || o1 == 10) return 0;             /* "this network", private */
+    if (o1 == 100 && (o2 & 0xC0) == 64) return 0;  /* 100.64/10 CGNAT (Alibaba metadata) */
+    if (o1 == 169 && o2 == 254) return 0;          /* link-local, 169.254.169.254 */
+    if (o1 == 172 && (o2 & 0xF0) == 16) return 0;  /* 172.16/12 private */
+    if (o1 == 192 && o2 == 168) return 0;          /* 192.168/16 private */
+    if (o1 == 192 && o2 == 0 && o3 == 0) return 0; /* 192.0.0/24 IETF protocol */
+    if (o1 == 198 && (o2 & 0xFE) == 18) return 0;  /* 198.18/15 benchmarking */
+    if (o1 >= 224) return 0;                       /* multicast, reserved, broadcast */
+    return 1;
+}
+
+static int ipv6_allowed(const unsigned char *b, int allow_loopback)
+{
+    static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const unsigned char nat64[12] = {0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0};
+    int zero12 = 1;
+    for (int i = 0; i < 12; i++)
+        if (b[i]) zero12 = 0;
+    if (memcmp(b, v4mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || zero12) {
+        uint32_t v4 = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+        if (zero12 && v4 == 1) return allow_loopback; /* ::1 */
+        if (zero12) return 0;                         /* ::, deprecated v4-compatible */
+        return ipv4_allowed(v4, allow_loopback);
+    }
+    if ((b[0] & 0xFE) == 0xFC) return 0;                 /* fc00::/7 unique local (fd00:ec2::254) */
+    if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return 0; /* fe80::/10 link-local */
+    if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) return 0; /* fec0::/10 site-local */
+    if (b[0] == 0xFF) return 0;                          /* multicast */
+    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) return 0; /* documentation */
+    return 1;
+}
+
+int crawler_address_allowed(const char *addr, int allow_loopback)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, addr, &v4) == 1) return ipv4_allowed(ntohl(v4.s_addr), allow_loopback);
+    if (inet_pton(AF_INET6, addr, &v6) == 1) return ipv6_allowed(v6.s6_addr, allow_loopback);
+    return 0;
+}
+
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+    transfer *t = clientp;
+    int allowed = 0;
+    if (address->family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&address->addr;
+        allowed = ipv4_allowed(ntohl(sin->sin_addr.s_addr), t->fetcher->opts.allow_loopback);
+    } else if (address->family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&address->addr;
+        allowed = ipv6_allowed(sin6->sin6_addr.s6_addr, t->fetcher->opts.allow_loopback);
+    }
+    if (!allowed) {
+        t->denied_address = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(address->family, address->socktype, address->protocol);
+}
+
+/* ---- callbacks ------------------------------------------------------------- */
+
+static size_t limit_for_type(transfer *t, const char *content_type)
+{
+    const crawler_fetch_options *o = &t->fetcher->opts;
+    if (is_policy_kind(t->resp.kind)) return o->max_policy_bytes;
+    if (content_type == NULL) /* undeclared: allow what the request is for */
+        return t->resp.kind == CRAWLER_KIND_IMAGE ? o->max_image_bytes : o->max_page_bytes;
+    size_t n = strcspn(content_type, ";");
+    while (n > 0 && content_type[n - 1] == ' ')
+        n--;
+    if (n >= 6 && strncasecmp(content_type, "image/", 6) == 0) return o->max_image_bytes;
+    if (cs_ascii_ieq(content_type, n, "text/html") ||
+        cs_ascii_ieq(content_type, n, "application/xhtml+xml"))
+        return t->resp.kind == CRAWLER_KIND_IMAGE ? 0 : o->max_page_bytes;
+    /* Servers mislabel images as octet-stream; bytes are sniffed anyway. */
+    if (cs_ascii_ieq(content_type, n, "application/octet-stream") ||
+        cs_ascii_ieq(content_type, n, "binary/octet-stream"))
+        return t->resp.kind == CRAWLER_KIND_IMAGE ? o->max_image_bytes : 0;
+    return 0; /* a media type the crawler does not keep */
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    transfer *t = userp;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new response (after 100 Continue) */
+        for (size_t i = 0; i < t->resp.header_count; i++) {
+            free(t->resp.headers[i].name);
+            free(t->resp.headers[i].value);
+        }
+        t->resp.header_count = 0;
+        return n;
+    }
+    t->header_bytes += n;
+    if (t->header_bytes > FETCH_MAX_HEADER_BYTES) return 0; /* aborts: CURLE_WRITE_ERROR */
+    const char *colon = memchr(data, ':', n);
+    if (colon == NULL || t->resp.header_count >= FETCH_MAX_HEADERS) return n;
+    size_t name_len = (size_t)(colon - data);
+    const char *value = colon + 1;
+    size_t value_len = n - name_len - 1;
+    while (value_len > 0 && (*value == ' ' || *value == '\t'))
+        value++, value_len--;
+    while (value_len > 0 && (unsigned char)value[value_len - 1] <= ' ')
+        value_len--;
+    if (t->resp.header_count == t->header_cap) {
+        size_t cap = t->header_cap ? 2 * t->header_cap : 16;
+        crawler_header *more = realloc(t->resp.headers, cap * sizeof *more);
+        if (more == NULL) return 0;
+        t->resp.headers = more;
+        t->header_cap = cap;
+    }
+    crawler_header *h = &t->resp.headers[t->resp.header_count];
+    h->name = cs_strndup(data, name_len);
+    h->value = cs_strndup(value, value_len);
+    if (h->name == NULL || h->value == NULL) {
+        free(h->name);
+        free(h->value);
+        return 0;
+    }
+    t->resp.header_count++;
+    return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    transfer *t = userp;
+    size_t n = size * nmemb;
+    if (!t->limit_known) {
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        /* Bodies of errors and redirects are not kept beyond a small amount. */
+        t->limit = (status >= 200 && status < 300)
+                       ? limit_for_type(t, crawler_response_header(&t->resp, "Content-Type"))
+                       : 16 * 1024;
+        if (status >= 200 && status < 300 && t->limit == 0) {
+            t->unwanted_type = 1;
+            return 0;
+        }
+        t->limit_known = 1;
+    }
+    if (t->body.len + n > t->limit) {
+        if (is_policy_kind(t->resp.kind) || t->limit == 16 * 1024) {
+            cs_buf_append(&t->body, data, t->limit - t->body.len);
+            t->resp.truncated = 1;
+        } else {
+            t->too_large = 1;
+        }
+        return 0; /* stops the transfer */
+    }
+    if (cs_buf_append(&t->body, data, n)) return 0;
+    if (t->resp.kind == CRAWLER_KIND_IMAGE && !t->sniffed) {
+        crawler_image_probe probe;
+        int rc = crawler_sniff_image(t->body.data, t->body.len, &probe);
+        if (rc == CS_OK) {
+            t->sniffed = 1;
+            if (probe.pixels > t->fetcher->opts.max_pixels) {
+                t->too_many_pixels = 1;
+                return 0;
+            }
+        } else if (rc != CS_ENOTFOUND || t->body.len > FETCH_SNIFF_BYTES) {
+            t->sniffed = 1; /* not an image we can size early; the crawler decides later */
+        }
+    }
+    return n;
+}
+
+/* ---- fetcher ------------------------------------------------------------------ */
+
+int crawler_fetcher_new(const crawler_fetch_options *opts, crawler_fetcher **out, cs_error *err)
+{
+    *out = NULL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return cs_error_set(err, CS_ENET, "libcurl failed to initialise");
+    crawler_fetcher *f = calloc(1, sizeof *f);
+    if (f == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    if (opts) f->opts = *opts;
+    crawler_fetch_options *o = &f->opts;
+    if (o->connect_timeout_ms <= 0) o->connect_timeout_ms = FETCH_DEFAULT_CONNECT_MS;
+    if (o->total_timeout_ms <= 0) o->total_timeout_ms = FETCH_DEFAULT_TOTAL_MS;
+    if (o->low_speed_bytes <= 0) o->low_speed_bytes = FETCH_DEFAULT_LOW_SPEED;
+    if (o->low_speed_seconds <= 0) o->low_speed_seconds = FETCH_DEFAULT_LOW_SPEED_S;
+    if (o->max_page_bytes == 0) o->max_page_bytes = FETCH_DEFAULT_PAGE_BYTES;
+    if (o->max_image_bytes == 0) o->max_image_bytes = FETCH_DEFAULT_IMAGE_BYTES;
+    if (o->max_policy_bytes == 0) o->max_policy_bytes = FETCH_DEFAULT_POLICY_BYTES;
+    if (o->max_pixels == 0) o->max_pixels = CRAWLER_MAX_PIXELS;
+    if (o->user_agent == NULL) o->user_agent = crawler_user_agent();
+    f->multi = curl_multi_init();
+    if (f->multi == NULL) {
+        free(f);
+        return cs_error_set(err, CS_ENOMEM, "curl_multi_init failed");
+    }
+    *out = f;
+    return CS_OK;
+}
+
+static void unlink_transfer(crawler_fetcher *f, transfer *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        f->running = t->next;
+    if (t->next) t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+}
+
+static void transfer_free(transfer *t)
+{
+    curl_easy_cleanup(t->easy);
+    cs_buf_free(&t->body);
+    crawler_response_free(&t->resp);
+    free(t);
+}
+
+void crawler_fetcher_free(crawler_fetcher *f)
+{
+    if (f == NULL) return;
+    while (f->running) { /* abandon what is still running */
+        transfer *t = f->running;
+        unlink_transfer(f, t);
+        curl_multi_remove_handle(f->multi, t->easy);
+        transfer_free(t);
+    }
+    curl_multi_cleanup(f->multi);
+    free(f);
+}
+
+int crawler_fetcher_add(crawler_fetcher *f, const char *url, crawler_kind kind, void *user,
+                        cs_error *err)
+{
+    if (strlen(url) > CRAWLER_URL_MAX) return cs_error_set(err, CS_ELIMIT, "URL too long");
+    transfer *t = calloc(1, sizeof *t);
+    if (t == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    t->fetcher = f;
+    t->resp.user = user;
+    t->resp.kind = kind;
+    cs_strlcpy(t->resp.url, url, sizeof t->resp.url);
+    size_t hard = f->opts.max_image_bytes;
+    if (f->opts.max_page_bytes > hard) hard = f->opts.max_page_bytes;
+    cs_buf_init(&t->body, hard + 1);
+    t->easy = curl_easy_init();
+    if (t->easy == NULL) {
+        free(t);
+        return cs_error_set(err, CS_ENOMEM, "curl_easy_init failed");
+    }
+    CURL *e = t->easy;
+    const crawler_fetch_options *o = &f->opts;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROXY,
+                     ""); /* never an environment proxy: addresses are ours to check */
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, o->user_agent);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl decodes */
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->low_speed_seconds);
+    if (!is_policy_kind(kind)) /* a Content-Length hint; policy files are cut, not refused */
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)hard);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    t->resp.started_at_ms = cs_now_ms();
+    if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
+        curl_easy_cleanup(e);
+        cs_buf_free(&t->body);
+        free(t);
+        return cs_error_set(err, CS_ENET, "curl_multi_add_handle failed");
+    }
+    f->active++;
+    t->next = f->running;
+    if (t->next) t->next->prev = t;
+    f->running = t;
+    return CS_OK;
+}
+
+size_t crawler_fetcher_active(const crawler_fetcher *f)
+{
+    return f->active;
+}
+
+static void set_error(crawler_response *r, int code, const char *word, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void set_error(crawler_response *r, int code, const char *word, const char *fmt, ...)
+{
+    r->error = code;
+    r->error_code = word;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error_message, sizeof r->error_message, fmt, ap);
+    va_end(ap);
+}
+
+static void finish(transfer *t, CURLcode result)
+{
+    crawler_response *r = &t->resp;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    char *ip = NULL;
+    if (curl_easy_getinfo(t->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip)
+        cs_strlcpy(r->remote_ip, ip, sizeof r->remote_ip);
+    r->elapsed_ms = cs_now_ms() - r->started_at_ms;
+    if (t->denied_address) {
+        r->status = 0;
+        set_error(r, CS_EDENIED, "denied_address", "address refused (private, reserved or %s)",
+                  t->fetcher->opts.allow_loopback ? "metadata" : "loopback");
+    } else if (t->too_many_pixels) {
+        set_error(r, CS_ELIMIT, "too_many_pixels", "image header exceeds %llu pixels",
+                  (unsigned long long)t->fetcher->opts.max_pixels);
+    } else if (t->too_large || result == CURLE_FILESIZE_EXCEEDED) {
+        set_error(r, CS_ELIMIT, "too_large", "body exceeds %zu bytes (decoded)", t->limit);
+    } else if (t->unwanted_type) {
+        const char *type = crawler_response_header(r, "Content-Type");
+        set_error(r, CS_EFORMAT, "unwanted_type", "media type '%.100s' not kept for a %s",
+                  type ? type : "", crawler_kind_name(r->kind));
+    } else if (result == CURLE_WRITE_ERROR && r->truncated) {
+        /* a policy file or error body cut at its limit: complete as far as we care */
+    } else if (result == CURLE_OPERATION_TIMEDOUT) {
+        set_error(r, CS_ENET, "timeout", "%s", t->error_buffer[0] ? t->error_buffer : "timed out");
+    } else if (result == CURLE_BAD_CONTENT_ENCODING) {
+        set_error(r, CS_EFORMAT, "bad_encoding", "%s", t->error_buffer);
+    } else if (result == CURLE_COULDNT_RESOLVE_HOST) {
+        set_error(r, CS_ENET, "dns", "%s", t->error_buffer);
+    } else if (result == CURLE_COULDNT_CONNECT) {
+        set_error(r, CS_ENET, "connect", "%s", t->error_buffer);
+    } else if (result == CURLE_WRITE_ERROR && t->header_bytes > FETCH_MAX_HEADER_BYTES) {
+        set_error(r, CS_ELIMIT, "headers_too_large", "response headers exceed %d bytes",
+                  FETCH_MAX_HEADER_BYTES);
+    } else if (result != CURLE_OK) {
+        set_error(r, CS_ENET, "network", "%s",
+                  t->error_buffer[0] ? t->error_buffer : curl_easy_strerror(result));
+    }
+    if (r->error != CS_OK) r->truncated = 0;
+    if (t->body.data == NULL) cs_buf_append(&t->body, "", 0);
+    r->body = cs_buf_take(&t->body, &r->body_len);
+}
+
+int crawler_fetcher_run(crawler_fetcher *f, int timeout_ms, crawler_fetch_done_fn done, void *ctx,
+                        cs_error *err)
+{
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(f->multi, &running);
+    if (mc == CURLM_OK && running > 0 && timeout_ms > 0)
+        mc = curl_multi_poll(f->multi, NULL, 0, timeout_ms, NULL);
+    if (mc == CURLM_OK) mc = curl_multi_perform(f->multi, &running);
+    if (mc != CURLM_OK) return cs_error_set(err, CS_ENET, "libcurl: %s", curl_multi_strerror(mc));
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        transfer *t = NULL;
+        CURL *easy = msg->easy_handle;
+        CURLcode result = msg->data.result;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+        curl_multi_remove_handle(f->multi, easy);
+        unlink_transfer(f, t);
+        f->active--;
+        finish(t, result);
+        done(ctx, &t->resp);
+        transfer_free(t);
+    }
+    return CS_OK;
+}
+
+const char *crawler_response_header(const crawler_response *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->header_count; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0) return resp->headers[i].value;
+    return NULL;
+}
+
+void crawler_response_free(crawler_response *resp)
+{
+    if (resp == NULL) return;
+    for (size_t i = 0; i < resp->header_count; i++) {
+        free(resp->headers[i].name);
+        free(resp->headers[i].value);
+    }
+    free(resp->headers);
+    free(resp->body);
+    resp->headers = NULL;
+    resp->header_count = 0;
+    resp->body = NULL;
+    resp->body_len = 0;
+}

@@ -1,0 +1,132 @@
+/*
+ * sniff.c - media type and pixel dimensions from the first bytes of an image,
+ * without decoding it.
+ *
+ * The crawler trusts the bytes, not the Content-Type header: JPEG (the first
+ * SOFn marker's frame header), PNG (IHDR), GIF (logical screen) and WebP
+ * (VP8, VP8L or VP8X chunk) are recognised. Reading only headers lets the
+ * crawler refuse a decompression bomb (a 60000 x 60000 JPEG header on a few
+ * kilobytes of data) before anything decodes it. dedup/ has a magic-number
+ * sniffer for the formats it decodes, but no dimension probe and no GIF, so
+ * this small reader lives here.
+ */
+#include "crawler/crawler.h"
+
+#include <string.h>
+
+/* JPEG headers (EXIF, ICC profiles) before SOF rarely exceed this; past it we give up. */
+#define SNIFF_JPEG_SCAN_MAX (1024 * 1024)
+
+static unsigned be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static unsigned le16(const unsigned char *p)
+{
+    return p[0] | (unsigned)p[1] << 8;
+}
+
+static uint32_t le24(const unsigned char *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+}
+
+/* CS_OK with dimensions, CS_ENOTFOUND when more bytes are needed, CS_EFORMAT when broken. */
+static int jpeg_size(const unsigned char *b, size_t n, int *w, int *h)
+{
+    size_t i = 2;
+    while (i < n && i < SNIFF_JPEG_SCAN_MAX) {
+        if (b[i] != 0xFF) return CS_EFORMAT;
+        while (i < n && b[i] == 0xFF)
+            i++; /* fill bytes */
+        if (i >= n) return CS_ENOTFOUND;
+        unsigned marker = b[i++];
+        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
+        if (marker == 0xD9 || marker == 0xDA) return CS_EFORMAT; /* image data before a frame */
+        if (i + 2 > n) return CS_ENOTFOUND;
+        unsigned len = be16(b + i);
+        if (len < 2) return CS_EFORMAT;
+        int is_sof =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (is_sof) {
+            if (i + 7 > n) return CS_ENOTFOUND;
+            *h = (int)be16(b + i + 3);
+            *w = (int)be16(b + i + 5);
+            return CS_OK;
+        }
+        i += len;
+    }
+    return i >= SNIFF_JPEG_SCAN_MAX ? CS_EFORMAT : CS_ENOTFOUND;
+}
+
+static int webp_size(const unsigned char *b, size_t n, int *w, int *h)
+{
+    if (n < 30) return CS_ENOTFOUND;
+    const unsigned char *chunk = b + 12;
+    if (memcmp(chunk, "VP8 ", 4) == 0) {
+        if (b[23] != 0x9D || b[24] != 0x01 || b[25] != 0x2A) return CS_EFORMAT;
+        *w = (int)(le16(b + 26) & 0x3FFF);
+        *h = (int)(le16(b + 28) & 0x3FFF);
+        return CS_OK;
+    }
+    if (memcmp(chunk, "VP8L", 4) == 0) {
+        if (b[20] != 0x2F) return CS_EFORMAT;
+        uint32_t bits =
+            b[21] | (uint32_t)b[22] << 8 | (uint32_t)b[23] << 16 | (uint32_t)b[24] << 24;
+        *w = (int)(bits & 0x3FFF) + 1;
+        *h = (int)((bits >> 14) & 0x3FFF) + 1;
+        return CS_OK;
+    }
+    if (memcmp(chunk, "VP8X", 4) == 0) {
+        *w = (int)le24(b + 24) + 1;
+        *h = (int)le24(b + 27) + 1;
+        return CS_OK;
+    }
+    return CS_EFORMAT;
+}
+
+int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_probe *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = CS_EUNSUPPORTED;
+    if (len >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
+        out->media_type = "image/jpeg";
+        rc = jpeg_size(bytes, len, &out->width, &out->height);
+    } else if (len >= 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0) {
+        out->media_type = "image/png";
+        if (len < 24) {
+            rc = CS_ENOTFOUND;
+        } else if (memcmp(bytes + 12, "IHDR", 4) != 0) {
+            rc = CS_EFORMAT;
+        } else {
+            uint32_t w = be32(bytes + 16), h = be32(bytes + 20);
+            if (w > INT32_MAX || h > INT32_MAX) return CS_EFORMAT;
+            out->width = (int)w;
+            out->height = (int)h;
+            rc = CS_OK;
+        }
+    } else if (len >= 6 && (memcmp(bytes, "GIF87a", 6) == 0 || memcmp(bytes, "GIF89a", 6) == 0)) {
+        out->media_type = "image/gif";
+        if (len < 10) {
+            rc = CS_ENOTFOUND;
+        } else {
+            out->width = (int)le16(bytes + 6);
+            out->height = (int)le16(bytes + 8);
+            rc = CS_OK;
+        }
+    } else if (len >= 12 && memcmp(bytes, "RIFF", 4) == 0 && memcmp(bytes + 8, "WEBP", 4) == 0) {
+        out->media_type = "image/webp";
+        rc = webp_size(bytes, len, &out->width, &out->height);
+    } else if (len < 12) {
+        rc = CS_ENOTFOUND; /* too short to tell */
+    }
+    if (rc == CS_OK && (out->width <= 0 || out->height <= 0)) rc = CS_EFORMAT;
+    if (rc == CS_OK) out->pixels = (uint64_t)out->width * (uint64_t)out->height;
+    return rc;
+}
