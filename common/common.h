@@ -111,6 +111,17 @@ int cs_ascii_ieq(const char *s, size_t n, const char *literal);
 int64_t cs_now_ms(void);
 int64_t cs_monotonic_ns(void);
 
+/*
+ * Makes room for item number `count` (0-based) in a growable array: *items
+ * has *cap slots of item_size bytes. Grows by doubling. CS_ELIMIT when count
+ * reaches max_count (0 = no cap), CS_ENOMEM when allocation fails; *items is
+ * unchanged on failure. Typical use:
+ *     if ((rc = cs_array_reserve((void **)&list->items, &list->cap, list->count,
+ *                                sizeof *list->items, MAX)) != CS_OK) return rc;
+ *     list->items[list->count++] = item;
+ */
+int cs_array_reserve(void **items, size_t *cap, size_t count, size_t item_size, size_t max_count);
+
 #define CS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CS_MIN(a, b)    ((a) < (b) ? (a) : (b))
 #define CS_MAX(a, b)    ((a) > (b) ? (a) : (b))

@@ -20,14 +20,9 @@ static int read_counts(catalog *cat, const char *sql, catalog_count **out, size_
     size_t cap = 0;
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 8;
-            catalog_count *grown = realloc(*out, cap * sizeof **out);
-            if (grown == NULL) {
-                rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
-                break;
-            }
-            *out = grown;
+        if (cs_array_reserve((void **)out, &cap, *count, sizeof **out, 0) != CS_OK) {
+            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+            break;
         }
         catalog_count *c = &(*out)[(*count)++];
         c->name = catalog_column_strdup(stmt, 0);
@@ -57,14 +52,10 @@ static int read_hosts(catalog *cat, catalog_status *status, cs_error *err)
     size_t cap = 0;
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (status->host_count == cap) {
-            cap = cap ? cap * 2 : 8;
-            catalog_host_status *grown = realloc(status->per_host, cap * sizeof *grown);
-            if (grown == NULL) {
-                rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
-                break;
-            }
-            status->per_host = grown;
+        if (cs_array_reserve((void **)&status->per_host, &cap, status->host_count,
+                             sizeof *status->per_host, 0) != CS_OK) {
+            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+            break;
         }
         catalog_host_status *h = &status->per_host[status->host_count++];
         h->origin = catalog_column_strdup(stmt, 0);
