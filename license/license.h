@@ -309,6 +309,15 @@ int license_read_embedded(const unsigned char *bytes, size_t len, license_embedd
                           cs_error *err);
 void license_embedded_free(license_embedded *emb);
 
+/* {"spdx", "url", "family", "version", "jurisdiction"} (empty parts as null); new reference. */
+json_t *license_info_json(const license_info *license);
+/*
+ * The object `clearset license FILE` prints: {"file": file, <fields>...,
+ * "license": {...} | null, "rights_claim", "data_mining", "ai_generated",
+ * "attribution": {"name", "url"} | null}. New reference, NULL on ENOMEM.
+ */
+json_t *license_embedded_json(const license_embedded *emb, const char *file);
+
 /*
  * The format parsers, exposed for unit tests and fuzz targets. Each adds the
  * fields it finds to `fields` (a JSON object, ExifTool names) and evidence to

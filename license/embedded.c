@@ -1,0 +1,512 @@
+/*
+ * embedded.c - finds the metadata blocks inside JPEG, PNG and WebP bytes and
+ * hands them to the XMP, IPTC and EXIF parsers, then summarises what they
+ * found into one licence, claim, data-mining value and attribution.
+ *
+ * JPEG: segments up to the first SOS. APP1 "Exif\0\0" is EXIF; APP1
+ * "http://ns.adobe.com/xap/1.0/\0" the main XMP packet; APP1
+ * "http://ns.adobe.com/xmp/extension/\0" a chunk of extended XMP (32-char
+ * GUID, full length, offset, data; XMP part 3, 1.1.3.1), reassembled per GUID
+ * and read only for the GUID the main packet names in xmpNote:HasExtendedXMP
+ * and only when every byte arrived; APP13 "Photoshop 3.0\0" (possibly split
+ * across segments) holds IPTC-IIM.
+ * PNG: iTXt "XML:com.adobe.xmp" (compressed or not); ImageMagick's
+ * "Raw profile type xmp|exif|APP1|iptc|8bim" tEXt/zTXt/iTXt (hex dump after a
+ * header line); eXIf. WebP: RIFF chunks "XMP " and "EXIF".
+ * ICC profiles (APP2, iCCP, ICCP) are never read: a profile's copyright is
+ * the profile maker's, not the image's.
+ */
+#include "license/license_internal.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <zlib.h>
+
+#define EMBEDDED_MAX_INFLATE (8u * 1024 * 1024) /* one decompressed text chunk; bounds zip bombs   \
+                                                 */
+#define EMBEDDED_MAX_EXTENDED_XMP (8u * 1024 * 1024) /* reassembled extended XMP */
+#define EMBEDDED_MAX_EXT_GUIDS    4                  /* distinct extended-XMP GUIDs tracked */
+#define EMBEDDED_MAX_SEGMENTS     65536              /* JPEG segments / PNG / RIFF chunks read */
+
+static const char jpeg_xmp_sig[] = "http://ns.adobe.com/xap/1.0/";
+static const char jpeg_ext_sig[] = "http://ns.adobe.com/xmp/extension/";
+
+typedef struct extended_xmp {
+    char guid[33];
+    uint32_t total;
+    unsigned char *data;
+    unsigned char *filled; /* one flag per byte: simple, and total is bounded */
+    uint32_t have;
+} extended_xmp;
+
+typedef struct embedded_ctx {
+    license_embedded *out;
+    cs_error *err;
+    int status;
+} embedded_ctx;
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void keep(embedded_ctx *ctx, int rc)
+{
+    /* malformed metadata is not an error; memory and limits are */
+    if (rc != CS_OK && ctx->status == CS_OK && (rc == CS_ENOMEM || rc == CS_ELIMIT))
+        ctx->status = rc;
+}
+
+static void parse_xmp(embedded_ctx *ctx, const unsigned char *p, size_t n)
+{
+    keep(ctx, license_parse_xmp(p, n, ctx->out->fields, &ctx->out->evidence, ctx->err));
+}
+
+static void parse_exif(embedded_ctx *ctx, const unsigned char *p, size_t n)
+{
+    if (n >= 6 && memcmp(p, "Exif\0\0", 6) == 0) p += 6, n -= 6;
+    keep(ctx, license_parse_exif(p, n, ctx->out->fields, &ctx->out->evidence, ctx->err));
+}
+
+/* The GUID in xmpNote:HasExtendedXMP of a main packet (attribute or element form). */
+static int find_extended_guid(const unsigned char *p, size_t n, char guid[33])
+{
+    static const char key[] = "HasExtendedXMP";
+    size_t k = sizeof key - 1;
+    for (size_t i = 0; i + k < n; i++) {
+        if (memcmp(p + i, key, k) != 0) continue;
+        size_t j = i + k;
+        while (j < n &&
+               (p[j] == '=' || p[j] == '"' || p[j] == '\'' || p[j] == '>' || isspace(p[j])))
+            j++;
+        if (j + 32 > n) return 0;
+        for (size_t g = 0; g < 32; g++) {
+            if (!isxdigit(p[j + g])) return 0;
+            guid[g] = (char)toupper(p[j + g]);
+        }
+        guid[32] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+static void extended_chunk(embedded_ctx *ctx, extended_xmp *ext, size_t *ext_count,
+                           const unsigned char *p, size_t n)
+{
+    if (n < 40) return;
+    char guid[33];
+    for (int g = 0; g < 32; g++)
+        guid[g] = (char)toupper(p[g]);
+    guid[32] = '\0';
+    uint32_t total = be32(p + 32), offset = be32(p + 36);
+    const unsigned char *data = p + 40;
+    size_t len = n - 40;
+    if (total == 0 || total > EMBEDDED_MAX_EXTENDED_XMP || offset > total || len > total - offset)
+        return;
+    extended_xmp *e = NULL;
+    for (size_t i = 0; i < *ext_count; i++)
+        if (strcmp(ext[i].guid, guid) == 0) e = &ext[i];
+    if (!e) {
+        if (*ext_count == EMBEDDED_MAX_EXT_GUIDS) return;
+        e = &ext[(*ext_count)++];
+        memset(e, 0, sizeof *e);
+        memcpy(e->guid, guid, sizeof guid);
+        e->total = total;
+        e->data = malloc(total);
+        e->filled = calloc(total, 1);
+        if (!e->data || !e->filled) {
+            keep(ctx, CS_ENOMEM);
+            return;
+        }
+    }
+    if (e->total != total || !e->data) return;
+    memcpy(e->data + offset, data, len);
+    for (size_t i = 0; i < len; i++)
+        if (!e->filled[offset + i]) e->filled[offset + i] = 1, e->have++;
+}
+
+static void read_jpeg(embedded_ctx *ctx, const unsigned char *b, size_t len)
+{
+    cs_buf app13;
+    cs_buf_init(&app13, 0);
+    extended_xmp ext[EMBEDDED_MAX_EXT_GUIDS];
+    size_t ext_count = 0;
+    char main_guid[33] = "";
+    size_t pos = 2, segments = 0;
+    while (pos + 4 <= len && segments++ < EMBEDDED_MAX_SEGMENTS) {
+        if (b[pos] != 0xFF) break;
+        unsigned marker = b[pos + 1];
+        if (marker == 0xFF) { /* fill byte */
+            pos++;
+            continue;
+        }
+        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+            pos += 2;
+            continue;
+        }
+        if (marker == 0xD9 || marker == 0xDA) break; /* EOI, SOS: no metadata after */
+        size_t seg_len = (size_t)b[pos + 2] << 8 | b[pos + 3];
+        if (seg_len < 2 || pos + 2 + seg_len > len) break;
+        const unsigned char *p = b + pos + 4;
+        size_t n = seg_len - 2;
+        if (marker == 0xE1) {
+            if (n >= 6 && memcmp(p, "Exif\0\0", 6) == 0) {
+                parse_exif(ctx, p, n);
+            } else if (n >= sizeof jpeg_xmp_sig &&
+                       memcmp(p, jpeg_xmp_sig, sizeof jpeg_xmp_sig) == 0) {
+                const unsigned char *x = p + sizeof jpeg_xmp_sig;
+                size_t xn = n - sizeof jpeg_xmp_sig;
+                if (!main_guid[0]) find_extended_guid(x, xn, main_guid);
+                parse_xmp(ctx, x, xn);
+            } else if (n >= sizeof jpeg_ext_sig &&
+                       memcmp(p, jpeg_ext_sig, sizeof jpeg_ext_sig) == 0) {
+                extended_chunk(ctx, ext, &ext_count, p + sizeof jpeg_ext_sig,
+                               n - sizeof jpeg_ext_sig);
+            }
+        } else if (marker == 0xED) {
+            static const char ps[] = "Photoshop 3.0";
+            if (n >= sizeof ps && memcmp(p, ps, sizeof ps) == 0)
+                keep(ctx, cs_buf_append(&app13, p + sizeof ps, n - sizeof ps));
+        }
+        pos += 2 + seg_len;
+    }
+    if (app13.len)
+        keep(ctx, license_parse_app13(app13.data, app13.len, ctx->out->fields, &ctx->out->evidence,
+                                      ctx->err));
+    cs_buf_free(&app13);
+    for (size_t i = 0; i < ext_count; i++) {
+        if (main_guid[0] && strcmp(ext[i].guid, main_guid) == 0 && ext[i].data &&
+            ext[i].have == ext[i].total)
+            parse_xmp(ctx, ext[i].data, ext[i].total);
+        free(ext[i].data);
+        free(ext[i].filled);
+    }
+}
+
+/* zlib-inflates into a new buffer, at most EMBEDDED_MAX_INFLATE bytes. */
+static unsigned char *inflate_bytes(const unsigned char *p, size_t n, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK) return NULL;
+    cs_buf out;
+    cs_buf_init(&out, EMBEDDED_MAX_INFLATE);
+    unsigned char chunk[16384];
+    z.next_in = (unsigned char *)p;
+    z.avail_in = (uInt)CS_MIN(n, (size_t)UINT32_MAX);
+    int rc;
+    do {
+        z.next_out = chunk;
+        z.avail_out = sizeof chunk;
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) break;
+        if (cs_buf_append(&out, chunk, sizeof chunk - z.avail_out) != CS_OK) {
+            rc = Z_MEM_ERROR;
+            break;
+        }
+    } while (rc != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        cs_buf_free(&out);
+        return NULL;
+    }
+    return cs_buf_take(&out, out_len);
+}
+
+/* ImageMagick raw profile: "\nNAME\n   LENGTH\nHEX..." */
+static unsigned char *raw_profile_decode(const unsigned char *p, size_t n, size_t *out_len)
+{
+    size_t i = 0;
+    while (i < n && isspace(p[i]))
+        i++;
+    while (i < n && !isspace(p[i]))
+        i++; /* profile name */
+    while (i < n && isspace(p[i]))
+        i++;
+    size_t declared = 0;
+    while (i < n && isdigit(p[i]) && declared < EMBEDDED_MAX_INFLATE)
+        declared = declared * 10 + (p[i++] - '0');
+    if (declared == 0 || declared > EMBEDDED_MAX_INFLATE || declared > n / 2) return NULL;
+    unsigned char *out = malloc(declared);
+    if (!out) return NULL;
+    size_t o = 0;
+    int hi = -1;
+    for (; i < n && o < declared; i++) {
+        int v;
+        if (p[i] >= '0' && p[i] <= '9')
+            v = p[i] - '0';
+        else if (p[i] >= 'a' && p[i] <= 'f')
+            v = p[i] - 'a' + 10;
+        else if (p[i] >= 'A' && p[i] <= 'F')
+            v = p[i] - 'A' + 10;
+        else
+            continue;
+        if (hi < 0)
+            hi = v;
+        else
+            out[o++] = (unsigned char)(hi << 4 | v), hi = -1;
+    }
+    *out_len = o;
+    return out;
+}
+
+static void png_text(embedded_ctx *ctx, const char *keyword, const unsigned char *text, size_t n)
+{
+    static const char raw[] = "Raw profile type ";
+    if (strcmp(keyword, "XML:com.adobe.xmp") == 0) {
+        parse_xmp(ctx, text, n);
+        return;
+    }
+    if (strncmp(keyword, raw, sizeof raw - 1) != 0) return;
+    const char *kind = keyword + sizeof raw - 1;
+    size_t dn = 0;
+    unsigned char *d = raw_profile_decode(text, n, &dn);
+    if (!d) return;
+    if (strcmp(kind, "xmp") == 0) {
+        parse_xmp(ctx, d, dn);
+    } else if (strcmp(kind, "exif") == 0 || strcmp(kind, "APP1") == 0) {
+        if (dn >= sizeof jpeg_xmp_sig && memcmp(d, jpeg_xmp_sig, sizeof jpeg_xmp_sig) == 0)
+            parse_xmp(ctx, d + sizeof jpeg_xmp_sig, dn - sizeof jpeg_xmp_sig);
+        else
+            parse_exif(ctx, d, dn);
+    } else if (strcmp(kind, "iptc") == 0 || strcmp(kind, "8bim") == 0) {
+        if (dn > 0 && d[0] == 0x1C)
+            keep(ctx, license_parse_iim(d, dn, ctx->out->fields, &ctx->out->evidence, ctx->err));
+        else
+            keep(ctx, license_parse_app13(d, dn, ctx->out->fields, &ctx->out->evidence, ctx->err));
+    }
+    free(d);
+}
+
+static void read_png(embedded_ctx *ctx, const unsigned char *b, size_t len)
+{
+    size_t pos = 8, chunks = 0;
+    while (pos + 12 <= len && chunks++ < EMBEDDED_MAX_SEGMENTS) {
+        uint32_t n = be32(b + pos);
+        const unsigned char *type = b + pos + 4, *p = b + pos + 8;
+        if (n > len - pos - 12) break;
+        pos += 12 + (size_t)n;
+        if (memcmp(type, "IEND", 4) == 0) break;
+        if (memcmp(type, "eXIf", 4) == 0) {
+            parse_exif(ctx, p, n);
+            continue;
+        }
+        int itxt = memcmp(type, "iTXt", 4) == 0, ztxt = memcmp(type, "zTXt", 4) == 0;
+        if (!itxt && !ztxt && memcmp(type, "tEXt", 4) != 0) continue;
+        const unsigned char *nul = memchr(p, '\0', CS_MIN((size_t)n, (size_t)80));
+        if (!nul) continue;
+        char keyword[80];
+        memcpy(keyword, p, (size_t)(nul - p));
+        keyword[nul - p] = '\0';
+        size_t off = (size_t)(nul - p) + 1;
+        int compressed = ztxt;
+        if (itxt) {
+            if (off + 2 > n) continue;
+            compressed = p[off];
+            off += 2;                              /* compression flag, method */
+            for (int skip = 0; skip < 2; skip++) { /* language tag, translated keyword */
+                const unsigned char *z = memchr(p + off, '\0', n - off);
+                if (!z) goto next;
+                off = (size_t)(z - p) + 1;
+            }
+        } else if (ztxt) {
+            off += 1; /* method */
+        }
+        if (off > n) continue;
+        if (compressed) {
+            size_t dn = 0;
+            unsigned char *d = inflate_bytes(p + off, n - off, &dn);
+            if (d) png_text(ctx, keyword, d, dn);
+            free(d);
+        } else {
+            png_text(ctx, keyword, p + off, n - off);
+        }
+    next:;
+    }
+}
+
+static void read_webp(embedded_ctx *ctx, const unsigned char *b, size_t len)
+{
+    size_t riff_end = CS_MIN(len, (size_t)le32(b + 4) + 8);
+    size_t pos = 12, chunks = 0;
+    while (pos + 8 <= riff_end && chunks++ < EMBEDDED_MAX_SEGMENTS) {
+        uint32_t n = le32(b + pos + 4);
+        const unsigned char *p = b + pos + 8;
+        if (n > riff_end - pos - 8) break;
+        if (memcmp(b + pos, "XMP ", 4) == 0)
+            parse_xmp(ctx, p, n);
+        else if (memcmp(b + pos, "EXIF", 4) == 0)
+            parse_exif(ctx, p, n);
+        pos += 8 + (size_t)n + (n & 1);
+    }
+}
+
+/* Evidence priority for the summary licence: lower is preferred. */
+static int field_rank(const license_evidence *ev)
+{
+    static const char *const order[] = {"XMP-cc:License",
+                                        ":License",
+                                        "XMP-xmpRights:WebStatement",
+                                        "XMP-xmpRights:UsageTerms",
+                                        "XMP-dc:Rights",
+                                        "IPTC:CopyrightNotice",
+                                        "IFD0:Copyright"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(order); i++)
+        if (ev->field && strstr(ev->field, order[i])) return (int)i;
+    return (int)CS_ARRAY_LEN(order);
+}
+
+static int claim_strength(license_claim c)
+{
+    switch (c) {
+    case LICENSE_CLAIM_ALL_RIGHTS_RESERVED:
+        return 3;
+    case LICENSE_CLAIM_COPYRIGHT:
+        return 2;
+    case LICENSE_CLAIM_PUBLIC_DOMAIN:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* First text of field (a string, or the first string of an array or struct member). */
+static const char *field_text(const json_t *fields, const char *name, const char *member)
+{
+    const json_t *v = json_object_get(fields, name);
+    if (json_is_array(v)) v = json_array_get(v, 0);
+    if (member && json_is_object(v)) v = json_object_get(v, member);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int set_string(char **dst, const char *src)
+{
+    if (!src || *dst) return CS_OK;
+    *dst = strdup(src);
+    return *dst ? CS_OK : CS_ENOMEM;
+}
+
+static int summarise(license_embedded *out)
+{
+    const license_evidence *best = NULL;
+    for (size_t i = 0; i < out->evidence.count; i++) {
+        const license_evidence *ev = &out->evidence.items[i];
+        if (ev->has_license && (!best || field_rank(ev) < field_rank(best))) best = ev;
+        if (claim_strength(ev->claim) > claim_strength(out->claim)) out->claim = ev->claim;
+    }
+    if (best) out->has_license = 1, out->license = best->license;
+    const json_t *f = out->fields;
+    int rc = set_string(&out->data_mining, field_text(f, "XMP-plus:DataMining", NULL));
+    if (rc == CS_OK)
+        rc = set_string(&out->digital_source, field_text(f, "XMP-iptcExt:DigitalSourceType", NULL));
+    if (out->digital_source) {
+        const char *slash = strrchr(out->digital_source, '/');
+        const char *term = slash ? slash + 1 : out->digital_source;
+        out->ai_generated = strcmp(term, "trainedAlgorithmicMedia") == 0 ||
+                            strcmp(term, "compositeWithTrainedAlgorithmicMedia") == 0;
+    }
+    static const char *const names[][2] = {
+        {"XMP-cc:AttributionName", NULL}, {"XMP-tmp0:AttributionName", NULL},
+        {"XMP-dc:Creator", NULL},         {"XMP-plus:Licensor", "LicensorName"},
+        {"IPTC:By-line", NULL},           {"IFD0:Artist", NULL},
+        {"XMP-photoshop:Credit", NULL},   {"IPTC:Credit", NULL},
+    };
+    for (size_t i = 0; rc == CS_OK && i < CS_ARRAY_LEN(names); i++)
+        rc = set_string(&out->attribution_name, field_text(f, names[i][0], names[i][1]));
+    static const char *const urls[][2] = {{"XMP-cc:AttributionURL", NULL},
+                                          {"XMP-tmp0:AttributionURL", NULL},
+                                          {"XMP-plus:Licensor", "LicensorURL"}};
+    for (size_t i = 0; rc == CS_OK && i < CS_ARRAY_LEN(urls); i++)
+        rc = set_string(&out->attribution_url, field_text(f, urls[i][0], urls[i][1]));
+    const char *title = field_text(f, "XMP-dc:Title", NULL);
+    if (!title) title = field_text(f, "IPTC:ObjectName", NULL);
+    const char *creator = field_text(f, "XMP-dc:Creator", NULL);
+    if (!creator) creator = field_text(f, "IPTC:By-line", NULL);
+    if (!creator) creator = field_text(f, "IFD0:Artist", NULL);
+    for (size_t i = 0; rc == CS_OK && i < out->evidence.count; i++) {
+        license_evidence *ev = &out->evidence.items[i];
+        rc = set_string(&ev->attribution_name, out->attribution_name);
+        if (rc == CS_OK) rc = set_string(&ev->attribution_url, out->attribution_url);
+        if (rc == CS_OK) rc = set_string(&ev->title, title);
+        if (rc == CS_OK) rc = set_string(&ev->creator, creator);
+    }
+    return rc;
+}
+
+int license_read_embedded(const unsigned char *bytes, size_t len, license_embedded *out,
+                          cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->fields = json_object();
+    if (!out->fields) return cs_error_set(err, CS_ENOMEM, "license: out of memory");
+    if (len > LICENSE_MAX_FILE_BYTES)
+        return cs_error_set(err, CS_ELIMIT, "license: %zu bytes exceed the %u-byte limit", len,
+                            LICENSE_MAX_FILE_BYTES);
+    embedded_ctx ctx = {.out = out, .err = err, .status = CS_OK};
+    if (len >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
+        out->media_type = "image/jpeg";
+        read_jpeg(&ctx, bytes, len);
+    } else if (len >= 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0) {
+        out->media_type = "image/png";
+        read_png(&ctx, bytes, len);
+    } else if (len >= 12 && memcmp(bytes, "RIFF", 4) == 0 && memcmp(bytes + 8, "WEBP", 4) == 0) {
+        out->media_type = "image/webp";
+        read_webp(&ctx, bytes, len);
+    } else {
+        return CS_OK;
+    }
+    if (ctx.status != CS_OK)
+        return cs_error_set(err, ctx.status, "license: %s", cs_strerror(ctx.status));
+    int rc = summarise(out);
+    if (rc != CS_OK) return cs_error_set(err, rc, "license: out of memory");
+    return CS_OK;
+}
+
+void license_embedded_free(license_embedded *emb)
+{
+    if (!emb) return;
+    json_decref(emb->fields);
+    license_evidence_list_free(&emb->evidence);
+    free(emb->data_mining);
+    free(emb->digital_source);
+    free(emb->attribution_name);
+    free(emb->attribution_url);
+    memset(emb, 0, sizeof *emb);
+}
+
+static json_t *string_or_null(const char *s)
+{
+    return s && s[0] ? json_string(s) : json_null();
+}
+
+json_t *license_info_json(const license_info *license)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "spdx", string_or_null(license->spdx), "url",
+                     string_or_null(license->url), "family", string_or_null(license->family),
+                     "version", string_or_null(license->version), "jurisdiction",
+                     string_or_null(license->jurisdiction));
+}
+
+json_t *license_embedded_json(const license_embedded *emb, const char *file)
+{
+    json_t *obj = json_object();
+    if (!obj) return NULL;
+    json_object_set_new(obj, "file", json_string(file ? file : ""));
+    if (emb->fields) json_object_update(obj, emb->fields);
+    json_object_set_new(obj, "license",
+                        emb->has_license ? license_info_json(&emb->license) : json_null());
+    json_object_set_new(obj, "rights_claim", string_or_null(license_claim_name(emb->claim)));
+    json_object_set_new(obj, "data_mining", string_or_null(emb->data_mining));
+    json_object_set_new(obj, "ai_generated", json_boolean(emb->ai_generated));
+    json_t *attribution = json_null();
+    if (emb->attribution_name || emb->attribution_url)
+        attribution = json_pack("{s:o, s:o}", "name", string_or_null(emb->attribution_name), "url",
+                                string_or_null(emb->attribution_url));
+    json_object_set_new(obj, "attribution", attribution);
+    return obj;
+}

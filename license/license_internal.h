@@ -1,0 +1,53 @@
+/*
+ * license_internal.h - helpers shared by the files of license/ and nobody else:
+ * the table of non-Creative-Commons licences, ExifTool-style JSON values, and
+ * evidence construction for the metadata parsers.
+ */
+#ifndef CLEARSET_LICENSE_INTERNAL_H
+#define CLEARSET_LICENSE_INTERNAL_H
+
+#include "license/license.h"
+
+#include <stdlib.h>
+
+#define LICENSE_WORD_MAX 32 /* one upper-cased word of free text (longer words are cut) */
+
+/* Non-CC licences (license_table.c). Each returns CS_OK and fills out, or CS_ENOTFOUND. */
+int license_table_match_url(const char *host, size_t host_len, const char *path, size_t path_len,
+                            license_info *out);
+int license_table_match_words(const char (*words)[LICENSE_WORD_MAX], size_t count,
+                              license_info *out);
+int license_table_match_spdx(const char *spdx, license_info *out);
+
+/*
+ * A JSON value the way `exiftool -j` prints a scalar: "true"/"false" (any case)
+ * become booleans, strings that look like JSON numbers (ExifTool's
+ * conservative pattern) become numbers, anything else a string. Invalid
+ * UTF-8 bytes become '?' and NULs are dropped, as ExifTool does. New reference.
+ */
+json_t *license_exiftool_value(const char *s, size_t len);
+
+/* Copies bytes into a new NUL-terminated valid UTF-8 string (invalid bytes -> '?'). */
+char *license_utf8_dup(const char *s, size_t len);
+/* Windows-1252 bytes to a new UTF-8 string (ExifTool's default IPTC charset). */
+char *license_cp1252_dup(const char *s, size_t len);
+
+/*
+ * Adds name -> value to fields. When name is already present, the existing
+ * value is kept (ExifTool shows the first of duplicate tags in one group
+ * without -a). Steals value's reference.
+ */
+int license_fields_set(json_t *fields, const char *name, json_t *value);
+
+/*
+ * Appends an embedded evidence record for field/raw_value, normalising
+ * raw_value as a licence URL when is_url (else as text). claim_field marks
+ * fields whose bare value is a copyright claim (EXIF Copyright, IPTC
+ * CopyrightNotice, dc:rights): a value there that names no licence is
+ * recorded as LICENSE_CLAIM_COPYRIGHT.
+ */
+int license_add_embedded_evidence(license_evidence_list *evidence, license_origin origin,
+                                  const char *field, const char *raw_value, int is_url,
+                                  int claim_field, license_confidence confidence);
+
+#endif
