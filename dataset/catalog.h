@@ -134,4 +134,154 @@ typedef struct catalog_status {
 int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err);
 void catalog_status_free(catalog_status *status);
 
+/* ==== Crawler: hosts, frontier and crawl records ==========================
+ * (dataset/frontier_store.c and dataset/crawl_store.c; used by crawler/)
+ * Times are wall-clock milliseconds (cs_now_ms). Strings in returned structs
+ * are owned by the struct and released by its _clear function.
+ */
+
+/* One row of hosts: robots cache and politeness state. */
+typedef struct catalog_host {
+    int64_t id;
+    char *origin;
+    int robots_status;          /* -1 never fetched; 0 unreachable; else HTTP status */
+    unsigned char *robots_body; /* may be NULL */
+    size_t robots_len;
+    int64_t robots_fetched_at, robots_expires_at;
+    int64_t crawl_delay_ms; /* -1 when none */
+    int tdmrep_status;      /* -1 never fetched */
+    unsigned char *tdmrep_body;
+    size_t tdmrep_len;
+    int ai_txt_status; /* -1 never fetched */
+    unsigned char *ai_txt_body;
+    size_t ai_txt_len;
+    int64_t next_fetch_at, paused_until;
+    int consecutive_errors;
+    int parked;
+} catalog_host;
+
+/* Finds the host row for origin, creating it if absent, and reads it into *out. */
+int catalog_host_get_or_add(catalog *cat, const char *origin, catalog_host *out, cs_error *err);
+void catalog_host_clear(catalog_host *host);
+/* Stores a robots.txt outcome (status 0 = unreachable) and its cache window. */
+int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const void *body,
+                             size_t len, int64_t fetched_at, int64_t expires_at,
+                             int64_t crawl_delay_ms, cs_error *err);
+/* Stores /.well-known/tdmrep.json (which = "tdmrep") or /ai.txt (which = "ai_txt"). */
+int catalog_host_save_policy_file(catalog *cat, int64_t host_id, const char *which, int status,
+                                  const void *body, size_t len, cs_error *err);
+/* Stores the politeness state. */
+int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fetch_at,
+                                 int64_t paused_until, int consecutive_errors, int parked,
+                                 cs_error *err);
+
+/* One frontier row. */
+typedef struct catalog_frontier_item {
+    int64_t id, host_id, referrer_id; /* referrer_id 0 when none */
+    char *url;
+    char *kind;  /* page | image | robots | tdmrep | ai_txt */
+    char *state; /* queued | in_flight | done | failed | disallowed | skipped */
+    int depth, attempts;
+    int64_t next_attempt_at;
+} catalog_frontier_item;
+void catalog_frontier_item_clear(catalog_frontier_item *item);
+
+/*
+ * Adds url to the frontier in state (normally "queued") unless it is already
+ * there; *url_id gets the row id either way, *is_new (may be NULL) 1 if added.
+ */
+int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, const char *kind,
+                         int depth, int64_t referrer_id, const char *state, int64_t *url_id,
+                         int *is_new, cs_error *err);
+/* Looks a URL up (CS_ENOTFOUND if absent). */
+int catalog_frontier_get(catalog *cat, const char *url, catalog_frontier_item *out, cs_error *err);
+/*
+ * The next queued URL of a host due at now (seeds and shallow pages first,
+ * then discovery order). CS_ENOTFOUND when none is due.
+ */
+int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
+                          cs_error *err);
+/*
+ * Moves a URL to state, adding attempts_delta to attempts, setting
+ * next_attempt_at and last_error (may be NULL).
+ */
+int catalog_frontier_set_state(catalog *cat, int64_t url_id, const char *state, int attempts_delta,
+                               int64_t next_attempt_at, const char *last_error, cs_error *err);
+/* Resume: every in_flight URL goes back to queued (it may not have been fetched). */
+int catalog_frontier_requeue_in_flight(catalog *cat, int64_t *count, cs_error *err);
+/* Host ids and origins that still have queued URLs (in id order); free with ..._free. */
+typedef struct catalog_host_ref {
+    int64_t id;
+    char *origin;
+} catalog_host_ref;
+int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err);
+void catalog_host_refs_free(catalog_host_ref *refs, size_t n);
+/* Number of URLs of host (0: all hosts) with kind (NULL: any) in state (NULL: any). */
+int catalog_frontier_count(catalog *cat, int64_t host_id, const char *kind, const char *state,
+                           int64_t *out, cs_error *err);
+/* Earliest next_attempt_at of a queued URL of host (0: any); CS_ENOTFOUND if none queued. */
+int catalog_frontier_earliest(catalog *cat, int64_t host_id, int64_t *out, cs_error *err);
+
+/* One HTTP exchange, as fetches stores it. */
+typedef struct catalog_fetch_record {
+    int64_t url_id;
+    int64_t started_at, elapsed_ms;
+    int http_status;          /* 0: no response (stored as NULL) */
+    const char *final_url;    /* may be NULL */
+    int redirects;            /* redirect hops that led to this URL */
+    const char *content_type; /* may be NULL */
+    int64_t body_bytes;       /* -1: none */
+    const char *headers_json; /* JSON array of [name, value]; may be NULL */
+    const char *error_code;   /* may be NULL */
+    const char *error;        /* may be NULL */
+} catalog_fetch_record;
+int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t *fetch_id,
+                         cs_error *err);
+/* Redirect hops recorded on the referrer's last fetch if it was a redirect, else -1. */
+int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err);
+
+/* The page row for a fetched page (replaced if the page is fetched again). */
+int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const char *title,
+                        const char *base_url, const char *meta_robots, const char *page_license,
+                        int64_t *page_id, cs_error *err);
+
+/* A page showed an image, with the page-side rights context (strings may be NULL). */
+typedef struct catalog_sighting {
+    int64_t page_id, image_url_id;
+    const char *element, *alt, *caption;
+    const char *license_url;   /* the page-side licence for this image, if any */
+    const char *license_scope; /* rdfa-about | figure | json-ld | microdata | page */
+    const char *attribution_name, *attribution_url;
+} catalog_sighting;
+/*
+ * Records a sighting; when the image at image_url_id is already stored, the
+ * sighting is tied to it and its licence (if any) becomes a rights_evidence row.
+ */
+int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *err);
+/*
+ * An image URL was fetched and stored as image_id: links url and image, ties
+ * the URL's earlier sightings to the image and turns their licences into
+ * rights_evidence rows.
+ */
+int catalog_link_image_url(catalog *cat, int64_t url_id, int64_t image_id, int64_t fetch_id,
+                           cs_error *err);
+
+/* One opt-out signal row (strings may be NULL except kind, raw_value, effect, found_at). */
+typedef struct catalog_optout {
+    const char *scope;                 /* host | page | image | url */
+    int64_t host_id, url_id, image_id; /* 0 = NULL */
+    const char *kind, *raw_value, *effect, *found_at;
+} catalog_optout;
+int catalog_record_optout(catalog *cat, const catalog_optout *o, cs_error *err);
+
+/* One rights_evidence row. */
+typedef struct catalog_rights {
+    int64_t image_id, page_id; /* page_id 0 = NULL */
+    const char *origin, *field, *raw_value, *license_spdx, *license_url, *rights_claim;
+    const char *confidence; /* NULL: "high" */
+    const char *attribution_name, *attribution_url, *title, *creator, *found_at;
+} catalog_rights;
+int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err);
+/* ==== end of crawler section ============================================== */
+
 #endif

@@ -1,0 +1,265 @@
+/*
+ * crawl_store.c - what the crawler records about each fetch: the HTTP
+ * exchange, pages, sightings of images on pages, opt-out signals and rights
+ * evidence.
+ *
+ * Page-side licence evidence is known when the page is read, but the image it
+ * is about may not be fetched yet, and rights_evidence rows need an image.
+ * So a sighting carries the page-side licence; when the image is stored
+ * (catalog_link_image_url) or is already stored when the sighting is made
+ * (catalog_record_sighting), the licence becomes a rights_evidence row.
+ * Either order gives the same rows.
+ */
+#include "dataset/dataset_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void bind_id_or_null(sqlite3_stmt *stmt, int index, int64_t id)
+{
+    if (id > 0)
+        sqlite3_bind_int64(stmt, index, id);
+    else
+        sqlite3_bind_null(stmt, index);
+}
+
+int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t *fetch_id,
+                         cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(cat,
+                             "INSERT INTO fetches (url_id, started_at, elapsed_ms, http_status, "
+                             "final_url, redirects, content_type, body_bytes, headers, error_code, "
+                             "error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                             &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, rec->url_id);
+    sqlite3_bind_int64(stmt, 2, rec->started_at);
+    sqlite3_bind_int64(stmt, 3, rec->elapsed_ms);
+    if (rec->http_status > 0)
+        sqlite3_bind_int(stmt, 4, rec->http_status);
+    else
+        sqlite3_bind_null(stmt, 4);
+    catalog_bind_text_or_null(stmt, 5, rec->final_url);
+    sqlite3_bind_int(stmt, 6, rec->redirects);
+    catalog_bind_text_or_null(stmt, 7, rec->content_type);
+    if (rec->body_bytes >= 0)
+        sqlite3_bind_int64(stmt, 8, rec->body_bytes);
+    else
+        sqlite3_bind_null(stmt, 8);
+    catalog_bind_text_or_null(stmt, 9, rec->headers_json);
+    catalog_bind_text_or_null(stmt, 10, rec->error_code);
+    catalog_bind_text_or_null(stmt, 11, rec->error);
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a fetch");
+    sqlite3_finalize(stmt);
+    if (rc == CS_OK && fetch_id) *fetch_id = sqlite3_last_insert_rowid(cat->db);
+    return rc;
+}
+
+int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err)
+{
+    *out = -1;
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(cat,
+                             "SELECT f.http_status, f.redirects FROM urls u JOIN fetches f ON "
+                             "f.url_id = u.referrer_id WHERE u.id = ? ORDER BY f.id DESC LIMIT 1",
+                             &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, url_id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        int status = sqlite3_column_int(stmt, 0);
+        if (status >= 300 && status < 400) *out = sqlite3_column_int(stmt, 1);
+    } else if (step != SQLITE_DONE) {
+        rc = catalog_db_error(cat, err, "reading redirects");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const char *title,
+                        const char *base_url, const char *meta_robots, const char *page_license,
+                        int64_t *page_id, cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc =
+        catalog_prepare(cat,
+                        "INSERT INTO pages (url_id, fetch_id, title, base_url, meta_robots, "
+                        "page_license, fetched_at) VALUES (?,?,?,?,?,?,?) "
+                        "ON CONFLICT(url_id) DO UPDATE SET fetch_id = excluded.fetch_id, "
+                        "title = excluded.title, base_url = excluded.base_url, "
+                        "meta_robots = excluded.meta_robots, "
+                        "page_license = excluded.page_license, fetched_at = excluded.fetched_at",
+                        &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, url_id);
+    bind_id_or_null(stmt, 2, fetch_id);
+    catalog_bind_text_or_null(stmt, 3, title);
+    catalog_bind_text_or_null(stmt, 4, base_url);
+    catalog_bind_text_or_null(stmt, 5, meta_robots);
+    catalog_bind_text_or_null(stmt, 6, page_license);
+    sqlite3_bind_int64(stmt, 7, cs_now_ms());
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a page");
+    sqlite3_finalize(stmt);
+    if (rc != CS_OK) return rc;
+    rc = catalog_prepare(cat, "SELECT id FROM pages WHERE url_id = ?", &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, url_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *page_id = sqlite3_column_int64(stmt, 0);
+    else
+        rc = catalog_db_error(cat, err, "reading a page id");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(
+        cat,
+        "INSERT INTO rights_evidence (image_id, page_id, origin, field, raw_value, license_spdx, "
+        "license_url, rights_claim, confidence, attribution_name, attribution_url, title, creator, "
+        "found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, r->image_id);
+    bind_id_or_null(stmt, 2, r->page_id);
+    sqlite3_bind_text(stmt, 3, r->origin, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 4, r->field ? r->field : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 5, r->raw_value ? r->raw_value : "", -1, SQLITE_TRANSIENT);
+    catalog_bind_text_or_null(stmt, 6, r->license_spdx);
+    catalog_bind_text_or_null(stmt, 7, r->license_url);
+    catalog_bind_text_or_null(stmt, 8, r->rights_claim);
+    sqlite3_bind_text(stmt, 9, r->confidence ? r->confidence : "high", -1, SQLITE_TRANSIENT);
+    catalog_bind_text_or_null(stmt, 10, r->attribution_name);
+    catalog_bind_text_or_null(stmt, 11, r->attribution_url);
+    catalog_bind_text_or_null(stmt, 12, r->title);
+    catalog_bind_text_or_null(stmt, 13, r->creator);
+    catalog_bind_text_or_null(stmt, 14, r->found_at);
+    sqlite3_bind_int64(stmt, 15, cs_now_ms());
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording evidence");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/*
+ * Turns the sightings of image_url_id that carry a licence and have no
+ * evidence row yet into rights_evidence rows for image_id. The sighting's
+ * confidence follows its scope: tied to the image is high, page-wide medium.
+ */
+static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t image_id,
+                                 cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(
+        cat,
+        "INSERT INTO rights_evidence (image_id, page_id, origin, field, raw_value, license_url, "
+        "confidence, attribution_name, attribution_url, found_at, recorded_at) "
+        "SELECT ?2, s.page_id, CASE s.license_scope WHEN 'json-ld' THEN 'json-ld' "
+        "  WHEN 'microdata' THEN 'microdata' ELSE 'rel-license' END, "
+        "  'sighting:' || coalesce(s.license_scope, 'page'), s.license_url, s.license_url, "
+        "  CASE s.license_scope WHEN 'page' THEN 'medium' ELSE 'high' END, "
+        "  s.attribution_name, s.attribution_url, u.url, ?3 "
+        "FROM sightings s JOIN pages p ON p.id = s.page_id JOIN urls u ON u.id = p.url_id "
+        "WHERE s.image_url_id = ?1 AND s.license_url IS NOT NULL AND NOT EXISTS ("
+        "  SELECT 1 FROM rights_evidence r WHERE r.image_id = ?2 AND r.page_id = s.page_id "
+        "  AND r.raw_value = s.license_url)",
+        &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, image_url_id);
+    sqlite3_bind_int64(stmt, 2, image_id);
+    sqlite3_bind_int64(stmt, 3, cs_now_ms());
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        rc = catalog_db_error(cat, err, "recording page evidence");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(
+        cat,
+        "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption, "
+        "license_url, license_scope, attribution_name, attribution_url) VALUES "
+        "(?1, ?2, (SELECT image_id FROM image_urls WHERE url_id = ?2 LIMIT 1), "
+        "?3,?4,?5,?6,?7,?8,?9) "
+        "ON CONFLICT(page_id, image_url_id) DO UPDATE SET element = excluded.element, "
+        "alt = excluded.alt, caption = excluded.caption, license_url = excluded.license_url, "
+        "license_scope = excluded.license_scope, attribution_name = excluded.attribution_name, "
+        "attribution_url = excluded.attribution_url",
+        &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, s->page_id);
+    sqlite3_bind_int64(stmt, 2, s->image_url_id);
+    catalog_bind_text_or_null(stmt, 3, s->element);
+    catalog_bind_text_or_null(stmt, 4, s->alt);
+    catalog_bind_text_or_null(stmt, 5, s->caption);
+    catalog_bind_text_or_null(stmt, 6, s->license_url);
+    catalog_bind_text_or_null(stmt, 7, s->license_scope);
+    catalog_bind_text_or_null(stmt, 8, s->attribution_name);
+    catalog_bind_text_or_null(stmt, 9, s->attribution_url);
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a sighting");
+    sqlite3_finalize(stmt);
+    if (rc != CS_OK) return rc;
+    int64_t image_id = 0;
+    rc = catalog_prepare(cat, "SELECT image_id FROM image_urls WHERE url_id = ? LIMIT 1", &stmt,
+                         err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, s->image_url_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW) image_id = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (image_id > 0 && s->license_url)
+        return sightings_to_evidence(cat, s->image_url_id, image_id, err);
+    return CS_OK;
+}
+
+int catalog_link_image_url(catalog *cat, int64_t url_id, int64_t image_id, int64_t fetch_id,
+                           cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(cat,
+                             "INSERT INTO image_urls (url_id, image_id, fetch_id) VALUES (?,?,?) "
+                             "ON CONFLICT(url_id, image_id) DO UPDATE SET fetch_id = "
+                             "excluded.fetch_id",
+                             &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, url_id);
+    sqlite3_bind_int64(stmt, 2, image_id);
+    bind_id_or_null(stmt, 3, fetch_id);
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "linking an image URL");
+    sqlite3_finalize(stmt);
+    if (rc != CS_OK) return rc;
+    rc = catalog_prepare(cat, "UPDATE sightings SET image_id = ? WHERE image_url_id = ?", &stmt,
+                         err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, image_id);
+    sqlite3_bind_int64(stmt, 2, url_id);
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "updating sightings");
+    sqlite3_finalize(stmt);
+    if (rc != CS_OK) return rc;
+    return sightings_to_evidence(cat, url_id, image_id, err);
+}
+
+int catalog_record_optout(catalog *cat, const catalog_optout *o, cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(cat,
+                             "INSERT INTO optout_signals (scope, host_id, url_id, image_id, kind, "
+                             "raw_value, effect, found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                             &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_text(stmt, 1, o->scope, -1, SQLITE_TRANSIENT);
+    bind_id_or_null(stmt, 2, o->host_id);
+    bind_id_or_null(stmt, 3, o->url_id);
+    bind_id_or_null(stmt, 4, o->image_id);
+    sqlite3_bind_text(stmt, 5, o->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 6, o->raw_value ? o->raw_value : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 7, o->effect, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 8, o->found_at ? o->found_at : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 9, cs_now_ms());
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a signal");
+    sqlite3_finalize(stmt);
+    return rc;
+}
