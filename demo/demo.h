@@ -201,8 +201,22 @@ const char *demo_request_header(const demo_request *request, const char *name);
  */
 int demo_server_wait_requests(demo_server *server, size_t count, int timeout_ms);
 
+/* The scenario's named hosts ("hosts"): how many, and the i-th address and name. */
+size_t demo_scenario_host_count(const demo_scenario *scenario);
+const char *demo_scenario_host_address(const demo_scenario *scenario, size_t i);
+const char *demo_scenario_host_name_at(const demo_scenario *scenario, size_t i);
 /*
- * The bundled sample web: the directory holding demo/site/scenario.json.
+ * The static files served for host name (the directory root/name, or root
+ * itself when that does not exist), as request paths ("/a/b.html"), sorted.
+ * *paths is owned by the caller: demo_paths_free. CS_ENOTFOUND without root.
+ */
+int demo_scenario_host_files(const demo_scenario *scenario, const char *name, char ***paths,
+                             size_t *n, cs_error *err);
+void demo_paths_free(char **paths, size_t n);
+
+/*
+ * The bundled sample web: the directory holding demo/site/scenario.json
+ * (five hosts on 127.0.0.2-6; see demo/site/README.md).
  * $CLEARSET_DEMO_SITE overrides the path compiled in.
  */
 const char *demo_site_dir(void);
