@@ -679,6 +679,110 @@ static void fixture_process_serves_logs_and_stops(void **state)
     ts_rmtree(dir);
 }
 
+/* The bundled sample web: five hosts, templated cross-host links, the stock site's opt-outs. */
+static void bundled_sample_web_serves_its_hosts(void **state)
+{
+    (void)state;
+    char path[TS_PATH_MAX];
+    snprintf(path, sizeof path, "%s/scenario.json", demo_site_dir());
+    demo_scenario *s = NULL;
+    cs_error err;
+    if (demo_scenario_load(path, &s, &err)) fail_msg("%s", err.message);
+    size_t hosts = demo_scenario_host_count(s);
+    assert_int_equal(hosts, 5);
+    const char *addresses[5];
+    for (size_t i = 0; i < hosts; i++)
+        addresses[i] = demo_scenario_host_address(s, i);
+    demo_server *server = NULL;
+    if (demo_server_start(s, addresses, hosts, NULL, &server, &err)) fail_msg("%s", err.message);
+    const char *by_name[5] = {0};
+    for (size_t i = 0; i < hosts; i++) {
+        const char *name = demo_scenario_host_name_at(s, i);
+        const char *names[] = {"photo", "museum", "stock", "cdn", "blog"};
+        for (size_t k = 0; k < 5; k++)
+            if (strcmp(name, names[k]) == 0) by_name[k] = demo_server_address(server, i);
+    }
+    for (size_t k = 0; k < 5; k++)
+        assert_non_null(by_name[k]);
+    http_reply r;
+    char value[256], expected[256];
+    /* The photographer's page points at the CDN's actual port. */
+    http_get(by_name[0], "/harbour.html", 0, &r);
+    assert_int_equal(r.status, 200);
+    snprintf(expected, sizeof expected, "<img src=\"http://%s/ana/harbour.jpg\"", by_name[3]);
+    assert_non_null(strstr((char *)r.body, expected));
+    assert_non_null(strstr((char *)r.body, "rel=\"license\""));
+    assert_null(strstr((char *)r.body, "{{"));
+    http_reply_free(&r);
+    /* The CDN serves the JPEG byte for byte. */
+    http_get(by_name[3], "/ana/harbour.jpg", 0, &r);
+    assert_int_equal(r.status, 200);
+    snprintf(path, sizeof path, "%s/www/cdn/ana/harbour.jpg", demo_site_dir());
+    size_t len;
+    char *file = ts_read_file(path, &len);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, file, len);
+    assert_memory_equal(r.body, "\xff\xd8", 2);
+    free(file);
+    assert_string_equal(reply_header(&r, "Content-Type", value, sizeof value), "image/jpeg");
+    http_reply_free(&r);
+    /* The stock site opts out everywhere it can. */
+    http_get(by_name[2], "/photos/lighthouse.jpg", 0, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(reply_header(&r, "X-Robots-Tag", value, sizeof value), "noai, noimageai");
+    assert_string_equal(reply_header(&r, "tdm-reservation", value, sizeof value), "1");
+    http_reply_free(&r);
+    http_get(by_name[2], "/robots.txt", 0, &r);
+    assert_non_null(strstr((char *)r.body, "User-agent: GPTBot\nDisallow: /"));
+    http_reply_free(&r);
+    http_get(by_name[2], "/.well-known/tdmrep.json", 0, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(reply_header(&r, "Content-Type", value, sizeof value), "application/json");
+    http_reply_free(&r);
+    /* The photographer's moved page, and the blog without robots.txt. */
+    http_get(by_name[0], "/old-gallery", 0, &r);
+    assert_int_equal(r.status, 301);
+    http_reply_free(&r);
+    http_get(by_name[4], "/robots.txt", 0, &r);
+    assert_int_equal(r.status, 404);
+    http_reply_free(&r);
+    demo_server_stop(server);
+    demo_scenario_free(s);
+}
+
+static void clearset_demo_lists_what_it_serves(void **state)
+{
+    (void)state;
+    ts_run_result run;
+    const char *argv[] = {"clearset", "demo", NULL};
+    ts_run_clearset(&run, NULL, argv);
+    assert_int_equal(run.status, 0);
+    size_t lines = 0, images = 0;
+    for (char *line = run.out, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1, lines++) {
+        json_error_t jerr;
+        json_t *o = json_loadb(line, (size_t)(nl - line), 0, &jerr);
+        assert_non_null(o);
+        const char *origin = json_string_value(json_object_get(o, "origin"));
+        assert_non_null(origin);
+        assert_true(strncmp(origin, "http://127.0.0.", 15) == 0);
+        images += json_array_size(json_object_get(o, "images"));
+        json_decref(o);
+    }
+    assert_int_equal(lines, 5);
+    assert_int_equal(images, 8);
+    ts_run_result_free(&run);
+
+    const char *help[] = {"clearset", "demo", "--help", NULL};
+    ts_run_clearset(&run, NULL, help);
+    assert_int_equal(run.status, 0);
+    assert_non_null(strstr(run.out, "--serve"));
+    ts_run_result_free(&run);
+    const char *bad[] = {"clearset", "demo", "--bogus", NULL};
+    ts_run_clearset(&run, NULL, bad);
+    assert_int_equal(run.status, 2);
+    ts_run_result_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +796,8 @@ int main(void)
         cmocka_unit_test(only_loopback_addresses_are_accepted),
         cmocka_unit_test(bad_scenarios_are_refused_with_the_key_named),
         cmocka_unit_test(fixture_process_serves_logs_and_stops),
+        cmocka_unit_test(bundled_sample_web_serves_its_hosts),
+        cmocka_unit_test(clearset_demo_lists_what_it_serves),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);
