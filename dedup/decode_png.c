@@ -4,7 +4,7 @@
  * libpng transforms do the format work: palette and low bit depths expand to
  * 8-bit, tRNS becomes an alpha channel, 16-bit samples are scaled (rounded)
  * to 8, interlacing is undone. Alpha is then composited on white here. The
- * IHDR size is checked against the pixel limit before any row is allocated,
+ * IHDR size is checked against the pixel limit before libpng even starts,
  * and ancillary chunks are capped so a zTXt/iCCP bomb cannot balloon memory.
  *
  * libpng reports errors by longjmp. Everything that must survive the jump
@@ -118,6 +118,15 @@ static int png_decode_body(png_state *st, const dedup_decode_options *opts, dedu
 int dedup_decode_png(const unsigned char *bytes, size_t len, const dedup_decode_options *opts,
                      dedup_image *img, cs_error *err)
 {
+    /* IHDR is the first chunk by the PNG spec: check its size before libpng runs. */
+    if (len >= 24 && memcmp(bytes + 12, "IHDR", 4) == 0) {
+        uint32_t w = (uint32_t)bytes[16] << 24 | (uint32_t)bytes[17] << 16 |
+                     (uint32_t)bytes[18] << 8 | bytes[19];
+        uint32_t h = (uint32_t)bytes[20] << 24 | (uint32_t)bytes[21] << 16 |
+                     (uint32_t)bytes[22] << 8 | bytes[23];
+        if (w > 0 && h > 0 && (uint64_t)w * h > opts->max_pixels)
+            return dedup_check_pixels((long)w, (long)h, opts->max_pixels, "PNG", err);
+    }
     png_state st;
     memset(&st, 0, sizeof(st));
     st.bytes = bytes;

@@ -1,0 +1,886 @@
+/*
+ * test_dedup.c - dedup/: decoding, PDQ against Meta's published reference
+ * hashes, dihedral hashes, pHash, the Hamming index, and `clearset hash`.
+ *
+ * Reference data: ../shared/pdq-vectors (override with CLEARSET_PDQ_VECTORS),
+ * four JPEGs and the hashes Meta's C++ reference computes for them. Every
+ * other image is made here with the real encoders (TurboJPEG, libpng,
+ * libwebp) from those photos' pixels, so nothing expected is an output of
+ * the code under test.
+ *
+ * Tolerances (measured, see the report): dihedral hashes derived from the DCT
+ * versus hashes of the actually rotated/flipped pixels: DIHEDRAL_TOLERANCE
+ * bits; the fast path versus --exact on photos of quality >= 80: 10 bits (the
+ * issue's bound); recompressed, resized and colour-shifted copies: <= 31.
+ */
+#include "tests/support/testsupport.h"
+
+#include "dedup/dedup.h"
+
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+#include <webp/encode.h>
+
+#define DIHEDRAL_TOLERANCE 16 /* bits, on photos; measured, see the dihedral test */
+#define FAST_TOLERANCE     10
+#define NEAR_TOLERANCE     PDQ_DEFAULT_NEAR_DISTANCE
+
+static const char *vectors_dir(void)
+{
+    const char *env = getenv("CLEARSET_PDQ_VECTORS");
+    return env && env[0] ? env : CLEARSET_SOURCE_DIR "/../shared/pdq-vectors";
+}
+
+static unsigned char *load_vector(const char *name, size_t *len)
+{
+    char path[TS_PATH_MAX];
+    ts_join(path, vectors_dir(), name);
+    return (unsigned char *)ts_read_file(path, len);
+}
+
+static void decode_or_fail(const unsigned char *bytes, size_t len, const dedup_decode_options *opts,
+                           dedup_image *img)
+{
+    cs_error err;
+    int rc = dedup_decode(bytes, len, opts, img, &err);
+    if (rc != CS_OK) fail_msg("decode failed: %s", err.message);
+}
+
+static pdq_result pdq_of(const dedup_image *img)
+{
+    pdq_result r;
+    cs_error err;
+    assert_int_equal(pdq_from_image(img, &r, &err), CS_OK);
+    return r;
+}
+
+static pdq_hash pdq_hash_of(const dedup_image *img)
+{
+    return pdq_of(img).hash;
+}
+
+static int distance_to(const pdq_hash *h, const dedup_image *img)
+{
+    pdq_hash other = pdq_hash_of(img);
+    return pdq_distance(h, &other);
+}
+
+/* A vector photo decoded at full resolution as RGB. */
+static dedup_image vector_image(const char *name)
+{
+    size_t len;
+    unsigned char *bytes = load_vector(name, &len);
+    dedup_image img;
+    decode_or_fail(bytes, len, NULL, &img);
+    free(bytes);
+    assert_int_equal(img.channels, 3);
+    return img;
+}
+
+/* ---------------------------------------------------------------- encoders */
+
+static unsigned char *jpeg_encode(const unsigned char *pixels, int w, int h, int pixel_format,
+                                  int subsamp, int quality, size_t *len)
+{
+    tjhandle tj = tjInitCompress();
+    assert_non_null(tj);
+    unsigned char *out = NULL;
+    unsigned long out_len = 0;
+    int rc = tjCompress2(tj, pixels, w, 0, h, pixel_format, &out, &out_len, subsamp, quality, 0);
+    if (rc != 0) fail_msg("tjCompress2: %s", tjGetErrorStr2(tj));
+    tjDestroy(tj);
+    unsigned char *copy = malloc(out_len);
+    memcpy(copy, out, out_len);
+    tjFree(out);
+    *len = out_len;
+    return copy;
+}
+
+static void png_write_to_buf(png_structp png, png_bytep data, size_t n)
+{
+    cs_buf *buf = png_get_io_ptr(png);
+    if (cs_buf_append(buf, data, n) != CS_OK) png_error(png, "buffer full");
+}
+
+static void png_flush_nothing(png_structp png)
+{
+    (void)png;
+}
+
+/*
+ * Encodes rows of raw samples (already in the layout color_type/bit_depth
+ * implies) as PNG. rows == NULL writes only the header: a file that claims
+ * its size but has no image data (for the pixel-limit test).
+ */
+static unsigned char *png_encode(const unsigned char *samples, int w, int h, int color_type,
+                                 int bit_depth, int interlace, const png_color *palette,
+                                 int npalette, const unsigned char *trns, int ntrns, size_t *len)
+{
+    cs_buf buf;
+    cs_buf_init(&buf, 0);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) fail_msg("libpng write failed");
+    png_set_write_fn(png, &buf, png_write_to_buf, png_flush_nothing);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, bit_depth, color_type,
+                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    if (palette) png_set_PLTE(png, info, palette, npalette);
+    if (trns) png_set_tRNS(png, info, trns, ntrns, NULL);
+    png_write_info(png, info);
+    if (samples) {
+        int channels = color_type == PNG_COLOR_TYPE_RGB          ? 3
+                       : color_type == PNG_COLOR_TYPE_RGB_ALPHA  ? 4
+                       : color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
+                                                                 : 1;
+        size_t rowbytes = ((size_t)w * channels * bit_depth + 7) / 8;
+        png_bytep *rows = malloc(sizeof(png_bytep) * h);
+        for (int y = 0; y < h; y++)
+            rows[y] = (png_bytep)samples + y * rowbytes;
+        png_set_swap(png); /* our 16-bit samples are little-endian uint16_t in memory */
+        png_write_image(png, rows);
+        png_write_end(png, info);
+        free(rows);
+    }
+    png_destroy_write_struct(&png, &info);
+    return cs_buf_take(&buf, len);
+}
+
+/* ------------------------------------------------------------ pixel edits */
+
+/* Applies dihedral transform t (PDQ_DIH_*) to an RGB image. */
+static dedup_image transform(const dedup_image *in, int t)
+{
+    int w = in->width, h = in->height, ch = in->channels;
+    int swap = t == PDQ_DIH_ROTATE_90 || t == PDQ_DIH_ROTATE_270 || t == PDQ_DIH_FLIP_PLUS1 ||
+               t == PDQ_DIH_FLIP_MINUS1;
+    dedup_image out = *in;
+    out.width = swap ? h : w;
+    out.height = swap ? w : h;
+    out.pixels = malloc((size_t)w * h * ch);
+    for (int r = 0; r < out.height; r++)
+        for (int c = 0; c < out.width; c++) {
+            int sr, sc;
+            switch (t) {
+            case PDQ_DIH_ROTATE_90: /* anticlockwise */
+                sr = c, sc = w - 1 - r;
+                break;
+            case PDQ_DIH_ROTATE_180:
+                sr = h - 1 - r, sc = w - 1 - c;
+                break;
+            case PDQ_DIH_ROTATE_270: /* clockwise */
+                sr = h - 1 - c, sc = r;
+                break;
+            case PDQ_DIH_FLIP_X: /* top to bottom */
+                sr = h - 1 - r, sc = c;
+                break;
+            case PDQ_DIH_FLIP_Y: /* left to right */
+                sr = r, sc = w - 1 - c;
+                break;
+            case PDQ_DIH_FLIP_PLUS1: /* transpose */
+                sr = c, sc = r;
+                break;
+            case PDQ_DIH_FLIP_MINUS1: /* anti-transpose */
+                sr = h - 1 - c, sc = w - 1 - r;
+                break;
+            default:
+                sr = r, sc = c;
+            }
+            memcpy(out.pixels + ((size_t)r * out.width + c) * ch,
+                   in->pixels + ((size_t)sr * w + sc) * ch, (size_t)ch);
+        }
+    return out;
+}
+
+/* Bilinear resize of an RGB image (a photo editor's "resize", not ours). */
+static dedup_image resize(const dedup_image *in, int nw, int nh)
+{
+    dedup_image out = *in;
+    out.width = nw;
+    out.height = nh;
+    out.pixels = malloc((size_t)nw * nh * 3);
+    for (int y = 0; y < nh; y++) {
+        double fy = (y + 0.5) * in->height / nh - 0.5;
+        if (fy < 0) fy = 0;
+        int y0 = (int)fy, y1 = y0 + 1 < in->height ? y0 + 1 : y0;
+        double ay = fy - y0;
+        for (int x = 0; x < nw; x++) {
+            double fx = (x + 0.5) * in->width / nw - 0.5;
+            if (fx < 0) fx = 0;
+            int x0 = (int)fx, x1 = x0 + 1 < in->width ? x0 + 1 : x0;
+            double ax = fx - x0;
+            for (int c = 0; c < 3; c++) {
+                const unsigned char *p = in->pixels;
+                double v = (1 - ay) * ((1 - ax) * p[((size_t)y0 * in->width + x0) * 3 + c] +
+                                       ax * p[((size_t)y0 * in->width + x1) * 3 + c]) +
+                           ay * ((1 - ax) * p[((size_t)y1 * in->width + x0) * 3 + c] +
+                                 ax * p[((size_t)y1 * in->width + x1) * 3 + c]);
+                out.pixels[((size_t)y * nw + x) * 3 + c] = (unsigned char)(v + 0.5);
+            }
+        }
+    }
+    return out;
+}
+
+static unsigned char clamp255(int v)
+{
+    return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/* --------------------------------------------------------------- the tests */
+
+static void test_pdq_matches_reference_vectors_bit_for_bit(void **state)
+{
+    (void)state;
+    char path[TS_PATH_MAX];
+    size_t csv_len;
+    char *csv = ts_read_file(ts_join(path, vectors_dir(), "expected.csv"), &csv_len);
+    int checked = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(csv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char name[256], hex[80];
+        int quality;
+        if (sscanf(line, "%255[^,],%79[^,],%d", name, hex, &quality) != 3) continue;
+        if (strcmp(name, "file") == 0) continue;
+        size_t len;
+        unsigned char *bytes = load_vector(name, &len);
+        dedup_hashes h;
+        cs_error err;
+        assert_int_equal(dedup_hash_bytes(bytes, len, 1, 0, &h, &err), CS_OK);
+        char got[PDQ_HEX_LEN + 1];
+        pdq_hash_to_hex(&h.pdq, got);
+        if (strcmp(got, hex) != 0 || h.pdq_quality != quality)
+            fail_msg("%s: got %s q%d, reference %s q%d", name, got, h.pdq_quality, hex, quality);
+        free(bytes);
+        checked++;
+    }
+    free(csv);
+    assert_true(checked >= 4);
+}
+
+static void test_clearset_hash_exact_prints_reference_hashes(void **state)
+{
+    (void)state;
+    char path[TS_PATH_MAX];
+    ts_join(path, vectors_dir(), "q2821.jpg");
+    const char *argv[] = {"clearset", "hash", "--exact", "--dihedral", path, NULL};
+    ts_run_result r;
+    ts_run_clearset(&r, NULL, argv);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(
+        r.out, "\"pdq\":\"b150231ffae4710ffcf4f18bb574b109a576f14bb8543189f8743289f174b109\""));
+    assert_non_null(strstr(r.out, "\"pdq_quality\":100"));
+    assert_non_null(strstr(r.out, "\"width\":256"));
+    assert_non_null(strstr(r.out, "\"pdq_dihedral\":["));
+    ts_run_result_free(&r);
+
+    const char *bad[] = {"clearset", "hash", "/nonexistent/x.jpg", NULL};
+    ts_run_clearset(&r, NULL, bad);
+    assert_int_not_equal(r.status, 0);
+    ts_run_result_free(&r);
+    const char *help[] = {"clearset", "hash", "--help", NULL};
+    ts_run_clearset(&r, NULL, help);
+    assert_int_equal(r.status, 0);
+    ts_run_result_free(&r);
+}
+
+static void test_fast_path_stays_within_10_bits_of_exact(void **state)
+{
+    (void)state;
+    const char *names[] = {"bridge-1-original.jpg", "q0122.jpg", "q2821.jpg", "wee.jpg"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(names); i++) {
+        size_t len;
+        unsigned char *bytes = load_vector(names[i], &len);
+        dedup_hashes fast, exact;
+        cs_error err;
+        assert_int_equal(dedup_hash_bytes(bytes, len, 0, 0, &fast, &err), CS_OK);
+        assert_int_equal(dedup_hash_bytes(bytes, len, 1, 0, &exact, &err), CS_OK);
+        int d = pdq_distance(&fast.pdq, &exact.pdq);
+        print_message("fast vs exact %s: %d bits\n", names[i], d);
+        assert_true(d <= FAST_TOLERANCE);
+        free(bytes);
+    }
+    /* A larger photo (the bridge upscaled to 3200x2008, JPEG quality 90): the
+       fast path decodes it at 3/8 scale. */
+    dedup_image bridge = vector_image("bridge-1-original.jpg");
+    dedup_image big = resize(&bridge, 3200, 2008);
+    size_t len;
+    unsigned char *jpeg =
+        jpeg_encode(big.pixels, big.width, big.height, TJPF_RGB, TJSAMP_420, 90, &len);
+    dedup_hashes fast, exact;
+    cs_error err;
+    assert_int_equal(dedup_hash_bytes(jpeg, len, 0, 0, &fast, &err), CS_OK);
+    assert_int_equal(dedup_hash_bytes(jpeg, len, 1, 0, &exact, &err), CS_OK);
+    assert_int_equal(fast.width, 3200);
+    int d = pdq_distance(&fast.pdq, &exact.pdq);
+    print_message("fast vs exact 3200x2008 q90: %d bits\n", d);
+    assert_true(d <= FAST_TOLERANCE);
+
+    dedup_decode_options opts = {.min_short_side = DEDUP_FAST_MIN_SHORT_SIDE};
+    dedup_image scaled;
+    decode_or_fail(jpeg, len, &opts, &scaled);
+    assert_int_equal(scaled.height, 753); /* 2008 * 3/8, rounded up: 2/8 would be 502 < 512 */
+    assert_int_equal(scaled.width, 1200);
+    assert_int_equal(scaled.source_width, 3200);
+    dedup_image_free(&scaled);
+    free(jpeg);
+    dedup_image_free(&big);
+    dedup_image_free(&bridge);
+}
+
+/* Largest distance between derived and directly computed dihedral hashes. */
+static int worst_dihedral_distance(const dedup_image *img)
+{
+    pdq_result base = pdq_of(img);
+    pdq_hash derived[PDQ_DIH_COUNT];
+    pdq_dihedral(&base, derived);
+    assert_memory_equal(&derived[0], &base.hash, sizeof(pdq_hash));
+    int worst = 0;
+    for (int t = 0; t < PDQ_DIH_COUNT; t++) {
+        dedup_image moved = transform(img, t);
+        int d = distance_to(&derived[t], &moved);
+        if (d > worst) worst = d;
+        dedup_image_free(&moved);
+    }
+    return worst;
+}
+
+/*
+ * Measured: photos (the bridge, the wee portrait) at their own sizes and at
+ * 500, 1003 px: at most 16 bits. Where the reference's sampling grid is
+ * mirror-symmetric (odd Jarosz window, centres at 5i+2 for 320 px) the
+ * derived hashes equal the direct ones exactly. Not covered: the 256x256
+ * reference images q0122 (flat sea and sky) and q2821 (zebra stripes) at their
+ * own size, 28..100 bits: a window of 2 makes the reference's box filter
+ * off-centre by half a pixel per pass, so a mirrored copy is sampled one
+ * pixel away, which moves the hash of near-textureless or aliasing images.
+ */
+static void test_dihedral_hashes_match_rotated_and_flipped_copies(void **state)
+{
+    (void)state;
+    const char *photos[] = {"bridge-1-original.jpg", "wee.jpg"};
+    const int sizes[] = {0, 500, 1003};
+    int worst = 0;
+    for (size_t i = 0; i < CS_ARRAY_LEN(photos); i++) {
+        dedup_image img = vector_image(photos[i]);
+        for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
+            dedup_image sized = sizes[s] ? resize(&img, sizes[s], sizes[s]) : img;
+            int d = worst_dihedral_distance(&sized);
+            print_message("dihedral %s at %dx%d: worst %d bits\n", photos[i], sized.width,
+                          sized.height, d);
+            if (d > DIHEDRAL_TOLERANCE)
+                fail_msg("%s: a derived dihedral hash is %d bits from the copy's", photos[i], d);
+            if (d > worst) worst = d;
+            if (sizes[s]) dedup_image_free(&sized);
+        }
+        dedup_image_free(&img);
+    }
+    const char *all[] = {"bridge-1-original.jpg", "q0122.jpg", "q2821.jpg", "wee.jpg"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(all); i++) {
+        dedup_image img = vector_image(all[i]);
+        dedup_image sized = resize(&img, 320, 320);
+        assert_int_equal(worst_dihedral_distance(&sized), 0);
+        dedup_image_free(&sized);
+        dedup_image_free(&img);
+    }
+    print_message("dihedral: worst %d bits on photos (tolerance %d), 0 on symmetric grids\n", worst,
+                  DIHEDRAL_TOLERANCE);
+}
+
+static void test_recompressed_resized_colour_shifted_copies_stay_near(void **state)
+{
+    (void)state;
+    /* q0122 (flat sea and sky) is left out: almost all its DCT coefficients sit
+       at noise level, and JPEG quality 50 moves 32 of them across the median. */
+    const char *names[] = {"bridge-1-original.jpg", "q2821.jpg"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(names); i++) {
+        dedup_image img = vector_image(names[i]);
+        pdq_hash original = pdq_of(&img).hash;
+        cs_error err;
+        /* recompressed at low qualities, with chroma subsampling */
+        int qualities[] = {75, 50, 30};
+        for (size_t q = 0; q < CS_ARRAY_LEN(qualities); q++) {
+            size_t len;
+            unsigned char *jpeg = jpeg_encode(img.pixels, img.width, img.height, TJPF_RGB,
+                                              TJSAMP_420, qualities[q], &len);
+            dedup_hashes h;
+            assert_int_equal(dedup_hash_bytes(jpeg, len, 0, 0, &h, &err), CS_OK);
+            int d = pdq_distance(&original, &h.pdq);
+            print_message("%s recompressed q%d: %d\n", names[i], qualities[q], d);
+            assert_true(d <= NEAR_TOLERANCE);
+            free(jpeg);
+        }
+        /* resized to half and to 60% */
+        int sizes[][2] = {{img.width / 2, img.height / 2}, {img.width * 3 / 5, img.height * 3 / 5}};
+        for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
+            dedup_image small = resize(&img, sizes[s][0], sizes[s][1]);
+            int d = distance_to(&original, &small);
+            print_message("%s resized %dx%d: %d\n", names[i], small.width, small.height, d);
+            assert_true(d <= NEAR_TOLERANCE);
+            dedup_image_free(&small);
+        }
+        /* colour-shifted: warmer, brighter, less contrast, then JPEG */
+        dedup_image shifted = img;
+        shifted.pixels = malloc((size_t)img.width * img.height * 3);
+        for (size_t p = 0; p < (size_t)img.width * img.height; p++) {
+            const unsigned char *s = img.pixels + 3 * p;
+            shifted.pixels[3 * p + 0] = clamp255(s[0] * 9 / 10 + 40);
+            shifted.pixels[3 * p + 1] = clamp255(s[1] * 9 / 10 + 20);
+            shifted.pixels[3 * p + 2] = clamp255(s[2] * 8 / 10);
+        }
+        size_t len;
+        unsigned char *jpeg =
+            jpeg_encode(shifted.pixels, img.width, img.height, TJPF_RGB, TJSAMP_444, 85, &len);
+        dedup_hashes h;
+        assert_int_equal(dedup_hash_bytes(jpeg, len, 0, 0, &h, &err), CS_OK);
+        int d = pdq_distance(&original, &h.pdq);
+        print_message("%s colour-shifted: %d\n", names[i], d);
+        assert_true(d <= NEAR_TOLERANCE);
+        uint64_t ph_orig = phash_from_image(&img), ph_shift = phash_from_image(&shifted);
+        assert_true(phash_distance(ph_orig, ph_shift) <= 10);
+        free(jpeg);
+        dedup_image_free(&shifted);
+        dedup_image_free(&img);
+    }
+}
+
+static void test_unrelated_images_are_far_apart(void **state)
+{
+    (void)state;
+    const char *names[] = {"bridge-1-original.jpg", "q0122.jpg", "q2821.jpg", "wee.jpg"};
+    pdq_hash h[4];
+    uint64_t ph[4];
+    for (int i = 0; i < 4; i++) {
+        dedup_image img = vector_image(names[i]);
+        h[i] = pdq_of(&img).hash;
+        ph[i] = phash_from_image(&img);
+        dedup_image_free(&img);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++) {
+            int d = pdq_distance(&h[i], &h[j]);
+            print_message("%s vs %s: pdq %d, phash %d\n", names[i], names[j], d,
+                          phash_distance(ph[i], ph[j]));
+            assert_true(d > 2 * NEAR_TOLERANCE);
+            assert_true(phash_distance(ph[i], ph[j]) > 10);
+        }
+}
+
+/* xorshift64*: deterministic codes for the index tests */
+static uint64_t next_random(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ull;
+}
+
+static void test_index_returns_exactly_the_linear_scan(void **state)
+{
+    (void)state;
+    const size_t n_random = 20000, n_planted = 4000;
+    size_t n = n_random + n_planted;
+    pdq_hash *codes = malloc(sizeof(pdq_hash) * n);
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < n_random; i++)
+        for (int w = 0; w < 4; w++)
+            codes[i].w[w] = next_random(&seed);
+    for (size_t i = n_random; i < n; i++) { /* near copies: 1..70 flipped bits */
+        codes[i] = codes[next_random(&seed) % n_random];
+        int flips = 1 + (int)(next_random(&seed) % 70);
+        for (int f = 0; f < flips; f++) {
+            unsigned bit = (unsigned)(next_random(&seed) % 256);
+            codes[i].w[bit / 64] ^= 1ull << (bit % 64);
+        }
+    }
+    dedup_index *ix;
+    dedup_searcher *s;
+    cs_error err;
+    assert_int_equal(dedup_index_build(codes, n, &ix, &err), CS_OK);
+    assert_int_equal(dedup_searcher_new(ix, &s, &err), CS_OK);
+    int radii[] = {0, 7, 15, 16, 31, 32, 47, 48, 63};
+    dedup_match *expected = malloc(sizeof(dedup_match) * n);
+    size_t total = 0;
+    for (int q = 0; q < 300; q++) {
+        pdq_hash query = codes[(q * 7919u) % n];
+        if (q % 3 == 0) query.w[q % 4] ^= 0x0101010101010101ull >> (q % 8); /* off the grid */
+        for (size_t r = 0; r < CS_ARRAY_LEN(radii); r++) {
+            const dedup_match *m;
+            long nl = dedup_search(s, &query, radii[r], DEDUP_SEARCH_LINEAR, &m);
+            assert_true(nl >= 0);
+            memcpy(expected, m, sizeof(dedup_match) * nl);
+            for (int mode = DEDUP_SEARCH_AUTO; mode <= DEDUP_SEARCH_MIH; mode++) {
+                long nm = dedup_search(s, &query, radii[r], mode, &m);
+                assert_int_equal(nm, nl);
+                assert_memory_equal(m, expected, sizeof(dedup_match) * nl);
+            }
+            total += (size_t)nl;
+        }
+    }
+    assert_true(total > 300); /* the planted copies were found */
+    const dedup_match *m;
+    assert_int_equal(dedup_search(s, &codes[0], 64, DEDUP_SEARCH_MIH, &m), CS_EINVAL);
+    dedup_searcher_free(s);
+    dedup_index_free(ix);
+
+    /* empty and one-code indexes */
+    assert_int_equal(dedup_index_build(codes, 0, &ix, &err), CS_OK);
+    assert_int_equal(dedup_searcher_new(ix, &s, &err), CS_OK);
+    assert_int_equal(dedup_search(s, &codes[0], 31, DEDUP_SEARCH_MIH, &m), 0);
+    dedup_searcher_free(s);
+    dedup_index_free(ix);
+    assert_int_equal(dedup_index_build(codes, 1, &ix, &err), CS_OK);
+    assert_int_equal(dedup_searcher_new(ix, &s, &err), CS_OK);
+    assert_int_equal(dedup_search(s, &codes[0], 0, DEDUP_SEARCH_MIH, &m), 1);
+    assert_int_equal(m[0].id, 0);
+    assert_int_equal(m[0].distance, 0);
+    dedup_searcher_free(s);
+    dedup_index_free(ix);
+    free(expected);
+    free(codes);
+}
+
+static void expect_decode_error(const unsigned char *bytes, size_t len, const char *what)
+{
+    dedup_image img;
+    cs_error err;
+    int rc = dedup_decode(bytes, len, NULL, &img, &err);
+    if (rc == CS_OK) fail_msg("%s decoded without an error", what);
+    assert_true(rc == CS_EFORMAT || rc == CS_EUNSUPPORTED);
+    assert_null(img.pixels);
+}
+
+/* A small RGB photo crop as PNG, WebP and JPEG, for the error tests. */
+static void small_encodings(unsigned char **jpeg, size_t *jl, unsigned char **png, size_t *pl,
+                            unsigned char **webp, size_t *wl)
+{
+    dedup_image img = vector_image("q2821.jpg");
+    *jpeg = jpeg_encode(img.pixels, img.width, img.height, TJPF_RGB, TJSAMP_420, 90, jl);
+    *png = png_encode(img.pixels, img.width, img.height, PNG_COLOR_TYPE_RGB, 8, 0, NULL, 0, NULL, 0,
+                      pl);
+    uint8_t *out = NULL;
+    *wl = WebPEncodeRGB(img.pixels, img.width, img.height, img.width * 3, 80, &out);
+    assert_true(*wl > 0);
+    *webp = malloc(*wl);
+    memcpy(*webp, out, *wl);
+    WebPFree(out);
+    dedup_image_free(&img);
+}
+
+static void test_truncated_and_corrupt_images_give_errors(void **state)
+{
+    (void)state;
+    unsigned char *files[3];
+    size_t lens[3];
+    small_encodings(&files[0], &lens[0], &files[1], &lens[1], &files[2], &lens[2]);
+    const char *names[] = {"jpeg", "png", "webp"};
+    for (int f = 0; f < 3; f++) {
+        dedup_image img;
+        cs_error err;
+        assert_int_equal(dedup_decode(files[f], lens[f], NULL, &img, &err), CS_OK);
+        dedup_image_free(&img);
+        size_t cuts[] = {lens[f] / 2, lens[f] * 3 / 4, 40, 12, 3};
+        for (size_t c = 0; c < CS_ARRAY_LEN(cuts); c++)
+            expect_decode_error(files[f], cuts[c], names[f]);
+        /* corrupt bytes in the middle: an error or a (damaged) image, never a crash */
+        uint64_t seed = 42 + f;
+        for (int trial = 0; trial < 40; trial++) {
+            unsigned char *copy = malloc(lens[f]);
+            memcpy(copy, files[f], lens[f]);
+            for (int k = 0; k < 8; k++)
+                copy[16 + next_random(&seed) % (lens[f] - 16)] ^= (unsigned char)next_random(&seed);
+            if (dedup_decode(copy, lens[f], NULL, &img, &err) == CS_OK) {
+                pdq_of(&img);
+                dedup_image_free(&img);
+            }
+            free(copy);
+        }
+        free(files[f]);
+    }
+    expect_decode_error((const unsigned char *)"GIF89a....", 10, "gif");
+    expect_decode_error(NULL, 0, "empty");
+}
+
+static void test_pixel_limit_is_checked_from_the_header(void **state)
+{
+    (void)state;
+    unsigned char *files[3];
+    size_t lens[3];
+    small_encodings(&files[0], &lens[0], &files[1], &lens[1], &files[2], &lens[2]);
+    for (int f = 0; f < 3; f++) {
+        dedup_decode_options opts = {.max_pixels = 256 * 255};
+        dedup_image img;
+        cs_error err;
+        assert_int_equal(dedup_decode(files[f], lens[f], &opts, &img, &err), CS_ELIMIT);
+        opts.max_pixels = 256 * 256;
+        assert_int_equal(dedup_decode(files[f], lens[f], &opts, &img, &err), CS_OK);
+        dedup_image_free(&img);
+        free(files[f]);
+    }
+    /* A PNG that claims 60000x60000 and holds no pixels: refused before decoding. */
+    size_t len;
+    unsigned char *bomb =
+        png_encode(NULL, 60000, 60000, PNG_COLOR_TYPE_RGB, 8, 0, NULL, 0, NULL, 0, &len);
+    dedup_image img;
+    cs_error err;
+    assert_int_equal(dedup_decode(bomb, len, NULL, &img, &err), CS_ELIMIT);
+    free(bomb);
+    /* A JPEG whose SOF claims 60000x60000. */
+    unsigned char *jpeg = load_vector("wee.jpg", &len);
+    int patched = 0;
+    for (size_t at = 2; at + 9 < len && !patched;) { /* walk the marker segments */
+        unsigned marker = jpeg[at + 1];
+        size_t seglen = (size_t)jpeg[at + 2] << 8 | jpeg[at + 3];
+        if (marker >= 0xC0 && marker <= 0xC3) {
+            jpeg[at + 5] = 0xEA, jpeg[at + 6] = 0x60, jpeg[at + 7] = 0xEA, jpeg[at + 8] = 0x60;
+            patched = 1;
+        }
+        at += 2 + seglen;
+    }
+    assert_true(patched);
+    assert_int_equal(dedup_decode(jpeg, len, NULL, &img, &err), CS_ELIMIT);
+    free(jpeg);
+}
+
+static void test_png_variants_decode_to_the_same_pixels(void **state)
+{
+    (void)state;
+    const int w = 37, h = 23; /* odd sizes exercise row padding and interlace passes */
+    unsigned char rgb[37 * 23 * 3], grey[37 * 23];
+    uint16_t rgb16[37 * 23 * 3];
+    unsigned char rgba[37 * 23 * 4], index[37 * 23];
+    png_color palette[16];
+    unsigned char trns[16];
+    for (int i = 0; i < 16; i++) {
+        palette[i].red = (png_byte)(i * 16), palette[i].green = (png_byte)(255 - i * 16);
+        palette[i].blue = (png_byte)(i * 7);
+        trns[i] = i == 3 ? 0 : 255;
+    }
+    for (int p = 0; p < w * h; p++) {
+        for (int c = 0; c < 3; c++) {
+            rgb[3 * p + c] = (unsigned char)((p * (c + 3) * 7) & 255);
+            rgb16[3 * p + c] = (uint16_t)(rgb[3 * p + c] * 257);
+            rgba[4 * p + c] = rgb[3 * p + c];
+        }
+        rgba[4 * p + 3] = (unsigned char)(p % 3 == 0 ? 0 : p % 3 == 1 ? 255 : 128);
+        grey[p] = (unsigned char)(p * 5);
+        index[p] = (unsigned char)(p % 16);
+    }
+    size_t len;
+    dedup_image img;
+    unsigned char *png;
+    for (int interlace = 0; interlace <= 1; interlace++) {
+        png = png_encode(rgb, w, h, PNG_COLOR_TYPE_RGB, 8, interlace, NULL, 0, NULL, 0, &len);
+        decode_or_fail(png, len, NULL, &img);
+        assert_int_equal(img.channels, 3);
+        assert_memory_equal(img.pixels, rgb, sizeof(rgb));
+        dedup_image_free(&img);
+        free(png);
+    }
+    /* 16-bit: scaled back to exactly the 8-bit values */
+    png =
+        png_encode((unsigned char *)rgb16, w, h, PNG_COLOR_TYPE_RGB, 16, 0, NULL, 0, NULL, 0, &len);
+    decode_or_fail(png, len, NULL, &img);
+    assert_memory_equal(img.pixels, rgb, sizeof(rgb));
+    dedup_image_free(&img);
+    free(png);
+    /* grey stays one channel */
+    png = png_encode(grey, w, h, PNG_COLOR_TYPE_GRAY, 8, 0, NULL, 0, NULL, 0, &len);
+    decode_or_fail(png, len, NULL, &img);
+    assert_int_equal(img.channels, 1);
+    assert_memory_equal(img.pixels, grey, sizeof(grey));
+    dedup_image_free(&img);
+    free(png);
+    /* alpha composited on white */
+    png = png_encode(rgba, w, h, PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, NULL, 0, NULL, 0, &len);
+    decode_or_fail(png, len, NULL, &img);
+    for (int p = 0; p < w * h; p++)
+        for (int c = 0; c < 3; c++) {
+            unsigned a = rgba[4 * p + 3], v = rgba[4 * p + c];
+            unsigned want = (v * a + 255 * (255 - a) + 127) / 255;
+            assert_int_equal(img.pixels[3 * p + c], want);
+        }
+    dedup_image_free(&img);
+    free(png);
+    /* palette with a transparent entry */
+    png = png_encode(index, w, h, PNG_COLOR_TYPE_PALETTE, 8, 0, palette, 16, trns, 16, &len);
+    decode_or_fail(png, len, NULL, &img);
+    for (int p = 0; p < w * h; p++) {
+        const png_color *pc = &palette[index[p]];
+        unsigned char want[3] = {pc->red, pc->green, pc->blue};
+        if (index[p] == 3) want[0] = want[1] = want[2] = 255;
+        assert_memory_equal(img.pixels + 3 * p, want, 3);
+    }
+    dedup_image_free(&img);
+    free(png);
+}
+
+static void test_webp_lossless_with_alpha_decodes_on_white(void **state)
+{
+    (void)state;
+    const int w = 40, h = 30;
+    unsigned char rgba[40 * 30 * 4];
+    for (int p = 0; p < w * h; p++) {
+        rgba[4 * p] = (unsigned char)(p & 255), rgba[4 * p + 1] = (unsigned char)(p * 3);
+        rgba[4 * p + 2] = (unsigned char)(p * 7), rgba[4 * p + 3] = p % 2 ? 255 : 0;
+    }
+    uint8_t *out = NULL;
+    size_t len = WebPEncodeLosslessRGBA(rgba, w, h, w * 4, &out);
+    assert_true(len > 0);
+    dedup_image img;
+    decode_or_fail(out, len, NULL, &img);
+    assert_int_equal(img.format, DEDUP_FORMAT_WEBP);
+    for (int p = 0; p < w * h; p++)
+        for (int c = 0; c < 3; c++)
+            assert_int_equal(img.pixels[3 * p + c], p % 2 ? rgba[4 * p + c] : 255);
+    dedup_image_free(&img);
+    WebPFree(out);
+}
+
+static void test_cmyk_and_grey_jpegs_hash_like_rgb(void **state)
+{
+    (void)state;
+    dedup_image img = vector_image("bridge-1-original.jpg");
+    size_t n = (size_t)img.width * img.height, len;
+    pdq_hash original = pdq_of(&img).hash;
+    /* Adobe-style inverted CMYK with K = 255 (no black ink): C' = R, M' = G, Y' = B */
+    unsigned char *cmyk = malloc(n * 4);
+    unsigned char *grey = malloc(n);
+    for (size_t p = 0; p < n; p++) {
+        memcpy(cmyk + 4 * p, img.pixels + 3 * p, 3);
+        cmyk[4 * p + 3] = 255;
+        const unsigned char *s = img.pixels + 3 * p;
+        grey[p] = (unsigned char)(0.299 * s[0] + 0.587 * s[1] + 0.114 * s[2] + 0.5);
+    }
+    unsigned char *jpeg = jpeg_encode(cmyk, img.width, img.height, TJPF_CMYK, TJSAMP_444, 95, &len);
+    dedup_image dec;
+    decode_or_fail(jpeg, len, NULL, &dec);
+    assert_int_equal(dec.channels, 3);
+    int d = distance_to(&original, &dec);
+    print_message("CMYK JPEG vs RGB: %d bits\n", d);
+    assert_true(d <= FAST_TOLERANCE);
+    dedup_image_free(&dec);
+    free(jpeg);
+
+    jpeg = jpeg_encode(grey, img.width, img.height, TJPF_GRAY, TJSAMP_GRAY, 95, &len);
+    decode_or_fail(jpeg, len, NULL, &dec);
+    assert_int_equal(dec.channels, 1);
+    d = distance_to(&original, &dec);
+    print_message("grey JPEG vs RGB: %d bits\n", d);
+    assert_true(d <= FAST_TOLERANCE);
+    dedup_image_free(&dec);
+    free(jpeg);
+    free(cmyk);
+    free(grey);
+    dedup_image_free(&img);
+}
+
+/* Inserts an APP1 Exif segment with the given orientation after SOI. */
+static unsigned char *with_exif_orientation(const unsigned char *jpeg, size_t len, int o,
+                                            size_t *out_len)
+{
+    static const unsigned char tiff_le[] = {
+        'I',  'I',  42, 0, 8, 0, 0, 0,             /* header, IFD0 at 8 */
+        1,    0,                                   /* one entry */
+        0x12, 0x01, 3,  0, 1, 0, 0, 0, 0, 0, 0, 0, /* Orientation SHORT x1 = value */
+        0,    0,    0,  0                          /* no next IFD */
+    };
+    unsigned char tiff[sizeof(tiff_le)];
+    memcpy(tiff, tiff_le, sizeof(tiff));
+    tiff[18] = (unsigned char)o;
+    size_t seg = 2 + 6 + sizeof(tiff);
+    *out_len = len + 2 + seg;
+    unsigned char *out = malloc(*out_len);
+    memcpy(out, jpeg, 2);
+    out[2] = 0xFF, out[3] = 0xE1, out[4] = (unsigned char)(seg >> 8), out[5] = (unsigned char)seg;
+    memcpy(out + 6, "Exif\0\0", 6);
+    memcpy(out + 12, tiff, sizeof(tiff));
+    memcpy(out + 12 + sizeof(tiff), jpeg + 2, len - 2);
+    return out;
+}
+
+static void test_exif_orientation_is_applied_except_in_exact_mode(void **state)
+{
+    (void)state;
+    dedup_image img = vector_image("q2821.jpg");
+    /* photo stored sideways: pixels rotated anticlockwise, EXIF 6 says "turn clockwise" */
+    dedup_image stored = transform(&img, PDQ_DIH_ROTATE_90);
+    dedup_image tall = resize(&stored, stored.width, stored.height * 3 / 2);
+    size_t len, olen;
+    unsigned char *jpeg =
+        jpeg_encode(tall.pixels, tall.width, tall.height, TJPF_RGB, TJSAMP_444, 95, &len);
+    unsigned char *oriented = with_exif_orientation(jpeg, len, 6, &olen);
+    dedup_decode_options opts = {.apply_orientation = 1};
+    dedup_image dec;
+    decode_or_fail(oriented, olen, &opts, &dec);
+    assert_int_equal(dec.orientation, 6);
+    assert_int_equal(dec.width, tall.height);
+    assert_int_equal(dec.height, tall.width);
+    dedup_image upright = resize(&img, tall.height, tall.width);
+    pdq_hash upright_hash = pdq_hash_of(&upright);
+    int d = distance_to(&upright_hash, &dec);
+    print_message("EXIF-rotated vs upright: %d bits\n", d);
+    assert_true(d <= FAST_TOLERANCE);
+    dedup_image_free(&dec);
+
+    dedup_hashes fast, exact;
+    cs_error err;
+    assert_int_equal(dedup_hash_bytes(oriented, olen, 0, 0, &fast, &err), CS_OK);
+    assert_int_equal(dedup_hash_bytes(oriented, olen, 1, 0, &exact, &err), CS_OK);
+    assert_int_equal(fast.width, tall.height); /* as shown */
+    assert_int_equal(exact.width, tall.width); /* as stored */
+    assert_true(pdq_distance(&fast.pdq, &exact.dihedral[PDQ_DIH_ROTATE_270]) <= DIHEDRAL_TOLERANCE);
+    free(oriented);
+    free(jpeg);
+    dedup_image_free(&upright);
+    dedup_image_free(&tall);
+    dedup_image_free(&stored);
+    dedup_image_free(&img);
+}
+
+static void test_hex_round_trip_and_small_images(void **state)
+{
+    (void)state;
+    pdq_hash h, back;
+    const char *hex = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    assert_int_equal(pdq_hash_from_hex(hex, 64, &h), CS_OK);
+    char out[PDQ_HEX_LEN + 1];
+    pdq_hash_to_hex(&h, out);
+    assert_string_equal(out, hex);
+    assert_int_equal(pdq_hash_from_hex("zz", 2, &back), CS_EFORMAT);
+    /* bit 0 of the DCT (row 0, column 0) is the last hex digit's low bit */
+    memset(&h, 0, sizeof(h));
+    h.w[0] = 1;
+    pdq_hash_to_hex(&h, out);
+    assert_int_equal(out[63], '1');
+    /* images under 5 px on a side hash to zero with quality 0, as in the reference */
+    unsigned char px[4 * 4 * 3] = {0};
+    dedup_image tiny = {.width = 4, .height = 4, .channels = 3, .pixels = px};
+    pdq_result r = pdq_of(&tiny);
+    assert_int_equal(r.quality, 0);
+    assert_int_equal(r.hash.w[0] | r.hash.w[1] | r.hash.w[2] | r.hash.w[3], 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pdq_matches_reference_vectors_bit_for_bit),
+        cmocka_unit_test(test_clearset_hash_exact_prints_reference_hashes),
+        cmocka_unit_test(test_fast_path_stays_within_10_bits_of_exact),
+        cmocka_unit_test(test_dihedral_hashes_match_rotated_and_flipped_copies),
+        cmocka_unit_test(test_recompressed_resized_colour_shifted_copies_stay_near),
+        cmocka_unit_test(test_unrelated_images_are_far_apart),
+        cmocka_unit_test(test_index_returns_exactly_the_linear_scan),
+        cmocka_unit_test(test_truncated_and_corrupt_images_give_errors),
+        cmocka_unit_test(test_pixel_limit_is_checked_from_the_header),
+        cmocka_unit_test(test_png_variants_decode_to_the_same_pixels),
+        cmocka_unit_test(test_webp_lossless_with_alpha_decodes_on_white),
+        cmocka_unit_test(test_cmyk_and_grey_jpegs_hash_like_rgb),
+        cmocka_unit_test(test_exif_orientation_is_applied_except_in_exact_mode),
+        cmocka_unit_test(test_hex_round_trip_and_small_images),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
