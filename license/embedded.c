@@ -22,8 +22,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#define EMBEDDED_MAX_INFLATE (8u * 1024 * 1024) /* one decompressed text chunk; bounds zip bombs   \
-                                                 */
+#define EMBEDDED_MAX_INFLATE                                                                       \
+    (8u * 1024 * 1024) /* one decompressed text chunk; bounds zip bombs                            \
+                        */
 #define EMBEDDED_MAX_EXTENDED_XMP (8u * 1024 * 1024) /* reassembled extended XMP */
 #define EMBEDDED_MAX_EXT_GUIDS    4                  /* distinct extended-XMP GUIDs tracked */
 #define EMBEDDED_MAX_SEGMENTS     65536              /* JPEG segments / PNG / RIFF chunks read */
@@ -224,8 +225,8 @@ static unsigned char *raw_profile_decode(const unsigned char *p, size_t n, size_
     size_t i = 0;
     while (i < n && isspace(p[i]))
         i++;
-    while (i < n && !isspace(p[i]))
-        i++; /* profile name */
+    while (i < n && p[i] != '\n')
+        i++; /* the profile name line ("xmp", "IPTC profile") */
     while (i < n && isspace(p[i]))
         i++;
     size_t declared = 0;

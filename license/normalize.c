@@ -519,6 +519,8 @@ static int url_in_text(const char *text, size_t len, license_info *out)
                    text[end] != '\'' && text[end] != '<' && text[end] != '>' && text[end] != ',' &&
                    text[end] != ')' && text[end] != ';')
                 end++;
+            while (end > i && (text[end - 1] == '.' || text[end - 1] == ':'))
+                end--; /* sentence punctuation after the URL */
             if (license_normalize_url(text + i, end - i, out) == CS_OK) return CS_OK;
             i = end;
             break;

@@ -1,0 +1,639 @@
+/*
+ * test_license.c - license/: embedded metadata against ExifTool, licence URL
+ * and text normalisation, page evidence, policies and clearance.
+ *
+ * The ExifTool comparison runs `exiftool -j -G1 -n -struct` and
+ * `clearset license` on the same files (the committed fixtures, files this
+ * test makes with ExifTool, and images found on the machine) and requires,
+ * field by field, the same set of rights fields with equal JSON values
+ * (tolerance: none; jansson's json_equal, key order ignored).
+ */
+#include "tests/support/testsupport.h"
+
+#include "license/license.h"
+
+#include <dirent.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define EXIFTOOL            "/usr/bin/exiftool"
+#define FOUND_FILES_MAX     48 /* images found on the machine compared per run: keeps the test fast */
+#define FOUND_SCAN_MAX      4000 /* candidate paths looked at while searching */
+#define FOUND_FILE_MAX_SIZE (1024 * 1024)
+
+/* ------------------------------------------------------------------------- */
+/* ExifTool comparison                                                        */
+
+/* The rights fields clearset reports, by ExifTool group and tag. */
+static int is_rights_field(const char *key)
+{
+    static const char *const xmp_groups[] = {
+        "XMP-xmpRights:", "XMP-cc:",   "XMP-tmp0:",   "XMP-dc:",
+        "XMP-photoshop:", "XMP-plus:", "XMP-iptcExt:"};
+    static const char *const xmp_tags[] = {"WebStatement",
+                                           "Marked",
+                                           "UsageTerms",
+                                           "Owner",
+                                           "License",
+                                           "AttributionName",
+                                           "AttributionURL",
+                                           "MorePermissions",
+                                           "Rights",
+                                           "Creator",
+                                           "Title",
+                                           "Credit",
+                                           "Licensor",
+                                           "DataMining",
+                                           "OtherConstraints",
+                                           "DigitalSourceType"};
+    static const char *const fixed[] = {
+        "IPTC:ObjectName",       "IPTC:By-line", "IPTC:Credit",   "IPTC:CopyrightNotice",
+        "IFD0:ImageDescription", "IFD0:Artist",  "IFD0:Copyright"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(fixed); i++)
+        if (strcmp(key, fixed[i]) == 0) return 1;
+    for (size_t g = 0; g < CS_ARRAY_LEN(xmp_groups); g++) {
+        size_t gl = strlen(xmp_groups[g]);
+        if (strncmp(key, xmp_groups[g], gl) != 0) continue;
+        const char *tag = key + gl;
+        if (strcmp(xmp_groups[g], "XMP-photoshop:") == 0) return strcmp(tag, "Credit") == 0;
+        for (size_t t = 0; t < CS_ARRAY_LEN(xmp_tags); t++) {
+            size_t tl = strlen(xmp_tags[t]);
+            if (strncmp(tag, xmp_tags[t], tl) == 0 && (tag[tl] == '\0' || tag[tl] == '-')) return 1;
+        }
+    }
+    return 0;
+}
+
+static json_t *parse_json_lines(const char *text)
+{
+    json_t *array = json_array();
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > 0) {
+            json_error_t jerr;
+            json_t *obj = json_loadb(p, n, 0, &jerr);
+            if (!obj) fail_msg("not JSON: %.*s (%s)", (int)CS_MIN(n, (size_t)200), p, jerr.text);
+            json_array_append_new(array, obj);
+        }
+        p += n + (nl ? 1 : 0);
+    }
+    return array;
+}
+
+/* Compares clearset's and ExifTool's rights fields for every file; returns files compared. */
+static size_t compare_with_exiftool(const char *const *files, size_t count)
+{
+    const char **argv = calloc(count + 8, sizeof *argv);
+    size_t a = 0;
+    argv[a++] = EXIFTOOL;
+    argv[a++] = "-j";
+    argv[a++] = "-G1";
+    argv[a++] = "-n";
+    argv[a++] = "-struct";
+    argv[a++] = "-q";
+    argv[a++] = "-q";
+    for (size_t i = 0; i < count; i++)
+        argv[a++] = files[i];
+    argv[a] = NULL;
+    ts_run_result et;
+    ts_run(&et, NULL, argv);
+    json_error_t jerr;
+    json_t *expected = json_loads(et.out, 0, &jerr);
+    if (!expected) fail_msg("exiftool printed no JSON: %s", et.err);
+
+    argv[0] = "clearset";
+    argv[1] = "license";
+    for (size_t i = 0; i < count; i++)
+        argv[2 + i] = files[i];
+    argv[2 + count] = NULL;
+    ts_run_result cs;
+    ts_run_clearset(&cs, NULL, argv);
+    json_t *actual = parse_json_lines(cs.out);
+    assert_int_equal(json_array_size(actual), count);
+
+    size_t compared = 0;
+    for (size_t i = 0; i < count; i++) {
+        json_t *mine = json_array_get(actual, i);
+        const char *file = json_string_value(json_object_get(mine, "file"));
+        assert_string_equal(file, files[i]);
+        json_t *theirs = NULL;
+        for (size_t k = 0; k < json_array_size(expected); k++) {
+            json_t *o = json_array_get(expected, k);
+            const char *src = json_string_value(json_object_get(o, "SourceFile"));
+            if (src && strcmp(src, files[i]) == 0) theirs = o;
+        }
+        if (!theirs) continue; /* ExifTool could not read it either */
+        compared++;
+        const char *key;
+        json_t *value;
+        json_object_foreach(theirs, key, value)
+        {
+            if (!is_rights_field(key)) continue;
+            json_t *got = json_object_get(mine, key);
+            if (!got)
+                fail_msg("%s: clearset lacks %s (ExifTool: %s)", file, key,
+                         json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT));
+            if (!json_equal(got, value))
+                fail_msg("%s: %s differs: clearset %s, ExifTool %s", file, key,
+                         json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT),
+                         json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT));
+        }
+        json_object_foreach(mine, key, value)
+        {
+            if (strchr(key, ':') && !json_object_get(theirs, key))
+                fail_msg("%s: clearset reports %s, ExifTool does not", file, key);
+        }
+    }
+    json_decref(expected);
+    json_decref(actual);
+    ts_run_result_free(&et);
+    ts_run_result_free(&cs);
+    free(argv);
+    return compared;
+}
+
+static const char *const fixture_names[] = {
+    "jpeg-cc-by-sa-full.jpg",  "jpeg-exif-le-latin-iptc.jpg",
+    "png-legacy-cc-xmp.png",   "png-exif-iptc.png",
+    "webp-cc0-xmp-exif.webp",  "jpeg-icc-copyright-only.jpg",
+    "png-raw-profile-xmp.png", "jpeg-conflict-arr.jpg",
+    "jpeg-none.jpg",           "png-none.png",
+    "webp-none.webp",
+};
+
+static void license_matches_exiftool_on_fixtures(void **state)
+{
+    char paths[CS_ARRAY_LEN(fixture_names)][TS_PATH_MAX];
+    const char *files[CS_ARRAY_LEN(fixture_names)];
+    for (size_t i = 0; i < CS_ARRAY_LEN(fixture_names); i++)
+        files[i] = ts_fixture(paths[i], "license", fixture_names[i]);
+    assert_int_equal(compare_with_exiftool(files, CS_ARRAY_LEN(files)), CS_ARRAY_LEN(files));
+}
+
+static void exiftool_write(const char *dir, const char *file, const char *const *tags)
+{
+    const char *argv[32];
+    size_t a = 0;
+    argv[a++] = EXIFTOOL;
+    argv[a++] = "-q";
+    argv[a++] = "-q";
+    argv[a++] = "-overwrite_original";
+    for (size_t i = 0; tags[i] && a < 30; i++)
+        argv[a++] = tags[i];
+    argv[a++] = file;
+    argv[a] = NULL;
+    ts_run_result r;
+    ts_run(&r, dir, argv);
+    if (r.status != 0) fail_msg("exiftool failed on %s: %s", file, r.err);
+    ts_run_result_free(&r);
+}
+
+static void copy_fixture(const char *name, const char *dest)
+{
+    char path[TS_PATH_MAX];
+    size_t len;
+    char *bytes = ts_read_file(ts_fixture(path, "license", name), &len);
+    ts_write_file(dest, bytes, len);
+    free(bytes);
+}
+
+/* Files this test makes with ExifTool: extended XMP, compressed iTXt, odd values. */
+static void license_matches_exiftool_on_made_files(void **state)
+{
+    char dir[TS_PATH_MAX], ext[TS_PATH_MAX], zpng[TS_PATH_MAX], odd[TS_PATH_MAX], webp[TS_PATH_MAX];
+    ts_tempdir(dir);
+    ts_join(ext, dir, "extended.jpg");
+    ts_join(zpng, dir, "compressed.png");
+    ts_join(odd, dir, "odd.jpg");
+    ts_join(webp, dir, "le.webp");
+
+    /* > 64 KiB of XMP: ExifTool moves the big dc:rights into extended XMP */
+    size_t big_len = 70000;
+    char *big = malloc(big_len + 32);
+    strcpy(big, "-XMP-dc:Rights=");
+    for (size_t i = strlen(big); i < big_len; i++)
+        big[i] = "All rights reserved. "[i % 21];
+    big[big_len] = '\0';
+    copy_fixture("jpeg-none.jpg", ext);
+    exiftool_write(dir, ext,
+                   (const char *[]){
+                       big, "-XMP-cc:License=https://creativecommons.org/licenses/by/4.0/", NULL});
+    free(big);
+
+    copy_fixture("png-none.png", zpng);
+    exiftool_write(
+        dir, zpng,
+        (const char *[]){
+            "-z", "-XMP-xmpRights:WebStatement=https://creativecommons.org/licenses/by-nd/4.0/",
+            "-XMP-dc:Title=Titel", "-XMP-dc:Title-de=Titel auf Deutsch", "-XMP-dc:Creator=12345",
+            NULL});
+
+    copy_fixture("jpeg-none.jpg", odd);
+    exiftool_write(dir, odd,
+                   (const char *[]){"-EXIF:Copyright= \nEditor Only", "-EXIF:Artist=007",
+                                    "-EXIF:ImageDescription=true", "-IPTC:By-line=1.5",
+                                    "-IPTC:By-line=Second", "-IPTC:By-line=Third",
+                                    "-XMP-xmpRights:Marked=False",
+                                    "-XMP-plus:LicensorURL=https://example.org/l", NULL});
+
+    copy_fixture("webp-none.webp", webp);
+    exiftool_write(dir, webp,
+                   (const char *[]){"-ExifByteOrder=II", "-EXIF:Copyright=© Little Endian",
+                                    "-XMP-dc:Rights=CC BY 3.0 US", NULL});
+
+    const char *files[] = {ext, zpng, odd, webp};
+    assert_int_equal(compare_with_exiftool(files, CS_ARRAY_LEN(files)), CS_ARRAY_LEN(files));
+
+    /* the extended packet really was reassembled: its rights text is present */
+    const char *argv[] = {"clearset", "license", ext, NULL};
+    ts_run_result r;
+    ts_run_clearset(&r, NULL, argv);
+    json_t *obj = json_loads(r.out, 0, NULL);
+    assert_non_null(obj);
+    assert_non_null(json_object_get(obj, "XMP-dc:Rights"));
+    assert_string_equal(json_string_value(json_object_get(obj, "rights_claim")),
+                        "all-rights-reserved");
+    json_decref(obj);
+    ts_run_result_free(&r);
+    ts_rmtree(dir);
+}
+
+typedef struct found_files {
+    char **paths;
+    size_t count;
+    size_t scanned;
+} found_files;
+
+static void scan_dir(found_files *found, const char *dir, int depth)
+{
+    if (depth > 8 || found->scanned >= FOUND_SCAN_MAX) return;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) && found->scanned < FOUND_SCAN_MAX) {
+        if (e->d_name[0] == '.') continue;
+        char path[TS_PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            scan_dir(found, path, depth + 1);
+        } else if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < FOUND_FILE_MAX_SIZE &&
+                   (fnmatch("*.[jJ][pP][gG]", e->d_name, 0) == 0 ||
+                    fnmatch("*.[jJ][pP][eE][gG]", e->d_name, 0) == 0 ||
+                    fnmatch("*.[pP][nN][gG]", e->d_name, 0) == 0 ||
+                    fnmatch("*.[wW][eE][bB][pP]", e->d_name, 0) == 0)) {
+            found->paths = realloc(found->paths, (found->scanned + 1) * sizeof *found->paths);
+            found->paths[found->scanned++] = strdup(path);
+        }
+    }
+    closedir(d);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Images the machine already has (icons, documentation, the other modules' fixtures). */
+static void license_matches_exiftool_on_found_files(void **state)
+{
+    found_files found = {0};
+    const char *roots[] = {CLEARSET_FIXTURES,  "/usr/share/doc",     "/usr/share/pixmaps",
+                           "/usr/share/icons", "/usr/share/gtk-doc", "/work/shared"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(roots); i++)
+        scan_dir(&found, roots[i], 0);
+    if (found.scanned == 0) {
+        print_message("no images found on this machine; nothing more to compare\n");
+        return;
+    }
+    qsort(found.paths, found.scanned, sizeof *found.paths, by_name);
+    const char *pick[FOUND_FILES_MAX];
+    size_t n = CS_MIN(found.scanned, (size_t)FOUND_FILES_MAX);
+    for (size_t i = 0; i < n; i++)
+        pick[i] = found.paths[i * found.scanned / n];
+    size_t compared = compare_with_exiftool(pick, n);
+    print_message("compared %zu found images with ExifTool\n", compared);
+    for (size_t i = 0; i < found.scanned; i++)
+        free(found.paths[i]);
+    free(found.paths);
+}
+
+static json_t *license_of(const char *fixture)
+{
+    char path[TS_PATH_MAX];
+    size_t len;
+    char *bytes = ts_read_file(ts_fixture(path, "license", fixture), &len);
+    license_embedded emb;
+    assert_int_equal(license_read_embedded((unsigned char *)bytes, len, &emb, NULL), CS_OK);
+    json_t *obj = license_embedded_json(&emb, fixture);
+    license_embedded_free(&emb);
+    free(bytes);
+    return obj;
+}
+
+static const char *jstr(json_t *obj, const char *a, const char *b)
+{
+    json_t *v = json_object_get(obj, a);
+    if (b) v = json_object_get(v, b);
+    return json_string_value(v);
+}
+
+static void embedded_summary_normalises_each_fixture(void **state)
+{
+    json_t *o = license_of("jpeg-cc-by-sa-full.jpg");
+    assert_string_equal(jstr(o, "license", "spdx"), "CC-BY-SA-4.0");
+    assert_string_equal(jstr(o, "attribution", "name"), "Jane Doe");
+    assert_string_equal(jstr(o, "rights_claim", NULL), "copyright");
+    assert_true(json_is_false(json_object_get(o, "ai_generated")));
+    json_decref(o);
+
+    o = license_of("png-legacy-cc-xmp.png");
+    assert_string_equal(jstr(o, "license", "spdx"), "CC-BY-SA-2.0-UK");
+    assert_string_equal(jstr(o, "license", "jurisdiction"), "uk");
+    assert_string_equal(jstr(o, "data_mining", NULL),
+                        "http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-GENAIMLTRAINING");
+    assert_string_equal(jstr(o, "attribution", "name"), "Old Style");
+    json_decref(o);
+
+    o = license_of("webp-cc0-xmp-exif.webp");
+    assert_string_equal(jstr(o, "license", "spdx"), "CC0-1.0");
+    assert_string_equal(jstr(o, "data_mining", NULL), "DMI-ALLOWED");
+    assert_true(json_is_true(json_object_get(o, "ai_generated")));
+    json_decref(o);
+
+    o = license_of("png-raw-profile-xmp.png");
+    assert_string_equal(jstr(o, "license", "spdx"), "CC-BY-NC-3.0-DE");
+    json_decref(o);
+
+    o = license_of("jpeg-conflict-arr.jpg");
+    assert_string_equal(jstr(o, "license", "spdx"), "CC-BY-4.0");
+    assert_string_equal(jstr(o, "rights_claim", NULL), "all-rights-reserved");
+    json_decref(o);
+
+    o = license_of("jpeg-exif-le-latin-iptc.jpg");
+    assert_string_equal(jstr(o, "rights_claim", NULL), "all-rights-reserved");
+    assert_true(json_is_null(json_object_get(o, "license")));
+    json_decref(o);
+}
+
+static void icc_profile_copyright_is_never_the_images(void **state)
+{
+    json_t *o = license_of("jpeg-icc-copyright-only.jpg");
+    const char *key;
+    json_t *value;
+    json_object_foreach(o, key, value) assert_null(strchr(key, ':'));
+    assert_true(json_is_null(json_object_get(o, "license")));
+    assert_true(json_is_null(json_object_get(o, "rights_claim")));
+    json_decref(o);
+}
+
+static void non_images_have_no_media_type(void **state)
+{
+    license_embedded emb;
+    const unsigned char text[] = "just some text";
+    assert_int_equal(license_read_embedded(text, sizeof text - 1, &emb, NULL), CS_OK);
+    assert_null(emb.media_type);
+    assert_int_equal(json_object_size(emb.fields), 0);
+    license_embedded_free(&emb);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Normalisation                                                              */
+
+typedef struct url_case {
+    const char *url;
+    const char *spdx;
+    const char *family;
+    const char *version;
+    const char *jurisdiction;
+} url_case;
+
+static const url_case url_cases[] = {
+    /* scheme, host and trailing-slash forms */
+    {"http://creativecommons.org/licenses/by/4.0/", "CC-BY-4.0", "CC-BY", "4.0", ""},
+    {"https://creativecommons.org/licenses/by/4.0", "CC-BY-4.0", "CC-BY", "4.0", ""},
+    {"https://www.creativecommons.org/licenses/by/4.0/", "CC-BY-4.0", "CC-BY", "4.0", ""},
+    {"//creativecommons.org/licenses/by-sa/4.0/", "CC-BY-SA-4.0", "CC-BY-SA", "4.0", ""},
+    {"creativecommons.org/licenses/by-nd/4.0/", "CC-BY-ND-4.0", "CC-BY-ND", "4.0", ""},
+    {"HTTPS://CreativeCommons.org/Licenses/BY-NC/4.0/", "CC-BY-NC-4.0", "CC-BY-NC", "4.0", ""},
+    {"  <https://creativecommons.org/licenses/by/4.0/>  ", "CC-BY-4.0", "CC-BY", "4.0", ""},
+    /* deed, legalcode, rdf, query, fragment */
+    {"https://creativecommons.org/licenses/by-nc-sa/4.0/deed.en", "CC-BY-NC-SA-4.0", "CC-BY-NC-SA",
+     "4.0", ""},
+    {"https://creativecommons.org/licenses/by-nc-sa/4.0/deed.zh-hans", "CC-BY-NC-SA-4.0",
+     "CC-BY-NC-SA", "4.0", ""},
+    {"https://creativecommons.org/licenses/by-nc-nd/4.0/legalcode", "CC-BY-NC-ND-4.0",
+     "CC-BY-NC-ND", "4.0", ""},
+    {"https://creativecommons.org/licenses/by-nc-nd/4.0/legalcode.fr", "CC-BY-NC-ND-4.0",
+     "CC-BY-NC-ND", "4.0", ""},
+    {"http://creativecommons.org/licenses/by/3.0/rdf", "CC-BY-3.0", "CC-BY", "3.0", ""},
+    {"https://creativecommons.org/licenses/by/4.0/?ref=chooser-v1", "CC-BY-4.0", "CC-BY", "4.0",
+     ""},
+    {"https://creativecommons.org/licenses/by/4.0/#ref-appropriate-credit", "CC-BY-4.0", "CC-BY",
+     "4.0", ""},
+    {"https://creativecommons.org/licenses/by/4.0/deed.de?x=1#y", "CC-BY-4.0", "CC-BY", "4.0", ""},
+    /* versions 1.0 - 4.0 */
+    {"http://creativecommons.org/licenses/by/1.0/", "CC-BY-1.0", "CC-BY", "1.0", ""},
+    {"http://creativecommons.org/licenses/by-sa/2.0/", "CC-BY-SA-2.0", "CC-BY-SA", "2.0", ""},
+    {"http://creativecommons.org/licenses/by/2.5/", "CC-BY-2.5", "CC-BY", "2.5", ""},
+    {"http://creativecommons.org/licenses/by-nc/3.0/", "CC-BY-NC-3.0", "CC-BY-NC", "3.0", ""},
+    {"http://creativecommons.org/licenses/by-nd-nc/1.0/", "CC-BY-NC-ND-1.0", "CC-BY-NC-ND", "1.0",
+     ""},
+    /* jurisdiction ports: SPDX ids where SPDX has one, LicenseRef otherwise */
+    {"https://creativecommons.org/licenses/by-sa/2.0/uk/", "CC-BY-SA-2.0-UK", "CC-BY-SA", "2.0",
+     "uk"},
+    {"http://creativecommons.org/licenses/by-sa/2.1/jp/deed.ja", "CC-BY-SA-2.1-JP", "CC-BY-SA",
+     "2.1", "jp"},
+    {"http://creativecommons.org/licenses/by/3.0/de/legalcode", "CC-BY-3.0-DE", "CC-BY", "3.0",
+     "de"},
+    {"http://creativecommons.org/licenses/by/3.0/igo/", "CC-BY-3.0-IGO", "CC-BY", "3.0", "igo"},
+    {"http://creativecommons.org/licenses/by/3.0/us/", "CC-BY-3.0-US", "CC-BY", "3.0", "us"},
+    {"http://creativecommons.org/licenses/by-nc-sa/2.0/fr/", "CC-BY-NC-SA-2.0-FR", "CC-BY-NC-SA",
+     "2.0", "fr"},
+    {"http://creativecommons.org/licenses/by/3.0/fr/", "LicenseRef-CC-BY-3.0-FR", "CC-BY", "3.0",
+     "fr"},
+    {"http://creativecommons.org/licenses/by-sa/2.5/scotland/", "LicenseRef-CC-BY-SA-2.5-SCOTLAND",
+     "CC-BY-SA", "2.5", "scotland"},
+    {"http://creativecommons.org/licenses/by-nc-nd/2.5/es/deed.ca", "LicenseRef-CC-BY-NC-ND-2.5-ES",
+     "CC-BY-NC-ND", "2.5", "es"},
+    /* public-domain tools */
+    {"https://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0", "CC0", "1.0", ""},
+    {"http://creativecommons.org/publicdomain/zero/1.0/legalcode", "CC0-1.0", "CC0", "1.0", ""},
+    {"https://creativecommons.org/publicdomain/zero/1.0/deed.fr", "CC0-1.0", "CC0", "1.0", ""},
+    {"https://creativecommons.org/publicdomain/mark/1.0/", "CC-PDM-1.0", "CC-PDM", "1.0", ""},
+    {"http://creativecommons.org/licenses/mark/1.0/", "CC-PDM-1.0", "CC-PDM", "1.0", ""},
+    {"http://creativecommons.org/licenses/publicdomain/", "CC-PDDC", "CC-PD", "", ""},
+    {"http://creativecommons.org/licenses/publicdomain/deed.en", "CC-PDDC", "CC-PD", "", ""},
+    {"http://web.resource.org/cc/PublicDomain", "CC-PDDC", "CC-PD", "", ""},
+    /* retired families */
+    {"http://creativecommons.org/licenses/sampling+/1.0/", "LicenseRef-CC-SAMPLING-PLUS-1.0",
+     "CC-SAMPLING-PLUS", "1.0", ""},
+    {"http://creativecommons.org/licenses/nc-sampling+/1.0/", "LicenseRef-CC-NC-SAMPLING-PLUS-1.0",
+     "CC-NC-SAMPLING-PLUS", "1.0", ""},
+    {"http://creativecommons.org/licenses/sampling/1.0/", "LicenseRef-CC-SAMPLING-1.0",
+     "CC-SAMPLING", "1.0", ""},
+    {"http://creativecommons.org/licenses/devnations/2.0/", "LicenseRef-CC-DEVNATIONS-2.0",
+     "CC-DEVNATIONS", "2.0", ""},
+    {"http://creativecommons.org/licenses/nc/1.0/", "LicenseRef-CC-NC-1.0", "CC-NC", "1.0", ""},
+    {"http://creativecommons.org/licenses/sa/1.0/", "CC-SA-1.0", "CC-SA", "1.0", ""},
+    {"http://creativecommons.org/licenses/nd-nc/1.0/", "LicenseRef-CC-NC-ND-1.0", "CC-NC-ND", "1.0",
+     ""},
+    /* the CC GPL / LGPL wrappers are those licences */
+    {"http://creativecommons.org/licenses/GPL/2.0/", "GPL-2.0-or-later", "GPL", "2.0", ""},
+    {"http://creativecommons.org/licenses/LGPL/2.1/", "LGPL-2.1-or-later", "LGPL", "2.1", ""},
+    /* other licences by URL */
+    {"https://opensource.org/licenses/MIT", "MIT", "MIT", "", ""},
+    {"https://opensource.org/license/bsd-3-clause/", "BSD-3-Clause", "BSD", "", ""},
+    {"http://www.apache.org/licenses/LICENSE-2.0.html", "Apache-2.0", "Apache", "2.0", ""},
+    {"https://www.gnu.org/licenses/gpl-3.0.html", "GPL-3.0-only", "GPL", "3.0", ""},
+    {"https://www.gnu.org/licenses/old-licenses/gpl-2.0.html", "GPL-2.0-only", "GPL", "2.0", ""},
+    {"https://www.gnu.org/licenses/fdl-1.3.html", "GFDL-1.3-only", "GFDL", "1.3", ""},
+    {"https://scripts.sil.org/OFL", "OFL-1.1", "OFL", "1.1", ""},
+    {"https://spdx.org/licenses/CC-BY-SA-4.0.html", "CC-BY-SA-4.0", "CC-BY-SA", "4.0", ""},
+    {"https://spdx.org/licenses/MIT.html", "MIT", "MIT", "", ""},
+};
+
+static void normalize_url_covers_every_form(void **state)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(url_cases); i++) {
+        const url_case *c = &url_cases[i];
+        license_info info;
+        int rc = license_normalize_url(c->url, strlen(c->url), &info);
+        if (rc != CS_OK) fail_msg("not recognised: %s", c->url);
+        if (strcmp(info.spdx, c->spdx) != 0 || strcmp(info.family, c->family) != 0 ||
+            strcmp(info.version, c->version) != 0 ||
+            strcmp(info.jurisdiction, c->jurisdiction) != 0)
+            fail_msg("%s: got %s/%s/%s/%s, want %s/%s/%s/%s", c->url, info.spdx, info.family,
+                     info.version, info.jurisdiction, c->spdx, c->family, c->version,
+                     c->jurisdiction);
+    }
+}
+
+static void normalize_url_gives_canonical_https_urls(void **state)
+{
+    license_info info;
+    const char *u = "//www.creativecommons.org/licenses/by-sa/2.0/uk/deed.en_GB?x#y";
+    assert_int_equal(license_normalize_url(u, strlen(u), &info), CS_OK);
+    assert_string_equal(info.url, "https://creativecommons.org/licenses/by-sa/2.0/uk/");
+    assert_true(info.attribution && info.share_alike && !info.non_commercial);
+    u = "http://creativecommons.org/licenses/by-nd-nc/1.0/";
+    assert_int_equal(license_normalize_url(u, strlen(u), &info), CS_OK);
+    assert_string_equal(info.url, "https://creativecommons.org/licenses/by-nd-nc/1.0/");
+    assert_true(info.no_derivatives && info.non_commercial);
+}
+
+static void normalize_url_rejects_what_is_not_a_licence(void **state)
+{
+    static const char *const bad[] = {
+        "https://creativecommons.org/",
+        "https://creativecommons.org/about/",
+        "https://creativecommons.org/licenses/",
+        "https://creativecommons.org/licenses/foo/4.0/",
+        "https://creativecommons.org/licenses/by/4.0/not a jurisdiction!/",
+        "https://example.org/licenses/by/4.0/",
+        "https://creativecommons.org.evil.example/licenses/by/4.0/",
+        "",
+        "mailto:someone@example.org",
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(bad); i++) {
+        license_info info;
+        if (license_normalize_url(bad[i], strlen(bad[i]), &info) != CS_ENOTFOUND)
+            fail_msg("recognised as a licence: '%s' -> %s", bad[i], info.spdx);
+    }
+}
+
+typedef struct text_case {
+    const char *text;
+    const char *spdx; /* NULL: no licence */
+    license_claim claim;
+} text_case;
+
+static const text_case text_cases[] = {
+    {"CC BY 4.0", "CC-BY-4.0", LICENSE_CLAIM_NONE},
+    {"CC-BY-SA-4.0", "CC-BY-SA-4.0", LICENSE_CLAIM_NONE},
+    {"cc by-nc-sa 2.0 uk", "CC-BY-NC-SA-2.0-UK", LICENSE_CLAIM_NONE},
+    {"Creative Commons Attribution-ShareAlike 4.0 International", "CC-BY-SA-4.0",
+     LICENSE_CLAIM_NONE},
+    {"Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International License",
+     "CC-BY-NC-ND-4.0", LICENSE_CLAIM_NONE},
+    {"Creative Commons Attribution 2.0 Generic", "CC-BY-2.0", LICENSE_CLAIM_NONE},
+    {"CC0", "CC0-1.0", LICENSE_CLAIM_NONE},
+    {"CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0", LICENSE_CLAIM_NONE},
+    {"Public Domain Mark 1.0", "CC-PDM-1.0", LICENSE_CLAIM_NONE},
+    {"This work is licensed under https://creativecommons.org/licenses/by/3.0/.", "CC-BY-3.0",
+     LICENSE_CLAIM_NONE},
+    {"© 2021 Jane Doe, CC BY 4.0", "CC-BY-4.0", LICENSE_CLAIM_COPYRIGHT},
+    {"Public Domain", NULL, LICENSE_CLAIM_PUBLIC_DOMAIN},
+    {"This image is in the public domain.", NULL, LICENSE_CLAIM_PUBLIC_DOMAIN},
+    {"All rights reserved", NULL, LICENSE_CLAIM_ALL_RIGHTS_RESERVED},
+    {"© 2020 Example Corp. All Rights Reserved.", NULL, LICENSE_CLAIM_ALL_RIGHTS_RESERVED},
+    {"©", NULL, LICENSE_CLAIM_COPYRIGHT},
+    {"(c) Someone", NULL, LICENSE_CLAIM_COPYRIGHT},
+    {"Copyright 1999 Foo", NULL, LICENSE_CLAIM_COPYRIGHT},
+    {"MIT", "MIT", LICENSE_CLAIM_NONE},
+    {"Released under the MIT License", "MIT", LICENSE_CLAIM_NONE},
+    {"Apache License, Version 2.0", "Apache-2.0", LICENSE_CLAIM_NONE},
+    {"BSD 3-Clause", "BSD-3-Clause", LICENSE_CLAIM_NONE},
+    {"GPLv3+", "GPL-3.0-or-later", LICENSE_CLAIM_NONE},
+    {"GPL-2.0", "GPL-2.0-only", LICENSE_CLAIM_NONE},
+    {"GNU Lesser General Public License v2.1", "LGPL-2.1-only", LICENSE_CLAIM_NONE},
+    {"LGPL-2.1-or-later", "LGPL-2.1-or-later", LICENSE_CLAIM_NONE},
+    {"SIL Open Font License 1.1", "OFL-1.1", LICENSE_CLAIM_NONE},
+    {"GFDL", "GFDL-1.3-only", LICENSE_CLAIM_NONE},
+    {"Licence Art Libre", "LAL-1.3", LICENSE_CLAIM_NONE},
+    {"Some rights reserved", NULL, LICENSE_CLAIM_NONE},
+    {"Foto mit freundlicher Genehmigung", NULL, LICENSE_CLAIM_NONE},
+    {"A sunset over the sea", NULL, LICENSE_CLAIM_NONE},
+};
+
+static void normalize_text_finds_licences_and_claims(void **state)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(text_cases); i++) {
+        const text_case *c = &text_cases[i];
+        license_info info;
+        int has = 0;
+        license_claim claim;
+        license_normalize_text(c->text, strlen(c->text), &info, &has, &claim);
+        if (c->spdx && (!has || strcmp(info.spdx, c->spdx) != 0))
+            fail_msg("'%s': licence %s, want %s", c->text, has ? info.spdx : "(none)", c->spdx);
+        if (!c->spdx && has) fail_msg("'%s': unexpected licence %s", c->text, info.spdx);
+        if (claim != c->claim)
+            fail_msg("'%s': claim %d, want %d", c->text, (int)claim, (int)c->claim);
+    }
+}
+
+static void from_spdx_round_trips_cc_ids(void **state)
+{
+    for (size_t i = 0; i < CS_ARRAY_LEN(url_cases); i++) {
+        license_info a, b;
+        if (license_normalize_url(url_cases[i].url, strlen(url_cases[i].url), &a) != CS_OK)
+            continue;
+        assert_int_equal(license_from_spdx(a.spdx, &b), CS_OK);
+        assert_string_equal(a.spdx, b.spdx);
+        assert_string_equal(a.family, b.family);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(normalize_url_covers_every_form),
+        cmocka_unit_test(normalize_url_gives_canonical_https_urls),
+        cmocka_unit_test(normalize_url_rejects_what_is_not_a_licence),
+        cmocka_unit_test(normalize_text_finds_licences_and_claims),
+        cmocka_unit_test(from_spdx_round_trips_cc_ids),
+        cmocka_unit_test(embedded_summary_normalises_each_fixture),
+        cmocka_unit_test(icc_profile_copyright_is_never_the_images),
+        cmocka_unit_test(non_images_have_no_media_type),
+        cmocka_unit_test(license_matches_exiftool_on_fixtures),
+        cmocka_unit_test(license_matches_exiftool_on_made_files),
+        cmocka_unit_test(license_matches_exiftool_on_found_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
