@@ -15,6 +15,7 @@
 COMMAND("status", cmd_status, "counts per host, per verdict, per licence")
 COMMAND("robots", cmd_robots, "robots check ROBOTS_FILE AGENT URL...: what a robots.txt allows")
 COMMAND("hash", cmd_hash, "SHA-256, PDQ and pHash of image files, as JSON lines")
+COMMAND("dedup", cmd_dedup, "hash new images, cluster near duplicates, flag licence conflicts")
 COMMAND("license", cmd_license, "the rights metadata embedded in image files, as JSON lines")
 COMMAND("demo", cmd_demo, "the whole pipeline on the bundled sample site, on loopback")
 

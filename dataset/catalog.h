@@ -284,4 +284,52 @@ typedef struct catalog_rights {
 int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err);
 /* ==== end of crawler section ============================================== */
 
+/* ==== dedup section: hashes and clusters (dataset/dedup_store.c, used by dedup/) ==== */
+
+/* An image that has no hashes row yet: what `clearset dedup` must hash. */
+typedef struct catalog_unhashed {
+    int64_t image_id;
+    char sha256[CS_SHA256_HEX];
+} catalog_unhashed;
+
+/* Every image without a hashes row, by id. Caller frees *out with free(). */
+int catalog_list_unhashed(catalog *cat, catalog_unhashed **out, size_t *count, cs_error *err);
+
+/* One hashes row. Hex strings as Meta's reference prints PDQ; 16 hex for pHash. */
+typedef struct catalog_hash_row {
+    int64_t image_id;
+    char pdq[65];
+    int pdq_quality;
+    char phash[17];
+    int width, height;
+} catalog_hash_row;
+
+/* Inserts or replaces the hashes row of one image. */
+int catalog_put_hashes(catalog *cat, const catalog_hash_row *row, cs_error *err);
+/* Every hashes row, by image id. Caller frees *out with free(). */
+int catalog_list_hashes(catalog *cat, catalog_hash_row **out, size_t *count, cs_error *err);
+/* Images whose bytes were served at two or more distinct URLs. Caller frees *out. */
+int catalog_list_multi_url_images(catalog *cat, int64_t **out, size_t *count, cs_error *err);
+
+/* Removes every cluster (clusters are rebuilt from scratch by each dedup run). */
+int catalog_clear_clusters(catalog *cat, cs_error *err);
+/* Adds a cluster of kind "exact" or "near" at a PDQ threshold; *cluster_id gets its id. */
+int catalog_add_cluster(catalog *cat, const char *kind, int threshold, int64_t *cluster_id,
+                        cs_error *err);
+int catalog_add_cluster_member(catalog *cat, int64_t cluster_id, int64_t image_id, int distance,
+                               cs_error *err);
+/* Marks a cluster as a licence conflict with a reason (JSON text). */
+int catalog_set_cluster_conflict(catalog *cat, int64_t cluster_id, const char *reason,
+                                 cs_error *err);
+/*
+ * The distinct rights statements recorded for an image: license_spdx where
+ * known, else rights_claim; one string each, NULL-free. Free with
+ * catalog_strings_free.
+ */
+int catalog_image_rights(catalog *cat, int64_t image_id, char ***out, size_t *count,
+                         cs_error *err);
+void catalog_strings_free(char **strings, size_t count);
+
+/* ==== end of dedup section ================================================= */
+
 #endif

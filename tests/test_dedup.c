@@ -18,6 +18,7 @@
 #include "dedup/dedup.h"
 
 #include <png.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -864,6 +865,165 @@ static void test_hex_round_trip_and_small_images(void **state)
     assert_int_equal(r.hash.w[0] | r.hash.w[1] | r.hash.w[2] | r.hash.w[3], 0);
 }
 
+static int64_t add_image(catalog *cat, const unsigned char *bytes, size_t len)
+{
+    int64_t id;
+    cs_error err;
+    catalog_image_info info = {.media_type = "image/jpeg"};
+    if (catalog_add_image(cat, bytes, len, &info, &id, NULL, &err) != CS_OK)
+        fail_msg("%s", err.message);
+    return id;
+}
+
+static void add_rights(catalog *cat, int64_t image_id, const char *spdx, const char *claim)
+{
+    cs_error err;
+    catalog_rights r = {.image_id = image_id,
+                        .origin = "xmp",
+                        .field = "XMP-xmpRights:UsageTerms",
+                        .raw_value = spdx ? spdx : claim,
+                        .license_spdx = spdx,
+                        .rights_claim = claim};
+    if (catalog_record_rights(cat, &r, &err) != CS_OK) fail_msg("%s", err.message);
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void count_error(void *arg, int64_t image_id, const cs_error *err)
+{
+    (void)image_id;
+    (void)err;
+    (*(int *)arg)++;
+}
+
+static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void **state)
+{
+    (void)state;
+    char dir[TS_PATH_MAX], path[TS_PATH_MAX];
+    ts_tempdir(dir);
+    ts_join(path, dir, "clearset.db");
+    catalog *cat;
+    cs_error err;
+    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
+
+    dedup_image bridge = vector_image("bridge-1-original.jpg");
+    dedup_image half = resize(&bridge, bridge.width / 2, bridge.height / 2);
+    size_t len;
+    unsigned char *orig = load_vector("bridge-1-original.jpg", &len);
+    int64_t original = add_image(cat, orig, len);
+    free(orig);
+    unsigned char *q40 =
+        jpeg_encode(bridge.pixels, bridge.width, bridge.height, TJPF_RGB, TJSAMP_420, 40, &len);
+    int64_t recompressed = add_image(cat, q40, len);
+    unsigned char *broken = malloc(len / 2);
+    memcpy(broken, q40, len / 2);
+    int64_t truncated = add_image(cat, broken, len / 2);
+    free(broken);
+    free(q40);
+    unsigned char *png = png_encode(half.pixels, half.width, half.height, PNG_COLOR_TYPE_RGB, 8, 0,
+                                    NULL, 0, NULL, 0, &len);
+    int64_t resized = add_image(cat, png, len);
+    free(png);
+    unsigned char *other = load_vector("q2821.jpg", &len);
+    int64_t zebra = add_image(cat, other, len);
+    free(other);
+    unsigned char grey[64 * 64];
+    memset(grey, 128, sizeof(grey)); /* flat: quality 0, never near-matched */
+    png = png_encode(grey, 64, 64, PNG_COLOR_TYPE_GRAY, 8, 0, NULL, 0, NULL, 0, &len);
+    int64_t flat1 = add_image(cat, png, len);
+    free(png);
+    grey[0] = 127; /* different bytes, same flat picture */
+    png = png_encode(grey, 64, 64, PNG_COLOR_TYPE_GRAY, 8, 0, NULL, 0, NULL, 0, &len);
+    add_image(cat, png, len);
+    free(png);
+    (void)flat1;
+    (void)truncated;
+
+    /* the zebra's identical bytes were served at two URLs, with different licences */
+    catalog_host host;
+    if (catalog_host_get_or_add(cat, "http://127.0.0.1:8080", &host, &err) != CS_OK)
+        fail_msg("%s", err.message);
+    const char *urls[] = {"http://127.0.0.1:8080/a/zebra.jpg", "http://127.0.0.1:8080/b/z.jpg"};
+    for (int u = 0; u < 2; u++) {
+        int64_t url_id;
+        if (catalog_frontier_add(cat, urls[u], host.id, "image", 1, 0, "done", &url_id, NULL,
+                                 &err) != CS_OK ||
+            catalog_link_image_url(cat, url_id, zebra, 0, &err) != CS_OK)
+            fail_msg("%s", err.message);
+    }
+    catalog_host_clear(&host);
+    add_rights(cat, zebra, "CC-BY-NC-4.0", NULL);
+
+    /* the original is "all rights reserved"; the recompressed copy claims CC0 */
+    add_rights(cat, original, NULL, "all-rights-reserved");
+    add_rights(cat, recompressed, "CC0-1.0", NULL);
+    add_rights(cat, zebra, "CC-BY-4.0", NULL);
+
+    int errors = 0;
+    dedup_run_options opts = {.threshold = -1,
+                              .min_quality = -1,
+                              .jobs = 2,
+                              .on_image_error = count_error,
+                              .arg = &errors};
+    dedup_run_stats st;
+    if (dedup_run(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
+    assert_int_equal(st.hashed, 6);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(errors, 1);
+    assert_int_equal(st.images, 6);
+    assert_int_equal(st.untrusted, 2);
+    assert_int_equal(st.near_clusters, 1);
+    assert_int_equal(st.near_members, 3);
+    assert_int_equal(st.exact_clusters, 1);
+    assert_int_equal(st.conflicts, 2);
+
+    /* a second run hashes nothing new and rebuilds the same clusters */
+    if (dedup_run(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
+    assert_int_equal(st.hashed, 0);
+    assert_int_equal(st.near_clusters, 1);
+    catalog_close(cat);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id "
+             "WHERE c.kind = 'near' AND c.license_conflict = 1 AND m.image_id IN (%lld,%lld,%lld)",
+             (long long)original, (long long)recompressed, (long long)resized);
+    assert_int_equal(query_int(db, sql), 3);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id "
+             "WHERE m.image_id = %lld AND c.kind = 'exact' AND c.license_conflict = 1",
+             (long long)zebra);
+    assert_int_equal(query_int(db, sql), 1);
+    snprintf(sql, sizeof(sql), "SELECT distance FROM cluster_members WHERE image_id = %lld",
+             (long long)original);
+    assert_int_equal(query_int(db, sql), 0); /* the lowest id is the reference member */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM hashes WHERE length(pdq) = 64"), 6);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM clusters"), 2);
+    sqlite3_close(db);
+
+    /* the command line prints the same summary */
+    const char *argv[] = {"clearset", "--catalog", path, "dedup", NULL};
+    ts_run_result r;
+    ts_run_clearset(&r, NULL, argv);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"near_clusters\":1"));
+    assert_non_null(strstr(r.out, "\"license_conflicts\":2"));
+    ts_run_result_free(&r);
+
+    dedup_image_free(&half);
+    dedup_image_free(&bridge);
+    ts_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -881,6 +1041,7 @@ int main(void)
         cmocka_unit_test(test_cmyk_and_grey_jpegs_hash_like_rgb),
         cmocka_unit_test(test_exif_orientation_is_applied_except_in_exact_mode),
         cmocka_unit_test(test_hex_round_trip_and_small_images),
+        cmocka_unit_test(test_dedup_run_clusters_near_copies_and_flags_licence_conflicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
