@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -783,6 +784,77 @@ static void clearset_demo_lists_what_it_serves(void **state)
     ts_run_result_free(&run);
 }
 
+static void stop_is_prompt_while_an_answer_is_delayed(void **state)
+{
+    (void)state;
+    demo_scenario *s = scenario_from(
+        "{\"routes\": [{\"path\": \"/never\", \"body\": \"x\", \"delay_ms\": 60000}]}", NULL);
+    demo_server *server = start(s, NULL);
+    int fd = connect_to(demo_server_address(server, 0));
+    const char req[] = "GET /never HTTP/1.0\r\n\r\n";
+    assert_int_equal(send(fd, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+    usleep(200 * 1000);
+    int64_t before = cs_monotonic_ns();
+    demo_server_stop(server);
+    assert_true(cs_monotonic_ns() - before < 3000 * 1000000LL);
+    close(fd);
+    demo_scenario_free(s);
+}
+
+typedef struct client_job {
+    const char *address;
+    int ok;
+} client_job;
+
+static void *client_thread(void *arg)
+{
+    client_job *job = arg;
+    for (int i = 0; i < 20; i++) {
+        http_reply r;
+        http_get(job->address, "/n", 0, &r);
+        job->ok += r.status == 200 && r.body_len == 1;
+        http_reply_free(&r);
+    }
+    return NULL;
+}
+
+static void concurrent_clients_are_all_logged_once(void **state)
+{
+    (void)state;
+    demo_scenario *s = scenario_from("{\"routes\": [{\"path\": \"/n\", \"body\": \"n\"}]}", NULL);
+    demo_server *server = start(s, NULL);
+    pthread_t threads[6];
+    client_job jobs[6];
+    for (size_t i = 0; i < 6; i++) {
+        jobs[i] = (client_job){demo_server_address(server, i % 3), 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, client_thread, &jobs[i]), 0);
+    }
+    for (size_t i = 0; i < 6; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(jobs[i].ok, 20);
+    }
+    demo_request *log;
+    size_t n;
+    assert_int_equal(demo_server_requests(server, 0, &log, &n), CS_OK);
+    assert_int_equal(n, 120);
+    size_t per_host[3] = {0};
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(log[i].seq, i + 1);
+        per_host[log[i].listener]++;
+    }
+    assert_int_equal(per_host[0], 40);
+    assert_int_equal(per_host[1], 40);
+    assert_int_equal(per_host[2], 40);
+    demo_requests_free(log, n);
+    /* Reading from an offset returns the tail only. */
+    assert_int_equal(demo_server_requests(server, 118, &log, &n), CS_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(log[0].seq, 119);
+    demo_requests_free(log, n);
+    demo_server_stop(server);
+    demo_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +868,8 @@ int main(void)
         cmocka_unit_test(only_loopback_addresses_are_accepted),
         cmocka_unit_test(bad_scenarios_are_refused_with_the_key_named),
         cmocka_unit_test(fixture_process_serves_logs_and_stops),
+        cmocka_unit_test(stop_is_prompt_while_an_answer_is_delayed),
+        cmocka_unit_test(concurrent_clients_are_all_logged_once),
         cmocka_unit_test(bundled_sample_web_serves_its_hosts),
         cmocka_unit_test(clearset_demo_lists_what_it_serves),
     };
