@@ -81,9 +81,11 @@
  *   request path; with no known extension "text/html; charset=utf-8" for
  *   body/body_file and "application/octet-stream" for generate/endless.
  *
- * Static files: for a request to host H (address A, name N) and path P the
- * server tries root/N/P, then root/A/P, then root/P; a path ending in '/'
- * gets index.html. Paths with ".." segments or NUL are refused (400).
+ * Static files: a host with address A and name N serves from root/N if that
+ * directory exists, else from root/A if that exists, else from root itself
+ * (so one flat root serves every host alike). The path is %-decoded; a
+ * directory or a path ending in '/' gets its index.html. Paths with ".."
+ * segments or NUL (also %-encoded) are refused with 400.
  * Content-Type by extension (html, txt, json, xml, css, js, jpg, png, webp,
  * gif, svg; else application/octet-stream). No route and no file: 404.
  *
