@@ -326,8 +326,7 @@ int catalog_set_cluster_conflict(catalog *cat, int64_t cluster_id, const char *r
  * known, else rights_claim; one string each, NULL-free. Free with
  * catalog_strings_free.
  */
-int catalog_image_rights(catalog *cat, int64_t image_id, char ***out, size_t *count,
-                         cs_error *err);
+int catalog_image_rights(catalog *cat, int64_t image_id, char ***out, size_t *count, cs_error *err);
 void catalog_strings_free(char **strings, size_t count);
 
 /* ==== end of dedup section ================================================= */
