@@ -13,6 +13,7 @@
 #define CLEARSET_CRAWLER_H
 
 #include "common/common.h"
+#include "robots/robots.h" /* robots_signal_list in crawler_signals_result */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -254,5 +255,86 @@ int crawler_fetcher_run(crawler_fetcher *fetcher, int timeout_ms, crawler_fetch_
 
 /* 1 when addr (IPv4 or IPv6 text) may be connected to under allow_loopback. */
 int crawler_address_allowed(const char *addr, int allow_loopback);
+
+/* ---- Crawling (crawl.c) ----------------------------------------------------- */
+
+typedef struct catalog catalog;
+
+/* Running totals, for progress lines and the final summary. */
+typedef struct crawler_stats {
+    int64_t requests;     /* HTTP requests finished (robots.txt and co. included) */
+    int64_t pages;        /* HTML pages read */
+    int64_t images;       /* images stored (new or already known content) */
+    int64_t bytes;        /* body bytes received (decoded) */
+    int64_t errors;       /* requests that failed (network, limits, 4xx/5xx) */
+    int64_t disallowed;   /* URLs robots.txt kept us from */
+    int64_t hosts_active; /* hosts with a request running now */
+    int64_t hosts;        /* hosts known to this crawl */
+    int64_t queued;       /* URLs waiting in the frontier */
+    int64_t elapsed_ms;
+    int stopped_by; /* 0 frontier empty, 1 time limit, 2 max images, 3 stop flag */
+} crawler_stats;
+
+/* Called every progress_interval_ms and once more at the end (final = 1). */
+typedef void (*crawler_progress_fn)(void *ctx, const crawler_stats *stats, int final);
+
+typedef struct crawler_options {
+    const char *const *seeds; /* seed URLs (normalised here); their hosts are in page scope */
+    size_t seed_count;
+    const char *const *hosts; /* extra host names whose pages are in scope */
+    size_t host_count;
+    int max_depth;              /* link hops from a seed for pages; default 3 */
+    int64_t max_pages_per_host; /* 0: no limit */
+    int64_t max_images;         /* stop after this many images stored; 0: no limit */
+    int64_t time_limit_ms;      /* 0: none */
+    int64_t delay_ms;           /* minimum spacing of requests to one host; default 1000 */
+    int64_t max_crawl_delay_ms; /* Crawl-delay is honoured up to this; default 30000 */
+    int concurrency;            /* requests (so hosts) in parallel; default 16 */
+    int max_outlinks;           /* page links queued per page; default 200 */
+    int max_attempts;           /* tries per URL for transient failures; default 3 */
+    int max_path_segments;      /* trap: default 32 */
+    int max_segment_repeats;    /* trap: one segment repeated more often; default 3 */
+    crawler_fetch_options fetch;
+    crawler_progress_fn progress;
+    void *progress_ctx;
+    int64_t progress_interval_ms; /* default 1000 */
+    volatile int *stop;           /* set non-zero (e.g. from a signal handler) to stop */
+} crawler_options;
+
+void crawler_options_default(crawler_options *opts);
+
+/*
+ * Crawls into the catalog until the frontier is exhausted or a limit is hit.
+ * Resumable: URLs left in flight by a killed crawl are queued again, done ones
+ * are never fetched again; seeds already in the frontier keep their state.
+ * Returns CS_OK (stats filled), CS_EINVAL for a bad seed, or CS_EDB when the
+ * catalog fails (the crawl stops; what was committed stays).
+ */
+int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stats, cs_error *err);
+
+/* ---- clearset signals (signals.c) ------------------------------------------------ */
+
+/* What `clearset signals URL` found; signals are raw, robots_decide judges them. */
+typedef struct crawler_signals_result {
+    char url[CRAWLER_URL_SIZE];       /* normalised */
+    int robots_status;                /* robots.txt status (0 unreachable, -1 not asked) */
+    int allowed;                      /* robots.txt lets clearsetbot fetch url */
+    int robots_line;                  /* the deciding robots.txt line, 0 if none */
+    int tdmrep_status, ai_txt_status; /* -1 when not asked (robots.txt forbids) */
+    int fetched;                      /* url itself was requested */
+    long status;                      /* its HTTP status (0: no response) */
+    char error[256];                  /* why it failed, if it did */
+    robots_signal_list signals;
+} crawler_signals_result;
+
+/*
+ * Fetches robots.txt, /.well-known/tdmrep.json, /ai.txt and (when allowed)
+ * the URL, delay_ms apart, and collects every opt-out signal they carry into
+ * out->signals. CS_OK even when the URL fails (out->error says why); CS_EFORMAT
+ * / CS_EUNSUPPORTED for a bad URL. Release with crawler_signals_result_free.
+ */
+int crawler_signals(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
+                    crawler_signals_result *out, cs_error *err);
+void crawler_signals_result_free(crawler_signals_result *result);
 
 #endif

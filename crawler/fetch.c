@@ -461,7 +461,7 @@ int crawler_fetcher_run(crawler_fetcher *f, int timeout_ms, crawler_fetch_done_f
 {
     int running = 0;
     CURLMcode mc = curl_multi_perform(f->multi, &running);
-    if (mc == CURLM_OK && running > 0 && timeout_ms > 0)
+    if (mc == CURLM_OK && timeout_ms > 0 && (size_t)running >= f->active) /* none finished yet */
         mc = curl_multi_poll(f->multi, NULL, 0, timeout_ms, NULL);
     if (mc == CURLM_OK) mc = curl_multi_perform(f->multi, &running);
     if (mc != CURLM_OK) return cs_error_set(err, CS_ENET, "libcurl: %s", curl_multi_strerror(mc));

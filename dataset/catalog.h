@@ -216,6 +216,8 @@ typedef struct catalog_host_ref {
 } catalog_host_ref;
 int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err);
 void catalog_host_refs_free(catalog_host_ref *refs, size_t n);
+/* Hosts of seed pages (page URLs at depth 0), which stay in scope when a crawl resumes. */
+int catalog_frontier_seed_origins(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err);
 /* Number of URLs of host (0: all hosts) with kind (NULL: any) in state (NULL: any). */
 int catalog_frontier_count(catalog *cat, int64_t host_id, const char *kind, const char *state,
                            int64_t *out, cs_error *err);

@@ -292,15 +292,13 @@ int catalog_frontier_requeue_in_flight(catalog *cat, int64_t *count, cs_error *e
     return rc;
 }
 
-int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err)
+static int host_refs(catalog *cat, const char *sql, catalog_host_ref **out, size_t *n,
+                     cs_error *err)
 {
     *out = NULL;
     *n = 0;
     sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "SELECT h.id, h.origin FROM hosts h WHERE EXISTS (SELECT 1 FROM "
-                             "urls u WHERE u.host_id = h.id AND u.state = 'queued') ORDER BY h.id",
-                             &stmt, err);
+    int rc = catalog_prepare(cat, sql, &stmt, err);
     if (rc != CS_OK) return rc;
     size_t cap = 0;
     int step;
@@ -316,6 +314,22 @@ int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *
     if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "listing hosts");
     sqlite3_finalize(stmt);
     return rc;
+}
+
+int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err)
+{
+    return host_refs(cat,
+                     "SELECT h.id, h.origin FROM hosts h WHERE EXISTS (SELECT 1 FROM urls u "
+                     "WHERE u.host_id = h.id AND u.state = 'queued') ORDER BY h.id",
+                     out, n, err);
+}
+
+int catalog_frontier_seed_origins(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err)
+{
+    return host_refs(cat,
+                     "SELECT h.id, h.origin FROM hosts h WHERE EXISTS (SELECT 1 FROM urls u "
+                     "WHERE u.host_id = h.id AND u.kind = 'page' AND u.depth = 0) ORDER BY h.id",
+                     out, n, err);
 }
 
 void catalog_host_refs_free(catalog_host_ref *refs, size_t n)

@@ -1,0 +1,255 @@
+/*
+ * cmd_crawl.c - `clearset crawl [SEED_URL...] [--seeds FILE] [options]`: a
+ * polite crawl into the catalog. Run it again to continue where it stopped.
+ *
+ * Prints one JSON summary line on stdout at the end; with --json-progress
+ * also a JSON line every --progress-interval seconds (all lines carry
+ * "event"). On a terminal, stderr shows a live progress line. SIGINT and
+ * SIGTERM stop the crawl cleanly; what is in flight is fetched next run.
+ */
+#include "cli/cli.h"
+#include "crawler/crawler.h"
+#include "dataset/catalog.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEEDS_FILE_MAX (64 * 1024 * 1024) /* a seed list larger than this is a mistake */
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void print_help(void)
+{
+    printf("usage: clearset [--catalog PATH] crawl [SEED_URL...] [--seeds FILE] [options]\n\n"
+           "Crawls politely from the seeds into the catalog: robots.txt first (RFC 9309),\n"
+           "one request at a time per host with a minimum delay, opt-out signals and\n"
+           "rights hints recorded, images stored by content. Resumable: run it again\n"
+           "(with or without seeds) to continue; nothing done is fetched again.\n\n"
+           "options:\n"
+           "  --seeds FILE              more seed URLs, one per line (# comments)\n"
+           "  --hosts H1,H2             more hosts whose pages are in scope (default: the\n"
+           "                            seeds' hosts; images come from any host)\n"
+           "  --max-depth N             link hops from a seed for pages (default 3)\n"
+           "  --max-pages-per-host N    (default: no limit)\n"
+           "  --max-images N            stop after N images stored\n"
+           "  --time-limit SECONDS      stop after this long; the rest stays queued\n"
+           "  --delay SECONDS           minimum time between requests to one host (default 1)\n"
+           "  --max-crawl-delay SECONDS robots.txt Crawl-delay honoured up to this (default 30)\n"
+           "  --concurrency N           requests in parallel, to distinct hosts (default 16)\n"
+           "  --timeout SECONDS         total time per request (default 60)\n"
+           "  --connect-timeout SECONDS (default 10)\n"
+           "  --allow-loopback          permit 127.0.0.0/8 and ::1 (tests, the demo)\n"
+           "  --json-progress           progress as JSON lines on stdout\n"
+           "  --progress-interval SECONDS  (default 1)\n\n"
+           "prints one JSON line: requests, pages, images, bytes, errors, disallowed, hosts,\n"
+           "queued, elapsed_s, stopped_by.\n");
+}
+
+typedef struct progress_state {
+    int json;
+    int tty;
+} progress_state;
+
+static const char *stopped_name(int code)
+{
+    static const char *const names[] = {"frontier-empty", "time-limit", "max-images", "signal"};
+    return code >= 0 && code < 4 ? names[code] : "unknown";
+}
+
+static json_t *stats_json(const crawler_stats *s, const char *event)
+{
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "event", event,
+                     "requests", (json_int_t)s->requests, "pages", (json_int_t)s->pages, "images",
+                     (json_int_t)s->images, "bytes", (json_int_t)s->bytes, "errors",
+                     (json_int_t)s->errors, "disallowed", (json_int_t)s->disallowed, "hosts",
+                     (json_int_t)s->hosts, "hosts_active", (json_int_t)s->hosts_active, "queued",
+                     (json_int_t)s->queued, "elapsed_s", s->elapsed_ms / 1000.0);
+}
+
+static void on_progress(void *arg, const crawler_stats *s, int final)
+{
+    progress_state *p = arg;
+    if (p->json && !final) {
+        json_t *line = stats_json(s, "progress");
+        json_dumpf(line, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+        fflush(stdout);
+        json_decref(line);
+    }
+    if (p->tty) {
+        fprintf(stderr,
+                "\rfetched %lld  images %lld  %.1f MB  errors %lld  hosts active %lld  "
+                "queue %lld   %s",
+                (long long)s->requests, (long long)s->images, s->bytes / 1e6, (long long)s->errors,
+                (long long)s->hosts_active, (long long)s->queued, final ? "\n" : "");
+        fflush(stderr);
+    }
+}
+
+static int parse_seconds(const char *text, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || v < 0 || v > 1e7) return -1;
+    *ms = (int64_t)(v * 1000.0 + 0.5);
+    return 0;
+}
+
+static int parse_count(const char *text, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < 0) return -1;
+    *out = v;
+    return 0;
+}
+
+/* Appends each non-empty, non-comment line of the file to *list. */
+static int read_seeds(const char *path, char ***list, size_t *n, size_t *cap, cs_error *err)
+{
+    unsigned char *bytes;
+    size_t len;
+    int rc = cs_read_file(path, SEEDS_FILE_MAX, &bytes, &len, err);
+    if (rc != CS_OK) return rc;
+    for (size_t i = 0; i < len;) {
+        size_t end = i;
+        while (end < len && bytes[end] != '\n')
+            end++;
+        size_t a = i, b = end;
+        while (a < b && (bytes[a] == ' ' || bytes[a] == '\t' || bytes[a] == '\r'))
+            a++;
+        while (b > a && (bytes[b - 1] == ' ' || bytes[b - 1] == '\t' || bytes[b - 1] == '\r'))
+            b--;
+        if (b > a && bytes[a] != '#') {
+            if (cs_array_reserve((void **)list, cap, *n, sizeof **list, 0) != CS_OK) {
+                free(bytes);
+                return cs_error_set(err, CS_ENOMEM, "out of memory");
+            }
+            (*list)[(*n)++] = cs_strndup((const char *)bytes + a, b - a);
+        }
+        i = end + 1;
+    }
+    free(bytes);
+    return CS_OK;
+}
+
+int cmd_crawl(cli_context *ctx, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        print_help();
+        return CLI_EXIT_OK;
+    }
+    crawler_options opts;
+    crawler_options_default(&opts);
+    char **seeds = NULL, **hosts = NULL;
+    size_t seed_count = 0, seed_cap = 0, host_count = 0, host_cap = 0;
+    progress_state progress = {.tty = ctx->stderr_is_tty};
+    int status = CLI_EXIT_OK;
+    cs_error err;
+    cs_error_clear(&err);
+    for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
+        const char *a = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        int64_t number = 0;
+        int takes_value = 1;
+        if (strcmp(a, "--allow-loopback") == 0) {
+            opts.fetch.allow_loopback = 1;
+            takes_value = 0;
+        } else if (strcmp(a, "--json-progress") == 0) {
+            progress.json = 1;
+            takes_value = 0;
+        } else if (a[0] != '-') {
+            if (cs_array_reserve((void **)&seeds, &seed_cap, seed_count, sizeof *seeds, 0) == CS_OK)
+                seeds[seed_count++] = strdup(a);
+            takes_value = 0;
+        } else if (value == NULL) {
+            status = cli_usage_error("crawl", "%s needs a value", a);
+            break;
+        } else if (strcmp(a, "--seeds") == 0) {
+            if (read_seeds(value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
+                status = cli_fail("crawl", &err);
+        } else if (strcmp(a, "--hosts") == 0) {
+            char *copy = strdup(value), *save = NULL;
+            for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (cs_array_reserve((void **)&hosts, &host_cap, host_count, sizeof *hosts, 0) ==
+                    CS_OK)
+                    hosts[host_count++] = strdup(tok);
+            }
+            free(copy);
+        } else if (strcmp(a, "--max-depth") == 0 && parse_count(value, &number) == 0) {
+            opts.max_depth = (int)CS_MIN(number, 1000);
+        } else if (strcmp(a, "--max-pages-per-host") == 0 && parse_count(value, &number) == 0) {
+            opts.max_pages_per_host = number;
+        } else if (strcmp(a, "--max-images") == 0 && parse_count(value, &number) == 0) {
+            opts.max_images = number;
+        } else if (strcmp(a, "--concurrency") == 0 && parse_count(value, &number) == 0 &&
+                   number > 0) {
+            opts.concurrency = (int)CS_MIN(number, 1024);
+        } else if (strcmp(a, "--time-limit") == 0 && parse_seconds(value, &number) == 0) {
+            opts.time_limit_ms = number;
+        } else if (strcmp(a, "--delay") == 0 && parse_seconds(value, &number) == 0) {
+            opts.delay_ms = number;
+        } else if (strcmp(a, "--max-crawl-delay") == 0 && parse_seconds(value, &number) == 0) {
+            opts.max_crawl_delay_ms = number;
+        } else if (strcmp(a, "--timeout") == 0 && parse_seconds(value, &number) == 0 &&
+                   number > 0) {
+            opts.fetch.total_timeout_ms = number;
+        } else if (strcmp(a, "--connect-timeout") == 0 && parse_seconds(value, &number) == 0 &&
+                   number > 0) {
+            opts.fetch.connect_timeout_ms = number;
+        } else if (strcmp(a, "--progress-interval") == 0 && parse_seconds(value, &number) == 0 &&
+                   number > 0) {
+            opts.progress_interval_ms = number;
+        } else {
+            status = cli_usage_error("crawl", "unknown option or bad value: %s %s", a, value);
+        }
+        if (takes_value) i++;
+    }
+    catalog *cat = NULL;
+    if (status == CLI_EXIT_OK && catalog_open(ctx->catalog_path, &cat, &err) != CS_OK)
+        status = cli_fail("crawl", &err);
+    if (status == CLI_EXIT_OK) {
+        opts.seeds = (const char *const *)seeds;
+        opts.seed_count = seed_count;
+        opts.hosts = (const char *const *)hosts;
+        opts.host_count = host_count;
+        opts.progress = on_progress;
+        opts.progress_ctx = &progress;
+        opts.stop = &stop_requested;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        crawler_stats stats;
+        int rc = crawler_crawl(cat, &opts, &stats, &err);
+        if (rc != CS_OK) {
+            status = cli_fail("crawl", &err);
+        } else {
+            json_t *line = stats_json(&stats, "done");
+            json_object_set_new(line, "stopped_by", json_string(stopped_name(stats.stopped_by)));
+            json_dumpf(line, stdout, JSON_COMPACT);
+            fputc('\n', stdout);
+            json_decref(line);
+        }
+    }
+    catalog_close(cat);
+    for (size_t i = 0; i < seed_count; i++)
+        free(seeds[i]);
+    free(seeds);
+    for (size_t i = 0; i < host_count; i++)
+        free(hosts[i]);
+    free(hosts);
+    return status;
+}

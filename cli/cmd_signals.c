@@ -1,0 +1,112 @@
+/*
+ * cmd_signals.c - `clearset signals URL`: every AI opt-out signal that
+ * applies to one URL (robots.txt, its headers, its page meta, tdmrep.json,
+ * ai.txt) and the decision robots/ makes from them, as one JSON object.
+ * Exit status 1 when the URL is opted out or robots.txt disallows it.
+ */
+#include "cli/cli.h"
+#include "crawler/crawler.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_help(void)
+{
+    printf(
+        "usage: clearset signals URL [--allow-loopback] [--delay SECONDS] [--timeout SECONDS]\n\n"
+        "Fetches what applies to URL - robots.txt, /.well-known/tdmrep.json, /ai.txt and,\n"
+        "when robots.txt allows it, the URL itself (headers and page meta) - politely,\n"
+        "--delay apart (default 1 s), and prints one JSON object: each signal found\n"
+        "(kind, source, effect, value, scope, where, detail, verdict) and the decision\n"
+        "for clearsetbot under the default policy.\n\n"
+        "exit status: 0 not opted out, 1 opted out or disallowed, 2 bad URL, 3 failure\n");
+}
+
+static json_t *int_or_null(long v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+int cmd_signals(cli_context *ctx, int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        print_help();
+        return CLI_EXIT_OK;
+    }
+    crawler_fetch_options fetch = {0};
+    int64_t delay_ms = 1000;
+    const char *url = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--allow-loopback") == 0) {
+            fetch.allow_loopback = 1;
+        } else if ((strcmp(argv[i], "--delay") == 0 || strcmp(argv[i], "--timeout") == 0) &&
+                   i + 1 < argc) {
+            char *end;
+            errno = 0;
+            double v = strtod(argv[i + 1], &end);
+            if (errno || *end || v < 0 || v > 1e6)
+                return cli_usage_error("signals", "bad value for %s: %s", argv[i], argv[i + 1]);
+            if (argv[i][2] == 'd')
+                delay_ms = (int64_t)(v * 1000);
+            else
+                fetch.total_timeout_ms = (long)(v * 1000) + 1;
+            i++;
+        } else if (argv[i][0] == '-') {
+            return cli_usage_error("signals", "unknown option '%s'", argv[i]);
+        } else if (url == NULL) {
+            url = argv[i];
+        } else {
+            return cli_usage_error("signals", "only one URL");
+        }
+    }
+    if (url == NULL) return cli_usage_error("signals", "needs a URL");
+    (void)ctx;
+    cs_error err;
+    cs_error_clear(&err);
+    crawler_signals_result res;
+    int rc = crawler_signals(url, &fetch, delay_ms, &res, &err);
+    if (rc != CS_OK) {
+        crawler_signals_result_free(&res);
+        return cli_fail("signals", &err);
+    }
+    robots_decision decision;
+    rc = robots_decide(&res.signals, ROBOTS_OWN_AGENT, NULL, &decision, &err);
+    if (rc != CS_OK) {
+        crawler_signals_result_free(&res);
+        return cli_fail("signals", &err);
+    }
+    json_t *signals = json_array();
+    for (size_t i = 0; i < res.signals.count; i++) {
+        const robots_signal *s = &res.signals.items[i];
+        json_t *o = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", robots_signal_kind_name(s->kind),
+            "source", robots_signal_source_name(s->source), "effect", robots_effect_name(s->effect),
+            "value", s->value, "scope", s->scope, "where", s->where, "detail", s->detail, "verdict",
+            robots_verdict_name(decision.verdicts[i]));
+        if (s->line > 0) json_object_set_new(o, "line", json_integer(s->line));
+        json_array_append_new(signals, o);
+    }
+    json_t *reason = json_null();
+    if (decision.opted_out) {
+        char text[1024];
+        robots_signal_describe(&res.signals.items[decision.first_reason], text, sizeof text);
+        reason = json_string(text);
+    }
+    json_t *out = json_pack(
+        "{s:s, s:{s:o, s:b, s:o}, s:o, s:o, s:o, s:o, s:o, s:b, s:o}", "url", res.url, "robots_txt",
+        "status", int_or_null(res.robots_status), "allowed", res.allowed, "line",
+        res.robots_line > 0 ? json_integer(res.robots_line) : json_null(), "tdmrep_status",
+        int_or_null(res.tdmrep_status), "ai_txt_status", int_or_null(res.ai_txt_status), "status",
+        res.fetched ? json_integer(res.status) : json_null(), "signals", signals, "error",
+        res.error[0] ? json_string(res.error) : json_null(), "opted_out", decision.opted_out,
+        "reason", reason);
+    json_dumpf(out, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(out);
+    int found = decision.opted_out || !res.allowed;
+    robots_decision_free(&decision);
+    crawler_signals_result_free(&res);
+    return found ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+}

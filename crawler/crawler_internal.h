@@ -1,0 +1,101 @@
+/*
+ * crawler_internal.h - what the crawl loop's files share: per-host state and
+ * politeness (politeness.c), scope and trap checks (frontier.c), opt-out
+ * signal gathering (signals.c) and the crawl itself (crawl.c).
+ * Other folders never include this.
+ */
+#ifndef CLEARSET_CRAWLER_INTERNAL_H
+#define CLEARSET_CRAWLER_INTERNAL_H
+
+#include "crawler/crawler.h"
+#include "dataset/catalog.h"
+#include "robots/robots.h"
+
+/* RFC 9309 2.3.1.2: follow at least five consecutive redirects for robots.txt. */
+#define CRAWL_ROBOTS_MAX_REDIRECTS 5
+/* Redirect hops followed for pages and images (each hop is a frontier URL). */
+#define CRAWL_MAX_REDIRECTS 5
+/* RFC 9309 2.4: a robots.txt may be cached for up to 24 hours. */
+#define CRAWL_ROBOTS_CACHE_MS (24LL * 3600 * 1000)
+/* A 5xx or unreachable robots.txt is asked again after this long (not cached for a day). */
+#define CRAWL_ROBOTS_ERROR_CACHE_MS (10LL * 60 * 1000)
+/* Consecutive errors after which a host is parked for the rest of the crawl. */
+#define CRAWL_PARK_AFTER_ERRORS 5
+/* Back-off never waits longer than this between attempts. */
+#define CRAWL_MAX_BACKOFF_MS (5LL * 60 * 1000)
+/* A Retry-After longer than this parks the host instead of waiting. */
+#define CRAWL_MAX_RETRY_AFTER_MS (60LL * 60 * 1000)
+
+/* In-memory state of one host (scheme://host:port). */
+typedef struct crawl_host {
+    int64_t id;
+    char origin[300];
+    robots_rules *rules;               /* NULL until robots.txt is known */
+    int robots_status;                 /* as stored: 0 unreachable, else HTTP status */
+    int robots_hops;                   /* redirects followed for the current robots.txt fetch */
+    char robots_url[CRAWLER_URL_SIZE]; /* where the next robots.txt request goes */
+    int tdmrep_status, ai_txt_status;  /* -1 not fetched yet */
+    unsigned char *tdmrep_body, *ai_txt_body;
+    size_t tdmrep_len, ai_txt_len;
+    int64_t delay_ms;      /* effective minimum spacing of requests */
+    int64_t next_fetch_at; /* no request before this (wall ms) */
+    int64_t paused_until;  /* Retry-After or back-off */
+    int consecutive_errors;
+    int parked;
+    int in_flight;         /* a request to this host is running */
+    int64_t wake_at;       /* no due URL before this; INT64_MAX: nothing queued */
+    int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
+    int page_scope;        /* pages of this host are in scope */
+} crawl_host;
+
+/* All hosts of a crawl, findable by origin. */
+typedef struct crawl_hosts {
+    crawl_host **items;
+    size_t count, cap;
+    size_t *index; /* open-addressing table of item positions + 1 (0 = empty) */
+    size_t index_cap;
+} crawl_hosts;
+
+void crawl_hosts_free(crawl_hosts *hosts);
+crawl_host *crawl_hosts_find(crawl_hosts *hosts, const char *origin);
+/* Adds a host (owned by the table); CS_ENOMEM. */
+int crawl_hosts_add(crawl_hosts *hosts, crawl_host *host);
+
+/* Effective delay: max(min_delay, min(Crawl-delay, cap)). */
+int64_t politeness_delay_ms(int64_t min_delay_ms, double crawl_delay_s, int64_t cap_ms);
+/* Retry-After as delta seconds or an HTTP date, in ms from now; -1 when absent or invalid. */
+int64_t politeness_retry_after_ms(const char *value, int64_t now_ms);
+
+/* What to do with a URL after a failed attempt. */
+typedef struct politeness_outcome {
+    int retry; /* 1: queue again at retry_at; 0: give up */
+    int64_t retry_at;
+} politeness_outcome;
+
+/*
+ * Updates host after a response that ended at now: the next request waits
+ * the delay; 429/503 with Retry-After pause the host; 5xx, 429 and network
+ * errors count as errors and back off exponentially; CRAWL_PARK_AFTER_ERRORS
+ * in a row park it; any other response clears the error count. Fills *out for
+ * the URL (attempts: attempts made so far including this one).
+ */
+void politeness_after_response(crawl_host *host, int64_t now, long status, int error,
+                               const char *retry_after, int attempts, int max_attempts,
+                               politeness_outcome *out);
+/* 1 when status/error is a failure the URL may be retried for (5xx, 429, network). */
+int politeness_is_transient(long status, int error);
+
+/* Scope and traps (frontier.c). NULL when allowed, else why not (static string). */
+const char *frontier_trap_reason(const char *url, int max_path_segments, int max_repeats);
+
+/* Signals (signals.c): everything the response, its host and its page say. */
+int signals_from_response(robots_signal_list *list, const crawler_response *resp, cs_error *err);
+int signals_from_host(robots_signal_list *list, const crawl_host *host, const char *url,
+                      cs_error *err);
+int signals_from_page(robots_signal_list *list, const crawler_html_page *page, const char *url,
+                      cs_error *err);
+/* The catalog's word for a signal ("x-robots-tag", "tdm-meta", ...) and effect. */
+const char *signals_catalog_kind(const robots_signal *s);
+const char *signals_catalog_effect(const robots_signal *s);
+
+#endif
