@@ -12,44 +12,67 @@
  *  - an allow for ".../index.htm*" that does not match also tries ".../$".
  *
  * Pattern matching is a glob with '*' only, anchored at the start, and at the
- * end only by a final '$'. It uses the classic greedy match with one
- * backtracking point (the last '*'), which is exact for '*'-only globs and
- * costs O(path * pattern) at worst, like the reference's position set.
+ * end only by a final '$'. The pattern is cut at its '*'s: the first segment
+ * must start the path, the last must end it when '$' anchors it, and every
+ * other segment is found at its leftmost place after the previous one
+ * (memmem). Leftmost placement is exact for '*'-only globs, so this answers
+ * what the reference's position-set walk answers, in linear time.
  */
 #include "robots/robots_internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Paths up to this long are copied on the stack when a '/' must be prepended. */
 #define ROBOTS_PATH_STACK 2048
 
+/* Next '*' in [s, s+n), or s+n. */
+static const char *next_star(const char *s, size_t n)
+{
+    const char *star = memchr(s, '*', n);
+    return star ? star : s + n;
+}
+
 int robots_pattern_matches(const char *pattern, size_t pattern_len, const char *path,
                            size_t path_len)
 {
     int anchored = pattern_len > 0 && pattern[pattern_len - 1] == '$';
     if (anchored) pattern_len--;
-    size_t pi = 0, si = 0;
-    size_t star = (size_t)-1, star_si = 0;
-    for (;;) {
-        if (pi == pattern_len && !anchored) return 1; /* pattern matched a prefix */
-        if (si == path_len) break;
-        if (pi < pattern_len && pattern[pi] == '*') {
-            star = pi++;
-            star_si = si;
-        } else if (pi < pattern_len && pattern[pi] == path[si]) {
-            pi++;
-            si++;
-        } else if (star != (size_t)-1) {
-            pi = star + 1;
-            si = ++star_si;
-        } else {
-            return 0;
-        }
+    const char *end = pattern + pattern_len;
+
+    /* The segment before the first '*' must start the path. */
+    const char *star = next_star(pattern, pattern_len);
+    size_t first = (size_t)(star - pattern);
+    if (first > path_len || memcmp(pattern, path, first) != 0) return 0;
+    if (star == end) return anchored ? first == path_len : 1;
+
+    /* The segment after the last '*': a suffix when anchored, else anywhere after. */
+    const char *last = end;
+    while (last[-1] != '*')
+        last--;
+    size_t last_len = (size_t)(end - last);
+    size_t limit = path_len;
+    if (anchored) {
+        if (last_len > path_len - first) return 0;
+        limit = path_len - last_len;
+        if (memcmp(path + limit, last, last_len) != 0) return 0;
     }
-    while (pi < pattern_len && pattern[pi] == '*')
-        pi++;
-    return pi == pattern_len;
+
+    /* Middle segments, each at its leftmost place (exact for '*'-only globs). */
+    size_t pos = first;
+    for (const char *seg = star + 1; seg < last;) {
+        const char *seg_end = next_star(seg, (size_t)(last - seg));
+        size_t seg_len = (size_t)(seg_end - seg);
+        if (seg_len) {
+            const char *found = memmem(path + pos, limit - pos, seg, seg_len);
+            if (found == NULL) return 0;
+            pos = (size_t)(found - path) + seg_len;
+        }
+        seg = seg_end + 1;
+    }
+    if (anchored) return pos <= limit;
+    return last_len == 0 || memmem(path + pos, path_len - pos, last, last_len) != NULL;
 }
 
 const char *robots_url_path(const char *url, size_t n, size_t *len, int *prepend_slash)
@@ -99,36 +122,140 @@ int robots_agent_is_valid(const char *agent)
     return robots_agent_prefix_len(agent, n) == n;
 }
 
-static int group_names(const robots_group *g, const char *agent, size_t agent_len)
+/* ---------------------------------------------------------------- index */
+
+static int icmp(const char *a, size_t a_len, const char *b, size_t b_len)
 {
-    for (size_t i = 0; i < g->agent_count; i++)
-        if (robots_ieq(g->agents[i], strlen(g->agents[i]), agent, agent_len)) return 1;
-    return 0;
+    size_t n = a_len < b_len ? a_len : b_len;
+    for (size_t i = 0; i < n; i++) {
+        int d = tolower((unsigned char)a[i]) - tolower((unsigned char)b[i]);
+        if (d) return d;
+    }
+    return a_len < b_len ? -1 : a_len > b_len;
+}
+
+static int compare_refs(const void *pa, const void *pb)
+{
+    const robots_agent_ref *a = pa, *b = pb;
+    int d = icmp(a->name, a->len, b->name, b->len);
+    if (d) return d;
+    return a->group < b->group ? -1 : a->group > b->group;
+}
+
+/* Length of the literal prefix of a pattern: the octets before its first '*' or final '$'. */
+static size_t literal_prefix(const char *pattern, size_t len)
+{
+    if (len && pattern[len - 1] == '$') len--;
+    const char *star = memchr(pattern, '*', len);
+    return star ? (size_t)(star - pattern) : len;
+}
+
+static int bucket_of(const robots_rule *rule)
+{
+    size_t prefix = literal_prefix(rule->pattern, rule->len);
+    /* An index.html allow also tries "/dir/$", whose literal prefix may be shorter. */
+    if (rule->index_pattern)
+        prefix = CS_MIN(prefix, literal_prefix(rule->index_pattern, rule->index_len));
+    return prefix >= 2 ? (unsigned char)rule->pattern[1] : 256;
+}
+
+/* Groups with more rules than this get buckets; smaller ones are cheaper to scan. */
+#define ROBOTS_BUCKET_MIN_RULES 32
+
+static int build_buckets(robots_group *g)
+{
+    robots_rule_buckets *b = calloc(1, sizeof *b);
+    if (b == NULL) return CS_ENOMEM;
+    b->order = malloc(g->rule_count * sizeof *b->order);
+    if (b->order == NULL) {
+        free(b);
+        return CS_ENOMEM;
+    }
+    unsigned count[257] = {0};
+    for (size_t i = 0; i < g->rule_count; i++)
+        count[bucket_of(&g->rules[i])]++;
+    b->start[0] = 0;
+    for (int k = 0; k < 257; k++)
+        b->start[k + 1] = b->start[k] + count[k];
+    unsigned fill[257];
+    memcpy(fill, b->start, sizeof fill);
+    for (size_t i = 0; i < g->rule_count; i++)
+        b->order[fill[bucket_of(&g->rules[i])]++] = (unsigned)i;
+    g->buckets = b;
+    return CS_OK;
+}
+
+int robots_build_index(robots_rules *rules)
+{
+    size_t refs = 0, globals = 0;
+    for (size_t i = 0; i < rules->group_count; i++) {
+        refs += rules->groups[i].agent_count;
+        globals += rules->groups[i].global != 0;
+    }
+    rules->agent_index = malloc((refs ? refs : 1) * sizeof *rules->agent_index);
+    rules->global_groups = malloc((globals ? globals : 1) * sizeof *rules->global_groups);
+    if (rules->agent_index == NULL || rules->global_groups == NULL) return CS_ENOMEM;
+    for (size_t i = 0; i < rules->group_count; i++) {
+        robots_group *g = &rules->groups[i];
+        for (size_t a = 0; a < g->agent_count; a++)
+            rules->agent_index[rules->agent_index_count++] =
+                (robots_agent_ref){.name = g->agents[a].name, .len = g->agents[a].len, .group = i};
+        if (g->global) rules->global_groups[rules->global_count++] = i;
+        if (g->rule_count > ROBOTS_BUCKET_MIN_RULES && build_buckets(g) != CS_OK) return CS_ENOMEM;
+    }
+    qsort(rules->agent_index, rules->agent_index_count, sizeof *rules->agent_index, compare_refs);
+    return CS_OK;
+}
+
+/* Index of the first agent_index entry equal to agent, or agent_index_count. */
+static size_t find_agent(const robots_rules *rules, const char *agent, size_t agent_len)
+{
+    size_t lo = 0, hi = rules->agent_index_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const robots_agent_ref *ref = &rules->agent_index[mid];
+        if (icmp(ref->name, ref->len, agent, agent_len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < rules->agent_index_count) {
+        const robots_agent_ref *ref = &rules->agent_index[lo];
+        if (icmp(ref->name, ref->len, agent, agent_len) == 0) return lo;
+    }
+    return rules->agent_index_count;
 }
 
 int robots_has_specific_group(const robots_rules *rules, const char *agent)
 {
     if (rules == NULL || agent == NULL) return 0;
-    size_t agent_len = strlen(agent);
-    for (size_t i = 0; i < rules->group_count; i++)
-        if (group_names(&rules->groups[i], agent, agent_len)) return 1;
-    return 0;
+    return find_agent(rules, agent, strlen(agent)) < rules->agent_index_count;
 }
 
 /*
- * Calls visit(group, ctx) for each group that applies to agent: the groups
- * naming it, or else the `*` groups. Returns 1 when the groups were specific.
+ * Calls visit(group, ctx) for each group that applies to agent, in file
+ * order: the groups naming it, or else the `*` groups. Returns 1 when the
+ * groups were specific.
  */
 static int applicable_groups(const robots_rules *rules, const char *agent,
                              void (*visit)(const robots_group *, void *), void *ctx)
 {
     size_t agent_len = agent ? strlen(agent) : 0;
-    int specific = agent != NULL && robots_has_specific_group(rules, agent);
-    for (size_t i = 0; i < rules->group_count; i++) {
-        const robots_group *g = &rules->groups[i];
-        if (specific ? group_names(g, agent, agent_len) : g->global) visit(g, ctx);
+    size_t at = agent ? find_agent(rules, agent, agent_len) : rules->agent_index_count;
+    if (at == rules->agent_index_count) {
+        for (size_t i = 0; i < rules->global_count; i++)
+            visit(&rules->groups[rules->global_groups[i]], ctx);
+        return 0;
     }
-    return specific;
+    /* Entries for one name are sorted by group: file order, each group once. */
+    size_t last = (size_t)-1;
+    for (; at < rules->agent_index_count; at++) {
+        const robots_agent_ref *ref = &rules->agent_index[at];
+        if (icmp(ref->name, ref->len, agent, agent_len) != 0) break;
+        if (ref->group != last) visit(&rules->groups[ref->group], ctx);
+        last = ref->group;
+    }
+    return 1;
 }
 
 typedef struct best_match {
@@ -139,28 +266,47 @@ typedef struct best_match {
     const char *allow_pattern; /* the pattern that matched (index form or not) */
 } best_match;
 
-static void visit_rules(const robots_group *g, void *ctx)
+static void try_rule(best_match *best, const robots_rule *rule)
 {
-    best_match *best = ctx;
-    for (size_t i = 0; i < g->rule_count; i++) {
-        const robots_rule *rule = &g->rules[i];
-        const char *pattern = rule->pattern;
-        size_t len = rule->len;
-        int hit = robots_pattern_matches(pattern, len, best->path, best->path_len);
-        if (!hit && rule->index_pattern) {
-            pattern = rule->index_pattern;
-            len = rule->index_len;
-            hit = robots_pattern_matches(pattern, len, best->path, best->path_len);
-        }
-        if (!hit || len == 0) continue;
-        if (rule->allow && len > best->allow_len) {
+    const char *pattern = rule->pattern;
+    size_t len = rule->len;
+    int hit = robots_pattern_matches(pattern, len, best->path, best->path_len);
+    if (!hit && rule->index_pattern) {
+        pattern = rule->index_pattern;
+        len = rule->index_len;
+        hit = robots_pattern_matches(pattern, len, best->path, best->path_len);
+    }
+    if (!hit || len == 0) return;
+    /* Longest wins; among equals the earliest line, as the reference reports it. */
+    if (rule->allow) {
+        if (len > best->allow_len ||
+            (len == best->allow_len && rule->line < best->allow_rule->line)) {
             best->allow_len = len;
             best->allow_rule = rule;
             best->allow_pattern = pattern;
-        } else if (!rule->allow && len > best->disallow_len) {
-            best->disallow_len = len;
-            best->disallow_rule = rule;
         }
+    } else if (len > best->disallow_len ||
+               (len == best->disallow_len && rule->line < best->disallow_rule->line)) {
+        best->disallow_len = len;
+        best->disallow_rule = rule;
+    }
+}
+
+static void visit_rules(const robots_group *g, void *ctx)
+{
+    best_match *best = ctx;
+    const robots_rule_buckets *b = g->buckets;
+    if (b == NULL) {
+        for (size_t i = 0; i < g->rule_count; i++)
+            try_rule(best, &g->rules[i]);
+        return;
+    }
+    for (unsigned k = b->start[256]; k < b->start[257]; k++)
+        try_rule(best, &g->rules[b->order[k]]);
+    if (best->path_len >= 2) {
+        unsigned bucket = (unsigned char)best->path[1];
+        for (unsigned k = b->start[bucket]; k < b->start[bucket + 1]; k++)
+            try_rule(best, &g->rules[b->order[k]]);
     }
 }
 

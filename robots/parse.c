@@ -272,7 +272,7 @@ static int handle_user_agent(parser *p, const char *value, size_t n)
     if (name == NULL) return CS_ENOMEM;
     if (grow((void **)&g->agents, &g->agent_cap, g->agent_count, sizeof *g->agents))
         return CS_ENOMEM;
-    g->agents[g->agent_count++] = name;
+    g->agents[g->agent_count++] = (robots_agent){.name = name, .len = keep};
     return CS_OK;
 }
 
@@ -488,6 +488,7 @@ int robots_parse(const char *bytes, size_t len, robots_rules **out, cs_error *er
         rc = parse_line(&p, bytes + line_start, CS_MIN(len - line_start, (size_t)ROBOTS_LINE_KEEP),
                         ++line_number);
     free(p.scratch);
+    if (rc == CS_OK) rc = robots_build_index(rules);
     if (rc) {
         robots_free(rules);
         *out = NULL;
@@ -515,7 +516,11 @@ void robots_free(robots_rules *rules)
         free(rules->groups[i].agents);
         free(rules->groups[i].rules);
         free(rules->groups[i].prefs);
+        if (rules->groups[i].buckets) free(rules->groups[i].buckets->order);
+        free(rules->groups[i].buckets);
     }
+    free(rules->agent_index);
+    free(rules->global_groups);
     free(rules->groups);
     free(rules->preamble_prefs);
     free(rules->sitemaps);

@@ -29,16 +29,42 @@ typedef struct robots_pref_line {
     size_t path_len;
 } robots_pref_line;
 
+/* A user-agent value cut at its first character outside [A-Za-z_-]. */
+typedef struct robots_agent {
+    const char *name;
+    size_t len;
+} robots_agent;
+
+/* One entry of the agent index: an agent value and the group that names it. */
+typedef struct robots_agent_ref {
+    const char *name;
+    size_t len;
+    size_t group;
+} robots_agent_ref;
+
+/*
+ * Rules of a big group bucketed by the second octet of their literal prefix
+ * (the octet after the leading '/'), so a path only meets the rules that can
+ * match it: order[] holds rule indices, bucket b spans [start[b], start[b+1]),
+ * and bucket 256 holds the rules whose literal prefix is shorter than two
+ * octets (they must always be tried).
+ */
+typedef struct robots_rule_buckets {
+    unsigned *order;
+    unsigned start[258];
+} robots_rule_buckets;
+
 /* A group: consecutive user-agent lines and the lines up to the next group. */
 typedef struct robots_group {
-    const char **agents; /* agent values cut at the first char outside [A-Za-z_-] */
+    robots_agent *agents;
     size_t agent_count, agent_cap;
     int global; /* one of the user-agent lines was `*` */
     robots_rule *rules;
     size_t rule_count, rule_cap;
     robots_pref_line *prefs;
     size_t pref_count, pref_cap;
-    double crawl_delay; /* first valid Crawl-delay in the group, -1 when none */
+    double crawl_delay;           /* first valid Crawl-delay in the group, -1 when none */
+    robots_rule_buckets *buckets; /* NULL for small groups: their rules are all tried */
 } robots_group;
 
 /* Strings live in a chunked arena so pointers stay valid and freeing is one walk. */
@@ -60,7 +86,15 @@ struct robots_rules {
     int truncated;
     int disallow_all; /* robots_new_disallow_all: every path except /robots.txt */
     robots_arena_block *arena;
+    /* Built once after parsing (robots_build_index) so queries need no scan of all groups. */
+    robots_agent_ref *agent_index; /* every (agent, group), sorted case-insensitively */
+    size_t agent_index_count;
+    size_t *global_groups; /* groups with a `*` line, in file order */
+    size_t global_count;
 };
+
+/* Builds the agent index and each big group's rule buckets; CS_OK or CS_ENOMEM. */
+int robots_build_index(robots_rules *rules);
 
 /* Copies n bytes plus a NUL into the rules' arena; NULL on allocation failure. */
 char *robots_arena_strndup(robots_rules *rules, const char *s, size_t n);
