@@ -6,7 +6,8 @@
  * TurboJPEG scaling factor (n/8) that keeps the short side at least that long:
  * the IDCT then produces fewer pixels, so decoding and PDQ's filtering are
  * both cheaper. Grey JPEGs stay grey (PDQ uses the grey value as luma, as the
- * reference does for one-channel images); CMYK and YCCK JPEGs decode to CMYK
+ * reference does for one-channel images) unless grey_jpeg_as_rgb asks for the
+ * RGB output the reference vectors were made from; CMYK and YCCK JPEGs decode to CMYK
  * and are converted here, assuming Adobe's inverted CMYK (what Photoshop
  * writes and libjpeg-turbo's own tools assume): R = C*K/255.
  *
@@ -93,7 +94,7 @@ int dedup_decode_jpeg(const unsigned char *bytes, size_t len, const dedup_decode
     tjscalingfactor sf = pick_scale(width, height, opts->min_short_side);
     int out_w = TJSCALED(width, sf), out_h = TJSCALED(height, sf);
     int is_cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-    int channels = colorspace == TJCS_GRAY ? 1 : 3;
+    int channels = colorspace == TJCS_GRAY && !opts->grey_jpeg_as_rgb ? 1 : 3;
     int pixel_format = is_cmyk ? TJPF_CMYK : channels == 1 ? TJPF_GRAY : TJPF_RGB;
     int decode_channels = is_cmyk ? 4 : channels;
     size_t npix = (size_t)out_w * out_h;

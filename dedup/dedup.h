@@ -52,6 +52,8 @@ typedef struct dedup_decode_options {
     int min_short_side;    /* >0: JPEG may be DCT-scaled down while the short side stays
                               >= this; 0: full resolution (what --exact uses) */
     int apply_orientation; /* rotate/flip per EXIF Orientation (not in --exact mode) */
+    int grey_jpeg_as_rgb;  /* grey JPEGs decode to RGB (R = G = B), as the PDQ reference's
+                              libjpeg-turbo RGB output does; its luma then rounds the same */
 } dedup_decode_options;
 
 /*

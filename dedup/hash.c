@@ -6,8 +6,8 @@
  * Two paths. The default decodes JPEG at the smallest DCT scale that keeps the
  * short side at least DEDUP_FAST_MIN_SHORT_SIDE and applies EXIF orientation:
  * what a viewer shows, cheaply. `exact` decodes the full-resolution pixels and
- * ignores orientation: the input the PDQ reference hashes, so the hashes match
- * it bit for bit.
+ * ignores orientation, and decodes grey JPEGs to RGB: the input the PDQ
+ * reference vectors were hashed from, so the hashes match it bit for bit.
  */
 #include "dedup/dedup_internal.h"
 
@@ -21,6 +21,7 @@ int dedup_hash_bytes(const unsigned char *bytes, size_t len, int exact, uint64_t
         .max_pixels = max_pixels,
         .min_short_side = exact ? 0 : DEDUP_FAST_MIN_SHORT_SIDE,
         .apply_orientation = !exact,
+        .grey_jpeg_as_rgb = exact,
     };
     dedup_image img;
     int rc = dedup_decode(bytes, len, &opts, &img, err);

@@ -773,6 +773,20 @@ static void test_cmyk_and_grey_jpegs_hash_like_rgb(void **state)
     print_message("grey JPEG vs RGB: %d bits\n", d);
     assert_true(d <= FAST_TOLERANCE);
     dedup_image_free(&dec);
+    /* --exact hashes a grey JPEG from libjpeg-turbo's RGB output, as the reference does */
+    tjhandle tj = tjInitDecompress();
+    unsigned char *rgb = malloc(n * 3);
+    assert_int_equal(
+        tjDecompress2(tj, jpeg, (unsigned long)len, rgb, img.width, 0, img.height, TJPF_RGB, 0), 0);
+    tjDestroy(tj);
+    dedup_image as_rgb = {.width = img.width, .height = img.height, .channels = 3, .pixels = rgb};
+    dedup_hashes exact;
+    cs_error err;
+    assert_int_equal(dedup_hash_bytes(jpeg, len, 1, 0, &exact, &err), CS_OK);
+    pdq_result want = pdq_of(&as_rgb);
+    assert_memory_equal(&exact.pdq, &want.hash, sizeof(pdq_hash));
+    assert_int_equal(exact.pdq_quality, want.quality);
+    free(rgb);
     free(jpeg);
     free(cmyk);
     free(grey);
