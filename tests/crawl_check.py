@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""crawl_check.py - assertions for the crawler's integration tests (tests/it_crawl_*.sh).
+
+Reads the fixture server's own request log (JSON Lines, demo/demo.h) and the
+catalog (SQLite) and exits non-zero with a message naming the violation.
+Standard library only (Debian's /usr/bin/python3).
+
+  crawl_check.py spacing LOG HOST SECONDS      no two requests to HOST closer than SECONDS
+  crawl_check.py first LOG HOST PATH           the first request to HOST was PATH
+  crawl_check.py never LOG HOST PATH...        HOST never saw PATH
+  crawl_check.py only LOG HOST PATH...         HOST saw nothing but these PATHs
+  crawl_check.py saw LOG HOST PATH...          HOST saw every PATH
+  crawl_check.py pause LOG HOST PATH SECONDS   after HOST answered PATH with 429/503, its
+                                               next request came >= SECONDS later
+  crawl_check.py sql DB QUERY EXPECTED         QUERY's rows, one per line, "|"-joined, == EXPECTED
+  crawl_check.py paths DB STATE                print path of every URL in STATE (sorted)
+"""
+import json
+import sqlite3
+import sys
+
+# Clock tolerance: the crawler counts in whole milliseconds of wall time, the log in
+# nanoseconds of monotonic time; 2 ms covers the rounding, never a real violation.
+TOLERANCE_NS = 2_000_000
+
+
+def requests(log, host):
+    rows = []
+    with open(log) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["host"] == host:
+                rows.append(r)
+    rows.sort(key=lambda r: r["mono_ns"])
+    return rows
+
+
+def fail(msg):
+    print("crawl_check: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def main(argv):
+    cmd = argv[1]
+    if cmd == "spacing":
+        log, host, seconds = argv[2], argv[3], float(argv[4])
+        rows = requests(log, host)
+        if len(rows) < 2:
+            fail("%s: fewer than two requests" % host)
+        worst = None
+        for a, b in zip(rows, rows[1:]):
+            gap = b["mono_ns"] - a["mono_ns"]
+            if worst is None or gap < worst:
+                worst = gap
+            if gap + TOLERANCE_NS < seconds * 1e9:
+                fail("%s: %s then %s only %.3f s apart (< %.3f)" %
+                     (host, a["target"], b["target"], gap / 1e9, seconds))
+        print("%s: %d requests, closest %.3f s apart (delay %.3f)" %
+              (host, len(rows), worst / 1e9, seconds))
+    elif cmd == "first":
+        log, host, path = argv[2:5]
+        rows = requests(log, host)
+        if not rows or rows[0]["target"] != path:
+            fail("%s: first request %s, not %s" % (host, rows[0]["target"] if rows else None, path))
+    elif cmd == "never":
+        log, host = argv[2], argv[3]
+        seen = {r["target"] for r in requests(log, host)}
+        for path in argv[4:]:
+            if path in seen:
+                fail("%s: %s was requested" % (host, path))
+    elif cmd == "only":
+        log, host = argv[2], argv[3]
+        seen = {r["target"] for r in requests(log, host)}
+        extra = seen - set(argv[4:])
+        if extra:
+            fail("%s: unexpected requests %s" % (host, sorted(extra)))
+    elif cmd == "saw":
+        log, host = argv[2], argv[3]
+        seen = {r["target"] for r in requests(log, host)}
+        for path in argv[4:]:
+            if path not in seen:
+                fail("%s: %s never requested" % (host, path))
+    elif cmd == "pause":
+        log, host, path, seconds = argv[2], argv[3], argv[4], float(argv[5])
+        rows = requests(log, host)
+        hit = [i for i, r in enumerate(rows) if r["target"] == path and r["status"] in (429, 503)]
+        if not hit:
+            fail("%s: no 429/503 for %s" % (host, path))
+        i = hit[0]
+        if i + 1 >= len(rows):
+            fail("%s: nothing requested after the pause" % host)
+        gap = rows[i + 1]["mono_ns"] - rows[i]["respond_mono_ns"]
+        if gap + TOLERANCE_NS < seconds * 1e9:
+            fail("%s: next request %.3f s after %d (Retry-After %.1f)" %
+                 (host, gap / 1e9, rows[i]["status"], seconds))
+        print("%s: paused %.3f s after %d" % (host, gap / 1e9, rows[i]["status"]))
+    elif cmd == "sql":
+        db, query, expected = argv[2], argv[3], argv[4]
+        con = sqlite3.connect(db)
+        got = "\n".join("|".join("" if v is None else str(v) for v in row)
+                        for row in con.execute(query))
+        if got != expected:
+            fail("%s\n  got:      %r\n  expected: %r" % (query, got, expected))
+    elif cmd == "paths":
+        db, state = argv[2], argv[3]
+        con = sqlite3.connect(db)
+        for (url,) in con.execute("SELECT url FROM urls WHERE state = ? ORDER BY url", (state,)):
+            print(url.split("/", 3)[2] + "/" + url.split("/", 3)[3])
+    else:
+        fail("unknown check " + cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# it_crawl_politeness.sh - the crawler is polite, judged from the fixture server's own
+# request log: robots.txt comes first on every host, no host sees two requests closer
+# than its delay (--delay 0.2, or robots.txt's Crawl-delay 0.5 where it is larger),
+# 503 + Retry-After pauses the host, and disallowed or nofollow URLs are never
+# requested. Lower bounds only: the test never asserts that anything is fast.
+set -euo pipefail
+here=$CLEARSET_SOURCE_DIR/tests
+check="/usr/bin/python3 $here/crawl_check.py"
+work=$(mktemp -d)
+trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/politeness.json" \
+  --listen 127.0.4.1:0 --listen 127.0.4.2:0 --listen 127.0.4.3:0 \
+  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
+fixture_pid=$!
+for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
+a=$(sed -n 1p "$work/ready"); b=$(sed -n 2p "$work/ready")
+
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$a/" "http://$b/" \
+  --allow-loopback --delay 0.2 > "$work/out.json"
+grep -q '"event":"done"' "$work/out.json"
+
+for host in 127.0.4.1 127.0.4.2 127.0.4.3; do
+  $check first "$work/log.jsonl" $host /robots.txt
+done
+$check spacing "$work/log.jsonl" 127.0.4.1 0.2
+$check spacing "$work/log.jsonl" 127.0.4.3 0.2
+$check spacing "$work/log.jsonl" 127.0.4.2 0.5   # Crawl-delay for clearsetbot
+$check pause "$work/log.jsonl" 127.0.4.2 /b1.html 1.0
+$check never "$work/log.jsonl" 127.0.4.1 /private/secret.html /nf.html
+$check never "$work/log.jsonl" 127.0.4.2 /no/x.html
+$check saw "$work/log.jsonl" 127.0.4.1 / /a1.html /a2.html /red.jpg /plasma.jpg
+$check saw "$work/log.jsonl" 127.0.4.3 /blue.png /third.jpg
+$check saw "$work/log.jsonl" 127.0.4.2 / /b1.html /b2.html
+
+# the catalog agrees with the log
+$check sql "$work/c.db" "SELECT count(*) FROM images" 4
+$check sql "$work/c.db" "SELECT state FROM urls WHERE url LIKE '%/private/secret.html'" disallowed
+$check sql "$work/c.db" "SELECT state, attempts FROM urls WHERE url LIKE '%/b1.html'" "done|2"
+$check sql "$work/c.db" "SELECT count(*) FROM urls WHERE url LIKE '%/nf.html'" 0
+$check sql "$work/c.db" "SELECT crawl_delay_ms FROM hosts WHERE origin = 'http://$b'" 500
+# a second run finds nothing left to do and asks nobody anything
+before=$(wc -l < "$work/log.jsonl")
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$a/" "http://$b/" \
+  --allow-loopback --delay 0.2 > /dev/null
+after=$(wc -l < "$work/log.jsonl")
+[ "$before" = "$after" ] || { echo "second run made $((after - before)) requests"; exit 1; }
+echo ok
