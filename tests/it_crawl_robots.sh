@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# it_crawl_robots.sh - robots.txt as RFC 9309 says, seen from the server's request log:
+# 500 means nothing else on that host is requested; 404 means everything is allowed;
+# redirects are followed (up to five) and the target's rules apply; a redirect loop
+# counts as "unavailable", i.e. allow all. A disallowed URL is never requested.
+set -euo pipefail
+here=$CLEARSET_SOURCE_DIR/tests
+check="/usr/bin/python3 $here/crawl_check.py"
+work=$(mktemp -d)
+trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/robots.json" \
+  --listen 127.0.4.11:0 --listen 127.0.4.12:0 --listen 127.0.4.13:0 --listen 127.0.4.14:0 \
+  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
+fixture_pid=$!
+for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
+seeds=$(sed 's|.*|http://&/|' "$work/ready")
+
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl $seeds --allow-loopback --delay 0.1 > "$work/out.json"
+
+$check only "$work/log.jsonl" 127.0.4.11 /robots.txt
+$check sql "$work/c.db" "SELECT robots_status FROM hosts WHERE origin LIKE 'http://127.0.4.11:%'" 500
+$check sql "$work/c.db" "SELECT u.state FROM urls u JOIN hosts h ON h.id = u.host_id WHERE h.origin LIKE 'http://127.0.4.11:%' AND u.kind = 'page'" disallowed
+
+$check first "$work/log.jsonl" 127.0.4.12 /robots.txt
+$check saw "$work/log.jsonl" 127.0.4.12 / /p.html /admin/q.html
+
+$check first "$work/log.jsonl" 127.0.4.13 /robots.txt
+$check saw "$work/log.jsonl" 127.0.4.13 /r1.txt /real-robots.txt / /y.html
+$check never "$work/log.jsonl" 127.0.4.13 /x.html
+$check sql "$work/c.db" "SELECT state FROM urls WHERE url LIKE '%/x.html'" disallowed
+
+$check saw "$work/log.jsonl" 127.0.4.14 / /z.html
+$check spacing "$work/log.jsonl" 127.0.4.14 0.1
+echo ok
