@@ -126,8 +126,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* At most this many listening addresses per server (one per simulated host). */
-#define DEMO_MAX_LISTENERS 32
+/*
+ * At most this many listening addresses per server (one per simulated host;
+ * bench/crawl simulates 100). Each costs one MHD daemon and its thread.
+ */
+#define DEMO_MAX_LISTENERS 256
 /* Requests kept in memory per server; tests need far fewer, the log file keeps all. */
 #define DEMO_LOG_MAX_REQUESTS 100000
 

@@ -885,6 +885,30 @@ static void concurrent_clients_are_all_logged_once(void **state)
     demo_scenario_free(s);
 }
 
+static void a_hundred_hosts_at_once(void **state)
+{
+    (void)state;
+    demo_scenario *s =
+        scenario_from("{\"routes\": [{\"path\": \"/\", \"body\": \"{{host}}\"}]}", NULL);
+    char text[100][32];
+    const char *addresses[100];
+    for (int i = 0; i < 100; i++) {
+        snprintf(text[i], sizeof text[i], "127.0.5.%d:0", i + 1);
+        addresses[i] = text[i];
+    }
+    demo_server *server = NULL;
+    cs_error err;
+    if (demo_server_start(s, addresses, 100, NULL, &server, &err)) fail_msg("%s", err.message);
+    for (size_t i = 0; i < 100; i += 33) {
+        http_reply r;
+        http_get(demo_server_address(server, i), "/", 0, &r);
+        assert_string_equal((char *)r.body, demo_server_address(server, i));
+        http_reply_free(&r);
+    }
+    demo_server_stop(server);
+    demo_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -900,6 +924,7 @@ int main(void)
         cmocka_unit_test(fixture_process_serves_logs_and_stops),
         cmocka_unit_test(stop_is_prompt_while_an_answer_is_delayed),
         cmocka_unit_test(concurrent_clients_are_all_logged_once),
+        cmocka_unit_test(a_hundred_hosts_at_once),
         cmocka_unit_test(bundled_sample_web_serves_its_hosts),
         cmocka_unit_test(clearset_demo_lists_what_it_serves),
     };
