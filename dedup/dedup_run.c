@@ -9,7 +9,8 @@
  * (a handle is single-threaded); the blob store is plain file reads.
  *
  * Clustering reads every hashes row, indexes the codes of quality >=
- * min_quality, queries each at the threshold and unions every pair found
+ * min_quality, queries each at the threshold (threads share the read-only
+ * index, each with its own searcher) and unions every pair found
  * (so clusters are the connected components of the "within threshold"
  * graph). A cluster's member distance is to its lowest image id. A cluster is
  * a licence-laundering suspect when its members with rights evidence do not
@@ -197,6 +198,94 @@ static int write_cluster(catalog *cat, const char *kind, int threshold, const in
     return rc;
 }
 
+/* One thread's share of the all-pairs search: codes i = first, first + step, ... */
+typedef struct pair_job {
+    const dedup_index *index;
+    const pdq_hash *codes;
+    size_t ncodes, first, step;
+    int threshold;
+    uint32_t *pairs; /* (i, j) with i < j, flattened */
+    size_t npairs, cap;
+    int rc;
+} pair_job;
+
+static void *pair_worker(void *arg)
+{
+    pair_job *job = arg;
+    dedup_searcher *s;
+    if (dedup_searcher_new(job->index, &s, NULL) != CS_OK) {
+        job->rc = CS_ENOMEM;
+        return NULL;
+    }
+    for (size_t i = job->first; i < job->ncodes && job->rc == CS_OK; i += job->step) {
+        const dedup_match *m;
+        long found = dedup_search(s, &job->codes[i], job->threshold, DEDUP_SEARCH_AUTO, &m);
+        if (found < 0) {
+            job->rc = (int)found;
+            break;
+        }
+        for (long k = 0; k < found; k++) {
+            if (m[k].id <= i) continue;
+            if (job->npairs * 2 + 2 > job->cap) {
+                size_t cap = job->cap ? 2 * job->cap : 1024;
+                uint32_t *p = realloc(job->pairs, cap * sizeof(uint32_t));
+                if (!p) {
+                    job->rc = CS_ENOMEM;
+                    break;
+                }
+                job->pairs = p;
+                job->cap = cap;
+            }
+            job->pairs[2 * job->npairs] = (uint32_t)i;
+            job->pairs[2 * job->npairs + 1] = m[k].id;
+            job->npairs++;
+        }
+    }
+    dedup_searcher_free(s);
+    return NULL;
+}
+
+/* Every pair within the threshold, searched on all cores, joined in uf. */
+static int find_pairs(const dedup_index *ix, const pdq_hash *codes, size_t ncodes,
+                      const dedup_run_options *o, dedup_clusters *uf, cs_error *err)
+{
+    int jobs = o->jobs > 0 ? CS_MIN(o->jobs, DEDUP_RUN_MAX_JOBS) : online_cpus();
+    pair_job *pj = calloc((size_t)jobs, sizeof(pair_job));
+    pthread_t *threads = calloc((size_t)jobs, sizeof(pthread_t));
+    int *started = calloc((size_t)jobs, sizeof(int));
+    int rc = CS_OK;
+    if (!pj || !threads || !started) {
+        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the pair search");
+        goto done;
+    }
+    for (int t = 0; t < jobs; t++) {
+        pj[t] = (pair_job){.index = ix,
+                           .codes = codes,
+                           .ncodes = ncodes,
+                           .first = (size_t)t,
+                           .step = (size_t)jobs,
+                           .threshold = o->threshold};
+        started[t] = pthread_create(&threads[t], NULL, pair_worker, &pj[t]) == 0;
+        if (!started[t]) pair_worker(&pj[t]); /* no thread: do its share here */
+    }
+    for (int t = 0; t < jobs; t++) {
+        if (started[t]) pthread_join(threads[t], NULL);
+        if (pj[t].rc != CS_OK && rc == CS_OK)
+            rc = cs_error_set(err, pj[t].rc, "near-duplicate search failed: %s",
+                              cs_strerror(pj[t].rc));
+        for (size_t k = 0; k < pj[t].npairs; k++)
+            dedup_clusters_union(uf, pj[t].pairs[2 * k], pj[t].pairs[2 * k + 1]);
+    }
+done:
+    if (pj)
+        for (int t = 0; t < jobs; t++)
+            free(pj[t].pairs);
+    free(pj);
+    free(threads);
+    free(started);
+    return rc;
+}
+
 typedef struct member {
     size_t root;
     size_t row;
@@ -223,7 +312,6 @@ static int build_clusters(catalog *cat, const dedup_run_options *o, dedup_run_st
     int64_t *ids = malloc(sizeof(int64_t) * (nrows ? nrows : 1));
     int *distances = malloc(sizeof(int) * (nrows ? nrows : 1));
     dedup_index *ix = NULL;
-    dedup_searcher *s = NULL;
     dedup_clusters *uf = NULL;
     int64_t *multi = NULL;
     size_t nmulti = 0, ncodes = 0, nmembers = 0;
@@ -242,21 +330,12 @@ static int build_clusters(catalog *cat, const dedup_run_options *o, dedup_run_st
         row_of[ncodes++] = r;
     }
     if ((rc = dedup_index_build(codes, ncodes, &ix, err)) != CS_OK) goto done;
-    if ((rc = dedup_searcher_new(ix, &s, err)) != CS_OK) goto done;
     if (dedup_clusters_new(ncodes, &uf) != CS_OK) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory clustering %zu images", ncodes);
         goto done;
     }
-    for (size_t i = 0; i < ncodes; i++) {
-        const dedup_match *m;
-        long found = dedup_search(s, &codes[i], o->threshold, DEDUP_SEARCH_AUTO, &m);
-        if (found < 0) {
-            rc = cs_error_set(err, (int)found, "index search failed");
-            goto done;
-        }
-        for (long k = 0; k < found; k++)
-            if (m[k].id > i) dedup_clusters_union(uf, i, m[k].id);
-    }
+    rc = find_pairs(ix, codes, ncodes, o, uf, err);
+    if (rc != CS_OK) goto done;
     for (size_t i = 0; i < ncodes; i++) {
         members[i].root = dedup_clusters_find(uf, i);
         members[i].row = i;
@@ -295,7 +374,6 @@ static int build_clusters(catalog *cat, const dedup_run_options *o, dedup_run_st
         catalog_rollback(cat);
 done:
     dedup_clusters_free(uf);
-    dedup_searcher_free(s);
     dedup_index_free(ix);
     free(rows);
     free(codes);
