@@ -53,6 +53,10 @@
  * RESPONSE fields (all optional):
  *   "status": 200                 default 200 (302 with "redirect")
  *   "headers": {"X-Robots-Tag": "noai", "Set-Twice": ["a", "b"]}
+ *                                 (Content-Length and Transfer-Encoding are
+ *                                 always the server's own: a body cannot
+ *                                 lie about its length; Date and
+ *                                 "Connection: close" may be set)
  *   "content_type": "text/html"   shorthand for the Content-Type header
  *   "body": "text"                the body (templated, see below)
  *   "body_file": "path"           body from a file (relative to the scenario)
