@@ -7,15 +7,75 @@
  * empty, and the AI crawler list), and every accessor is exercised, so that
  * ASan/UBSan see each code path on hostile bytes. Invariants that must hold
  * for any input are checked with abort().
+ *
+ * It also checks the matcher differentially: the same bytes, mapped onto a
+ * small alphabet that normalisation leaves alone, become a disallow pattern
+ * and a path, and the answer must equal a straightforward position-set
+ * matcher written here from RFC 9309 2.2.3 (the algorithm the reference
+ * uses), which is slow but obviously right.
  */
 #include "robots/robots.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* RFC 9309 matching by the set of path positions the pattern prefix can reach. */
+static int slow_matches(const char *pattern, size_t plen, const char *path, size_t len)
+{
+    char *reach = calloc(len + 1, 1), *next = calloc(len + 1, 1);
+    if (reach == NULL || next == NULL) abort();
+    reach[0] = 1;
+    int result = -1;
+    for (size_t p = 0; p < plen && result < 0; p++) {
+        if (pattern[p] == '$' && p + 1 == plen) {
+            result = reach[len];
+            break;
+        }
+        memset(next, 0, len + 1);
+        int any = 0;
+        for (size_t i = 0; i <= len; i++) {
+            if (!reach[i]) continue;
+            if (pattern[p] == '*') {
+                for (size_t j = i; j <= len; j++)
+                    next[j] = 1;
+                any = 1;
+                break;
+            }
+            if (i < len && path[i] == pattern[p]) next[i + 1] = 1, any = 1;
+        }
+        memcpy(reach, next, len + 1);
+        if (!any) result = 0;
+    }
+    free(reach);
+    free(next);
+    return result < 0 ? 1 : result;
+}
+
+static void differential(const uint8_t *data, size_t size)
+{
+    static const char alphabet[] = "/xy*$?.";
+    size_t plen = size / 2 < 40 ? size / 2 : 40, len = size - plen < 60 ? size - plen : 60;
+    char pattern[48], path[64], txt[96];
+    for (size_t i = 0; i < plen; i++)
+        pattern[i] = alphabet[data[i] % 7];
+    path[0] = '/'; /* and never "//", which would read as an authority */
+    for (size_t i = 0; i < len; i++)
+        path[i + 1] = alphabet[data[plen + i] % 7] == '*' ? 'x' : alphabet[data[plen + i] % 7];
+    if (len > 0 && path[1] == '/') path[1] = 'z';
+    path[len + 1] = '\0';
+    int n = snprintf(txt, sizeof txt, "user-agent: a\ndisallow: %.*s\n", (int)plen, pattern);
+    robots_rules *rules = NULL;
+    if (robots_parse(txt, (size_t)n, &rules, NULL) != CS_OK) abort();
+    int expect = plen == 0 ? 1 : !slow_matches(pattern, plen, path, len + 1);
+    if (robots_allowed(rules, "a", path) != expect) abort();
+    robots_free(rules);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    differential(data, size);
     if (size == 0) return 0;
     size_t url_len = data[0];
     if (url_len > size - 1) url_len = size - 1;
