@@ -110,8 +110,16 @@ const pdq_hash *dedup_index_code(const dedup_index *ix, uint32_t id)
 int dedup_searcher_new(const dedup_index *ix, dedup_searcher **out, cs_error *err)
 {
     dedup_searcher *s = calloc(1, sizeof(*s));
-    if (s) s->mark = calloc(ix->n ? ix->n : 1, sizeof(uint32_t));
-    if (!s || !s->mark) {
+    if (s) {
+        s->mark = calloc(ix->n ? ix->n : 1, sizeof(uint32_t));
+        s->cap = 64; /* never NULL, so an empty answer is still a valid array */
+        s->matches = malloc(sizeof(dedup_match) * s->cap);
+    }
+    if (!s || !s->mark || !s->matches) {
+        if (s) {
+            free(s->mark);
+            free(s->matches);
+        }
         free(s);
         *out = NULL;
         return cs_error_set(err, CS_ENOMEM, "out of memory for an index searcher");
