@@ -19,6 +19,8 @@ COMMAND("robots", cmd_robots, "robots check ROBOTS_FILE AGENT URL...: what a rob
 COMMAND("hash", cmd_hash, "SHA-256, PDQ and pHash of image files, as JSON lines")
 COMMAND("dedup", cmd_dedup, "hash new images, cluster near duplicates, flag licence conflicts")
 COMMAND("license", cmd_license, "the rights metadata embedded in image files, as JSON lines")
+COMMAND("clear", cmd_clear, "decides every image: cleared, blocked or unknown, with reasons")
+COMMAND("explain", cmd_explain, "the evidence and reasoning behind one image's verdict")
 COMMAND("demo", cmd_demo, "the whole pipeline on the bundled sample site, on loopback")
 
 #ifdef CLI_COMMANDS_UNDEF

@@ -333,4 +333,74 @@ void catalog_strings_free(char **strings, size_t count);
 
 /* ==== end of dedup section ================================================= */
 
+/* ==== license section: clearance facts and verdicts (dataset/license_store.c, used by
+ *      `clearset clear` and `clearset explain`) ======================================== */
+
+/* One rights_evidence row, with the sighting that tied page evidence to the image. */
+typedef struct catalog_evidence_row {
+    int64_t id, page_id; /* page_id 0: embedded in the file */
+    char *origin, *field, *raw_value, *license_spdx, *license_url, *rights_claim, *confidence;
+    char *attribution_name, *attribution_url, *title, *creator, *found_at;
+    char *image_url;     /* the image URL the page showed (page evidence), or NULL */
+    char *license_scope; /* the sighting's scope: rdfa-about | figure | json-ld | page | NULL */
+} catalog_evidence_row;
+
+/* One optout_signals row that may apply to an image (effect opt-out or permit). */
+typedef struct catalog_optout_row {
+    int64_t id;
+    char *scope, *kind, *raw_value, *effect, *found_at;
+} catalog_optout_row;
+
+/* Another member of a cluster the image belongs to. */
+typedef struct catalog_near_row {
+    int64_t cluster_id, image_id;
+    char sha256[CS_SHA256_HEX];
+    char *kind;        /* exact | near */
+    int distance;      /* PDQ distance between the two, at most (via the cluster's first member) */
+    int is_protected;  /* the other image is a registered protected work */
+    char *conflict;    /* the cluster's conflict_reason, or NULL */
+    char *verdict;     /* the other image's stored verdict under the asked policy, or NULL */
+} catalog_near_row;
+
+/* Everything the clearance of one image needs. Free with catalog_image_facts_clear. */
+typedef struct catalog_image_facts {
+    int64_t image_id;
+    char sha256[CS_SHA256_HEX];
+    char **image_urls; /* URLs that served the bytes */
+    size_t image_url_count;
+    char **page_urls; /* pages the image was sighted on */
+    size_t page_url_count;
+    catalog_evidence_row *evidence;
+    size_t evidence_count;
+    catalog_optout_row *optouts; /* image, its URLs, its pages, and their hosts (host scope) */
+    size_t optout_count;
+    catalog_near_row *near;
+    size_t near_count;
+} catalog_image_facts;
+
+/* Ids of every image to decide (all but registered protected works), ascending. Free *ids. */
+int catalog_clearance_images(catalog *cat, int64_t **ids, size_t *count, cs_error *err);
+/* Reads the facts for image_id; policy names whose stored verdicts near rows report. */
+int catalog_image_facts_read(catalog *cat, int64_t image_id, const char *policy,
+                             catalog_image_facts *out, cs_error *err);
+void catalog_image_facts_clear(catalog_image_facts *facts);
+
+/* Inserts or replaces the verdict of image_id under policy (JSON texts may be NULL). */
+int catalog_put_verdict(catalog *cat, int64_t image_id, const char *policy, const char *verdict,
+                        const char *license_spdx, const char *attribution_json,
+                        const char *reasons_json, cs_error *err);
+
+typedef struct catalog_verdict_row {
+    char *policy, *verdict, *license_spdx, *attribution, *reasons;
+    int64_t decided_at;
+} catalog_verdict_row;
+/* The stored verdicts of an image, one per policy. Free with catalog_verdict_rows_free. */
+int catalog_get_verdicts(catalog *cat, int64_t image_id, catalog_verdict_row **out, size_t *count,
+                         cs_error *err);
+void catalog_verdict_rows_free(catalog_verdict_row *rows, size_t count);
+/* The image served at url (exact match on the normalised URL); CS_ENOTFOUND if none. */
+int catalog_find_image_by_url(catalog *cat, const char *url, int64_t *image_id, cs_error *err);
+
+/* ==== end of license section ================================================ */
+
 #endif

@@ -271,6 +271,14 @@ typedef struct license_page_input {
  */
 int license_page_evidence(const license_page_input *in, license_evidence_list *out, cs_error *err);
 
+/*
+ * One JSON-LD block's evidence (what license_page_evidence does per block;
+ * exposed for the fuzz target). Malformed JSON gives CS_OK and nothing;
+ * CS_ELIMIT when the block exceeds 1 MiB.
+ */
+int license_jsonld_evidence(const char *text, size_t len, const license_page_input *in,
+                            license_evidence_list *out, cs_error *err);
+
 /* ------------------------------------------------------------------------- */
 /* Embedded metadata: XMP, IPTC-IIM, EXIF from JPEG, PNG and WebP bytes          */
 
@@ -384,6 +392,7 @@ const char *license_verdict_name(license_verdict_kind kind);
 
 /* An opt-out that applies to the image or a page it was found on (decided by robots/). */
 typedef struct license_optout {
+    int64_t signal_id;     /* catalog optout_signals id, or 0 */
     const char *kind;      /* catalog word: "x-robots-tag", "iptc-data-mining", ... */
     const char *raw_value; /* the directive as found */
     const char *found_at;  /* URL it was found at */
@@ -410,6 +419,8 @@ typedef struct license_clearance_input {
     size_t optout_count;
     const license_near_duplicate *near; /* near-duplicate relations */
     size_t near_count;
+    const char *const *page_urls; /* pages the image was found on (source-page credit) */
+    size_t page_url_count;
 } license_clearance_input;
 
 /* Where the attribution the licence requires comes from. */
@@ -424,7 +435,8 @@ typedef enum license_attribution_source {
  * A verdict with its reasons. reasons is a JSON array of objects
  * {"rule": "optout" | "conflict" | "license" | "policy" | "attribution" |
  *           "laundering" | "no-evidence" | "page-wide-scope",
- *  "detail": "one sentence", "evidence": [ids...]} (owned).
+ *  "detail": "one sentence", "evidence": [ids...], "signals": [ids...]} (owned;
+ *  "signals" only on "optout" reasons).
  * attribution is a JSON object {"source": ..., "name": ..., "url": ...,
  * "title": ..., "page": ...} or NULL when not needed (owned).
  */

@@ -50,4 +50,8 @@ int license_add_embedded_evidence(license_evidence_list *evidence, license_origi
                                   const char *field, const char *raw_value, int is_url,
                                   int claim_field, license_confidence confidence);
 
+/* Policy switches the clearance reads (policy.c). */
+license_page_wide license_policy_page_wide(const license_policy *policy);
+int license_policy_requires_attribution_name(const license_policy *policy);
+
 #endif

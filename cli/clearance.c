@@ -1,0 +1,206 @@
+/*
+ * clearance.c - turns the catalog's rows about one image into license/'s
+ * clearance input and robots/'s signal list, so that the decision itself
+ * stays in those libraries.
+ *
+ * Evidence rows are re-normalised from what was stored (SPDX id, else licence
+ * URL, else the raw value as text) so that catalogs written by older builds
+ * get today's normalisation. Opt-out rows are turned back into robots_signal
+ * records (kind and source from the catalog word, an "agent: value" raw value
+ * as a scoped directive) and robots_decide says which of them opt the image
+ * out for clearsetbot.
+ */
+#include "cli/clearance.h"
+#include "robots/robots.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct kind_map {
+    const char *word;
+    robots_signal_kind kind;
+    robots_signal_source source;
+} kind_map;
+
+static const kind_map kinds[] = {
+    {"x-robots-tag", ROBOTS_SIGNAL_ROBOTS_DIRECTIVE, ROBOTS_SOURCE_HEADER},
+    {"meta-robots", ROBOTS_SIGNAL_ROBOTS_DIRECTIVE, ROBOTS_SOURCE_META},
+    {"tdm-header", ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_HEADER},
+    {"tdm-meta", ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_META},
+    {"tdmrep-json", ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_TDMREP_JSON},
+    {"content-signal", ROBOTS_SIGNAL_CONTENT_SIGNAL, ROBOTS_SOURCE_ROBOTS_TXT},
+    {"content-usage", ROBOTS_SIGNAL_CONTENT_USAGE, ROBOTS_SOURCE_ROBOTS_TXT},
+    {"ai-txt", ROBOTS_SIGNAL_AI_TXT, ROBOTS_SOURCE_AI_TXT},
+    {"ai-crawler-rule", ROBOTS_SIGNAL_AI_CRAWLER_RULE, ROBOTS_SOURCE_ROBOTS_TXT},
+    {"http-402", ROBOTS_SIGNAL_PAYMENT_REQUIRED, ROBOTS_SOURCE_HTTP_STATUS},
+    {"crawler-price", ROBOTS_SIGNAL_PAYMENT_REQUIRED, ROBOTS_SOURCE_HEADER},
+    {"iptc-data-mining", ROBOTS_SIGNAL_DATA_MINING, ROBOTS_SOURCE_EMBEDDED},
+    {"c2pa-training", ROBOTS_SIGNAL_TRAINING_MINING, ROBOTS_SOURCE_EMBEDDED},
+};
+
+static void to_signal(const catalog_optout_row *row, robots_signal *s)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = ROBOTS_SIGNAL_ROBOTS_DIRECTIVE;
+    s->source = ROBOTS_SOURCE_HEADER;
+    for (size_t i = 0; i < CS_ARRAY_LEN(kinds); i++)
+        if (row->kind && strcmp(row->kind, kinds[i].word) == 0)
+            s->kind = kinds[i].kind, s->source = kinds[i].source;
+    s->effect = row->effect && strcmp(row->effect, "opt-out") == 0  ? ROBOTS_EFFECT_OPT_OUT
+                : row->effect && strcmp(row->effect, "permit") == 0 ? ROBOTS_EFFECT_PERMIT
+                                                                    : ROBOTS_EFFECT_NONE;
+    const char *raw = row->raw_value ? row->raw_value : "";
+    const char *colon = strstr(raw, ": ");
+    char agent[ROBOTS_SIGNAL_SCOPE_MAX] = "";
+    if (colon && (size_t)(colon - raw) < sizeof agent) {
+        memcpy(agent, raw, (size_t)(colon - raw));
+        agent[colon - raw] = '\0';
+        if (robots_agent_is_valid(agent) || robots_is_ai_crawler(agent)) {
+            cs_strlcpy(s->scope, agent, sizeof s->scope);
+            raw = colon + 2;
+        }
+    }
+    cs_strlcpy(s->value, raw, sizeof s->value);
+    cs_strlcpy(s->where, row->found_at ? row->found_at : "", sizeof s->where);
+}
+
+static license_claim claim_from_word(const char *w)
+{
+    if (!w) return LICENSE_CLAIM_NONE;
+    if (strcmp(w, "all-rights-reserved") == 0) return LICENSE_CLAIM_ALL_RIGHTS_RESERVED;
+    if (strcmp(w, "copyright") == 0) return LICENSE_CLAIM_COPYRIGHT;
+    if (strcmp(w, "public-domain") == 0) return LICENSE_CLAIM_PUBLIC_DOMAIN;
+    return LICENSE_CLAIM_NONE;
+}
+
+static void to_evidence(const catalog_evidence_row *row, const catalog_image_facts *facts,
+                        license_evidence *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    if (license_origin_parse(row->origin, &ev->origin) != CS_OK) ev->origin = LICENSE_ORIGIN_META;
+    if (row->page_id == 0) {
+        ev->scope = LICENSE_SCOPE_EMBEDDED;
+    } else if (!row->license_scope ||
+               license_scope_parse(row->license_scope, &ev->scope) != CS_OK) {
+        const char *f = row->field ? strchr(row->field, ':') : NULL;
+        if (!f || license_scope_parse(f + 1, &ev->scope) != CS_OK) ev->scope = LICENSE_SCOPE_PAGE;
+    }
+    if (license_confidence_parse(row->confidence, &ev->confidence) != CS_OK)
+        ev->confidence = LICENSE_CONFIDENCE_LOW;
+    ev->field = row->field;
+    ev->raw_value = row->raw_value ? row->raw_value : (char *)"";
+    ev->attribution_name = row->attribution_name;
+    ev->attribution_url = row->attribution_url;
+    ev->title = row->title;
+    ev->creator = row->creator;
+    ev->found_at = row->found_at;
+    ev->image_url = row->image_url           ? row->image_url
+                    : facts->image_url_count ? facts->image_urls[0]
+                                             : NULL;
+    license_claim text_claim = LICENSE_CLAIM_NONE;
+    if (row->license_spdx && license_from_spdx(row->license_spdx, &ev->license) == CS_OK)
+        ev->has_license = 1;
+    else if (row->license_url && license_normalize_url(row->license_url, strlen(row->license_url),
+                                                       &ev->license) == CS_OK)
+        ev->has_license = 1;
+    else
+        license_normalize_text(ev->raw_value, strlen(ev->raw_value), &ev->license, &ev->has_license,
+                               &text_claim);
+    ev->claim = row->rights_claim ? claim_from_word(row->rights_claim) : text_claim;
+}
+
+int cli_decide(catalog *cat, const license_policy *policy, int64_t image_id, cli_decision *out,
+               cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = catalog_image_facts_read(cat, image_id, license_policy_name(policy), &out->facts, err);
+    if (rc != CS_OK) return rc;
+    catalog_image_facts *f = &out->facts;
+    size_t n = f->evidence_count;
+    out->evidence = calloc(n ? n : 1, sizeof *out->evidence);
+    out->evidence_ids = calloc(n ? n : 1, sizeof *out->evidence_ids);
+    out->optouts = calloc(f->optout_count ? f->optout_count : 1, sizeof *out->optouts);
+    out->optout_ids = calloc(f->optout_count ? f->optout_count : 1, sizeof *out->optout_ids);
+    license_near_duplicate *near = calloc(f->near_count ? f->near_count : 1, sizeof *near);
+    if (!out->evidence || !out->evidence_ids || !out->optouts || !out->optout_ids || !near) {
+        free(near);
+        cli_decision_free(out);
+        return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        to_evidence(&f->evidence[i], f, &out->evidence[i]);
+        out->evidence_ids[i] = f->evidence[i].id;
+    }
+    out->evidence_count = n;
+
+    robots_signal_list signals;
+    robots_signal_list_init(&signals);
+    for (size_t i = 0; i < f->optout_count && rc == CS_OK; i++) {
+        robots_signal s;
+        to_signal(&f->optouts[i], &s);
+        rc = robots_signal_list_add(&signals, &s);
+    }
+    robots_decision decision = {0};
+    if (rc == CS_OK) rc = robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, err);
+    for (size_t i = 0; rc == CS_OK && i < decision.count; i++) {
+        if (decision.verdicts[i] != ROBOTS_VERDICT_OPTS_OUT) continue;
+        const catalog_optout_row *row = &f->optouts[i];
+        out->optouts[out->optout_count] = (license_optout){.signal_id = row->id,
+                                                           .kind = row->kind,
+                                                           .raw_value = row->raw_value,
+                                                           .found_at = row->found_at};
+        out->optout_ids[out->optout_count++] = row->id;
+    }
+    robots_decision_free(&decision);
+    robots_signal_list_free(&signals);
+
+    for (size_t i = 0; i < f->near_count; i++) {
+        const catalog_near_row *r = &f->near[i];
+        near[i] = (license_near_duplicate){.other_image_id = r->image_id,
+                                           .other_sha256 = r->sha256,
+                                           .other_blocked =
+                                               r->verdict && strcmp(r->verdict, "blocked") == 0,
+                                           .protected_work = r->is_protected,
+                                           .distance = r->distance,
+                                           .conflict = r->conflict};
+    }
+    if (rc == CS_OK) {
+        license_clearance_input in = {.image_urls = (const char *const *)f->image_urls,
+                                      .image_url_count = f->image_url_count,
+                                      .evidence = out->evidence,
+                                      .evidence_ids = out->evidence_ids,
+                                      .evidence_count = out->evidence_count,
+                                      .optouts = out->optouts,
+                                      .optout_count = out->optout_count,
+                                      .near = near,
+                                      .near_count = f->near_count,
+                                      .page_urls = (const char *const *)f->page_urls,
+                                      .page_url_count = f->page_url_count};
+        rc = license_clear(policy, &in, &out->verdict, err);
+    }
+    free(near);
+    if (rc != CS_OK) cli_decision_free(out);
+    return rc;
+}
+
+void cli_decision_free(cli_decision *d)
+{
+    if (!d) return;
+    license_verdict_free(&d->verdict);
+    free(d->evidence);
+    free(d->evidence_ids);
+    free(d->optouts);
+    free(d->optout_ids);
+    catalog_image_facts_clear(&d->facts);
+    memset(d, 0, sizeof *d);
+}
+
+json_t *cli_decision_json(const cli_decision *d, const license_policy *policy)
+{
+    const license_verdict *v = &d->verdict;
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:O?, s:O}", "image_id",
+                     (json_int_t)d->facts.image_id, "sha256", d->facts.sha256, "policy",
+                     license_policy_name(policy), "verdict", license_verdict_name(v->kind),
+                     "license", v->has_license ? license_info_json(&v->license) : json_null(),
+                     "attribution", v->attribution, "reasons", v->reasons);
+}

@@ -1,0 +1,360 @@
+/*
+ * clear.c - the clearance decision for one image (DESIGN.md "Clearance").
+ *
+ * In order:
+ *  1. an opt-out that robots/ decided applies to the image or a page it was
+ *     found on blocks it;
+ *  2. a near duplicate of a blocked image or of a registered protected work
+ *     blocks it (licence laundering);
+ *  3. the evidence is filtered by scope: embedded and image-scoped page
+ *     evidence always count; page-wide evidence counts only where the policy
+ *     lets it (default: the image is served from the page's own host);
+ *  4. the evidence must agree: the most restrictive statement wins ("all
+ *     rights reserved" beats any licence; among licences the one with more
+ *     conditions), and any disagreement is itself a reason;
+ *  5. the winning licence must be one the policy accepts (otherwise blocked,
+ *     or unknown for a bare "public domain" in words, which names no tool);
+ *  6. the attribution it requires must be known: the author the licensor
+ *     supplied (cc:attributionName, creator, By-line, Artist, credit), or the
+ *     source page when none was supplied (CC BY 4.0 section 3(a)(1) asks for
+ *     the creator only if supplied); which one is recorded.
+ * A copyright claim with no licence blocks; no evidence at all is unknown.
+ */
+#include "license/license_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CLEAR_HOST_MAX   256
+#define CLEAR_DETAIL_MAX 1024
+
+static int add_reason(license_verdict *v, const char *rule, const char *detail,
+                      const license_clearance_input *in, const size_t *idx, size_t idx_count)
+{
+    json_t *ids = json_array();
+    for (size_t i = 0; ids && i < idx_count; i++)
+        json_array_append_new(ids, in->evidence_ids ? json_integer(in->evidence_ids[idx[i]])
+                                                    : json_integer((json_int_t)idx[i]));
+    json_t *r = json_pack("{s:s, s:s, s:o}", "rule", rule, "detail", detail, "evidence",
+                          ids ? ids : json_array());
+    if (!r || json_array_append_new(v->reasons, r) != 0) return CS_ENOMEM;
+    return CS_OK;
+}
+
+/* Lower-case host of an absolute URL ("" when there is none). */
+static void host_of(const char *url, char out[CLEAR_HOST_MAX])
+{
+    out[0] = '\0';
+    if (!url) return;
+    const char *p = strstr(url, "//");
+    if (!p) return;
+    p += 2;
+    const char *at = NULL;
+    for (const char *q = p; *q && *q != '/' && *q != '?' && *q != '#'; q++)
+        if (*q == '@') at = q;
+    if (at) p = at + 1;
+    size_t n = 0;
+    while (p[n] && p[n] != '/' && p[n] != ':' && p[n] != '?' && p[n] != '#' &&
+           n + 1 < CLEAR_HOST_MAX) {
+        out[n] = (char)tolower((unsigned char)p[n]);
+        n++;
+    }
+    out[n] = '\0';
+}
+
+static int page_wide_applies(const license_policy *policy, const license_evidence *ev)
+{
+    if (ev->scope != LICENSE_SCOPE_PAGE) return 1;
+    switch (license_policy_page_wide(policy)) {
+    case LICENSE_PAGE_WIDE_ANY:
+        return 1;
+    case LICENSE_PAGE_WIDE_NEVER:
+        return 0;
+    default: {
+        char a[CLEAR_HOST_MAX], b[CLEAR_HOST_MAX];
+        host_of(ev->image_url, a);
+        host_of(ev->found_at, b);
+        return a[0] && strcmp(a, b) == 0;
+    }
+    }
+}
+
+/* How restrictive a licence is: more conditions, more restrictive. */
+static int restrictiveness(const license_info *l)
+{
+    return l->no_derivatives * 8 + l->non_commercial * 4 + l->share_alike * 2 + l->attribution;
+}
+
+static unsigned conditions(const license_info *l)
+{
+    return (unsigned)(l->no_derivatives << 3 | l->non_commercial << 2 | l->share_alike << 1 |
+                      l->attribution);
+}
+
+static const char *where(const license_evidence *ev, char *buf, size_t size)
+{
+    if (ev->scope == LICENSE_SCOPE_EMBEDDED)
+        snprintf(buf, size, "%s (embedded in the file)", ev->field ? ev->field : "?");
+    else
+        snprintf(buf, size, "%s (%s, %s on %s)", ev->field ? ev->field : "?",
+                 license_scope_name(ev->scope), license_confidence_name(ev->confidence),
+                 ev->found_at ? ev->found_at : "?");
+    return buf;
+}
+
+static int finish(license_verdict *v, license_verdict_kind kind)
+{
+    v->kind = kind;
+    return CS_OK;
+}
+
+int license_clear(const license_policy *policy, const license_clearance_input *in,
+                  license_verdict *out, cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->reasons = json_array();
+    if (!out->reasons) return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    char detail[CLEAR_DETAIL_MAX], w1[CLEAR_DETAIL_MAX / 2], w2[CLEAR_DETAIL_MAX / 2];
+    int rc = CS_OK;
+    size_t n = in->evidence_count;
+    size_t *idx = calloc(n ? n : 1, sizeof *idx);
+    if (!idx) return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    license_verdict_kind kind = LICENSE_VERDICT_UNKNOWN;
+
+    /* 1. opt-outs */
+    for (size_t i = 0; i < in->optout_count && rc == CS_OK; i++) {
+        const license_optout *o = &in->optouts[i];
+        snprintf(detail, sizeof detail, "opt-out %s \"%s\" at %s", o->kind ? o->kind : "?",
+                 o->raw_value ? o->raw_value : "", o->found_at ? o->found_at : "?");
+        rc = add_reason(out, "optout", detail, in, NULL, 0);
+        json_t *last = json_array_get(out->reasons, json_array_size(out->reasons) - 1);
+        if (rc == CS_OK && o->signal_id &&
+            json_object_set_new(last, "signals", json_pack("[I]", (json_int_t)o->signal_id)) != 0)
+            rc = CS_ENOMEM;
+        kind = LICENSE_VERDICT_BLOCKED;
+    }
+    /* 2. laundering */
+    for (size_t i = 0; i < in->near_count && rc == CS_OK; i++) {
+        const license_near_duplicate *d = &in->near[i];
+        if (d->protected_work) {
+            snprintf(detail, sizeof detail,
+                     "near duplicate (PDQ distance %d) of registered protected work %s",
+                     d->distance, d->other_sha256 ? d->other_sha256 : "");
+            rc = add_reason(out, "laundering", detail, in, NULL, 0);
+            kind = LICENSE_VERDICT_BLOCKED;
+        } else if (d->other_blocked) {
+            snprintf(detail, sizeof detail,
+                     "near duplicate (PDQ distance %d) of blocked image %lld %s", d->distance,
+                     (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "");
+            rc = add_reason(out, "laundering", detail, in, NULL, 0);
+            kind = LICENSE_VERDICT_BLOCKED;
+        }
+        if (rc == CS_OK && d->conflict) {
+            snprintf(detail, sizeof detail, "its near-duplicate cluster disagrees: %s",
+                     d->conflict);
+            rc = add_reason(out, "conflict", detail, in, NULL, 0);
+        }
+    }
+
+    /* 3. scope */
+    size_t used = 0, dropped = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (page_wide_applies(policy, &in->evidence[i]))
+            idx[used++] = i;
+        else
+            dropped++;
+    }
+    if (rc == CS_OK && dropped) {
+        snprintf(detail, sizeof detail,
+                 "%zu page-wide statement(s) ignored: the image is not served from the page's "
+                 "host (policy page_wide)",
+                 dropped);
+        rc = add_reason(out, "page-wide-scope", detail, in, NULL, 0);
+    }
+
+    /* 4. agreement */
+    const license_evidence *best = NULL, *arr = NULL, *copyright = NULL, *pd = NULL;
+    size_t best_i = 0, arr_i = 0, copyright_i = 0, pd_i = 0;
+    int disagree = 0;
+    for (size_t k = 0; k < used; k++) {
+        const license_evidence *ev = &in->evidence[idx[k]];
+        if (ev->has_license) {
+            if (best && conditions(&ev->license) != conditions(&best->license)) disagree = 1;
+            if (!best || restrictiveness(&ev->license) > restrictiveness(&best->license) ||
+                (restrictiveness(&ev->license) == restrictiveness(&best->license) &&
+                 ev->confidence < best->confidence))
+                best = ev, best_i = idx[k];
+        }
+        if (ev->claim == LICENSE_CLAIM_ALL_RIGHTS_RESERVED && !arr) arr = ev, arr_i = idx[k];
+        if (ev->claim == LICENSE_CLAIM_COPYRIGHT && !copyright)
+            copyright = ev, copyright_i = idx[k];
+        if (ev->claim == LICENSE_CLAIM_PUBLIC_DOMAIN && !pd) pd = ev, pd_i = idx[k];
+    }
+    if (rc == CS_OK && disagree) {
+        /* name the two most different licences */
+        const license_evidence *least = best;
+        size_t least_i = best_i;
+        for (size_t k = 0; k < used; k++) {
+            const license_evidence *ev = &in->evidence[idx[k]];
+            if (ev->has_license && restrictiveness(&ev->license) < restrictiveness(&least->license))
+                least = ev, least_i = idx[k];
+        }
+        size_t pair[2] = {best_i, least_i};
+        snprintf(detail, sizeof detail,
+                 "licences disagree: %s from %s, %s from %s; the most "
+                 "restrictive (%s) wins",
+                 best->license.spdx, where(best, w1, sizeof w1), least->license.spdx,
+                 where(least, w2, sizeof w2), best->license.spdx);
+        rc = add_reason(out, "conflict", detail, in, pair, 2);
+    }
+    if (rc == CS_OK && arr) {
+        if (best) {
+            size_t pair[2] = {arr_i, best_i};
+            snprintf(detail, sizeof detail,
+                     "\"%s\" in %s says all rights reserved, while %s says %s; the most "
+                     "restrictive wins",
+                     arr->raw_value, where(arr, w1, sizeof w1), where(best, w2, sizeof w2),
+                     best->license.spdx);
+            rc = add_reason(out, "conflict", detail, in, pair, 2);
+        } else {
+            snprintf(detail, sizeof detail, "\"%s\" in %s: all rights reserved", arr->raw_value,
+                     where(arr, w1, sizeof w1));
+            rc = add_reason(out, "license", detail, in, &arr_i, 1);
+        }
+        kind = LICENSE_VERDICT_BLOCKED;
+    }
+    if (rc != CS_OK) goto done;
+    if (kind == LICENSE_VERDICT_BLOCKED) {
+        if (best) out->has_license = 1, out->license = best->license;
+        goto done;
+    }
+    if (!best) {
+        if (copyright) {
+            snprintf(detail, sizeof detail, "rights claim \"%s\" in %s and no licence",
+                     copyright->raw_value, where(copyright, w1, sizeof w1));
+            rc = add_reason(out, "license", detail, in, &copyright_i, 1);
+            kind = LICENSE_VERDICT_BLOCKED;
+        } else if (pd) {
+            snprintf(detail, sizeof detail,
+                     "\"%s\" in %s says public domain in words but names no licence or CC tool",
+                     pd->raw_value, where(pd, w1, sizeof w1));
+            rc = add_reason(out, "license", detail, in, &pd_i, 1);
+        } else {
+            rc = add_reason(out, "no-evidence",
+                            used ? "no recognised licence in the evidence"
+                                 : "no licence or rights statement found for this image",
+                            in, idx, used);
+        }
+        goto done;
+    }
+
+    /* 5. policy */
+    out->has_license = 1;
+    out->license = best->license;
+    if (!license_policy_accepts(policy, &best->license)) {
+        snprintf(detail, sizeof detail, "%s (from %s) is not accepted by policy %s",
+                 best->license.spdx, where(best, w1, sizeof w1), license_policy_name(policy));
+        rc = add_reason(out, "policy", detail, in, &best_i, 1);
+        kind = LICENSE_VERDICT_BLOCKED;
+        goto done;
+    }
+    snprintf(detail, sizeof detail, "%s from %s, accepted by policy %s", best->license.spdx,
+             where(best, w1, sizeof w1), license_policy_name(policy));
+    rc = add_reason(out, "license", detail, in, &best_i, 1);
+    if (rc != CS_OK) goto done;
+
+    /* 6. attribution */
+    if (!best->license.attribution) {
+        out->attribution_source = LICENSE_ATTRIBUTION_NOT_NEEDED;
+        kind = LICENSE_VERDICT_CLEARED;
+        goto done;
+    }
+    const char *name = NULL, *url = NULL, *title = NULL, *page = NULL;
+    size_t name_i = best_i;
+    for (size_t pass = 0; pass < 2 && !name; pass++) /* the winning record first */
+        for (size_t k = 0; k < used && !name; k++) {
+            const license_evidence *ev = &in->evidence[idx[k]];
+            if (pass == 0 && ev != best) continue;
+            name = ev->attribution_name ? ev->attribution_name : ev->creator;
+            if (name) url = ev->attribution_url, name_i = idx[k];
+        }
+    for (size_t k = 0; k < used; k++) {
+        const license_evidence *ev = &in->evidence[idx[k]];
+        if (!title && ev->title) title = ev->title;
+        if (!page && ev->found_at) page = ev->found_at;
+    }
+    if (!page && in->page_url_count) page = in->page_urls[0];
+    if (name) {
+        out->attribution_source = LICENSE_ATTRIBUTION_LICENSOR;
+        snprintf(detail, sizeof detail, "credit \"%s\" as the licensor supplied it", name);
+        rc = add_reason(out, "attribution", detail, in, &name_i, 1);
+        kind = LICENSE_VERDICT_CLEARED;
+    } else if (page && !license_policy_requires_attribution_name(policy)) {
+        out->attribution_source = LICENSE_ATTRIBUTION_SOURCE_PAGE;
+        snprintf(detail, sizeof detail,
+                 "no author supplied; credit the source page %s (CC BY 4.0 3(a)(1): creator "
+                 "only if supplied)",
+                 page);
+        rc = add_reason(out, "attribution", detail, in, NULL, 0);
+        kind = LICENSE_VERDICT_CLEARED;
+    } else {
+        out->attribution_source = LICENSE_ATTRIBUTION_MISSING;
+        rc = add_reason(out, "attribution",
+                        page ? "the policy requires the author's name and none was supplied"
+                             : "the licence requires attribution and neither an author nor a "
+                               "source page is known",
+                        in, NULL, 0);
+        kind = LICENSE_VERDICT_UNKNOWN;
+    }
+    if (rc == CS_OK && out->attribution_source != LICENSE_ATTRIBUTION_MISSING) {
+        out->attribution = json_pack(
+            "{s:s, s:o, s:o, s:o, s:o, s:s}", "source",
+            license_attribution_source_name(out->attribution_source), "name",
+            name ? json_string(name) : json_null(), "url", url ? json_string(url) : json_null(),
+            "title", title ? json_string(title) : json_null(), "page",
+            page ? json_string(page) : json_null(), "license", best->license.spdx);
+        if (!out->attribution) rc = CS_ENOMEM;
+    }
+done:
+    free(idx);
+    if (rc != CS_OK) {
+        license_verdict_free(out);
+        return cs_error_set(err, rc, "clear: %s", cs_strerror(rc));
+    }
+    return finish(out, kind);
+}
+
+void license_verdict_free(license_verdict *verdict)
+{
+    if (!verdict) return;
+    json_decref(verdict->attribution);
+    json_decref(verdict->reasons);
+    memset(verdict, 0, sizeof *verdict);
+}
+
+const char *license_verdict_name(license_verdict_kind kind)
+{
+    switch (kind) {
+    case LICENSE_VERDICT_CLEARED:
+        return "cleared";
+    case LICENSE_VERDICT_BLOCKED:
+        return "blocked";
+    default:
+        return "unknown";
+    }
+}
+
+const char *license_attribution_source_name(license_attribution_source source)
+{
+    switch (source) {
+    case LICENSE_ATTRIBUTION_LICENSOR:
+        return "licensor";
+    case LICENSE_ATTRIBUTION_SOURCE_PAGE:
+        return "source-page";
+    case LICENSE_ATTRIBUTION_MISSING:
+        return "missing";
+    default:
+        return "not-needed";
+    }
+}
