@@ -5,7 +5,8 @@ Reads the fixture server's own request log (JSON Lines, demo/demo.h) and the
 catalog (SQLite) and exits non-zero with a message naming the violation.
 Standard library only (Debian's /usr/bin/python3).
 
-  crawl_check.py spacing LOG HOST SECONDS      no two requests to HOST closer than SECONDS
+  crawl_check.py spacing LOG HOST SECONDS [SKIP] no two requests to HOST closer than SECONDS
+                                               (log lines before SKIP ignored)
   crawl_check.py first LOG HOST PATH           the first request to HOST was PATH
   crawl_check.py never LOG HOST PATH...        HOST never saw PATH
   crawl_check.py only LOG HOST PATH...         HOST saw nothing but these PATHs
@@ -14,6 +15,9 @@ Standard library only (Debian's /usr/bin/python3).
                                                next request came >= SECONDS later
   crawl_check.py sql DB QUERY EXPECTED         QUERY's rows, one per line, "|"-joined, == EXPECTED
   crawl_check.py paths DB STATE                print path of every URL in STATE (sorted)
+  crawl_check.py compare DB_A DB_B             same URL states, images and image URLs
+  crawl_check.py duplicates LOG SKIP IN_FLIGHT requests repeated after line SKIP were all in
+                                               the IN_FLIGHT file (URLs, one per line)
 """
 import json
 import sqlite3
@@ -24,10 +28,12 @@ import sys
 TOLERANCE_NS = 2_000_000
 
 
-def requests(log, host):
+def requests(log, host, skip=0):
     rows = []
     with open(log) as f:
-        for line in f:
+        for n, line in enumerate(f):
+            if n < skip:
+                continue
             r = json.loads(line)
             if r["host"] == host:
                 rows.append(r)
@@ -44,7 +50,7 @@ def main(argv):
     cmd = argv[1]
     if cmd == "spacing":
         log, host, seconds = argv[2], argv[3], float(argv[4])
-        rows = requests(log, host)
+        rows = requests(log, host, int(argv[5]) if len(argv) > 5 else 0)
         if len(rows) < 2:
             fail("%s: fewer than two requests" % host)
         worst = None
@@ -110,5 +116,54 @@ def main(argv):
         fail("unknown check " + cmd)
 
 
+def catalog_view(db):
+    """What must be equal after a resumed crawl: URL states, images, which URL gave which image."""
+    con = sqlite3.connect(db)
+    urls = sorted(con.execute("SELECT url, kind, state FROM urls"))
+    images = sorted(r[0] for r in con.execute("SELECT sha256 FROM images"))
+    links = sorted(con.execute(
+        "SELECT u.url, i.sha256 FROM image_urls l JOIN urls u ON u.id = l.url_id "
+        "JOIN images i ON i.id = l.image_id"))
+    return urls, images, links
+
+
+def compare(db_a, db_b):
+    a, b = catalog_view(db_a), catalog_view(db_b)
+    for name, x, y in zip(("urls", "images", "image_urls"), a, b):
+        if x != y:
+            only_a = sorted(set(x) - set(y))[:10]
+            only_b = sorted(set(y) - set(x))[:10]
+            fail("%s differ: only in %s: %s; only in %s: %s" % (name, db_a, only_a, db_b, only_b))
+    print("catalogs agree: %d URLs, %d images, %d image URLs" % tuple(len(v) for v in a))
+
+
+def duplicates(log, skip_lines, in_flight_file):
+    """Requests repeated after line skip_lines must be URLs that were in flight at the kill."""
+    allowed = set(open(in_flight_file).read().split())
+    seen, dupes = {}, []
+    with open(log) as f:
+        for n, line in enumerate(f):
+            if n < skip_lines:
+                continue
+            r = json.loads(line)
+            key = "http://%s:%d%s" % (r["host"], r["port"], r["target"])
+            if key in seen:
+                dupes.append(key)
+            seen[key] = True
+    bad = [d for d in dupes if d not in allowed]
+    # A policy file (robots.txt, tdmrep.json, ai.txt) in flight at the kill has no frontier
+    # row to show it; it may be asked once more, and only once.
+    policy = [d for d in bad if d.endswith(("/robots.txt", "/.well-known/tdmrep.json", "/ai.txt"))]
+    bad = [d for d in bad if d not in policy] + [d for d in set(policy) if policy.count(d) > 1]
+    if bad:
+        fail("fetched twice though not in flight at the kill: %s" % bad)
+    print("%d requests repeated, all in flight at the kill (%d in flight)" % (len(dupes), len(allowed)))
+
+
 if __name__ == "__main__":
-    main(sys.argv)
+    if sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "duplicates":
+        duplicates(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    else:
+        main(sys.argv)
