@@ -458,6 +458,7 @@ int robots_parse(const char *bytes, size_t len, robots_rules **out, cs_error *er
     int rc = new_rules(out, err);
     if (rc) return rc;
     robots_rules *rules = *out;
+    if (bytes == NULL) bytes = ""; /* an empty input; the C library wants real pointers */
     if (len > ROBOTS_MAX_BYTES) {
         len = ROBOTS_MAX_BYTES;
         rules->truncated = 1;
