@@ -123,7 +123,13 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 {
     request_state *st = *req_cls;
     if (st == NULL) return;
-    log_once(st); /* a request that never got an answer is still a request */
+    if (!st->logged) { /* a request that never got our answer is still a request */
+        /* MHD may have answered it itself (431 for oversized headers, 400 ...). */
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(connection, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (info && st->record.route < 0) st->record.status = (int)info->http_status;
+        log_once(st);
+    }
     demo_request_clear(&st->record);
     free(st);
     *req_cls = NULL;
