@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# it_crawl_signals.sh - `clearset signals URL` and the evidence a crawl records.
+# The fixture's site opts out every way clearset knows (robots.txt Content-Signal and a
+# GPTBot group, tdmrep.json, X-Robots-Tag, meta robots, TDMRep meta); the other site
+# opts out of nothing and licenses its images with rel=license (page-wide and RDFa).
+set -euo pipefail
+here=$CLEARSET_SOURCE_DIR/tests
+check="/usr/bin/python3 $here/crawl_check.py"
+work=$(mktemp -d)
+trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/signals.json" \
+  --listen 127.0.4.41:0 --listen 127.0.4.42:0 \
+  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
+fixture_pid=$!
+for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
+o=$(sed -n 1p "$work/ready"); p=$(sed -n 2p "$work/ready")
+
+# signals: exit 1 (opted out) with every signal and where it was found
+set +e
+"$CLEARSET_BIN" signals "http://$o/gallery/" --allow-loopback --delay 0.1 > "$work/sig.json"
+rc=$?
+set -e
+[ $rc = 1 ] || { echo "signals exit $rc, expected 1"; cat "$work/sig.json"; exit 1; }
+jq -e '.opted_out == true and .robots_txt.status == 200 and .robots_txt.allowed == true' "$work/sig.json" >/dev/null
+for kind in content-signal ai-crawler-rule tdm-reservation robots-directive; do
+  jq -e --arg k "$kind" '[.signals[] | select(.kind == $k and .effect == "opt-out")] | length > 0' \
+    "$work/sig.json" >/dev/null || { echo "no opt-out of kind $kind"; jq . "$work/sig.json"; exit 1; }
+done
+jq -e '[.signals[] | select(.source == "meta" and .value == "noimageai")] | length == 1' "$work/sig.json" >/dev/null
+jq -e '[.signals[] | select(.source == "tdmrep.json")] | length == 1' "$work/sig.json" >/dev/null
+$check first "$work/log.jsonl" 127.0.4.41 /robots.txt
+
+# a disallowed URL: reported, exit 1, never requested
+set +e
+"$CLEARSET_BIN" signals "http://$o/secret/x.html" --allow-loopback --delay 0.1 > "$work/secret.json"
+rc=$?
+set -e
+[ $rc = 1 ]
+jq -e '.robots_txt.allowed == false and .status == null' "$work/secret.json" >/dev/null
+$check never "$work/log.jsonl" 127.0.4.41 /secret/x.html
+
+# the plain site: no opt-out, exit 0
+"$CLEARSET_BIN" signals "http://$p/" --allow-loopback --delay 0.1 > "$work/plain.json"
+jq -e '.opted_out == false and .status == 200' "$work/plain.json" >/dev/null
+"$CLEARSET_BIN" signals --help | grep -q "usage: clearset signals"
+
+# a crawl records the same evidence with where it was found
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$o/gallery/" "http://$p/" \
+  --allow-loopback --delay 0.1 > /dev/null
+$check sql "$work/c.db" "SELECT DISTINCT kind FROM optout_signals WHERE effect = 'opt-out' AND found_at LIKE 'http://$o/%' ORDER BY kind" \
+  "$(printf 'ai-crawler-rule\ncontent-signal\nmeta-robots\ntdm-meta\ntdmrep-json\nx-robots-tag')"
+$check sql "$work/c.db" "SELECT count(*) FROM optout_signals o JOIN images i ON i.id = o.image_id WHERE o.kind = 'x-robots-tag' AND o.scope = 'image'" 2
+$check sql "$work/c.db" "SELECT count(*) FROM optout_signals WHERE found_at LIKE 'http://$p/%'" 0
+# page-side licences: page-wide for red.jpg, RDFa-scoped CC0 with attribution for plasma.jpg
+$check sql "$work/c.db" "SELECT s.license_scope, s.license_url, coalesce(s.attribution_name, '') FROM sightings s JOIN urls u ON u.id = s.image_url_id WHERE u.url LIKE 'http://$p/%' ORDER BY u.url" \
+  "$(printf 'rdfa-about|https://creativecommons.org/publicdomain/zero/1.0/|Ann\npage|https://creativecommons.org/licenses/by/4.0/|')"
+$check sql "$work/c.db" "SELECT count(*) FROM rights_evidence r JOIN pages p ON p.id = r.page_id JOIN urls u ON u.id = p.url_id WHERE u.url = 'http://$p/'" 2
+echo ok
