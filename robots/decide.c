@@ -199,8 +199,9 @@ char *robots_signal_describe(const robots_signal *s, char *out, size_t size)
     if (size == 0) return out;
     char line[32] = "";
     if (s->line > 0) snprintf(line, sizeof line, " line %d", s->line);
-    snprintf(out, size, "%s %s%s%s%s (%s%s)%s%s", robots_signal_kind_name(s->kind), s->value,
-             s->scope[0] ? " for " : "", s->scope, "", s->where, line, s->detail[0] ? " " : "",
+    /* e.g. "robots-directive noai for GPTBot (X-Robots-Tag)" */
+    snprintf(out, size, "%s %s%s%s (%s%s)%s%s", robots_signal_kind_name(s->kind), s->value,
+             s->scope[0] ? " for " : "", s->scope, s->where, line, s->detail[0] ? " " : "",
              s->detail);
     return out;
 }
