@@ -55,8 +55,10 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         long v;
         const char *opt = argv[i];
-        if (i + 1 >= argc && opt[0] == '-')
-            return cli_usage_error("dedup", "%s needs a value or is unknown", opt);
+        int known = strcmp(opt, "--threshold") == 0 || strcmp(opt, "--min-quality") == 0 ||
+                    strcmp(opt, "--jobs") == 0 || strcmp(opt, "--max-pixels") == 0;
+        if (!known) return cli_usage_error("dedup", "unknown argument '%s'", opt);
+        if (i + 1 >= argc) return cli_usage_error("dedup", "%s needs a value", opt);
         if (strcmp(opt, "--threshold") == 0) {
             if (parse_int(argv[++i], 0, DEDUP_INDEX_MAX_RADIUS, &v))
                 return cli_usage_error("dedup", "--threshold needs 0..%d", DEDUP_INDEX_MAX_RADIUS);
