@@ -620,6 +620,395 @@ static void from_spdx_round_trips_cc_ids(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------- */
+/* Page evidence                                                              */
+
+static const license_evidence *find_ev(const license_evidence_list *l, const char *image,
+                                       const char *field_prefix)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if ((!image || (l->items[i].image_url && strcmp(l->items[i].image_url, image) == 0)) &&
+            l->items[i].field &&
+            strncmp(l->items[i].field, field_prefix, strlen(field_prefix)) == 0)
+            return &l->items[i];
+    return NULL;
+}
+
+static size_t count_ev(const license_evidence_list *l, const char *image)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].image_url && strcmp(l->items[i].image_url, image) == 0) n++;
+    return n;
+}
+
+static void rel_license_is_scoped_by_about_figure_or_page(void **state)
+{
+    const char *images[] = {"https://ex.org/a.jpg", "https://ex.org/b.jpg", "https://cdn.ex/c.jpg"};
+    const char *fig[] = {"https://ex.org/b.jpg"};
+    license_page_link links[] = {
+        {.href = "https://creativecommons.org/licenses/by-sa/4.0/",
+         .about = "https://ex.org/a.jpg",
+         .attribution_name = "Ann",
+         .attribution_url = "https://ex.org/ann",
+         .title = "A"},
+        {.href = "http://creativecommons.org/licenses/by-nc/2.0/",
+         .figure_images = fig,
+         .figure_image_count = 1},
+        {.href = "https://creativecommons.org/publicdomain/zero/1.0/", .in_head = 1},
+    };
+    license_page_input in = {.page_url = "https://ex.org/page",
+                             .links = links,
+                             .link_count = 3,
+                             .image_urls = images,
+                             .image_url_count = 3};
+    license_evidence_list out = {0};
+    assert_int_equal(license_page_evidence(&in, &out, NULL), CS_OK);
+    const license_evidence *a = find_ev(&out, images[0], "rel=license");
+    assert_non_null(a);
+    assert_int_equal(a->scope, LICENSE_SCOPE_RDFA_ABOUT);
+    assert_int_equal(a->confidence, LICENSE_CONFIDENCE_HIGH);
+    assert_string_equal(a->license.spdx, "CC-BY-SA-4.0");
+    assert_string_equal(a->attribution_name, "Ann");
+    assert_string_equal(a->found_at, "https://ex.org/page");
+    int figure_seen = 0, page_wide = 0;
+    for (size_t i = 0; i < out.count; i++) {
+        const license_evidence *e = &out.items[i];
+        if (e->scope == LICENSE_SCOPE_FIGURE) {
+            figure_seen++;
+            assert_string_equal(e->image_url, images[1]);
+            assert_string_equal(e->license.spdx, "CC-BY-NC-2.0");
+        }
+        if (e->scope == LICENSE_SCOPE_PAGE) {
+            page_wide++;
+            assert_int_equal(e->confidence, LICENSE_CONFIDENCE_MEDIUM);
+            assert_string_equal(e->license.spdx, "CC0-1.0");
+        }
+    }
+    assert_int_equal(figure_seen, 1);
+    assert_int_equal(page_wide, 3); /* the head licence covers every shown image */
+    license_evidence_list_free(&out);
+}
+
+static void jsonld_image_objects_match_shown_images(void **state)
+{
+    const char *images[] = {"https://ex.org/a.jpg", "https://ex.org/b.jpg"};
+    const char block1[] =
+        "{\"@context\":\"https://schema.org\",\"@graph\":[{\"@type\":\"WebPage\","
+        "\"license\":\"https://creativecommons.org/licenses/by/4.0/\"},"
+        "{\"@type\":\"ImageObject\",\"contentUrl\":\"http://ex.org/a.jpg\","
+        "\"license\":{\"@id\":\"https://creativecommons.org/licenses/by-nd/4.0/\"},"
+        "\"creator\":[{\"@type\":\"Person\",\"name\":\"Bo\",\"url\":\"https://bo.ex\"}],"
+        "\"copyrightNotice\":\"Bo 2024\",\"acquireLicensePage\":\"https://ex.org/buy\","
+        "\"name\":\"Picture A\"}]}";
+    const char block2[] = "{ not json at all";
+    const char block3[] = "[{\"@type\":[\"ImageObject\"],\"url\":\"https://elsewhere.ex/z.png\","
+                          "\"license\":\"CC BY-SA 3.0\",\"creditText\":\"Zed\"}]";
+    license_page_jsonld jsonld[] = {
+        {block1, sizeof block1 - 1}, {block2, sizeof block2 - 1}, {block3, sizeof block3 - 1}};
+    license_page_input in = {.page_url = "https://ex.org/page",
+                             .jsonld = jsonld,
+                             .jsonld_count = 3,
+                             .image_urls = images,
+                             .image_url_count = 2};
+    license_evidence_list out = {0};
+    assert_int_equal(license_page_evidence(&in, &out, NULL), CS_OK);
+    const license_evidence *lic = find_ev(&out, images[0], "JSON-LD ImageObject.license");
+    assert_non_null(lic);
+    assert_int_equal(lic->scope, LICENSE_SCOPE_JSON_LD);
+    assert_string_equal(lic->license.spdx, "CC-BY-ND-4.0");
+    assert_string_equal(lic->creator, "Bo");
+    assert_string_equal(lic->attribution_url, "https://bo.ex");
+    assert_string_equal(lic->title, "Picture A");
+    const license_evidence *notice =
+        find_ev(&out, images[0], "JSON-LD ImageObject.copyrightNotice");
+    assert_non_null(notice);
+    assert_int_equal(notice->claim, LICENSE_CLAIM_COPYRIGHT);
+    assert_non_null(find_ev(&out, images[0], "JSON-LD ImageObject.acquireLicensePage"));
+    const license_evidence *page = find_ev(&out, images[1], "JSON-LD WebPage.license");
+    assert_non_null(page);
+    assert_int_equal(page->scope, LICENSE_SCOPE_PAGE);
+    /* an ImageObject for an image the page does not show is evidence for its own URL */
+    const license_evidence *z = find_ev(&out, "https://elsewhere.ex/z.png", "JSON-LD");
+    assert_non_null(z);
+    assert_string_equal(z->license.spdx, "CC-BY-SA-3.0");
+    assert_string_equal(z->attribution_name, "Zed");
+    license_evidence_list_free(&out);
+}
+
+static void microdata_and_meta_become_evidence(void **state)
+{
+    const char *images[] = {"https://ex.org/m.jpg"};
+    license_microdata_prop image_props[] = {{"contentUrl", "https://ex.org/m.jpg"},
+                                            {"license", "https://opensource.org/licenses/MIT"}};
+    license_microdata_prop person_props[] = {{"name", "Mia"}};
+    license_microdata_item items[] = {
+        {.type = "https://schema.org/ImageObject",
+         .props = image_props,
+         .prop_count = 2,
+         .parent_index = -1},
+        {.type = "https://schema.org/Person",
+         .props = person_props,
+         .prop_count = 1,
+         .parent_index = 0,
+         .parent_prop = "creator"},
+    };
+    license_page_meta metas[] = {{"copyright", "Example Media Ltd"},
+                                 {"description", "not rights"},
+                                 {"DC.rights", "All rights reserved"}};
+    license_page_input in = {.page_url = "https://ex.org/p",
+                             .microdata = items,
+                             .microdata_count = 2,
+                             .metas = metas,
+                             .meta_count = 3,
+                             .image_urls = images,
+                             .image_url_count = 1};
+    license_evidence_list out = {0};
+    assert_int_equal(license_page_evidence(&in, &out, NULL), CS_OK);
+    const license_evidence *md = find_ev(&out, images[0], "microdata ImageObject.license");
+    assert_non_null(md);
+    assert_int_equal(md->scope, LICENSE_SCOPE_MICRODATA);
+    assert_string_equal(md->license.spdx, "MIT");
+    assert_string_equal(md->creator, "Mia");
+    const license_evidence *c = find_ev(&out, images[0], "meta[name=copyright]");
+    assert_non_null(c);
+    assert_int_equal(c->confidence, LICENSE_CONFIDENCE_LOW);
+    assert_int_equal(c->claim, LICENSE_CLAIM_COPYRIGHT);
+    const license_evidence *r = find_ev(&out, images[0], "meta[name=DC.rights]");
+    assert_non_null(r);
+    assert_int_equal(r->claim, LICENSE_CLAIM_ALL_RIGHTS_RESERVED);
+    assert_int_equal(count_ev(&out, images[0]), 3);
+    license_evidence_list_free(&out);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Policies and clearance                                                     */
+
+static license_evidence make_ev(const char *raw, license_scope scope, const char *image,
+                                const char *page)
+{
+    license_evidence ev = {.scope = scope,
+                           .origin = scope == LICENSE_SCOPE_EMBEDDED ? LICENSE_ORIGIN_XMP
+                                                                     : LICENSE_ORIGIN_REL_LICENSE,
+                           .confidence = scope == LICENSE_SCOPE_PAGE ? LICENSE_CONFIDENCE_MEDIUM
+                                                                     : LICENSE_CONFIDENCE_HIGH,
+                           .field = "test",
+                           .raw_value = (char *)raw,
+                           .image_url = (char *)image,
+                           .found_at = (char *)page};
+    license_normalize_text(raw, strlen(raw), &ev.license, &ev.has_license, &ev.claim);
+    return ev;
+}
+
+static int has_rule(const license_verdict *v, const char *rule)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(v->reasons, i, r) if (strcmp(json_string_value(json_object_get(r, "rule")),
+                                                    rule) == 0) return 1;
+    return 0;
+}
+
+static license_verdict decide(const char *policy_name, const license_evidence *ev, size_t n,
+                              const char *const *pages, size_t page_count)
+{
+    license_policy *policy;
+    assert_int_equal(license_policy_builtin(policy_name, &policy, NULL), CS_OK);
+    license_clearance_input in = {
+        .evidence = ev, .evidence_count = n, .page_urls = pages, .page_url_count = page_count};
+    license_verdict v;
+    assert_int_equal(license_clear(policy, &in, &v, NULL), CS_OK);
+    license_policy_free(policy);
+    return v;
+}
+
+static void presets_accept_what_the_design_names(void **state)
+{
+    static const struct {
+        const char *spdx;
+        int strict, open, research;
+    } cases[] = {
+        {"CC0-1.0", 1, 1, 1},      {"CC-PDM-1.0", 1, 1, 1},
+        {"CC-BY-4.0", 1, 1, 1},    {"CC-BY-SA-2.0-UK", 0, 1, 1},
+        {"CC-BY-NC-4.0", 0, 0, 1}, {"CC-BY-NC-SA-3.0", 0, 0, 1},
+        {"CC-BY-ND-4.0", 0, 0, 0}, {"CC-BY-NC-ND-4.0", 0, 0, 0},
+        {"MIT", 0, 0, 0},          {"LicenseRef-CC-BY-3.0-FR", 1, 1, 1},
+    };
+    const char *names[] = {"strict", "open", "research"};
+    for (size_t p = 0; p < 3; p++) {
+        license_policy *policy;
+        assert_int_equal(license_policy_builtin(names[p], &policy, NULL), CS_OK);
+        for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
+            license_info info;
+            assert_int_equal(license_from_spdx(cases[i].spdx, &info), CS_OK);
+            int want = p == 0 ? cases[i].strict : p == 1 ? cases[i].open : cases[i].research;
+            if (license_policy_accepts(policy, &info) != want)
+                fail_msg("%s %s: accepts %d", names[p], cases[i].spdx, !want);
+        }
+        license_policy_free(policy);
+    }
+}
+
+static void policy_files_are_checked(void **state)
+{
+    license_policy *p = NULL;
+    const char good[] = "{\"accept\": [\"MIT\", \"CC-BY-3.0-*\", \"cc-by-sa\"], "
+                        "\"page_wide\": \"any\", \"require_attribution_name\": true}";
+    assert_int_equal(license_policy_parse(good, sizeof good - 1, "mine.json", &p, NULL), CS_OK);
+    license_info info;
+    license_from_spdx("CC-BY-3.0-DE", &info);
+    assert_true(license_policy_accepts(p, &info));
+    license_from_spdx("CC-BY-4.0", &info);
+    assert_false(license_policy_accepts(p, &info));
+    license_from_spdx("CC-BY-SA-2.5", &info);
+    assert_true(license_policy_accepts(p, &info));
+    assert_string_equal(license_policy_name(p), "mine.json");
+    license_policy_free(p);
+    static const char *const bad[] = {"[]",
+                                      "{}",
+                                      "{\"accept\": []}",
+                                      "{\"accept\": \"CC0\"}",
+                                      "{\"accept\": [\"CC0\"], \"page_wide\": \"sometimes\"}",
+                                      "{\"accept\": [\"CC0\"], \"colour\": \"blue\"}",
+                                      "{"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(bad); i++) {
+        cs_error err;
+        if (license_policy_parse(bad[i], strlen(bad[i]), "bad", &p, &err) != CS_EFORMAT)
+            fail_msg("accepted policy %s", bad[i]);
+        assert_non_null(strstr(err.message, "bad"));
+    }
+    assert_int_equal(license_policy_builtin("lenient", &p, NULL), CS_ENOTFOUND);
+}
+
+static void most_restrictive_evidence_wins_and_conflict_is_a_reason(void **state)
+{
+    const char *img = "https://ex.org/a.jpg", *page = "https://ex.org/p";
+    license_evidence ev[] = {
+        make_ev("All rights reserved", LICENSE_SCOPE_EMBEDDED, img, NULL),
+        make_ev("https://creativecommons.org/licenses/by/4.0/", LICENSE_SCOPE_FIGURE, img, page)};
+    license_verdict v = decide("research", ev, 2, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_true(has_rule(&v, "conflict"));
+    license_verdict_free(&v);
+
+    license_evidence nc[] = {
+        make_ev("CC BY-NC 4.0", LICENSE_SCOPE_EMBEDDED, img, NULL),
+        make_ev("https://creativecommons.org/licenses/by/4.0/", LICENSE_SCOPE_FIGURE, img, page)};
+    v = decide("strict", nc, 2, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_string_equal(v.license.spdx, "CC-BY-NC-4.0");
+    assert_true(has_rule(&v, "conflict"));
+    assert_true(has_rule(&v, "policy"));
+    license_verdict_free(&v);
+    v = decide("research", nc, 2, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_CLEARED);
+    assert_true(has_rule(&v, "conflict"));
+    license_verdict_free(&v);
+}
+
+static void page_wide_licence_covers_only_the_pages_own_host(void **state)
+{
+    const char *page = "https://ex.org/gallery";
+    license_evidence own = make_ev("https://creativecommons.org/licenses/by/4.0/",
+                                   LICENSE_SCOPE_PAGE, "https://ex.org/a.jpg", page);
+    license_verdict v = decide("strict", &own, 1, &page, 1);
+    assert_int_equal(v.kind, LICENSE_VERDICT_CLEARED);
+    /* no author supplied: the source page is credited, and that is recorded */
+    assert_int_equal(v.attribution_source, LICENSE_ATTRIBUTION_SOURCE_PAGE);
+    assert_string_equal(json_string_value(json_object_get(v.attribution, "source")), "source-page");
+    assert_string_equal(json_string_value(json_object_get(v.attribution, "page")), page);
+    license_verdict_free(&v);
+
+    license_evidence other = make_ev("https://creativecommons.org/licenses/by/4.0/",
+                                     LICENSE_SCOPE_PAGE, "https://hotlinked.example/a.jpg", page);
+    v = decide("strict", &other, 1, &page, 1);
+    assert_int_equal(v.kind, LICENSE_VERDICT_UNKNOWN);
+    assert_true(has_rule(&v, "page-wide-scope"));
+    license_verdict_free(&v);
+
+    license_policy *any;
+    const char text[] = "{\"accept\": [\"CC-BY\"], \"page_wide\": \"any\"}";
+    assert_int_equal(license_policy_parse(text, sizeof text - 1, "any", &any, NULL), CS_OK);
+    license_clearance_input in = {.evidence = &other, .evidence_count = 1};
+    assert_int_equal(license_clear(any, &in, &v, NULL), CS_OK);
+    assert_int_equal(v.kind, LICENSE_VERDICT_CLEARED);
+    license_verdict_free(&v);
+    license_policy_free(any);
+}
+
+static void attribution_comes_from_the_licensor_when_supplied(void **state)
+{
+    license_evidence ev =
+        make_ev("https://creativecommons.org/licenses/by/4.0/", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    ev.attribution_name = "Jane Doe";
+    license_verdict v = decide("strict", &ev, 1, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_CLEARED);
+    assert_int_equal(v.attribution_source, LICENSE_ATTRIBUTION_LICENSOR);
+    assert_string_equal(json_string_value(json_object_get(v.attribution, "name")), "Jane Doe");
+    license_verdict_free(&v);
+    /* no author and no page to credit: attribution unknown, so not cleared */
+    ev.attribution_name = NULL;
+    v = decide("strict", &ev, 1, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_UNKNOWN);
+    assert_int_equal(v.attribution_source, LICENSE_ATTRIBUTION_MISSING);
+    license_verdict_free(&v);
+    /* CC0 needs none */
+    license_evidence cc0 = make_ev("CC0", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    v = decide("strict", &cc0, 1, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_CLEARED);
+    assert_null(v.attribution);
+    license_verdict_free(&v);
+}
+
+static void optouts_claims_and_laundering_block(void **state)
+{
+    license_evidence cc0 = make_ev("CC0", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    license_policy *policy;
+    assert_int_equal(license_policy_builtin("strict", &policy, NULL), CS_OK);
+    license_optout optout = {.signal_id = 9,
+                             .kind = "iptc-data-mining",
+                             .raw_value = "DMI-PROHIBITED-AIMLTRAINING",
+                             .found_at = "file"};
+    license_clearance_input in = {
+        .evidence = &cc0, .evidence_count = 1, .optouts = &optout, .optout_count = 1};
+    license_verdict v;
+    assert_int_equal(license_clear(policy, &in, &v, NULL), CS_OK);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_true(has_rule(&v, "optout"));
+    license_verdict_free(&v);
+
+    license_near_duplicate near = {.other_sha256 = "ab", .protected_work = 1, .distance = 10};
+    license_clearance_input in2 = {
+        .evidence = &cc0, .evidence_count = 1, .near = &near, .near_count = 1};
+    assert_int_equal(license_clear(policy, &in2, &v, NULL), CS_OK);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_true(has_rule(&v, "laundering"));
+    license_verdict_free(&v);
+    license_policy_free(policy);
+
+    license_evidence claim = make_ev("© 2020 Someone", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    v = decide("strict", &claim, 1, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    license_verdict_free(&v);
+
+    license_evidence pd = make_ev("Public domain", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    v = decide("strict", &pd, 1, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_UNKNOWN);
+    license_verdict_free(&v);
+
+    v = decide("strict", NULL, 0, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_UNKNOWN);
+    assert_true(has_rule(&v, "no-evidence"));
+    license_verdict_free(&v);
+
+    license_evidence nd = make_ev("CC BY-ND 4.0", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    nd.attribution_name = "X";
+    v = decide("research", &nd, 1, NULL, 0);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_true(has_rule(&v, "policy"));
+    license_verdict_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +1020,15 @@ int main(void)
         cmocka_unit_test(embedded_summary_normalises_each_fixture),
         cmocka_unit_test(icc_profile_copyright_is_never_the_images),
         cmocka_unit_test(non_images_have_no_media_type),
+        cmocka_unit_test(rel_license_is_scoped_by_about_figure_or_page),
+        cmocka_unit_test(jsonld_image_objects_match_shown_images),
+        cmocka_unit_test(microdata_and_meta_become_evidence),
+        cmocka_unit_test(presets_accept_what_the_design_names),
+        cmocka_unit_test(policy_files_are_checked),
+        cmocka_unit_test(most_restrictive_evidence_wins_and_conflict_is_a_reason),
+        cmocka_unit_test(page_wide_licence_covers_only_the_pages_own_host),
+        cmocka_unit_test(attribution_comes_from_the_licensor_when_supplied),
+        cmocka_unit_test(optouts_claims_and_laundering_block),
         cmocka_unit_test(license_matches_exiftool_on_fixtures),
         cmocka_unit_test(license_matches_exiftool_on_made_files),
         cmocka_unit_test(license_matches_exiftool_on_found_files),
