@@ -185,7 +185,7 @@ void dedup_index_free(dedup_index *index);
 size_t dedup_index_size(const dedup_index *index);
 const pdq_hash *dedup_index_code(const dedup_index *index, uint32_t id);
 
-/* Per-thread query state (a visited-mark array as long as the index). */
+/* Per-thread query state (the answer buffer). */
 int dedup_searcher_new(const dedup_index *index, dedup_searcher **out, cs_error *err);
 void dedup_searcher_free(dedup_searcher *s);
 
