@@ -52,6 +52,7 @@ typedef struct crawl_ctx {
     size_t scope_count, scope_cap;
     int64_t images_stored;
     int failed; /* a catalog error: stop */
+    int in_txn; /* a catalog transaction is open (see txn_begin) */
     cs_error *err;
 } crawl_ctx;
 
@@ -67,6 +68,34 @@ void crawler_options_default(crawler_options *o)
     o->max_path_segments = 32;
     o->max_segment_repeats = 3;
     o->progress_interval_ms = 1000;
+}
+
+/*
+ * Catalog writes are grouped: everything one loop turn dispatches is one
+ * transaction, committed before curl sends anything, and every response that
+ * one fetcher run finishes is another. A response is still recorded all or
+ * nothing (a kill loses whole responses, whose URLs are then still in_flight
+ * and are fetched again), and a busy turn costs one commit instead of dozens.
+ */
+static void txn_begin(crawl_ctx *ctx)
+{
+    if (ctx->in_txn || ctx->failed) return;
+    if (catalog_begin(ctx->cat, ctx->err) != CS_OK)
+        ctx->failed = 1;
+    else
+        ctx->in_txn = 1;
+}
+
+static void txn_end(crawl_ctx *ctx)
+{
+    if (!ctx->in_txn) return;
+    ctx->in_txn = 0;
+    if (ctx->failed) {
+        catalog_rollback(ctx->cat);
+    } else if (catalog_commit(ctx->cat, ctx->err) != CS_OK) {
+        catalog_rollback(ctx->cat);
+        ctx->failed = 1;
+    }
 }
 
 /* ---- hosts ------------------------------------------------------------------ */
@@ -681,10 +710,6 @@ static int is_html_type(const char *type)
 static void finish_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
 {
     crawl_host *h = job->host;
-    if (catalog_begin(ctx->cat, ctx->err) != CS_OK) {
-        ctx->failed = 1;
-        return;
-    }
     int hops = -1;
     catalog_redirects_before(ctx->cat, job->url_id, &hops, NULL);
     int redirects = hops >= 0 ? hops + 1 : 0;
@@ -784,11 +809,7 @@ static void finish_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *r
     if (rc == CS_OK)
         rc = catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
                                           h->consecutive_errors, h->parked, ctx->err);
-    if (rc == CS_OK) rc = catalog_commit(ctx->cat, ctx->err);
-    if (rc != CS_OK) {
-        catalog_rollback(ctx->cat);
-        ctx->failed = 1;
-    }
+    if (rc != CS_OK) ctx->failed = 1; /* the caller's transaction rolls back */
 }
 
 static void on_done(void *arg, crawler_response *resp)
@@ -801,9 +822,12 @@ static void on_done(void *arg, crawler_response *resp)
         ctx->jobs = job->next;
     if (job->next) job->next->prev = job->prev;
     job->host->in_flight = 0;
-    int64_t now = cs_now_ms();
+    /* The delay counts from when the server finished answering, not from when we
+       finished recording the answer: our catalog work is none of the server's business. */
+    int64_t now = resp->started_at_ms + resp->elapsed_ms + 1; /* +1: the ms clock truncates */
     ctx->stats->requests++;
     ctx->stats->bytes += (int64_t)resp->body_len;
+    txn_begin(ctx);
     if (!ctx->failed) {
         if (job->url_id == 0)
             finish_policy(ctx, job, resp, now);
@@ -929,10 +953,12 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
                 saturated = 1; /* wait for a transfer to end */
                 break;
             }
+            txn_begin(&ctx);
             start_next(&ctx, h, now);
             if (!h->in_flight && h->wake_at != INT64_MAX) next_due = CS_MIN(next_due, h->wake_at);
         }
         if (n) rotate = (rotate + 1) % n;
+        txn_end(&ctx); /* in_flight marks are durable before any request leaves */
         if (ctx.failed) break;
         if (crawler_fetcher_active(ctx.fetcher) == 0 && next_due == INT64_MAX) {
             int pending = 0; /* hosts added while we scanned may still have work */
@@ -947,11 +973,13 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         if (saturated) wait = CRAWL_POLL_MAX_MS;
         wait = CS_MAX(0, CS_MIN(wait, CRAWL_POLL_MAX_MS));
         rc = crawler_fetcher_run(ctx.fetcher, (int)wait, on_done, &ctx, err);
+        txn_end(&ctx);
         if (opts->progress && cs_now_ms() - last_report >= opts->progress_interval_ms) {
             last_report = cs_now_ms();
             report(&ctx, started, 0);
         }
     }
+    txn_end(&ctx);
     /* Abandoned requests (time limit, stop, failure) stay in_flight for the next run. */
     while (ctx.jobs) {
         crawl_job *job = ctx.jobs;

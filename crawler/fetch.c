@@ -42,6 +42,7 @@
 #define FETCH_DEFAULT_POLICY_BYTES (500u * 1024)       /* RFC 9309 2.5 */
 #define FETCH_MAX_HEADERS          128                 /* header lines kept per response */
 #define FETCH_MAX_HEADER_BYTES     (64 * 1024)         /* all header bytes per response */
+#define FETCH_CONNECTION_CACHE     1024        /* idle keep-alive connections kept (one per host) */
 #define FETCH_SNIFF_BYTES          (64 * 1024) /* image header read this far for the pixel check */
 
 #ifndef CLEARSET_VERSION
@@ -302,6 +303,12 @@ int crawler_fetcher_new(const crawler_fetch_options *opts, crawler_fetcher **out
         free(f);
         return cs_error_set(err, CS_ENOMEM, "curl_multi_init failed");
     }
+    /*
+     * Keep idle connections to many hosts: curl's default cache is sized by the
+     * handles currently added, and ours come and go one request at a time, so it
+     * would close each host's connection between two polite requests.
+     */
+    curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)FETCH_CONNECTION_CACHE);
     *out = f;
     return CS_OK;
 }
