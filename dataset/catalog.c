@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CATALOG_BUSY_TIMEOUT_MS 10000            /* wait this long for another writer */
-#define CATALOG_STALE_TEMP_MS   (60 * 60 * 1000) /* a blob temp file this old is from a dead writer \
-                                                  */
+#define CATALOG_BUSY_TIMEOUT_MS 10000 /* wait this long for another writer */
+#define CATALOG_STALE_TEMP_MS                                                                      \
+    (60 * 60 * 1000) /* a blob temp file this old is from a dead writer                            \
+                      */
 
 int catalog_db_error(catalog *cat, cs_error *err, const char *what)
 {

@@ -355,11 +355,11 @@ typedef struct catalog_optout_row {
 typedef struct catalog_near_row {
     int64_t cluster_id, image_id;
     char sha256[CS_SHA256_HEX];
-    char *kind;        /* exact | near */
-    int distance;      /* PDQ distance between the two, at most (via the cluster's first member) */
-    int is_protected;  /* the other image is a registered protected work */
-    char *conflict;    /* the cluster's conflict_reason, or NULL */
-    char *verdict;     /* the other image's stored verdict under the asked policy, or NULL */
+    char *kind;       /* exact | near */
+    int distance;     /* PDQ distance between the two, at most (via the cluster's first member) */
+    int is_protected; /* the other image is a registered protected work */
+    char *conflict;   /* the cluster's conflict_reason, or NULL */
+    char *verdict;    /* the other image's stored verdict under the asked policy, or NULL */
 } catalog_near_row;
 
 /* Everything the clearance of one image needs. Free with catalog_image_facts_clear. */

@@ -181,7 +181,7 @@ static image old_map(void)
             double h = fbm(x / 40.0, y / 40.0, 42);
             double paper = 0.9 + 0.1 * noise(x / 4.0, y / 4.0, 5);
             double r = 235 * paper, g = 220 * paper, b = 180 * paper;
-            if (h > 0.5) r *= 0.85, g *= 0.8, b *= 0.6;                   /* land */
+            if (h > 0.5) r *= 0.85, g *= 0.8, b *= 0.6;                  /* land */
             if (fabs(h - 0.5) < 0.008) r = 90, g = 60, b = 40;           /* coast */
             if (h > 0.62 && fmod(h * 60, 1) < 0.15) r *= 0.7, g *= 0.65; /* hills */
             if ((x % 56 == 0) || (y % 40 == 0)) r *= 0.8, g *= 0.8, b *= 0.8;
@@ -226,7 +226,8 @@ static image skyline(void)
             int block = x / 22;
             double top = 60 + 90 * hash01(block, 0, 77);
             if (y > top) {
-                int lit = (x % 22 > 3) && (x % 6 < 3) && (y % 9 < 4) && hash01(x / 6, y / 9, 5) > 0.5;
+                int lit =
+                    (x % 22 > 3) && (x % 6 < 3) && (y % 9 < 4) && hash01(x / 6, y / 9, 5) > 0.5;
                 r = lit ? 250 : 30, g = lit ? 220 : 30, b = lit ? 120 : 45;
             }
             put(&im, x, y, r, g, b);
@@ -305,9 +306,8 @@ int main(int argc, char **argv)
         image (*draw)(void);
         int quality; /* 0: PNG */
     } pictures[] = {
-        {"harbour.jpg", harbour, 80},   {"dunes.jpg", dunes, 80},
-        {"fern.png", fern, 0},          {"vase.jpg", vase, 80},
-        {"map.png", old_map, 0},        {"lighthouse.jpg", lighthouse, 82},
+        {"harbour.jpg", harbour, 80}, {"dunes.jpg", dunes, 80}, {"fern.png", fern, 0},
+        {"vase.jpg", vase, 80},       {"map.png", old_map, 0},  {"lighthouse.jpg", lighthouse, 82},
         {"skyline.jpg", skyline, 80},
     };
     for (size_t i = 0; i < sizeof pictures / sizeof pictures[0]; i++) {
