@@ -17,6 +17,7 @@
  * the profile maker's, not the image's.
  */
 #include "license/license_internal.h"
+#include "robots/robots.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -25,9 +26,10 @@
 #define EMBEDDED_MAX_INFLATE                                                                       \
     (8u * 1024 * 1024) /* one decompressed text chunk; bounds zip bombs                            \
                         */
-#define EMBEDDED_MAX_EXTENDED_XMP (8u * 1024 * 1024) /* reassembled extended XMP */
-#define EMBEDDED_MAX_EXT_GUIDS    4                  /* distinct extended-XMP GUIDs tracked */
-#define EMBEDDED_MAX_SEGMENTS     65536              /* JPEG segments / PNG / RIFF chunks read */
+#define EMBEDDED_MAX_EXTENDED_XMP (8u * 1024 * 1024)  /* reassembled extended XMP */
+#define EMBEDDED_MAX_EXT_GUIDS    4                   /* distinct extended-XMP GUIDs tracked */
+#define EMBEDDED_MAX_SEGMENTS     65536               /* JPEG segments / PNG / RIFF chunks read */
+#define EMBEDDED_MAX_JUMBF        (16u * 1024 * 1024) /* a C2PA store joined from APP11 */
 
 static const char jpeg_xmp_sig[] = "http://ns.adobe.com/xap/1.0/";
 static const char jpeg_ext_sig[] = "http://ns.adobe.com/xmp/extension/";
@@ -133,8 +135,11 @@ static void extended_chunk(embedded_ctx *ctx, extended_xmp *ext, size_t *ext_cou
 
 static void read_jpeg(embedded_ctx *ctx, const unsigned char *b, size_t len)
 {
-    cs_buf app13;
-    cs_buf_init(&app13, 0);
+    cs_buf app13, jumbf;
+    cs_buf_init(&app13, EMBEDDED_MAX_INFLATE);
+    cs_buf_init(&jumbf, EMBEDDED_MAX_JUMBF);
+    int jumbf_instance = -1;
+    uint32_t jumbf_seq = 0;
     extended_xmp ext[EMBEDDED_MAX_EXT_GUIDS];
     size_t ext_count = 0;
     char main_guid[33] = "";
@@ -169,6 +174,8 @@ static void read_jpeg(embedded_ctx *ctx, const unsigned char *b, size_t len)
                 extended_chunk(ctx, ext, &ext_count, p + sizeof jpeg_ext_sig,
                                n - sizeof jpeg_ext_sig);
             }
+        } else if (marker == 0xEB) {
+            keep(ctx, license_c2pa_add_app11(&jumbf, &jumbf_instance, &jumbf_seq, p, n));
         } else if (marker == 0xED) {
             static const char ps[] = "Photoshop 3.0";
             if (n >= sizeof ps && memcmp(p, ps, sizeof ps) == 0)
@@ -180,6 +187,9 @@ static void read_jpeg(embedded_ctx *ctx, const unsigned char *b, size_t len)
         keep(ctx, license_parse_app13(app13.data, app13.len, ctx->out->fields, &ctx->out->evidence,
                                       ctx->err));
     cs_buf_free(&app13);
+    if (jumbf.len)
+        keep(ctx, license_parse_c2pa(jumbf.data, jumbf.len, &ctx->out->training_mining, ctx->err));
+    cs_buf_free(&jumbf);
     for (size_t i = 0; i < ext_count; i++) {
         if (main_guid[0] && strcmp(ext[i].guid, main_guid) == 0 && ext[i].data &&
             ext[i].have == ext[i].total)
@@ -297,6 +307,10 @@ static void read_png(embedded_ctx *ctx, const unsigned char *b, size_t len)
             parse_exif(ctx, p, n);
             continue;
         }
+        if (memcmp(type, "caBX", 4) == 0) {
+            keep(ctx, license_parse_c2pa(p, n, &ctx->out->training_mining, ctx->err));
+            continue;
+        }
         int itxt = memcmp(type, "iTXt", 4) == 0, ztxt = memcmp(type, "zTXt", 4) == 0;
         if (!itxt && !ztxt && memcmp(type, "tEXt", 4) != 0) continue;
         const unsigned char *nul = memchr(p, '\0', CS_MIN((size_t)n, (size_t)80));
@@ -343,6 +357,8 @@ static void read_webp(embedded_ctx *ctx, const unsigned char *b, size_t len)
             parse_xmp(ctx, p, n);
         else if (memcmp(b + pos, "EXIF", 4) == 0)
             parse_exif(ctx, p, n);
+        else if (memcmp(b + pos, "C2PA", 4) == 0)
+            keep(ctx, license_parse_c2pa(p, n, &ctx->out->training_mining, ctx->err));
         pos += 8 + (size_t)n + (n & 1);
     }
 }
@@ -472,6 +488,7 @@ void license_embedded_free(license_embedded *emb)
 {
     if (!emb) return;
     json_decref(emb->fields);
+    json_decref(emb->training_mining);
     license_evidence_list_free(&emb->evidence);
     free(emb->data_mining);
     free(emb->digital_source);
@@ -509,5 +526,27 @@ json_t *license_embedded_json(const license_embedded *emb, const char *file)
         attribution = json_pack("{s:o, s:o}", "name", string_or_null(emb->attribution_name), "url",
                                 string_or_null(emb->attribution_url));
     json_object_set_new(obj, "attribution", attribution);
+    json_object_set_new(obj, "training_mining",
+                        emb->training_mining ? json_deep_copy(emb->training_mining) : json_null());
     return obj;
+}
+
+int license_embedded_signals(const license_embedded *emb, struct robots_signal_list *list,
+                             const char *where, cs_error *err)
+{
+    int rc = CS_OK;
+    if (emb->data_mining)
+        rc = robots_signals_from_data_mining(list, emb->data_mining, strlen(emb->data_mining),
+                                             where, err);
+    const char *key;
+    json_t *use;
+    json_object_foreach(emb->training_mining, key, use)
+    {
+        if (rc != CS_OK) break;
+        const char *u = json_string_value(use);
+        if (u)
+            rc = robots_signals_from_training_mining(list, key, strlen(key), u, strlen(u), where,
+                                                     err);
+    }
+    return rc;
 }

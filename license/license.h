@@ -306,6 +306,9 @@ typedef struct license_embedded {
     int ai_generated;       /* DigitalSourceType says trained/composite algorithmic media */
     char *attribution_name; /* cc:attributionName, else creator/By-line/Artist, or NULL */
     char *attribution_url;  /* cc:attributionURL, or NULL */
+    /* C2PA / CAWG training-and-data-mining entries: {"c2pa.ai_training": "notAllowed", ...},
+     * or NULL when the file has no such assertion. Owned. */
+    json_t *training_mining;
 } license_embedded;
 
 /*
@@ -322,7 +325,8 @@ json_t *license_info_json(const license_info *license);
 /*
  * The object `clearset license FILE` prints: {"file": file, <fields>...,
  * "license": {...} | null, "rights_claim", "data_mining", "ai_generated",
- * "attribution": {"name", "url"} | null}. New reference, NULL on ENOMEM.
+ * "attribution": {"name", "url"} | null,
+ * "training_mining": {...} | null}. New reference, NULL on ENOMEM.
  */
 json_t *license_embedded_json(const license_embedded *emb, const char *file);
 
@@ -344,6 +348,22 @@ int license_parse_app13(const unsigned char *bytes, size_t len, json_t *fields,
                         license_evidence_list *evidence, cs_error *err);
 int license_parse_exif(const unsigned char *bytes, size_t len, json_t *fields,
                        license_evidence_list *evidence, cs_error *err);
+/*
+ * c2pa: a JUMBF box sequence (a C2PA manifest store); training-and-data-mining
+ * entries found are merged into *entries (created when NULL and something is
+ * found; existing keys kept).
+ */
+int license_parse_c2pa(const unsigned char *bytes, size_t len, json_t **entries, cs_error *err);
+
+/*
+ * The opt-out evidence embedded in a file, as robots/ signals (source
+ * EMBEDDED): plus:DataMining and every C2PA / CAWG training-mining entry.
+ * robots/ decides what they mean; where (may be NULL) names the file or URL.
+ * Returns CS_OK, CS_ENOMEM or CS_ELIMIT.
+ */
+struct robots_signal_list;
+int license_embedded_signals(const license_embedded *emb, struct robots_signal_list *list,
+                             const char *where, cs_error *err);
 
 /* ------------------------------------------------------------------------- */
 /* Policies and clearance                                                      */

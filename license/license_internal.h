@@ -50,6 +50,10 @@ int license_add_embedded_evidence(license_evidence_list *evidence, license_origi
                                   const char *field, const char *raw_value, int is_url,
                                   int claim_field, license_confidence confidence);
 
+/* Joins one JPEG APP11 JUMBF packet into store (c2pa.c); instance starts at -1. */
+int license_c2pa_add_app11(cs_buf *store, int *instance, uint32_t *next_seq, const unsigned char *p,
+                           size_t n);
+
 /* Policy switches the clearance reads (policy.c). */
 license_page_wide license_policy_page_wide(const license_policy *policy);
 int license_policy_requires_attribution_name(const license_policy *policy);

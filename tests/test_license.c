@@ -11,6 +11,7 @@
 #include "tests/support/testsupport.h"
 
 #include "license/license.h"
+#include "robots/robots.h"
 
 #include <dirent.h>
 #include <fnmatch.h>
@@ -113,6 +114,8 @@ static size_t compare_with_exiftool(const char *const *files, size_t count)
     argv[2 + count] = NULL;
     ts_run_result cs;
     ts_run_clearset(&cs, NULL, argv);
+    if (strstr(cs.err, "Sanitizer") || strstr(cs.err, "runtime error"))
+        fail_msg("clearset license reported: %s", cs.err);
     json_t *actual = parse_json_lines(cs.out);
     assert_int_equal(json_array_size(actual), count);
 
@@ -173,6 +176,13 @@ static void license_matches_exiftool_on_fixtures(void **state)
     for (size_t i = 0; i < CS_ARRAY_LEN(fixture_names); i++)
         files[i] = ts_fixture(paths[i], "license", fixture_names[i]);
     assert_int_equal(compare_with_exiftool(files, CS_ARRAY_LEN(files)), CS_ARRAY_LEN(files));
+    const char *argv[CS_ARRAY_LEN(fixture_names) + 3] = {"clearset", "license"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(files); i++)
+        argv[2 + i] = files[i];
+    ts_run_result r;
+    ts_run_clearset(&r, NULL, argv);
+    assert_int_equal(r.status, 0); /* every fixture is an image that reads cleanly */
+    ts_run_result_free(&r);
 }
 
 static void exiftool_write(const char *dir, const char *file, const char *const *tags)
@@ -380,6 +390,53 @@ static void embedded_summary_normalises_each_fixture(void **state)
     assert_string_equal(jstr(o, "rights_claim", NULL), "all-rights-reserved");
     assert_true(json_is_null(json_object_get(o, "license")));
     json_decref(o);
+}
+
+static void c2pa_training_mining_is_read_and_handed_to_robots(void **state)
+{
+    char path[TS_PATH_MAX];
+    size_t len;
+    char *bytes = ts_read_file(ts_fixture(path, "license", "jpeg-c2pa-training-mining.jpg"), &len);
+    license_embedded emb;
+    assert_int_equal(license_read_embedded((unsigned char *)bytes, len, &emb, NULL), CS_OK);
+    assert_non_null(emb.training_mining);
+    assert_string_equal(json_string_value(json_object_get(emb.training_mining, "c2pa.ai_training")),
+                        "notAllowed");
+    assert_string_equal(json_string_value(json_object_get(emb.training_mining, "c2pa.data_mining")),
+                        "allowed");
+    robots_signal_list signals;
+    robots_signal_list_init(&signals);
+    assert_int_equal(license_embedded_signals(&emb, &signals, "fixture", NULL), CS_OK);
+    assert_int_equal(signals.count, 2);
+    robots_decision decision;
+    assert_int_equal(robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, NULL), CS_OK);
+    assert_true(decision.opted_out);
+    robots_decision_free(&decision);
+    robots_signal_list_free(&signals);
+    license_embedded_free(&emb);
+    free(bytes);
+
+    /* plus:DataMining goes the same way: prohibited opts out, allowed does not */
+    bytes = ts_read_file(ts_fixture(path, "license", "png-legacy-cc-xmp.png"), &len);
+    assert_int_equal(license_read_embedded((unsigned char *)bytes, len, &emb, NULL), CS_OK);
+    robots_signal_list_init(&signals);
+    assert_int_equal(license_embedded_signals(&emb, &signals, "fixture", NULL), CS_OK);
+    assert_int_equal(robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, NULL), CS_OK);
+    assert_true(decision.opted_out);
+    robots_decision_free(&decision);
+    robots_signal_list_free(&signals);
+    license_embedded_free(&emb);
+    free(bytes);
+    bytes = ts_read_file(ts_fixture(path, "license", "webp-cc0-xmp-exif.webp"), &len);
+    assert_int_equal(license_read_embedded((unsigned char *)bytes, len, &emb, NULL), CS_OK);
+    robots_signal_list_init(&signals);
+    assert_int_equal(license_embedded_signals(&emb, &signals, "fixture", NULL), CS_OK);
+    assert_int_equal(robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, NULL), CS_OK);
+    assert_false(decision.opted_out);
+    robots_decision_free(&decision);
+    robots_signal_list_free(&signals);
+    license_embedded_free(&emb);
+    free(bytes);
 }
 
 static void icc_profile_copyright_is_never_the_images(void **state)
@@ -1019,6 +1076,7 @@ int main(void)
         cmocka_unit_test(from_spdx_round_trips_cc_ids),
         cmocka_unit_test(embedded_summary_normalises_each_fixture),
         cmocka_unit_test(icc_profile_copyright_is_never_the_images),
+        cmocka_unit_test(c2pa_training_mining_is_read_and_handed_to_robots),
         cmocka_unit_test(non_images_have_no_media_type),
         cmocka_unit_test(rel_license_is_scoped_by_about_figure_or_page),
         cmocka_unit_test(jsonld_image_objects_match_shown_images),
