@@ -57,6 +57,9 @@ static void *hash_worker(void *arg)
                                 &len, err);
         if (rc == CS_OK)
             rc = dedup_hash_bytes(bytes, len, 0, job->max_pixels, &job->results[i], err);
+        if (rc == CS_OK && strcmp(job->results[i].sha256, job->items[i].sha256) != 0)
+            rc = cs_error_set(err, CS_ECORRUPT, "blob %s holds bytes with SHA-256 %s",
+                              job->items[i].sha256, job->results[i].sha256);
         free(bytes);
         job->status[i] = rc;
     }
