@@ -3,10 +3,10 @@
  * rebuild the duplicate clusters and flag licence conflicts.
  *
  * Hashing runs in batches of DEDUP_RUN_BATCH images: worker threads (one per
- * core) take images from a shared counter, read the blob and hash it with the
- * fast path; the calling thread then writes the batch's rows in one
- * transaction. The catalog handle is only ever touched by the calling thread
- * (a handle is single-threaded); the blob store is plain file reads.
+ * core) take images from a shared counter, read the blob, check it still has
+ * the SHA-256 that names it, and hash it with the fast path; the calling thread then writes the
+ * batch's rows in one transaction. The catalog handle is only ever touched by the calling thread (a
+ * handle is single-threaded); the blob store is plain file reads.
  *
  * Clustering reads every hashes row, indexes the codes of quality >=
  * min_quality, queries each at the threshold (threads share the read-only
