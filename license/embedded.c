@@ -404,6 +404,10 @@ static const char *field_text(const json_t *fields, const char *name, const char
 static int set_string(char **dst, const char *src)
 {
     if (!src || *dst) return CS_OK;
+    const char *p = src;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (!*p) return CS_OK; /* a blank value supplies nothing */
     *dst = strdup(src);
     return *dst ? CS_OK : CS_ENOMEM;
 }

@@ -327,6 +327,17 @@ static void handle_property(xmp_walk *w, const xmlNs *ns, const char *local, con
     }
     json_t *v = node_value(elem, 0);
     if (!v) return;
+    /* a simple value with its own xml:lang is named like a language alternative */
+    xmlChar *lang = xmlGetNsProp(elem, (const xmlChar *)"lang", (const xmlChar *)xml_ns);
+    if (lang && !json_is_array(v) && !json_is_object(v) &&
+        strcasecmp((const char *)lang, "x-default") != 0) {
+        char name[2 * XMP_NAME_MAX];
+        snprintf(name, sizeof name, "%s-%s", tag, (const char *)lang);
+        xmlFree(lang);
+        emit(w, prop, group, name, v);
+        return;
+    }
+    xmlFree(lang);
     /* under -struct ExifTool prints every list as an array, a lone value as a scalar */
     emit(w, prop, group, tag, v);
 }

@@ -256,7 +256,35 @@ static void license_matches_exiftool_on_made_files(void **state)
                    (const char *[]){"-ExifByteOrder=II", "-EXIF:Copyright=© Little Endian",
                                     "-XMP-dc:Rights=CC BY 3.0 US", NULL});
 
-    const char *files[] = {ext, zpng, odd, webp};
+    /* XMP shapes ExifTool names in its own way: xml:lang on a simple value, Alt without a
+     * language, blank list items, CDATA, entities, two rdf:Descriptions, empty values */
+    char xmp_path[TS_PATH_MAX], shapes[TS_PATH_MAX];
+    ts_join(xmp_path, dir, "shapes.xmp");
+    ts_join(shapes, dir, "shapes.jpg");
+    static const char packet[] =
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF "
+        "xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+        "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+        "<dc:rights xml:lang=\"en\">Plain &amp; simple &#169; 2020</dc:rights>"
+        "<dc:title><rdf:Alt><rdf:li>No lang</rdf:li></rdf:Alt></dc:title>"
+        "<dc:creator><rdf:Bag><rdf:li>   </rdf:li><rdf:li/></rdf:Bag></dc:creator>"
+        "</rdf:Description><rdf:Description rdf:about=\"\" "
+        "xmlns:xmpRights=\"http://ns.adobe.com/xap/1.0/rights/\" "
+        "xmlns:cc=\"http://creativecommons.org/ns#\" "
+        "xmlns:photoshop=\"http://ns.adobe.com/photoshop/1.0/\">"
+        "<xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang=\"x-default\"><![CDATA[CDATA "
+        "terms]]></rdf:li></rdf:Alt></xmpRights:UsageTerms>"
+        "<xmpRights:Owner><rdf:Bag><rdf:li>Owner One</rdf:li></rdf:Bag></xmpRights:Owner>"
+        "<cc:license>https://creativecommons.org/licenses/by/4.0/</cc:license>"
+        "<cc:morePermissions rdf:resource=\"https://example.org/more\"/>"
+        "<photoshop:Credit></photoshop:Credit></rdf:Description></rdf:RDF></x:xmpmeta>";
+    ts_write_file(xmp_path, packet, sizeof packet - 1);
+    copy_fixture("jpeg-none.jpg", shapes);
+    char from[TS_PATH_MAX + 8];
+    snprintf(from, sizeof from, "-xmp<=%s", xmp_path);
+    exiftool_write(dir, shapes, (const char *[]){from, NULL});
+
+    const char *files[] = {ext, zpng, odd, webp, shapes};
     assert_int_equal(compare_with_exiftool(files, CS_ARRAY_LEN(files)), CS_ARRAY_LEN(files));
 
     /* the extended packet really was reassembled: its rights text is present */
