@@ -467,6 +467,56 @@ static void c2pa_training_mining_is_read_and_handed_to_robots(void **state)
     free(bytes);
 }
 
+/* The nine IPTC 2023.1 plus:DataMining values, with and without the vocabulary prefix. */
+static void all_data_mining_values_are_extracted_and_decided(void **state)
+{
+    static const struct {
+        const char *term;
+        int opts_out;
+    } values[] = {
+        {"DMI-UNSPECIFIED", 0},
+        {"DMI-ALLOWED", 0},
+        {"DMI-PROHIBITED-AIMLTRAINING", 1},
+        {"DMI-PROHIBITED-GENAIMLTRAINING", 1},
+        {"DMI-PROHIBITED-EXCEPTSEARCHENGINEINDEXING", 1},
+        {"DMI-PROHIBITED", 1},
+        {"DMI-PROHIBITED-SEECONSTRAINT", 1},
+        {"DMI-PROHIBITED-SEEEMBEDDEDRIGHTSEXPR", 1},
+        {"DMI-PROHIBITED-SEELINKEDRIGHTSEXPR", 1},
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(values); i++)
+        for (int prefixed = 0; prefixed < 2; prefixed++) {
+            char value[160], packet[1024];
+            snprintf(value, sizeof value, "%s%s",
+                     prefixed ? "http://ns.useplus.org/ldf/vocab/" : "", values[i].term);
+            snprintf(packet, sizeof packet,
+                     "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF "
+                     "xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'><rdf:Description "
+                     "xmlns:plus='http://ns.useplus.org/ldf/xmp/1.0/'><plus:DataMining>%s"
+                     "</plus:DataMining></rdf:Description></rdf:RDF></x:xmpmeta>",
+                     value);
+            json_t *fields = json_object();
+            assert_int_equal(license_parse_xmp((const unsigned char *)packet, strlen(packet),
+                                               fields, NULL, NULL),
+                             CS_OK);
+            const char *got = json_string_value(json_object_get(fields, "XMP-plus:DataMining"));
+            assert_non_null(got);
+            assert_string_equal(got, value);
+            robots_signal_list signals;
+            robots_signal_list_init(&signals);
+            assert_int_equal(
+                robots_signals_from_data_mining(&signals, got, strlen(got), "test", NULL), CS_OK);
+            robots_decision decision;
+            assert_int_equal(robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, NULL),
+                             CS_OK);
+            if (decision.opted_out != values[i].opts_out)
+                fail_msg("%s: opted_out %d", value, decision.opted_out);
+            robots_decision_free(&decision);
+            robots_signal_list_free(&signals);
+            json_decref(fields);
+        }
+}
+
 static void icc_profile_copyright_is_never_the_images(void **state)
 {
     json_t *o = license_of("jpeg-icc-copyright-only.jpg");
@@ -1105,6 +1155,7 @@ int main(void)
         cmocka_unit_test(embedded_summary_normalises_each_fixture),
         cmocka_unit_test(icc_profile_copyright_is_never_the_images),
         cmocka_unit_test(c2pa_training_mining_is_read_and_handed_to_robots),
+        cmocka_unit_test(all_data_mining_values_are_extracted_and_decided),
         cmocka_unit_test(non_images_have_no_media_type),
         cmocka_unit_test(rel_license_is_scoped_by_about_figure_or_page),
         cmocka_unit_test(jsonld_image_objects_match_shown_images),
