@@ -317,8 +317,13 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         const char *skip = NULL;
         char why[128];
         if (!match.allowed) {
-            snprintf(why, sizeof why, "robots.txt line %d disallows it for %s", match.line,
-                     ROBOTS_OWN_AGENT);
+            if (h->robots_status < 200 || h->robots_status >= 500 || h->robots_status == 429)
+                snprintf(why, sizeof why,
+                         "robots.txt unreachable (status %d): RFC 9309 says disallow all",
+                         h->robots_status);
+            else
+                snprintf(why, sizeof why, "robots.txt line %d disallows it for %s", match.line,
+                         ROBOTS_OWN_AGENT);
             skip = "disallowed";
             ctx->stats->disallowed++;
         } else if (kind == CRAWLER_KIND_PAGE && ctx->opts->max_pages_per_host > 0 &&
@@ -474,26 +479,20 @@ static int page_evidence(const crawler_html_page *page, const char *page_url,
         jsonld[i].text = page->jsonld[i].text;
         jsonld[i].len = page->jsonld[i].len;
     }
-    /* props are grouped by item in document order; give each item its slice */
+    /* license/ wants each item's properties contiguous: group them by item */
     size_t p = 0;
-    for (size_t i = 0; i < page->prop_count; i++) {
-        props[i].name = page->props[i].name;
-        props[i].value = page->props[i].value;
-    }
     for (size_t i = 0; i < page->item_count; i++) {
         items[i].type = page->items[i].type;
         items[i].parent_index = page->items[i].parent_index;
         items[i].parent_prop = page->items[i].parent_prop;
-    }
-    /* license_microdata_item wants contiguous props per item: sort a copy by item */
-    license_microdata_prop *sorted =
-        calloc(page->prop_count ? page->prop_count : 1, sizeof *sorted);
-    if (sorted == NULL) goto done;
-    for (size_t i = 0; i < page->item_count; i++) {
-        items[i].props = sorted + p;
-        for (size_t j = 0; j < page->prop_count; j++)
-            if (page->props[j].item_index == i) sorted[p++] = props[j];
-        items[i].prop_count = (size_t)(sorted + p - items[i].props);
+        items[i].props = props + p;
+        for (size_t j = 0; j < page->prop_count; j++) {
+            if (page->props[j].item_index != i) continue;
+            props[p].name = page->props[j].name;
+            props[p].value = page->props[j].value;
+            p++;
+        }
+        items[i].prop_count = (size_t)(props + p - items[i].props);
     }
     for (size_t i = 0; i < ni; i++)
         images[i] = page->images[i].url;
@@ -509,7 +508,6 @@ static int page_evidence(const crawler_html_page *page, const char *page_url,
                              .image_urls = images,
                              .image_url_count = ni};
     rc = license_page_evidence(&in, out, err);
-    free(sorted);
 done:
     if (rc == CS_ENOMEM && err && err->code != CS_ENOMEM) cs_error_set(err, rc, "out of memory");
     free(links);

@@ -52,8 +52,9 @@ $check sql "$work/c.db" "SELECT DISTINCT kind FROM optout_signals WHERE effect =
   "$(printf 'ai-crawler-rule\ncontent-signal\nmeta-robots\ntdm-meta\ntdmrep-json\nx-robots-tag')"
 $check sql "$work/c.db" "SELECT count(*) FROM optout_signals o JOIN images i ON i.id = o.image_id WHERE o.kind = 'x-robots-tag' AND o.scope = 'image'" 2
 $check sql "$work/c.db" "SELECT count(*) FROM optout_signals WHERE found_at LIKE 'http://$p/%'" 0
-# page-side licences: page-wide for red.jpg, RDFa-scoped CC0 with attribution for plasma.jpg
+# page-side licences: JSON-LD and microdata ImageObjects (j.jpg, m.jpg), RDFa-scoped CC0
+# with attribution (plasma.jpg), page-wide rel=license (red.jpg)
 $check sql "$work/c.db" "SELECT s.license_scope, s.license_url, coalesce(s.attribution_name, '') FROM sightings s JOIN urls u ON u.id = s.image_url_id WHERE u.url LIKE 'http://$p/%' ORDER BY u.url" \
-  "$(printf 'rdfa-about|https://creativecommons.org/publicdomain/zero/1.0/|Ann\npage|https://creativecommons.org/licenses/by/4.0/|')"
-$check sql "$work/c.db" "SELECT count(*) FROM rights_evidence r JOIN pages p ON p.id = r.page_id JOIN urls u ON u.id = p.url_id WHERE u.url = 'http://$p/'" 2
+  "$(printf 'json-ld|https://creativecommons.org/licenses/by-sa/4.0/|Jo\nmicrodata|https://creativecommons.org/licenses/by-nc/4.0/|\nrdfa-about|https://creativecommons.org/publicdomain/zero/1.0/|Ann\npage|https://creativecommons.org/licenses/by/4.0/|')"
+$check sql "$work/c.db" "SELECT count(*) FROM rights_evidence r JOIN pages p ON p.id = r.page_id JOIN urls u ON u.id = p.url_id WHERE u.url LIKE 'http://$p/%'" 4
 echo ok
