@@ -303,7 +303,8 @@ int robots_signals_from_tdm(robots_signal_list *list, robots_signal_source sourc
  * /.well-known/tdmrep.json: a JSON array of {"location", "tdm-reservation",
  * "tdm-policy"} objects; the first whose location pattern matches url_path
  * (a path, or an absolute URL whose path is used) wins and is recorded.
- * CS_EFORMAT when the bytes are not such an array.
+ * Location patterns use robots.txt syntax ('*', final '$', prefix match).
+ * CS_EFORMAT when the bytes are not such an array; CS_ELIMIT past 1 MiB.
  */
 int robots_signals_from_tdmrep_json(robots_signal_list *list, const char *json, size_t len,
                                     const char *url_path, const char *where, cs_error *err);
