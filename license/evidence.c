@@ -255,10 +255,6 @@ json_t *license_exiftool_value(const char *s, size_t len)
 int license_fields_set(json_t *fields, const char *name, json_t *value)
 {
     if (!value) return CS_ENOMEM;
-    if (json_object_get(fields, name)) {
-        json_decref(value);
-        return CS_OK;
-    }
     return json_object_set_new(fields, name, value) == 0 ? CS_OK : CS_ENOMEM;
 }
 

@@ -85,9 +85,8 @@ int license_parse_iim(const unsigned char *bytes, size_t len, json_t *fields,
             }
             json_array_append_new(existing, value);
         } else {
-            int fresh = existing == NULL;
             rc = license_fields_set(fields, tag->name, value);
-            if (rc == CS_OK && fresh && tag->claim)
+            if (rc == CS_OK && tag->claim)
                 rc = license_add_embedded_evidence(evidence, LICENSE_ORIGIN_IPTC, tag->name, text,
                                                    0, 1, LICENSE_CONFIDENCE_MEDIUM);
         }

@@ -33,9 +33,9 @@ char *license_utf8_dup(const char *s, size_t len);
 char *license_cp1252_dup(const char *s, size_t len);
 
 /*
- * Adds name -> value to fields. When name is already present, the existing
- * value is kept (ExifTool shows the first of duplicate tags in one group
- * without -a). Steals value's reference.
+ * Sets name -> value in fields. A later duplicate replaces an earlier one, as
+ * ExifTool shows the last of duplicate tags in one group without -a. Steals
+ * value's reference.
  */
 int license_fields_set(json_t *fields, const char *name, json_t *value);
 

@@ -281,9 +281,8 @@ static void emit(xmp_walk *w, const xmp_property *prop, const char *group, const
     snprintf(field, sizeof field, "%s:%s", group, tag);
     const char *text = first_text(value, buf, sizeof buf);
     char *copy = text ? strdup(text) : NULL;
-    int fresh = json_object_get(w->fields, field) == NULL;
     note_status(w, license_fields_set(w->fields, field, value));
-    if (fresh && copy) add_evidence(w, prop, field, copy);
+    if (copy) add_evidence(w, prop, field, copy);
     free(copy);
 }
 

@@ -284,7 +284,39 @@ static void license_matches_exiftool_on_made_files(void **state)
     snprintf(from, sizeof from, "-xmp<=%s", xmp_path);
     exiftool_write(dir, shapes, (const char *[]){from, NULL});
 
-    const char *files[] = {ext, zpng, odd, webp, shapes};
+    /* IPTC-IIM no tool writes: a repeated CopyrightNotice (ExifTool shows the last),
+     * Windows-1252 bytes without 1:90 (including code points cp1252 leaves undefined),
+     * an empty Credit, NUL padding */
+    char iim_path[TS_PATH_MAX];
+    ts_join(iim_path, dir, "iim.jpg");
+    static const unsigned char iim[] = {
+        0x1c, 2,    0,    0,    2,    0,    4, 0x1c, 2, 116, 0,   10,   'F', 'i', 'r', 's', 't',
+        ' ',  0x81, 0x80, 0xa9, 0x9d, 0x1c, 2, 116,  0, 6,   'S', 'e',  'c', 'o', 'n', 'd', 0x1c,
+        2,    110,  0,    0,    0x1c, 2,    5, 0,    8, ' ', 'p', 0xe9, 'r', 'e', ' ', 0,   0};
+    unsigned char app13[256];
+    size_t n = 0;
+    static const char ps[] = "Photoshop 3.0";
+    app13[n++] = 0xFF, app13[n++] = 0xED;
+    size_t len_at = n;
+    n += 2;
+    memcpy(app13 + n, ps, sizeof ps), n += sizeof ps;
+    memcpy(app13 + n, "8BIM\x04\x04\0\0", 8), n += 8;
+    app13[n++] = 0, app13[n++] = 0, app13[n++] = 0, app13[n++] = sizeof iim;
+    memcpy(app13 + n, iim, sizeof iim), n += sizeof iim;
+    if (sizeof iim % 2) app13[n++] = 0;
+    app13[len_at] = (unsigned char)((n - 2) >> 8), app13[len_at + 1] = (unsigned char)(n - 2);
+    char fixture[TS_PATH_MAX];
+    size_t jpeg_len;
+    char *jpeg = ts_read_file(ts_fixture(fixture, "license", "jpeg-none.jpg"), &jpeg_len);
+    char *joined = malloc(jpeg_len + n);
+    memcpy(joined, jpeg, 2);
+    memcpy(joined + 2, app13, n);
+    memcpy(joined + 2 + n, jpeg + 2, jpeg_len - 2);
+    ts_write_file(iim_path, joined, jpeg_len + n);
+    free(joined);
+    free(jpeg);
+
+    const char *files[] = {ext, zpng, odd, webp, shapes, iim_path};
     assert_int_equal(compare_with_exiftool(files, CS_ARRAY_LEN(files)), CS_ARRAY_LEN(files));
 
     /* the extended packet really was reassembled: its rights text is present */
