@@ -254,6 +254,7 @@ static void license_matches_exiftool_on_made_files(void **state)
     copy_fixture("webp-none.webp", webp);
     exiftool_write(dir, webp,
                    (const char *[]){"-ExifByteOrder=II", "-EXIF:Copyright=© Little Endian",
+                                    "-EXIF:Artist=caf\xe9 \xff\xfe ok" /* not UTF-8 */,
                                     "-XMP-dc:Rights=CC BY 3.0 US", NULL});
 
     /* XMP shapes ExifTool names in its own way: xml:lang on a simple value, Alt without a
