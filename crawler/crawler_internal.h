@@ -98,4 +98,45 @@ int signals_from_page(robots_signal_list *list, const crawler_html_page *page, c
 const char *signals_catalog_kind(const robots_signal *s);
 const char *signals_catalog_effect(const robots_signal *s);
 
+/* ---- The crawl (crawl.c) and recording its results (record.c) ---------------- */
+
+/* One running request: what it is for, so its response can be recorded. */
+typedef struct crawl_job {
+    int64_t url_id; /* 0 for robots.txt, tdmrep.json, ai.txt */
+    crawl_host *host;
+    crawler_kind kind;
+    int depth;
+    int attempts; /* including this one */
+    struct crawl_job *next, *prev;
+} crawl_job;
+
+/* The state of one crawler_crawl call. */
+typedef struct crawl_ctx {
+    catalog *cat;
+    const crawler_options *opts;
+    crawler_fetcher *fetcher;
+    crawl_hosts hosts;
+    crawler_stats *stats;
+    crawl_job *jobs; /* running */
+    char **scope_origins;
+    size_t scope_count, scope_cap;
+    int64_t images_stored;
+    int failed; /* a catalog error: stop */
+    int in_txn; /* a catalog transaction is open (see txn_begin) */
+    cs_error *err;
+} crawl_ctx;
+
+/* Rules for a robots.txt status: 2xx parsed, other 3xx/4xx allow all, 5xx/429/0 disallow all. */
+robots_rules *crawl_rules_for_status(int status, const unsigned char *body, size_t len);
+/*
+ * Queues url (absolute, normalised) unless out of scope, too deep or a trap.
+ * Returns the url id, or 0 when it was not queued; sets ctx->failed on a
+ * catalog error.
+ */
+int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int depth,
+                      int64_t referrer_id);
+/* Record a finished response inside the caller's transaction (ctx->failed on error). */
+void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);
+void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);
+
 #endif
