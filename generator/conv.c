@@ -14,6 +14,16 @@
 #include <cblas.h>
 #include <string.h>
 
+/* The output columns x in [*lo, *hi) whose input column x*stride - pad + kj is inside [0, w). */
+static void valid_range(int w, int ow, int stride, int pad, int kj, int *lo, int *hi)
+{
+    int first = pad - kj; /* x*stride >= first */
+    *lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+    int last = w - 1 + pad - kj; /* x*stride <= last */
+    *hi = last < 0 ? 0 : CS_MIN(ow, last / stride + 1);
+    if (*hi < *lo) *hi = *lo;
+}
+
 void gen_im2col(const float *image, int c, int batch, int h, int w, int k, int stride, int pad,
                 int oh, int ow, float *col)
 {
@@ -22,6 +32,8 @@ void gen_im2col(const float *image, int c, int batch, int h, int w, int k, int s
         for (int ki = 0; ki < k; ki++) {
             for (int kj = 0; kj < k; kj++) {
                 float *row = col + ((size_t)(ch * k + ki) * k + kj) * ncols;
+                int lo, hi;
+                valid_range(w, ow, stride, pad, kj, &lo, &hi);
                 for (int b = 0; b < batch; b++) {
                     const float *plane = image + ((size_t)ch * batch + b) * h * w;
                     for (int y = 0; y < oh; y++) {
@@ -31,11 +43,16 @@ void gen_im2col(const float *image, int c, int batch, int h, int w, int k, int s
                             memset(dst, 0, (size_t)ow * sizeof(float));
                             continue;
                         }
-                        const float *src = plane + (size_t)iy * w;
-                        for (int x = 0; x < ow; x++) {
-                            int ix = x * stride - pad + kj;
-                            dst[x] = (ix >= 0 && ix < w) ? src[ix] : 0.0f;
-                        }
+                        const float *src = plane + (size_t)iy * w - pad + kj;
+                        for (int x = 0; x < lo; x++)
+                            dst[x] = 0.0f;
+                        if (stride == 1)
+                            memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+                        else
+                            for (int x = lo; x < hi; x++)
+                                dst[x] = src[x * stride];
+                        for (int x = hi; x < ow; x++)
+                            dst[x] = 0.0f;
                     }
                 }
             }
@@ -52,17 +69,17 @@ void gen_col2im(const float *col, int c, int batch, int h, int w, int k, int str
         for (int ki = 0; ki < k; ki++) {
             for (int kj = 0; kj < k; kj++) {
                 const float *row = col + ((size_t)(ch * k + ki) * k + kj) * ncols;
+                int lo, hi;
+                valid_range(w, ow, stride, pad, kj, &lo, &hi);
                 for (int b = 0; b < batch; b++) {
                     float *plane = image + ((size_t)ch * batch + b) * h * w;
                     for (int y = 0; y < oh; y++) {
                         int iy = y * stride - pad + ki;
                         if (iy < 0 || iy >= h) continue;
                         const float *src = row + ((size_t)b * oh + y) * ow;
-                        float *dst = plane + (size_t)iy * w;
-                        for (int x = 0; x < ow; x++) {
-                            int ix = x * stride - pad + kj;
-                            if (ix >= 0 && ix < w) dst[ix] += src[x];
-                        }
+                        float *dst = plane + (size_t)iy * w - pad + kj;
+                        for (int x = lo; x < hi; x++)
+                            dst[x * stride] += src[x];
                     }
                 }
             }
