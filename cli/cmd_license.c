@@ -19,7 +19,8 @@ static void usage(FILE *out)
                  "Prints one JSON object per file: \"file\", every embedded rights field\n"
                  "(XMP, IPTC-IIM, EXIF IFD0) under ExifTool's name (exiftool -j -G1 -n -struct),\n"
                  "then \"license\" {spdx, url, family, version, jurisdiction} or null,\n"
-                 "\"rights_claim\", \"data_mining\", \"ai_generated\" and \"attribution\".\n"
+                 "\"rights_claim\", \"data_mining\", \"ai_generated\", \"attribution\" and\n"
+                 "\"training_mining\" (C2PA / CAWG training-and-data-mining entries).\n"
                  "ICC profile copyrights are never reported as the image's.\n");
 }
 
