@@ -78,7 +78,7 @@ static int is_unreserved(int c)
 /* Characters that may stand literally in a path or query (unreserved, sub-delims, ":@/?"). */
 static int is_url_char(int c)
 {
-    return is_unreserved(c) || strchr("!$&'()*+,;=:@/?", c) != NULL;
+    return is_unreserved(c) || (c != 0 && strchr("!$&'()*+,;=:@/?", c) != NULL);
 }
 
 static int lower(int c)

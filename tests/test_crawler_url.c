@@ -118,6 +118,16 @@ static void percent_encoding_is_normalised(void **state)
                 "http://example.com/?q=a%20b&r=%E2%82%AC");
 }
 
+static void nul_bytes_are_escaped_not_truncating(void **state)
+{
+    /* found by fuzz_crawler_url: a NUL counted as a literal URL character */
+    char out[CRAWLER_URL_SIZE];
+    assert_int_equal(crawler_url_resolve("http://h/a/b", "x\0y/.\0z", 7, out, NULL), CS_OK);
+    assert_string_equal(out, "http://h/a/x%00y/.%00z");
+    assert_int_equal(crawler_url_normalize("http://h/\0a", 11, out, NULL), CS_OK);
+    assert_string_equal(out, "http://h/%00a");
+}
+
 static void dot_segments_and_fragments(void **state)
 {
     expect_norm("http://example.com/a/./b/../c", "http://example.com/a/c");
@@ -225,6 +235,7 @@ int main(void)
         cmocka_unit_test(scheme_host_case_and_default_port),
         cmocka_unit_test(percent_encoding_is_normalised),
         cmocka_unit_test(dot_segments_and_fragments),
+        cmocka_unit_test(nul_bytes_are_escaped_not_truncating),
         cmocka_unit_test(session_ids_are_stripped),
         cmocka_unit_test(whitespace_and_backslashes_like_browsers),
         cmocka_unit_test(malformed_urls_are_refused),
