@@ -25,6 +25,7 @@
 
 #define C2PA_MAX_DEPTH 16   /* JUMBF and CBOR nesting read */
 #define C2PA_MAX_ITEMS 4096 /* CBOR array/map items read per container */
+#define C2PA_LABEL_MAX 256  /* JUMBF labels kept (C2PA labels are short) */
 #define C2PA_MAX_TEXT  (64 * 1024)
 
 static uint64_t be(const unsigned char *p, int n)
@@ -206,7 +207,7 @@ static void walk_boxes(c2pa_ctx *ctx, const unsigned char *p, size_t len, const 
 {
     if (depth > C2PA_MAX_DEPTH) return;
     size_t pos = 0;
-    char own_label[256] = "";
+    char own_label[C2PA_LABEL_MAX] = "";
     while (pos + 8 <= len) {
         uint64_t size = be(p + pos, 4);
         const unsigned char *type = p + pos + 4;

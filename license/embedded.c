@@ -30,6 +30,7 @@
 #define EMBEDDED_MAX_EXT_GUIDS    4                   /* distinct extended-XMP GUIDs tracked */
 #define EMBEDDED_MAX_SEGMENTS     65536               /* JPEG segments / PNG / RIFF chunks read */
 #define EMBEDDED_MAX_JUMBF        (16u * 1024 * 1024) /* a C2PA store joined from APP11 */
+#define PNG_KEYWORD_MAX           80                  /* 1-79 bytes and a NUL (PNG 11.3.4.2) */
 
 static const char jpeg_xmp_sig[] = "http://ns.adobe.com/xap/1.0/";
 static const char jpeg_ext_sig[] = "http://ns.adobe.com/xmp/extension/";
@@ -313,9 +314,9 @@ static void read_png(embedded_ctx *ctx, const unsigned char *b, size_t len)
         }
         int itxt = memcmp(type, "iTXt", 4) == 0, ztxt = memcmp(type, "zTXt", 4) == 0;
         if (!itxt && !ztxt && memcmp(type, "tEXt", 4) != 0) continue;
-        const unsigned char *nul = memchr(p, '\0', CS_MIN((size_t)n, (size_t)80));
+        const unsigned char *nul = memchr(p, '\0', CS_MIN((size_t)n, (size_t)PNG_KEYWORD_MAX));
         if (!nul) continue;
-        char keyword[80];
+        char keyword[PNG_KEYWORD_MAX];
         memcpy(keyword, p, (size_t)(nul - p));
         keyword[nul - p] = '\0';
         size_t off = (size_t)(nul - p) + 1;
