@@ -366,6 +366,19 @@ void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response 
     }
 }
 
+/* 1 when target is the URL itself or one that redirected (directly or by a chain) to it. */
+static int redirect_loops(crawl_ctx *ctx, int64_t url_id, const char *target)
+{
+    catalog_frontier_item item;
+    if (catalog_frontier_get(ctx->cat, target, &item, NULL) != CS_OK) return 0; /* new URL */
+    int found = item.id == url_id;
+    if (!found && catalog_redirect_chain_contains(ctx->cat, url_id, item.id, CRAWL_MAX_REDIRECTS,
+                                                  &found, ctx->err) != CS_OK)
+        ctx->failed = 1;
+    catalog_frontier_item_clear(&item);
+    return found;
+}
+
 static int is_html_type(const char *type)
 {
     if (type == NULL) return 1; /* undeclared: try it */
@@ -426,6 +439,9 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
         } else if (redirects >= CRAWL_MAX_REDIRECTS) {
             state = "failed";
             snprintf(why, sizeof why, "more than %d redirects", CRAWL_MAX_REDIRECTS);
+        } else if (rc == CS_OK && redirect_loops(ctx, job->url_id, target)) {
+            state = "failed";
+            snprintf(why, sizeof why, "redirect loop back to %.200s", target);
         } else if (rc == CS_OK) {
             crawl_enqueue(ctx, target, job->kind, job->depth, job->url_id);
             if (ctx->failed) rc = CS_EDB;

@@ -239,6 +239,12 @@ typedef struct catalog_fetch_record {
 } catalog_fetch_record;
 int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t *fetch_id,
                          cs_error *err);
+/*
+ * *found = 1 when target_id is among the URLs that redirected, hop by hop
+ * through referrers, to url_id (at most max_hops back). For redirect loops.
+ */
+int catalog_redirect_chain_contains(catalog *cat, int64_t url_id, int64_t target_id, int max_hops,
+                                    int *found, cs_error *err);
 /* Redirect hops recorded on the referrer's last fetch if it was a redirect, else -1. */
 int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err);
 

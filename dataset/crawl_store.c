@@ -56,6 +56,31 @@ int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t 
     return rc;
 }
 
+int catalog_redirect_chain_contains(catalog *cat, int64_t url_id, int64_t target_id, int max_hops,
+                                    int *found, cs_error *err)
+{
+    *found = 0;
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(
+        cat,
+        "WITH RECURSIVE chain(id, n) AS (SELECT ?1, 0 UNION ALL "
+        "  SELECT u.referrer_id, c.n + 1 FROM chain c JOIN urls u ON u.id = c.id "
+        "  WHERE c.n < ?3 AND u.referrer_id IS NOT NULL AND EXISTS (SELECT 1 FROM fetches f "
+        "    WHERE f.url_id = u.referrer_id AND f.http_status BETWEEN 300 AND 399)) "
+        "SELECT count(*) FROM chain WHERE id = ?2 AND n > 0",
+        &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, url_id);
+    sqlite3_bind_int64(stmt, 2, target_id);
+    sqlite3_bind_int(stmt, 3, max_hops);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *found = sqlite3_column_int(stmt, 0) > 0;
+    else
+        rc = catalog_db_error(cat, err, "following a redirect chain");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err)
 {
     *out = -1;

@@ -21,7 +21,7 @@ grep -q '"event":"done"' "$work/out.json"
 
 state() { $check sql "$work/c.db" "SELECT state, substr(last_error, 1, length('$3')) FROM urls WHERE url = 'http://$h$1'" "$2|$3"; }
 state /loop1 done ""
-state /loop2 done ""
+state /loop2 failed "redirect loop"
 $check sql "$work/c.db" "SELECT count(*) FROM fetches f JOIN urls u ON u.id = f.url_id WHERE u.url LIKE '%/loop_'" 2
 state /chain4 done ""
 state /chain5 failed "more than 5 redirects"
