@@ -561,6 +561,34 @@ static void icc_profile_copyright_is_never_the_images(void **state)
     json_decref(o);
 }
 
+static void license_command_exit_status_follows_the_contract(void **state)
+{
+    char dir[TS_PATH_MAX], text[TS_PATH_MAX], image[TS_PATH_MAX];
+    ts_tempdir(dir);
+    ts_write_file(ts_join(text, dir, "notes.txt"), "hello", 5);
+    ts_fixture(image, "license", "jpeg-cc-by-sa-full.jpg");
+    ts_run_result r;
+    ts_run_clearset(&r, dir, (const char *[]){"clearset", "license", "--help", NULL});
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage"));
+    ts_run_result_free(&r);
+    ts_run_clearset(&r, dir, (const char *[]){"clearset", "license", NULL});
+    assert_int_equal(r.status, 2);
+    ts_run_result_free(&r);
+    /* a missing file and a non-image are bad input; the image still gets its line */
+    ts_run_clearset(&r, dir,
+                    (const char *[]){"clearset", "license", "missing.jpg", text, image, NULL});
+    assert_int_equal(r.status, 2);
+    json_t *lines = parse_json_lines(r.out);
+    assert_int_equal(json_array_size(lines), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(lines, 1), "file")),
+                        image);
+    json_decref(lines);
+    assert_non_null(strstr(r.err, "missing.jpg"));
+    ts_run_result_free(&r);
+    ts_rmtree(dir);
+}
+
 static void non_images_have_no_media_type(void **state)
 {
     license_embedded emb;
@@ -1190,6 +1218,7 @@ int main(void)
         cmocka_unit_test(c2pa_training_mining_is_read_and_handed_to_robots),
         cmocka_unit_test(all_data_mining_values_are_extracted_and_decided),
         cmocka_unit_test(non_images_have_no_media_type),
+        cmocka_unit_test(license_command_exit_status_follows_the_contract),
         cmocka_unit_test(rel_license_is_scoped_by_about_figure_or_page),
         cmocka_unit_test(jsonld_image_objects_match_shown_images),
         cmocka_unit_test(microdata_and_meta_become_evidence),
