@@ -240,6 +240,12 @@ static int policy_allowed(const crawl_host *h, const char *path)
     return robots_allowed(h->rules, ROBOTS_OWN_AGENT, path);
 }
 
+/* 5xx, 429 or no answer at all (status 0): robots.txt could not be read. */
+static int robots_unreachable(int status)
+{
+    return status < 200 || status >= 500 || status == 429;
+}
+
 /* Starts the host's next request if it has one due; returns 1 when a request started. */
 static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
 {
@@ -284,6 +290,18 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             catalog_frontier_item_clear(&item);
             continue;
         }
+        if (robots_unreachable(h->robots_status)) {
+            /*
+             * RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow,
+             * but only until it can be read. Nothing more goes to this host in this
+             * crawl; its URLs stay queued for a run after the cached answer expires.
+             */
+            h->parked = 1;
+            h->wake_at = INT64_MAX;
+            save_politeness(ctx, h);
+            catalog_frontier_item_clear(&item);
+            return 0;
+        }
         crawler_kind kind = CRAWLER_KIND_PAGE;
         crawler_kind_parse(item.kind, &kind);
         robots_match match;
@@ -291,13 +309,8 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         const char *skip = NULL;
         char why[128];
         if (!match.allowed) {
-            if (h->robots_status < 200 || h->robots_status >= 500 || h->robots_status == 429)
-                snprintf(why, sizeof why,
-                         "robots.txt unreachable (status %d): RFC 9309 says disallow all",
-                         h->robots_status);
-            else
-                snprintf(why, sizeof why, "robots.txt line %d disallows it for %s", match.line,
-                         ROBOTS_OWN_AGENT);
+            snprintf(why, sizeof why, "robots.txt line %d disallows it for %s", match.line,
+                     ROBOTS_OWN_AGENT);
             skip = "disallowed";
             ctx->stats->disallowed++;
         } else if (kind == CRAWLER_KIND_PAGE && ctx->opts->max_pages_per_host > 0 &&

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # it_crawl_robots.sh - robots.txt as RFC 9309 says, seen from the server's request log:
-# 500 means nothing else on that host is requested; 404 means everything is allowed;
+# 500 means nothing else on that host is requested (the host waits for a later run, when
+# the cached answer has expired); 404 means everything is allowed;
 # redirects are followed (up to five) and the target's rules apply; a redirect loop
 # counts as "unavailable", i.e. allow all. A disallowed URL is never requested.
 set -euo pipefail
@@ -20,7 +21,12 @@ seeds=$(sed 's|.*|http://&/|' "$work/ready")
 
 $check only "$work/log.jsonl" 127.0.4.11 /robots.txt
 $check sql "$work/c.db" "SELECT robots_status FROM hosts WHERE origin LIKE 'http://127.0.4.11:%'" 500
-$check sql "$work/c.db" "SELECT u.state FROM urls u JOIN hosts h ON h.id = u.host_id WHERE h.origin LIKE 'http://127.0.4.11:%' AND u.kind = 'page'" disallowed
+# unreachable is temporary (RFC 9309 2.3.1.4): the host is parked, its URLs stay queued
+$check sql "$work/c.db" "SELECT u.state, h.parked FROM urls u JOIN hosts h ON h.id = u.host_id WHERE h.origin LIKE 'http://127.0.4.11:%' AND u.kind = 'page'" "queued|1"
+# and a second run within the cache window asks the host nothing at all
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl --allow-loopback --delay 0.1 > /dev/null
+$check only "$work/log.jsonl" 127.0.4.11 /robots.txt
+$check sql "$work/c.db" "SELECT count(*) FROM fetches f JOIN urls u ON u.id = f.url_id WHERE u.url LIKE 'http://127.0.4.11:%/robots.txt'" 1
 
 $check first "$work/log.jsonl" 127.0.4.12 /robots.txt
 $check saw "$work/log.jsonl" 127.0.4.12 / /p.html /admin/q.html
