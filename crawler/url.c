@@ -307,6 +307,13 @@ static int normalize_authority(const char *a, size_t n, int https, char *out, si
     size_t host_len = host_end;
     if (host_len > 1 && a[0] != '[' && a[host_len - 1] == '.') host_len--;
     if (host_len == 0) return cs_error_set(err, CS_EFORMAT, "URL without a host");
+    if (a[0] != '[') { /* every DNS label non-empty (RFC 1035): no "a..b", ".a", "a.." */
+        if (a[0] == '.' || a[host_len - 1] == '.')
+            return cs_error_set(err, CS_EFORMAT, "empty label in URL host");
+        for (size_t i = 1; i < host_len; i++)
+            if (a[i] == '.' && a[i - 1] == '.')
+                return cs_error_set(err, CS_EFORMAT, "empty label in URL host");
+    }
     if (host_len > URL_HOST_MAX) return cs_error_set(err, CS_ELIMIT, "URL host too long");
     if (*len + host_len + 8 >= cap) return cs_error_set(err, CS_ELIMIT, "URL too long");
     for (size_t i = 0; i < host_len; i++)

@@ -167,6 +167,11 @@ static void malformed_urls_are_refused(void **state)
     expect_norm_error("http://example.com:8x/", CS_EFORMAT);
     expect_norm_error("http://user:pw@example.com/", CS_EDENIED);
     expect_norm_error("http://[::1/", CS_EFORMAT);
+    /* found by fuzz_crawler_url: "h.." lost one dot per normalisation */
+    expect_norm_error("http://..../x", CS_EFORMAT);
+    expect_norm_error("http://a..b/", CS_EFORMAT);
+    expect_norm_error("http://.a/", CS_EFORMAT);
+    expect_norm_error("http://a../", CS_EFORMAT);
     expect_norm_error("gopher://example.com/", CS_EUNSUPPORTED);
 }
 
