@@ -1,5 +1,5 @@
 /*
- * conv.c - 2-D convolution over a whole batch as im2col plus one SGEMM.
+ * conv.c - 2-D convolution over a batch as im2col plus SGEMM.
  *
  * With activations stored [C][B][H][W], im2col lays every receptive field of
  * every image out as one column of a (C*k*k) x (B*oh*ow) matrix, and the
@@ -8,11 +8,27 @@
  * against the kept columns, column gradient from the transposed weight) and
  * col2im, the adjoint of im2col. No bias: every convolution of the DCGAN is
  * followed by a normalisation or is the last layer, as in the PyTorch example.
+ *
+ * The batch is processed in chunks of images whose columns fit in L2
+ * (GEN_CHUNK_FLOATS): im2col writes a chunk and the GEMM reads it back while it
+ * is still in cache, instead of streaming one matrix of many MiB through
+ * memory twice. The weight-gradient GEMM, which reads columns that are no
+ * longer in cache anyway, runs once over the whole batch.
  */
 #include "generator/generator_internal.h"
 
 #include <cblas.h>
 #include <string.h>
+
+/* Columns of one chunk: 128 Ki floats = 512 KiB, half of a Zen 4 or recent
+ * Intel core's L2, leaving room for GEMM's packed panels. */
+#define GEN_CHUNK_FLOATS ((size_t)1 << 17)
+
+int gen_chunk_images(size_t floats_per_image, int batch)
+{
+    size_t n = GEN_CHUNK_FLOATS / (floats_per_image ? floats_per_image : 1);
+    return n < 1 ? 1 : n > (size_t)batch ? batch : (int)n;
+}
 
 /* The output columns x in [*lo, *hi) whose input column x*stride - pad + kj is inside [0, w). */
 static void valid_range(int w, int ow, int stride, int pad, int kj, int *lo, int *hi)
@@ -24,33 +40,32 @@ static void valid_range(int w, int ow, int stride, int pad, int kj, int *lo, int
     if (*hi < *lo) *hi = *lo;
 }
 
-void gen_im2col(const float *image, int c, int batch, int h, int w, int k, int stride, int pad,
-                int oh, int ow, float *col)
+void gen_im2col(const gen_patches *p, const float *image, int b0, int nb, float *col, size_t ld)
 {
-    size_t ncols = (size_t)batch * oh * ow;
-    for (int ch = 0; ch < c; ch++) {
+    const int k = p->k, s = p->stride, oh = p->oh, ow = p->ow;
+    for (int ch = 0; ch < p->c; ch++) {
         for (int ki = 0; ki < k; ki++) {
             for (int kj = 0; kj < k; kj++) {
-                float *row = col + ((size_t)(ch * k + ki) * k + kj) * ncols;
-                int lo, hi;
-                valid_range(w, ow, stride, pad, kj, &lo, &hi);
-                for (int b = 0; b < batch; b++) {
-                    const float *plane = image + ((size_t)ch * batch + b) * h * w;
+                float *row = col + (size_t)((ch * k + ki) * k + kj) * ld;
+                int lo, hi, offset = kj - p->pad;
+                valid_range(p->w, ow, s, p->pad, kj, &lo, &hi);
+                for (int b = 0; b < nb; b++) {
+                    const float *plane = image + ((size_t)ch * p->batch + b0 + b) * p->h * p->w;
                     for (int y = 0; y < oh; y++) {
                         float *dst = row + ((size_t)b * oh + y) * ow;
-                        int iy = y * stride - pad + ki;
-                        if (iy < 0 || iy >= h) {
+                        int iy = y * s - p->pad + ki;
+                        if (iy < 0 || iy >= p->h) {
                             memset(dst, 0, (size_t)ow * sizeof(float));
                             continue;
                         }
-                        const float *src = plane + (size_t)iy * w - pad + kj;
+                        const float *src = plane + (size_t)iy * p->w;
                         for (int x = 0; x < lo; x++)
                             dst[x] = 0.0f;
-                        if (stride == 1)
-                            memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(float));
+                        if (s == 1)
+                            memcpy(dst + lo, src + lo + offset, (size_t)(hi - lo) * sizeof(float));
                         else
                             for (int x = lo; x < hi; x++)
-                                dst[x] = src[x * stride];
+                                dst[x] = src[x * s + offset];
                         for (int x = hi; x < ow; x++)
                             dst[x] = 0.0f;
                     }
@@ -60,26 +75,28 @@ void gen_im2col(const float *image, int c, int batch, int h, int w, int k, int s
     }
 }
 
-void gen_col2im(const float *col, int c, int batch, int h, int w, int k, int stride, int pad,
-                int oh, int ow, float *image)
+void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int nb, float *image)
 {
-    size_t ncols = (size_t)batch * oh * ow;
-    memset(image, 0, (size_t)c * batch * h * w * sizeof(float));
-    for (int ch = 0; ch < c; ch++) {
+    const int k = p->k, s = p->stride, oh = p->oh, ow = p->ow;
+    const size_t plane_size = (size_t)p->h * p->w;
+    for (int ch = 0; ch < p->c; ch++)
+        memset(image + ((size_t)ch * p->batch + b0) * plane_size, 0,
+               (size_t)nb * plane_size * sizeof(float));
+    for (int ch = 0; ch < p->c; ch++) {
         for (int ki = 0; ki < k; ki++) {
             for (int kj = 0; kj < k; kj++) {
-                const float *row = col + ((size_t)(ch * k + ki) * k + kj) * ncols;
-                int lo, hi;
-                valid_range(w, ow, stride, pad, kj, &lo, &hi);
-                for (int b = 0; b < batch; b++) {
-                    float *plane = image + ((size_t)ch * batch + b) * h * w;
+                const float *row = col + (size_t)((ch * k + ki) * k + kj) * ld;
+                int lo, hi, offset = kj - p->pad;
+                valid_range(p->w, ow, s, p->pad, kj, &lo, &hi);
+                for (int b = 0; b < nb; b++) {
+                    float *plane = image + ((size_t)ch * p->batch + b0 + b) * plane_size;
                     for (int y = 0; y < oh; y++) {
-                        int iy = y * stride - pad + ki;
-                        if (iy < 0 || iy >= h) continue;
+                        int iy = y * s - p->pad + ki;
+                        if (iy < 0 || iy >= p->h) continue;
                         const float *src = row + ((size_t)b * oh + y) * ow;
-                        float *dst = plane + (size_t)iy * w - pad + kj;
+                        float *dst = plane + (size_t)iy * p->w;
                         for (int x = lo; x < hi; x++)
-                            dst[x * stride] += src[x];
+                            dst[x * s + offset] += src[x];
                     }
                 }
             }
@@ -87,29 +104,43 @@ void gen_col2im(const float *col, int c, int batch, int h, int w, int k, int str
     }
 }
 
+/* The patches a convolution reads from its input. */
+static gen_patches input_patches(const gen_conv *cv, int batch)
+{
+    gen_patches p = {cv->in_c,   batch,   cv->in_h,  cv->in_w, cv->k,
+                     cv->stride, cv->pad, cv->out_h, cv->out_w};
+    return p;
+}
+
 void gen_conv_forward(const gen_conv *cv, int batch, const float *weight, const float *x,
                       float *col, float *out)
 {
-    int kdim = cv->in_c * cv->k * cv->k;
-    int ncols = batch * cv->out_h * cv->out_w;
-    gen_im2col(x, cv->in_c, batch, cv->in_h, cv->in_w, cv->k, cv->stride, cv->pad, cv->out_h,
-               cv->out_w, col);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->out_c, ncols, kdim, 1.0f, weight,
-                kdim, col, ncols, 0.0f, out, ncols);
+    const gen_patches p = input_patches(cv, batch);
+    const int kdim = cv->in_c * cv->k * cv->k, pixels = cv->out_h * cv->out_w;
+    const int ncols = batch * pixels, chunk = gen_chunk_images((size_t)kdim * pixels, batch);
+    for (int b0 = 0; b0 < batch; b0 += chunk) {
+        int nb = CS_MIN(chunk, batch - b0);
+        float *cols = col + (size_t)b0 * pixels;
+        gen_im2col(&p, x, b0, nb, cols, (size_t)ncols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->out_c, nb * pixels, kdim, 1.0f,
+                    weight, kdim, cols, ncols, 0.0f, out + (size_t)b0 * pixels, ncols);
+    }
 }
 
 void gen_conv_backward(const gen_conv *cv, int batch, const float *weight, const float *col,
                        const float *dout, float *dweight, float *dcol, float *dx)
 {
-    int kdim = cv->in_c * cv->k * cv->k;
-    int ncols = batch * cv->out_h * cv->out_w;
+    const gen_patches p = input_patches(cv, batch);
+    const int kdim = cv->in_c * cv->k * cv->k, pixels = cv->out_h * cv->out_w;
+    const int ncols = batch * pixels, chunk = gen_chunk_images((size_t)kdim * pixels, batch);
     if (dweight != NULL)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cv->out_c, kdim, ncols, 1.0f, dout,
                     ncols, col, ncols, 1.0f, dweight, kdim);
-    if (dx != NULL) {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, ncols, cv->out_c, 1.0f, weight,
-                    kdim, dout, ncols, 0.0f, dcol, ncols);
-        gen_col2im(dcol, cv->in_c, batch, cv->in_h, cv->in_w, cv->k, cv->stride, cv->pad, cv->out_h,
-                   cv->out_w, dx);
+    if (dx == NULL) return;
+    for (int b0 = 0; b0 < batch; b0 += chunk) {
+        int nb = CS_MIN(chunk, batch - b0);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, nb * pixels, cv->out_c, 1.0f,
+                    weight, kdim, dout + (size_t)b0 * pixels, ncols, 0.0f, dcol, nb * pixels);
+        gen_col2im(&p, dcol, (size_t)nb * pixels, b0, nb, dx);
     }
 }

@@ -33,9 +33,6 @@
 #define GAN_MAX_THREADS 256
 #define GAN_INIT_STD    0.02f /* DCGAN's weight initialisation */
 
-/* OpenBLAS's own call; its cblas.h declares it, but not every BLAS does. */
-void openblas_set_num_threads(int num_threads);
-
 void gan_config_default(gan_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);

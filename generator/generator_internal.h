@@ -68,21 +68,31 @@ typedef struct gen_conv {
     int k, stride, pad;
 } gen_conv;
 
-/* col[(c*k+i)*k+j][b*oh*ow + y*ow + x] = image[c][b][y*s-p+i][x*s-p+j] (0 outside). */
-void gen_im2col(const float *image, int c, int batch, int h, int w, int k, int stride, int pad,
-                int oh, int ow, float *col);
-/* The adjoint: image (zeroed here first) += scatter of col. */
-void gen_col2im(const float *col, int c, int batch, int h, int w, int k, int stride, int pad,
-                int oh, int ow, float *image);
+/* The patches of an image batch [c][batch][h][w]: k x k windows at stride and
+ * padding, on an oh x ow grid. */
+typedef struct gen_patches {
+    int c, batch, h, w;
+    int k, stride, pad;
+    int oh, ow;
+} gen_patches;
 
-/* col: scratch of in_c*k*k x batch*out_h*out_w, kept for the backward pass. */
+/* For images b0 .. b0+nb-1: col[(ch*k+i)*k+j][(b-b0)*oh*ow + y*ow + x] =
+ * image[ch][b][y*stride-pad+i][x*stride-pad+j] (0 outside); rows of col are ld
+ * floats apart. */
+void gen_im2col(const gen_patches *p, const float *image, int b0, int nb, float *col, size_t ld);
+/* The adjoint: zeroes images b0 .. b0+nb-1, then adds every column into them. */
+void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int nb, float *image);
+/* How many images of a batch to process at once when each needs that many column floats. */
+int gen_chunk_images(size_t floats_per_image, int batch);
+
+/* col: in_c*k*k x batch*out_h*out_w, the input's patches, kept for the backward pass. */
 void gen_conv_forward(const gen_conv *cv, int batch, const float *weight, const float *x,
                       float *col, float *out);
-/* dweight (may be NULL) += ...; dx (may be NULL) = ...; dcol: scratch like col. */
+/* dweight (may be NULL) += ...; dx (may be NULL) = ...; dcol: scratch as large as col. */
 void gen_conv_backward(const gen_conv *cv, int batch, const float *weight, const float *col,
                        const float *dout, float *dweight, float *dcol, float *dx);
 
-/* col: scratch of out_c*k*k x batch*in_h*in_w. */
+/* col: scratch of out_c*k*k x batch*in_h*in_w (dcol likewise). */
 void gen_convt_forward(const gen_conv *cv, int batch, const float *weight, const float *x,
                        float *col, float *out);
 void gen_convt_backward(const gen_conv *cv, int batch, const float *weight, const float *x,

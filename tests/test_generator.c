@@ -166,22 +166,95 @@ static void test_convt_from_latent_backward_matches_finite_differences(void **st
 static void test_im2col_and_col2im_are_adjoint(void **state)
 {
     (void)state;
-    /* <im2col(x), y> == <x, col2im(y)> for random x, y. */
+    /* <im2col(x), y> == <x, col2im(y)> for random x, y, over images 1..2 of 3. */
     gen_rng rng;
     gen_rng_seed(&rng, 3);
-    int c = 2, b = 3, h = 6, w = 6, k = 4, s = 2, p = 1, oh = 3, ow = 3;
-    size_t n_img = (size_t)c * b * h * w, n_col = (size_t)c * k * k * b * oh * ow;
+    gen_patches p = {2, 3, 6, 6, 4, 2, 1, 3, 3};
+    int b0 = 1, nb = 2;
+    size_t n_img = (size_t)p.c * p.batch * p.h * p.w, ld = (size_t)nb * p.oh * p.ow;
+    size_t n_col = (size_t)p.c * p.k * p.k * ld;
     float *x = random_floats(&rng, n_img, 1), *y = random_floats(&rng, n_col, 1);
-    float *col = zeros(n_col), *img = zeros(n_img);
-    gen_im2col(x, c, b, h, w, k, s, p, oh, ow, col);
-    gen_col2im(y, c, b, h, w, k, s, p, oh, ow, img);
+    float *col = zeros(n_col), *img = random_floats(&rng, n_img, 1);
+    gen_im2col(&p, x, b0, nb, col, ld);
+    gen_col2im(&p, y, ld, b0, nb, img);
     double left = 0, right = 0;
     for (size_t i = 0; i < n_col; i++)
         left += (double)col[i] * y[i];
-    for (size_t i = 0; i < n_img; i++)
-        right += (double)x[i] * img[i];
+    for (int ch = 0; ch < p.c; ch++)
+        for (int b = b0; b < b0 + nb; b++)
+            for (int i = 0; i < p.h * p.w; i++) {
+                size_t at = ((size_t)ch * p.batch + b) * p.h * p.w + i;
+                right += (double)x[at] * img[at];
+            }
     assert_float_equal(left, right, 1e-3);
     free(x), free(y), free(col), free(img);
+}
+
+/* Copies image b of a [c][batch][n] activation into a [c][1][n] one, or back. */
+static void image_of(const float *all, int c, int batch, size_t n, int b, float *one)
+{
+    for (int i = 0; i < c; i++)
+        memcpy(one + (size_t)i * n, all + ((size_t)i * batch + b) * n, n * sizeof(float));
+}
+
+/* A batch large enough to be split into chunks gives, image by image, what the
+ * same layer computes for each image alone, and weight gradients that are the
+ * sum of the single images' ones. */
+static void check_chunking(gen_conv cv, bool transposed)
+{
+    gen_rng rng;
+    gen_rng_seed(&rng, 4);
+    const int batch = 24;
+    size_t in_n = (size_t)cv.in_h * cv.in_w, out_n = (size_t)cv.out_h * cv.out_w;
+    size_t patch =
+        (size_t)(transposed ? cv.out_c : cv.in_c) * cv.k * cv.k * (transposed ? in_n : out_n);
+    assert_true(gen_chunk_images(patch, batch) < batch / 2);
+    size_t n_w = (size_t)cv.in_c * cv.out_c * cv.k * cv.k;
+    float *x = random_floats(&rng, cv.in_c * batch * in_n, 1), *w = random_floats(&rng, n_w, 0.1f);
+    float *dout = random_floats(&rng, cv.out_c * batch * out_n, 1);
+    float *col = zeros(patch * batch), *dcol = zeros(patch * batch);
+    float *out = zeros(cv.out_c * batch * out_n), *dx = zeros(cv.in_c * batch * in_n);
+    float *dw = zeros(n_w), *dw_sum = zeros(n_w);
+    float *x1 = zeros(cv.in_c * in_n), *dout1 = zeros(cv.out_c * out_n);
+    float *out1 = zeros(cv.out_c * out_n), *dx1 = zeros(cv.in_c * in_n);
+    float *out_b = zeros(cv.out_c * out_n), *dx_b = zeros(cv.in_c * in_n);
+    if (transposed) {
+        gen_convt_forward(&cv, batch, w, x, col, out);
+        gen_convt_backward(&cv, batch, w, x, dout, dw, dcol, dx);
+    } else {
+        gen_conv_forward(&cv, batch, w, x, col, out);
+        gen_conv_backward(&cv, batch, w, col, dout, dw, dcol, dx);
+    }
+    for (int b = 0; b < batch; b++) {
+        image_of(x, cv.in_c, batch, in_n, b, x1);
+        image_of(dout, cv.out_c, batch, out_n, b, dout1);
+        if (transposed) {
+            gen_convt_forward(&cv, 1, w, x1, col, out1);
+            gen_convt_backward(&cv, 1, w, x1, dout1, dw_sum, dcol, dx1);
+        } else {
+            gen_conv_forward(&cv, 1, w, x1, col, out1);
+            gen_conv_backward(&cv, 1, w, col, dout1, dw_sum, dcol, dx1);
+        }
+        image_of(out, cv.out_c, batch, out_n, b, out_b);
+        image_of(dx, cv.in_c, batch, in_n, b, dx_b);
+        for (size_t i = 0; i < cv.out_c * out_n; i++)
+            assert_float_equal(out1[i], out_b[i], 1e-4);
+        for (size_t i = 0; i < cv.in_c * in_n; i++)
+            assert_float_equal(dx1[i], dx_b[i], 1e-4);
+    }
+    for (size_t i = 0; i < n_w; i++)
+        assert_float_equal(dw[i], dw_sum[i], 1e-3);
+    free(x), free(w), free(dout), free(col), free(dcol), free(out), free(dx), free(dw);
+    free(dw_sum), free(x1), free(dout1), free(out1), free(dx1), free(out_b), free(dx_b);
+}
+
+static void test_chunked_convolutions_match_single_images(void **state)
+{
+    (void)state;
+    gen_conv conv = {64, 16, 16, 32, 8, 8, 4, 2, 1};
+    check_chunking(conv, false);
+    gen_conv convt = {32, 8, 8, 64, 16, 16, 4, 2, 1};
+    check_chunking(convt, true);
 }
 
 /* --- batch norm ----------------------------------------------------------- */
@@ -432,9 +505,11 @@ static bool same_tensors(const gan *a, const gan *b)
 static void test_training_is_deterministic_for_a_seed(void **state)
 {
     (void)state;
+    /* Spectral norm on one OpenBLAS thread, batch norm on two. */
     for (int norm = 0; norm < 2; norm++) {
         gan_config cfg;
         small_config(&cfg, (gan_dnorm)norm);
+        cfg.threads = 1 + norm;
         gan *a, *b, *c;
         assert_int_equal(gan_new(&cfg, &a, NULL), CS_OK);
         assert_int_equal(gan_new(&cfg, &b, NULL), CS_OK);
@@ -601,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_convt_strided_backward_matches_finite_differences),
         cmocka_unit_test(test_convt_from_latent_backward_matches_finite_differences),
         cmocka_unit_test(test_im2col_and_col2im_are_adjoint),
+        cmocka_unit_test(test_chunked_convolutions_match_single_images),
         cmocka_unit_test(test_batchnorm_backward_matches_finite_differences),
         cmocka_unit_test(test_spectral_norm_backward_matches_finite_differences),
         cmocka_unit_test(test_spectral_norm_finds_the_largest_singular_value),
