@@ -61,9 +61,9 @@ static uint32_t le32(const unsigned char *p)
 
 static void keep(embedded_ctx *ctx, int rc)
 {
-    /* malformed metadata is not an error; memory and limits are */
-    if (rc != CS_OK && ctx->status == CS_OK && (rc == CS_ENOMEM || rc == CS_ELIMIT))
-        ctx->status = rc;
+    /* malformed or oversized metadata is skipped (the image is still an image); only
+     * running out of memory fails the file */
+    if (rc == CS_ENOMEM && ctx->status == CS_OK) ctx->status = rc;
 }
 
 static void parse_xmp(embedded_ctx *ctx, const unsigned char *p, size_t n)
@@ -486,6 +486,7 @@ int license_read_embedded(const unsigned char *bytes, size_t len, license_embedd
         return cs_error_set(err, ctx.status, "license: %s", cs_strerror(ctx.status));
     int rc = summarise(out);
     if (rc != CS_OK) return cs_error_set(err, rc, "license: out of memory");
+    cs_error_clear(err); /* a skipped block may have left a message */
     return CS_OK;
 }
 

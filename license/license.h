@@ -16,8 +16,8 @@
  * Errors: CS_OK or a negative CS_E* code; a non-NULL cs_error gets a one-line
  * message. Malformed metadata inside an image is not an error: the parser
  * keeps what it could read and records nothing for the rest (an image with a
- * broken XMP packet is still an image). CS_ELIMIT only when a hard limit on
- * the whole input is exceeded.
+ * broken XMP packet is still an image), and a block over its own limit is
+ * skipped. CS_ELIMIT only when a hard limit on the whole input is exceeded.
  *
  * Thread safety: no global state; distinct objects may be used from distinct
  * threads. libxml2 must have been initialised (xmlInitParser) before threads
