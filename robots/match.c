@@ -20,7 +20,6 @@
  */
 #include "robots/robots_internal.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,7 +127,7 @@ static int icmp(const char *a, size_t a_len, const char *b, size_t b_len)
 {
     size_t n = a_len < b_len ? a_len : b_len;
     for (size_t i = 0; i < n; i++) {
-        int d = tolower((unsigned char)a[i]) - tolower((unsigned char)b[i]);
+        int d = robots_lower((unsigned char)a[i]) - robots_lower((unsigned char)b[i]);
         if (d) return d;
     }
     return a_len < b_len ? -1 : a_len > b_len;

@@ -24,7 +24,6 @@
  */
 #include "robots/robots_internal.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -112,7 +111,7 @@ int robots_ieq(const char *a, size_t a_len, const char *b, size_t b_len)
 {
     if (a_len != b_len) return 0;
     for (size_t i = 0; i < a_len; i++)
-        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i])) return 0;
+        if (robots_lower((unsigned char)a[i]) != robots_lower((unsigned char)b[i])) return 0;
     return 1;
 }
 
@@ -125,7 +124,7 @@ static int starts_with_icase(const char *s, size_t n, const char *prefix)
 size_t robots_agent_prefix_len(const char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && (isalpha((unsigned char)s[i]) || s[i] == '-' || s[i] == '_'))
+    while (i < n && (robots_is_alpha((unsigned char)s[i]) || s[i] == '-' || s[i] == '_'))
         i++;
     return i;
 }
@@ -206,11 +205,6 @@ static int split_key_value(const char *line, size_t n, const char **key, size_t 
 
 /* ---------------------------------------------------------------- patterns */
 
-static int is_hex(unsigned char c)
-{
-    return isxdigit(c) != 0;
-}
-
 /* Normalises an allow/disallow value into p->scratch; returns its length or -1 (ENOMEM). */
 static long normalise_pattern(parser *p, const char *value, size_t n)
 {
@@ -225,11 +219,11 @@ static long normalise_pattern(parser *p, const char *value, size_t n)
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)value[i];
-        if (c == '%' && i + 2 < n && is_hex((unsigned char)value[i + 1]) &&
-            is_hex((unsigned char)value[i + 2])) {
+        if (c == '%' && i + 2 < n && robots_is_hex((unsigned char)value[i + 1]) &&
+            robots_is_hex((unsigned char)value[i + 2])) {
             p->scratch[j++] = '%';
-            p->scratch[j++] = (char)toupper((unsigned char)value[i + 1]);
-            p->scratch[j++] = (char)toupper((unsigned char)value[i + 2]);
+            p->scratch[j++] = (char)robots_upper((unsigned char)value[i + 1]);
+            p->scratch[j++] = (char)robots_upper((unsigned char)value[i + 2]);
             i += 2;
         } else if (c & 0x80) {
             p->scratch[j++] = '%';

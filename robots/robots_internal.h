@@ -118,6 +118,24 @@ const char *robots_url_path(const char *url, size_t url_len, size_t *len, int *p
 /* Length of the leading run of [A-Za-z_-] in s (the reference's agent extraction). */
 size_t robots_agent_prefix_len(const char *s, size_t n);
 
+/* ASCII-only character classes: robots.txt is bytes, and the C locale must not matter. */
+static inline unsigned char robots_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+static inline unsigned char robots_upper(unsigned char c)
+{
+    return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
+}
+static inline int robots_is_alpha(unsigned char c)
+{
+    return robots_lower(c) >= 'a' && robots_lower(c) <= 'z';
+}
+static inline int robots_is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (robots_lower(c) >= 'a' && robots_lower(c) <= 'f');
+}
+
 /* ASCII case-insensitive equality of two pointer+length strings. */
 int robots_ieq(const char *a, size_t a_len, const char *b, size_t b_len);
 
