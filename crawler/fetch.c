@@ -436,7 +436,8 @@ static void finish(transfer *t, CURLcode result)
         set_error(r, CS_ELIMIT, "too_many_pixels", "image header exceeds %llu pixels",
                   (unsigned long long)t->fetcher->opts.max_pixels);
     } else if (t->too_large || result == CURLE_FILESIZE_EXCEEDED) {
-        set_error(r, CS_ELIMIT, "too_large", "body exceeds %zu bytes (decoded)", t->limit);
+        set_error(r, CS_ELIMIT, "too_large", "body exceeds %zu bytes (decoded)",
+                  t->limit ? t->limit : t->body.limit - 1); /* 0: refused by Content-Length */
     } else if (t->unwanted_type) {
         const char *type = crawler_response_header(r, "Content-Type");
         set_error(r, CS_EFORMAT, "unwanted_type", "media type '%.100s' not kept for a %s",
