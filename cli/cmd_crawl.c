@@ -73,6 +73,7 @@ static void print_help(void)
            "  --max-crawl-delay SECONDS robots.txt Crawl-delay honoured up to this (default 30)\n"
            "  --concurrency N           requests in parallel, to distinct hosts (default 16)\n"
            "  --max-attempts N          tries per URL after timeouts, 5xx, 429 (default 3)\n"
+           "  --max-outlinks N          page links queued per page, a trap guard (default 200)\n"
            "  --timeout SECONDS         total time per request (default 60)\n"
            "  --connect-timeout SECONDS (default 10)\n"
            "  --allow-loopback          permit 127.0.0.0/8 and ::1 (tests, the demo)\n"
@@ -221,6 +222,8 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
             opts.max_pages_per_host = number;
         } else if (strcmp(a, "--max-images") == 0 && parse_count(value, &number) == 0) {
             opts.max_images = number;
+        } else if (strcmp(a, "--max-outlinks") == 0 && parse_count(value, &number) == 0) {
+            opts.max_outlinks = (int)CS_MIN(number, 100000);
         } else if (strcmp(a, "--max-attempts") == 0 && parse_count(value, &number) == 0 &&
                    number > 0) {
             opts.max_attempts = (int)CS_MIN(number, 100);

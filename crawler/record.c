@@ -189,6 +189,43 @@ done:
     return rc;
 }
 
+/*
+ * 1 when an X-Robots-Tag header says nofollow (or none) for every agent or for
+ * clearsetbot: "nofollow", "noindex, nofollow", "clearsetbot: none". Agent
+ * scoping follows Google's reading: an "agent:" prefix applies to the
+ * directives after it, up to the next prefix.
+ */
+static int header_nofollow(const crawler_response *resp)
+{
+    for (size_t i = 0; i < resp->header_count; i++) {
+        if (strcasecmp(resp->headers[i].name, "X-Robots-Tag") != 0) continue;
+        const char *p = resp->headers[i].value;
+        int applies = 1;
+        while (*p) {
+            while (*p == ' ' || *p == ',')
+                p++;
+            size_t n = strcspn(p, ",");
+            const char *colon = memchr(p, ':', n);
+            const char *directive = p;
+            size_t dlen = n;
+            if (colon) { /* "agent: directive" */
+                applies = cs_ascii_ieq(p, (size_t)(colon - p), ROBOTS_OWN_AGENT);
+                directive = colon + 1;
+                dlen = n - (size_t)(colon + 1 - p);
+            }
+            while (dlen > 0 && *directive == ' ')
+                directive++, dlen--;
+            while (dlen > 0 && directive[dlen - 1] == ' ')
+                dlen--;
+            if (applies && (cs_ascii_ieq(directive, dlen, "nofollow") ||
+                            cs_ascii_ieq(directive, dlen, "none")))
+                return 1;
+            p += n;
+        }
+    }
+    return 0;
+}
+
 static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_response *resp,
                         int64_t fetch_id)
 {
@@ -224,7 +261,8 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
 
     /* links: same-scope pages one level deeper, unless the page says nofollow */
     int queued_links = 0;
-    for (size_t i = 0; rc == CS_OK && !page.meta_nofollow && i < page.link_count; i++) {
+    int nofollow = page.meta_nofollow || header_nofollow(resp);
+    for (size_t i = 0; rc == CS_OK && !nofollow && i < page.link_count; i++) {
         if (page.links[i].nofollow) continue;
         if (queued_links >= ctx->opts->max_outlinks) break;
         if (crawl_enqueue(ctx, page.links[i].url, CRAWLER_KIND_PAGE, job->depth + 1, job->url_id))

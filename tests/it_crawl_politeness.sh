@@ -2,7 +2,8 @@
 # it_crawl_politeness.sh - the crawler is polite, judged from the fixture server's own
 # request log: robots.txt comes first on every host, no host sees two requests closer
 # than its delay (--delay 0.2, or robots.txt's Crawl-delay 0.5 where it is larger),
-# 503 + Retry-After pauses the host, and disallowed or nofollow URLs are never
+# 503 + Retry-After pauses the host, and disallowed or nofollow URLs (rel, meta or
+# X-Robots-Tag) are never
 # requested. Lower bounds only: the test never asserts that anything is fast.
 set -euo pipefail
 here=$CLEARSET_SOURCE_DIR/tests
@@ -29,7 +30,7 @@ $check spacing "$work/log.jsonl" 127.0.4.3 0.2
 $check spacing "$work/log.jsonl" 127.0.4.2 0.5   # Crawl-delay for clearsetbot
 $check pause "$work/log.jsonl" 127.0.4.2 /b1.html 1.0
 $check never "$work/log.jsonl" 127.0.4.1 /private/secret.html /nf.html
-$check never "$work/log.jsonl" 127.0.4.2 /no/x.html
+$check never "$work/log.jsonl" 127.0.4.2 /no/x.html /b3.html   # X-Robots-Tag: clearsetbot: nofollow
 $check saw "$work/log.jsonl" 127.0.4.1 / /a1.html /a2.html /red.jpg /plasma.jpg
 $check saw "$work/log.jsonl" 127.0.4.3 /blue.png /third.jpg
 $check saw "$work/log.jsonl" 127.0.4.2 / /b1.html /b2.html
