@@ -3,8 +3,8 @@
 # request log: robots.txt comes first on every host, no host sees two requests closer
 # than its delay (--delay 0.2, or robots.txt's Crawl-delay 0.5 where it is larger),
 # 503 + Retry-After pauses the host, and disallowed or nofollow URLs (rel, meta or
-# X-Robots-Tag) are never
-# requested. Lower bounds only: the test never asserts that anything is fast.
+# X-Robots-Tag) are never requested. Lower bounds only: the test never asserts that
+# anything is fast.
 set -euo pipefail
 here=$CLEARSET_SOURCE_DIR/tests
 check="/usr/bin/python3 $here/crawl_check.py"
