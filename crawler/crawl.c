@@ -149,7 +149,6 @@ static crawl_host *host_for(crawl_ctx *ctx, const crawler_url_parts *parts)
     h->paused_until = row.paused_until;
     h->consecutive_errors = 0; /* parking lasts one crawl */
     h->parked = 0;
-    h->page_scope = in_page_scope(ctx, parts->origin, parts->host);
     int64_t pages = 0;
     catalog_frontier_count(ctx->cat, h->id, "page", "done", &pages, NULL);
     h->pages_fetched = pages;

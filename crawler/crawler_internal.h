@@ -45,7 +45,6 @@ typedef struct crawl_host {
     int in_flight;         /* a request to this host is running */
     int64_t wake_at;       /* no due URL before this; INT64_MAX: nothing queued */
     int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
-    int page_scope;        /* pages of this host are in scope */
 } crawl_host;
 
 /* All hosts of a crawl, findable by origin. */
