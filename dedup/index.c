@@ -32,7 +32,7 @@
 #define MIH_COST_PER_CANDIDATE 4
 #define MIH_COST_PER_PROBE     4
 /* Candidates ahead whose codes are prefetched while one is verified. */
-#define MIH_PREFETCH 8
+#define MIH_PREFETCH 16
 
 struct dedup_index {
     size_t n;
@@ -45,6 +45,8 @@ struct dedup_searcher {
     const dedup_index *index;
     dedup_match *matches;
     size_t count, cap;
+    uint32_t *cand; /* candidate ids gathered from the probed buckets */
+    size_t ncand, candcap;
 };
 
 /*
@@ -147,6 +149,7 @@ void dedup_searcher_free(dedup_searcher *s)
 {
     if (!s) return;
     free(s->matches);
+    free(s->cand);
     free(s);
 }
 
@@ -204,19 +207,39 @@ static int count_bucket(dedup_searcher *s, const pdq_hash *q, int radius, int sl
     return CS_OK;
 }
 
-MIH_HOT static int scan_bucket(dedup_searcher *s, const pdq_hash *q, int radius, int slot,
-                               unsigned value, size_t *acc)
+/* Appends a bucket's ids to the candidate list (sequential reads only). */
+static int gather_bucket(dedup_searcher *s, const pdq_hash *q, int radius, int slot, unsigned value,
+                         size_t *acc)
 {
+    (void)q;
+    (void)radius;
     (void)acc;
-    const dedup_index *ix = s->index;
-    const uint32_t *off = ix->offsets[slot];
-    const uint32_t *ids = ix->ids[slot];
-    uint32_t end = off[value + 1];
-    for (uint32_t k = off[value]; k < end; k++) {
-        if (k + MIH_PREFETCH < end) __builtin_prefetch(&ix->codes[ids[k + MIH_PREFETCH]]);
-        uint32_t id = ids[k];
-        int d = distance256(q, &ix->codes[id]);
-        if (d <= radius && push_match(s, id, d) != CS_OK) return CS_ENOMEM;
+    const uint32_t *off = s->index->offsets[slot];
+    size_t n = off[value + 1] - off[value];
+    if (s->ncand + n > s->candcap) {
+        size_t cap = s->candcap ? s->candcap : 1024;
+        while (cap < s->ncand + n)
+            cap *= 2;
+        uint32_t *c = realloc(s->cand, cap * sizeof(uint32_t));
+        if (!c) return CS_ENOMEM;
+        s->cand = c;
+        s->candcap = cap;
+    }
+    memcpy(s->cand + s->ncand, s->index->ids[slot] + off[value], n * sizeof(uint32_t));
+    s->ncand += n;
+    return CS_OK;
+}
+
+/* Verifies every candidate; each is a cache miss, so codes are fetched ahead. */
+MIH_HOT static int verify_candidates(dedup_searcher *s, const pdq_hash *q, int radius)
+{
+    const pdq_hash *codes = s->index->codes;
+    const uint32_t *cand = s->cand;
+    size_t n = s->ncand;
+    for (size_t k = 0; k < n; k++) {
+        if (k + MIH_PREFETCH < n) __builtin_prefetch(&codes[cand[k + MIH_PREFETCH]]);
+        int d = distance256(q, &codes[cand[k]]);
+        if (d <= radius && push_match(s, cand[k], d) != CS_OK) return CS_ENOMEM;
     }
     return CS_OK;
 }
@@ -265,8 +288,10 @@ long dedup_search(dedup_searcher *s, const pdq_hash *query, int radius, dedup_se
     int rc;
     if (use_mih) {
         rc = CS_OK;
+        s->ncand = 0;
         for (int slot = 0; slot < MIH_SLOTS && rc == CS_OK; slot++)
-            rc = probe_slot(s, query, radius, slot, r, scan_bucket, NULL);
+            rc = probe_slot(s, query, radius, slot, r, gather_bucket, NULL);
+        if (rc == CS_OK) rc = verify_candidates(s, query, radius);
         if (rc == CS_OK && s->count > 1) {
             qsort(s->matches, s->count, sizeof(dedup_match), match_cmp);
             size_t kept = 1; /* drop the same code found through another slot */
