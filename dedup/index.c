@@ -216,6 +216,7 @@ static int gather_bucket(dedup_searcher *s, const pdq_hash *q, int radius, int s
     (void)acc;
     const uint32_t *off = s->index->offsets[slot];
     size_t n = off[value + 1] - off[value];
+    if (n == 0) return CS_OK;
     if (s->ncand + n > s->candcap) {
         size_t cap = s->candcap ? s->candcap : 1024;
         while (cap < s->ncand + n)
