@@ -740,6 +740,76 @@ static void test_webp_lossless_with_alpha_decodes_on_white(void **state)
     WebPFree(out);
 }
 
+static void put24(unsigned char *p, unsigned v)
+{
+    p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16);
+}
+
+static void put32(unsigned char *p, unsigned v)
+{
+    put24(p, v);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/*
+ * An animated WebP (VP8X + ANIM + one ANMF frame) around a lossless frame made
+ * by libwebp: the container is built by hand, per the WebP container spec.
+ */
+static unsigned char *animated_webp(const uint8_t *frame_file, size_t frame_len, int w, int h,
+                                    size_t *len)
+{
+    size_t bitstream = frame_len - 12; /* the frame's "VP8L" chunk, without RIFF/WEBP */
+    size_t anmf_payload = 16 + bitstream;
+    size_t total = 12 + (8 + 10) + (8 + 6) + 8 + anmf_payload + (anmf_payload & 1);
+    unsigned char *b = calloc(1, total);
+    memcpy(b, "RIFF", 4);
+    put32(b + 4, (unsigned)(total - 8));
+    memcpy(b + 8, "WEBP", 4);
+    unsigned char *p = b + 12;
+    memcpy(p, "VP8X", 4), put32(p + 4, 10), p[8] = 0x02 | 0x10; /* animation, alpha */
+    put24(p + 12, (unsigned)w - 1), put24(p + 15, (unsigned)h - 1);
+    p += 18;
+    memcpy(p, "ANIM", 4), put32(p + 4, 6), put32(p + 8, 0xFFFFFFFFu), p[12] = p[13] = 0;
+    p += 14;
+    memcpy(p, "ANMF", 4), put32(p + 4, (unsigned)anmf_payload);
+    put24(p + 8, 0), put24(p + 11, 0), put24(p + 14, (unsigned)w - 1),
+        put24(p + 17, (unsigned)h - 1);
+    put24(p + 20, 100), p[23] = 0;
+    memcpy(p + 24, frame_file + 12, bitstream);
+    *len = total;
+    return b;
+}
+
+static void test_animated_webp_hashes_its_first_frame(void **state)
+{
+    (void)state;
+    const int w = 24, h = 20;
+    unsigned char rgba[24 * 20 * 4];
+    for (int p = 0; p < w * h; p++) {
+        rgba[4 * p] = (unsigned char)(p * 5), rgba[4 * p + 1] = (unsigned char)(p * 11);
+        rgba[4 * p + 2] = (unsigned char)(255 - p), rgba[4 * p + 3] = p % 4 ? 255 : 0;
+    }
+    uint8_t *frame = NULL;
+    size_t frame_len = WebPEncodeLosslessRGBA(rgba, w, h, w * 4, &frame);
+    assert_true(frame_len > 12);
+    size_t len;
+    unsigned char *anim = animated_webp(frame, frame_len, w, h, &len);
+    dedup_image img;
+    decode_or_fail(anim, len, NULL, &img);
+    assert_int_equal(img.width, w);
+    assert_int_equal(img.height, h);
+    for (int p = 0; p < w * h; p++)
+        for (int c = 0; c < 3; c++)
+            assert_int_equal(img.pixels[3 * p + c], p % 4 ? rgba[4 * p + c] : 255);
+    dedup_image_free(&img);
+    expect_decode_error(anim, len - 20, "truncated animated webp");
+    dedup_decode_options small = {.max_pixels = (uint64_t)w * h - 1};
+    cs_error err;
+    assert_int_equal(dedup_decode(anim, len, &small, &img, &err), CS_ELIMIT);
+    free(anim);
+    WebPFree(frame);
+}
+
 static void test_cmyk_and_grey_jpegs_hash_like_rgb(void **state)
 {
     (void)state;
@@ -1051,6 +1121,7 @@ int main(void)
         cmocka_unit_test(test_pixel_limit_is_checked_from_the_header),
         cmocka_unit_test(test_png_variants_decode_to_the_same_pixels),
         cmocka_unit_test(test_webp_lossless_with_alpha_decodes_on_white),
+        cmocka_unit_test(test_animated_webp_hashes_its_first_frame),
         cmocka_unit_test(test_cmyk_and_grey_jpegs_hash_like_rgb),
         cmocka_unit_test(test_exif_orientation_is_applied_except_in_exact_mode),
         cmocka_unit_test(test_hex_round_trip_and_small_images),
