@@ -863,18 +863,26 @@ static void test_cmyk_and_grey_jpegs_hash_like_rgb(void **state)
 }
 
 /* Inserts an APP1 Exif segment with the given orientation after SOI. */
-static unsigned char *with_exif_orientation(const unsigned char *jpeg, size_t len, int o,
-                                            size_t *out_len)
+/* A little-endian TIFF block whose IFD0 holds only Orientation = o (26 bytes). */
+#define EXIF_TIFF_LEN 26
+static void exif_tiff(int o, unsigned char tiff[EXIF_TIFF_LEN])
 {
-    static const unsigned char tiff_le[] = {
+    static const unsigned char tiff_le[EXIF_TIFF_LEN] = {
         'I',  'I',  42, 0, 8, 0, 0, 0,             /* header, IFD0 at 8 */
         1,    0,                                   /* one entry */
         0x12, 0x01, 3,  0, 1, 0, 0, 0, 0, 0, 0, 0, /* Orientation SHORT x1 = value */
         0,    0,    0,  0                          /* no next IFD */
     };
-    unsigned char tiff[sizeof(tiff_le)];
-    memcpy(tiff, tiff_le, sizeof(tiff));
+    memcpy(tiff, tiff_le, EXIF_TIFF_LEN);
     tiff[18] = (unsigned char)o;
+}
+
+/* Inserts an APP1 Exif segment with the given orientation after SOI. */
+static unsigned char *with_exif_orientation(const unsigned char *jpeg, size_t len, int o,
+                                            size_t *out_len)
+{
+    unsigned char tiff[EXIF_TIFF_LEN];
+    exif_tiff(o, tiff);
     size_t seg = 2 + 6 + sizeof(tiff);
     *out_len = len + 2 + seg;
     unsigned char *out = malloc(*out_len);
@@ -884,6 +892,83 @@ static unsigned char *with_exif_orientation(const unsigned char *jpeg, size_t le
     memcpy(out + 12, tiff, sizeof(tiff));
     memcpy(out + 12 + sizeof(tiff), jpeg + 2, len - 2);
     return out;
+}
+
+/* A still WebP in the extended format: VP8X (EXIF flag), the image chunk, EXIF. */
+static unsigned char *webp_with_exif(const uint8_t *simple, size_t simple_len, int w, int h, int o,
+                                     size_t *len)
+{
+    size_t image = simple_len - 12; /* the "VP8L" chunk, padded already */
+    size_t total = 12 + 18 + image + 8 + EXIF_TIFF_LEN;
+    unsigned char *b = calloc(1, total);
+    memcpy(b, "RIFF", 4);
+    put32(b + 4, (unsigned)(total - 8));
+    memcpy(b + 8, "WEBP", 4);
+    unsigned char *p = b + 12;
+    memcpy(p, "VP8X", 4), put32(p + 4, 10), p[8] = 0x08; /* EXIF present */
+    put24(p + 12, (unsigned)w - 1), put24(p + 15, (unsigned)h - 1);
+    memcpy(p + 18, simple + 12, image);
+    p += 18 + image;
+    memcpy(p, "EXIF", 4), put32(p + 4, EXIF_TIFF_LEN);
+    exif_tiff(o, p + 8);
+    *len = total;
+    return b;
+}
+
+static void test_exif_orientation_in_png_and_webp(void **state)
+{
+    (void)state;
+    const int w = 30, h = 20;
+    unsigned char rgb[30 * 20 * 3], rgba[30 * 20 * 4];
+    for (int p = 0; p < w * h; p++)
+        for (int c = 0; c < 4; c++) {
+            unsigned char v = (unsigned char)(p * (c + 2) + c * 50);
+            if (c < 3) rgb[3 * p + c] = v;
+            rgba[4 * p + c] = c < 3 ? v : 255;
+        }
+    dedup_image stored = {.width = w, .height = h, .channels = 3, .pixels = rgb};
+    /* orientation 8: shown turned anticlockwise, i.e. the reference's rotate-90 */
+    dedup_image shown = transform(&stored, PDQ_DIH_ROTATE_90);
+    dedup_decode_options opts = {.apply_orientation = 1};
+
+    uint8_t *simple = NULL;
+    size_t simple_len = WebPEncodeLosslessRGBA(rgba, w, h, w * 4, &simple), len;
+    unsigned char *webp = webp_with_exif(simple, simple_len, w, h, 8, &len);
+    dedup_image img;
+    decode_or_fail(webp, len, &opts, &img);
+    assert_int_equal(img.orientation, 8);
+    assert_int_equal(img.width, h);
+    assert_memory_equal(img.pixels, shown.pixels, sizeof(rgb));
+    dedup_image_free(&img);
+    free(webp);
+    WebPFree(simple);
+
+    cs_buf buf;
+    cs_buf_init(&buf, 0);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) fail_msg("libpng write failed");
+    png_set_write_fn(png, &buf, png_write_to_buf, png_flush_nothing);
+    png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    unsigned char tiff[EXIF_TIFF_LEN];
+    exif_tiff(8, tiff);
+    png_set_eXIf_1(png, info, EXIF_TIFF_LEN, tiff);
+    png_write_info(png, info);
+    for (int y = 0; y < h; y++)
+        png_write_row(png, rgb + (size_t)y * w * 3);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    unsigned char *png_bytes = cs_buf_take(&buf, &len);
+    decode_or_fail(png_bytes, len, &opts, &img);
+    assert_int_equal(img.orientation, 8);
+    assert_memory_equal(img.pixels, shown.pixels, sizeof(rgb));
+    dedup_image_free(&img);
+    decode_or_fail(png_bytes, len, NULL, &img); /* not applied unless asked */
+    assert_memory_equal(img.pixels, rgb, sizeof(rgb));
+    dedup_image_free(&img);
+    free(png_bytes);
+    dedup_image_free(&shown);
 }
 
 static void test_exif_orientation_is_applied_except_in_exact_mode(void **state)
@@ -1124,6 +1209,7 @@ int main(void)
         cmocka_unit_test(test_animated_webp_hashes_its_first_frame),
         cmocka_unit_test(test_cmyk_and_grey_jpegs_hash_like_rgb),
         cmocka_unit_test(test_exif_orientation_is_applied_except_in_exact_mode),
+        cmocka_unit_test(test_exif_orientation_in_png_and_webp),
         cmocka_unit_test(test_hex_round_trip_and_small_images),
         cmocka_unit_test(test_dedup_run_clusters_near_copies_and_flags_licence_conflicts),
     };
