@@ -74,34 +74,34 @@ int dedup_apply_orientation(dedup_image *img, int orientation, cs_error *err)
         for (int x = 0; x < out_w; x++) {
             int sx, sy; /* the source pixel shown at display position (x, y) */
             switch (orientation) {
-            case 2:
+            case 2: /* mirrored */
                 sx = w - 1 - x;
                 sy = y;
-                break; /* mirrored */
-            case 3:
+                break;
+            case 3: /* rotated 180 */
                 sx = w - 1 - x;
                 sy = h - 1 - y;
-                break; /* rotated 180 */
-            case 4:
+                break;
+            case 4: /* mirrored vertically */
                 sx = x;
                 sy = h - 1 - y;
-                break; /* mirrored vertically */
-            case 5:
+                break;
+            case 5: /* transposed */
                 sx = y;
                 sy = x;
-                break; /* transposed */
-            case 6:
+                break;
+            case 6: /* needs 90 clockwise */
                 sx = y;
                 sy = h - 1 - x;
-                break; /* needs 90 clockwise */
-            case 7:
+                break;
+            case 7: /* transverse */
                 sx = w - 1 - y;
                 sy = h - 1 - x;
-                break; /* transverse */
-            default:
+                break;
+            default: /* 8: needs 90 anticlockwise */
                 sx = w - 1 - y;
                 sy = x;
-                break; /* 8: needs 90 anticlockwise */
+                break;
             }
             memcpy(out + ((size_t)y * out_w + x) * ch, img->pixels + ((size_t)sy * w + sx) * ch,
                    (size_t)ch);
