@@ -24,6 +24,7 @@
 
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -537,6 +538,14 @@ static void visit(extract_ctx *ctx, xmlNode *node)
     if (xmlHasProp(node, (const xmlChar *)"itemprop")) add_item_prop(ctx, node);
 }
 
+/* libxml2 reports encoding errors through its generic handler whatever the
+   parse options say; library code never prints, so they go nowhere. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 int crawler_html_extract(const char *page_url, const unsigned char *html, size_t len,
                          crawler_html_page *out, cs_error *err)
 {
@@ -546,10 +555,14 @@ int crawler_html_extract(const char *page_url, const unsigned char *html, size_t
     char base_check[CRAWLER_URL_SIZE];
     if (crawler_url_normalize(page_url, strlen(page_url), base_check, err) != CS_OK)
         return err ? err->code : CS_EINVAL;
+    xmlGenericErrorFunc saved_handler = xmlGenericError; /* per-thread in libxml2 */
+    void *saved_context = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, quiet);
     htmlDocPtr doc =
         htmlReadMemory(len ? (const char *)html : " ", len ? (int)len : 1, page_url, NULL,
                        HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                            HTML_PARSE_NOWARNING | HTML_PARSE_COMPACT);
+    xmlSetGenericErrorFunc(saved_context, saved_handler);
     if (doc == NULL) return CS_OK; /* nothing parsable: an empty page */
     extract_ctx ctx = {.page = out, .base = page_url};
     xmlNode *root = xmlDocGetRootElement(doc);

@@ -7,9 +7,11 @@
 
 #include "crawler/crawler.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void extract(const char *url, const char *html, crawler_html_page *page)
 {
@@ -194,6 +196,33 @@ static void malformed_html_is_recovered(void **state)
     crawler_html_page_free(&page);
 }
 
+static void encoding_errors_print_nothing(void **state)
+{
+    /* found by fuzz_crawler_html: libxml2 guesses UTF-32 and reports the failure on stderr */
+    static const char utf32ish[] = {'<', 0, 0, 0, '&', 0, 'c'};
+    char dir[TS_PATH_MAX], path[TS_PATH_MAX];
+    ts_tempdir(dir);
+    ts_join(path, dir, "stderr");
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+    crawler_html_page page;
+    int rc = crawler_html_extract("http://h.test/", (const unsigned char *)utf32ish,
+                                  sizeof utf32ish, &page, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    assert_int_equal(rc, CS_OK);
+    crawler_html_page_free(&page);
+    size_t len;
+    char *printed = ts_read_file(path, &len);
+    if (len != 0) fail_msg("library printed: %s", printed);
+    free(printed);
+    ts_rmtree(dir);
+}
+
 static void deep_nesting_and_floods_are_bounded(void **state)
 {
     /* 100000 nested divs, then 5000 images and 5000 links: caps apply, no stack overflow */
@@ -238,6 +267,7 @@ int main(void)
         cmocka_unit_test(rel_license_with_rdfa_about_and_figure),
         cmocka_unit_test(jsonld_and_microdata),
         cmocka_unit_test(malformed_html_is_recovered),
+        cmocka_unit_test(encoding_errors_print_nothing),
         cmocka_unit_test(deep_nesting_and_floods_are_bounded),
         cmocka_unit_test(duplicate_images_are_one_sighting),
     };
