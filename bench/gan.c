@@ -3,7 +3,7 @@
  * driver bench/gan.sh runs it beside the PyTorch baseline (bench/gan_torch.py).
  *
  *   bench_gan train DATA_DIR --steps N [--eval 250,500,...] [--threads T]
- *                            [--d-norm spectral|batch] [--batch B] [--eval-images N]
+ *                            [--d-norm batch|spectral] [--batch B] [--eval-images N]
  *                            [--grid PNG] [--seed S]
  *       trains, printing images/s (training steps only) and the SWD of
  *       --eval-images samples against as many held-out test images at each
@@ -160,9 +160,9 @@ static int cmd_train(const char *data, int argc, char **argv)
     cfg.threads = atoi(option(argc, argv, "--threads", "2"));
     cfg.batch_size = atoi(option(argc, argv, "--batch", "64"));
     cfg.seed = strtoull(option(argc, argv, "--seed", "1"), NULL, 10);
-    cfg.d_norm = strcmp(option(argc, argv, "--d-norm", "spectral"), "batch") == 0
-                     ? GAN_DNORM_BATCH
-                     : GAN_DNORM_SPECTRAL;
+    cfg.d_norm = strcmp(option(argc, argv, "--d-norm", "batch"), "spectral") == 0
+                     ? GAN_DNORM_SPECTRAL
+                     : GAN_DNORM_BATCH;
     images train = {0}, heldout = {0};
     if (load_idx(data, "train-images-idx3-ubyte", &train) ||
         load_idx(data, "t10k-images-idx3-ubyte", &heldout))

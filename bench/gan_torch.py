@@ -3,7 +3,7 @@
 same way on the same data, for bench/gan.sh to compare speed and SWD.
 
 /usr/bin/python3 bench/gan_torch.py DATA_DIR --steps N --threads T [--eval 250,500]
-    [--eval-images N] [--out DIR] [--d-norm spectral|batch] [--batch 64]
+    [--eval-images N] [--out DIR] [--d-norm batch|spectral] [--batch 64]
 
 Prints images/s over the training steps only (the same span the C bench
 times). At each --eval step it writes DIR/torch_step<N>.f32: --eval-images
@@ -55,7 +55,7 @@ def main():
     p.add_argument("--eval", default="")
     p.add_argument("--eval-images", type=int, default=2048)
     p.add_argument("--out", default=".")
-    p.add_argument("--d-norm", choices=["spectral", "batch"], default="spectral")
+    p.add_argument("--d-norm", choices=["spectral", "batch"], default="batch")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--label", default="PyTorch")

@@ -32,8 +32,8 @@
 
 /* Normalisation between the discriminator's convolutions. */
 typedef enum gan_dnorm {
-    GAN_DNORM_SPECTRAL = 0, /* spectral normalisation of every D weight (default) */
-    GAN_DNORM_BATCH = 1,    /* batch normalisation after D's 2nd and 3rd conv */
+    GAN_DNORM_SPECTRAL = 0, /* spectral normalisation of every D weight */
+    GAN_DNORM_BATCH = 1,    /* batch normalisation after D's 2nd and 3rd conv (default) */
 } gan_dnorm;
 
 typedef enum gan_loss {
@@ -54,8 +54,8 @@ typedef struct gan_config {
     int threads;                      /* OpenBLAS threads; not stored in checkpoints */
 } gan_config;
 
-/* Fills cfg with the defaults: grey, z of 100, widths 32, batch 64, spectral
- * norm, non-saturating loss, Adam(2e-4, 0.5, 0.999, 1e-8), seed 1, 2 threads. */
+/* Fills cfg with the defaults: grey, z of 100, widths 32, batch 64, batch norm
+ * in D, non-saturating loss, Adam(2e-4, 0.5, 0.999, 1e-8), seed 1, 2 threads. */
 void gan_config_default(gan_config *cfg);
 /* CS_OK if cfg describes a network this build can make; otherwise CS_EINVAL
  * with the offending field named in err. */
