@@ -2,8 +2,8 @@
  * cmd_hash.c - `clearset hash [--exact] [--dihedral] FILE...`: one JSON object
  * per file on stdout with its SHA-256, PDQ hash and quality, pHash and size.
  *
- * A file that cannot be read or decoded is reported on stderr and the others
- * still print; the exit status is then 2 (bad input). --exact hashes the
+ * A file that cannot be read or decoded gets {"file", "error"} instead (and a
+ * line on stderr) and the others still print; the exit status is then 2. --exact hashes the
  * full-resolution pixels without EXIF orientation, as the PDQ reference does.
  */
 #include "cli/cli.h"
@@ -22,7 +22,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: clearset hash [--exact] [--dihedral] [--max-pixels N] FILE...\n\n"
             "Prints one JSON object per file: file, sha256, pdq (64 hex), pdq_quality,\n"
-            "phash (16 hex), width, height, format.\n\n"
+            "phash (16 hex), width, height, format; or file and error when it cannot\n"
+            "be decoded (exit status 2).\n\n"
             "  --exact         full-resolution decode, no EXIF orientation: the PDQ\n"
             "                  reference's input (bit-exact with its hashes)\n"
             "  --dihedral      also print pdq_dihedral: the 8 hashes of the image's\n"
@@ -104,8 +105,13 @@ int cmd_hash(cli_context *ctx, int argc, char **argv)
         if (rc == CS_OK) rc = dedup_hash_bytes(bytes, len, exact, max_pixels, &h, &err);
         free(bytes);
         if (rc != CS_OK) {
-            fprintf(stderr, "clearset hash: %s: %s\n", argv[i],
-                    err.message[0] ? err.message : cs_strerror(rc));
+            const char *why = err.message[0] ? err.message : cs_strerror(rc);
+            fprintf(stderr, "clearset hash: %s: %s\n", argv[i], why);
+            json_t *o = json_pack("{s:s, s:s}", "file", argv[i], "error", why);
+            char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            if (line) printf("%s\n", line);
+            free(line);
+            json_decref(o);
             int s = cli_exit_status(rc);
             if (s > status) status = s;
             continue;

@@ -280,7 +280,8 @@ static void test_clearset_hash_exact_prints_reference_hashes(void **state)
 
     const char *bad[] = {"clearset", "hash", "/nonexistent/x.jpg", NULL};
     ts_run_clearset(&r, NULL, bad);
-    assert_int_not_equal(r.status, 0);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.out, "\"error\":"));
     ts_run_result_free(&r);
     const char *help[] = {"clearset", "hash", "--help", NULL};
     ts_run_clearset(&r, NULL, help);
