@@ -112,7 +112,8 @@ int cmd_hash(cli_context *ctx, int argc, char **argv)
             if (line) printf("%s\n", line);
             free(line);
             json_decref(o);
-            int s = cli_exit_status(rc);
+            /* a FILE that cannot be read is bad input here, not a runtime failure */
+            int s = rc == CS_EIO ? CLI_EXIT_USAGE : cli_exit_status(rc);
             if (s > status) status = s;
             continue;
         }
