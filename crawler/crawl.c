@@ -438,8 +438,12 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     if (rc != CS_OK) return rc;
     int64_t requeued = 0;
     rc = catalog_frontier_requeue_in_flight(cat, &requeued, err);
-    if (rc == CS_OK) rc = add_seeds(&ctx);
-    if (rc == CS_OK) rc = load_queued_hosts(&ctx);
+    txn_begin(&ctx); /* a long seed list is one commit, not one per URL */
+    if (rc == CS_OK && !ctx.failed) rc = add_seeds(&ctx);
+    if (rc == CS_OK && !ctx.failed) rc = load_queued_hosts(&ctx);
+    if (rc != CS_OK) ctx.failed = 1;
+    txn_end(&ctx);
+    if (rc == CS_OK && ctx.failed) rc = err && err->code ? err->code : CS_EDB;
     if (rc == CS_OK) {
         int64_t stored = 0;
         catalog_frontier_count(cat, 0, "image", "done", &stored, NULL);
