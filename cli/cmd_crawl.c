@@ -109,7 +109,7 @@ static void on_progress(void *arg, const crawler_stats *s, int final)
     progress_state *p = arg;
     if (p->json && !final) {
         json_t *line = stats_json(s, "progress");
-        json_dumpf(line, stdout, JSON_COMPACT);
+        json_dumpf(line, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
         fputc('\n', stdout);
         fflush(stdout);
         json_decref(line);
@@ -276,7 +276,7 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         } else {
             json_t *line = stats_json(&stats, "done");
             json_object_set_new(line, "stopped_by", json_string(stopped_name(stats.stopped_by)));
-            json_dumpf(line, stdout, JSON_COMPACT);
+            json_dumpf(line, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
             fputc('\n', stdout);
             json_decref(line);
         }
