@@ -6,15 +6,19 @@
 # 2. Speed probe: images/s of a short run for C at 1 and 2 threads and for
 #    PyTorch at 1 and 2 threads, each with OpenBLAS's own threads left alone and
 #    with OPENBLAS_NUM_THREADS=1 (they fight torch's OpenMP threads otherwise).
-# 3. Full runs, one after the other: PyTorch in its fastest configuration and C
+# 3. Head to head: C and PyTorch's fastest configuration at the same thread count,
+#    alternating for several rounds (the load of a shared machine drifts); medians.
+# 4. Full runs, one after the other: PyTorch in its fastest configuration and C
 #    with the same thread count, batch 64, the same architecture, initialisation
 #    and optimiser; SWD (x1e3, generator/swd.c for both) of 2048 samples against
 #    2048 held-out test images at each evaluation step; SWD of training images
 #    (the floor) and of noise; sample grids as PNG.
 #
-# Environment: GAN_STEPS (2000), GAN_EVAL (250,500,1000,2000), GAN_PROBE_STEPS (30),
-# GAN_EVAL_IMAGES (2048), GAN_THREADS (skip the probe and use this count),
-# GAN_D_NORM (spectral|batch). Output lands in bench/out/gan/.
+# Environment: GAN_STEPS (2000), GAN_EVAL (250,500,1000,2000), GAN_PROBE_STEPS (20),
+# GAN_HEAD_STEPS (50) and GAN_ROUNDS (5) for the head-to-head speed rounds,
+# GAN_EVAL_IMAGES (2048), GAN_THREADS (skip the probe and use this count; PyTorch then
+# runs with OPENBLAS_NUM_THREADS=1), GAN_STEPS=0 (speed only),
+# GAN_D_NORM (batch|spectral). Output lands in bench/out/gan/.
 # Slow on two shared cores: run it as `nice -n 19 bench/run gan`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,9 +27,10 @@ bench=$build/bench/bench_gan
 python=/usr/bin/python3 # Debian's, with python3-torch
 steps=${GAN_STEPS:-2000}
 evals=${GAN_EVAL:-250,500,1000,2000}
-probe=${GAN_PROBE_STEPS:-30}
+probe=${GAN_PROBE_STEPS:-20}
+head=${GAN_HEAD_STEPS:-50}
 eval_images=${GAN_EVAL_IMAGES:-2048}
-d_norm=${GAN_D_NORM:-spectral}
+d_norm=${GAN_D_NORM:-batch}
 out=$here/bench/out/gan
 data=$build/bench-data/fashion-mnist
 src=/usr/share/datasets/fashion-mnist
@@ -69,6 +74,25 @@ else
   best_threads=$GAN_THREADS best_env=1
 fi
 if [ "$best_env" = default ]; then torch_env=(env -u OPENBLAS_NUM_THREADS); else torch_env=(env OPENBLAS_NUM_THREADS=1); fi
+
+# Head to head: the load of a shared machine drifts, so C and PyTorch's
+# fastest configuration alternate, and each side's median counts.
+rounds=${GAN_ROUNDS:-5}
+echo "## head to head: $rounds alternating rounds of $head steps, threads=$best_threads (images/s)"
+c_rates=() t_rates=()
+for ((i = 1; i <= rounds; i++)); do
+  c=$("$bench" train "$data" --steps "$head" --eval "" --threads "$best_threads" \
+    --d-norm "$d_norm" 2>/dev/null | rate)
+  t=$("${torch_env[@]}" "$python" "$here/bench/gan_torch.py" "$data" --steps "$head" \
+    --threads "$best_threads" --d-norm "$d_norm" 2>/dev/null | rate)
+  echo "round $i: C $c  PyTorch $t"
+  c_rates+=("$c") t_rates+=("$t")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+c_med=$(median "${c_rates[@]}") t_med=$(median "${t_rates[@]}")
+echo "median: C $c_med  PyTorch $t_med  C/PyTorch $(awk -v a="$c_med" -v b="$t_med" 'BEGIN{printf "%.2f", a / b}')"
+
+[ "$steps" -gt 0 ] || exit 0 # GAN_STEPS=0: speed only
 
 echo "## SWD references ($eval_images images against $eval_images held-out test images)"
 "$bench" floor "$data" --eval-images "$eval_images"
