@@ -264,9 +264,9 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         }
         char url[CRAWLER_URL_SIZE];
         if (h->rules == NULL) { /* RFC 9309: robots.txt before anything else */
-            if (h->robots_url[0] == '\0') snprintf(url, sizeof url, "%s/robots.txt", h->origin);
+            if (h->robots_url == NULL) snprintf(url, sizeof url, "%s/robots.txt", h->origin);
             catalog_frontier_item_clear(&item);
-            start_job(ctx, h, h->robots_url[0] ? h->robots_url : url, CRAWLER_KIND_ROBOTS, 0, 0, 1);
+            start_job(ctx, h, h->robots_url ? h->robots_url : url, CRAWLER_KIND_ROBOTS, 0, 0, 1);
             return 1;
         }
         if (h->tdmrep_status < 0 || h->ai_txt_status < 0) {

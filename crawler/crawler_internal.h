@@ -30,11 +30,11 @@
 typedef struct crawl_host {
     int64_t id;
     char origin[300];
-    robots_rules *rules;               /* NULL until robots.txt is known */
-    int robots_status;                 /* as stored: 0 unreachable, else HTTP status */
-    int robots_hops;                   /* redirects followed for the current robots.txt fetch */
-    char robots_url[CRAWLER_URL_SIZE]; /* where the next robots.txt request goes */
-    int tdmrep_status, ai_txt_status;  /* -1 not fetched yet */
+    robots_rules *rules; /* NULL until robots.txt is known */
+    int robots_status;   /* as stored: 0 unreachable, else HTTP status */
+    int robots_hops;     /* redirects followed for the current robots.txt fetch */
+    char *robots_url;    /* a robots.txt redirect target still to follow, or NULL (owned) */
+    int tdmrep_status, ai_txt_status; /* -1 not fetched yet */
     unsigned char *tdmrep_body, *ai_txt_body;
     size_t tdmrep_len, ai_txt_len;
     int64_t delay_ms;      /* effective minimum spacing of requests */

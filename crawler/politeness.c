@@ -32,6 +32,7 @@ void crawl_hosts_free(crawl_hosts *hosts)
         robots_free(hosts->items[i]->rules);
         free(hosts->items[i]->tdmrep_body);
         free(hosts->items[i]->ai_txt_body);
+        free(hosts->items[i]->robots_url);
         free(hosts->items[i]);
     }
     free(hosts->items);

@@ -360,14 +360,21 @@ void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response 
             char next[CRAWLER_URL_SIZE];
             if (crawler_url_resolve(resp->url, location, strlen(location), next, NULL) == CS_OK) {
                 h->robots_hops++;
-                cs_strlcpy(h->robots_url, next, sizeof h->robots_url);
+                char *copy = strdup(next);
+                if (copy == NULL) {
+                    ctx->failed = 1;
+                    return;
+                }
+                free(h->robots_url);
+                h->robots_url = copy;
                 return; /* rules stay unknown: the next turn follows the redirect */
             }
         }
         robots_free(h->rules);
         h->rules = crawl_rules_for_status(status, resp->body, resp->body_len);
         h->robots_status = status;
-        h->robots_url[0] = '\0';
+        free(h->robots_url);
+        h->robots_url = NULL;
         int ok = status >= 200 && status < 500 && status != 429;
         double crawl_delay = robots_crawl_delay(h->rules, ROBOTS_OWN_AGENT);
         h->delay_ms =
