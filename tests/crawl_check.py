@@ -13,6 +13,8 @@ Standard library only (Debian's /usr/bin/python3).
   crawl_check.py saw LOG HOST PATH...          HOST saw every PATH
   crawl_check.py pause LOG HOST PATH SECONDS   after HOST answered PATH with 429/503, its
                                                next request came >= SECONDS later
+  crawl_check.py backoff LOG HOST DELAY        after k 5xx answers in a row, HOST's next
+                                               request came >= DELAY * 2^k later
   crawl_check.py sql DB QUERY EXPECTED         QUERY's rows, one per line, "|"-joined, == EXPECTED
   crawl_check.py paths DB STATE                print path of every URL in STATE (sorted)
   crawl_check.py compare DB_A DB_B             same URL states, images and image URLs
@@ -100,6 +102,20 @@ def main(argv):
             fail("%s: next request %.3f s after %d (Retry-After %.1f)" %
                  (host, gap / 1e9, rows[i]["status"], seconds))
         print("%s: paused %.3f s after %d" % (host, gap / 1e9, rows[i]["status"]))
+    elif cmd == "backoff":
+        # after the k-th failure in a row (5xx), the next request waits >= DELAY * 2^k
+        log, host, delay = argv[2], argv[3], float(argv[4])
+        rows = requests(log, host)
+        streak = 0
+        for a, b in zip(rows, rows[1:]):
+            streak = streak + 1 if a["status"] >= 500 else 0
+            if streak:
+                gap = b["mono_ns"] - a["respond_mono_ns"]
+                want = delay * 2 ** streak
+                if gap + TOLERANCE_NS < want * 1e9:
+                    fail("%s: %.3f s after failure %d in a row, expected >= %.3f" %
+                         (host, gap / 1e9, streak, want))
+                print("%s: failure %d in a row, next request %.3f s later" % (host, streak, gap / 1e9))
     elif cmd == "sql":
         db, query, expected = argv[2], argv[3], argv[4]
         con = sqlite3.connect(db)

@@ -2,7 +2,8 @@
 # it_crawl_hostile.sh - hostile servers are survived with bounded memory and a recorded
 # error each: a redirect loop, a chain of more than five redirects, an endless body, a
 # trickling body, a 1 GiB gzip bomb, a JPEG header claiming 60000x60000 pixels, bytes
-# that are no image behind an image URL, a path-repeating trap and malformed HTML.
+# that are no image behind an image URL, a path-repeating trap and malformed HTML; and a
+# host whose pages all fail is backed off exponentially and then parked.
 set -euo pipefail
 here=$CLEARSET_SOURCE_DIR/tests
 check="/usr/bin/python3 $here/crawl_check.py"
@@ -10,13 +11,14 @@ work=$(mktemp -d)
 trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/hostile.json" \
-  --listen 127.0.4.21:0 --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
+  --listen 127.0.4.21:0 --listen 127.0.4.22:0 --log "$work/log.jsonl" \
+  --ready-file "$work/ready" >/dev/null &
 fixture_pid=$!
 for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-h=$(cat "$work/ready")
+h=$(sed -n 1p "$work/ready"); sick=$(sed -n 2p "$work/ready")
 
 /usr/bin/time -f %M -o "$work/rss" "$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$h/" \
-  --allow-loopback --delay 0 --timeout 3 --max-attempts 1 > "$work/out.json"
+  "http://$sick/" --allow-loopback --delay 0.05 --timeout 3 --max-attempts 1 > "$work/out.json"
 grep -q '"event":"done"' "$work/out.json"
 
 state() { $check sql "$work/c.db" "SELECT state, substr(last_error, 1, length('$3')) FROM urls WHERE url = 'http://$h$1'" "$2|$3"; }
@@ -36,6 +38,12 @@ state /ok.html done ""
 state /red.jpg done ""
 $check sql "$work/c.db" "SELECT count(*) FROM images" 1
 $check sql "$work/c.db" "SELECT count(*) FROM fetches WHERE error_code IS NOT NULL" 4
+
+# a host that keeps failing backs off exponentially, then is parked with work left
+$check backoff "$work/log.jsonl" 127.0.4.22 0.05
+$check sql "$work/c.db" "SELECT parked FROM hosts WHERE origin = 'http://$sick'" 1
+$check sql "$work/c.db" "SELECT count(*) FROM urls WHERE url LIKE 'http://$sick/s%' AND state = 'failed'" 5
+$check sql "$work/c.db" "SELECT count(*) FROM urls WHERE url LIKE 'http://$sick/s%' AND state = 'queued'" 3
 
 # A 1 GiB bomb or an endless body held in memory would show here; limits keep the
 # whole crawl (ASan included) far below this.
