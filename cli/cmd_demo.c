@@ -1,16 +1,29 @@
 /*
- * cmd_demo.c - `clearset demo`: the bundled sample web on loopback.
+ * cmd_demo.c - `clearset demo`: the whole pipeline on the bundled sample web,
+ * on loopback.
  *
- *   clearset demo [--serve] [--log FILE] [--site DIR]
+ *   clearset demo [--delay SECONDS] [--policy NAME|FILE] [--site DIR] [--log FILE]
+ *   clearset demo --list | --serve
  *
  * Starts the sample web (demo/site/scenario.json: a photographer, a museum,
  * a stock agency that opts out of AI training, an image CDN and a blog that
- * re-publishes a stock picture as CC0), one 127.0.0.x address per host, and
- * prints one JSON line per host: its origin and the pages, images and other
- * files it serves. Then it stops, or with --serve keeps serving until
- * Ctrl-C. Later the demo grows into the whole pipeline (crawl, clear, export).
+ * re-publishes a stock picture as CC0), one 127.0.0.x address per host, then
+ * runs the commands a user would run, in order, and says each one on stderr:
+ * `clearset crawl` from every host's front page, `clearset dedup`, `clearset
+ * clear` and `clearset status --text`. The verdicts (clear's JSON lines) are
+ * the demo's stdout; the other commands' output goes to stderr. The demo
+ * calls the command functions themselves, so it shows exactly what the
+ * commands do and holds no pipeline logic of its own.
+ *
+ * The catalog must be new or empty: the sample web's ports change from run
+ * to run, so an old demo catalog would mix dead origins with live ones.
+ *
+ * --list prints one JSON line per host (origin, pages, images, other files)
+ * and stops; --serve prints the same and keeps serving until Ctrl-C.
  */
 #include "cli/cli.h"
+#include "cli/commands.h"
+#include "dataset/catalog.h"
 #include "demo/demo.h"
 
 #include <jansson.h>
@@ -18,19 +31,34 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define DEMO_DEFAULT_DELAY "0.2" /* seconds between requests to one (loopback) host */
+#define DEMO_MAX_ARGS      (8 + DEMO_MAX_LISTENERS)
 
 static void print_help(void)
 {
-    printf("usage: clearset demo [--serve] [--log FILE] [--site DIR]\n\n"
-           "Starts the bundled sample web on loopback (one 127.0.0.x address per simulated\n"
-           "host, free ports) and prints one JSON line per host: its origin and the pages,\n"
-           "images and other files it serves.\n\n"
+    printf("usage: clearset [--catalog PATH] demo [--delay SECONDS] [--policy NAME|FILE]\n"
+           "                                     [--site DIR] [--log FILE]\n"
+           "       clearset demo --list | --serve\n\n"
+           "Runs the whole pipeline on the bundled sample web: starts it on loopback (one\n"
+           "127.0.0.x address per simulated host, free ports), then runs and shows\n"
+           "  clearset crawl --allow-loopback --delay SECONDS SEED...   (every host's front page)\n"
+           "  clearset dedup\n"
+           "  clearset clear --policy NAME\n"
+           "  clearset status --text\n"
+           "The verdicts (clear's JSON lines) go to stdout; everything else to stderr. The\n"
+           "catalog must be new or empty.\n\n"
            "options:\n"
-           "  --serve     keep serving until Ctrl-C (SIGINT) or SIGTERM\n"
-           "  --log FILE  append every request to FILE as JSON Lines\n"
-           "  --site DIR  serve DIR/scenario.json instead of the bundled site\n"
-           "              (default %s, or $CLEARSET_DEMO_SITE)\n",
-           demo_site_dir());
+           "  --delay SECONDS  minimum time between requests to one host (default %s)\n"
+           "  --policy NAME    clearance policy: strict (default), open, research, or a file\n"
+           "  --list           only print one JSON line per host (origin, pages, images,\n"
+           "                   files) and stop\n"
+           "  --serve          print the same and keep serving until Ctrl-C or SIGTERM\n"
+           "  --log FILE       append every request the sample web answers to FILE (JSON Lines)\n"
+           "  --site DIR       serve DIR/scenario.json instead of the bundled site\n"
+           "                   (default %s, or $CLEARSET_DEMO_SITE)\n",
+           DEMO_DEFAULT_DELAY, demo_site_dir());
 }
 
 static int is_image(const char *path)
@@ -53,7 +81,7 @@ static json_t *page_path(const char *path)
 }
 
 /* One JSON line describing host i of the running server. */
-static int print_host(const demo_scenario *scenario, demo_server *server, size_t i,
+static int print_host(FILE *out, const demo_scenario *scenario, demo_server *server, size_t i,
                       const char *name, cs_error *err)
 {
     char **paths;
@@ -79,32 +107,134 @@ static int print_host(const demo_scenario *scenario, demo_server *server, size_t
     char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(line);
     if (text == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
-    printf("%s\n", text);
+    fprintf(out, "%s\n", text);
     free(text);
     return CS_OK;
 }
 
+/* Runs one command as a user would type it, saying it on stderr first. With
+ * stdout_to_stderr, the command's stdout goes to stderr too. */
+static int run_step(cli_context *ctx, cli_command_fn command, int stdout_to_stderr,
+                    const char *const *argv)
+{
+    int argc = 0;
+    fprintf(stderr, "\n$ clearset");
+    for (; argv[argc]; argc++)
+        fprintf(stderr, " %s", argv[argc]);
+    fprintf(stderr, "\n");
+    fflush(stdout);
+    int saved_stdout = -1;
+    if (stdout_to_stderr) {
+        saved_stdout = dup(STDOUT_FILENO);
+        if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+            fprintf(stderr, "clearset demo: cannot redirect output\n");
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    int status = command(ctx, argc, (char **)argv);
+    fflush(stdout);
+    if (saved_stdout >= 0) {
+        dup2(saved_stdout, STDOUT_FILENO);
+        close(saved_stdout);
+    }
+    return status;
+}
+
+/* Refuses a catalog that already holds URLs: the demo needs a fresh one. */
+static int check_catalog_is_fresh(const char *path)
+{
+    if (access(path, F_OK) != 0) return CLI_EXIT_OK;
+    cs_error err;
+    cs_error_clear(&err);
+    catalog *cat = NULL;
+    catalog_status *status = NULL;
+    int rc = catalog_open(path, &cat, &err);
+    if (rc == CS_OK) rc = catalog_status_read(cat, &status, &err);
+    int64_t urls = status ? status->urls : 0;
+    catalog_status_free(status);
+    catalog_close(cat);
+    if (rc != CS_OK) return cli_fail("demo", &err);
+    if (urls > 0)
+        return cli_usage_error("demo",
+                               "catalog %s already holds %lld URLs; the demo needs a new or "
+                               "empty catalog (remove it or pass --catalog NEW_PATH)",
+                               path, (long long)urls);
+    return CLI_EXIT_OK;
+}
+
+/* crawl, dedup, clear, status against the running sample web. */
+static int run_pipeline(cli_context *ctx, const demo_scenario *scenario, demo_server *server,
+                        const char *delay, const char *policy)
+{
+    size_t hosts = demo_scenario_host_count(scenario);
+    char seeds[DEMO_MAX_LISTENERS][80];
+    const char *crawl[DEMO_MAX_ARGS] = {"crawl", "--allow-loopback", "--delay", delay};
+    size_t n = 4;
+    for (size_t i = 0; i < hosts; i++) {
+        char **paths;
+        size_t count;
+        cs_error err;
+        if (demo_scenario_host_files(scenario, demo_scenario_host_name_at(scenario, i), &paths,
+                                     &count, &err) != CS_OK)
+            return cli_fail("demo", &err);
+        int has_front_page = 0;
+        for (size_t p = 0; p < count; p++)
+            if (strcmp(paths[p], "/index.html") == 0) has_front_page = 1;
+        demo_paths_free(paths, count);
+        if (!has_front_page) continue; /* a CDN: reached through the pages that embed it */
+        snprintf(seeds[i], sizeof seeds[i], "http://%s/", demo_server_address(server, i));
+        crawl[n++] = seeds[i];
+    }
+    crawl[n] = NULL;
+    const char *dedup[] = {"dedup", NULL};
+    const char *clear[] = {"clear", "--policy", policy, NULL};
+    const char *status[] = {"status", "--text", NULL};
+    int rc = run_step(ctx, cmd_crawl, 1, crawl);
+    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_dedup, 1, dedup);
+    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_clear, 0, clear);
+    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_status, 1, status);
+    if (rc == CLI_EXIT_OK)
+        fprintf(stderr,
+                "\nclearset demo: done. Ask why with: clearset --catalog %s explain "
+                "IMAGE_ID\n",
+                ctx->catalog_path);
+    return rc;
+}
+
 int cmd_demo(cli_context *ctx, int argc, char **argv)
 {
-    (void)ctx;
     if (cli_wants_help(argc, argv)) {
         print_help();
         return CLI_EXIT_OK;
     }
-    int serve = 0;
+    int serve = 0, list = 0;
     const char *log_path = NULL, *site = demo_site_dir();
+    const char *delay = DEMO_DEFAULT_DELAY, *policy = "strict";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--serve") == 0) {
             serve = 1;
-        } else if (strcmp(argv[i], "--log") == 0 || strcmp(argv[i], "--site") == 0) {
+        } else if (strcmp(argv[i], "--list") == 0) {
+            list = 1;
+        } else if (strcmp(argv[i], "--log") == 0 || strcmp(argv[i], "--site") == 0 ||
+                   strcmp(argv[i], "--delay") == 0 || strcmp(argv[i], "--policy") == 0) {
             if (i + 1 >= argc) return cli_usage_error("demo", "%s needs a value", argv[i]);
-            if (strcmp(argv[i], "--log") == 0)
-                log_path = argv[++i];
+            const char *value = argv[++i];
+            if (strcmp(argv[i - 1], "--log") == 0)
+                log_path = value;
+            else if (strcmp(argv[i - 1], "--site") == 0)
+                site = value;
+            else if (strcmp(argv[i - 1], "--delay") == 0)
+                delay = value;
             else
-                site = argv[++i];
+                policy = value;
         } else {
             return cli_usage_error("demo", "unknown argument '%s'", argv[i]);
         }
+    }
+
+    if (!serve && !list) {
+        int fresh = check_catalog_is_fresh(ctx->catalog_path);
+        if (fresh != CLI_EXIT_OK) return fresh;
     }
 
     /* Block the stop signals before the server's threads start, so only sigwait sees them. */
@@ -137,21 +267,22 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         status = cli_fail("demo", &err);
         goto done;
     }
+    FILE *host_lines = serve || list ? stdout : stderr;
+    if (!serve && !list)
+        fprintf(stderr, "clearset demo: the sample web runs on %zu loopback hosts:\n", hosts);
     for (size_t i = 0; i < hosts && status == CLI_EXIT_OK; i++)
-        if (print_host(scenario, server, i, demo_scenario_host_name_at(scenario, i), &err))
+        if (print_host(host_lines, scenario, server, i, demo_scenario_host_name_at(scenario, i),
+                       &err))
             status = cli_fail("demo", &err);
     fflush(stdout);
-    if (status == CLI_EXIT_OK && serve) {
+    if (status == CLI_EXIT_OK && !serve && !list) {
+        status = run_pipeline(ctx, scenario, server, delay, policy);
+    } else if (status == CLI_EXIT_OK && serve) {
         fprintf(stderr, "clearset demo: serving the sample web on %zu hosts until Ctrl-C\n", hosts);
         int sig;
         sigwait(&stop_signals, &sig);
         fprintf(stderr, "clearset demo: stopped; %zu requests served\n",
                 demo_server_request_count(server));
-    } else if (status == CLI_EXIT_OK) {
-        fprintf(stderr,
-                "clearset demo: the sample web runs on %zu loopback hosts; add --serve to "
-                "keep it running\n",
-                hosts);
     }
 done:
     demo_server_stop(server);

@@ -800,7 +800,7 @@ static void clearset_demo_lists_what_it_serves(void **state)
 {
     (void)state;
     ts_run_result run;
-    const char *argv[] = {"clearset", "demo", NULL};
+    const char *argv[] = {"clearset", "demo", "--list", NULL};
     ts_run_clearset(&run, NULL, argv);
     assert_int_equal(run.status, 0);
     size_t lines = 0, images = 0;
