@@ -20,7 +20,8 @@ static void print_help(void)
         "when robots.txt allows it, the URL itself (headers and page meta) - politely,\n"
         "--delay apart (default 1 s), and prints one JSON object: each signal found\n"
         "(kind, source, effect, value, scope, where, detail, verdict) and the decision\n"
-        "for clearsetbot under the default policy.\n\n"
+        "for clearsetbot under the default policy. A redirect is reported (location),\n"
+        "not followed; for an image, its embedded IPTC plus:DataMining counts too.\n\n"
         "exit status: 0 not opted out, 1 opted out or disallowed, 2 bad URL, 3 failure\n");
 }
 
@@ -102,6 +103,7 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
         res.fetched ? json_integer(res.status) : json_null(), "signals", signals, "error",
         res.error[0] ? json_string(res.error) : json_null(), "opted_out", decision.opted_out,
         "reason", reason);
+    if (res.location[0]) json_object_set_new(out, "location", json_string(res.location));
     json_dumpf(out, stdout, JSON_COMPACT);
     fputc('\n', stdout);
     json_decref(out);

@@ -324,6 +324,7 @@ typedef struct crawler_signals_result {
     int fetched;                      /* url itself was requested */
     long status;                      /* its HTTP status (0: no response) */
     char error[256];                  /* why it failed, if it did */
+    char location[CRAWLER_URL_SIZE];  /* a redirect's target (not followed), or "" */
     robots_signal_list signals;
 } crawler_signals_result;
 

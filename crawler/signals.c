@@ -3,11 +3,13 @@
  * robots/, which turns it into signals: response headers (X-Robots-Tag,
  * TDMRep tdm-reservation/tdm-policy, 402 and crawler-price), the host's
  * robots.txt (Content-Signal, Content-Usage, rules for AI-training crawlers),
- * /.well-known/tdmrep.json, /ai.txt, and the page's meta elements. Nothing
+ * /.well-known/tdmrep.json, /ai.txt, the page's meta elements, and for
+ * `clearset signals` on an image its embedded IPTC plus:DataMining. Nothing
  * here decides anything: robots_decide does, and the catalog keeps the raw
  * signals so the decision can be shown and made again later.
  */
 #include "crawler/crawler_internal.h"
+#include "license/license.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -254,8 +256,23 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
             if (one.resp.error) cs_strlcpy(out->error, one.resp.error_message, sizeof out->error);
             rc = signals_from_response(&out->signals, &one.resp, err);
             crawler_image_probe probe;
-            if (rc == CS_OK && one.resp.error == CS_OK && out->status >= 200 && out->status < 300 &&
-                crawler_sniff_image(one.resp.body, one.resp.body_len, &probe) != CS_OK) {
+            int ok =
+                rc == CS_OK && one.resp.error == CS_OK && out->status >= 200 && out->status < 300;
+            const char *location = crawler_response_header(&one.resp, "Location");
+            if (location && out->status >= 300 && out->status < 400 &&
+                crawler_url_resolve(out->url, location, strlen(location), out->location, NULL) !=
+                    CS_OK)
+                out->location[0] = '\0';
+            if (ok && crawler_sniff_image(one.resp.body, one.resp.body_len, &probe) == CS_OK) {
+                /* an image: what its own metadata says about data mining */
+                license_embedded emb;
+                memset(&emb, 0, sizeof emb);
+                if (license_read_embedded(one.resp.body, one.resp.body_len, &emb, NULL) == CS_OK &&
+                    emb.data_mining)
+                    rc = robots_signals_from_data_mining(&out->signals, emb.data_mining,
+                                                         strlen(emb.data_mining), out->url, err);
+                license_embedded_free(&emb);
+            } else if (ok) {
                 crawler_html_page page;
                 if (crawler_html_extract(out->url, one.resp.body, one.resp.body_len, &page, NULL) ==
                     CS_OK) {

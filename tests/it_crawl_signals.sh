@@ -45,11 +45,20 @@ $check never "$work/log.jsonl" 127.0.4.41 /secret/x.html
 jq -e '.opted_out == false and .status == 200' "$work/plain.json" >/dev/null
 "$CLEARSET_BIN" signals --help | grep -q "usage: clearset signals"
 
+# an image's own IPTC plus:DataMining (license/'s fixture: DMI-PROHIBITED-GENAIMLTRAINING)
+set +e
+"$CLEARSET_BIN" signals "http://$o/gallery/dm.png" --allow-loopback --delay 0.1 > "$work/dm.json"
+set -e
+jq -e '[.signals[] | select(.kind == "iptc-data-mining" and .effect == "opt-out")] | length == 1' \
+  "$work/dm.json" >/dev/null || { echo "no data-mining signal"; jq . "$work/dm.json"; exit 1; }
+
 # a crawl records the same evidence with where it was found
 "$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$o/gallery/" "http://$p/" \
   --allow-loopback --delay 0.1 > /dev/null
 $check sql "$work/c.db" "SELECT DISTINCT kind FROM optout_signals WHERE effect = 'opt-out' AND found_at LIKE 'http://$o/%' ORDER BY kind" \
-  "$(printf 'ai-crawler-rule\ncontent-signal\nmeta-robots\ntdm-meta\ntdmrep-json\nx-robots-tag')"
+  "$(printf 'ai-crawler-rule\ncontent-signal\niptc-data-mining\nmeta-robots\ntdm-meta\ntdmrep-json\nx-robots-tag')"
+# the image's embedded licence is rights evidence (XMP), found at the image URL
+$check sql "$work/c.db" "SELECT r.origin, r.license_spdx FROM rights_evidence r JOIN image_urls l ON l.image_id = r.image_id JOIN urls u ON u.id = l.url_id WHERE u.url = 'http://$o/gallery/dm.png' AND r.field LIKE 'XMP-%:License'" "xmp|CC-BY-SA-2.0-UK"
 $check sql "$work/c.db" "SELECT count(*) FROM optout_signals o JOIN images i ON i.id = o.image_id WHERE o.kind = 'x-robots-tag' AND o.scope = 'image'" 2
 $check sql "$work/c.db" "SELECT count(*) FROM optout_signals WHERE found_at LIKE 'http://$p/%'" 0
 # page-side licences: JSON-LD and microdata ImageObjects (j.jpg, m.jpg), RDFa-scoped CC0
