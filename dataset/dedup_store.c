@@ -13,19 +13,6 @@
 #include <string.h>
 
 /* Grows a malloc'd array to hold at least need elements of size each. */
-static int grow(void **array, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return CS_OK;
-    size_t cap2 = *cap ? *cap * 2 : 256;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *p = realloc(*array, cap2 * size);
-    if (!p) return CS_ENOMEM;
-    *array = p;
-    *cap = cap2;
-    return CS_OK;
-}
-
 int catalog_list_unhashed(catalog *cat, catalog_unhashed **out, size_t *count, cs_error *err)
 {
     *out = NULL;
@@ -40,7 +27,7 @@ int catalog_list_unhashed(catalog *cat, catalog_unhashed **out, size_t *count, c
     size_t cap = 0;
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (grow((void **)out, &cap, *count + 1, sizeof(**out)) != CS_OK) {
+        if (cs_array_reserve((void **)out, &cap, *count, sizeof(**out), 0) != CS_OK) {
             rc = cs_error_set(err, CS_ENOMEM, "out of memory listing images");
             break;
         }
@@ -92,7 +79,7 @@ int catalog_list_hashes(catalog *cat, catalog_hash_row **out, size_t *count, cs_
     size_t cap = 0;
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (grow((void **)out, &cap, *count + 1, sizeof(**out)) != CS_OK) {
+        if (cs_array_reserve((void **)out, &cap, *count, sizeof(**out), 0) != CS_OK) {
             rc = cs_error_set(err, CS_ENOMEM, "out of memory reading hashes");
             break;
         }
@@ -130,7 +117,7 @@ int catalog_list_multi_url_images(catalog *cat, int64_t **out, size_t *count, cs
     size_t cap = 0;
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (grow((void **)out, &cap, *count + 1, sizeof(**out)) != CS_OK) {
+        if (cs_array_reserve((void **)out, &cap, *count, sizeof(**out), 0) != CS_OK) {
             rc = cs_error_set(err, CS_ENOMEM, "out of memory listing images");
             break;
         }
@@ -219,7 +206,7 @@ int catalog_image_rights(catalog *cat, int64_t image_id, char ***out, size_t *co
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         char *s = catalog_column_strdup(stmt, 0);
-        if (!s || grow((void **)out, &cap, *count + 1, sizeof(char *)) != CS_OK) {
+        if (!s || cs_array_reserve((void **)out, &cap, *count, sizeof(char *), 0) != CS_OK) {
             free(s);
             rc = cs_error_set(err, CS_ENOMEM, "out of memory reading rights evidence");
             break;

@@ -80,18 +80,6 @@ char *robots_arena_strndup(robots_rules *rules, const char *s, size_t n)
     return copy;
 }
 
-/* Grows *items (of element size elem) so that one more fits. */
-static int grow(void **items, size_t *cap, size_t count, size_t elem)
-{
-    if (count < *cap) return CS_OK;
-    size_t want = *cap ? *cap * 2 : 4;
-    void *bigger = realloc(*items, want * elem);
-    if (bigger == NULL) return CS_ENOMEM;
-    *items = bigger;
-    *cap = want;
-    return CS_OK;
-}
-
 /* ---------------------------------------------------------------- helpers */
 
 static int is_ws(unsigned char c)
@@ -241,7 +229,8 @@ static long normalise_pattern(parser *p, const char *value, size_t n)
 static robots_group *new_group(parser *p)
 {
     robots_rules *r = p->rules;
-    if (grow((void **)&r->groups, &r->group_cap, r->group_count, sizeof *r->groups)) return NULL;
+    if (cs_array_reserve((void **)&r->groups, &r->group_cap, r->group_count, sizeof *r->groups, 0))
+        return NULL;
     robots_group *g = &r->groups[r->group_count++];
     memset(g, 0, sizeof *g);
     g->crawl_delay = -1.0;
@@ -264,7 +253,7 @@ static int handle_user_agent(parser *p, const char *value, size_t n)
     size_t keep = robots_agent_prefix_len(value, n);
     const char *name = robots_arena_strndup(p->rules, value, keep);
     if (name == NULL) return CS_ENOMEM;
-    if (grow((void **)&g->agents, &g->agent_cap, g->agent_count, sizeof *g->agents))
+    if (cs_array_reserve((void **)&g->agents, &g->agent_cap, g->agent_count, sizeof *g->agents, 0))
         return CS_ENOMEM;
     g->agents[g->agent_count++] = (robots_agent){.name = name, .len = keep};
     return CS_OK;
@@ -277,7 +266,8 @@ static int handle_rule(parser *p, int allow, const char *value, size_t n, int li
     long len = normalise_pattern(p, value, n);
     if (len < 0) return CS_ENOMEM;
     robots_group *g = p->current;
-    if (grow((void **)&g->rules, &g->rule_cap, g->rule_count, sizeof *g->rules)) return CS_ENOMEM;
+    if (cs_array_reserve((void **)&g->rules, &g->rule_cap, g->rule_count, sizeof *g->rules, 0))
+        return CS_ENOMEM;
     robots_rule *rule = &g->rules[g->rule_count];
     memset(rule, 0, sizeof *rule);
     rule->pattern = robots_arena_strndup(p->rules, p->scratch, (size_t)len);
@@ -309,7 +299,7 @@ static int handle_rule(parser *p, int allow, const char *value, size_t n, int li
 static int add_string(robots_rules *r, const char ***items, size_t *count, size_t *cap,
                       const char *value, size_t n)
 {
-    if (grow((void **)items, cap, *count, sizeof **items)) return CS_ENOMEM;
+    if (cs_array_reserve((void **)items, cap, *count, sizeof **items, 0)) return CS_ENOMEM;
     const char *copy = robots_arena_strndup(r, value, n);
     if (copy == NULL) return CS_ENOMEM;
     (*items)[(*count)++] = copy;
@@ -393,7 +383,7 @@ static int handle_preference(parser *p, int is_usage, const char *value, size_t 
     } else {
         items = &p->current->prefs, count = &p->current->pref_count, cap = &p->current->pref_cap;
     }
-    if (grow((void **)items, cap, *count, sizeof **items)) return CS_ENOMEM;
+    if (cs_array_reserve((void **)items, cap, *count, sizeof **items, 0)) return CS_ENOMEM;
     (*items)[(*count)++] = entry;
     return CS_OK;
 }

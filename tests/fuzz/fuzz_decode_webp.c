@@ -1,44 +1,14 @@
 /*
- * fuzz_decode_webp.c - libFuzzer target for dedup's WEBP decoder entry point:
- * arbitrary bytes go through dedup_decode (both the full-resolution and the
- * DCT-scaled, oriented path) and, when they decode, through PDQ and pHash.
- * The input is forced to start with the format's magic bytes so the fuzzer
- * spends its time inside the WEBP decoder rather than in format sniffing.
+ * fuzz_decode_webp.c - libFuzzer target for dedup's WebP decoder entry point
+ * (see fuzz_decode.h: input prefixed with the WebP magic, decoded both ways,
+ * hashed when it decodes).
  */
-#include "dedup/dedup.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-/* Small images only: the fuzzer is after crashes, not after slow decodes. */
-#define FUZZ_MAX_PIXELS (1024 * 1024)
+#include "tests/fuzz/fuzz_decode.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     static const unsigned char magic[] = {'R', 'I', 'F', 'F'};
-    unsigned char *bytes = malloc(size + sizeof(magic));
-    if (!bytes) return 0;
-    memcpy(bytes, magic, sizeof(magic));
-    if (size) memcpy(bytes + sizeof(magic), data, size);
-    size_t len = size + sizeof(magic);
-    for (int fast = 0; fast <= 1; fast++) {
-        dedup_decode_options opts = {.max_pixels = FUZZ_MAX_PIXELS,
-                                     .min_short_side = fast ? DEDUP_FAST_MIN_SHORT_SIDE : 0,
-                                     .apply_orientation = fast};
-        dedup_image img;
-        cs_error err;
-        if (dedup_decode(bytes, len, &opts, &img, &err) == CS_OK) {
-            pdq_result pdq;
-            if (pdq_from_image(&img, &pdq, &err) == CS_OK) {
-                pdq_hash dihedral[PDQ_DIH_COUNT];
-                pdq_dihedral(&pdq, dihedral);
-            }
-            (void)phash_from_image(&img);
-            dedup_image_free(&img);
-        }
-    }
-    free(bytes);
-    return 0;
+    return fuzz_decode_with_magic(data, size, magic, sizeof magic);
 }
