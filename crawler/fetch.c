@@ -45,11 +45,8 @@
 #define FETCH_CONNECTION_CACHE     1024        /* idle keep-alive connections kept (one per host) */
 #define FETCH_SNIFF_BYTES          (64 * 1024) /* image header read this far for the pixel check */
 
-#ifndef CLEARSET_VERSION
-#define CLEARSET_VERSION "0"
-#endif
-#ifndef CLEARSET_HOME_URL
-#define CLEARSET_HOME_URL "https://github.com/clearset/clearset#readme"
+#if !defined(CLEARSET_VERSION) || !defined(CLEARSET_HOME_URL)
+#error "the build defines CLEARSET_VERSION and CLEARSET_HOME_URL (top-level CMakeLists.txt)"
 #endif
 
 struct crawler_fetcher {
