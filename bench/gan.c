@@ -157,7 +157,7 @@ static int cmd_train(const char *data, int argc, char **argv)
     const char *grid = option(argc, argv, "--grid", NULL);
     gan_config cfg;
     gan_config_default(&cfg);
-    cfg.threads = atoi(option(argc, argv, "--threads", "2"));
+    cfg.threads = atoi(option(argc, argv, "--threads", "1"));
     cfg.batch_size = atoi(option(argc, argv, "--batch", "64"));
     cfg.seed = strtoull(option(argc, argv, "--seed", "1"), NULL, 10);
     cfg.d_norm = strcmp(option(argc, argv, "--d-norm", "batch"), "spectral") == 0

@@ -51,7 +51,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("data")
     p.add_argument("--steps", type=int, default=2000)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval", default="")
     p.add_argument("--eval-images", type=int, default=2048)
     p.add_argument("--out", default=".")

@@ -53,7 +53,7 @@ void gan_config_default(gan_config *cfg)
     cfg->beta2 = 0.999f;
     cfg->adam_eps = 1e-8f;
     cfg->seed = 1;
-    cfg->threads = 2;
+    cfg->threads = 1;
 }
 
 int gan_config_check(const gan_config *cfg, cs_error *err)

@@ -55,7 +55,8 @@ typedef struct gan_config {
 } gan_config;
 
 /* Fills cfg with the defaults: grey, z of 100, widths 32, batch 64, batch norm
- * in D, non-saturating loss, Adam(2e-4, 0.5, 0.999, 1e-8), seed 1, 2 threads. */
+ * in D, non-saturating loss, Adam(2e-4, 0.5, 0.999, 1e-8), seed 1, 1 thread
+ * (the fastest on two shared cores, for this code and for PyTorch alike). */
 void gan_config_default(gan_config *cfg);
 /* CS_OK if cfg describes a network this build can make; otherwise CS_EINVAL
  * with the offending field named in err. */
