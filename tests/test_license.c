@@ -395,6 +395,23 @@ static void license_matches_exiftool_on_found_files(void **state)
     free(found.paths);
 }
 
+/* The bundled sample web's images: rights written by ExifTool with a PLUS config. */
+static void license_matches_exiftool_on_demo_site(void **state)
+{
+    found_files found = {0};
+    scan_dir(&found, CLEARSET_SOURCE_DIR "/demo/site/www", 0);
+    if (found.scanned == 0) {
+        print_message("demo site has no images; nothing to compare\n");
+        return;
+    }
+    qsort(found.paths, found.scanned, sizeof *found.paths, by_name);
+    assert_int_equal(compare_with_exiftool((const char *const *)found.paths, found.scanned),
+                     found.scanned);
+    for (size_t i = 0; i < found.scanned; i++)
+        free(found.paths[i]);
+    free(found.paths);
+}
+
 static json_t *license_of(const char *fixture)
 {
     char path[TS_PATH_MAX];
@@ -1230,6 +1247,7 @@ int main(void)
         cmocka_unit_test(optouts_claims_and_laundering_block),
         cmocka_unit_test(license_matches_exiftool_on_fixtures),
         cmocka_unit_test(license_matches_exiftool_on_made_files),
+        cmocka_unit_test(license_matches_exiftool_on_demo_site),
         cmocka_unit_test(license_matches_exiftool_on_found_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
