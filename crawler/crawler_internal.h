@@ -94,7 +94,6 @@ int signals_from_host(robots_signal_list *list, const crawl_host *host, const ch
 int signals_from_page(robots_signal_list *list, const crawler_html_page *page, const char *url,
                       cs_error *err);
 /* The catalog's word for a signal ("x-robots-tag", "tdm-meta", ...) and effect. */
-const char *signals_catalog_kind(const robots_signal *s);
 const char *signals_catalog_effect(const robots_signal *s);
 
 /* ---- The crawl (crawl.c) and recording its results (record.c) ---------------- */

@@ -50,7 +50,7 @@ static int record_signals(crawl_ctx *ctx, const robots_signal_list *list, const 
                             .host_id = host_id,
                             .url_id = url_id,
                             .image_id = image_id,
-                            .kind = signals_catalog_kind(s),
+                            .kind = robots_signal_catalog_kind(s),
                             .raw_value = raw,
                             .effect = signals_catalog_effect(s),
                             .found_at = s->where};

@@ -92,33 +92,6 @@ int signals_from_page(robots_signal_list *list, const crawler_html_page *page, c
     return CS_OK;
 }
 
-const char *signals_catalog_kind(const robots_signal *s)
-{
-    switch (s->kind) {
-    case ROBOTS_SIGNAL_ROBOTS_DIRECTIVE:
-        return s->source == ROBOTS_SOURCE_META ? "meta-robots" : "x-robots-tag";
-    case ROBOTS_SIGNAL_TDM_RESERVATION:
-        return s->source == ROBOTS_SOURCE_META          ? "tdm-meta"
-               : s->source == ROBOTS_SOURCE_TDMREP_JSON ? "tdmrep-json"
-                                                        : "tdm-header";
-    case ROBOTS_SIGNAL_CONTENT_SIGNAL:
-        return "content-signal";
-    case ROBOTS_SIGNAL_CONTENT_USAGE:
-        return "content-usage";
-    case ROBOTS_SIGNAL_AI_TXT:
-        return "ai-txt";
-    case ROBOTS_SIGNAL_AI_CRAWLER_RULE:
-        return "ai-crawler-rule";
-    case ROBOTS_SIGNAL_PAYMENT_REQUIRED:
-        return s->source == ROBOTS_SOURCE_HTTP_STATUS ? "http-402" : "crawler-price";
-    case ROBOTS_SIGNAL_DATA_MINING:
-        return "iptc-data-mining";
-    case ROBOTS_SIGNAL_TRAINING_MINING:
-        return "c2pa-training";
-    }
-    return "unknown";
-}
-
 const char *signals_catalog_effect(const robots_signal *s)
 {
     switch (s->effect) {

@@ -259,6 +259,18 @@ const char *robots_signal_source_name(robots_signal_source source);
 const char *robots_effect_name(robots_effect effect);
 
 /*
+ * The word the catalog stores for a signal (optout_signals.kind): the kind
+ * together with where it was found - "x-robots-tag", "meta-robots",
+ * "tdm-header", "tdm-meta", "tdmrep-json", "content-signal", "content-usage",
+ * "ai-txt", "ai-crawler-rule", "http-402", "crawler-price",
+ * "iptc-data-mining", "c2pa-training". Static strings.
+ */
+const char *robots_signal_catalog_kind(const robots_signal *signal);
+/* The reverse: the kind and source a catalog word stands for; CS_ENOTFOUND if unknown. */
+int robots_signal_from_catalog_kind(const char *word, robots_signal_kind *kind,
+                                    robots_signal_source *source);
+
+/*
  * Producers. Each appends what it finds to list and returns CS_OK, CS_ENOMEM,
  * CS_ELIMIT (list full) or, where bytes must have a format, CS_EFORMAT. A
  * producer that finds nothing appends nothing. `where` (may be NULL) is

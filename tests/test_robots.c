@@ -1446,6 +1446,44 @@ static void test_cli_robots_check_warns_about_invalid_agents_but_answers(void **
     ts_rmtree(dir);
 }
 
+/* The catalog stores kind+source as one word; every signal the producers make
+ * must survive the round trip, and distinct sources must keep distinct words. */
+static void test_catalog_kind_words_round_trip(void **state)
+{
+    (void)state;
+    static const struct {
+        robots_signal_kind kind;
+        robots_signal_source source;
+        const char *word;
+    } cases[] = {
+        {ROBOTS_SIGNAL_ROBOTS_DIRECTIVE, ROBOTS_SOURCE_HEADER, "x-robots-tag"},
+        {ROBOTS_SIGNAL_ROBOTS_DIRECTIVE, ROBOTS_SOURCE_META, "meta-robots"},
+        {ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_HEADER, "tdm-header"},
+        {ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_META, "tdm-meta"},
+        {ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_TDMREP_JSON, "tdmrep-json"},
+        {ROBOTS_SIGNAL_CONTENT_SIGNAL, ROBOTS_SOURCE_ROBOTS_TXT, "content-signal"},
+        {ROBOTS_SIGNAL_CONTENT_USAGE, ROBOTS_SOURCE_ROBOTS_TXT, "content-usage"},
+        {ROBOTS_SIGNAL_AI_TXT, ROBOTS_SOURCE_AI_TXT, "ai-txt"},
+        {ROBOTS_SIGNAL_AI_CRAWLER_RULE, ROBOTS_SOURCE_ROBOTS_TXT, "ai-crawler-rule"},
+        {ROBOTS_SIGNAL_PAYMENT_REQUIRED, ROBOTS_SOURCE_HTTP_STATUS, "http-402"},
+        {ROBOTS_SIGNAL_PAYMENT_REQUIRED, ROBOTS_SOURCE_HEADER, "crawler-price"},
+        {ROBOTS_SIGNAL_DATA_MINING, ROBOTS_SOURCE_EMBEDDED, "iptc-data-mining"},
+        {ROBOTS_SIGNAL_TRAINING_MINING, ROBOTS_SOURCE_EMBEDDED, "c2pa-training"},
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(cases); i++) {
+        robots_signal s = {.kind = cases[i].kind, .source = cases[i].source};
+        assert_string_equal(robots_signal_catalog_kind(&s), cases[i].word);
+        robots_signal_kind kind = 0;
+        robots_signal_source source = 0;
+        assert_int_equal(robots_signal_from_catalog_kind(cases[i].word, &kind, &source), CS_OK);
+        assert_int_equal(kind, cases[i].kind);
+        assert_int_equal(source, cases[i].source);
+    }
+    robots_signal_kind kind;
+    robots_signal_source source;
+    assert_int_equal(robots_signal_from_catalog_kind("no-such-kind", &kind, &source), CS_ENOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1545,6 +1583,7 @@ int main(void)
         cmocka_unit_test(test_no_signals_means_no_opt_out),
         cmocka_unit_test(test_signal_description_names_kind_value_and_place),
         cmocka_unit_test(test_signal_list_is_bounded),
+        cmocka_unit_test(test_catalog_kind_words_round_trip),
         cmocka_unit_test(test_cli_robots_check_exit_codes_and_output),
         cmocka_unit_test(test_cli_robots_check_warns_about_invalid_agents_but_answers),
     };
