@@ -7,7 +7,7 @@
  * decides it, and compared with the stored one (if `clear` ran), so the
  * explanation always matches the evidence it shows.
  */
-#include "cli/clearance.h"
+#include "license/license.h"
 #include "cli/cli.h"
 
 #include <ctype.h>
@@ -72,7 +72,7 @@ static const char *or_dash(const char *s)
     return s && s[0] ? s : "-";
 }
 
-static json_t *explain(const cli_decision *d, const license_policy *policy,
+static json_t *explain(const license_decision *d, const license_policy *policy,
                        const catalog_verdict_row *stored)
 {
     const catalog_image_facts *f = &d->facts;
@@ -155,7 +155,7 @@ static json_t *explain(const cli_decision *d, const license_policy *policy,
             json_string_value(json_object_get(v->attribution, "page"))
                 ? json_string_value(json_object_get(v->attribution, "page"))
                 : "");
-    json_t *obj = cli_decision_json(d, policy);
+    json_t *obj = license_decision_json(d, policy);
     json_object_set_new(obj, "stored_verdict", stored ? json_string(stored->verdict) : json_null());
     json_object_set_new(obj, "urls", json_array());
     for (size_t k = 0; k < f->image_url_count; k++)
@@ -201,9 +201,9 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
     }
     int64_t id = 0;
     int rc = find_image(cat, key, &id, &err);
-    cli_decision d;
+    license_decision d;
     memset(&d, 0, sizeof d);
-    if (rc == CS_OK) rc = cli_decide(cat, policy, id, &d, &err);
+    if (rc == CS_OK) rc = license_decide_image(cat, policy, id, &d, &err);
     catalog_verdict_row *rows = NULL;
     size_t row_count = 0;
     if (rc == CS_OK) rc = catalog_get_verdicts(cat, id, &rows, &row_count, &err);
@@ -225,7 +225,7 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
         json_decref(obj);
     }
     catalog_verdict_rows_free(rows, row_count);
-    cli_decision_free(&d);
+    license_decision_free(&d);
     catalog_close(cat);
     license_policy_free(policy);
     return rc == CS_OK ? CLI_EXIT_OK : cli_fail("explain", &err);

@@ -1,7 +1,7 @@
 /*
- * clearance.c - turns the catalog's rows about one image into license/'s
- * clearance input and robots/'s signal list, so that the decision itself
- * stays in those libraries.
+ * catalog_clear.c - clearance over the catalog: turns the catalog's rows about
+ * one image into license_clear's input and robots/'s signal list, and decides
+ * every image of a catalog in rounds (see license_clear_catalog).
  *
  * Evidence rows are re-normalised from what was stored (SPDX id, else licence
  * URL, else the raw value as text) so that catalogs written by older builds
@@ -10,42 +10,18 @@
  * as a scoped directive) and robots_decide says which of them opt the image
  * out for clearsetbot.
  */
-#include "cli/clearance.h"
+#include "license/license.h"
 #include "robots/robots.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct kind_map {
-    const char *word;
-    robots_signal_kind kind;
-    robots_signal_source source;
-} kind_map;
-
-static const kind_map kinds[] = {
-    {"x-robots-tag", ROBOTS_SIGNAL_ROBOTS_DIRECTIVE, ROBOTS_SOURCE_HEADER},
-    {"meta-robots", ROBOTS_SIGNAL_ROBOTS_DIRECTIVE, ROBOTS_SOURCE_META},
-    {"tdm-header", ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_HEADER},
-    {"tdm-meta", ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_META},
-    {"tdmrep-json", ROBOTS_SIGNAL_TDM_RESERVATION, ROBOTS_SOURCE_TDMREP_JSON},
-    {"content-signal", ROBOTS_SIGNAL_CONTENT_SIGNAL, ROBOTS_SOURCE_ROBOTS_TXT},
-    {"content-usage", ROBOTS_SIGNAL_CONTENT_USAGE, ROBOTS_SOURCE_ROBOTS_TXT},
-    {"ai-txt", ROBOTS_SIGNAL_AI_TXT, ROBOTS_SOURCE_AI_TXT},
-    {"ai-crawler-rule", ROBOTS_SIGNAL_AI_CRAWLER_RULE, ROBOTS_SOURCE_ROBOTS_TXT},
-    {"http-402", ROBOTS_SIGNAL_PAYMENT_REQUIRED, ROBOTS_SOURCE_HTTP_STATUS},
-    {"crawler-price", ROBOTS_SIGNAL_PAYMENT_REQUIRED, ROBOTS_SOURCE_HEADER},
-    {"iptc-data-mining", ROBOTS_SIGNAL_DATA_MINING, ROBOTS_SOURCE_EMBEDDED},
-    {"c2pa-training", ROBOTS_SIGNAL_TRAINING_MINING, ROBOTS_SOURCE_EMBEDDED},
-};
 
 static void to_signal(const catalog_optout_row *row, robots_signal *s)
 {
     memset(s, 0, sizeof *s);
     s->kind = ROBOTS_SIGNAL_ROBOTS_DIRECTIVE;
     s->source = ROBOTS_SOURCE_HEADER;
-    for (size_t i = 0; i < CS_ARRAY_LEN(kinds); i++)
-        if (row->kind && strcmp(row->kind, kinds[i].word) == 0)
-            s->kind = kinds[i].kind, s->source = kinds[i].source;
+    if (row->kind) robots_signal_from_catalog_kind(row->kind, &s->kind, &s->source);
     s->effect = row->effect && strcmp(row->effect, "opt-out") == 0  ? ROBOTS_EFFECT_OPT_OUT
                 : row->effect && strcmp(row->effect, "permit") == 0 ? ROBOTS_EFFECT_PERMIT
                                                                     : ROBOTS_EFFECT_NONE;
@@ -109,8 +85,22 @@ static void to_evidence(const catalog_evidence_row *row, const catalog_image_fac
     ev->claim = row->rights_claim ? claim_from_word(row->rights_claim) : text_claim;
 }
 
-int cli_decide(catalog *cat, const license_policy *policy, int64_t image_id, cli_decision *out,
-               cs_error *err)
+static int store_verdict(catalog *cat, const license_policy *policy, const license_decision *d,
+                         cs_error *err)
+{
+    char *attribution =
+        d->verdict.attribution ? json_dumps(d->verdict.attribution, JSON_COMPACT) : NULL;
+    char *reasons = json_dumps(d->verdict.reasons, JSON_COMPACT);
+    int rc = catalog_put_verdict(
+        cat, d->facts.image_id, license_policy_name(policy), license_verdict_name(d->verdict.kind),
+        d->verdict.has_license ? d->verdict.license.spdx : NULL, attribution, reasons, err);
+    free(attribution);
+    free(reasons);
+    return rc;
+}
+
+int license_decide_image(catalog *cat, const license_policy *policy, int64_t image_id,
+                         license_decision *out, cs_error *err)
 {
     memset(out, 0, sizeof *out);
     int rc = catalog_image_facts_read(cat, image_id, license_policy_name(policy), &out->facts, err);
@@ -124,7 +114,7 @@ int cli_decide(catalog *cat, const license_policy *policy, int64_t image_id, cli
     license_near_duplicate *near = calloc(f->near_count ? f->near_count : 1, sizeof *near);
     if (!out->evidence || !out->evidence_ids || !out->optouts || !out->optout_ids || !near) {
         free(near);
-        cli_decision_free(out);
+        license_decision_free(out);
         return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
     }
     for (size_t i = 0; i < n; i++) {
@@ -179,11 +169,11 @@ int cli_decide(catalog *cat, const license_policy *policy, int64_t image_id, cli
         rc = license_clear(policy, &in, &out->verdict, err);
     }
     free(near);
-    if (rc != CS_OK) cli_decision_free(out);
+    if (rc != CS_OK) license_decision_free(out);
     return rc;
 }
 
-void cli_decision_free(cli_decision *d)
+void license_decision_free(license_decision *d)
 {
     if (!d) return;
     license_verdict_free(&d->verdict);
@@ -195,7 +185,7 @@ void cli_decision_free(cli_decision *d)
     memset(d, 0, sizeof *d);
 }
 
-json_t *cli_decision_json(const cli_decision *d, const license_policy *policy)
+json_t *license_decision_json(const license_decision *d, const license_policy *policy)
 {
     const license_verdict *v = &d->verdict;
     return json_pack("{s:I, s:s, s:s, s:s, s:o, s:O?, s:O}", "image_id",
@@ -203,4 +193,46 @@ json_t *cli_decision_json(const cli_decision *d, const license_policy *policy)
                      license_policy_name(policy), "verdict", license_verdict_name(v->kind),
                      "license", v->has_license ? license_info_json(&v->license) : json_null(),
                      "attribution", v->attribution, "reasons", v->reasons);
+}
+
+int license_clear_catalog(catalog *cat, const license_policy *policy, license_clear_stats *stats,
+                          cs_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    int64_t *ids = NULL;
+    size_t count = 0;
+    int rc = catalog_clearance_images(cat, &ids, &count, err);
+    if (rc != CS_OK) return rc;
+    unsigned char *kinds = calloc(count ? count : 1, 1);
+    unsigned char *has_mates = calloc(count ? count : 1, 1);
+    if (!kinds || !has_mates) rc = cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    int changed = 1;
+    for (int round = 0; rc == CS_OK && changed && round < LICENSE_CLEAR_MAX_ROUNDS; round++) {
+        changed = 0;
+        stats->rounds = round + 1;
+        rc = catalog_begin(cat, err);
+        for (size_t i = 0; rc == CS_OK && i < count; i++) {
+            if (round > 0 && !has_mates[i]) continue;
+            license_decision d;
+            rc = license_decide_image(cat, policy, ids[i], &d, err);
+            if (rc != CS_OK) break;
+            has_mates[i] = d.facts.near_count > 0;
+            if (round > 0 && kinds[i] != (unsigned char)d.verdict.kind) changed = 1;
+            kinds[i] = (unsigned char)d.verdict.kind;
+            rc = store_verdict(cat, policy, &d, err);
+            if (round == 0) changed |= has_mates[i];
+            license_decision_free(&d);
+        }
+        if (rc == CS_OK)
+            rc = catalog_commit(cat, err);
+        else
+            catalog_rollback(cat);
+    }
+    for (size_t i = 0; rc == CS_OK && i < count; i++)
+        stats->verdicts[kinds[i]]++;
+    stats->images = rc == CS_OK ? count : 0;
+    free(ids);
+    free(kinds);
+    free(has_mates);
+    return rc;
 }
