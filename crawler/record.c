@@ -89,11 +89,11 @@ static int record_embedded(crawl_ctx *ctx, int64_t image_id, const char *url,
         };
         rc = catalog_record_rights(ctx->cat, &r, ctx->err);
     }
-    if (rc == CS_OK && emb.data_mining) {
+    if (rc == CS_OK) { /* IPTC DataMining and C2PA training-mining, decided by robots/ */
         robots_signal_list list;
         robots_signal_list_init(&list);
-        robots_signals_from_data_mining(&list, emb.data_mining, strlen(emb.data_mining), url, NULL);
-        rc = record_signals(ctx, &list, "image", 0, 0, image_id);
+        if (license_embedded_signals(&emb, &list, url, NULL) == CS_OK && list.count > 0)
+            rc = record_signals(ctx, &list, "image", 0, 0, image_id);
         robots_signal_list_free(&list);
     }
     license_embedded_free(&emb);

@@ -237,13 +237,11 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
                     CS_OK)
                 out->location[0] = '\0';
             if (ok && crawler_sniff_image(one.resp.body, one.resp.body_len, &probe) == CS_OK) {
-                /* an image: what its own metadata says about data mining */
+                /* an image: what its own metadata (IPTC DataMining, C2PA) says */
                 license_embedded emb;
                 memset(&emb, 0, sizeof emb);
-                if (license_read_embedded(one.resp.body, one.resp.body_len, &emb, NULL) == CS_OK &&
-                    emb.data_mining)
-                    rc = robots_signals_from_data_mining(&out->signals, emb.data_mining,
-                                                         strlen(emb.data_mining), out->url, err);
+                if (license_read_embedded(one.resp.body, one.resp.body_len, &emb, NULL) == CS_OK)
+                    rc = license_embedded_signals(&emb, &out->signals, out->url, err);
                 license_embedded_free(&emb);
             } else if (ok) {
                 crawler_html_page page;

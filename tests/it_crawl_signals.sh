@@ -52,6 +52,15 @@ set -e
 jq -e '[.signals[] | select(.kind == "iptc-data-mining" and .effect == "opt-out")] | length == 1' \
   "$work/dm.json" >/dev/null || { echo "no data-mining signal"; jq . "$work/dm.json"; exit 1; }
 
+# an image's own C2PA training-mining assertion (license/'s fixture: ai_training notAllowed)
+set +e
+"$CLEARSET_BIN" signals "http://$p/c2pa.jpg" --allow-loopback --delay 0.1 > "$work/c2pa.json"
+rc=$?
+set -e
+[ $rc = 1 ] || { echo "signals on a C2PA-reserved image exit $rc, expected 1"; jq . "$work/c2pa.json"; exit 1; }
+jq -e '[.signals[] | select(.kind == "c2pa-training-mining" and .effect == "opt-out")] | length >= 1' \
+  "$work/c2pa.json" >/dev/null || { echo "no C2PA training-mining signal"; jq . "$work/c2pa.json"; exit 1; }
+
 # a crawl records the same evidence with where it was found
 "$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$o/gallery/" "http://$p/" \
   --allow-loopback --delay 0.1 > /dev/null
