@@ -281,15 +281,18 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
         if (ctx->failed) rc = CS_EDB;
         if (image_url_id == 0) continue;
         const license_evidence *ev = best_evidence(&evidence, img->url);
-        const char *license_url = NULL;
-        if (ev)
+        const char *license_url = NULL, *license_spdx = NULL;
+        if (ev) {
             license_url = ev->has_license && ev->license.url[0] ? ev->license.url : ev->raw_value;
+            license_spdx = ev->has_license && ev->license.spdx[0] ? ev->license.spdx : NULL;
+        }
         catalog_sighting s = {.page_id = page_id,
                               .image_url_id = image_url_id,
                               .element = img->element,
                               .alt = img->alt,
                               .caption = img->caption,
                               .license_url = license_url,
+                              .license_spdx = license_spdx,
                               .license_scope = ev ? license_scope_name(ev->scope) : NULL,
                               .attribution_name = ev ? ev->attribution_name : NULL,
                               .attribution_url = ev ? ev->attribution_url : NULL};

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 1 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 2 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -258,6 +258,7 @@ typedef struct catalog_sighting {
     int64_t page_id, image_url_id;
     const char *element, *alt, *caption;
     const char *license_url;   /* the page-side licence for this image, if any */
+    const char *license_spdx;  /* its SPDX id (or LicenseRef-...), when it names one */
     const char *license_scope; /* rdfa-about | figure | json-ld | microdata | page */
     const char *attribution_name, *attribution_url;
 } catalog_sighting;

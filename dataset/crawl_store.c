@@ -180,10 +180,11 @@ static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t ima
     int rc = catalog_prepare(
         cat,
         "INSERT INTO rights_evidence (image_id, page_id, origin, field, raw_value, license_url, "
-        "confidence, attribution_name, attribution_url, found_at, recorded_at) "
+        "license_spdx, confidence, attribution_name, attribution_url, found_at, recorded_at) "
         "SELECT ?2, s.page_id, CASE s.license_scope WHEN 'json-ld' THEN 'json-ld' "
         "  WHEN 'microdata' THEN 'microdata' ELSE 'rel-license' END, "
         "  'sighting:' || coalesce(s.license_scope, 'page'), s.license_url, s.license_url, "
+        "  s.license_spdx, "
         "  CASE s.license_scope WHEN 'page' THEN 'medium' ELSE 'high' END, "
         "  s.attribution_name, s.attribution_url, u.url, ?3 "
         "FROM sightings s JOIN pages p ON p.id = s.page_id JOIN urls u ON u.id = p.url_id "
@@ -207,13 +208,13 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
     int rc = catalog_prepare(
         cat,
         "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption, "
-        "license_url, license_scope, attribution_name, attribution_url) VALUES "
+        "license_url, license_scope, attribution_name, attribution_url, license_spdx) VALUES "
         "(?1, ?2, (SELECT image_id FROM image_urls WHERE url_id = ?2 LIMIT 1), "
-        "?3,?4,?5,?6,?7,?8,?9) "
+        "?3,?4,?5,?6,?7,?8,?9,?10) "
         "ON CONFLICT(page_id, image_url_id) DO UPDATE SET element = excluded.element, "
         "alt = excluded.alt, caption = excluded.caption, license_url = excluded.license_url, "
         "license_scope = excluded.license_scope, attribution_name = excluded.attribution_name, "
-        "attribution_url = excluded.attribution_url",
+        "attribution_url = excluded.attribution_url, license_spdx = excluded.license_spdx",
         &stmt, err);
     if (rc != CS_OK) return rc;
     sqlite3_bind_int64(stmt, 1, s->page_id);
@@ -225,6 +226,7 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
     catalog_bind_text_or_null(stmt, 7, s->license_scope);
     catalog_bind_text_or_null(stmt, 8, s->attribution_name);
     catalog_bind_text_or_null(stmt, 9, s->attribution_url);
+    catalog_bind_text_or_null(stmt, 10, s->license_spdx);
     if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a sighting");
     sqlite3_finalize(stmt);
     if (rc != CS_OK) return rc;

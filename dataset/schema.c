@@ -213,11 +213,18 @@ static const char migration_1[] =
     "  UNIQUE (image_id, policy)\n"
     ");\n";
 
+/* -- 2: the page-side licence of a sighting also as its SPDX id, so the evidence
+ *    rows made from sightings carry one (dedup compares SPDX ids). Rows from
+ *    version 1 keep NULL: clearance re-normalises license_url anyway. */
+static const char migration_2[] = "ALTER TABLE sightings ADD COLUMN license_spdx TEXT; -- SPDX id "
+                                  "of license_url, if it names one\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
      "rights_evidence, optout_signals, hashes, clusters, cluster_members, verdicts",
      migration_1},
+    {2, "sightings.license_spdx", migration_2},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

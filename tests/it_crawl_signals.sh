@@ -75,4 +75,7 @@ $check sql "$work/c.db" "SELECT count(*) FROM optout_signals WHERE found_at LIKE
 $check sql "$work/c.db" "SELECT s.license_scope, s.license_url, coalesce(s.attribution_name, '') FROM sightings s JOIN urls u ON u.id = s.image_url_id WHERE u.url LIKE 'http://$p/%' ORDER BY u.url" \
   "$(printf 'json-ld|https://creativecommons.org/licenses/by-sa/4.0/|Jo\nmicrodata|https://creativecommons.org/licenses/by-nc/4.0/|\nrdfa-about|https://creativecommons.org/publicdomain/zero/1.0/|Ann\npage|https://creativecommons.org/licenses/by/4.0/|')"
 $check sql "$work/c.db" "SELECT count(*) FROM rights_evidence r JOIN pages p ON p.id = r.page_id JOIN urls u ON u.id = p.url_id WHERE u.url LIKE 'http://$p/%'" 4
+# ... and the evidence made from them carries the normalised SPDX id (dedup compares those)
+$check sql "$work/c.db" "SELECT r.license_spdx FROM rights_evidence r JOIN pages p ON p.id = r.page_id JOIN urls u ON u.id = p.url_id WHERE u.url LIKE 'http://$p/%' ORDER BY r.license_spdx" \
+  "$(printf 'CC-BY-4.0\nCC-BY-NC-4.0\nCC-BY-SA-4.0\nCC0-1.0')"
 echo ok

@@ -6,6 +6,7 @@
 #include "tests/support/testsupport.h"
 
 #include "dataset/catalog.h"
+#include "dataset/dataset_internal.h" /* the migration table, to build an old catalog */
 
 #include <dirent.h>
 #include <signal.h>
@@ -116,6 +117,34 @@ static void test_reopen_keeps_data(void **state)
     assert_string_equal(image.sha256, expected);
     catalog_image_clear(&image);
     catalog_close(cat);
+}
+
+/* A catalog at schema 1 (built here from migration 1 alone) opens at the current
+ * version with every row it had; columns added later start out NULL. */
+static void test_migration_from_version_1_keeps_every_row(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(catalog_migrations[0].version, 1);
+    sql(f->db, catalog_migrations[0].sql);
+    sql(f->db,
+        "PRAGMA user_version = 1;"
+        "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2', 5);"
+        "INSERT INTO urls (id, url, host_id, kind, discovered_at) VALUES"
+        " (1, 'http://127.0.0.2/', 1, 'page', 5), (2, 'http://127.0.0.2/a.jpg', 1, 'image', 5);"
+        "INSERT INTO pages (id, url_id, fetched_at) VALUES (1, 1, 6);"
+        "INSERT INTO sightings (page_id, image_url_id, license_url, license_scope) VALUES"
+        " (1, 2, 'https://creativecommons.org/licenses/by/4.0/', 'figure');");
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    assert_int_equal(catalog_schema_version(cat), CATALOG_SCHEMA_VERSION);
+    catalog_close(cat);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM urls"), 2);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sightings WHERE license_scope = 'figure'"
+                                    " AND license_url LIKE 'https://creativecommons.org/%'"
+                                    " AND license_spdx IS NULL"),
+                     1);
+    assert_int_equal(sql_int(f->db, "SELECT first_seen_at FROM hosts WHERE id = 1"), 5);
 }
 
 static void test_newer_schema_is_refused_untouched(void **state)
@@ -388,6 +417,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_creates_every_table_at_current_version, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_version_1_keeps_every_row, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_as_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_on_new_catalog_prints_zeros_and_is_repeatable,
