@@ -56,6 +56,32 @@ int catalog_query_int64(catalog *cat, const char *sql, int64_t *out, cs_error *e
     return rc;
 }
 
+int catalog_query_ids(catalog *cat, const char *sql, int64_t **ids, size_t *count, cs_error *err)
+{
+    *ids = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(cat, sql, &stmt, err);
+    if (rc != CS_OK) return rc;
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (cs_array_reserve((void **)ids, &cap, *count, sizeof **ids, 0) != CS_OK) {
+            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory listing ids", cat->path);
+            break;
+        }
+        (*ids)[(*count)++] = sqlite3_column_int64(stmt, 0);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "listing ids");
+    sqlite3_finalize(stmt);
+    if (rc != CS_OK) {
+        free(*ids);
+        *ids = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
 int catalog_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
 {
     if (text == NULL) return sqlite3_bind_null(stmt, index);

@@ -38,6 +38,8 @@ int catalog_prepare(catalog *cat, const char *sql, sqlite3_stmt **stmt, cs_error
 int catalog_query_int64(catalog *cat, const char *sql, int64_t *out, cs_error *err);
 /* Binds text that may be NULL (binds SQL NULL then). */
 int catalog_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text);
+/* Runs a query whose rows' first column is an id, into a new array the caller frees. */
+int catalog_query_ids(catalog *cat, const char *sql, int64_t **ids, size_t *count, cs_error *err);
 /* A copy of a text column (caller frees), or NULL when the column is NULL. */
 char *catalog_column_strdup(sqlite3_stmt *stmt, int column);
 

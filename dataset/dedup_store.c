@@ -106,31 +106,10 @@ int catalog_list_hashes(catalog *cat, catalog_hash_row **out, size_t *count, cs_
 
 int catalog_list_multi_url_images(catalog *cat, int64_t **out, size_t *count, cs_error *err)
 {
-    *out = NULL;
-    *count = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
+    return catalog_query_ids(cat,
                              "SELECT image_id FROM image_urls GROUP BY image_id "
                              "HAVING count(DISTINCT url_id) >= 2 ORDER BY image_id",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)out, &cap, *count, sizeof(**out), 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "out of memory listing images");
-            break;
-        }
-        (*out)[(*count)++] = sqlite3_column_int64(stmt, 0);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "listing image URLs");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) {
-        free(*out);
-        *out = NULL;
-        *count = 0;
-    }
-    return rc;
+                             out, count, err);
 }
 
 int catalog_clear_clusters(catalog *cat, cs_error *err)

@@ -44,34 +44,8 @@ static int read_strings(catalog *cat, const char *sql, int64_t image_id, char **
 
 int catalog_clearance_images(catalog *cat, int64_t **ids, size_t *count, cs_error *err)
 {
-    *ids = NULL;
-    *count = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, "SELECT id FROM images WHERE source != 'protected' ORDER BY id",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*count == cap) {
-            cap = cap ? 2 * cap : 64;
-            int64_t *grown = realloc(*ids, cap * sizeof *grown);
-            if (!grown) {
-                rc = cs_error_set(err, CS_ENOMEM, "catalog: out of memory");
-                break;
-            }
-            *ids = grown;
-        }
-        (*ids)[(*count)++] = sqlite3_column_int64(stmt, 0);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "listing images");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) {
-        free(*ids);
-        *ids = NULL;
-        *count = 0;
-    }
-    return rc;
+    return catalog_query_ids(cat, "SELECT id FROM images WHERE source != 'protected' ORDER BY id",
+                             ids, count, err);
 }
 
 static int read_evidence(catalog *cat, catalog_image_facts *f, cs_error *err)
