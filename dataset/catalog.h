@@ -356,6 +356,7 @@ typedef struct catalog_evidence_row {
 typedef struct catalog_optout_row {
     int64_t id;
     char *scope, *kind, *raw_value, *effect, *found_at;
+    char *resource; /* what it was recorded for: "image:ID", "url:ID" or "host:ID" */
 } catalog_optout_row;
 
 /* Another member of a cluster the image belongs to. */

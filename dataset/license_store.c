@@ -99,7 +99,11 @@ static int read_optouts(catalog *cat, catalog_image_facts *f, cs_error *err)
         "              WHERE s.image_id = ?1), "
         "hosts_of AS (SELECT u.host_id FROM urls u WHERE u.id IN (SELECT url_id FROM img_urls) "
         "             OR u.id IN (SELECT url_id FROM page_urls)) "
-        "SELECT o.id, o.scope, o.kind, o.raw_value, o.effect, o.found_at FROM optout_signals o "
+        "SELECT o.id, o.scope, o.kind, o.raw_value, o.effect, o.found_at, "
+        "  CASE WHEN o.image_id IS NOT NULL THEN 'image:' || o.image_id "
+        "       WHEN o.url_id IS NOT NULL THEN 'url:' || o.url_id "
+        "       ELSE 'host:' || coalesce(o.host_id, 0) END "
+        "FROM optout_signals o "
         "WHERE o.effect != 'none' AND (o.image_id = ?1 "
         "  OR o.url_id IN (SELECT url_id FROM img_urls) "
         "  OR o.url_id IN (SELECT url_id FROM page_urls) "
@@ -123,6 +127,7 @@ static int read_optouts(catalog *cat, catalog_image_facts *f, cs_error *err)
         o->raw_value = catalog_column_strdup(stmt, 3);
         o->effect = catalog_column_strdup(stmt, 4);
         o->found_at = catalog_column_strdup(stmt, 5);
+        o->resource = catalog_column_strdup(stmt, 6);
     }
     if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "reading opt-outs");
     sqlite3_finalize(stmt);
@@ -218,6 +223,7 @@ void catalog_image_facts_clear(catalog_image_facts *f)
     for (size_t i = 0; i < f->optout_count; i++) {
         catalog_optout_row *o = &f->optouts[i];
         free(o->scope), free(o->kind), free(o->raw_value), free(o->effect), free(o->found_at);
+        free(o->resource);
     }
     free(f->optouts);
     for (size_t i = 0; i < f->near_count; i++)

@@ -40,6 +40,58 @@ static void to_signal(const catalog_optout_row *row, robots_signal *s)
     cs_strlcpy(s->where, row->found_at ? row->found_at : "", sizeof s->where);
 }
 
+static int is_host_wide(const catalog_optout_row *row)
+{
+    return row->resource && strncmp(row->resource, "host:", 5) == 0;
+}
+
+static int same_resource(const catalog_optout_row *a, const catalog_optout_row *b)
+{
+    return a->resource && b->resource && strcmp(a->resource, b->resource) == 0;
+}
+
+/*
+ * Marks in opts_out[i] whether row i opts the image out for clearsetbot.
+ * TDMRep's precedence (meta over header over tdmrep.json) holds within one
+ * resource: a page's meta may override that page's own header, never the
+ * reservation the image's own response makes. So the rows are decided per
+ * resource they were recorded for (the image, each page showing it), each
+ * group together with the host-wide rows; a row opts out if it does so in
+ * any group it belongs to.
+ */
+static int decide_per_resource(const catalog_image_facts *f, unsigned char *opts_out, cs_error *err)
+{
+    size_t n = f->optout_count;
+    size_t *members = calloc(n ? n : 1, sizeof *members);
+    unsigned char *grouped = calloc(n ? n : 1, 1);
+    int rc = members && grouped ? CS_OK : cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    for (size_t first = 0; rc == CS_OK && first < n; first++) {
+        if (grouped[first]) continue;
+        robots_signal_list signals;
+        robots_signal_list_init(&signals);
+        size_t count = 0;
+        for (size_t j = 0; rc == CS_OK && j < n; j++) {
+            int in_group =
+                same_resource(&f->optouts[j], &f->optouts[first]) || is_host_wide(&f->optouts[j]);
+            if (!in_group) continue;
+            if (same_resource(&f->optouts[j], &f->optouts[first])) grouped[j] = 1;
+            robots_signal s;
+            to_signal(&f->optouts[j], &s);
+            rc = robots_signal_list_add(&signals, &s);
+            members[count++] = j;
+        }
+        robots_decision decision = {0};
+        if (rc == CS_OK) rc = robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, err);
+        for (size_t k = 0; rc == CS_OK && k < decision.count && k < count; k++)
+            if (decision.verdicts[k] == ROBOTS_VERDICT_OPTS_OUT) opts_out[members[k]] = 1;
+        robots_decision_free(&decision);
+        robots_signal_list_free(&signals);
+    }
+    free(members);
+    free(grouped);
+    return rc;
+}
+
 static license_claim claim_from_word(const char *w)
 {
     if (!w) return LICENSE_CLAIM_NONE;
@@ -123,17 +175,11 @@ int license_decide_image(catalog *cat, const license_policy *policy, int64_t ima
     }
     out->evidence_count = n;
 
-    robots_signal_list signals;
-    robots_signal_list_init(&signals);
-    for (size_t i = 0; i < f->optout_count && rc == CS_OK; i++) {
-        robots_signal s;
-        to_signal(&f->optouts[i], &s);
-        rc = robots_signal_list_add(&signals, &s);
-    }
-    robots_decision decision = {0};
-    if (rc == CS_OK) rc = robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, err);
-    for (size_t i = 0; rc == CS_OK && i < decision.count; i++) {
-        if (decision.verdicts[i] != ROBOTS_VERDICT_OPTS_OUT) continue;
+    unsigned char *opts_out = calloc(f->optout_count ? f->optout_count : 1, 1);
+    if (!opts_out) rc = cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    if (rc == CS_OK) rc = decide_per_resource(f, opts_out, err);
+    for (size_t i = 0; rc == CS_OK && i < f->optout_count; i++) {
+        if (!opts_out[i]) continue;
         const catalog_optout_row *row = &f->optouts[i];
         out->optouts[out->optout_count] = (license_optout){.signal_id = row->id,
                                                            .kind = row->kind,
@@ -141,8 +187,7 @@ int license_decide_image(catalog *cat, const license_policy *policy, int64_t ima
                                                            .found_at = row->found_at};
         out->optout_ids[out->optout_count++] = row->id;
     }
-    robots_decision_free(&decision);
-    robots_signal_list_free(&signals);
+    free(opts_out);
 
     for (size_t i = 0; i < f->near_count; i++) {
         const catalog_near_row *r = &f->near[i];

@@ -106,6 +106,22 @@ sha=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['sha256'])" ex
 id=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['image_id'])" explain.json)
 "$CLEARSET_BIN" --catalog c.db explain "$sha" | grep -q "is blocked"
 "$CLEARSET_BIN" --catalog c.db explain "$id" | grep -q "is blocked"
+# TDMRep precedence holds per resource: the stock page's meta overrides the page's own
+# tdm-reservation header, but the reservation in the image's own response still applies
+stock_img=$($py -c "
+import json, sys
+hosts = {json.loads(l)['host']: json.loads(l)['origin'] for l in open(sys.argv[1])}
+print(hosts['stock'] + '/photos/lighthouse.jpg')" "$work/hosts.jsonl")
+"$CLEARSET_BIN" --catalog c.db explain "$stock_img" --json >stock.json
+$py - "$work" "$stock_img" <<'PY'
+import json, sys
+e = json.load(open(f"{sys.argv[1]}/stock.json"))
+own = [s for s in e["signals"] if s["kind"] == "tdm-header" and s["found_at"] == sys.argv[2]]
+assert own and all(s["applies"] for s in own), own
+page = [s for s in e["signals"] if s["kind"] == "tdm-header" and s["found_at"] != sys.argv[2]]
+assert page and not any(s["applies"] for s in page), page
+print("tdm precedence ok")
+PY
 set +e
 "$CLEARSET_BIN" --catalog c.db explain http://nowhere.invalid/x.jpg >/dev/null 2>&1
 status=$?
