@@ -12,6 +12,7 @@
  *   bench/run hash [SECONDS_PER_MODE]   (default 3)
  */
 #include "dedup/dedup.h"
+#include "tests/support/image_resize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,27 +35,8 @@ static const char *vectors_dir(void)
 
 static unsigned char *upscaled_jpeg(const dedup_image *in, int nw, int nh, size_t *len)
 {
-    unsigned char *px = malloc((size_t)nw * nh * 3);
-    for (int y = 0; y < nh; y++) {
-        double fy = (y + 0.5) * in->height / nh - 0.5;
-        if (fy < 0) fy = 0;
-        int y0 = (int)fy, y1 = y0 + 1 < in->height ? y0 + 1 : y0;
-        double ay = fy - y0;
-        for (int x = 0; x < nw; x++) {
-            double fx = (x + 0.5) * in->width / nw - 0.5;
-            if (fx < 0) fx = 0;
-            int x0 = (int)fx, x1 = x0 + 1 < in->width ? x0 + 1 : x0;
-            double ax = fx - x0;
-            for (int c = 0; c < 3; c++) {
-                const unsigned char *p = in->pixels;
-                double v = (1 - ay) * ((1 - ax) * p[((size_t)y0 * in->width + x0) * 3 + c] +
-                                       ax * p[((size_t)y0 * in->width + x1) * 3 + c]) +
-                           ay * ((1 - ax) * p[((size_t)y1 * in->width + x0) * 3 + c] +
-                                 ax * p[((size_t)y1 * in->width + x1) * 3 + c]);
-                px[((size_t)y * nw + x) * 3 + c] = (unsigned char)(v + 0.5);
-            }
-        }
-    }
+    dedup_image resized = ts_resize_rgb(in, nw, nh);
+    unsigned char *px = resized.pixels;
     tjhandle tj = tjInitCompress();
     unsigned char *out = NULL;
     unsigned long out_len = 0;

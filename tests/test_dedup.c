@@ -16,6 +16,7 @@
 #include "tests/support/testsupport.h"
 
 #include "dedup/dedup.h"
+#include "tests/support/image_resize.h"
 
 #include <png.h>
 #include <sqlite3.h>
@@ -196,36 +197,6 @@ static dedup_image transform(const dedup_image *in, int t)
     return out;
 }
 
-/* Bilinear resize of an RGB image (a photo editor's "resize", not ours). */
-static dedup_image resize(const dedup_image *in, int nw, int nh)
-{
-    dedup_image out = *in;
-    out.width = nw;
-    out.height = nh;
-    out.pixels = malloc((size_t)nw * nh * 3);
-    for (int y = 0; y < nh; y++) {
-        double fy = (y + 0.5) * in->height / nh - 0.5;
-        if (fy < 0) fy = 0;
-        int y0 = (int)fy, y1 = y0 + 1 < in->height ? y0 + 1 : y0;
-        double ay = fy - y0;
-        for (int x = 0; x < nw; x++) {
-            double fx = (x + 0.5) * in->width / nw - 0.5;
-            if (fx < 0) fx = 0;
-            int x0 = (int)fx, x1 = x0 + 1 < in->width ? x0 + 1 : x0;
-            double ax = fx - x0;
-            for (int c = 0; c < 3; c++) {
-                const unsigned char *p = in->pixels;
-                double v = (1 - ay) * ((1 - ax) * p[((size_t)y0 * in->width + x0) * 3 + c] +
-                                       ax * p[((size_t)y0 * in->width + x1) * 3 + c]) +
-                           ay * ((1 - ax) * p[((size_t)y1 * in->width + x0) * 3 + c] +
-                                 ax * p[((size_t)y1 * in->width + x1) * 3 + c]);
-                out.pixels[((size_t)y * nw + x) * 3 + c] = (unsigned char)(v + 0.5);
-            }
-        }
-    }
-    return out;
-}
-
 static unsigned char clamp255(int v)
 {
     return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
@@ -308,7 +279,7 @@ static void test_fast_path_stays_within_10_bits_of_exact(void **state)
     /* A larger photo (the bridge upscaled to 3200x2008, JPEG quality 90): the
        fast path decodes it at 3/8 scale. */
     dedup_image bridge = vector_image("bridge-1-original.jpg");
-    dedup_image big = resize(&bridge, 3200, 2008);
+    dedup_image big = ts_resize_rgb(&bridge, 3200, 2008);
     size_t len;
     unsigned char *jpeg =
         jpeg_encode(big.pixels, big.width, big.height, TJPF_RGB, TJSAMP_420, 90, &len);
@@ -368,7 +339,7 @@ static void test_dihedral_hashes_match_rotated_and_flipped_copies(void **state)
     for (size_t i = 0; i < CS_ARRAY_LEN(photos); i++) {
         dedup_image img = vector_image(photos[i]);
         for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
-            dedup_image sized = sizes[s] ? resize(&img, sizes[s], sizes[s]) : img;
+            dedup_image sized = sizes[s] ? ts_resize_rgb(&img, sizes[s], sizes[s]) : img;
             int d = worst_dihedral_distance(&sized);
             print_message("dihedral %s at %dx%d: worst %d bits\n", photos[i], sized.width,
                           sized.height, d);
@@ -382,7 +353,7 @@ static void test_dihedral_hashes_match_rotated_and_flipped_copies(void **state)
     const char *all[] = {"bridge-1-original.jpg", "q0122.jpg", "q2821.jpg", "wee.jpg"};
     for (size_t i = 0; i < CS_ARRAY_LEN(all); i++) {
         dedup_image img = vector_image(all[i]);
-        dedup_image sized = resize(&img, 320, 320);
+        dedup_image sized = ts_resize_rgb(&img, 320, 320);
         assert_int_equal(worst_dihedral_distance(&sized), 0);
         dedup_image_free(&sized);
         dedup_image_free(&img);
@@ -417,7 +388,7 @@ static void test_recompressed_resized_colour_shifted_copies_stay_near(void **sta
         /* resized to half and to 60% */
         int sizes[][2] = {{img.width / 2, img.height / 2}, {img.width * 3 / 5, img.height * 3 / 5}};
         for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
-            dedup_image small = resize(&img, sizes[s][0], sizes[s][1]);
+            dedup_image small = ts_resize_rgb(&img, sizes[s][0], sizes[s][1]);
             int d = distance_to(&original, &small);
             print_message("%s resized %dx%d: %d\n", names[i], small.width, small.height, d);
             assert_true(d <= NEAR_TOLERANCE);
@@ -978,7 +949,7 @@ static void test_exif_orientation_is_applied_except_in_exact_mode(void **state)
     dedup_image img = vector_image("q2821.jpg");
     /* photo stored sideways: pixels rotated anticlockwise, EXIF 6 says "turn clockwise" */
     dedup_image stored = transform(&img, PDQ_DIH_ROTATE_90);
-    dedup_image tall = resize(&stored, stored.width, stored.height * 3 / 2);
+    dedup_image tall = ts_resize_rgb(&stored, stored.width, stored.height * 3 / 2);
     size_t len, olen;
     unsigned char *jpeg =
         jpeg_encode(tall.pixels, tall.width, tall.height, TJPF_RGB, TJSAMP_444, 95, &len);
@@ -989,7 +960,7 @@ static void test_exif_orientation_is_applied_except_in_exact_mode(void **state)
     assert_int_equal(dec.orientation, 6);
     assert_int_equal(dec.width, tall.height);
     assert_int_equal(dec.height, tall.width);
-    dedup_image upright = resize(&img, tall.height, tall.width);
+    dedup_image upright = ts_resize_rgb(&img, tall.height, tall.width);
     pdq_hash upright_hash = pdq_hash_of(&upright);
     int d = distance_to(&upright_hash, &dec);
     print_message("EXIF-rotated vs upright: %d bits\n", d);
@@ -1083,7 +1054,7 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
 
     dedup_image bridge = vector_image("bridge-1-original.jpg");
-    dedup_image half = resize(&bridge, bridge.width / 2, bridge.height / 2);
+    dedup_image half = ts_resize_rgb(&bridge, bridge.width / 2, bridge.height / 2);
     size_t len;
     unsigned char *orig = load_vector("bridge-1-original.jpg", &len);
     int64_t original = add_image(cat, orig, len);
