@@ -314,28 +314,68 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
 
 /* ---- clearset signals (signals.c) ------------------------------------------------ */
 
-/* What `clearset signals URL` found; signals are raw, robots_decide judges them. */
+/* One redirect of the URL itself: what was asked, what came back, where it pointed. */
+typedef struct crawler_signals_redirect {
+    char url[CRAWLER_URL_SIZE];      /* the URL requested */
+    long status;                     /* its 3xx status */
+    char location[CRAWLER_URL_SIZE]; /* the target, resolved and normalised; as sent (cut)
+                                        when it is no usable http(s) URL */
+    size_t signals_end;              /* its resource's signals end here (see below) */
+} crawler_signals_redirect;
+
+/*
+ * What `clearset signals URL` found; signals are raw, crawler_signals_decide
+ * judges them. Redirects of the URL are followed (see crawler_signals), so the
+ * fields about "the URL" describe the end of the chain, final_url.
+ *
+ * Signals are grouped by resource, the URLs of the chain in order: redirect i
+ * owns signals [redirects[i-1].signals_end (0 for i = 0), redirects[i].signals_end),
+ * the final URL the rest. A group holds the signals of its origin's robots.txt,
+ * tdmrep.json and ai.txt for that URL (evidence identical to one already listed
+ * is not repeated) and those of its response.
+ */
 typedef struct crawler_signals_result {
-    char url[CRAWLER_URL_SIZE];       /* normalised */
-    int robots_status;                /* robots.txt status (0 unreachable, -1 not asked) */
-    int allowed;                      /* robots.txt lets clearsetbot fetch url */
-    int robots_line;                  /* the deciding robots.txt line, 0 if none */
-    int tdmrep_status, ai_txt_status; /* -1 when not asked (robots.txt forbids) */
-    int fetched;                      /* url itself was requested */
-    long status;                      /* its HTTP status (0: no response) */
-    char error[256];                  /* why it failed, if it did */
-    char location[CRAWLER_URL_SIZE];  /* a redirect's target (not followed), or "" */
+    char url[CRAWLER_URL_SIZE];       /* the URL asked about, normalised */
+    char final_url[CRAWLER_URL_SIZE]; /* where its redirects led (url when none) */
+    int robots_status; /* final_url's robots.txt status (0 unreachable, -1 not asked) */
+    int allowed;       /* robots.txt lets clearsetbot fetch every URL of the chain */
+    int robots_line;   /* the deciding robots.txt line, 0 if none */
+    int tdmrep_status,
+        ai_txt_status;  /* final_url's origin; -1 when not asked (robots.txt forbids) */
+    int fetched;        /* final_url itself was requested */
+    long status;        /* its HTTP status (0: no response) */
+    char error[256];    /* why it failed, if it did */
+    int redirect_error; /* 1: the chain could not be followed to its end (loop,
+                           too many hops, refused address or scheme, bad Location) */
+    char location[CRAWLER_URL_SIZE];     /* final_url's redirect target when not followed, or "" */
+    crawler_signals_redirect *redirects; /* followed or refused 3xx hops, in order; owned */
+    size_t redirect_count;
     robots_signal_list signals;
 } crawler_signals_result;
 
 /*
  * Fetches robots.txt, /.well-known/tdmrep.json, /ai.txt and (when allowed)
- * the URL, delay_ms apart, and collects every opt-out signal they carry into
- * out->signals. CS_OK even when the URL fails (out->error says why); CS_EFORMAT
- * / CS_EUNSUPPORTED for a bad URL. Release with crawler_signals_result_free.
+ * the URL, delay_ms apart per host, and collects every opt-out signal they
+ * carry into out->signals. A 301/302/303/307/308 of the URL is followed, up
+ * to the crawler's redirect limit: each target is normalised, must be http(s)
+ * and pass the fetcher's address checks (an IP literal is checked before any
+ * request), and on an origin not seen yet its robots.txt, tdmrep.json and
+ * ai.txt come first. A target robots.txt disallows is not requested: the chain
+ * stops there with out->allowed = 0. CS_OK even when a fetch or the chain
+ * fails (out->error says why, out->redirect_error marks the chain);
+ * CS_EFORMAT / CS_EUNSUPPORTED for a bad URL. Release with
+ * crawler_signals_result_free.
  */
 int crawler_signals(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
                     crawler_signals_result *out, cs_error *err);
+/*
+ * Judges result's signals for agent under policy (NULL: defaults): each
+ * resource of the chain apart (TDMRep precedence never reaches across URLs),
+ * opted out when any resource is. *out as robots_decide fills it, verdicts
+ * parallel to result->signals; release with robots_decision_free.
+ */
+int crawler_signals_decide(const crawler_signals_result *result, const char *agent,
+                           const robots_policy *policy, robots_decision *out, cs_error *err);
 void crawler_signals_result_free(crawler_signals_result *result);
 
 #endif

@@ -7,10 +7,23 @@
  * `clearset signals` on an image its embedded IPTC plus:DataMining. Nothing
  * here decides anything: robots_decide does, and the catalog keeps the raw
  * signals so the decision can be shown and made again later.
+ *
+ * `clearset signals URL` (crawler_signals) asks for the resource a client
+ * would actually get: a 301/302/303/307/308 of the URL is followed, at most
+ * CRAWL_MAX_REDIRECTS hops as in the crawl, each target normalised, http(s)
+ * only, an IP-literal host checked against the fetcher's address rules before
+ * anything is sent to it (a name is checked by the fetcher once resolved). An
+ * origin met for the first time gets its robots.txt, tdmrep.json and ai.txt
+ * fetched first, and a target its robots.txt disallows is never requested.
+ * Requests to one origin are delay_ms apart. Every hop's headers count (a
+ * redirecting server speaks for the site too); each URL of the chain is one
+ * resource for robots_decide (crawler_signals_decide), so TDMRep precedence
+ * stays within a URL, and the chain is opted out when any URL is.
  */
 #include "crawler/crawler_internal.h"
 #include "license/license.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -106,6 +119,20 @@ const char *signals_catalog_effect(const robots_signal *s)
 
 /* ---- clearset signals URL ----------------------------------------------------------- */
 
+/* Origins one chain can reach: the URL's own and one per redirect followed. */
+#define SIGNALS_MAX_ORIGINS (CRAWL_MAX_REDIRECTS + 1)
+
+/* The state of one crawler_signals call. */
+typedef struct signals_run {
+    crawler_fetcher *fetcher;
+    int64_t delay_ms;
+    crawl_host origins[SIGNALS_MAX_ORIGINS]; /* rules, policy files, next_fetch_at per origin */
+    int denied[SIGNALS_MAX_ORIGINS];         /* the fetcher refused the origin's address */
+    size_t origin_count;
+    crawler_signals_result *out;
+    cs_error *err;
+} signals_run;
+
 typedef struct one_response {
     crawler_response resp;
     int done;
@@ -122,7 +149,7 @@ static void keep_response(void *ctx, crawler_response *resp)
     resp->body_len = 0;
 }
 
-/* One request, start to end, after waiting until *next_at (politeness between our own requests). */
+/* One request, start to end, after waiting until *next_at (politeness towards its host). */
 static int fetch_one(crawler_fetcher *f, const char *url, crawler_kind kind, int64_t delay_ms,
                      int64_t *next_at, one_response *out, cs_error *err)
 {
@@ -139,10 +166,217 @@ static int fetch_one(crawler_fetcher *f, const char *url, crawler_kind kind, int
     return rc;
 }
 
+/*
+ * The origin of parts, its robots.txt (following up to CRAWL_ROBOTS_MAX_REDIRECTS,
+ * RFC 9309 2.3.1.2), tdmrep.json and ai.txt fetched the first time it is seen.
+ * *denied is set when the fetcher refused robots.txt's address.
+ */
+static int origin_prepare(signals_run *run, const crawler_url_parts *parts, crawl_host **out,
+                          int *denied)
+{
+    *denied = 0;
+    for (size_t i = 0; i < run->origin_count; i++) {
+        if (strcmp(run->origins[i].origin, parts->origin) == 0) {
+            *out = &run->origins[i];
+            *denied = run->denied[i];
+            return CS_OK;
+        }
+    }
+    if (run->origin_count == SIGNALS_MAX_ORIGINS)
+        return cs_error_set(run->err, CS_ELIMIT, "more than %d origins in one redirect chain",
+                            SIGNALS_MAX_ORIGINS);
+    size_t index = run->origin_count++;
+    crawl_host *host = &run->origins[index];
+    memset(host, 0, sizeof *host);
+    cs_strlcpy(host->origin, parts->origin, sizeof host->origin);
+    host->tdmrep_status = host->ai_txt_status = -1;
+    *out = host;
+    one_response one;
+    int rc = CS_OK;
+    char robots_url[CRAWLER_URL_SIZE];
+    snprintf(robots_url, sizeof robots_url, "%s/robots.txt", parts->origin);
+    for (int hops = 0;; hops++) {
+        rc = fetch_one(run->fetcher, robots_url, CRAWLER_KIND_ROBOTS, run->delay_ms,
+                       &host->next_fetch_at, &one, run->err);
+        if (rc != CS_OK) return rc;
+        int status = one.resp.error == CS_OK ? (int)one.resp.status : 0;
+        if (one.resp.error == CS_EDENIED) run->denied[index] = *denied = 1;
+        const char *location = crawler_response_header(&one.resp, "Location");
+        char next[CRAWLER_URL_SIZE];
+        if (status >= 300 && status < 400 && location && hops < CRAWL_ROBOTS_MAX_REDIRECTS &&
+            crawler_url_resolve(robots_url, location, strlen(location), next, NULL) == CS_OK) {
+            cs_strlcpy(robots_url, next, sizeof robots_url);
+            crawler_response_free(&one.resp);
+            continue;
+        }
+        host->robots_status = status;
+        if (status >= 200 && status < 300)
+            robots_parse((const char *)one.resp.body, one.resp.body_len, &host->rules, NULL);
+        else if (status >= 300 && status < 500 && status != 429)
+            robots_new_allow_all(&host->rules, NULL);
+        else
+            robots_new_disallow_all(&host->rules, NULL);
+        crawler_response_free(&one.resp);
+        break;
+    }
+    if (host->rules == NULL) return cs_error_set(run->err, CS_ENOMEM, "out of memory");
+    /* tdmrep.json and ai.txt, where robots.txt lets us */
+    const char *paths[2] = {"/.well-known/tdmrep.json", "/ai.txt"};
+    for (int i = 0; i < 2 && rc == CS_OK; i++) {
+        if (!robots_allowed(host->rules, ROBOTS_OWN_AGENT, paths[i])) continue;
+        char url[CRAWLER_URL_SIZE];
+        snprintf(url, sizeof url, "%s%s", parts->origin, paths[i]);
+        rc = fetch_one(run->fetcher, url, i == 0 ? CRAWLER_KIND_TDMREP : CRAWLER_KIND_AI_TXT,
+                       run->delay_ms, &host->next_fetch_at, &one, run->err);
+        if (rc != CS_OK) break;
+        int status = one.resp.error == CS_OK ? (int)one.resp.status : 0;
+        if (i == 0) {
+            host->tdmrep_status = status;
+            host->tdmrep_body = one.resp.body;
+            host->tdmrep_len = one.resp.body_len;
+        } else {
+            host->ai_txt_status = status;
+            host->ai_txt_body = one.resp.body;
+            host->ai_txt_len = one.resp.body_len;
+        }
+        one.resp.body = NULL;
+        crawler_response_free(&one.resp);
+    }
+    return rc;
+}
+
+static int same_signal(const robots_signal *a, const robots_signal *b)
+{
+    return a->kind == b->kind && a->effect == b->effect && a->source == b->source &&
+           a->policy_flag == b->policy_flag && a->line == b->line &&
+           strcmp(a->value, b->value) == 0 && strcmp(a->scope, b->scope) == 0 &&
+           strcmp(a->where, b->where) == 0 && strcmp(a->detail, b->detail) == 0;
+}
+
+/* What host's policy files say about url, leaving out evidence already listed (same origin). */
+static int add_host_signals(signals_run *run, const crawl_host *host, const char *url)
+{
+    robots_signal_list fresh;
+    robots_signal_list_init(&fresh);
+    robots_signal_list *list = &run->out->signals;
+    int rc = signals_from_host(&fresh, host, url, run->err);
+    for (size_t i = 0; i < fresh.count && rc == CS_OK; i++) {
+        size_t j = 0;
+        while (j < list->count && !same_signal(&list->items[j], &fresh.items[i]))
+            j++;
+        if (j == list->count) rc = robots_signal_list_add(list, &fresh.items[i]);
+    }
+    robots_signal_list_free(&fresh);
+    if (rc == CS_ELIMIT || rc == CS_ENOMEM) cs_error_set(run->err, rc, "too many signals");
+    return rc;
+}
+
+/* What a final 2xx body says: an image's embedded metadata, or a page's meta elements. */
+static int add_body_signals(signals_run *run, const crawler_response *resp, const char *url)
+{
+    crawler_image_probe probe;
+    int rc = CS_OK;
+    if (crawler_sniff_image(resp->body, resp->body_len, &probe) == CS_OK) {
+        /* an image: what its own metadata (IPTC DataMining, C2PA) says */
+        license_embedded emb;
+        memset(&emb, 0, sizeof emb);
+        if (license_read_embedded(resp->body, resp->body_len, &emb, NULL) == CS_OK)
+            rc = license_embedded_signals(&emb, &run->out->signals, url, run->err);
+        license_embedded_free(&emb);
+    } else {
+        crawler_html_page page;
+        if (crawler_html_extract(url, resp->body, resp->body_len, &page, NULL) == CS_OK) {
+            rc = signals_from_page(&run->out->signals, &page, url, run->err);
+            crawler_html_page_free(&page);
+        }
+    }
+    return rc;
+}
+
+static int is_followed_redirect(long status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* 1 when url was already requested in this chain. */
+static int chain_contains(const crawler_signals_result *out, const char *url, const char *current)
+{
+    if (strcmp(url, out->url) == 0 || strcmp(url, current) == 0) return 1;
+    for (size_t i = 0; i < out->redirect_count; i++)
+        if (strcmp(url, out->redirects[i].url) == 0) return 1;
+    return 0;
+}
+
+/*
+ * Where the 3xx resp of current leads, into target; NULL when it may be
+ * followed, else why not (written to why). The address check of the target
+ * comes later, once it is the current URL.
+ */
+static const char *redirect_refusal(const crawler_signals_result *out, const char *current,
+                                    const crawler_response *resp, char target[CRAWLER_URL_SIZE],
+                                    char *why, size_t why_size)
+{
+    const char *location = crawler_response_header(resp, "Location");
+    if (location == NULL) {
+        target[0] = '\0';
+        snprintf(why, why_size, "redirect %ld of %.300s without a Location", resp->status, current);
+        return why;
+    }
+    int rc = crawler_url_resolve(current, location, strlen(location), target, NULL);
+    if (rc != CS_OK) {
+        cs_strlcpy(target, location, CRAWLER_URL_SIZE);
+        snprintf(why, why_size, "redirect to %.300s refused: %s", location,
+                 rc == CS_EUNSUPPORTED ? "only http and https are followed" : "not a usable URL");
+        return why;
+    }
+    if (chain_contains(out, target, current)) {
+        snprintf(why, why_size, "redirect loop back to %.300s", target);
+        return why;
+    }
+    if (out->redirect_count >= CRAWL_MAX_REDIRECTS) {
+        snprintf(why, why_size, "more than %d redirects", CRAWL_MAX_REDIRECTS);
+        return why;
+    }
+    return NULL;
+}
+
+/* An IP-literal host the fetcher would refuse; checked before any request to it. */
+static int literal_refused(const crawler_url_parts *parts, int allow_loopback)
+{
+    char addr[256];
+    cs_strlcpy(addr, parts->host, sizeof addr);
+    if (addr[0] == '[') {
+        size_t n = strlen(addr);
+        if (n < 2 || addr[n - 1] != ']') return 1;
+        memmove(addr, addr + 1, n - 2);
+        addr[n - 2] = '\0';
+    }
+    unsigned char probe[16];
+    int literal = inet_pton(AF_INET, addr, probe) == 1 || inet_pton(AF_INET6, addr, probe) == 1;
+    return literal && !crawler_address_allowed(addr, allow_loopback);
+}
+
+static int add_redirect(crawler_signals_result *out, const char *url, long status,
+                        const char *location, cs_error *err)
+{
+    crawler_signals_redirect *grown =
+        realloc(out->redirects, (out->redirect_count + 1) * sizeof *out->redirects);
+    if (grown == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    out->redirects = grown;
+    crawler_signals_redirect *r = &out->redirects[out->redirect_count++];
+    memset(r, 0, sizeof *r);
+    cs_strlcpy(r->url, url, sizeof r->url);
+    r->status = status;
+    cs_strlcpy(r->location, location, sizeof r->location);
+    r->signals_end = out->signals.count;
+    return CS_OK;
+}
+
 void crawler_signals_result_free(crawler_signals_result *r)
 {
     if (r == NULL) return;
     robots_signal_list_free(&r->signals);
+    free(r->redirects);
     memset(r, 0, sizeof *r);
 }
 
@@ -154,109 +388,125 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
     out->robots_status = out->tdmrep_status = out->ai_txt_status = -1;
     int rc = crawler_url_normalize(url_in, strlen(url_in), out->url, err);
     if (rc != CS_OK) return rc;
-    crawler_url_parts parts;
-    crawler_url_split(out->url, &parts);
-    crawler_fetcher *f;
-    rc = crawler_fetcher_new(fetch, &f, err);
+    cs_strlcpy(out->final_url, out->url, sizeof out->final_url);
+    signals_run run;
+    memset(&run, 0, sizeof run);
+    run.delay_ms = delay_ms;
+    run.out = out;
+    run.err = err;
+    rc = crawler_fetcher_new(fetch, &run.fetcher, err);
     if (rc != CS_OK) return rc;
-    crawl_host host;
-    memset(&host, 0, sizeof host);
-    cs_strlcpy(host.origin, parts.origin, sizeof host.origin);
-    host.tdmrep_status = host.ai_txt_status = -1;
-    int64_t next_at = 0;
-    one_response one;
 
-    /* robots.txt, following up to five redirects (RFC 9309 2.3.1.2) */
-    char robots_url[CRAWLER_URL_SIZE];
-    snprintf(robots_url, sizeof robots_url, "%s/robots.txt", parts.origin);
-    for (int hops = 0; rc == CS_OK; hops++) {
-        rc = fetch_one(f, robots_url, CRAWLER_KIND_ROBOTS, delay_ms, &next_at, &one, err);
+    /* one turn per URL of the chain: its origin's policy files, then the URL itself */
+    while (rc == CS_OK) {
+        const char *current = out->final_url;
+        crawler_url_parts parts;
+        rc = crawler_url_split(current, &parts);
         if (rc != CS_OK) break;
-        int status = one.resp.error == CS_OK ? (int)one.resp.status : 0;
-        const char *location = crawler_response_header(&one.resp, "Location");
-        char next[CRAWLER_URL_SIZE];
-        if (status >= 300 && status < 400 && location && hops < 5 &&
-            crawler_url_resolve(robots_url, location, strlen(location), next, NULL) == CS_OK) {
-            cs_strlcpy(robots_url, next, sizeof robots_url);
+        if (out->redirect_count > 0) /* a new URL: nothing known about its origin yet */
+            out->robots_status = out->tdmrep_status = out->ai_txt_status = -1;
+        if (out->redirect_count > 0 && literal_refused(&parts, fetch->allow_loopback)) {
+            out->redirect_error = 1;
+            snprintf(out->error, sizeof out->error,
+                     "redirect to %.200s refused: address %.64s is private, reserved or %s",
+                     current, parts.host, fetch->allow_loopback ? "metadata" : "loopback");
+            break;
+        }
+        crawl_host *host = NULL;
+        int denied = 0;
+        rc = origin_prepare(&run, &parts, &host, &denied);
+        if (rc != CS_OK) break;
+        out->robots_status = host->robots_status;
+        out->tdmrep_status = host->tdmrep_status;
+        out->ai_txt_status = host->ai_txt_status;
+        if (out->redirect_count > 0 && denied) {
+            out->redirect_error = 1;
+            snprintf(out->error, sizeof out->error,
+                     "redirect to %.200s refused: its address is private, reserved or %s", current,
+                     fetch->allow_loopback ? "metadata" : "loopback");
+            break;
+        }
+        robots_match match;
+        robots_check(host->rules, ROBOTS_OWN_AGENT, current, &match);
+        out->allowed = match.allowed;
+        out->robots_line = match.line;
+        rc = add_host_signals(&run, host, current);
+        if (rc != CS_OK || !out->allowed) break; /* a disallowed URL is never requested */
+
+        one_response one;
+        rc = fetch_one(run.fetcher, current, CRAWLER_KIND_PAGE, delay_ms, &host->next_fetch_at,
+                       &one, err);
+        if (rc != CS_OK) break;
+        out->fetched = 1;
+        out->status = one.resp.error == CS_OK ? one.resp.status : 0;
+        if (one.resp.error) cs_strlcpy(out->error, one.resp.error_message, sizeof out->error);
+        rc = signals_from_response(&out->signals, &one.resp, err);
+        if (rc == CS_OK && one.resp.error == CS_OK && is_followed_redirect(out->status)) {
+            char target[CRAWLER_URL_SIZE], why[sizeof out->error];
+            if (redirect_refusal(out, current, &one.resp, target, why, sizeof why)) {
+                /* not followed: current stays the final URL, its target is reported */
+                out->redirect_error = 1;
+                cs_strlcpy(out->error, why, sizeof out->error);
+                cs_strlcpy(out->location, target, sizeof out->location);
+                crawler_response_free(&one.resp);
+                break;
+            }
+            rc = add_redirect(out, current, out->status, target, err);
+            if (rc == CS_OK) {
+                cs_strlcpy(out->final_url, target, sizeof out->final_url);
+                out->fetched = 0;
+                out->status = 0;
+            }
             crawler_response_free(&one.resp);
             continue;
         }
-        out->robots_status = status;
-        if (status >= 200 && status < 300)
-            robots_parse((const char *)one.resp.body, one.resp.body_len, &host.rules, NULL);
-        else if (status >= 300 && status < 500 && status != 429)
-            robots_new_allow_all(&host.rules, NULL);
-        else
-            robots_new_disallow_all(&host.rules, NULL);
+        const char *location = crawler_response_header(&one.resp, "Location");
+        if (location && out->status >= 300 && out->status < 400 &&
+            crawler_url_resolve(current, location, strlen(location), out->location, NULL) != CS_OK)
+            out->location[0] = '\0';
+        if (rc == CS_OK && one.resp.error == CS_OK && out->status >= 200 && out->status < 300)
+            rc = add_body_signals(&run, &one.resp, current);
         crawler_response_free(&one.resp);
         break;
     }
-    robots_match match;
-    if (rc == CS_OK) {
-        robots_check(host.rules, ROBOTS_OWN_AGENT, out->url, &match);
-        out->allowed = match.allowed;
-        out->robots_line = match.line;
+    for (size_t i = 0; i < run.origin_count; i++) {
+        robots_free(run.origins[i].rules);
+        free(run.origins[i].tdmrep_body);
+        free(run.origins[i].ai_txt_body);
     }
-    /* tdmrep.json and ai.txt, where robots.txt lets us */
-    const char *paths[2] = {"/.well-known/tdmrep.json", "/ai.txt"};
-    for (int i = 0; i < 2 && rc == CS_OK; i++) {
-        if (!robots_allowed(host.rules, ROBOTS_OWN_AGENT, paths[i])) continue;
-        char url[CRAWLER_URL_SIZE];
-        snprintf(url, sizeof url, "%s%s", parts.origin, paths[i]);
-        rc = fetch_one(f, url, i == 0 ? CRAWLER_KIND_TDMREP : CRAWLER_KIND_AI_TXT, delay_ms,
-                       &next_at, &one, err);
-        if (rc != CS_OK) break;
-        int status = one.resp.error == CS_OK ? (int)one.resp.status : 0;
-        if (i == 0) {
-            out->tdmrep_status = host.tdmrep_status = status;
-            host.tdmrep_body = one.resp.body;
-            host.tdmrep_len = one.resp.body_len;
-        } else {
-            out->ai_txt_status = host.ai_txt_status = status;
-            host.ai_txt_body = one.resp.body;
-            host.ai_txt_len = one.resp.body_len;
-        }
-        one.resp.body = NULL;
-        crawler_response_free(&one.resp);
-    }
-    if (rc == CS_OK) rc = signals_from_host(&out->signals, &host, out->url, err);
-    /* the URL itself, only when robots.txt allows it */
-    if (rc == CS_OK && out->allowed) {
-        rc = fetch_one(f, out->url, CRAWLER_KIND_PAGE, delay_ms, &next_at, &one, err);
-        if (rc == CS_OK) {
-            out->fetched = 1;
-            out->status = one.resp.error == CS_OK ? one.resp.status : 0;
-            if (one.resp.error) cs_strlcpy(out->error, one.resp.error_message, sizeof out->error);
-            rc = signals_from_response(&out->signals, &one.resp, err);
-            crawler_image_probe probe;
-            int ok =
-                rc == CS_OK && one.resp.error == CS_OK && out->status >= 200 && out->status < 300;
-            const char *location = crawler_response_header(&one.resp, "Location");
-            if (location && out->status >= 300 && out->status < 400 &&
-                crawler_url_resolve(out->url, location, strlen(location), out->location, NULL) !=
-                    CS_OK)
-                out->location[0] = '\0';
-            if (ok && crawler_sniff_image(one.resp.body, one.resp.body_len, &probe) == CS_OK) {
-                /* an image: what its own metadata (IPTC DataMining, C2PA) says */
-                license_embedded emb;
-                memset(&emb, 0, sizeof emb);
-                if (license_read_embedded(one.resp.body, one.resp.body_len, &emb, NULL) == CS_OK)
-                    rc = license_embedded_signals(&emb, &out->signals, out->url, err);
-                license_embedded_free(&emb);
-            } else if (ok) {
-                crawler_html_page page;
-                if (crawler_html_extract(out->url, one.resp.body, one.resp.body_len, &page, NULL) ==
-                    CS_OK) {
-                    rc = signals_from_page(&out->signals, &page, out->url, err);
-                    crawler_html_page_free(&page);
-                }
-            }
-            crawler_response_free(&one.resp);
-        }
-    }
-    robots_free(host.rules);
-    free(host.tdmrep_body);
-    free(host.ai_txt_body);
-    crawler_fetcher_free(f);
+    crawler_fetcher_free(run.fetcher);
     return rc;
+}
+
+int crawler_signals_decide(const crawler_signals_result *result, const char *agent,
+                           const robots_policy *policy, robots_decision *out, cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const robots_signal_list *all = &result->signals;
+    out->count = all->count;
+    out->verdicts = calloc(all->count ? all->count : 1, sizeof *out->verdicts);
+    if (out->verdicts == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    size_t begin = 0;
+    for (size_t g = 0; g <= result->redirect_count; g++) {
+        size_t end = g < result->redirect_count ? result->redirects[g].signals_end : all->count;
+        if (end < begin || end > all->count) end = begin; /* never trust a hand-made result */
+        robots_signal_list group = {.items = all->items ? all->items + begin : NULL,
+                                    .count = end - begin,
+                                    .cap = end - begin};
+        robots_decision part;
+        int rc = robots_decide(&group, agent, policy, &part, err);
+        if (rc != CS_OK) {
+            robots_decision_free(out);
+            return rc;
+        }
+        if (end > begin)
+            memcpy(out->verdicts + begin, part.verdicts, (end - begin) * sizeof *out->verdicts);
+        if (part.opted_out && !out->opted_out) {
+            out->opted_out = 1;
+            out->first_reason = begin + part.first_reason;
+        }
+        robots_decision_free(&part);
+        begin = end;
+    }
+    return CS_OK;
 }
