@@ -2,7 +2,12 @@
  * cmd_signals.c - `clearset signals URL`: every AI opt-out signal that
  * applies to one URL (robots.txt, its headers, its page meta, tdmrep.json,
  * ai.txt) and the decision robots/ makes from them, as one JSON object.
- * Exit status 1 when the URL is opted out or robots.txt disallows it.
+ * Redirects of the URL are followed (crawler_signals says how far and with
+ * which checks); every hop's signals count, and the output names the chain
+ * (redirects, final_url). Exit status 1 when the URL is opted out or
+ * robots.txt disallows a URL of the chain; 3 when the chain could not be
+ * followed to its end (loop, too many hops, refused target) and nothing
+ * found so far says no - the answer for the final resource is unknown.
  */
 #include "cli/cli.h"
 #include "crawler/crawler.h"
@@ -18,11 +23,24 @@ static void print_help(void)
         "usage: clearset signals URL [--allow-loopback] [--delay SECONDS] [--timeout SECONDS]\n\n"
         "Fetches what applies to URL - robots.txt, /.well-known/tdmrep.json, /ai.txt and,\n"
         "when robots.txt allows it, the URL itself (headers and page meta) - politely,\n"
-        "--delay apart (default 1 s), and prints one JSON object: each signal found\n"
-        "(kind, source, effect, value, scope, where, detail, verdict) and the decision\n"
-        "for clearsetbot under the default policy. A redirect is reported (location),\n"
-        "not followed; for an image, its embedded IPTC plus:DataMining counts too.\n\n"
-        "exit status: 0 not opted out, 1 opted out or disallowed, 2 bad URL, 3 failure\n");
+        "--delay apart per host (default 1 s), and prints one JSON object: each signal\n"
+        "found (kind, source, effect, value, scope, where, detail, verdict) and the\n"
+        "decision for clearsetbot under the default policy. For an image, its embedded\n"
+        "IPTC plus:DataMining and C2PA training-mining count too.\n\n"
+        "A redirect (301, 302, 303, 307, 308) of the URL is followed, up to 5 hops as\n"
+        "in a crawl: http and https only, private and reserved addresses refused\n"
+        "(loopback too unless --allow-loopback), and a new host's robots.txt, tdmrep.json\n"
+        "and ai.txt are fetched before its URL, which is not requested when robots.txt\n"
+        "disallows it. Signals of every hop count ('where' names the URL), so the answer\n"
+        "is for the resource you would get. 'redirects' lists the hops followed (url,\n"
+        "status, location), 'final_url' where they led; 'status', 'robots_txt',\n"
+        "'tdmrep_status' and 'ai_txt_status' describe final_url. A redirect that is not\n"
+        "followed (a loop, a sixth hop, a refused target) leaves its target in\n"
+        "'location' and the reason in 'error', with \"redirect_error\": true.\n\n"
+        "exit status: 0 not opted out, 1 opted out or disallowed (on any hop),\n"
+        "2 bad URL, 3 failure - including a redirect chain that could not be followed\n"
+        "to its end while nothing found so far opts out: the final resource is unknown,\n"
+        "which is neither a yes (0) nor a no (1).\n");
 }
 
 static json_t *int_or_null(long v)
@@ -73,7 +91,7 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
         return cli_fail("signals", &err);
     }
     robots_decision decision;
-    rc = robots_decide(&res.signals, ROBOTS_OWN_AGENT, NULL, &decision, &err);
+    rc = crawler_signals_decide(&res, ROBOTS_OWN_AGENT, NULL, &decision, &err);
     if (rc != CS_OK) {
         crawler_signals_result_free(&res);
         return cli_fail("signals", &err);
@@ -104,11 +122,22 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
         res.error[0] ? json_string(res.error) : json_null(), "opted_out", decision.opted_out,
         "reason", reason);
     if (res.location[0]) json_object_set_new(out, "location", json_string(res.location));
+    json_t *redirects = json_array();
+    for (size_t i = 0; i < res.redirect_count; i++)
+        json_array_append_new(redirects, json_pack("{s:s, s:I, s:s}", "url", res.redirects[i].url,
+                                                   "status", (json_int_t)res.redirects[i].status,
+                                                   "location", res.redirects[i].location));
+    json_object_set_new(out, "redirects", redirects);
+    json_object_set_new(out, "final_url", json_string(res.final_url));
+    json_object_set_new(out, "redirect_error", json_boolean(res.redirect_error));
     json_dumpf(out, stdout, JSON_COMPACT);
     fputc('\n', stdout);
     json_decref(out);
-    int found = decision.opted_out || !res.allowed;
+    /* a "no" found anywhere in the chain stands; otherwise a broken chain leaves no answer */
+    int status = decision.opted_out || !res.allowed ? CLI_EXIT_FOUND
+                 : res.redirect_error               ? CLI_EXIT_RUNTIME
+                                                    : CLI_EXIT_OK;
     robots_decision_free(&decision);
     crawler_signals_result_free(&res);
-    return found ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+    return status;
 }
