@@ -41,6 +41,18 @@ void license_evidence_list_free(license_evidence_list *list)
     memset(list, 0, sizeof *list);
 }
 
+void license_evidence_list_drop(license_evidence_list *list, size_t from, const unsigned char *drop)
+{
+    size_t kept = from;
+    for (size_t i = from; i < list->count; i++) {
+        if (drop[i - from])
+            evidence_clear(&list->items[i]);
+        else
+            list->items[kept++] = list->items[i];
+    }
+    list->count = kept;
+}
+
 int license_evidence_list_add(license_evidence_list *list, const license_evidence *ev)
 {
     if (list->count >= LICENSE_MAX_EVIDENCE) return CS_ELIMIT;

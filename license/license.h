@@ -267,7 +267,9 @@ typedef struct license_page_input {
  * every image the page shows (medium); JSON-LD and microdata ImageObjects
  * matched to an image by contentUrl/url (high; an ImageObject that names no
  * shown image becomes evidence for its own contentUrl); meta licence/rights
- * contents page-wide (low). Malformed JSON-LD blocks are skipped, not errors.
+ * contents page-wide (low). An image with a statement of its own (any scope
+ * but page-wide) gets no page-wide records. Malformed JSON-LD blocks are
+ * skipped, not errors.
  * Returns CS_OK, CS_ENOMEM or CS_ELIMIT.
  */
 int license_page_evidence(const license_page_input *in, license_evidence_list *out, cs_error *err);

@@ -50,6 +50,10 @@ int license_add_embedded_evidence(license_evidence_list *evidence, license_origi
                                   const char *field, const char *raw_value, int is_url,
                                   int claim_field, license_confidence confidence);
 
+/* Removes (and frees) the records list->items[from + i] with drop[i] set, keeping order. */
+void license_evidence_list_drop(license_evidence_list *list, size_t from,
+                                const unsigned char *drop);
+
 /* Joins one JPEG APP11 JUMBF packet into store (c2pa.c); instance starts at -1. */
 int license_c2pa_add_app11(cs_buf *store, int *instance, uint32_t *next_seq, const unsigned char *p,
                            size_t n);

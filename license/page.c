@@ -12,18 +12,22 @@
  * http and https); one naming no shown image still becomes evidence for its
  * own contentUrl. Other JSON-LD objects with a "license" are page-wide. Meta
  * license / dcterms.license / DC.rights / copyright contents are weak
- * free-text evidence, page-wide and low confidence.
+ * free-text evidence, page-wide and low confidence. The specific beats the
+ * general: page-wide records are dropped for an image the page makes a
+ * statement of its own about.
  */
 #include "license/license_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define PAGE_JSONLD_MAX_BYTES (1024 * 1024) /* one JSON-LD block; real ones are a few KiB */
 #define PAGE_JSONLD_MAX_DEPTH 32            /* nesting walked looking for ImageObjects */
 #define PAGE_FIELD_MAX        96
+#define PAGE_URL_MAX          8192 /* the crawler's own URL limit is lower */
 
 typedef struct page_ctx {
     const license_page_input *in;
@@ -46,8 +50,39 @@ static int same_url(const char *a, const char *b)
     return la == lb && strncmp(a, b, la) == 0;
 }
 
+/*
+ * url made absolute against the page URL into buf, for what JSON-LD and
+ * microdata write by hand: "/img/a.jpg" (from the origin) and "a.jpg" (from
+ * the page's directory). Absolute and protocol-relative URLs, and anything
+ * that does not fit, come back unchanged; dot segments are left as written.
+ */
+static const char *absolute_url(const char *page_url, const char *url, char *buf, size_t size)
+{
+    if (!url || !page_url || !url[0] || strncmp(url, "//", 2) == 0) return url;
+    size_t scheme =
+        strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    if (scheme > 0 && url[scheme] == ':') return url;
+    const char *host = strstr(page_url, "://");
+    if (!host) return url;
+    size_t origin = (size_t)(host + 3 - page_url) + strcspn(host + 3, "/?#");
+    size_t base = origin;
+    if (url[0] != '/') { /* the page's directory: up to its path's last slash */
+        size_t path_end = origin + strcspn(page_url + origin, "?#");
+        for (size_t i = origin; i < path_end; i++)
+            if (page_url[i] == '/') base = i + 1;
+        if (base == origin) { /* "http://host" has the root as its directory */
+            int n = snprintf(buf, size, "%.*s/%s", (int)origin, page_url, url);
+            return n > 0 && (size_t)n < size ? buf : url;
+        }
+    }
+    int n = snprintf(buf, size, "%.*s%s", (int)base, page_url, url);
+    return n > 0 && (size_t)n < size ? buf : url;
+}
+
 static const char *shown_image(const license_page_input *in, const char *url)
 {
+    char buf[PAGE_URL_MAX];
+    url = absolute_url(in->page_url, url, buf, sizeof buf);
     for (size_t i = 0; url && i < in->image_url_count; i++)
         if (same_url(in->image_urls[i], url)) return in->image_urls[i];
     return NULL;
@@ -185,7 +220,8 @@ static void image_object(page_ctx *ctx, const json_t *obj, license_origin origin
     const char *url = url_of(json_object_get(obj, "url"));
     const char *image = shown_image(ctx->in, content);
     if (!image) image = shown_image(ctx->in, url);
-    if (!image) image = content ? content : url;
+    char own[PAGE_URL_MAX];
+    if (!image) image = absolute_url(ctx->in->page_url, content ? content : url, own, sizeof own);
     if (!image) return;
     const json_t *creator = json_object_get(obj, "creator");
     if (!creator) creator = json_object_get(obj, "author");
@@ -317,9 +353,37 @@ static json_t *microdata_tree(const license_page_input *in)
     return roots;
 }
 
+/*
+ * The specific beats the general on one page: a page-wide statement ("this
+ * site is CC BY", a footer's "All rights reserved") does not apply to an image
+ * the same page says something about itself (RDFa about=, its figure, its
+ * ImageObject). Drops page-wide records out->items[from..] for such images.
+ */
+static int drop_overridden_page_wide(license_evidence_list *out, size_t from)
+{
+    size_t n = out->count - from;
+    if (n == 0) return CS_OK;
+    unsigned char *drop = calloc(n, 1);
+    if (!drop) return CS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const license_evidence *wide = &out->items[from + i];
+        if (wide->scope != LICENSE_SCOPE_PAGE) continue;
+        for (size_t j = 0; j < n && !drop[i]; j++) {
+            const license_evidence *own = &out->items[from + j];
+            if (own->scope != LICENSE_SCOPE_PAGE && own->image_url && wide->image_url &&
+                strcmp(own->image_url, wide->image_url) == 0)
+                drop[i] = 1;
+        }
+    }
+    license_evidence_list_drop(out, from, drop);
+    free(drop);
+    return CS_OK;
+}
+
 int license_page_evidence(const license_page_input *in, license_evidence_list *out, cs_error *err)
 {
     if (!in || !out) return cs_error_set(err, CS_EINVAL, "page evidence: no input");
+    size_t first = out->count;
     page_ctx ctx = {.in = in, .out = out, .status = CS_OK};
     for (size_t i = 0; i < in->link_count && ctx.status == CS_OK; i++)
         rel_license(&ctx, &in->links[i]);
@@ -337,6 +401,7 @@ int license_page_evidence(const license_page_input *in, license_evidence_list *o
     }
     for (size_t i = 0; i < in->meta_count && ctx.status == CS_OK; i++)
         meta_rights(&ctx, &in->metas[i]);
+    if (ctx.status == CS_OK) keep(&ctx, drop_overridden_page_wide(out, first));
     if (ctx.status != CS_OK)
         return cs_error_set(err, ctx.status, "page evidence for %s: %s",
                             in->page_url ? in->page_url : "(page)", cs_strerror(ctx.status));

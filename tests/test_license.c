@@ -899,7 +899,11 @@ static void rel_license_is_scoped_by_about_figure_or_page(void **state)
         }
     }
     assert_int_equal(figure_seen, 1);
-    assert_int_equal(page_wide, 3); /* the head licence covers every shown image */
+    /* the head licence covers the shown images the page says nothing else about */
+    assert_int_equal(page_wide, 1);
+    assert_non_null(find_ev(&out, images[2], "rel=license"));
+    assert_int_equal(count_ev(&out, images[0]), 1);
+    assert_int_equal(count_ev(&out, images[1]), 1);
     license_evidence_list_free(&out);
 }
 
@@ -949,9 +953,38 @@ static void jsonld_image_objects_match_shown_images(void **state)
     license_evidence_list_free(&out);
 }
 
+static void jsonld_relative_urls_resolve_against_the_page(void **state)
+{
+    (void)state;
+    const char *images[] = {"https://ex.org/b.jpg", "https://ex.org/dir/c.jpg"};
+    const char block[] = "[{\"@type\":\"ImageObject\",\"contentUrl\":\"/b.jpg\","
+                         "\"license\":\"https://creativecommons.org/licenses/by/4.0/\"},"
+                         "{\"@type\":\"ImageObject\",\"contentUrl\":\"c.jpg\","
+                         "\"license\":\"https://creativecommons.org/publicdomain/zero/1.0/\"},"
+                         "{\"@type\":\"ImageObject\",\"contentUrl\":\"d.jpg\","
+                         "\"license\":\"https://creativecommons.org/licenses/by-sa/4.0/\"}]";
+    license_page_jsonld jsonld[] = {{block, sizeof block - 1}};
+    license_page_input in = {.page_url = "https://ex.org/dir/page?x=1",
+                             .jsonld = jsonld,
+                             .jsonld_count = 1,
+                             .image_urls = images,
+                             .image_url_count = 2};
+    license_evidence_list out = {0};
+    assert_int_equal(license_page_evidence(&in, &out, NULL), CS_OK);
+    const license_evidence *b = find_ev(&out, images[0], "JSON-LD ImageObject.license");
+    assert_non_null(b);
+    assert_string_equal(b->license.spdx, "CC-BY-4.0");
+    const license_evidence *c = find_ev(&out, images[1], "JSON-LD ImageObject.license");
+    assert_non_null(c);
+    assert_string_equal(c->license.spdx, "CC0-1.0");
+    /* not shown on the page: evidence for its own, resolved, URL */
+    assert_non_null(find_ev(&out, "https://ex.org/dir/d.jpg", "JSON-LD"));
+    license_evidence_list_free(&out);
+}
+
 static void microdata_and_meta_become_evidence(void **state)
 {
-    const char *images[] = {"https://ex.org/m.jpg"};
+    const char *images[] = {"https://ex.org/m.jpg", "https://ex.org/n.jpg"};
     license_microdata_prop image_props[] = {{"contentUrl", "https://ex.org/m.jpg"},
                                             {"license", "https://opensource.org/licenses/MIT"}};
     license_microdata_prop person_props[] = {{"name", "Mia"}};
@@ -975,7 +1008,7 @@ static void microdata_and_meta_become_evidence(void **state)
                              .metas = metas,
                              .meta_count = 3,
                              .image_urls = images,
-                             .image_url_count = 1};
+                             .image_url_count = 2};
     license_evidence_list out = {0};
     assert_int_equal(license_page_evidence(&in, &out, NULL), CS_OK);
     const license_evidence *md = find_ev(&out, images[0], "microdata ImageObject.license");
@@ -983,14 +1016,17 @@ static void microdata_and_meta_become_evidence(void **state)
     assert_int_equal(md->scope, LICENSE_SCOPE_MICRODATA);
     assert_string_equal(md->license.spdx, "MIT");
     assert_string_equal(md->creator, "Mia");
-    const license_evidence *c = find_ev(&out, images[0], "meta[name=copyright]");
+    /* the page's own ImageObject beats its page-wide meta for m.jpg ... */
+    assert_int_equal(count_ev(&out, images[0]), 1);
+    /* ... while n.jpg, which the page says nothing specific about, gets the meta */
+    const license_evidence *c = find_ev(&out, images[1], "meta[name=copyright]");
     assert_non_null(c);
     assert_int_equal(c->confidence, LICENSE_CONFIDENCE_LOW);
     assert_int_equal(c->claim, LICENSE_CLAIM_COPYRIGHT);
-    const license_evidence *r = find_ev(&out, images[0], "meta[name=DC.rights]");
+    const license_evidence *r = find_ev(&out, images[1], "meta[name=DC.rights]");
     assert_non_null(r);
     assert_int_equal(r->claim, LICENSE_CLAIM_ALL_RIGHTS_RESERVED);
-    assert_int_equal(count_ev(&out, images[0]), 3);
+    assert_int_equal(count_ev(&out, images[1]), 2);
     license_evidence_list_free(&out);
 }
 
@@ -1238,6 +1274,7 @@ int main(void)
         cmocka_unit_test(license_command_exit_status_follows_the_contract),
         cmocka_unit_test(rel_license_is_scoped_by_about_figure_or_page),
         cmocka_unit_test(jsonld_image_objects_match_shown_images),
+        cmocka_unit_test(jsonld_relative_urls_resolve_against_the_page),
         cmocka_unit_test(microdata_and_meta_become_evidence),
         cmocka_unit_test(presets_accept_what_the_design_names),
         cmocka_unit_test(policy_files_are_checked),
