@@ -100,17 +100,36 @@ static int record_embedded(crawl_ctx *ctx, int64_t image_id, const char *url,
     return rc;
 }
 
-/* The best page-side licence evidence for image_url: tied to the image beats page-wide. */
-static const license_evidence *best_evidence(const license_evidence_list *list,
-                                             const char *image_url)
+/*
+ * What the page says about image_url, as catalog rows in rows[] (at most
+ * list->count), and the strongest statement naming a licence (tied to the
+ * image beats page-wide) for the sighting's summary.
+ */
+static size_t image_evidence(const license_evidence_list *list, const char *image_url,
+                             catalog_rights *rows, const license_evidence **best)
 {
-    const license_evidence *best = NULL;
+    size_t n = 0;
+    *best = NULL;
     for (size_t i = 0; i < list->count; i++) {
         const license_evidence *e = &list->items[i];
         if (e->image_url == NULL || strcmp(e->image_url, image_url) != 0) continue;
-        if (best == NULL || e->confidence < best->confidence) best = e;
+        if (e->has_license && (*best == NULL || e->confidence < (*best)->confidence)) *best = e;
+        rows[n++] = (catalog_rights){
+            .origin = license_origin_name(e->origin),
+            .field = e->field,
+            .raw_value = e->raw_value,
+            .license_spdx = e->has_license && e->license.spdx[0] ? e->license.spdx : NULL,
+            .license_url = e->has_license && e->license.url[0] ? e->license.url : NULL,
+            .rights_claim = license_claim_name(e->claim),
+            .scope = license_scope_name(e->scope),
+            .confidence = license_confidence_name(e->confidence),
+            .attribution_name = e->attribution_name,
+            .attribution_url = e->attribution_url,
+            .title = e->title,
+            .creator = e->creator,
+        };
     }
-    return best;
+    return n;
 }
 
 /* Builds license/'s view of the page and asks it which licence covers which image. */
@@ -274,13 +293,16 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
     license_evidence_list evidence;
     memset(&evidence, 0, sizeof evidence);
     if (rc == CS_OK && page.image_count > 0) page_evidence(&page, resp->url, &evidence, NULL);
+    catalog_rights *rows = calloc(evidence.count ? evidence.count : 1, sizeof *rows);
+    if (rows == NULL && rc == CS_OK) rc = cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
     for (size_t i = 0; rc == CS_OK && i < page.image_count; i++) {
         const crawler_html_image *img = &page.images[i];
         int64_t image_url_id =
             crawl_enqueue(ctx, img->url, CRAWLER_KIND_IMAGE, job->depth + 1, job->url_id);
         if (ctx->failed) rc = CS_EDB;
         if (image_url_id == 0) continue;
-        const license_evidence *ev = best_evidence(&evidence, img->url);
+        const license_evidence *ev;
+        size_t row_count = image_evidence(&evidence, img->url, rows, &ev);
         const char *license_url = NULL, *license_spdx = NULL;
         if (ev) {
             license_url = ev->has_license && ev->license.url[0] ? ev->license.url : ev->raw_value;
@@ -295,9 +317,12 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
                               .license_spdx = license_spdx,
                               .license_scope = ev ? license_scope_name(ev->scope) : NULL,
                               .attribution_name = ev ? ev->attribution_name : NULL,
-                              .attribution_url = ev ? ev->attribution_url : NULL};
+                              .attribution_url = ev ? ev->attribution_url : NULL,
+                              .evidence = rows,
+                              .evidence_count = row_count};
         if (rc == CS_OK) rc = catalog_record_sighting(ctx->cat, &s, ctx->err);
     }
+    free(rows);
     license_evidence_list_free(&evidence);
     crawler_html_page_free(&page);
     if (rc == CS_OK) ctx->stats->pages++;

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 2 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 3 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -254,17 +254,23 @@ int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const ch
                         int64_t *page_id, cs_error *err);
 
 /* A page showed an image, with the page-side rights context (strings may be NULL). */
+struct catalog_rights;
 typedef struct catalog_sighting {
     int64_t page_id, image_url_id;
     const char *element, *alt, *caption;
-    const char *license_url;   /* the page-side licence for this image, if any */
+    const char *license_url;   /* the strongest page-side licence for this image, if any */
     const char *license_spdx;  /* its SPDX id (or LicenseRef-...), when it names one */
     const char *license_scope; /* rdfa-about | figure | json-ld | microdata | page */
     const char *attribution_name, *attribution_url;
+    /* Everything the page says about the image (licences and rights claims),
+     * the strongest included; image_id, page_id and found_at are not used. */
+    const struct catalog_rights *evidence;
+    size_t evidence_count;
 } catalog_sighting;
 /*
- * Records a sighting; when the image at image_url_id is already stored, the
- * sighting is tied to it and its licence (if any) becomes a rights_evidence row.
+ * Records a sighting and replaces its page-side evidence with s->evidence;
+ * when the image at image_url_id is already stored, the sighting is tied to
+ * it and each statement becomes a rights_evidence row (once).
  */
 int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *err);
 /*
@@ -283,10 +289,11 @@ typedef struct catalog_optout {
 } catalog_optout;
 int catalog_record_optout(catalog *cat, const catalog_optout *o, cs_error *err);
 
-/* One rights_evidence row. */
+/* One rights_evidence row (or, without image, page and found_at, one sighting_evidence row). */
 typedef struct catalog_rights {
     int64_t image_id, page_id; /* page_id 0 = NULL */
     const char *origin, *field, *raw_value, *license_spdx, *license_url, *rights_claim;
+    const char *scope;      /* embedded | rdfa-about | figure | json-ld | microdata | page */
     const char *confidence; /* NULL: "high" */
     const char *attribution_name, *attribution_url, *title, *creator, *found_at;
 } catalog_rights;
@@ -332,8 +339,9 @@ int catalog_set_cluster_conflict(catalog *cat, int64_t cluster_id, const char *r
                                  cs_error *err);
 /*
  * The distinct rights statements recorded for an image: license_spdx where
- * known, else rights_claim; one string each, NULL-free. Free with
- * catalog_strings_free.
+ * known, else rights_claim; one string each, NULL-free. A bare copyright
+ * notice ("© 2024 Jane") beside a licence is the licensor's name, not a
+ * statement of its own, and is left out then. Free with catalog_strings_free.
  */
 int catalog_image_rights(catalog *cat, int64_t image_id, char ***out, size_t *count, cs_error *err);
 void catalog_strings_free(char **strings, size_t count);

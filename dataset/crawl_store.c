@@ -5,10 +5,11 @@
  *
  * Page-side licence evidence is known when the page is read, but the image it
  * is about may not be fetched yet, and rights_evidence rows need an image.
- * So a sighting carries the page-side licence; when the image is stored
- * (catalog_link_image_url) or is already stored when the sighting is made
- * (catalog_record_sighting), the licence becomes a rights_evidence row.
- * Either order gives the same rows.
+ * So a sighting keeps what the page says about the image (sighting_evidence,
+ * every statement; sightings.license_url, the strongest one); when the image
+ * is stored (catalog_link_image_url) or is already stored when the sighting is
+ * made (catalog_record_sighting), each statement becomes a rights_evidence
+ * row, once. Either order gives the same rows.
  */
 #include "dataset/dataset_internal.h"
 
@@ -145,7 +146,7 @@ int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err)
         cat,
         "INSERT INTO rights_evidence (image_id, page_id, origin, field, raw_value, license_spdx, "
         "license_url, rights_claim, confidence, attribution_name, attribution_url, title, creator, "
-        "found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "found_at, recorded_at, scope) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &stmt, err);
     if (rc != CS_OK) return rc;
     sqlite3_bind_int64(stmt, 1, r->image_id);
@@ -163,15 +164,16 @@ int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err)
     catalog_bind_text_or_null(stmt, 13, r->creator);
     catalog_bind_text_or_null(stmt, 14, r->found_at);
     sqlite3_bind_int64(stmt, 15, cs_now_ms());
+    catalog_bind_text_or_null(stmt, 16, r->scope ? r->scope : r->page_id ? NULL : "embedded");
     if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording evidence");
     sqlite3_finalize(stmt);
     return rc;
 }
 
 /*
- * Turns the sightings of image_url_id that carry a licence and have no
- * evidence row yet into rights_evidence rows for image_id. The sighting's
- * confidence follows its scope: tied to the image is high, page-wide medium.
+ * Turns what pages said about image_url_id (sighting_evidence) into
+ * rights_evidence rows for image_id, skipping statements already recorded
+ * for that image and page.
  */
 static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t image_id,
                                  cs_error *err)
@@ -179,18 +181,17 @@ static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t ima
     sqlite3_stmt *stmt;
     int rc = catalog_prepare(
         cat,
-        "INSERT INTO rights_evidence (image_id, page_id, origin, field, raw_value, license_url, "
-        "license_spdx, confidence, attribution_name, attribution_url, found_at, recorded_at) "
-        "SELECT ?2, s.page_id, CASE s.license_scope WHEN 'json-ld' THEN 'json-ld' "
-        "  WHEN 'microdata' THEN 'microdata' ELSE 'rel-license' END, "
-        "  'sighting:' || coalesce(s.license_scope, 'page'), s.license_url, s.license_url, "
-        "  s.license_spdx, "
-        "  CASE s.license_scope WHEN 'page' THEN 'medium' ELSE 'high' END, "
-        "  s.attribution_name, s.attribution_url, u.url, ?3 "
-        "FROM sightings s JOIN pages p ON p.id = s.page_id JOIN urls u ON u.id = p.url_id "
-        "WHERE s.image_url_id = ?1 AND s.license_url IS NOT NULL AND NOT EXISTS ("
-        "  SELECT 1 FROM rights_evidence r WHERE r.image_id = ?2 AND r.page_id = s.page_id "
-        "  AND r.raw_value = s.license_url)",
+        "INSERT INTO rights_evidence (image_id, page_id, origin, scope, field, raw_value, "
+        "license_spdx, license_url, rights_claim, confidence, attribution_name, attribution_url, "
+        "title, creator, found_at, recorded_at) "
+        "SELECT ?2, e.page_id, e.origin, e.scope, e.field, e.raw_value, e.license_spdx, "
+        "  e.license_url, e.rights_claim, e.confidence, e.attribution_name, e.attribution_url, "
+        "  e.title, e.creator, u.url, ?3 "
+        "FROM sighting_evidence e JOIN pages p ON p.id = e.page_id JOIN urls u ON u.id = p.url_id "
+        "WHERE e.image_url_id = ?1 AND NOT EXISTS ("
+        "  SELECT 1 FROM rights_evidence r WHERE r.image_id = ?2 AND r.page_id = e.page_id "
+        "  AND r.field = e.field AND r.raw_value = e.raw_value) "
+        "ORDER BY e.id",
         &stmt, err);
     if (rc != CS_OK) return rc;
     sqlite3_bind_int64(stmt, 1, image_url_id);
@@ -198,6 +199,49 @@ static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t ima
     sqlite3_bind_int64(stmt, 3, cs_now_ms());
     if (sqlite3_step(stmt) != SQLITE_DONE)
         rc = catalog_db_error(cat, err, "recording page evidence");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Replaces the page-side statements of one sighting with s->evidence. */
+static int store_sighting_evidence(catalog *cat, const catalog_sighting *s, cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = catalog_prepare(
+        cat, "DELETE FROM sighting_evidence WHERE page_id = ?1 AND image_url_id = ?2", &stmt, err);
+    if (rc != CS_OK) return rc;
+    sqlite3_bind_int64(stmt, 1, s->page_id);
+    sqlite3_bind_int64(stmt, 2, s->image_url_id);
+    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "replacing evidence");
+    sqlite3_finalize(stmt);
+    if (rc != CS_OK || s->evidence_count == 0) return rc;
+    rc = catalog_prepare(
+        cat,
+        "INSERT OR IGNORE INTO sighting_evidence (page_id, image_url_id, origin, scope, field, "
+        "raw_value, license_spdx, license_url, rights_claim, confidence, attribution_name, "
+        "attribution_url, title, creator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        &stmt, err);
+    if (rc != CS_OK) return rc;
+    for (size_t i = 0; rc == CS_OK && i < s->evidence_count; i++) {
+        const catalog_rights *r = &s->evidence[i];
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, s->page_id);
+        sqlite3_bind_int64(stmt, 2, s->image_url_id);
+        sqlite3_bind_text(stmt, 3, r->origin ? r->origin : "meta", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt, 4, r->scope ? r->scope : "page", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt, 5, r->field ? r->field : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt, 6, r->raw_value ? r->raw_value : "", -1, SQLITE_TRANSIENT);
+        catalog_bind_text_or_null(stmt, 7, r->license_spdx);
+        catalog_bind_text_or_null(stmt, 8, r->license_url);
+        catalog_bind_text_or_null(stmt, 9, r->rights_claim);
+        sqlite3_bind_text(stmt, 10, r->confidence ? r->confidence : "high", -1, SQLITE_TRANSIENT);
+        catalog_bind_text_or_null(stmt, 11, r->attribution_name);
+        catalog_bind_text_or_null(stmt, 12, r->attribution_url);
+        catalog_bind_text_or_null(stmt, 13, r->title);
+        catalog_bind_text_or_null(stmt, 14, r->creator);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            rc = catalog_db_error(cat, err, "recording page evidence");
+    }
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -229,6 +273,7 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
     catalog_bind_text_or_null(stmt, 10, s->license_spdx);
     if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a sighting");
     sqlite3_finalize(stmt);
+    if (rc == CS_OK) rc = store_sighting_evidence(cat, s, err);
     if (rc != CS_OK) return rc;
     int64_t image_id = 0;
     rc = catalog_prepare(cat, "SELECT image_id FROM image_urls WHERE url_id = ? LIMIT 1", &stmt,
@@ -237,7 +282,7 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
     sqlite3_bind_int64(stmt, 1, s->image_url_id);
     if (sqlite3_step(stmt) == SQLITE_ROW) image_id = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
-    if (image_id > 0 && s->license_url)
+    if (image_id > 0 && s->evidence_count > 0)
         return sightings_to_evidence(cat, s->image_url_id, image_id, err);
     return CS_OK;
 }

@@ -174,11 +174,14 @@ int catalog_image_rights(catalog *cat, int64_t image_id, char ***out, size_t *co
     *out = NULL;
     *count = 0;
     sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "SELECT DISTINCT coalesce(license_spdx, rights_claim) FROM "
-                             "rights_evidence WHERE image_id = ? AND "
-                             "coalesce(license_spdx, rights_claim) IS NOT NULL ORDER BY 1",
-                             &stmt, err);
+    int rc = catalog_prepare(
+        cat,
+        "SELECT DISTINCT coalesce(license_spdx, rights_claim) FROM rights_evidence r "
+        "WHERE image_id = ?1 AND coalesce(license_spdx, rights_claim) IS NOT NULL "
+        "AND NOT (license_spdx IS NULL AND rights_claim = 'copyright' AND EXISTS ("
+        "  SELECT 1 FROM rights_evidence x WHERE x.image_id = ?1 AND x.license_spdx IS NOT NULL)) "
+        "ORDER BY 1",
+        &stmt, err);
     if (rc != CS_OK) return rc;
     sqlite3_bind_int64(stmt, 1, image_id);
     size_t cap = 0;

@@ -58,8 +58,8 @@ static int read_evidence(catalog *cat, catalog_image_facts *f, cs_error *err)
         "r.title, r.creator, r.found_at, "
         "(SELECT u.url FROM sightings s JOIN urls u ON u.id = s.image_url_id "
         " WHERE s.page_id = r.page_id AND s.image_id = r.image_id ORDER BY s.id LIMIT 1), "
-        "(SELECT s.license_scope FROM sightings s "
-        " WHERE s.page_id = r.page_id AND s.image_id = r.image_id ORDER BY s.id LIMIT 1) "
+        "coalesce(r.scope, (SELECT s.license_scope FROM sightings s "
+        " WHERE s.page_id = r.page_id AND s.image_id = r.image_id ORDER BY s.id LIMIT 1)) "
         "FROM rights_evidence r WHERE r.image_id = ?1 ORDER BY r.id",
         &stmt, err);
     if (rc != CS_OK) return rc;

@@ -219,12 +219,51 @@ static const char migration_1[] =
 static const char migration_2[] = "ALTER TABLE sightings ADD COLUMN license_spdx TEXT; -- SPDX id "
                                   "of license_url, if it names one\n";
 
+/* -- 3: every page-side statement about an image, not only the strongest.
+ *    A page can say two things about one image (rel=license CC BY and a JSON-LD
+ *    copyrightNotice "All rights reserved"); clearance must see both to let
+ *    the most restrictive win. sightings.license_url stays the strongest one,
+ *    as a summary. Rows already made from sightings are carried over under the
+ *    same field ("sighting:<scope>") so they are not copied twice. */
+static const char migration_3[] =
+    "CREATE TABLE sighting_evidence (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  page_id INTEGER NOT NULL REFERENCES pages(id),\n"
+    "  image_url_id INTEGER NOT NULL REFERENCES urls(id),\n"
+    "  origin TEXT NOT NULL,                 -- rel-license | json-ld | microdata | meta\n"
+    "  scope TEXT NOT NULL,                  -- rdfa-about | figure | json-ld | microdata | page\n"
+    "  field TEXT NOT NULL,                  -- where on the page: rel=license, "
+    "JSON-LD ImageObject.license, meta copyright\n"
+    "  raw_value TEXT NOT NULL,              -- the value as written\n"
+    "  license_spdx TEXT,                    -- normalised SPDX id (or LicenseRef-...), if any\n"
+    "  license_url TEXT,                     -- canonical licence URL, if any\n"
+    "  rights_claim TEXT,                    -- all-rights-reserved | copyright | public-domain | "
+    "NULL\n"
+    "  confidence TEXT NOT NULL,             -- high | medium | low\n"
+    "  attribution_name TEXT,\n"
+    "  attribution_url TEXT,\n"
+    "  title TEXT,\n"
+    "  creator TEXT,\n"
+    "  UNIQUE (page_id, image_url_id, field, raw_value)\n"
+    ");\n"
+    "CREATE INDEX sighting_evidence_by_url ON sighting_evidence(image_url_id);\n"
+    "INSERT INTO sighting_evidence (page_id, image_url_id, origin, scope, field, raw_value, "
+    "  license_spdx, license_url, confidence, attribution_name, attribution_url) "
+    "SELECT page_id, image_url_id, CASE license_scope WHEN 'json-ld' THEN 'json-ld' "
+    "  WHEN 'microdata' THEN 'microdata' ELSE 'rel-license' END, coalesce(license_scope, 'page'), "
+    "  'sighting:' || coalesce(license_scope, 'page'), license_url, license_spdx, license_url, "
+    "  CASE license_scope WHEN 'page' THEN 'medium' ELSE 'high' END, attribution_name, "
+    "  attribution_url FROM sightings WHERE license_url IS NOT NULL;\n"
+    "ALTER TABLE rights_evidence ADD COLUMN scope TEXT; -- embedded | rdfa-about | figure | "
+    "json-ld | microdata | page; NULL before v3 (then the sighting's scope applies)\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
      "rights_evidence, optout_signals, hashes, clusters, cluster_members, verdicts",
      migration_1},
     {2, "sightings.license_spdx", migration_2},
+    {3, "sighting_evidence: every page-side statement; rights_evidence.scope", migration_3},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

@@ -145,7 +145,6 @@ static void test_migration_from_version_1_keeps_every_row(void **state)
     catalog *cat = NULL;
     assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
     assert_int_equal(catalog_schema_version(cat), CATALOG_SCHEMA_VERSION);
-    catalog_close(cat);
     assert_int_equal(sql_int(f->db, "PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM urls"), 2);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sightings WHERE license_scope = 'figure'"
@@ -153,6 +152,74 @@ static void test_migration_from_version_1_keeps_every_row(void **state)
                                     " AND license_spdx IS NULL"),
                      1);
     assert_int_equal(sql_int(f->db, "SELECT first_seen_at FROM hosts WHERE id = 1"), 5);
+    /* v3 carries the sighting's licence over as its page-side evidence ... */
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sighting_evidence WHERE page_id = 1 AND"
+                                    " image_url_id = 2 AND scope = 'figure' AND"
+                                    " field = 'sighting:figure' AND confidence = 'high'"),
+                     1);
+    /* ... which becomes one rights_evidence row when the image arrives, once */
+    const char bytes[] = "the image a.jpg";
+    int64_t image_id;
+    assert_int_equal(catalog_add_image(cat, bytes, sizeof bytes, NULL, &image_id, NULL, NULL),
+                     CS_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(catalog_link_image_url(cat, 2, image_id, 0, NULL), CS_OK);
+    catalog_close(cat);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM rights_evidence WHERE page_id = 1 AND"
+                                    " scope = 'figure' AND origin = 'rel-license' AND"
+                                    " raw_value LIKE 'https://creativecommons.org/%'"),
+                     1);
+}
+
+/* Every statement a page makes about an image is kept, and replaced when the page is read again. */
+static void test_sighting_keeps_every_page_statement(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    sql(f->db,
+        "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2', 5);"
+        "INSERT INTO urls (id, url, host_id, kind, discovered_at) VALUES"
+        " (1, 'http://127.0.0.2/', 1, 'page', 5), (2, 'http://127.0.0.2/a.jpg', 1, 'image', 5);"
+        "INSERT INTO pages (id, url_id, fetched_at) VALUES (1, 1, 6);");
+    catalog_rights said[] = {
+        {.origin = "rel-license",
+         .scope = "rdfa-about",
+         .field = "rel=license",
+         .raw_value = "https://creativecommons.org/licenses/by/4.0/",
+         .license_spdx = "CC-BY-4.0",
+         .confidence = "high"},
+        {.origin = "json-ld",
+         .scope = "json-ld",
+         .field = "JSON-LD ImageObject.copyrightNotice",
+         .raw_value = "All rights reserved",
+         .rights_claim = "all-rights-reserved",
+         .confidence = "high"},
+    };
+    catalog_sighting s = {.page_id = 1,
+                          .image_url_id = 2,
+                          .license_url = said[0].raw_value,
+                          .license_scope = "rdfa-about",
+                          .evidence = said,
+                          .evidence_count = 2};
+    assert_int_equal(catalog_record_sighting(cat, &s, NULL), CS_OK);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sighting_evidence"), 2);
+    const char bytes[] = "the image a.jpg";
+    int64_t image_id;
+    assert_int_equal(catalog_add_image(cat, bytes, sizeof bytes, NULL, &image_id, NULL, NULL),
+                     CS_OK);
+    assert_int_equal(catalog_link_image_url(cat, 2, image_id, 0, NULL), CS_OK);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM rights_evidence WHERE page_id = 1 AND"
+                                    " ((scope = 'json-ld' AND rights_claim = 'all-rights-reserved')"
+                                    " OR (scope = 'rdfa-about' AND license_spdx = 'CC-BY-4.0'))"),
+                     2);
+    /* the page read again says only the licence: the sighting's statements follow it,
+     * the image's recorded evidence stays (it was said) and nothing is copied twice */
+    s.evidence_count = 1;
+    assert_int_equal(catalog_record_sighting(cat, &s, NULL), CS_OK);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sighting_evidence"), 1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM rights_evidence"), 2);
+    catalog_close(cat);
 }
 
 static void test_newer_schema_is_refused_untouched(void **state)
@@ -437,6 +504,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_version_1_keeps_every_row, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sighting_keeps_every_page_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_as_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_on_new_catalog_prints_zeros_and_is_repeatable,

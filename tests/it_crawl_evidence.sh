@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# it_crawl_evidence.sh - everything a page says about an image reaches clearance.
+# One page says two things about a.jpg (an RDFa-scoped CC BY and a JSON-LD
+# copyrightNotice "All rights reserved"): both are recorded and the most restrictive
+# wins, with the conflict as a reason. b.jpg has its own CC0, which beats the page-wide
+# CC BY-NC in <head> (the specific beats the general); c.jpg has only the page-wide one.
+set -euo pipefail
+here=$CLEARSET_SOURCE_DIR/tests
+check="/usr/bin/python3 $here/crawl_check.py"
+work=$(mktemp -d)
+trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/evidence.json" \
+  --listen 127.0.4.61:0 --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
+fixture_pid=$!
+for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
+g=$(sed -n 1p "$work/ready")
+
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$g/" --allow-loopback --delay 0.05 >/dev/null
+ev="SELECT u.url, r.origin, r.scope, coalesce(r.license_spdx, ''), coalesce(r.rights_claim, '')
+    FROM rights_evidence r JOIN image_urls l ON l.image_id = r.image_id
+    JOIN urls u ON u.id = l.url_id WHERE r.page_id IS NOT NULL ORDER BY u.url, r.origin"
+$check sql "$work/c.db" "$ev" "$(printf '%s\n' \
+  "http://$g/a.jpg|json-ld|json-ld||all-rights-reserved" \
+  "http://$g/a.jpg|rel-license|rdfa-about|CC-BY-4.0|" \
+  "http://$g/b.jpg|rel-license|rdfa-about|CC0-1.0|" \
+  "http://$g/c.jpg|rel-license|page|CC-BY-NC-4.0|")"
+
+"$CLEARSET_BIN" --catalog "$work/c.db" clear --policy research >"$work/clear.jsonl" 2>/dev/null
+verdict() { # verdict FIXTURE_FILE: the verdict of the image with those bytes
+  local sha
+  sha=$(sha256sum "$here/fixtures/crawler/$1" | cut -d' ' -f1)
+  jq -r --arg s "$sha" 'select(.sha256 == $s) | .verdict' "$work/clear.jsonl"
+}
+expect() { # expect FIXTURE_FILE VERDICT
+  [ "$(verdict "$1")" = "$2" ] || { echo "$1: '$(verdict "$1")', expected $2"; cat "$work/clear.jsonl"; exit 1; }
+}
+expect red.jpg blocked    # a.jpg
+expect plasma.jpg cleared # b.jpg
+expect third.jpg cleared  # c.jpg (research accepts CC BY-NC)
+# a.jpg's verdict names the conflict and both statements
+"$CLEARSET_BIN" --catalog "$work/c.db" explain "http://$g/a.jpg" --json >"$work/a.json"
+jq -e '[.reasons[] | select(.rule == "conflict")] | length == 1' "$work/a.json" >/dev/null ||
+  { echo "no conflict reason"; jq . "$work/a.json"; exit 1; }
+jq -e '[.reasons[] | select(.rule == "conflict") | .detail] | .[0] | test("All rights reserved") and test("CC-BY-4.0")' \
+  "$work/a.json" >/dev/null || { jq . "$work/a.json"; exit 1; }
+echo ok
