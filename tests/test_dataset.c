@@ -222,6 +222,54 @@ static void test_sighting_keeps_every_page_statement(void **state)
     catalog_close(cat);
 }
 
+static void add_statement(catalog *cat, int64_t image_id, const char *spdx, const char *claim)
+{
+    catalog_rights r = {.image_id = image_id,
+                        .origin = "xmp",
+                        .field = "XMP-dc:Rights",
+                        .raw_value = spdx ? spdx : claim,
+                        .license_spdx = spdx,
+                        .rights_claim = claim};
+    assert_int_equal(catalog_record_rights(cat, &r, NULL), CS_OK);
+}
+
+static char *rights_of(catalog *cat, int64_t image_id, char *out, size_t size)
+{
+    char **rights;
+    size_t count;
+    assert_int_equal(catalog_image_rights(cat, image_id, &rights, &count, NULL), CS_OK);
+    out[0] = '\0';
+    for (size_t i = 0; i < count; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? "," : "", rights[i]);
+    catalog_strings_free(rights, count);
+    return out;
+}
+
+/* What dedup compares: a copyright notice beside a licence names the licensor. */
+static void test_image_rights_leave_out_a_notice_beside_a_licence(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        char bytes[16];
+        snprintf(bytes, sizeof bytes, "image %d", i);
+        assert_int_equal(catalog_add_image(cat, bytes, strlen(bytes), NULL, &ids[i], NULL, NULL),
+                         CS_OK);
+    }
+    add_statement(cat, ids[0], "CC-BY-4.0", NULL);
+    add_statement(cat, ids[0], NULL, "copyright");
+    add_statement(cat, ids[1], NULL, "copyright");
+    add_statement(cat, ids[2], "CC-BY-4.0", NULL);
+    add_statement(cat, ids[2], NULL, "all-rights-reserved");
+    char text[256];
+    assert_string_equal(rights_of(cat, ids[0], text, sizeof text), "CC-BY-4.0");
+    assert_string_equal(rights_of(cat, ids[1], text, sizeof text), "copyright");
+    assert_string_equal(rights_of(cat, ids[2], text, sizeof text), "CC-BY-4.0,all-rights-reserved");
+    catalog_close(cat);
+}
+
 static void test_newer_schema_is_refused_untouched(void **state)
 {
     fixture *f = *state;
@@ -505,6 +553,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_version_1_keeps_every_row, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sighting_keeps_every_page_statement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_image_rights_leave_out_a_notice_beside_a_licence,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_as_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_on_new_catalog_prints_zeros_and_is_repeatable,
