@@ -41,8 +41,7 @@ $check first "$work/log.jsonl" 127.0.6.62 /robots.txt
 $check never "$work/log.jsonl" 127.0.6.62 /private/photo.jpg
 
 # a redirect to b's image that says X-Robots-Tag: noai: opted out where b said it, b's
-# policy files before the image (each run asks anew),
-# --delay apart on b
+# policy files before the image (each run asks anew), --delay apart on b
 skip=$(log_lines)
 signals noai /to-noai-on-b 1
 expect noai ".opted_out == true and .status == 200 and .final_url == \"http://$b/img/noai.jpg\""
