@@ -139,32 +139,47 @@ int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const ch
     return rc;
 }
 
+/*
+ * The twelve columns a statement has wherever it is kept (rights_evidence,
+ * sighting_evidence), bound from index first on, in this order: origin,
+ * scope, field, raw_value, license_spdx, license_url, rights_claim,
+ * confidence, attribution_name, attribution_url, title, creator.
+ */
+#define STATEMENT_COLUMNS                                                                          \
+    "origin, scope, field, raw_value, license_spdx, license_url, rights_claim, confidence, "       \
+    "attribution_name, attribution_url, title, creator"
+
+static void bind_statement(sqlite3_stmt *stmt, int first, const catalog_rights *r,
+                           const char *default_scope)
+{
+    sqlite3_bind_text(stmt, first, r->origin ? r->origin : "meta", -1, SQLITE_TRANSIENT);
+    catalog_bind_text_or_null(stmt, first + 1, r->scope ? r->scope : default_scope);
+    sqlite3_bind_text(stmt, first + 2, r->field ? r->field : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, first + 3, r->raw_value ? r->raw_value : "", -1, SQLITE_TRANSIENT);
+    catalog_bind_text_or_null(stmt, first + 4, r->license_spdx);
+    catalog_bind_text_or_null(stmt, first + 5, r->license_url);
+    catalog_bind_text_or_null(stmt, first + 6, r->rights_claim);
+    sqlite3_bind_text(stmt, first + 7, r->confidence ? r->confidence : "high", -1,
+                      SQLITE_TRANSIENT);
+    catalog_bind_text_or_null(stmt, first + 8, r->attribution_name);
+    catalog_bind_text_or_null(stmt, first + 9, r->attribution_url);
+    catalog_bind_text_or_null(stmt, first + 10, r->title);
+    catalog_bind_text_or_null(stmt, first + 11, r->creator);
+}
+
 int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err)
 {
     sqlite3_stmt *stmt;
-    int rc = catalog_prepare(
-        cat,
-        "INSERT INTO rights_evidence (image_id, page_id, origin, field, raw_value, license_spdx, "
-        "license_url, rights_claim, confidence, attribution_name, attribution_url, title, creator, "
-        "found_at, recorded_at, scope) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        &stmt, err);
+    int rc = catalog_prepare(cat,
+                             "INSERT INTO rights_evidence (image_id, page_id, " STATEMENT_COLUMNS
+                             ", found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                             &stmt, err);
     if (rc != CS_OK) return rc;
     sqlite3_bind_int64(stmt, 1, r->image_id);
     bind_id_or_null(stmt, 2, r->page_id);
-    sqlite3_bind_text(stmt, 3, r->origin, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, 4, r->field ? r->field : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, 5, r->raw_value ? r->raw_value : "", -1, SQLITE_TRANSIENT);
-    catalog_bind_text_or_null(stmt, 6, r->license_spdx);
-    catalog_bind_text_or_null(stmt, 7, r->license_url);
-    catalog_bind_text_or_null(stmt, 8, r->rights_claim);
-    sqlite3_bind_text(stmt, 9, r->confidence ? r->confidence : "high", -1, SQLITE_TRANSIENT);
-    catalog_bind_text_or_null(stmt, 10, r->attribution_name);
-    catalog_bind_text_or_null(stmt, 11, r->attribution_url);
-    catalog_bind_text_or_null(stmt, 12, r->title);
-    catalog_bind_text_or_null(stmt, 13, r->creator);
-    catalog_bind_text_or_null(stmt, 14, r->found_at);
-    sqlite3_bind_int64(stmt, 15, cs_now_ms());
-    catalog_bind_text_or_null(stmt, 16, r->scope ? r->scope : r->page_id ? NULL : "embedded");
+    bind_statement(stmt, 3, r, r->page_id ? NULL : "embedded");
+    catalog_bind_text_or_null(stmt, 15, r->found_at);
+    sqlite3_bind_int64(stmt, 16, cs_now_ms());
     if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording evidence");
     sqlite3_finalize(stmt);
     return rc;
@@ -217,28 +232,15 @@ static int store_sighting_evidence(catalog *cat, const catalog_sighting *s, cs_e
     if (rc != CS_OK || s->evidence_count == 0) return rc;
     rc = catalog_prepare(
         cat,
-        "INSERT OR IGNORE INTO sighting_evidence (page_id, image_url_id, origin, scope, field, "
-        "raw_value, license_spdx, license_url, rights_claim, confidence, attribution_name, "
-        "attribution_url, title, creator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT OR IGNORE INTO sighting_evidence (page_id, image_url_id, " STATEMENT_COLUMNS
+        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         &stmt, err);
     if (rc != CS_OK) return rc;
     for (size_t i = 0; rc == CS_OK && i < s->evidence_count; i++) {
-        const catalog_rights *r = &s->evidence[i];
         sqlite3_reset(stmt);
         sqlite3_bind_int64(stmt, 1, s->page_id);
         sqlite3_bind_int64(stmt, 2, s->image_url_id);
-        sqlite3_bind_text(stmt, 3, r->origin ? r->origin : "meta", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(stmt, 4, r->scope ? r->scope : "page", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(stmt, 5, r->field ? r->field : "", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(stmt, 6, r->raw_value ? r->raw_value : "", -1, SQLITE_TRANSIENT);
-        catalog_bind_text_or_null(stmt, 7, r->license_spdx);
-        catalog_bind_text_or_null(stmt, 8, r->license_url);
-        catalog_bind_text_or_null(stmt, 9, r->rights_claim);
-        sqlite3_bind_text(stmt, 10, r->confidence ? r->confidence : "high", -1, SQLITE_TRANSIENT);
-        catalog_bind_text_or_null(stmt, 11, r->attribution_name);
-        catalog_bind_text_or_null(stmt, 12, r->attribution_url);
-        catalog_bind_text_or_null(stmt, 13, r->title);
-        catalog_bind_text_or_null(stmt, 14, r->creator);
+        bind_statement(stmt, 3, &s->evidence[i], "page");
         if (sqlite3_step(stmt) != SQLITE_DONE)
             rc = catalog_db_error(cat, err, "recording page evidence");
     }
