@@ -18,7 +18,11 @@ static void usage(FILE *out)
                  "                      research (adds the NC variants), or a JSON policy file:\n"
                  "                      {\"accept\": [\"CC-BY\", \"MIT\", ...], \"page_wide\":\n"
                  "                      \"same-host\"|\"any\"|\"never\", "
-                 "\"require_attribution_name\": false}\n");
+                 "\"require_attribution_name\": false,\n"
+                 "                      \"opt_out_directives\": [\"noindex\", \"none\", "
+                 "\"noimageindex\", \"noml\"]}\n"
+                 "                      (opt_out_directives: robots directives that block an\n"
+                 "                      image too; no preset counts them)\n");
 }
 
 /* Prints the stored verdicts, one JSON line per image. */

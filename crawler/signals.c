@@ -112,8 +112,10 @@ const char *signals_catalog_effect(const robots_signal *s)
         return "opt-out";
     case ROBOTS_EFFECT_PERMIT:
         return "permit";
+    case ROBOTS_EFFECT_POLICY:
+        return "policy"; /* noindex & co.: the clearance policy decides whether they count */
     default:
-        return "none"; /* POLICY directives keep their raw value; policies decide later */
+        return "none";
     }
 }
 

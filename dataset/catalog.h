@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 3 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 4 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -360,7 +360,7 @@ typedef struct catalog_evidence_row {
     char *license_scope; /* the sighting's scope: rdfa-about | figure | json-ld | page | NULL */
 } catalog_evidence_row;
 
-/* One optout_signals row that may apply to an image (effect opt-out or permit). */
+/* One optout_signals row that may apply to an image (effect opt-out, permit or policy). */
 typedef struct catalog_optout_row {
     int64_t id;
     char *scope, *kind, *raw_value, *effect, *found_at;

@@ -257,6 +257,38 @@ static const char migration_3[] =
     "ALTER TABLE rights_evidence ADD COLUMN scope TEXT; -- embedded | rdfa-about | figure | "
     "json-ld | microdata | page; NULL before v3 (then the sighting's scope applies)\n";
 
+/* -- 4: robots directives that opt out only where a policy says so (noindex,
+ *    none, noimageindex, noml) get an effect of their own, 'policy', instead
+ *    of 'none', so clearance can find them. SQLite cannot change a CHECK in
+ *    place: the table is rebuilt with every row and id kept. */
+static const char migration_4[] =
+    "CREATE TABLE optout_signals_v4 (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  scope TEXT NOT NULL CHECK (scope IN ('host','page','image','url')),\n"
+    "  host_id INTEGER REFERENCES hosts(id),\n"
+    "  url_id INTEGER REFERENCES urls(id),   -- the page or image URL it applies to\n"
+    "  image_id INTEGER REFERENCES images(id),\n"
+    "  kind TEXT NOT NULL,                   -- x-robots-tag | meta-robots | tdm-header | tdm-meta "
+    "|\n"
+    "                                        -- tdmrep-json | content-signal | content-usage |\n"
+    "                                        -- ai-txt | ai-crawler-rule | http-402 |\n"
+    "                                        -- crawler-price | iptc-data-mining | c2pa-training\n"
+    "  raw_value TEXT NOT NULL,              -- the directive as found\n"
+    "  effect TEXT NOT NULL CHECK (effect IN ('opt-out','permit','policy','none')),\n"
+    "                                        -- policy: an opt-out only under a policy that\n"
+    "                                        -- counts it (noindex, none, noimageindex, noml)\n"
+    "  found_at TEXT NOT NULL,               -- URL (or header name at URL) where it was found\n"
+    "  recorded_at INTEGER NOT NULL\n"
+    ");\n"
+    "INSERT INTO optout_signals_v4 SELECT id, scope, host_id, url_id, image_id, kind, raw_value, "
+    "  CASE WHEN effect = 'none' AND kind IN ('x-robots-tag', 'meta-robots') THEN 'policy' "
+    "  ELSE effect END, found_at, recorded_at FROM optout_signals;\n"
+    "DROP TABLE optout_signals;\n"
+    "ALTER TABLE optout_signals_v4 RENAME TO optout_signals;\n"
+    "CREATE INDEX optout_by_url ON optout_signals(url_id);\n"
+    "CREATE INDEX optout_by_image ON optout_signals(image_id);\n"
+    "CREATE INDEX optout_by_host ON optout_signals(host_id);\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
@@ -264,6 +296,7 @@ const catalog_migration catalog_migrations[] = {
      migration_1},
     {2, "sightings.license_spdx", migration_2},
     {3, "sighting_evidence: every page-side statement; rights_evidence.scope", migration_3},
+    {4, "optout_signals.effect 'policy' for noindex & co.", migration_4},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

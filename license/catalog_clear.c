@@ -8,13 +8,29 @@
  * get today's normalisation. Opt-out rows are turned back into robots_signal
  * records (kind and source from the catalog word, an "agent: value" raw value
  * as a scoped directive) and robots_decide says which of them opt the image
- * out for clearsetbot.
+ * out for clearsetbot, counting the directives the clearance policy's
+ * opt_out_directives names (noindex & co., stored with effect 'policy').
  */
-#include "license/license.h"
-#include "robots/robots.h"
+#include "license/license_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * Which ROBOTS_POLICY_* switch a stored 'policy' directive ("noindex",
+ * "clearsetbot: none") answers to, as robots/ classifies it when it reads one.
+ */
+static unsigned policy_flag_of(const char *raw)
+{
+    robots_signal_list one;
+    robots_signal_list_init(&one);
+    unsigned flag = 0;
+    if (robots_signals_from_x_robots_tag(&one, raw, strlen(raw), "", NULL) == CS_OK &&
+        one.count > 0)
+        flag = one.items[0].policy_flag;
+    robots_signal_list_free(&one);
+    return flag;
+}
 
 static void to_signal(const catalog_optout_row *row, robots_signal *s)
 {
@@ -24,7 +40,10 @@ static void to_signal(const catalog_optout_row *row, robots_signal *s)
     if (row->kind) robots_signal_from_catalog_kind(row->kind, &s->kind, &s->source);
     s->effect = row->effect && strcmp(row->effect, "opt-out") == 0  ? ROBOTS_EFFECT_OPT_OUT
                 : row->effect && strcmp(row->effect, "permit") == 0 ? ROBOTS_EFFECT_PERMIT
+                : row->effect && strcmp(row->effect, "policy") == 0 ? ROBOTS_EFFECT_POLICY
                                                                     : ROBOTS_EFFECT_NONE;
+    if (s->effect == ROBOTS_EFFECT_POLICY)
+        s->policy_flag = policy_flag_of(row->raw_value ? row->raw_value : "");
     const char *raw = row->raw_value ? row->raw_value : "";
     const char *colon = strstr(raw, ": ");
     char agent[ROBOTS_SIGNAL_SCOPE_MAX] = "";
@@ -59,8 +78,11 @@ static int same_resource(const catalog_optout_row *a, const catalog_optout_row *
  * group together with the host-wide rows; a row opts out if it does so in
  * any group it belongs to.
  */
-static int decide_per_resource(const catalog_image_facts *f, unsigned char *opts_out, cs_error *err)
+static int decide_per_resource(const catalog_image_facts *f, const license_policy *policy,
+                               unsigned char *opts_out, cs_error *err)
 {
+    robots_policy counted;
+    license_policy_robots(policy, &counted);
     size_t n = f->optout_count;
     size_t *members = calloc(n ? n : 1, sizeof *members);
     unsigned char *grouped = calloc(n ? n : 1, 1);
@@ -81,7 +103,7 @@ static int decide_per_resource(const catalog_image_facts *f, unsigned char *opts
             members[count++] = j;
         }
         robots_decision decision = {0};
-        if (rc == CS_OK) rc = robots_decide(&signals, ROBOTS_OWN_AGENT, NULL, &decision, err);
+        if (rc == CS_OK) rc = robots_decide(&signals, ROBOTS_OWN_AGENT, &counted, &decision, err);
         for (size_t k = 0; rc == CS_OK && k < decision.count && k < count; k++)
             if (decision.verdicts[k] == ROBOTS_VERDICT_OPTS_OUT) opts_out[members[k]] = 1;
         robots_decision_free(&decision);
@@ -177,7 +199,7 @@ int license_decide_image(catalog *cat, const license_policy *policy, int64_t ima
 
     unsigned char *opts_out = calloc(f->optout_count ? f->optout_count : 1, 1);
     if (!opts_out) rc = cs_error_set(err, CS_ENOMEM, "clear: out of memory");
-    if (rc == CS_OK) rc = decide_per_resource(f, opts_out, err);
+    if (rc == CS_OK) rc = decide_per_resource(f, policy, opts_out, err);
     for (size_t i = 0; rc == CS_OK && i < f->optout_count; i++) {
         if (!opts_out[i]) continue;
         const catalog_optout_row *row = &f->optouts[i];

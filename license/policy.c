@@ -6,8 +6,11 @@
  * Domain Mark and CC BY in every version and port; open adds CC BY-SA;
  * research adds the NonCommercial variants. No preset accepts ND. A policy
  * file (JSON) lists accepted CC families ("CC-BY-SA"), exact SPDX ids
- * ("MIT", "CC-BY-4.0") or SPDX prefixes ending in '*' ("CC-BY-3.0-*"), and may
- * widen or narrow the reach of page-wide licences.
+ * ("MIT", "CC-BY-4.0") or SPDX prefixes ending in '*' ("CC-BY-3.0-*"), may
+ * widen or narrow the reach of page-wide licences, and may count robots
+ * directives that say nothing about AI by themselves as opt-outs
+ * ("opt_out_directives": ["noindex", "none", "noimageindex", "noml"]; no
+ * preset counts them, as DESIGN.md has them only "where configured").
  */
 #include "license/license_internal.h"
 
@@ -25,7 +28,45 @@ struct license_policy {
     size_t accept_count;
     license_page_wide page_wide;
     int require_attribution_name;
+    unsigned optout_directives; /* ROBOTS_POLICY_* bits */
 };
+
+/* The robots directives a policy file may count as opt-outs. */
+static const struct {
+    const char *name;
+    unsigned flag;
+} optout_directives[] = {{"noindex", ROBOTS_POLICY_NOINDEX},
+                         {"none", ROBOTS_POLICY_NONE},
+                         {"noimageindex", ROBOTS_POLICY_NOIMAGEINDEX},
+                         {"noml", ROBOTS_POLICY_NOML}};
+
+/* Sets the bit of each directive named in value; CS_EFORMAT for anything else. */
+static int parse_optout_directives(const json_t *value, const char *name, unsigned *flags,
+                                   cs_error *err)
+{
+    if (!json_is_array(value))
+        return cs_error_set(err, CS_EFORMAT,
+                            "policy %s: \"opt_out_directives\" must be a list of noindex, none, "
+                            "noimageindex, noml",
+                            name);
+    size_t i;
+    const json_t *entry;
+    json_array_foreach(value, i, entry)
+    {
+        const char *s = json_string_value(entry);
+        size_t k = 0;
+        while (s && k < CS_ARRAY_LEN(optout_directives) &&
+               strcasecmp(s, optout_directives[k].name) != 0)
+            k++;
+        if (!s || k == CS_ARRAY_LEN(optout_directives))
+            return cs_error_set(err, CS_EFORMAT,
+                                "policy %s: opt_out_directives[%zu] is not one of noindex, none, "
+                                "noimageindex, noml",
+                                name, i);
+        *flags |= optout_directives[k].flag;
+    }
+    return CS_OK;
+}
 
 static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-BY"};
 static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-BY", "CC-BY-SA"};
@@ -128,6 +169,8 @@ int license_policy_parse(const char *json_text, size_t len, const char *name, li
                                   "policy %s: \"require_attribution_name\" must be true or false",
                                   name);
             p->require_attribution_name = json_is_true(value);
+        } else if (strcmp(key, "opt_out_directives") == 0) {
+            rc = parse_optout_directives(value, name, &p->optout_directives, err);
         } else {
             rc = cs_error_set(err, CS_EFORMAT, "policy %s: unknown key \"%s\"", name, key);
         }
@@ -180,6 +223,12 @@ license_page_wide license_policy_page_wide(const license_policy *policy)
 int license_policy_requires_attribution_name(const license_policy *policy)
 {
     return policy->require_attribution_name;
+}
+
+void license_policy_robots(const license_policy *policy, robots_policy *out)
+{
+    robots_policy_default(out);
+    out->flags |= policy->optout_directives;
 }
 
 int license_policy_accepts(const license_policy *policy, const license_info *license)

@@ -4,6 +4,7 @@
 # copyrightNotice "All rights reserved"): both are recorded and the most restrictive
 # wins, with the conflict as a reason. b.jpg has its own CC0, which beats the page-wide
 # CC BY-NC in <head> (the specific beats the general); c.jpg has only the page-wide one.
+# /n/ says "noindex", which blocks its CC0 image only under a policy that counts it.
 set -euo pipefail
 here=$CLEARSET_SOURCE_DIR/tests
 check="/usr/bin/python3 $here/crawl_check.py"
@@ -16,7 +17,8 @@ fixture_pid=$!
 for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
 g=$(sed -n 1p "$work/ready")
 
-"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$g/" --allow-loopback --delay 0.05 >/dev/null
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$g/" "http://$g/n/" --allow-loopback \
+  --delay 0.05 >/dev/null
 ev="SELECT u.url, r.origin, r.scope, coalesce(r.license_spdx, ''), coalesce(r.rights_claim, '')
     FROM rights_evidence r JOIN image_urls l ON l.image_id = r.image_id
     JOIN urls u ON u.id = l.url_id WHERE r.page_id IS NOT NULL ORDER BY u.url, r.origin"
@@ -24,7 +26,9 @@ $check sql "$work/c.db" "$ev" "$(printf '%s\n' \
   "http://$g/a.jpg|json-ld|json-ld||all-rights-reserved" \
   "http://$g/a.jpg|rel-license|rdfa-about|CC-BY-4.0|" \
   "http://$g/b.jpg|rel-license|rdfa-about|CC0-1.0|" \
-  "http://$g/c.jpg|rel-license|page|CC-BY-NC-4.0|")"
+  "http://$g/c.jpg|rel-license|page|CC-BY-NC-4.0|" \
+  "http://$g/n/n.png|rel-license|rdfa-about|CC0-1.0|")"
+$check sql "$work/c.db" "SELECT kind, raw_value, effect FROM optout_signals" "meta-robots|noindex|policy"
 
 "$CLEARSET_BIN" --catalog "$work/c.db" clear --policy research >"$work/clear.jsonl" 2>/dev/null
 verdict() { # verdict FIXTURE_FILE: the verdict of the image with those bytes
@@ -38,6 +42,16 @@ expect() { # expect FIXTURE_FILE VERDICT
 expect red.jpg blocked    # a.jpg
 expect plasma.jpg cleared # b.jpg
 expect third.jpg cleared  # c.jpg (research accepts CC BY-NC)
+expect blue.png cleared   # n.png: noindex says nothing about AI training by itself
+
+# a policy that counts noindex as an opt-out blocks n.png, and says why
+printf '{"accept": ["CC0", "CC-BY"], "opt_out_directives": ["noindex"]}' >"$work/noindex.json"
+"$CLEARSET_BIN" --catalog "$work/c.db" clear --policy "$work/noindex.json" >"$work/clear.jsonl" 2>/dev/null
+expect blue.png blocked
+expect plasma.jpg cleared
+jq -e --arg s "$(sha256sum "$here/fixtures/crawler/blue.png" | cut -d' ' -f1)" \
+  'select(.sha256 == $s) | [.reasons[] | select(.rule == "optout") | .detail | test("noindex")] | any' \
+  "$work/clear.jsonl" >/dev/null || { echo "no noindex opt-out reason"; cat "$work/clear.jsonl"; exit 1; }
 # a.jpg's verdict names the conflict and both statements
 "$CLEARSET_BIN" --catalog "$work/c.db" explain "http://$g/a.jpg" --json >"$work/a.json"
 jq -e '[.reasons[] | select(.rule == "conflict")] | length == 1' "$work/a.json" >/dev/null ||

@@ -141,7 +141,10 @@ static void test_migration_from_version_1_keeps_every_row(void **state)
         " (1, 'http://127.0.0.2/', 1, 'page', 5), (2, 'http://127.0.0.2/a.jpg', 1, 'image', 5);"
         "INSERT INTO pages (id, url_id, fetched_at) VALUES (1, 1, 6);"
         "INSERT INTO sightings (page_id, image_url_id, license_url, license_scope) VALUES"
-        " (1, 2, 'https://creativecommons.org/licenses/by/4.0/', 'figure');");
+        " (1, 2, 'https://creativecommons.org/licenses/by/4.0/', 'figure');"
+        "INSERT INTO optout_signals (id, scope, host_id, url_id, kind, raw_value, effect, found_at,"
+        " recorded_at) VALUES (7, 'page', 1, 1, 'meta-robots', 'noindex', 'none', 'x', 6),"
+        " (8, 'page', 1, 1, 'x-robots-tag', 'noai', 'opt-out', 'x', 6);");
     catalog *cat = NULL;
     assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
     assert_int_equal(catalog_schema_version(cat), CATALOG_SCHEMA_VERSION);
@@ -152,6 +155,11 @@ static void test_migration_from_version_1_keeps_every_row(void **state)
                                     " AND license_spdx IS NULL"),
                      1);
     assert_int_equal(sql_int(f->db, "SELECT first_seen_at FROM hosts WHERE id = 1"), 5);
+    /* v4 tells a policy-only directive from one that says nothing, keeping ids */
+    assert_int_equal(sql_int(f->db,
+                             "SELECT count(*) FROM optout_signals WHERE"
+                             " (id = 7 AND effect = 'policy') OR (id = 8 AND effect = 'opt-out')"),
+                     2);
     /* v3 carries the sighting's licence over as its page-side evidence ... */
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sighting_evidence WHERE page_id = 1 AND"
                                     " image_url_id = 2 AND scope = 'figure' AND"

@@ -11,6 +11,7 @@
 #include "tests/support/testsupport.h"
 
 #include "license/license.h"
+#include "license/license_internal.h" /* the policy's robots switches */
 #include "robots/robots.h"
 
 #include <dirent.h>
@@ -1102,8 +1103,13 @@ static void policy_files_are_checked(void **state)
 {
     license_policy *p = NULL;
     const char good[] = "{\"accept\": [\"MIT\", \"CC-BY-3.0-*\", \"cc-by-sa\"], "
-                        "\"page_wide\": \"any\", \"require_attribution_name\": true}";
+                        "\"page_wide\": \"any\", \"require_attribution_name\": true, "
+                        "\"opt_out_directives\": [\"noindex\", \"NoML\"]}";
     assert_int_equal(license_policy_parse(good, sizeof good - 1, "mine.json", &p, NULL), CS_OK);
+    robots_policy counted;
+    license_policy_robots(p, &counted);
+    assert_int_equal(counted.flags, ROBOTS_POLICY_NOINDEX | ROBOTS_POLICY_NOML);
+    assert_true(counted.ai_crawler_rules); /* the defaults stay */
     license_info info;
     license_from_spdx("CC-BY-3.0-DE", &info);
     assert_true(license_policy_accepts(p, &info));
@@ -1113,13 +1119,16 @@ static void policy_files_are_checked(void **state)
     assert_true(license_policy_accepts(p, &info));
     assert_string_equal(license_policy_name(p), "mine.json");
     license_policy_free(p);
-    static const char *const bad[] = {"[]",
-                                      "{}",
-                                      "{\"accept\": []}",
-                                      "{\"accept\": \"CC0\"}",
-                                      "{\"accept\": [\"CC0\"], \"page_wide\": \"sometimes\"}",
-                                      "{\"accept\": [\"CC0\"], \"colour\": \"blue\"}",
-                                      "{"};
+    static const char *const bad[] = {
+        "[]",
+        "{}",
+        "{\"accept\": []}",
+        "{\"accept\": \"CC0\"}",
+        "{\"accept\": [\"CC0\"], \"page_wide\": \"sometimes\"}",
+        "{\"accept\": [\"CC0\"], \"colour\": \"blue\"}",
+        "{\"accept\": [\"CC0\"], \"opt_out_directives\": [\"noai\"]}",
+        "{\"accept\": [\"CC0\"], \"opt_out_directives\": \"noindex\"}",
+        "{"};
     for (size_t i = 0; i < CS_ARRAY_LEN(bad); i++) {
         cs_error err;
         if (license_policy_parse(bad[i], strlen(bad[i]), "bad", &p, &err) != CS_EFORMAT)
@@ -1127,6 +1136,11 @@ static void policy_files_are_checked(void **state)
         assert_non_null(strstr(err.message, "bad"));
     }
     assert_int_equal(license_policy_builtin("lenient", &p, NULL), CS_ENOTFOUND);
+    /* no preset counts noindex & co. */
+    assert_int_equal(license_policy_builtin("research", &p, NULL), CS_OK);
+    license_policy_robots(p, &counted);
+    assert_int_equal(counted.flags, 0);
+    license_policy_free(p);
 }
 
 static void most_restrictive_evidence_wins_and_conflict_is_a_reason(void **state)
