@@ -118,9 +118,12 @@ static json_t *explain(const license_decision *d, const license_policy *policy,
         int applies = 0;
         for (size_t k = 0; k < d->optout_count; k++)
             if (d->optout_ids[k] == o->id) applies = 1;
+        int policy_only = o->effect && strcmp(o->effect, "policy") == 0;
         say(words, "Signal #%lld: %s \"%s\" at %s (%s): %s", (long long)o->id, or_dash(o->kind),
             or_dash(o->raw_value), or_dash(o->found_at), or_dash(o->effect),
-            applies ? "opts this image out" : "does not opt out for clearsetbot");
+            applies       ? "opts this image out"
+            : policy_only ? "not counted by this policy (see opt_out_directives in clear --help)"
+                          : "does not opt out for clearsetbot");
         json_array_append_new(signals,
                               json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)o->id,
                                         "kind", or_dash(o->kind), "raw_value",

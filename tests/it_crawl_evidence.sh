@@ -43,6 +43,8 @@ expect red.jpg blocked    # a.jpg
 expect plasma.jpg cleared # b.jpg
 expect third.jpg cleared  # c.jpg (research accepts CC BY-NC)
 expect blue.png cleared   # n.png: noindex says nothing about AI training by itself
+"$CLEARSET_BIN" --catalog "$work/c.db" explain "http://$g/n/n.png" | grep -q 'noindex.*not counted by this policy' ||
+  { echo "explain does not say why noindex did not count"; exit 1; }
 
 # a policy that counts noindex as an opt-out blocks n.png, and says why
 printf '{"accept": ["CC0", "CC-BY"], "opt_out_directives": ["noindex"]}' >"$work/noindex.json"
