@@ -6,16 +6,9 @@
 # CC BY-NC in <head> (the specific beats the general); c.jpg has only the page-wide one.
 # /n/ says "noindex", which blocks its CC0 image only under a policy that counts it.
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/evidence.json" \
-  --listen 127.0.4.61:0 --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-g=$(sed -n 1p "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/evidence.json 127.0.4.61
+g=${fixture_hosts[0]}
 
 "$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$g/" "http://$g/n/" --allow-loopback \
   --delay 0.05 >/dev/null

@@ -5,17 +5,9 @@
 # that are no image behind an image URL, a path-repeating trap and malformed HTML; and a
 # host whose pages all fail is backed off exponentially and then parked.
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/hostile.json" \
-  --listen 127.0.4.21:0 --listen 127.0.4.22:0 --log "$work/log.jsonl" \
-  --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-h=$(sed -n 1p "$work/ready"); sick=$(sed -n 2p "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/hostile.json 127.0.4.21 127.0.4.22
+h=${fixture_hosts[0]}; sick=${fixture_hosts[1]}
 
 /usr/bin/time -f %M -o "$work/rss" "$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$h/" \
   "http://$sick/" --allow-loopback --delay 0.05 --timeout 3 --max-attempts 1 > "$work/out.json"

@@ -4,17 +4,9 @@
 # where they say and leave the rest for the next run; --seeds reads a file;
 # --json-progress prints progress lines; bad options are usage errors.
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/limits.json" \
-  --listen 127.0.4.51:0 --listen 127.0.4.52:0 \
-  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-s1=$(sed -n 1p "$work/ready"); s2=$(sed -n 2p "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/limits.json 127.0.4.51 127.0.4.52
+s1=${fixture_hosts[0]}; s2=${fixture_hosts[1]}
 run() { "$CLEARSET_BIN" --catalog "$work/$1.db" crawl --allow-loopback --delay 0.05 "${@:2}"; }
 
 # same host only, depth 2: d3 is too deep, s2's page out of scope (and s2 never asked)

@@ -6,17 +6,9 @@
 # X-Robots-Tag) are never requested. Lower bounds only: the test never asserts that
 # anything is fast.
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/politeness.json" \
-  --listen 127.0.4.1:0 --listen 127.0.4.2:0 --listen 127.0.4.3:0 \
-  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-a=$(sed -n 1p "$work/ready"); b=$(sed -n 2p "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/politeness.json 127.0.4.1 127.0.4.2 127.0.4.3
+a=${fixture_hosts[0]}; b=${fixture_hosts[1]}
 
 "$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$a/" "http://$b/" \
   --allow-loopback --delay 0.2 > "$work/out.json"

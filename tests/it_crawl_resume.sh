@@ -5,18 +5,9 @@
 # that were in flight at the kill, and no host saw two requests closer than the delay,
 # across the kill too.
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-echo "work: $work"
-trap 'kill $fixture_pid 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/resume.json" \
-  --listen 127.0.4.31:0 --listen 127.0.4.32:0 --listen 127.0.4.33:0 \
-  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-seeds=$(sed 's|.*|http://&/|' "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/resume.json 127.0.4.31 127.0.4.32 127.0.4.33
+seeds=$(printf 'http://%s/ ' "${fixture_hosts[@]}")
 crawl() { "$CLEARSET_BIN" --catalog "$1" crawl $seeds --allow-loopback --delay 0.1 --concurrency 3; }
 
 crawl "$work/whole.db" > /dev/null

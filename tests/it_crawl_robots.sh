@@ -5,17 +5,9 @@
 # redirects are followed (up to five) and the target's rules apply; a redirect loop
 # counts as "unavailable", i.e. allow all. A disallowed URL is never requested.
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/robots.json" \
-  --listen 127.0.4.11:0 --listen 127.0.4.12:0 --listen 127.0.4.13:0 --listen 127.0.4.14:0 \
-  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-seeds=$(sed 's|.*|http://&/|' "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/robots.json 127.0.4.11 127.0.4.12 127.0.4.13 127.0.4.14
+seeds=$(printf 'http://%s/ ' "${fixture_hosts[@]}")
 
 "$CLEARSET_BIN" --catalog "$work/c.db" crawl $seeds --allow-loopback --delay 0.1 > "$work/out.json"
 

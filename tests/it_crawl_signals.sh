@@ -4,17 +4,9 @@
 # GPTBot group, tdmrep.json, X-Robots-Tag, meta robots, TDMRep meta); the other site
 # opts out of nothing and licenses its images with rel=license (page-wide and RDFa).
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/signals.json" \
-  --listen 127.0.4.41:0 --listen 127.0.4.42:0 \
-  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-o=$(sed -n 1p "$work/ready"); p=$(sed -n 2p "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/signals.json 127.0.4.41 127.0.4.42
+o=${fixture_hosts[0]}; p=${fixture_hosts[1]}
 
 # signals: exit 1 (opted out) with every signal and where it was found
 set +e

@@ -5,17 +5,9 @@
 # a loop, a sixth hop, an ftp: target and a private address end the chain (exit 3)
 # with the reason, without requesting more than the chain allows. Only 127.x is contacted.
 set -euo pipefail
-here=$CLEARSET_SOURCE_DIR/tests
-check="/usr/bin/python3 $here/crawl_check.py"
-work=$(mktemp -d)
-trap 'kill $fixture_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$CLEARSET_FIXTURE_BIN" --scenario "$here/fixtures/crawler/signals_redirect.json" \
-  --listen 127.0.6.61:0 --listen 127.0.6.62:0 \
-  --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null &
-fixture_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
-a=$(sed -n 1p "$work/ready"); b=$(sed -n 2p "$work/ready")
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+fixture_start crawler/signals_redirect.json 127.0.6.61 127.0.6.62
+a=${fixture_hosts[0]}; b=${fixture_hosts[1]}
 
 # signals NAME PATH EXPECTED_EXIT [WRAPPER...]: runs clearset signals on a's PATH into NAME.json
 signals() {
