@@ -6,9 +6,10 @@
  *   1. every host that is idle (no request running), not parked, past its
  *      delay and pause, and possibly holding due URLs gets one request, up
  *      to the concurrency limit: robots.txt first (from the catalog cache
- *      when fresh), then /.well-known/tdmrep.json and /ai.txt once, then the
- *      next due frontier URL that robots.txt allows (disallowed ones are
- *      marked so and never requested);
+ *      when fresh; a redirect to another host waits for that host too), then
+ *      /.well-known/tdmrep.json and /ai.txt once, then the next due frontier
+ *      URL that robots.txt allows (disallowed ones are marked so and never
+ *      requested);
  *   2. the fetcher runs until something happens or the next host is due;
  *   3. each finished response is recorded (record.c) in the turn's transaction:
  *      the fetch, the URL's new state, what the page links to and shows
@@ -204,8 +205,8 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
 
 /* ---- starting requests ---------------------------------------------------------- */
 
-static int start_job(crawl_ctx *ctx, crawl_host *h, const char *url, crawler_kind kind,
-                     int64_t url_id, int depth, int attempts)
+static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char *url,
+                     crawler_kind kind, int64_t url_id, int depth, int attempts)
 {
     crawl_job *job = calloc(1, sizeof *job);
     if (job == NULL) {
@@ -214,6 +215,7 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, const char *url, crawler_kin
     }
     job->url_id = url_id;
     job->host = h;
+    job->via = via;
     job->kind = kind;
     job->depth = depth;
     job->attempts = attempts;
@@ -231,7 +233,37 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, const char *url, crawler_kin
     int64_t now = cs_now_ms();
     h->next_fetch_at = now + h->delay_ms;
     save_politeness(ctx, h);
+    if (via) {
+        via->in_flight = 1;
+        via->next_fetch_at = now + via->delay_ms;
+        save_politeness(ctx, via);
+    }
     return CS_OK;
+}
+
+/*
+ * The host a robots.txt redirect of h points to, when that is another origin
+ * (http -> https, example.org -> www.example.org, a shared robots host): the
+ * request is that host's as much as any, so it waits for that host to be
+ * idle and past its delay. *via is NULL for the same origin; returns 0 and
+ * sets h->wake_at when the other host is busy or not due yet.
+ */
+static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, crawl_host **via)
+{
+    *via = NULL;
+    crawler_url_parts parts;
+    if (h->robots_url == NULL || crawler_url_split(h->robots_url, &parts) != CS_OK ||
+        strcmp(parts.origin, h->origin) == 0)
+        return 1;
+    crawl_host *t = host_for(ctx, &parts);
+    if (t == NULL) return 0; /* ctx->failed says why */
+    int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
+    if (t->in_flight || due > now) {
+        h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
+        return 0;
+    }
+    *via = t;
+    return 1;
 }
 
 static int policy_allowed(const crawl_host *h, const char *path)
@@ -264,9 +296,12 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         }
         char url[CRAWLER_URL_SIZE];
         if (h->rules == NULL) { /* RFC 9309: robots.txt before anything else */
-            if (h->robots_url == NULL) snprintf(url, sizeof url, "%s/robots.txt", h->origin);
             catalog_frontier_item_clear(&item);
-            start_job(ctx, h, h->robots_url ? h->robots_url : url, CRAWLER_KIND_ROBOTS, 0, 0, 1);
+            crawl_host *via;
+            if (!robots_redirect_host(ctx, h, now, &via)) return 0;
+            if (h->robots_url == NULL) snprintf(url, sizeof url, "%s/robots.txt", h->origin);
+            start_job(ctx, h, via, h->robots_url ? h->robots_url : url, CRAWLER_KIND_ROBOTS, 0, 0,
+                      1);
             return 1;
         }
         if (h->tdmrep_status < 0 || h->ai_txt_status < 0) {
@@ -275,7 +310,8 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             if (policy_allowed(h, path)) {
                 snprintf(url, sizeof url, "%s%s", h->origin, path);
                 catalog_frontier_item_clear(&item);
-                start_job(ctx, h, url, tdm ? CRAWLER_KIND_TDMREP : CRAWLER_KIND_AI_TXT, 0, 0, 1);
+                start_job(ctx, h, NULL, url, tdm ? CRAWLER_KIND_TDMREP : CRAWLER_KIND_AI_TXT, 0, 0,
+                          1);
                 return 1;
             }
             /* robots.txt keeps us from it: recorded as status 0 (not fetched) */
@@ -332,7 +368,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             return 0;
         }
         if (kind == CRAWLER_KIND_PAGE) h->pages_fetched++;
-        start_job(ctx, h, item.url, kind, item.id, item.depth, item.attempts + 1);
+        start_job(ctx, h, NULL, item.url, kind, item.id, item.depth, item.attempts + 1);
         catalog_frontier_item_clear(&item);
         return 1;
     }
@@ -351,6 +387,10 @@ static void on_done(void *arg, crawler_response *resp)
     /* The delay counts from when the server finished answering, not from when we
        finished recording the answer: our catalog work is none of the server's business. */
     int64_t now = resp->started_at_ms + resp->elapsed_ms + 1; /* +1: the ms clock truncates */
+    if (job->via) {
+        job->via->in_flight = 0;
+        job->via->next_fetch_at = now + job->via->delay_ms;
+    }
     ctx->stats->requests++;
     ctx->stats->bytes += (int64_t)resp->body_len;
     txn_begin(ctx);
@@ -360,6 +400,7 @@ static void on_done(void *arg, crawler_response *resp)
         else
             crawl_record_url(ctx, job, resp, now);
         if (job->url_id == 0) save_politeness(ctx, job->host);
+        if (job->via) save_politeness(ctx, job->via);
     }
     free(job);
 }

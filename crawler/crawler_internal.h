@@ -102,6 +102,8 @@ const char *signals_catalog_effect(const robots_signal *s);
 typedef struct crawl_job {
     int64_t url_id; /* 0 for robots.txt, tdmrep.json, ai.txt */
     crawl_host *host;
+    crawl_host *via; /* the other host a robots.txt redirect sent this request to, kept
+                        busy and spaced like any request of its own; NULL: same host */
     crawler_kind kind;
     int depth;
     int attempts; /* including this one */

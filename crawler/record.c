@@ -368,8 +368,9 @@ void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response 
     crawl_host *h = job->host;
     int status = resp->error == CS_OK ? (int)resp->status : 0;
     int64_t url_id = 0;
-    if (catalog_frontier_add(ctx->cat, resp->url, h->id, crawler_kind_name(job->kind), 0, 0, "done",
-                             &url_id, NULL, ctx->err) == CS_OK) {
+    int64_t served_by = job->via ? job->via->id : h->id; /* the URL's own host */
+    if (catalog_frontier_add(ctx->cat, resp->url, served_by, crawler_kind_name(job->kind), 0, 0,
+                             "done", &url_id, NULL, ctx->err) == CS_OK) {
         catalog_fetch_record rec = {.url_id = url_id,
                                     .started_at = resp->started_at_ms,
                                     .elapsed_ms = resp->elapsed_ms,

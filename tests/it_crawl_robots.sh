@@ -3,10 +3,13 @@
 # 500 means nothing else on that host is requested (the host waits for a later run, when
 # the cached answer has expired); 404 means everything is allowed;
 # redirects are followed (up to five) and the target's rules apply; a redirect loop
-# counts as "unavailable", i.e. allow all. A disallowed URL is never requested.
+# counts as "unavailable", i.e. allow all. A disallowed URL is never requested. A robots.txt
+# that redirects to another host (alias -> central's shared file) applies the target's rules
+# and the request counts toward the target host's politeness like its own requests.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
-fixture_start crawler/robots.json 127.0.4.11 127.0.4.12 127.0.4.13 127.0.4.14
+fixture_start crawler/robots.json 127.0.4.11 127.0.4.12 127.0.4.13 127.0.4.14 127.0.4.15 \
+  127.0.4.16
 seeds=$(printf 'http://%s/ ' "${fixture_hosts[@]}")
 
 "$CLEARSET_BIN" --catalog "$work/c.db" crawl $seeds --allow-loopback --delay 0.1 > "$work/out.json"
@@ -30,4 +33,10 @@ $check sql "$work/c.db" "SELECT state FROM urls WHERE url LIKE '%/x.html'" disal
 
 $check saw "$work/log.jsonl" 127.0.4.14 / /z.html
 $check spacing "$work/log.jsonl" 127.0.4.14 0.1
+
+$check saw "$work/log.jsonl" 127.0.4.15 /robots.txt /shared-robots.txt / /c1.html /c2.html
+$check never "$work/log.jsonl" 127.0.4.15 /c-private.html
+$check only "$work/log.jsonl" 127.0.4.16 /robots.txt /.well-known/tdmrep.json /ai.txt / /v.html
+$check spacing "$work/log.jsonl" 127.0.4.15 0.1
+$check sql "$work/c.db" "SELECT h.origin = 'http://${fixture_hosts[4]}' FROM urls u JOIN hosts h ON h.id = u.host_id WHERE u.url LIKE '%/shared-robots.txt'" 1
 echo ok
