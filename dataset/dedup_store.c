@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Grows a malloc'd array to hold at least need elements of size each. */
 int catalog_list_unhashed(catalog *cat, catalog_unhashed **out, size_t *count, cs_error *err)
 {
     *out = NULL;
