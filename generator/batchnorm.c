@@ -7,16 +7,31 @@
  * depend on summation order more than float rounding of the result. There are
  * no running statistics: the generator is always run with batch statistics
  * (training and sampling alike), and batch norm in D is only used in training.
+ *
+ * Channels are independent, so the workers split them: each channel's sums
+ * are done in one piece in one order, and the result is the same bit for bit
+ * however the channels are split.
  */
 #include "generator/generator_internal.h"
 
 #include <math.h>
 
-void gen_batchnorm_forward(int c, size_t n, const float *x, const float *gamma, const float *beta,
-                           float *xhat, float *invstd, float *y)
+/* One batch-norm call, as the workers see it: each piece is a range of channels. */
+typedef struct bn_job {
+    int c;
+    size_t n;
+    const float *x, *xhat, *invstd, *gamma, *beta, *dy;
+    float *xhat_out, *invstd_out, *y, *dgamma, *dbeta, *dx;
+} bn_job;
+
+static void forward_channels(void *ctx, int piece, int pieces)
 {
-    for (int ch = 0; ch < c; ch++) {
-        const float *xc = x + (size_t)ch * n;
+    const bn_job *j = ctx;
+    const size_t n = j->n;
+    int lo, hi;
+    gen_workers_slice(j->c, piece, pieces, &lo, &hi);
+    for (int ch = lo; ch < hi; ch++) {
+        const float *xc = j->x + (size_t)ch * n;
         double sum = 0.0;
         for (size_t i = 0; i < n; i++)
             sum += xc[i];
@@ -27,9 +42,9 @@ void gen_batchnorm_forward(int c, size_t n, const float *x, const float *gamma, 
             sq += d * d;
         }
         float is = (float)(1.0 / sqrt(sq / (double)n + GEN_BN_EPS));
-        invstd[ch] = is;
-        float m = (float)mean, g = gamma[ch], b = beta[ch];
-        float *hc = xhat + (size_t)ch * n, *yc = y + (size_t)ch * n;
+        j->invstd_out[ch] = is;
+        float m = (float)mean, g = j->gamma[ch], b = j->beta[ch];
+        float *hc = j->xhat_out + (size_t)ch * n, *yc = j->y + (size_t)ch * n;
         for (size_t i = 0; i < n; i++) {
             hc[i] = (xc[i] - m) * is;
             yc[i] = g * hc[i] + b;
@@ -37,25 +52,57 @@ void gen_batchnorm_forward(int c, size_t n, const float *x, const float *gamma, 
     }
 }
 
-void gen_batchnorm_backward(int c, size_t n, const float *xhat, const float *invstd,
-                            const float *gamma, const float *dy, float *dgamma, float *dbeta,
-                            float *dx)
+void gen_batchnorm_forward(gen_workers *pool, int c, size_t n, const float *x, const float *gamma,
+                           const float *beta, float *xhat, float *invstd, float *y)
 {
-    for (int ch = 0; ch < c; ch++) {
-        const float *hc = xhat + (size_t)ch * n, *dyc = dy + (size_t)ch * n;
+    bn_job j = {.c = c,
+                .n = n,
+                .x = x,
+                .gamma = gamma,
+                .beta = beta,
+                .xhat_out = xhat,
+                .invstd_out = invstd,
+                .y = y};
+    gen_workers_run(pool, gen_workers_pieces(pool, c), forward_channels, &j);
+}
+
+static void backward_channels(void *ctx, int piece, int pieces)
+{
+    const bn_job *j = ctx;
+    const size_t n = j->n;
+    int lo, hi;
+    gen_workers_slice(j->c, piece, pieces, &lo, &hi);
+    for (int ch = lo; ch < hi; ch++) {
+        const float *hc = j->xhat + (size_t)ch * n, *dyc = j->dy + (size_t)ch * n;
         double sum_dy = 0.0, sum_dy_xhat = 0.0;
         for (size_t i = 0; i < n; i++) {
             sum_dy += dyc[i];
             sum_dy_xhat += (double)dyc[i] * hc[i];
         }
-        if (dgamma != NULL) dgamma[ch] += (float)sum_dy_xhat;
-        if (dbeta != NULL) dbeta[ch] += (float)sum_dy;
+        if (j->dgamma != NULL) j->dgamma[ch] += (float)sum_dy_xhat;
+        if (j->dbeta != NULL) j->dbeta[ch] += (float)sum_dy;
         /* dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) */
-        float scale = gamma[ch] * invstd[ch];
+        float scale = j->gamma[ch] * j->invstd[ch];
         float mean_dy = (float)(sum_dy / (double)n);
         float mean_dy_xhat = (float)(sum_dy_xhat / (double)n);
-        float *dxc = dx + (size_t)ch * n;
+        float *dxc = j->dx + (size_t)ch * n;
         for (size_t i = 0; i < n; i++)
             dxc[i] = scale * (dyc[i] - mean_dy - hc[i] * mean_dy_xhat);
     }
+}
+
+void gen_batchnorm_backward(gen_workers *pool, int c, size_t n, const float *xhat,
+                            const float *invstd, const float *gamma, const float *dy, float *dgamma,
+                            float *dbeta, float *dx)
+{
+    bn_job j = {.c = c,
+                .n = n,
+                .xhat = xhat,
+                .invstd = invstd,
+                .gamma = gamma,
+                .dy = dy,
+                .dgamma = dgamma,
+                .dbeta = dbeta,
+                .dx = dx};
+    gen_workers_run(pool, gen_workers_pieces(pool, c), backward_channels, &j);
 }

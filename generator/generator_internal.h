@@ -58,6 +58,36 @@ int gen_store_alloc(gen_store *st);
 void gen_store_free(gen_store *st);
 void gen_store_zero_grad(gen_store *st);
 
+/* --- workers.c: the thread pool that splits a batch ---------------------- */
+
+/* A job is cut into at most this many pieces, whatever the thread count, so
+ * results do not depend on it; at most this many threads are kept busy. */
+#define GEN_WORKERS_PIECES 8
+
+/* One piece of a job: piece is 0 .. pieces-1. */
+typedef void (*gen_task)(void *ctx, int piece, int pieces);
+typedef struct gen_workers gen_workers;
+
+/* count workers: the calling thread is worker 0, so count-1 threads start
+ * here. grad_floats: the largest weight gradient a piece will hold. */
+int gen_workers_new(int count, size_t grad_floats, gen_workers **out, cs_error *err);
+/* Stops and joins the threads; accepts NULL. */
+void gen_workers_free(gen_workers *w);
+/* How many pieces to cut n items into: 1 for NULL (the calling thread, no
+ * gradient buffers), else min(n, GEN_WORKERS_PIECES). */
+int gen_workers_pieces(const gen_workers *w, int n);
+/* Runs task(ctx, piece, pieces) for every piece, each on whichever worker
+ * (the calling thread is one) comes free first, and returns once all are
+ * done. Pieces must not depend on the worker that runs them. */
+void gen_workers_run(gen_workers *w, int pieces, gen_task task, void *ctx);
+/* Piece's contiguous share [lo, hi) of n items. */
+void gen_workers_slice(int n, int piece, int pieces, int *lo, int *hi);
+/* Where a piece accumulates (+=) its share of a weight gradient of n floats:
+ * dweight itself for piece 0, its own buffer (zeroed here) for the others. */
+float *gen_workers_grad(gen_workers *w, int piece, float *dweight, size_t n);
+/* After a run: dweight += the buffers of pieces 1, 2, ... in that order. */
+void gen_workers_sum_grads(gen_workers *w, int pieces, float *dweight, size_t n);
+
 /* --- conv.c, convt.c: convolutions as im2col + SGEMM --------------------- */
 
 /* A convolution's shapes. For a transposed convolution `in` is its (small)
@@ -85,18 +115,21 @@ void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int n
 /* How many images of a batch to process at once when each needs that many column floats. */
 int gen_chunk_images(size_t floats_per_image, int batch);
 
+/* The convolutions cut the batch into pieces of contiguous images for the
+ * workers of pool (NULL: the calling thread alone, in one piece). */
+
 /* col: in_c*k*k x batch*out_h*out_w, the input's patches, kept for the backward pass. */
-void gen_conv_forward(const gen_conv *cv, int batch, const float *weight, const float *x,
-                      float *col, float *out);
+void gen_conv_forward(gen_workers *pool, const gen_conv *cv, int batch, const float *weight,
+                      const float *x, float *col, float *out);
 /* dweight (may be NULL) += ...; dx (may be NULL) = ...; dcol: scratch as large as col. */
-void gen_conv_backward(const gen_conv *cv, int batch, const float *weight, const float *col,
-                       const float *dout, float *dweight, float *dcol, float *dx);
+void gen_conv_backward(gen_workers *pool, const gen_conv *cv, int batch, const float *weight,
+                       const float *col, const float *dout, float *dweight, float *dcol, float *dx);
 
 /* col: scratch of out_c*k*k x batch*in_h*in_w (dcol likewise). */
-void gen_convt_forward(const gen_conv *cv, int batch, const float *weight, const float *x,
-                       float *col, float *out);
-void gen_convt_backward(const gen_conv *cv, int batch, const float *weight, const float *x,
-                        const float *dout, float *dweight, float *dcol, float *dx);
+void gen_convt_forward(gen_workers *pool, const gen_conv *cv, int batch, const float *weight,
+                       const float *x, float *col, float *out);
+void gen_convt_backward(gen_workers *pool, const gen_conv *cv, int batch, const float *weight,
+                        const float *x, const float *dout, float *dweight, float *dcol, float *dx);
 
 /* --- batchnorm.c: training-mode batch norm over [C][n] ------------------ */
 
@@ -104,11 +137,12 @@ void gen_convt_backward(const gen_conv *cv, int batch, const float *weight, cons
 
 /* xhat (n per channel) and invstd (one per channel) are kept for backward;
  * dgamma and dbeta (accumulated) may be NULL. */
-void gen_batchnorm_forward(int c, size_t n, const float *x, const float *gamma, const float *beta,
-                           float *xhat, float *invstd, float *y);
-void gen_batchnorm_backward(int c, size_t n, const float *xhat, const float *invstd,
-                            const float *gamma, const float *dy, float *dgamma, float *dbeta,
-                            float *dx);
+/* pool (may be NULL) splits the channels; the result does not depend on it. */
+void gen_batchnorm_forward(gen_workers *pool, int c, size_t n, const float *x, const float *gamma,
+                           const float *beta, float *xhat, float *invstd, float *y);
+void gen_batchnorm_backward(gen_workers *pool, int c, size_t n, const float *xhat,
+                            const float *invstd, const float *gamma, const float *dy, float *dgamma,
+                            float *dbeta, float *dx);
 
 /* --- spectral.c: spectral normalisation of a [rows][cols] weight --------- */
 
@@ -187,8 +221,9 @@ struct gan {
     float *d_dlogits;
     float *d_da, *d_db; /* gradient scratch, largest layer */
 
-    float *col;     /* scratch for im2col/col2im */
-    float *dweight; /* scratch: dL/dw_sn, largest D weight */
+    gen_workers *workers; /* cfg.threads of them, taking pieces of each batch */
+    float *col;           /* scratch for im2col/col2im */
+    float *dweight;       /* scratch: dL/dw_sn, largest D weight */
 };
 
 /* Makes the layers, tensors and buffers of an empty gan (weights zero). */

@@ -5,11 +5,14 @@
  * of its forward pass: the objective is sum(r * y) for a fixed random r, so
  * the analytic input and parameter gradients come from backward(dy = r).
  * Tolerance: |numeric - analytic| <= 2e-3 + 2e-2 * max(|numeric|, |analytic|)
- * with step 1e-2 (float32 forward passes; sums in double).
+ * with step 1e-2 (float32 forward passes; sums in double). The convolutions
+ * are checked on the calling thread alone and split between workers.
  *
- * Then the model as a whole: determinism for a seed, checkpoints that round
- * trip exactly and resume training bit for bit, damaged checkpoints refused,
- * and the sliced Wasserstein distance ordering sets sensibly.
+ * Then the model as a whole: determinism for a seed (on one thread and on
+ * two), two and three threads computing the same bits as one, checkpoints
+ * that round trip exactly and resume training bit for bit, damaged
+ * checkpoints refused, and the sliced Wasserstein distance ordering sets
+ * sensibly.
  * The step-by-step comparison with PyTorch is test_generator_torch.c.
  */
 #include "tests/support/testsupport.h"
@@ -80,6 +83,7 @@ static float *zeros(size_t n)
 /* --- convolution ---------------------------------------------------------- */
 
 typedef struct conv_case {
+    gen_workers *pool;
     gen_conv cv;
     int batch;
     bool transposed;
@@ -90,50 +94,63 @@ static void conv_case_forward(void *ctx, float *out)
 {
     conv_case *c = ctx;
     if (c->transposed)
-        gen_convt_forward(&c->cv, c->batch, c->w, c->x, c->col, out);
+        gen_convt_forward(c->pool, &c->cv, c->batch, c->w, c->x, c->col, out);
     else
-        gen_conv_forward(&c->cv, c->batch, c->w, c->x, c->col, out);
+        gen_conv_forward(c->pool, &c->cv, c->batch, c->w, c->x, c->col, out);
 }
 
+static void conv_case_backward(conv_case *c, const float *dout, float *dw, float *dcol, float *dx)
+{
+    if (c->transposed)
+        gen_convt_backward(c->pool, &c->cv, c->batch, c->w, c->x, dout, dw, dcol, dx);
+    else
+        gen_conv_backward(c->pool, &c->cv, c->batch, c->w, c->col, dout, dw, dcol, dx);
+}
+
+/* Finite differences on a batch of 3 images: on the calling thread in one
+ * piece (no pool), and cut into one piece per image on a pool of 1 and of 2
+ * workers (piece 0 adds to the gradient, the others are summed into it). */
 static void check_conv(gen_conv cv, bool transposed)
 {
-    gen_rng rng;
-    gen_rng_seed(&rng, 7);
-    conv_case c = {cv, 2, transposed, NULL, NULL, NULL};
-    size_t n_in = (size_t)cv.in_c * c.batch * cv.in_h * cv.in_w;
-    size_t n_out = (size_t)cv.out_c * c.batch * cv.out_h * cv.out_w;
-    size_t n_w = (size_t)cv.in_c * cv.out_c * cv.k * cv.k;
-    size_t n_col = (size_t)(transposed ? cv.out_c : cv.in_c) * cv.k * cv.k * c.batch *
-                   (transposed ? cv.in_h * cv.in_w : cv.out_h * cv.out_w);
-    c.x = random_floats(&rng, n_in, 1.0f);
-    c.w = random_floats(&rng, n_w, 0.3f);
-    c.col = zeros(n_col);
-    float *r = random_floats(&rng, n_out, 1.0f), *out = zeros(n_out);
-    float *dw = zeros(n_w), *dx = zeros(n_in), *dcol = zeros(n_col);
+    const int pools[3] = {0, 1, 2};
+    for (int p = 0; p < 3; p++) {
+        gen_rng rng;
+        gen_rng_seed(&rng, 7);
+        conv_case c = {NULL, cv, 3, transposed, NULL, NULL, NULL};
+        size_t n_in = (size_t)cv.in_c * c.batch * cv.in_h * cv.in_w;
+        size_t n_out = (size_t)cv.out_c * c.batch * cv.out_h * cv.out_w;
+        size_t n_w = (size_t)cv.in_c * cv.out_c * cv.k * cv.k;
+        size_t n_col = (size_t)(transposed ? cv.out_c : cv.in_c) * cv.k * cv.k * c.batch *
+                       (transposed ? cv.in_h * cv.in_w : cv.out_h * cv.out_w);
+        if (pools[p] > 0) assert_int_equal(gen_workers_new(pools[p], n_w, &c.pool, NULL), CS_OK);
+        c.x = random_floats(&rng, n_in, 1.0f);
+        c.w = random_floats(&rng, n_w, 0.3f);
+        c.col = zeros(n_col);
+        float *r = random_floats(&rng, n_out, 1.0f), *out = zeros(n_out);
+        float *dw = zeros(n_w), *dx = zeros(n_in), *dcol = zeros(n_col);
 
-    conv_case_forward(&c, out);
-    if (transposed)
-        gen_convt_backward(&cv, c.batch, c.w, c.x, r, dw, dcol, dx);
-    else
-        gen_conv_backward(&cv, c.batch, c.w, c.col, r, dw, dcol, dx);
-    check_gradient(transposed ? "convt dx" : "conv dx", conv_case_forward, &c, c.x, n_in, dx, r,
-                   n_out);
-    check_gradient(transposed ? "convt dw" : "conv dw", conv_case_forward, &c, c.w, n_w, dw, r,
-                   n_out);
+        conv_case_forward(&c, out);
+        conv_case_backward(&c, r, dw, dcol, dx);
+        /* A layer that wrote nothing would pass the checks below trivially. */
+        assert_true(fabsf(out[0]) + fabsf(out[n_out - 1]) > 0);
+        assert_true(fabsf(dx[0]) + fabsf(dx[n_in - 1]) > 0);
+        check_gradient(transposed ? "convt dx" : "conv dx", conv_case_forward, &c, c.x, n_in, dx, r,
+                       n_out);
+        check_gradient(transposed ? "convt dw" : "conv dw", conv_case_forward, &c, c.w, n_w, dw, r,
+                       n_out);
 
-    /* Weight gradients accumulate: a second backward doubles them. */
-    float *dw2 = malloc(n_w * sizeof(float));
-    memcpy(dw2, dw, n_w * sizeof(float));
-    conv_case_forward(&c, out);
-    if (transposed)
-        gen_convt_backward(&cv, c.batch, c.w, c.x, r, dw2, dcol, NULL);
-    else
-        gen_conv_backward(&cv, c.batch, c.w, c.col, r, dw2, dcol, NULL);
-    for (size_t i = 0; i < n_w; i++)
-        assert_float_equal(dw2[i], 2 * dw[i], 1e-4);
+        /* Weight gradients accumulate: a second backward doubles them. */
+        float *dw2 = malloc(n_w * sizeof(float));
+        memcpy(dw2, dw, n_w * sizeof(float));
+        conv_case_forward(&c, out);
+        conv_case_backward(&c, r, dw2, dcol, NULL);
+        for (size_t i = 0; i < n_w; i++)
+            assert_float_equal(dw2[i], 2 * dw[i], 1e-4);
 
-    free(c.x), free(c.w), free(c.col), free(r), free(out), free(dw), free(dx), free(dcol);
-    free(dw2);
+        free(c.x), free(c.w), free(c.col), free(r), free(out), free(dw), free(dx), free(dcol);
+        free(dw2);
+        gen_workers_free(c.pool);
+    }
 }
 
 static void test_conv_strided_backward_matches_finite_differences(void **state)
@@ -198,15 +215,19 @@ static void image_of(const float *all, int c, int batch, size_t n, int b, float 
         memcpy(one + (size_t)i * n, all + ((size_t)i * batch + b) * n, n * sizeof(float));
 }
 
-/* A batch large enough to be split into chunks gives, image by image, what the
+/* A batch large enough to be split into chunks (and, with a pool, into pieces
+ * of 3 images, not a whole number of chunks) gives, image by image, what the
  * same layer computes for each image alone, and weight gradients that are the
  * sum of the single images' ones. */
-static void check_chunking(gen_conv cv, bool transposed)
+static void check_chunking(gen_conv cv, bool transposed, int workers)
 {
     gen_rng rng;
     gen_rng_seed(&rng, 4);
-    openblas_set_num_threads(1); /* chunks are only used single-threaded */
     const int batch = 24;
+    gen_workers *pool = NULL;
+    if (workers > 0)
+        assert_int_equal(
+            gen_workers_new(workers, (size_t)cv.in_c * cv.out_c * cv.k * cv.k, &pool, NULL), CS_OK);
     size_t in_n = (size_t)cv.in_h * cv.in_w, out_n = (size_t)cv.out_h * cv.out_w;
     size_t patch =
         (size_t)(transposed ? cv.out_c : cv.in_c) * cv.k * cv.k * (transposed ? in_n : out_n);
@@ -221,21 +242,21 @@ static void check_chunking(gen_conv cv, bool transposed)
     float *out1 = zeros(cv.out_c * out_n), *dx1 = zeros(cv.in_c * in_n);
     float *out_b = zeros(cv.out_c * out_n), *dx_b = zeros(cv.in_c * in_n);
     if (transposed) {
-        gen_convt_forward(&cv, batch, w, x, col, out);
-        gen_convt_backward(&cv, batch, w, x, dout, dw, dcol, dx);
+        gen_convt_forward(pool, &cv, batch, w, x, col, out);
+        gen_convt_backward(pool, &cv, batch, w, x, dout, dw, dcol, dx);
     } else {
-        gen_conv_forward(&cv, batch, w, x, col, out);
-        gen_conv_backward(&cv, batch, w, col, dout, dw, dcol, dx);
+        gen_conv_forward(pool, &cv, batch, w, x, col, out);
+        gen_conv_backward(pool, &cv, batch, w, col, dout, dw, dcol, dx);
     }
     for (int b = 0; b < batch; b++) {
         image_of(x, cv.in_c, batch, in_n, b, x1);
         image_of(dout, cv.out_c, batch, out_n, b, dout1);
         if (transposed) {
-            gen_convt_forward(&cv, 1, w, x1, col, out1);
-            gen_convt_backward(&cv, 1, w, x1, dout1, dw_sum, dcol, dx1);
+            gen_convt_forward(NULL, &cv, 1, w, x1, col, out1);
+            gen_convt_backward(NULL, &cv, 1, w, x1, dout1, dw_sum, dcol, dx1);
         } else {
-            gen_conv_forward(&cv, 1, w, x1, col, out1);
-            gen_conv_backward(&cv, 1, w, col, dout1, dw_sum, dcol, dx1);
+            gen_conv_forward(NULL, &cv, 1, w, x1, col, out1);
+            gen_conv_backward(NULL, &cv, 1, w, col, dout1, dw_sum, dcol, dx1);
         }
         image_of(out, cv.out_c, batch, out_n, b, out_b);
         image_of(dx, cv.in_c, batch, in_n, b, dx_b);
@@ -248,15 +269,20 @@ static void check_chunking(gen_conv cv, bool transposed)
         assert_float_equal(dw[i], dw_sum[i], 1e-3);
     free(x), free(w), free(dout), free(col), free(dcol), free(out), free(dx), free(dw);
     free(dw_sum), free(x1), free(dout1), free(out1), free(dx1), free(out_b), free(dx_b);
+    gen_workers_free(pool);
 }
 
 static void test_chunked_convolutions_match_single_images(void **state)
 {
     (void)state;
     gen_conv conv = {64, 16, 16, 32, 8, 8, 4, 2, 1};
-    check_chunking(conv, false);
     gen_conv convt = {32, 8, 8, 64, 16, 16, 4, 2, 1};
-    check_chunking(convt, true);
+    /* No pool (chunks of 2 through the whole batch); pools of 1 and 2 workers. */
+    const int workers[3] = {0, 1, 2};
+    for (int i = 0; i < 3; i++) {
+        check_chunking(conv, false, workers[i]);
+        check_chunking(convt, true, workers[i]);
+    }
 }
 
 /* --- batch norm ----------------------------------------------------------- */
@@ -270,7 +296,7 @@ typedef struct bn_case {
 static void bn_case_forward(void *ctx, float *out)
 {
     bn_case *b = ctx;
-    gen_batchnorm_forward(b->c, b->n, b->x, b->gamma, b->beta, b->xhat, b->invstd, out);
+    gen_batchnorm_forward(NULL, b->c, b->n, b->x, b->gamma, b->beta, b->xhat, b->invstd, out);
 }
 
 static void test_batchnorm_backward_matches_finite_differences(void **state)
@@ -295,10 +321,27 @@ static void test_batchnorm_backward_matches_finite_differences(void **state)
             mean += out[ch * b.n + i] / b.n;
         assert_float_equal(mean, b.beta[ch], 1e-5);
     }
-    gen_batchnorm_backward(b.c, b.n, b.xhat, b.invstd, b.gamma, r, dgamma, dbeta, dx);
+    gen_batchnorm_backward(NULL, b.c, b.n, b.xhat, b.invstd, b.gamma, r, dgamma, dbeta, dx);
     check_gradient("bn dx", bn_case_forward, &b, b.x, n, dx, r, n);
     check_gradient("bn dgamma", bn_case_forward, &b, b.gamma, b.c, dgamma, r, n);
     check_gradient("bn dbeta", bn_case_forward, &b, b.beta, b.c, dbeta, r, n);
+
+    /* Split between 2 workers (channels 0 and 1, 2), the same bit for bit. */
+    gen_workers *pool;
+    assert_int_equal(gen_workers_new(2, 1, &pool, NULL), CS_OK);
+    float *out2 = zeros(n), *dx2 = zeros(n), *dgamma2 = zeros(b.c), *dbeta2 = zeros(b.c);
+    bn_case_forward(&b, out);
+    gen_batchnorm_forward(pool, b.c, b.n, b.x, b.gamma, b.beta, b.xhat, b.invstd, out2);
+    assert_memory_equal(out, out2, n * sizeof(float));
+    memset(dgamma, 0, b.c * sizeof(float));
+    memset(dbeta, 0, b.c * sizeof(float));
+    gen_batchnorm_backward(NULL, b.c, b.n, b.xhat, b.invstd, b.gamma, r, dgamma, dbeta, dx);
+    gen_batchnorm_backward(pool, b.c, b.n, b.xhat, b.invstd, b.gamma, r, dgamma2, dbeta2, dx2);
+    assert_memory_equal(dx, dx2, n * sizeof(float));
+    assert_memory_equal(dgamma, dgamma2, b.c * sizeof(float));
+    assert_memory_equal(dbeta, dbeta2, b.c * sizeof(float));
+    gen_workers_free(pool);
+    free(out2), free(dx2), free(dgamma2), free(dbeta2);
     free(b.x), free(b.gamma), free(b.beta), free(b.xhat), free(b.invstd);
     free(r), free(out), free(dx), free(dgamma), free(dbeta);
 }
@@ -507,11 +550,11 @@ static bool same_tensors(const gan *a, const gan *b)
 static void test_training_is_deterministic_for_a_seed(void **state)
 {
     (void)state;
-    /* Spectral norm on one OpenBLAS thread, batch norm on two. */
-    for (int norm = 0; norm < 2; norm++) {
+    /* Both norms, on one thread and on two: bit for bit, run after run. */
+    for (int run = 0; run < 4; run++) {
         gan_config cfg;
-        small_config(&cfg, (gan_dnorm)norm);
-        cfg.threads = 1 + norm;
+        small_config(&cfg, (gan_dnorm)(run % 2));
+        cfg.threads = 1 + run / 2;
         gan *a, *b, *c;
         assert_int_equal(gan_new(&cfg, &a, NULL), CS_OK);
         assert_int_equal(gan_new(&cfg, &b, NULL), CS_OK);
@@ -531,6 +574,54 @@ static void test_training_is_deterministic_for_a_seed(void **state)
         for (int i = 0; i < 6 * 1024; i++)
             assert_true(sa[i] >= -1.0f && sa[i] <= 1.0f);
         gan_free(a), gan_free(b), gan_free(c);
+    }
+}
+
+static void test_two_threads_compute_the_same_bits_as_one(void **state)
+{
+    (void)state;
+    /* The batch is cut into the same pieces whatever the thread count, and the
+     * pieces' weight-gradient shares are added in piece order, so the
+     * tolerance is zero: losses, gradients, weights and Adam moments match bit
+     * for bit at every step, on 2 threads and on 3 (which split 8 pieces
+     * unevenly). */
+    for (int norm = 0; norm < 2; norm++) {
+        for (int threads = 2; threads <= 3; threads++) {
+            gan_config cfg;
+            small_config(&cfg, (gan_dnorm)norm);
+            cfg.channels = 3;
+            cfg.latent_dim = 16;
+            cfg.g_width = 8;
+            cfg.d_width = 8;
+            cfg.batch_size = 12; /* pieces of 1 and 2 images */
+            cfg.loss = norm == 0 ? GAN_LOSS_NONSATURATING : GAN_LOSS_HINGE;
+            gan *one, *more;
+            assert_int_equal(gan_new(&cfg, &one, NULL), CS_OK);
+            cfg.threads = threads;
+            assert_int_equal(gan_new(&cfg, &more, NULL), CS_OK);
+            float *batch = malloc((size_t)cfg.batch_size * cfg.channels * 1024 * sizeof(float));
+            for (int step = 0; step < 4; step++) {
+                make_batch(cfg.batch_size, cfg.channels, 500 + step, batch);
+                gan_step_stats s1, s2;
+                gan_train_step(one, batch, NULL, &s1);
+                gan_train_step(more, batch, NULL, &s2);
+                assert_memory_equal(&s1, &s2, sizeof s1);
+                for (int net = 0; net < 2; net++)
+                    for (int i = 0; i < gan_tensor_count(one, net); i++) {
+                        const gan_tensor *t1 = gan_tensor_at(one, net, i);
+                        const gan_tensor *t2 = gan_tensor_at(more, net, i);
+                        if (t1->grad != NULL)
+                            assert_memory_equal(t1->grad, t2->grad, t1->count * sizeof(float));
+                    }
+                assert_true(same_tensors(one, more));
+            }
+            float s1[3 * 1024 * 5], s2[3 * 1024 * 5];
+            gan_sample(one, 9, 5, s1);
+            gan_sample(more, 9, 5, s2);
+            assert_memory_equal(s1, s2, sizeof s1);
+            free(batch);
+            gan_free(one), gan_free(more);
+        }
     }
 }
 
@@ -686,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_loss_gradients_match_finite_differences),
         cmocka_unit_test(test_adam_first_step_moves_each_weight_by_the_learning_rate),
         cmocka_unit_test(test_training_is_deterministic_for_a_seed),
+        cmocka_unit_test(test_two_threads_compute_the_same_bits_as_one),
         cmocka_unit_test(test_checkpoint_round_trips_and_resumes_exactly),
         cmocka_unit_test(test_damaged_checkpoints_are_refused),
         cmocka_unit_test(test_bad_configurations_are_rejected),

@@ -16,6 +16,8 @@
  * Any difference beyond them fails the test (non-zero exit), naming the tensor.
  * Two networks cover every layer: spectral norm with the non-saturating loss,
  * batch norm with the hinge loss; both RGB, so the layout conversions count.
+ * Both run on one thread and again on two, where the batch is split between
+ * workers and their weight-gradient shares summed afterwards.
  */
 #include "tests/support/testsupport.h"
 
@@ -108,7 +110,7 @@ static float *to_nchw(const float *cnhw, int c, int b, size_t plane)
     return out;
 }
 
-static void check_one_step(gan_dnorm d_norm, gan_loss loss)
+static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
 {
     char dir[TS_PATH_MAX], name[256];
     ts_tempdir(dir);
@@ -121,7 +123,7 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss)
     cfg.batch_size = 8;
     cfg.d_norm = d_norm;
     cfg.loss = loss;
-    cfg.threads = 1;
+    cfg.threads = threads;
     cfg.seed = 2024;
     gan *g;
     assert_int_equal(gan_new(&cfg, &g, NULL), CS_OK);
@@ -169,8 +171,9 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss)
     gan_step_stats stats;
     gan_train_step(g, real, z, &stats);
 
-    printf("%s, %s:\n", d_norm == GAN_DNORM_SPECTRAL ? "spectral norm" : "batch norm",
-           loss == GAN_LOSS_HINGE ? "hinge loss" : "non-saturating loss");
+    printf("%s, %s, %d thread%s:\n", d_norm == GAN_DNORM_SPECTRAL ? "spectral norm" : "batch norm",
+           loss == GAN_LOSS_HINGE ? "hinge loss" : "non-saturating loss", threads,
+           threads == 1 ? "" : "s");
     int failures = 0;
     float *fake = to_nchw(g->g_act[GEN_G_LAYERS - 1], cfg.channels, cfg.batch_size, 32 * 32);
     failures += compare(dir, "out.fake.f32", fake, n_real, ABS_TOL);
@@ -218,13 +221,20 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss)
 static void test_spectral_norm_step_matches_pytorch(void **state)
 {
     (void)state;
-    check_one_step(GAN_DNORM_SPECTRAL, GAN_LOSS_NONSATURATING);
+    check_one_step(GAN_DNORM_SPECTRAL, GAN_LOSS_NONSATURATING, 1);
 }
 
 static void test_batch_norm_hinge_step_matches_pytorch(void **state)
 {
     (void)state;
-    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE);
+    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE, 1);
+}
+
+static void test_both_networks_on_two_threads_match_pytorch(void **state)
+{
+    (void)state;
+    check_one_step(GAN_DNORM_SPECTRAL, GAN_LOSS_NONSATURATING, 2);
+    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE, 2);
 }
 
 int main(void)
@@ -232,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spectral_norm_step_matches_pytorch),
         cmocka_unit_test(test_batch_norm_hinge_step_matches_pytorch),
+        cmocka_unit_test(test_both_networks_on_two_threads_match_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
