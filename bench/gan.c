@@ -7,7 +7,8 @@
  *                            [--grid PNG] [--seed S]
  *       trains, printing images/s (training steps only) and the SWD of
  *       --eval-images samples against as many held-out test images at each
- *       --eval step; writes an 8x8 sample grid PNG at the end.
+ *       --eval step; writes an 8x8 sample grid PNG at the end. Without
+ *       --threads, gan_config_default's thread count (cores, at most 2).
  *   bench_gan swd DATA_DIR SAMPLES.f32 [--eval-images N]
  *       SWD of samples written by another program (float32 NCHW 1x32x32 in
  *       [-1, 1]) against the same held-out images, with the same seed.
@@ -157,7 +158,8 @@ static int cmd_train(const char *data, int argc, char **argv)
     const char *grid = option(argc, argv, "--grid", NULL);
     gan_config cfg;
     gan_config_default(&cfg);
-    cfg.threads = atoi(option(argc, argv, "--threads", "1"));
+    const char *threads = option(argc, argv, "--threads", NULL);
+    if (threads != NULL) cfg.threads = atoi(threads);
     cfg.batch_size = atoi(option(argc, argv, "--batch", "64"));
     cfg.seed = strtoull(option(argc, argv, "--seed", "1"), NULL, 10);
     cfg.d_norm = strcmp(option(argc, argv, "--d-norm", "batch"), "spectral") == 0
