@@ -32,7 +32,11 @@
  * 192 MiB of RGB plus 512 MiB of float luma in --exact mode.
  */
 #define DEDUP_DEFAULT_MAX_PIXELS (64ull * 1024 * 1024)
-/* The fast path decodes JPEG at the smallest DCT scale keeping this short side. */
+/*
+ * The fast path shrinks large images while decoding, keeping at least this
+ * short side: JPEG at the smallest DCT scale, still WebP through libwebp's
+ * scaler, PNG by box-averaging with the largest integer factor.
+ */
 #define DEDUP_FAST_MIN_SHORT_SIDE 512
 
 typedef enum dedup_format {
@@ -49,8 +53,9 @@ const char *dedup_format_name(dedup_format format);
 
 typedef struct dedup_decode_options {
     uint64_t max_pixels;   /* header width x height above this: CS_ELIMIT; 0 = default */
-    int min_short_side;    /* >0: JPEG may be DCT-scaled down while the short side stays
-                              >= this; 0: full resolution (what --exact uses) */
+    int min_short_side;    /* >0: JPEG, PNG and still WebP may be decoded smaller while the
+                              short side stays >= this (see DEDUP_FAST_MIN_SHORT_SIDE);
+                              0: full resolution (what --exact uses) */
     int apply_orientation; /* rotate/flip per EXIF Orientation (not in --exact mode) */
     int grey_jpeg_as_rgb;  /* grey JPEGs decode to RGB (R = G = B), as the PDQ reference's
                               libjpeg-turbo RGB output does; its luma then rounds the same */
@@ -62,7 +67,7 @@ typedef struct dedup_decode_options {
  * white, palette expanded, 16-bit reduced to 8, CMYK converted to RGB.
  */
 typedef struct dedup_image {
-    int width, height;               /* of pixels[] (after any DCT scaling and orientation) */
+    int width, height;               /* of pixels[] (after any shrinking and orientation) */
     int channels;                    /* 1 or 3 */
     int source_width, source_height; /* full-resolution size, after orientation */
     int orientation;                 /* EXIF orientation found (1..8; 1 if none) */
@@ -149,7 +154,7 @@ typedef struct dedup_hashes {
 
 /*
  * Everything `clearset hash` and `clearset dedup` record about one file.
- * exact = 0: the fast path (DCT-scaled JPEG decode, EXIF orientation applied);
+ * exact = 0: the fast path (large images decoded smaller, EXIF orientation applied);
  * exact = 1: full-resolution pixels, no orientation (the reference's input).
  * max_pixels 0 means DEDUP_DEFAULT_MAX_PIXELS.
  */

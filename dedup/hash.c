@@ -3,9 +3,11 @@
  * the bytes, the PDQ hash with its quality and eight dihedral variants, the
  * pHash, and the image's size.
  *
- * Two paths. The default decodes JPEG at the smallest DCT scale that keeps the
- * short side at least DEDUP_FAST_MIN_SHORT_SIDE and applies EXIF orientation:
- * what a viewer shows, cheaply. `exact` decodes the full-resolution pixels and
+ * Two paths. The default decodes large images smaller, keeping the short side
+ * at least DEDUP_FAST_MIN_SHORT_SIDE (JPEG at a DCT scale, still WebP through
+ * libwebp's scaler, PNG box-averaged by an integer factor), and applies EXIF
+ * orientation: what a viewer shows, cheaply. The recorded width and height
+ * stay the full-resolution ones. `exact` decodes the full-resolution pixels and
  * ignores orientation, and decodes grey JPEGs to RGB: the input the PDQ
  * reference vectors were hashed from, so the hashes match it bit for bit.
  */

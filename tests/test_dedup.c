@@ -982,6 +982,225 @@ static void test_exif_orientation_is_applied_except_in_exact_mode(void **state)
     dedup_image_free(&img);
 }
 
+/* ---------------------------------------------- the fast path on PNG and WebP */
+
+static const dedup_decode_options fast_opts = {.min_short_side = DEDUP_FAST_MIN_SHORT_SIDE,
+                                               .apply_orientation = 1};
+
+/* Rounded means of f x f blocks (cut short at the right and bottom edges). */
+static dedup_image box_mean(const dedup_image *in, int f)
+{
+    dedup_image out = *in;
+    int ch = in->channels;
+    out.width = (in->width + f - 1) / f;
+    out.height = (in->height + f - 1) / f;
+    out.pixels = malloc((size_t)out.width * out.height * ch);
+    for (int oy = 0; oy < out.height; oy++)
+        for (int ox = 0; ox < out.width; ox++)
+            for (int c = 0; c < ch; c++) {
+                unsigned sum = 0, n = 0;
+                for (int y = oy * f; y < oy * f + f && y < in->height; y++)
+                    for (int x = ox * f; x < ox * f + f && x < in->width; x++, n++)
+                        sum += in->pixels[((size_t)y * in->width + x) * ch + c];
+                out.pixels[((size_t)oy * out.width + ox) * ch + c] =
+                    (unsigned char)((sum + n / 2) / n);
+            }
+    return out;
+}
+
+static unsigned char *webp_encode_rgb(const dedup_image *img, int quality, size_t *len)
+{
+    uint8_t *out = NULL;
+    *len =
+        WebPEncodeRGB(img->pixels, img->width, img->height, img->width * 3, (float)quality, &out);
+    assert_true(*len > 0);
+    unsigned char *copy = malloc(*len);
+    memcpy(copy, out, *len);
+    WebPFree(out);
+    return copy;
+}
+
+/*
+ * The bridge photo upscaled to 2000x1500, as PNG and as WebP (quality 80 and
+ * 90): the fast path decodes the PNG at 1000x750 (factor 2) and the WebP at
+ * 683x512, records the full size, hashes within FAST_TOLERANCE of --exact, and
+ * still refuses the files cut short.
+ */
+static void test_large_png_and_webp_decode_smaller_and_stay_within_10_bits(void **state)
+{
+    (void)state;
+    dedup_image bridge = vector_image("bridge-1-original.jpg");
+    dedup_image big = ts_resize_rgb(&bridge, 2000, 1500);
+    size_t lens[3];
+    unsigned char *files[3];
+    files[0] = png_encode(big.pixels, big.width, big.height, PNG_COLOR_TYPE_RGB, 8, 0, NULL, 0,
+                          NULL, 0, &lens[0]);
+    files[1] = webp_encode_rgb(&big, 80, &lens[1]);
+    files[2] = webp_encode_rgb(&big, 90, &lens[2]);
+    const char *names[] = {"PNG", "WebP q80", "WebP q90"};
+    const int want_w[] = {1000, 683, 683}, want_h[] = {750, 512, 512};
+    for (int f = 0; f < 3; f++) {
+        dedup_image small;
+        decode_or_fail(files[f], lens[f], &fast_opts, &small);
+        assert_int_equal(small.width, want_w[f]);
+        assert_int_equal(small.height, want_h[f]);
+        assert_int_equal(small.source_width, 2000);
+        assert_int_equal(small.source_height, 1500);
+        dedup_image_free(&small);
+
+        dedup_hashes fast, exact;
+        cs_error err;
+        assert_int_equal(dedup_hash_bytes(files[f], lens[f], 0, 0, &fast, &err), CS_OK);
+        assert_int_equal(dedup_hash_bytes(files[f], lens[f], 1, 0, &exact, &err), CS_OK);
+        assert_int_equal(fast.width, 2000); /* the recorded size is the original one */
+        assert_int_equal(fast.height, 1500);
+        assert_int_equal(exact.width, 2000);
+        int d = pdq_distance(&fast.pdq, &exact.pdq);
+        print_message("fast vs exact 2000x1500 %s: %d bits\n", names[f], d);
+        assert_true(d <= FAST_TOLERANCE);
+
+        size_t cuts[] = {lens[f] / 2, lens[f] * 9 / 10};
+        for (size_t c = 0; c < CS_ARRAY_LEN(cuts); c++) {
+            int rc = dedup_decode(files[f], cuts[c], &fast_opts, &small, &err);
+            if (rc == CS_OK) fail_msg("%s cut to %zu bytes decoded", names[f], cuts[c]);
+            assert_int_equal(rc, CS_EFORMAT);
+            assert_null(small.pixels);
+        }
+        free(files[f]);
+    }
+    dedup_image_free(&big);
+    dedup_image_free(&bridge);
+}
+
+/*
+ * Every PNG layout (8- and 16-bit, grey, grey+alpha, RGBA, palette with tRNS,
+ * interlaced) decodes on the fast path to exactly the 2x2 box means of what
+ * the full decode gives: the same expansion and compositing, only smaller.
+ * 1031x1029 leaves a one-pixel column and row at the edges.
+ */
+static void test_png_fast_path_is_the_box_mean_of_the_full_decode(void **state)
+{
+    (void)state;
+    const int w = 1031, h = 1029;
+    size_t n = (size_t)w * h;
+    unsigned char *rgb = malloc(n * 3), *rgba = malloc(n * 4), *grey = malloc(n);
+    unsigned char *grey_alpha = malloc(n * 2), *index = malloc(n);
+    uint16_t *rgb16 = malloc(n * 3 * sizeof(uint16_t));
+    png_color palette[16];
+    unsigned char trns[16];
+    for (int i = 0; i < 16; i++) {
+        palette[i].red = (png_byte)(i * 16), palette[i].green = (png_byte)(255 - i * 16);
+        palette[i].blue = (png_byte)(i * 7);
+        trns[i] = (unsigned char)(i == 3 ? 0 : i == 5 ? 100 : 255);
+    }
+    uint64_t seed = 7;
+    for (size_t p = 0; p < n; p++) {
+        int x = (int)(p % w), y = (int)(p / w);
+        for (int c = 0; c < 3; c++) {
+            rgb[3 * p + c] = (unsigned char)((x * (c + 1) + y * (3 - c) + c * 40) & 255);
+            rgb16[3 * p + c] = (uint16_t)(rgb[3 * p + c] * 257 + (next_random(&seed) & 255));
+            rgba[4 * p + c] = rgb[3 * p + c];
+        }
+        rgba[4 * p + 3] = (unsigned char)next_random(&seed);
+        grey[p] = (unsigned char)(x ^ y);
+        grey_alpha[2 * p] = grey[p];
+        grey_alpha[2 * p + 1] = (unsigned char)(x * 3 + y);
+        index[p] = (unsigned char)((x / 5 + y / 7) % 16);
+    }
+    struct {
+        const char *name;
+        const unsigned char *samples;
+        int color_type, bit_depth, interlace, channels;
+    } variants[] = {
+        {"rgb", rgb, PNG_COLOR_TYPE_RGB, 8, 0, 3},
+        {"rgb interlaced", rgb, PNG_COLOR_TYPE_RGB, 8, 1, 3},
+        {"rgb 16-bit", (const unsigned char *)rgb16, PNG_COLOR_TYPE_RGB, 16, 0, 3},
+        {"grey", grey, PNG_COLOR_TYPE_GRAY, 8, 0, 1},
+        {"grey+alpha", grey_alpha, PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, 1},
+        {"rgba", rgba, PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, 3},
+        {"rgba interlaced", rgba, PNG_COLOR_TYPE_RGB_ALPHA, 8, 1, 3},
+        {"palette+tRNS", index, PNG_COLOR_TYPE_PALETTE, 8, 0, 3},
+    };
+    for (size_t v = 0; v < CS_ARRAY_LEN(variants); v++) {
+        size_t len;
+        int palette_type = variants[v].color_type == PNG_COLOR_TYPE_PALETTE;
+        unsigned char *png =
+            png_encode(variants[v].samples, w, h, variants[v].color_type, variants[v].bit_depth,
+                       variants[v].interlace, palette_type ? palette : NULL, palette_type ? 16 : 0,
+                       palette_type ? trns : NULL, palette_type ? 16 : 0, &len);
+        dedup_image full, small;
+        decode_or_fail(png, len, NULL, &full);
+        decode_or_fail(png, len, &fast_opts, &small);
+        print_message("fast path PNG %s: %dx%d\n", variants[v].name, small.width, small.height);
+        assert_int_equal(full.channels, variants[v].channels);
+        assert_int_equal(small.channels, variants[v].channels);
+        assert_int_equal(small.source_width, w);
+        assert_int_equal(small.source_height, h);
+        dedup_image want = box_mean(&full, 2);
+        assert_int_equal(small.width, 516);
+        assert_int_equal(small.height, 515);
+        assert_memory_equal(small.pixels, want.pixels, (size_t)516 * 515 * small.channels);
+        dedup_image_free(&want);
+        dedup_image_free(&small);
+        dedup_image_free(&full);
+        free(png);
+    }
+    free(rgb), free(rgba), free(grey), free(grey_alpha), free(index), free(rgb16);
+}
+
+/*
+ * A large WebP on the fast path keeps what the full decode promises: alpha
+ * composited on white (a transparent half stays white after scaling) and
+ * EXIF orientation applied to the scaled pixels, with the full size recorded.
+ */
+static void test_webp_fast_path_keeps_alpha_on_white_and_orientation(void **state)
+{
+    (void)state;
+    const int w = 1100, h = 700;
+    size_t n = (size_t)w * h;
+    unsigned char *rgba = malloc(n * 4), *rgb = malloc(n * 3);
+    for (size_t p = 0; p < n; p++) {
+        int x = (int)(p % w), y = (int)(p / w);
+        rgb[3 * p] = (unsigned char)(x / 5), rgb[3 * p + 1] = (unsigned char)(y / 3);
+        rgb[3 * p + 2] = 60;
+        memcpy(rgba + 4 * p, rgb + 3 * p, 3);
+        rgba[4 * p + 3] = x < w / 2 ? 0 : 255; /* left half transparent */
+    }
+    uint8_t *out = NULL;
+    size_t len = WebPEncodeRGBA(rgba, w, h, w * 4, 90, &out);
+    assert_true(len > 0);
+    dedup_image img;
+    decode_or_fail(out, len, &fast_opts, &img);
+    assert_int_equal(img.width, 805); /* 1100 * 512 / 700, rounded */
+    assert_int_equal(img.height, 512);
+    for (int y = 0; y < img.height; y++)
+        for (int x = 0; x < img.width / 2 - 4; x++)
+            for (int c = 0; c < 3; c++)
+                assert_int_equal(img.pixels[((size_t)y * img.width + x) * 3 + c], 255);
+    /* the opaque half: red still grows left to right */
+    const unsigned char *row = img.pixels + (size_t)256 * img.width * 3;
+    assert_true(row[(img.width - 1) * 3] > row[(img.width / 2 + 20) * 3] + 50);
+    dedup_image_free(&img);
+    WebPFree(out);
+
+    /* stored 1100x700 with orientation 6: shown 512 wide and 805 tall */
+    uint8_t *simple = NULL;
+    size_t simple_len = WebPEncodeRGB(rgb, w, h, w * 3, 90, &simple);
+    free(rgba);
+    free(rgb);
+    assert_true(simple_len > 0);
+    unsigned char *webp = webp_with_exif(simple, simple_len, w, h, 6, &len);
+    decode_or_fail(webp, len, &fast_opts, &img);
+    assert_int_equal(img.orientation, 6);
+    assert_int_equal(img.width, 512);
+    assert_int_equal(img.height, 805);
+    assert_int_equal(img.source_width, h);
+    assert_int_equal(img.source_height, w);
+    dedup_image_free(&img);
+    free(webp);
+    WebPFree(simple);
+}
+
 static void test_hex_round_trip_and_small_images(void **state)
 {
     (void)state;
@@ -1182,6 +1401,9 @@ int main(void)
         cmocka_unit_test(test_cmyk_and_grey_jpegs_hash_like_rgb),
         cmocka_unit_test(test_exif_orientation_is_applied_except_in_exact_mode),
         cmocka_unit_test(test_exif_orientation_in_png_and_webp),
+        cmocka_unit_test(test_large_png_and_webp_decode_smaller_and_stay_within_10_bits),
+        cmocka_unit_test(test_png_fast_path_is_the_box_mean_of_the_full_decode),
+        cmocka_unit_test(test_webp_fast_path_keeps_alpha_on_white_and_orientation),
         cmocka_unit_test(test_hex_round_trip_and_small_images),
         cmocka_unit_test(test_dedup_run_clusters_near_copies_and_flags_licence_conflicts),
     };
