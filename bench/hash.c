@@ -6,7 +6,10 @@
  *
  * Photos: the PDQ reference vectors (../shared/pdq-vectors, or
  * CLEARSET_PDQ_VECTORS) and larger JPEGs made here from the bridge photo
- * (bilinear upscale, TurboJPEG quality 90): 2400x1506, 4000x2510.
+ * (bilinear upscale, TurboJPEG quality 90): 2400x1506, 4000x2510. Then, timed
+ * as their own groups, the same two upscales as PNG (libpng, 8-bit RGB,
+ * default compression) and as WebP (libwebp, lossy quality 90), where the
+ * fast path box-averages (PNG) or lets libwebp scale (WebP).
  * Also prints, per photo, the PDQ distance between the two paths.
  *
  *   bench/run hash [SECONDS_PER_MODE]   (default 3)
@@ -14,12 +17,14 @@
 #include "dedup/dedup.h"
 #include "tests/support/image_resize.h"
 
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <webp/encode.h>
 
-#define MAX_PHOTOS 8
+#define MAX_PHOTOS 12
 
 typedef struct photo {
     char name[64];
@@ -47,6 +52,51 @@ static unsigned char *upscaled_jpeg(const dedup_image *in, int nw, int nh, size_
     memcpy(copy, out, out_len);
     tjFree(out);
     *len = out_len;
+    return copy;
+}
+
+static void png_write_to_buf(png_structp png, png_bytep data, size_t n)
+{
+    if (cs_buf_append(png_get_io_ptr(png), data, n) != CS_OK) png_error(png, "out of memory");
+}
+
+static void png_flush_nothing(png_structp png)
+{
+    (void)png;
+}
+
+static unsigned char *upscaled_png(const dedup_image *in, int nw, int nh, size_t *len)
+{
+    dedup_image resized = ts_resize_rgb(in, nw, nh);
+    cs_buf buf;
+    cs_buf_init(&buf, 0);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) {
+        fprintf(stderr, "bench_hash: libpng could not write a %dx%d PNG\n", nw, nh);
+        exit(1);
+    }
+    png_set_write_fn(png, &buf, png_write_to_buf, png_flush_nothing);
+    png_set_IHDR(png, info, (png_uint_32)nw, (png_uint_32)nh, 8, PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int y = 0; y < nh; y++)
+        png_write_row(png, resized.pixels + (size_t)y * nw * 3);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(resized.pixels);
+    return cs_buf_take(&buf, len);
+}
+
+static unsigned char *upscaled_webp(const dedup_image *in, int nw, int nh, size_t *len)
+{
+    dedup_image resized = ts_resize_rgb(in, nw, nh);
+    uint8_t *out = NULL;
+    *len = WebPEncodeRGB(resized.pixels, nw, nh, nw * 3, 90, &out);
+    free(resized.pixels);
+    unsigned char *copy = malloc(*len);
+    memcpy(copy, out, *len);
+    WebPFree(out);
     return copy;
 }
 
@@ -97,6 +147,19 @@ int main(int argc, char **argv)
                  sizes[s][1]);
         n++;
     }
+    int jpegs = n; /* photos[0..jpegs) are JPEG, then the PNGs, then the WebPs */
+    for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
+        photos[n].bytes = upscaled_png(&bridge, sizes[s][0], sizes[s][1], &photos[n].len);
+        snprintf(photos[n].name, sizeof(photos[n].name), "bridge %dx%d png", sizes[s][0],
+                 sizes[s][1]);
+        n++;
+    }
+    for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
+        photos[n].bytes = upscaled_webp(&bridge, sizes[s][0], sizes[s][1], &photos[n].len);
+        snprintf(photos[n].name, sizeof(photos[n].name), "bridge %dx%d webp q90", sizes[s][0],
+                 sizes[s][1]);
+        n++;
+    }
     dedup_image_free(&bridge);
 
     printf("photo                       fast ms  exact ms  PDQ fast-vs-exact\n");
@@ -110,12 +173,23 @@ int main(int argc, char **argv)
         printf("%-26s %8.2f %9.2f  %d bits\n", photos[i].name, (t1 - t0) / 1e6, (t2 - t1) / 1e6,
                pdq_distance(&fast.pdq, &exact.pdq));
     }
-    long fast_images, exact_images;
-    double fast = run_mode(photos, n, 0, seconds, &fast_images);
-    double exact = run_mode(photos, n, 1, seconds, &exact_images);
-    printf("default path: %.1f images/s (%ld images); --exact: %.1f images/s (%ld images); "
-           "default is %.2fx faster (one thread, the same %d photos)\n",
-           fast, fast_images, exact, exact_images, fast / exact, n);
+    const struct {
+        const char *what;
+        int first, count;
+    } groups[] = {
+        {"JPEG (4 reference photos, 2 large)", 0, jpegs},
+        {"large PNG (2400x1506, 4000x2510)", jpegs, 2},
+        {"large WebP (2400x1506, 4000x2510)", jpegs + 2, 2},
+    };
+    for (size_t g = 0; g < CS_ARRAY_LEN(groups); g++) {
+        long fast_images, exact_images;
+        const photo *set = photos + groups[g].first;
+        double fast = run_mode(set, groups[g].count, 0, seconds, &fast_images);
+        double exact = run_mode(set, groups[g].count, 1, seconds, &exact_images);
+        printf("%s: default path %.1f images/s (%ld images); --exact %.1f images/s (%ld images); "
+               "default is %.2fx faster (one thread)\n",
+               groups[g].what, fast, fast_images, exact, exact_images, fast / exact);
+    }
     for (int i = 0; i < n; i++)
         free(photos[i].bytes);
     return 0;
