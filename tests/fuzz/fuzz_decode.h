@@ -2,8 +2,11 @@
  * fuzz_decode.h - the body the three decoder fuzz targets share: arbitrary
  * bytes, forced to start with one format's magic so the fuzzer spends its time
  * inside that decoder rather than in format sniffing, go through dedup_decode
- * (the full-resolution path and the DCT-scaled, oriented one) and, when they
- * decode, through PDQ, the dihedral hashes and pHash.
+ * (the full-resolution path, the fast shrinking and orienting one, and the
+ * fast one again with a short side of FUZZ_MIN_SHORT_SIDE so that the
+ * shrinking code - JPEG DCT scaling, PNG box averaging, libwebp scaling -
+ * runs on the small images a fuzzer makes) and, when they decode, through
+ * PDQ, the dihedral hashes and pHash.
  */
 #ifndef CLEARSET_FUZZ_DECODE_H
 #define CLEARSET_FUZZ_DECODE_H
@@ -15,6 +18,8 @@
 
 /* Small images only: the fuzzer is after crashes, not after slow decodes. */
 #define FUZZ_MAX_PIXELS (1024 * 1024)
+/* A short side small enough that most decodable inputs get shrunk. */
+#define FUZZ_MIN_SHORT_SIDE 8
 
 static int fuzz_decode_with_magic(const unsigned char *data, size_t size,
                                   const unsigned char *magic, size_t magic_len)
@@ -24,9 +29,11 @@ static int fuzz_decode_with_magic(const unsigned char *data, size_t size,
     memcpy(bytes, magic, magic_len);
     if (size) memcpy(bytes + magic_len, data, size);
     size_t len = size + magic_len;
-    for (int fast = 0; fast <= 1; fast++) {
+    const int min_short_sides[] = {0, DEDUP_FAST_MIN_SHORT_SIDE, FUZZ_MIN_SHORT_SIDE};
+    for (size_t m = 0; m < sizeof min_short_sides / sizeof min_short_sides[0]; m++) {
+        int fast = min_short_sides[m] > 0;
         dedup_decode_options opts = {.max_pixels = FUZZ_MAX_PIXELS,
-                                     .min_short_side = fast ? DEDUP_FAST_MIN_SHORT_SIDE : 0,
+                                     .min_short_side = min_short_sides[m],
                                      .apply_orientation = fast};
         dedup_image img;
         cs_error err;

@@ -1,7 +1,7 @@
 /*
  * fuzz_decode_jpeg.c - libFuzzer target for dedup's JPEG decoder entry point
- * (see fuzz_decode.h: input prefixed with the JPEG magic, decoded both ways,
- * hashed when it decodes).
+ * (see fuzz_decode.h: input prefixed with the JPEG magic, decoded at full size
+ * and shrunk, hashed when it decodes).
  */
 #include "tests/fuzz/fuzz_decode.h"
 

@@ -1,7 +1,7 @@
 /*
  * fuzz_decode_png.c - libFuzzer target for dedup's PNG decoder entry point
- * (see fuzz_decode.h: input prefixed with the PNG magic, decoded both ways,
- * hashed when it decodes).
+ * (see fuzz_decode.h: input prefixed with the PNG magic, decoded at full size
+ * and shrunk, hashed when it decodes).
  */
 #include "tests/fuzz/fuzz_decode.h"
 

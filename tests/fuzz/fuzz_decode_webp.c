@@ -1,7 +1,7 @@
 /*
  * fuzz_decode_webp.c - libFuzzer target for dedup's WebP decoder entry point
- * (see fuzz_decode.h: input prefixed with the WebP magic, decoded both ways,
- * hashed when it decodes).
+ * (see fuzz_decode.h: input prefixed with the WebP magic, decoded at full size
+ * and shrunk, hashed when it decodes).
  */
 #include "tests/fuzz/fuzz_decode.h"
 
