@@ -15,7 +15,7 @@
 #    (the floor) and of noise; sample grids as PNG.
 #
 # Environment: GAN_STEPS (2000), GAN_EVAL (250,500,1000,2000), GAN_PROBE_STEPS (20),
-# GAN_HEAD_STEPS (50) and GAN_ROUNDS (5) for the head-to-head speed rounds,
+# GAN_HEAD_STEPS (200) and GAN_ROUNDS (5) for the head-to-head speed rounds,
 # GAN_EVAL_IMAGES (2048), GAN_THREADS (skip the probe and use this count; PyTorch then
 # runs with OPENBLAS_NUM_THREADS=1), GAN_STEPS=0 (speed only),
 # GAN_D_NORM (batch|spectral). Output lands in bench/out/gan/.
@@ -28,7 +28,7 @@ python=/usr/bin/python3 # Debian's, with python3-torch
 steps=${GAN_STEPS:-2000}
 evals=${GAN_EVAL:-250,500,1000,2000}
 probe=${GAN_PROBE_STEPS:-20}
-head=${GAN_HEAD_STEPS:-50}
+head=${GAN_HEAD_STEPS:-200}
 eval_images=${GAN_EVAL_IMAGES:-2048}
 d_norm=${GAN_D_NORM:-batch}
 out=$here/bench/out/gan
