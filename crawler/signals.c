@@ -212,12 +212,7 @@ static int origin_prepare(signals_run *run, const crawler_url_parts *parts, craw
             continue;
         }
         host->robots_status = status;
-        if (status >= 200 && status < 300)
-            robots_parse((const char *)one.resp.body, one.resp.body_len, &host->rules, NULL);
-        else if (status >= 300 && status < 500 && status != 429)
-            robots_new_allow_all(&host->rules, NULL);
-        else
-            robots_new_disallow_all(&host->rules, NULL);
+        host->rules = crawl_rules_for_status(status, one.resp.body, one.resp.body_len);
         crawler_response_free(&one.resp);
         break;
     }
