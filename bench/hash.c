@@ -4,7 +4,7 @@
  * the DCT scale keeping the short side >= 512) and on --exact (full
  * resolution), over the same photos in one run.
  *
- * Photos: the PDQ reference vectors (../shared/pdq-vectors, or
+ * Photos: the PDQ reference vectors (tests/fixtures/pdq, or
  * CLEARSET_PDQ_VECTORS) and larger JPEGs made here from the bridge photo
  * (bilinear upscale, TurboJPEG quality 90): 2400x1506, 4000x2510. Then, timed
  * as their own groups, the same two upscales as PNG (libpng, 8-bit RGB,
@@ -35,7 +35,7 @@ typedef struct photo {
 static const char *vectors_dir(void)
 {
     const char *env = getenv("CLEARSET_PDQ_VECTORS");
-    return env && env[0] ? env : "../shared/pdq-vectors"; /* bench/hash.sh sets the env */
+    return env && env[0] ? env : "tests/fixtures/pdq"; /* bench/hash.sh sets the env */
 }
 
 static unsigned char *upscaled_jpeg(const dedup_image *in, int nw, int nh, size_t *len)

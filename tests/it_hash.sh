@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # it_hash.sh - `clearset hash --exact` reproduces every hash of the PDQ
-# reference vectors (../shared/pdq-vectors/expected.csv, or the directory in
+# reference vectors (tests/fixtures/pdq/expected.csv, or the directory in
 # CLEARSET_PDQ_VECTORS) bit for bit, with the same quality; and the default
 # path stays within 10 bits of it. Fails with the first difference.
 set -euo pipefail
 bin=${CLEARSET_BIN:?}
-vectors=${CLEARSET_PDQ_VECTORS:-${CLEARSET_SOURCE_DIR:?}/../shared/pdq-vectors}
+vectors=${CLEARSET_PDQ_VECTORS:-${CLEARSET_SOURCE_DIR:?}/tests/fixtures/pdq}
 [ -f "$vectors/expected.csv" ] || { echo "it_hash: no $vectors/expected.csv" >&2; exit 1; }
 
 field() { # field NAME JSON: the value of a string or number field

@@ -2,7 +2,7 @@
  * test_dedup.c - dedup/: decoding, PDQ against Meta's published reference
  * hashes, dihedral hashes, pHash, the Hamming index, and `clearset hash`.
  *
- * Reference data: ../shared/pdq-vectors (override with CLEARSET_PDQ_VECTORS),
+ * Reference data: tests/fixtures/pdq (override with CLEARSET_PDQ_VECTORS),
  * four JPEGs and the hashes Meta's C++ reference computes for them. Every
  * other image is made here with the real encoders (TurboJPEG, libpng,
  * libwebp) from those photos' pixels, so nothing expected is an output of
@@ -33,7 +33,7 @@
 static const char *vectors_dir(void)
 {
     const char *env = getenv("CLEARSET_PDQ_VECTORS");
-    return env && env[0] ? env : CLEARSET_SOURCE_DIR "/../shared/pdq-vectors";
+    return env && env[0] ? env : CLEARSET_FIXTURES "/pdq";
 }
 
 static unsigned char *load_vector(const char *name, size_t *len)
