@@ -43,11 +43,6 @@ void blob_store_close(blob_store *store)
     free(store);
 }
 
-const char *blob_store_dir(const blob_store *store)
-{
-    return store->dir;
-}
-
 static int is_sha256_hex(const char *s)
 {
     size_t i = 0;

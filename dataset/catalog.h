@@ -58,7 +58,6 @@ void catalog_rollback(catalog *cat);
  */
 int blob_store_open(const char *dir, blob_store **out, cs_error *err);
 void blob_store_close(blob_store *store);
-const char *blob_store_dir(const blob_store *store);
 /* Stores bytes (if not already there) and writes their SHA-256 hex into sha256_hex. */
 int blob_store_put(blob_store *store, const void *bytes, size_t n, char sha256_hex[CS_SHA256_HEX],
                    cs_error *err);

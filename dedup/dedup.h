@@ -187,8 +187,6 @@ typedef enum dedup_search_mode {
  */
 int dedup_index_build(const pdq_hash *codes, size_t n, dedup_index **out, cs_error *err);
 void dedup_index_free(dedup_index *index);
-size_t dedup_index_size(const dedup_index *index);
-const pdq_hash *dedup_index_code(const dedup_index *index, uint32_t id);
 
 /* Per-thread query state (the answer buffer). */
 int dedup_searcher_new(const dedup_index *index, dedup_searcher **out, cs_error *err);

@@ -117,16 +117,6 @@ void dedup_index_free(dedup_index *ix)
     free(ix);
 }
 
-size_t dedup_index_size(const dedup_index *ix)
-{
-    return ix ? ix->n : 0;
-}
-
-const pdq_hash *dedup_index_code(const dedup_index *ix, uint32_t id)
-{
-    return id < ix->n ? &ix->codes[id] : NULL;
-}
-
 int dedup_searcher_new(const dedup_index *ix, dedup_searcher **out, cs_error *err)
 {
     dedup_searcher *s = calloc(1, sizeof(*s));

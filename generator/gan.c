@@ -558,14 +558,6 @@ const gan_tensor *gan_tensor_at(const gan *g, gan_net_id net, int index)
     return index >= 0 && index < st->count ? &st->tensors[index] : NULL;
 }
 
-const gan_tensor *gan_tensor_find(const gan *g, gan_net_id net, const char *name)
-{
-    const gen_store *st = store_of(g, net);
-    for (int i = 0; i < st->count; i++)
-        if (strcmp(st->tensors[i].name, name) == 0) return &st->tensors[i];
-    return NULL;
-}
-
 void gan_set_provenance(gan *g, const unsigned char manifest_sha256[CS_SHA256_BYTES],
                         const unsigned char signer[GAN_SIGNER_BYTES])
 {

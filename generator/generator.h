@@ -132,7 +132,6 @@ typedef struct gan_tensor {
 int gan_tensor_count(const gan *g, gan_net_id net);
 /* NULL when index is out of range. */
 const gan_tensor *gan_tensor_at(const gan *g, gan_net_id net, int index);
-const gan_tensor *gan_tensor_find(const gan *g, gan_net_id net, const char *name);
 
 /* --- checkpoints ------------------------------------------------------- */
 
