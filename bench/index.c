@@ -88,11 +88,8 @@ static int run(size_t n)
         long k = dedup_search(s, &queries[q], BENCH_RADIUS, DEDUP_SEARCH_MIH, &m);
         if (k < 0) return 1;
         offsets[q] = total;
-        if (total + (size_t)k > cap) {
-            while (total + (size_t)k > cap)
-                cap *= 2;
-            answers = realloc(answers, sizeof(dedup_match) * cap);
-        }
+        if (cs_array_grow((void **)&answers, &cap, total + (size_t)k, sizeof *answers, 0) != CS_OK)
+            return 1;
         memcpy(answers + total, m, sizeof(dedup_match) * (size_t)k);
         total += (size_t)k;
     }

@@ -33,7 +33,7 @@ extern char **environ;
 
 typedef struct corpus {
     char **paths;
-    size_t count;
+    size_t count, cap;
 } corpus;
 
 static int is_image_name(const char *name)
@@ -60,8 +60,10 @@ static void scan(corpus *c, const char *dir, int depth)
             scan(c, path, depth + 1);
         else if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size <= BENCH_MAX_SIZE &&
                  is_image_name(e->d_name)) {
-            c->paths = realloc(c->paths, (c->count + 1) * sizeof *c->paths);
-            c->paths[c->count++] = strdup(path);
+            if (cs_array_reserve((void **)&c->paths, &c->cap, c->count, sizeof *c->paths, 0) ==
+                    CS_OK &&
+                (c->paths[c->count] = strdup(path)) != NULL)
+                c->count++;
         }
     }
     closedir(d);

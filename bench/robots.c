@@ -169,7 +169,7 @@ static size_t naive_rules_of_star_group(const char *txt, naive_rule **out)
             disallow = strncmp(line, "Disallow: ", 10) == 0;
         if (allow || disallow) {
             const char *p = line + (allow ? 7 : 10);
-            if (n == cap) rules = realloc(rules, (cap *= 2) * sizeof *rules);
+            if (cs_array_reserve((void **)&rules, &cap, n, sizeof *rules, 0) != CS_OK) break;
             rules[n].len = (size_t)(end - p);
             rules[n].prefix = cs_strndup(p, rules[n].len);
             rules[n].allow = allow;

@@ -121,6 +121,8 @@ int64_t cs_monotonic_ns(void);
  *     list->items[list->count++] = item;
  */
 int cs_array_reserve(void **items, size_t *cap, size_t count, size_t item_size, size_t max_count);
+/* Makes room for `needed` items in all (for appending several at once); same rules. */
+int cs_array_grow(void **items, size_t *cap, size_t needed, size_t item_size, size_t max_count);
 
 #define CS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CS_MIN(a, b)    ((a) < (b) ? (a) : (b))

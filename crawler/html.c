@@ -131,16 +131,11 @@ static char *resolve(extract_ctx *ctx, const char *ref, size_t len)
     return copy;
 }
 
-/* Grows an array of elem_size items to hold one more; 0 on success. */
+/* Makes room for item `count` and zeroes it (the walk fills items field by field); 0 on success. */
 static int grow(void **items, size_t count, size_t *cap, size_t elem_size)
 {
-    if (count < *cap) return 0;
-    size_t next = *cap ? *cap * 2 : 8;
-    void *bigger = realloc(*items, next * elem_size);
-    if (bigger == NULL) return -1;
-    memset((char *)bigger + *cap * elem_size, 0, (next - *cap) * elem_size);
-    *items = bigger;
-    *cap = next;
+    if (cs_array_reserve(items, cap, count, elem_size, 0) != CS_OK) return -1;
+    memset((char *)*items + count * elem_size, 0, elem_size);
     return 0;
 }
 

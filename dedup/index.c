@@ -145,13 +145,8 @@ void dedup_searcher_free(dedup_searcher *s)
 
 static int push_match(dedup_searcher *s, uint32_t id, int distance)
 {
-    if (s->count == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        dedup_match *m = realloc(s->matches, cap * sizeof(*m));
-        if (!m) return CS_ENOMEM;
-        s->matches = m;
-        s->cap = cap;
-    }
+    int rc = cs_array_reserve((void **)&s->matches, &s->cap, s->count, sizeof *s->matches, 0);
+    if (rc != CS_OK) return rc;
     s->matches[s->count].id = id;
     s->matches[s->count].distance = distance;
     s->count++;
@@ -207,15 +202,8 @@ static int gather_bucket(dedup_searcher *s, const pdq_hash *q, int radius, int s
     const uint32_t *off = s->index->offsets[slot];
     size_t n = off[value + 1] - off[value];
     if (n == 0) return CS_OK;
-    if (s->ncand + n > s->candcap) {
-        size_t cap = s->candcap ? s->candcap : 1024;
-        while (cap < s->ncand + n)
-            cap *= 2;
-        uint32_t *c = realloc(s->cand, cap * sizeof(uint32_t));
-        if (!c) return CS_ENOMEM;
-        s->cand = c;
-        s->candcap = cap;
-    }
+    int rc = cs_array_grow((void **)&s->cand, &s->candcap, s->ncand + n, sizeof *s->cand, 0);
+    if (rc != CS_OK) return rc;
     memcpy(s->cand + s->ncand, s->index->ids[slot] + off[value], n * sizeof(uint32_t));
     s->ncand += n;
     return CS_OK;

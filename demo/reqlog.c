@@ -132,19 +132,10 @@ void demo_log_record(demo_server *server, demo_request *r)
             free(line);
         }
     }
-    if (server->log_len < DEMO_LOG_MAX_REQUESTS) {
-        if (server->log_len == server->log_cap) {
-            size_t cap = server->log_cap ? server->log_cap * 2 : 64;
-            demo_request *grown = realloc(server->log, cap * sizeof *grown);
-            if (grown) {
-                server->log = grown;
-                server->log_cap = cap;
-            }
-        }
-        if (server->log_len < server->log_cap) {
-            server->log[server->log_len++] = *r;
-            memset(r, 0, sizeof *r); /* the log owns the strings now */
-        }
+    if (cs_array_reserve((void **)&server->log, &server->log_cap, server->log_len,
+                         sizeof *server->log, DEMO_LOG_MAX_REQUESTS) == CS_OK) {
+        server->log[server->log_len++] = *r;
+        memset(r, 0, sizeof *r); /* the log owns the strings now */
     }
     pthread_cond_broadcast(&server->changed);
     pthread_mutex_unlock(&server->lock);

@@ -61,20 +61,9 @@ typedef struct listing {
 static void add_path(listing *l, const char *path)
 {
     if (l->rc) return;
-    if (l->n == DEMO_SITE_MAX_FILES) {
-        l->rc = CS_ELIMIT;
-        return;
-    }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 32;
-        char **grown = realloc(l->paths, cap * sizeof *grown);
-        if (grown == NULL) {
-            l->rc = CS_ENOMEM;
-            return;
-        }
-        l->paths = grown;
-        l->cap = cap;
-    }
+    l->rc =
+        cs_array_reserve((void **)&l->paths, &l->cap, l->n, sizeof *l->paths, DEMO_SITE_MAX_FILES);
+    if (l->rc) return;
     if ((l->paths[l->n] = strdup(path)) == NULL)
         l->rc = CS_ENOMEM;
     else

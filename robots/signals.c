@@ -31,14 +31,9 @@ void robots_signal_list_free(robots_signal_list *list)
 
 int robots_signal_list_add(robots_signal_list *list, const robots_signal *signal)
 {
-    if (list->count >= ROBOTS_MAX_SIGNALS) return CS_ELIMIT;
-    if (list->count == list->cap) {
-        size_t want = list->cap ? list->cap * 2 : 8;
-        robots_signal *bigger = realloc(list->items, want * sizeof *bigger);
-        if (bigger == NULL) return CS_ENOMEM;
-        list->items = bigger;
-        list->cap = want;
-    }
+    int rc = cs_array_reserve((void **)&list->items, &list->cap, list->count, sizeof *list->items,
+                              ROBOTS_MAX_SIGNALS);
+    if (rc != CS_OK) return rc;
     list->items[list->count++] = *signal;
     return CS_OK;
 }

@@ -337,7 +337,7 @@ static void license_matches_exiftool_on_made_files(void **state)
 
 typedef struct found_files {
     char **paths;
-    size_t count;
+    size_t cap;
     size_t scanned;
 } found_files;
 
@@ -360,8 +360,11 @@ static void scan_dir(found_files *found, const char *dir, int depth)
                     fnmatch("*.[jJ][pP][eE][gG]", e->d_name, 0) == 0 ||
                     fnmatch("*.[pP][nN][gG]", e->d_name, 0) == 0 ||
                     fnmatch("*.[wW][eE][bB][pP]", e->d_name, 0) == 0)) {
-            found->paths = realloc(found->paths, (found->scanned + 1) * sizeof *found->paths);
-            found->paths[found->scanned++] = strdup(path);
+            assert_int_equal(cs_array_reserve((void **)&found->paths, &found->cap, found->scanned,
+                                              sizeof *found->paths, 0),
+                             CS_OK);
+            assert_non_null(found->paths[found->scanned] = strdup(path));
+            found->scanned++;
         }
     }
     closedir(d);

@@ -1,0 +1,77 @@
+/*
+ * test_common.c - common/: the one way arrays grow (cs_array_reserve and
+ * cs_array_grow), with the limits untrusted input relies on.
+ */
+#include "common/common.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+static void array_reserve_appends_one_at_a_time_and_doubles(void **state)
+{
+    int *items = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < 1000; i++) {
+        assert_int_equal(cs_array_reserve((void **)&items, &cap, i, sizeof *items, 0), CS_OK);
+        assert_true(cap > i);
+        items[i] = (int)i;
+    }
+    assert_true(cap < 2 * 1000); /* doubling, not one slot per append */
+    for (size_t i = 0; i < 1000; i++)
+        assert_int_equal(items[i], (int)i);
+    free(items);
+}
+
+static void array_reserve_stops_at_the_maximum_count(void **state)
+{
+    int *items = NULL;
+    size_t cap = 0, count = 0;
+    while (cs_array_reserve((void **)&items, &cap, count, sizeof *items, 20) == CS_OK)
+        items[count++] = 1;
+    assert_int_equal(count, 20);
+    assert_int_equal(cap, 20); /* never allocates past the cap */
+    assert_int_equal(cs_array_reserve((void **)&items, &cap, count, sizeof *items, 20), CS_ELIMIT);
+    free(items);
+}
+
+static void array_grow_makes_room_for_many_at_once(void **state)
+{
+    uint32_t *items = NULL;
+    size_t cap = 0;
+    assert_int_equal(cs_array_grow((void **)&items, &cap, 3, sizeof *items, 0), CS_OK);
+    assert_true(cap >= 3);
+    assert_int_equal(cs_array_grow((void **)&items, &cap, 5000, sizeof *items, 0), CS_OK);
+    assert_true(cap >= 5000);
+    items[4999] = 7;
+    size_t before = cap;
+    assert_int_equal(cs_array_grow((void **)&items, &cap, 10, sizeof *items, 0), CS_OK);
+    assert_int_equal(cap, before); /* never shrinks */
+    assert_int_equal(cs_array_grow((void **)&items, &cap, 101, sizeof *items, 100), CS_ELIMIT);
+    free(items);
+}
+
+static void array_grow_refuses_a_size_that_overflows(void **state)
+{
+    char *items = NULL;
+    size_t cap = 0;
+    assert_int_equal(cs_array_grow((void **)&items, &cap, SIZE_MAX / 2 + 2, 4, 0), CS_ENOMEM);
+    assert_null(items);
+    assert_int_equal(cap, 0);
+    assert_int_equal(cs_array_reserve((void **)&items, &cap, SIZE_MAX, 1, 0), CS_ENOMEM);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(array_reserve_appends_one_at_a_time_and_doubles),
+        cmocka_unit_test(array_reserve_stops_at_the_maximum_count),
+        cmocka_unit_test(array_grow_makes_room_for_many_at_once),
+        cmocka_unit_test(array_grow_refuses_a_size_that_overflows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
