@@ -1,10 +1,11 @@
 /*
  * cmd_clear.c - `clearset clear [--policy NAME|FILE]`: decides every image in
  * the catalog (cleared, blocked or unknown), stores each verdict with its
- * reasons (license_clear_catalog) and prints one JSON line per image.
+ * reasons (pipeline_clear_catalog) and prints the verdicts it stored, one
+ * JSON line per image.
  */
 #include "cli/cli.h"
-#include "license/license.h"
+#include "pipeline/pipeline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +26,15 @@ static void usage(FILE *out)
                  "                      image too; no preset counts them)\n");
 }
 
-/* Prints the stored verdicts, one JSON line per image. */
-static int print_verdicts(catalog *cat, const license_policy *policy, cs_error *err)
+/* Prints one verdict as it was stored: one JSON line. */
+static void print_verdict(void *arg, const pipeline_verdict *v)
 {
-    int64_t *ids = NULL;
-    size_t count = 0;
-    int rc = catalog_clearance_images(cat, &ids, &count, err);
-    for (size_t i = 0; rc == CS_OK && i < count; i++) {
-        license_decision d;
-        rc = license_decide_image(cat, policy, ids[i], &d, err);
-        if (rc != CS_OK) break;
-        json_t *obj = license_decision_json(&d, policy);
-        char *line = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        if (line) printf("%s\n", line);
-        free(line);
-        json_decref(obj);
-        license_decision_free(&d);
-    }
-    free(ids);
-    return rc;
+    const license_policy *policy = arg;
+    json_t *obj = pipeline_verdict_json(v, policy);
+    char *line = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (line) printf("%s\n", line);
+    free(line);
+    json_decref(obj);
 }
 
 int cmd_clear(cli_context *ctx, int argc, char **argv)
@@ -69,9 +60,8 @@ int cmd_clear(cli_context *ctx, int argc, char **argv)
         license_policy_free(policy);
         return cli_fail("clear", &err);
     }
-    license_clear_stats stats;
-    int rc = license_clear_catalog(cat, policy, &stats, &err);
-    if (rc == CS_OK) rc = print_verdicts(cat, policy, &err);
+    pipeline_clear_stats stats;
+    int rc = pipeline_clear_catalog(cat, policy, print_verdict, policy, &stats, &err);
     if (rc == CS_OK)
         fprintf(stderr,
                 "clearset clear: %zu images under policy %s: %zu cleared, %zu blocked, "

@@ -10,43 +10,17 @@
 #include "cli/cli.h"
 #include "crawler/crawler.h"
 #include "dataset/catalog.h"
+#include "pipeline/pipeline.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #define SEEDS_FILE_MAX (64 * 1024 * 1024) /* a seed list larger than this is a mistake */
 
 static volatile int stop_requested;
-
-/*
- * One crawl per catalog at a time: two would each keep their own politeness
- * and together be rude to every host. An exclusive flock on CATALOG.crawl-lock
- * says so; the kernel drops it when the process dies, even by SIGKILL.
- * Returns the descriptor (kept open for the crawl) or -1 with err filled.
- */
-static int lock_catalog(const char *catalog_path, cs_error *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s.crawl-lock", catalog_path);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        cs_error_set(err, CS_EIO, "another crawl is running on %s (%s is locked)", catalog_path,
-                     path);
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 static void on_signal(int sig)
 {
@@ -251,8 +225,9 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         if (takes_value) i++;
     }
     catalog *cat = NULL;
-    int lock_fd = -1;
-    if (status == CLI_EXIT_OK && (lock_fd = lock_catalog(ctx->catalog_path, &err)) < 0)
+    pipeline_crawl_lock *lock = NULL;
+    if (status == CLI_EXIT_OK &&
+        pipeline_crawl_lock_acquire(ctx->catalog_path, &lock, &err) != CS_OK)
         status = cli_fail("crawl", &err);
     if (status == CLI_EXIT_OK && catalog_open(ctx->catalog_path, &cat, &err) != CS_OK)
         status = cli_fail("crawl", &err);
@@ -282,6 +257,7 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         }
     }
     catalog_close(cat);
+    pipeline_crawl_lock_release(lock);
     for (size_t i = 0; i < seed_count; i++)
         free(seeds[i]);
     free(seeds);

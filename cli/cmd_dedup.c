@@ -1,12 +1,12 @@
 /*
  * cmd_dedup.c - `clearset dedup [--threshold N] [--min-quality N] [--jobs N]`:
  * hashes the catalog's new images, rebuilds duplicate clusters and flags
- * licence conflicts (dedup_run), then prints one JSON summary line on stdout.
- * Images that cannot be decoded are logged on stderr and do not stop the run.
+ * licence conflicts (pipeline_dedup), then prints one JSON summary line on
+ * stdout. Images that cannot be decoded are logged on stderr and do not stop
+ * the run.
  */
 #include "cli/cli.h"
-#include "dataset/catalog.h"
-#include "dedup/dedup.h"
+#include "pipeline/pipeline.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -51,7 +51,7 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    dedup_run_options opts = {.threshold = -1, .min_quality = -1};
+    pipeline_dedup_options opts = {.threshold = -1, .min_quality = -1};
     for (int i = 1; i < argc; i++) {
         long v;
         const char *opt = argv[i];
@@ -86,8 +86,8 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
     catalog *cat = NULL;
     int rc = catalog_open(ctx->catalog_path, &cat, &err);
     if (rc != CS_OK) return cli_fail("dedup", &err);
-    dedup_run_stats st;
-    rc = dedup_run(cat, &opts, &st, &err);
+    pipeline_dedup_stats st;
+    rc = pipeline_dedup(cat, &opts, &st, &err);
     catalog_close(cat);
     if (rc != CS_OK) return cli_fail("dedup", &err);
 

@@ -3,19 +3,14 @@
  * [--json]`: the evidence chain behind one image's verdict, in words (the
  * default) or as one JSON object (which carries the words too).
  *
- * The verdict is decided afresh from the catalog's facts, exactly as `clear`
- * decides it, and compared with the stored one (if `clear` ran), so the
- * explanation always matches the evidence it shows.
+ * pipeline_explain builds the explanation; this file parses the arguments and
+ * prints it.
  */
-#include "license/license.h"
 #include "cli/cli.h"
+#include "pipeline/pipeline.h"
 
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EXPLAIN_LINE_MAX 2048
 
 static void usage(FILE *out)
 {
@@ -27,150 +22,6 @@ static void usage(FILE *out)
             "that apply, near duplicates, and the rules that decided. --json prints one\n"
             "JSON object instead (with the same sentences under \"words\").\n"
             "The policy defaults to strict.\n");
-}
-
-static int find_image(catalog *cat, const char *key, int64_t *id, cs_error *err)
-{
-    size_t n = strlen(key), digits = 0, hex = 0;
-    for (size_t i = 0; i < n; i++) {
-        digits += isdigit((unsigned char)key[i]) != 0;
-        hex += isxdigit((unsigned char)key[i]) != 0;
-    }
-    if (n > 0 && digits == n && n < 19) {
-        *id = strtoll(key, NULL, 10);
-        catalog_image image;
-        int rc = catalog_get_image(cat, *id, &image, err);
-        if (rc == CS_OK) catalog_image_clear(&image);
-        return rc;
-    }
-    if (n == 64 && hex == n) {
-        char lower[CS_SHA256_HEX];
-        for (size_t i = 0; i < n; i++)
-            lower[i] = (char)tolower((unsigned char)key[i]);
-        lower[n] = '\0';
-        catalog_image image;
-        int rc = catalog_find_image_by_sha256(cat, lower, &image, err);
-        if (rc == CS_OK) *id = image.id, catalog_image_clear(&image);
-        return rc;
-    }
-    return catalog_find_image_by_url(cat, key, id, err);
-}
-
-static void say(json_t *words, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(json_t *words, const char *fmt, ...)
-{
-    char line[EXPLAIN_LINE_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    json_array_append_new(words, json_string(line));
-}
-
-static const char *or_dash(const char *s)
-{
-    return s && s[0] ? s : "-";
-}
-
-static json_t *explain(const license_decision *d, const license_policy *policy,
-                       const catalog_verdict_row *stored)
-{
-    const catalog_image_facts *f = &d->facts;
-    const license_verdict *v = &d->verdict;
-    json_t *words = json_array();
-    say(words, "Image %lld (sha256 %s) is %s under policy %s.", (long long)f->image_id, f->sha256,
-        license_verdict_name(v->kind), license_policy_name(policy));
-    if (stored && strcmp(stored->verdict, license_verdict_name(v->kind)) != 0)
-        say(words, "The stored verdict (%s) is out of date: run 'clearset clear' again.",
-            stored->verdict);
-    else if (!stored)
-        say(words, "No verdict is stored for this policy yet ('clearset clear' stores it).");
-    for (size_t i = 0; i < f->image_url_count; i++)
-        say(words, "Served at %s", f->image_urls[i]);
-    for (size_t i = 0; i < f->page_url_count; i++)
-        say(words, "Shown on %s", f->page_urls[i]);
-    if (d->evidence_count == 0) say(words, "No rights evidence was recorded for it.");
-    json_t *evidence = json_array();
-    for (size_t i = 0; i < d->evidence_count; i++) {
-        const license_evidence *e = &d->evidence[i];
-        const char *claim = license_claim_name(e->claim);
-        say(words, "Evidence #%lld: %s = \"%s\" (%s, %s, %s)%s%s%s%s",
-            (long long)d->evidence_ids[i], or_dash(e->field), e->raw_value,
-            license_origin_name(e->origin), license_scope_name(e->scope),
-            license_confidence_name(e->confidence), e->has_license ? ": licence " : "",
-            e->has_license ? e->license.spdx : "", claim ? ", claim " : "", claim ? claim : "");
-        json_array_append_new(
-            evidence,
-            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-                      (json_int_t)d->evidence_ids[i], "origin", license_origin_name(e->origin),
-                      "scope", license_scope_name(e->scope), "confidence",
-                      license_confidence_name(e->confidence), "field", or_dash(e->field),
-                      "raw_value", e->raw_value, "license",
-                      e->has_license ? license_info_json(&e->license) : json_null(), "rights_claim",
-                      claim ? json_string(claim) : json_null(), "found_at",
-                      e->found_at ? json_string(e->found_at) : json_null(), "image_url",
-                      e->image_url ? json_string(e->image_url) : json_null(), "attribution_name",
-                      e->attribution_name ? json_string(e->attribution_name) : json_null()));
-    }
-    json_t *signals = json_array();
-    for (size_t i = 0; i < f->optout_count; i++) {
-        const catalog_optout_row *o = &f->optouts[i];
-        int applies = 0;
-        for (size_t k = 0; k < d->optout_count; k++)
-            if (d->optout_ids[k] == o->id) applies = 1;
-        int policy_only = o->effect && strcmp(o->effect, "policy") == 0;
-        say(words, "Signal #%lld: %s \"%s\" at %s (%s): %s", (long long)o->id, or_dash(o->kind),
-            or_dash(o->raw_value), or_dash(o->found_at), or_dash(o->effect),
-            applies       ? "opts this image out"
-            : policy_only ? "not counted by this policy (see opt_out_directives in clear --help)"
-                          : "does not opt out for clearsetbot");
-        json_array_append_new(signals,
-                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)o->id,
-                                        "kind", or_dash(o->kind), "raw_value",
-                                        or_dash(o->raw_value), "found_at", or_dash(o->found_at),
-                                        "effect", or_dash(o->effect), "applies", applies));
-    }
-    json_t *near = json_array();
-    for (size_t i = 0; i < f->near_count; i++) {
-        const catalog_near_row *n = &f->near[i];
-        say(words, "Cluster %lld (%s): image %lld %s at PDQ distance <= %d%s, verdict %s",
-            (long long)n->cluster_id, or_dash(n->kind), (long long)n->image_id, n->sha256,
-            n->distance, n->is_protected ? ", a registered protected work" : "",
-            or_dash(n->verdict));
-        json_array_append_new(
-            near,
-            json_pack("{s:I, s:I, s:s, s:i, s:b, s:o, s:o}", "cluster_id",
-                      (json_int_t)n->cluster_id, "image_id", (json_int_t)n->image_id, "sha256",
-                      n->sha256, "distance", n->distance, "protected", n->is_protected, "verdict",
-                      n->verdict ? json_string(n->verdict) : json_null(), "conflict",
-                      n->conflict ? json_string(n->conflict) : json_null()));
-    }
-    size_t i;
-    json_t *reason;
-    json_array_foreach(v->reasons, i, reason)
-        say(words, "Because [%s]: %s", json_string_value(json_object_get(reason, "rule")),
-            json_string_value(json_object_get(reason, "detail")));
-    if (v->attribution)
-        say(words, "Attribution (%s): %s%s%s",
-            license_attribution_source_name(v->attribution_source),
-            or_dash(json_string_value(json_object_get(v->attribution, "name"))),
-            json_string_value(json_object_get(v->attribution, "page")) ? ", source " : "",
-            json_string_value(json_object_get(v->attribution, "page"))
-                ? json_string_value(json_object_get(v->attribution, "page"))
-                : "");
-    json_t *obj = license_decision_json(d, policy);
-    json_object_set_new(obj, "stored_verdict", stored ? json_string(stored->verdict) : json_null());
-    json_object_set_new(obj, "urls", json_array());
-    for (size_t k = 0; k < f->image_url_count; k++)
-        json_array_append_new(json_object_get(obj, "urls"), json_string(f->image_urls[k]));
-    json_object_set_new(obj, "pages", json_array());
-    for (size_t k = 0; k < f->page_url_count; k++)
-        json_array_append_new(json_object_get(obj, "pages"), json_string(f->page_urls[k]));
-    json_object_set_new(obj, "evidence", evidence);
-    json_object_set_new(obj, "signals", signals);
-    json_object_set_new(obj, "near_duplicates", near);
-    json_object_set_new(obj, "words", words);
-    return obj;
 }
 
 int cmd_explain(cli_context *ctx, int argc, char **argv)
@@ -202,19 +53,9 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
         license_policy_free(policy);
         return cli_fail("explain", &err);
     }
-    int64_t id = 0;
-    int rc = find_image(cat, key, &id, &err);
-    license_decision d;
-    memset(&d, 0, sizeof d);
-    if (rc == CS_OK) rc = license_decide_image(cat, policy, id, &d, &err);
-    catalog_verdict_row *rows = NULL;
-    size_t row_count = 0;
-    if (rc == CS_OK) rc = catalog_get_verdicts(cat, id, &rows, &row_count, &err);
+    json_t *obj = NULL;
+    int rc = pipeline_explain(cat, policy, key, &obj, &err);
     if (rc == CS_OK) {
-        const catalog_verdict_row *stored = NULL;
-        for (size_t i = 0; i < row_count; i++)
-            if (strcmp(rows[i].policy, license_policy_name(policy)) == 0) stored = &rows[i];
-        json_t *obj = explain(&d, policy, stored);
         if (as_json) {
             char *text = json_dumps(obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             if (text) printf("%s\n", text);
@@ -225,10 +66,8 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
             json_array_foreach(json_object_get(obj, "words"), i, line)
                 printf("%s\n", json_string_value(line));
         }
-        json_decref(obj);
     }
-    catalog_verdict_rows_free(rows, row_count);
-    license_decision_free(&d);
+    json_decref(obj);
     catalog_close(cat);
     license_policy_free(policy);
     return rc == CS_OK ? CLI_EXIT_OK : cli_fail("explain", &err);

@@ -1,7 +1,7 @@
 /*
  * cluster.c - union-find (disjoint sets) over image positions, with union by
  * size and path halving: near-duplicate pairs go in, clusters come out. Pure
- * memory; the catalog side lives in dedup_run.c and dataset/dedup_store.c.
+ * memory; the catalog side lives in pipeline/dedup.c and dataset/dedup_store.c.
  */
 #include "dedup/dedup_internal.h"
 

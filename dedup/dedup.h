@@ -19,7 +19,6 @@
 #define CLEARSET_DEDUP_H
 
 #include "common/common.h"
-#include "dataset/catalog.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -212,39 +211,15 @@ void dedup_clusters_free(dedup_clusters *c);
 void dedup_clusters_union(dedup_clusters *c, size_t a, size_t b);
 size_t dedup_clusters_find(dedup_clusters *c, size_t a);
 
-/* ------------------------------------------------- the catalog dedup run */
-
-typedef struct dedup_run_options {
-    int threshold;       /* PDQ distance for near duplicates; < 0: PDQ_DEFAULT_NEAR_DISTANCE */
-    int min_quality;     /* hashes below this quality are not near-matched; < 0: default 50 */
-    int jobs;            /* hashing threads; 0: one per online CPU */
-    uint64_t max_pixels; /* decode limit; 0: DEDUP_DEFAULT_MAX_PIXELS */
-    /* Called (from the calling thread) for each image that could not be hashed. */
-    void (*on_image_error)(void *arg, int64_t image_id, const cs_error *err);
-    void *arg;
-} dedup_run_options;
-
-typedef struct dedup_run_stats {
-    size_t hashed;         /* images hashed by this run */
-    size_t failed;         /* images that could not be read or decoded */
-    size_t images;         /* images with hashes in the catalog */
-    size_t untrusted;      /* of those, below min_quality (kept out of near matching) */
-    size_t near_clusters;  /* clusters of near duplicates (2+ images) */
-    size_t near_members;   /* images in them */
-    size_t exact_clusters; /* images whose identical bytes were served at 2+ URLs */
-    size_t conflicts;      /* clusters whose members' rights evidence disagrees */
-} dedup_run_stats;
-
 /*
- * `clearset dedup`: hashes every catalog image without a hashes row (in
- * parallel, one decoder per thread, results written in batches so an
- * interrupted run keeps its work), then rebuilds all clusters in one
- * transaction: near duplicates by PDQ (union of all pairs within threshold,
- * found with the multi-index), exact duplicates (bytes served at several
- * URLs), and marks each cluster whose members' rights statements disagree.
- * Images that fail to decode are reported through on_image_error and
- * counted, not fatal. opts may be NULL.
+ * Near-duplicate clusters of n codes: every pair within threshold (0..256
+ * bits) is found with the multi-index, searched on `jobs` threads (>= 1), and
+ * joined, so the clusters are the connected components of the "within
+ * threshold" graph. *out (free with dedup_clusters_free) answers
+ * dedup_clusters_find for positions 0..n-1. CS_EINVAL for a threshold out of
+ * range, CS_ENOMEM, or CS_ELIMIT from dedup_index_build.
  */
-int dedup_run(catalog *cat, const dedup_run_options *opts, dedup_run_stats *stats, cs_error *err);
+int dedup_near_clusters(const pdq_hash *codes, size_t n, int threshold, int jobs,
+                        dedup_clusters **out, cs_error *err);
 
 #endif

@@ -27,7 +27,6 @@
 #define CLEARSET_LICENSE_H
 
 #include "common/common.h"
-#include "dataset/catalog.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -403,6 +402,13 @@ void license_policy_free(license_policy *policy);
 const char *license_policy_name(const license_policy *policy);
 /* 1 when the policy accepts this licence. */
 int license_policy_accepts(const license_policy *policy, const license_info *license);
+/*
+ * robots/'s policy under this clearance policy: robots_policy_default plus the
+ * robots directives the policy's opt_out_directives counts (noindex & co.).
+ * Whoever asks robots_decide which opt-outs apply to an image passes this.
+ */
+struct robots_policy;
+void license_policy_robots(const license_policy *policy, struct robots_policy *out);
 
 typedef enum license_verdict_kind {
     LICENSE_VERDICT_UNKNOWN = 0, /* no usable evidence either way */
@@ -483,50 +489,5 @@ int license_clear(const license_policy *policy, const license_clearance_input *i
 void license_verdict_free(license_verdict *verdict);
 /* "licensor", "source-page", "missing", "not-needed" */
 const char *license_attribution_source_name(license_attribution_source source);
-
-/* ---- Clearance over the catalog (catalog_clear.c) ---------------------------- */
-
-/* One image's decision with what it rests on; free with license_decision_free. */
-typedef struct license_decision {
-    catalog_image_facts facts;
-    license_evidence *evidence; /* parallel to facts.evidence */
-    int64_t *evidence_ids;
-    size_t evidence_count;
-    license_optout *optouts; /* the opt-outs robots/ decided apply (borrowing facts' strings) */
-    int64_t *optout_ids;
-    size_t optout_count;
-    license_verdict verdict;
-} license_decision;
-
-/*
- * Decides image_id under policy from what the catalog holds: evidence rows are
- * re-normalised (so older catalogs get today's normalisation), opt-out rows go
- * back through robots_decide for clearsetbot, near duplicates bring their
- * stored verdicts. Does not store the verdict.
- */
-int license_decide_image(catalog *cat, const license_policy *policy, int64_t image_id,
-                         license_decision *out, cs_error *err);
-void license_decision_free(license_decision *d);
-/* {"image_id", "sha256", "policy", "verdict", "license", "attribution", "reasons"}; new ref. */
-json_t *license_decision_json(const license_decision *d, const license_policy *policy);
-
-/* Laundering propagates one cluster hop per round; this bounds the rounds. */
-#define LICENSE_CLEAR_MAX_ROUNDS 8
-
-typedef struct license_clear_stats {
-    size_t images;      /* images decided */
-    size_t verdicts[3]; /* indexed by license_verdict_kind */
-    int rounds;         /* decision rounds run */
-} license_clear_stats;
-
-/*
- * `clearset clear`: decides every image of the catalog and stores each verdict.
- * Laundering needs the verdicts of cluster mates, so the first round decides
- * everything and later rounds redecide images with cluster mates, now that the
- * mates' verdicts are stored, until nothing changes (at most
- * LICENSE_CLEAR_MAX_ROUNDS). Each round is one transaction.
- */
-int license_clear_catalog(catalog *cat, const license_policy *policy, license_clear_stats *stats,
-                          cs_error *err);
 
 #endif

@@ -62,7 +62,5 @@ int license_c2pa_add_app11(cs_buf *store, int *instance, uint32_t *next_seq, con
 /* Policy switches the clearance reads (policy.c). */
 license_page_wide license_policy_page_wide(const license_policy *policy);
 int license_policy_requires_attribution_name(const license_policy *policy);
-/* robots/'s policy under this clearance policy: the defaults plus opt_out_directives. */
-void license_policy_robots(const license_policy *policy, robots_policy *out);
 
 #endif

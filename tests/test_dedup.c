@@ -16,6 +16,7 @@
 #include "tests/support/testsupport.h"
 
 #include "dedup/dedup.h"
+#include "pipeline/pipeline.h"
 #include "tests/support/image_resize.h"
 
 #include <png.h>
@@ -1326,13 +1327,13 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     add_rights(cat, zebra, "CC-BY-4.0", NULL);
 
     int errors = 0;
-    dedup_run_options opts = {.threshold = -1,
-                              .min_quality = -1,
-                              .jobs = 2,
-                              .on_image_error = count_error,
-                              .arg = &errors};
-    dedup_run_stats st;
-    if (dedup_run(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
+    pipeline_dedup_options opts = {.threshold = -1,
+                                   .min_quality = -1,
+                                   .jobs = 2,
+                                   .on_image_error = count_error,
+                                   .arg = &errors};
+    pipeline_dedup_stats st;
+    if (pipeline_dedup(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
     assert_int_equal(st.hashed, 6);
     assert_int_equal(st.failed, 1);
     assert_int_equal(errors, 1);
@@ -1344,7 +1345,7 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     assert_int_equal(st.conflicts, 2);
 
     /* a second run hashes nothing new and rebuilds the same clusters */
-    if (dedup_run(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
+    if (pipeline_dedup(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
     assert_int_equal(st.hashed, 0);
     assert_int_equal(st.near_clusters, 1);
     catalog_close(cat);

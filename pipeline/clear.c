@@ -1,7 +1,7 @@
 /*
- * catalog_clear.c - clearance over the catalog: turns the catalog's rows about
- * one image into license_clear's input and robots/'s signal list, and decides
- * every image of a catalog in rounds (see license_clear_catalog).
+ * clear.c - clearance over the catalog: turns the catalog's rows about one
+ * image into license_clear's input and robots/'s signal list, and decides
+ * every image of a catalog in rounds (see pipeline_clear_catalog).
  *
  * Evidence rows are re-normalised from what was stored (SPDX id, else licence
  * URL, else the raw value as text) so that catalogs written by older builds
@@ -10,8 +10,11 @@
  * as a scoped directive) and robots_decide says which of them opt the image
  * out for clearsetbot, counting the directives the clearance policy's
  * opt_out_directives names (noindex & co., stored with effect 'policy').
+ * Every decision is license_clear's; this file only gathers its input and
+ * stores its output.
  */
-#include "license/license_internal.h"
+#include "pipeline/pipeline.h"
+#include "robots/robots.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +162,7 @@ static void to_evidence(const catalog_evidence_row *row, const catalog_image_fac
     ev->claim = row->rights_claim ? claim_from_word(row->rights_claim) : text_claim;
 }
 
-static int store_verdict(catalog *cat, const license_policy *policy, const license_decision *d,
+static int store_verdict(catalog *cat, const license_policy *policy, const pipeline_decision *d,
                          cs_error *err)
 {
     char *attribution =
@@ -173,8 +176,8 @@ static int store_verdict(catalog *cat, const license_policy *policy, const licen
     return rc;
 }
 
-int license_decide_image(catalog *cat, const license_policy *policy, int64_t image_id,
-                         license_decision *out, cs_error *err)
+int pipeline_decide_image(catalog *cat, const license_policy *policy, int64_t image_id,
+                          pipeline_decision *out, cs_error *err)
 {
     memset(out, 0, sizeof *out);
     int rc = catalog_image_facts_read(cat, image_id, license_policy_name(policy), &out->facts, err);
@@ -188,7 +191,7 @@ int license_decide_image(catalog *cat, const license_policy *policy, int64_t ima
     license_near_duplicate *near = calloc(f->near_count ? f->near_count : 1, sizeof *near);
     if (!out->evidence || !out->evidence_ids || !out->optouts || !out->optout_ids || !near) {
         free(near);
-        license_decision_free(out);
+        pipeline_decision_free(out);
         return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
     }
     for (size_t i = 0; i < n; i++) {
@@ -236,11 +239,11 @@ int license_decide_image(catalog *cat, const license_policy *policy, int64_t ima
         rc = license_clear(policy, &in, &out->verdict, err);
     }
     free(near);
-    if (rc != CS_OK) license_decision_free(out);
+    if (rc != CS_OK) pipeline_decision_free(out);
     return rc;
 }
 
-void license_decision_free(license_decision *d)
+void pipeline_decision_free(pipeline_decision *d)
 {
     if (!d) return;
     license_verdict_free(&d->verdict);
@@ -252,43 +255,49 @@ void license_decision_free(license_decision *d)
     memset(d, 0, sizeof *d);
 }
 
-json_t *license_decision_json(const license_decision *d, const license_policy *policy)
+json_t *pipeline_verdict_json(const pipeline_verdict *pv, const license_policy *policy)
 {
-    const license_verdict *v = &d->verdict;
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:O?, s:O}", "image_id",
-                     (json_int_t)d->facts.image_id, "sha256", d->facts.sha256, "policy",
-                     license_policy_name(policy), "verdict", license_verdict_name(v->kind),
-                     "license", v->has_license ? license_info_json(&v->license) : json_null(),
-                     "attribution", v->attribution, "reasons", v->reasons);
+    const license_verdict *v = &pv->verdict;
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:O?, s:O}", "image_id", (json_int_t)pv->image_id,
+                     "sha256", pv->sha256, "policy", license_policy_name(policy), "verdict",
+                     license_verdict_name(v->kind), "license",
+                     v->has_license ? license_info_json(&v->license) : json_null(), "attribution",
+                     v->attribution, "reasons", v->reasons);
 }
 
-int license_clear_catalog(catalog *cat, const license_policy *policy, license_clear_stats *stats,
-                          cs_error *err)
+int pipeline_clear_catalog(catalog *cat, const license_policy *policy,
+                           pipeline_verdict_fn on_verdict, void *arg, pipeline_clear_stats *stats,
+                           cs_error *err)
 {
     memset(stats, 0, sizeof *stats);
     int64_t *ids = NULL;
     size_t count = 0;
     int rc = catalog_clearance_images(cat, &ids, &count, err);
     if (rc != CS_OK) return rc;
-    unsigned char *kinds = calloc(count ? count : 1, 1);
+    /* each image's latest decision: what was stored, and what on_verdict gets */
+    pipeline_verdict *final = calloc(count ? count : 1, sizeof *final);
     unsigned char *has_mates = calloc(count ? count : 1, 1);
-    if (!kinds || !has_mates) rc = cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    if (!final || !has_mates) rc = cs_error_set(err, CS_ENOMEM, "clear: out of memory");
     int changed = 1;
-    for (int round = 0; rc == CS_OK && changed && round < LICENSE_CLEAR_MAX_ROUNDS; round++) {
+    for (int round = 0; rc == CS_OK && changed && round < PIPELINE_CLEAR_MAX_ROUNDS; round++) {
         changed = 0;
         stats->rounds = round + 1;
         rc = catalog_begin(cat, err);
         for (size_t i = 0; rc == CS_OK && i < count; i++) {
             if (round > 0 && !has_mates[i]) continue;
-            license_decision d;
-            rc = license_decide_image(cat, policy, ids[i], &d, err);
+            pipeline_decision d;
+            rc = pipeline_decide_image(cat, policy, ids[i], &d, err);
             if (rc != CS_OK) break;
             has_mates[i] = d.facts.near_count > 0;
-            if (round > 0 && kinds[i] != (unsigned char)d.verdict.kind) changed = 1;
-            kinds[i] = (unsigned char)d.verdict.kind;
+            if (round > 0 && final[i].verdict.kind != d.verdict.kind) changed = 1;
             rc = store_verdict(cat, policy, &d, err);
             if (round == 0) changed |= has_mates[i];
-            license_decision_free(&d);
+            license_verdict_free(&final[i].verdict);
+            final[i].image_id = d.facts.image_id;
+            cs_strlcpy(final[i].sha256, d.facts.sha256, sizeof final[i].sha256);
+            final[i].verdict = d.verdict; /* moved: the decision no longer owns it */
+            memset(&d.verdict, 0, sizeof d.verdict);
+            pipeline_decision_free(&d);
         }
         if (rc == CS_OK)
             rc = catalog_commit(cat, err);
@@ -296,10 +305,14 @@ int license_clear_catalog(catalog *cat, const license_policy *policy, license_cl
             catalog_rollback(cat);
     }
     for (size_t i = 0; rc == CS_OK && i < count; i++)
-        stats->verdicts[kinds[i]]++;
+        stats->verdicts[final[i].verdict.kind]++;
     stats->images = rc == CS_OK ? count : 0;
+    for (size_t i = 0; rc == CS_OK && on_verdict && i < count; i++)
+        on_verdict(arg, &final[i]);
+    for (size_t i = 0; final && i < count; i++)
+        license_verdict_free(&final[i].verdict);
     free(ids);
-    free(kinds);
+    free(final);
     free(has_mates);
     return rc;
 }

@@ -1,22 +1,22 @@
 /*
- * dedup_run.c - `clearset dedup` as a library call: hash what is new, then
- * rebuild the duplicate clusters and flag licence conflicts.
+ * dedup.c - `clearset dedup` over the catalog: hash what is new, then rebuild
+ * the duplicate clusters and flag licence conflicts.
  *
  * Hashing runs in batches of DEDUP_RUN_BATCH images: worker threads (one per
  * core) take images from a shared counter, read the blob, check it still has
- * the SHA-256 that names it, and hash it with the fast path; the calling thread then writes the
- * batch's rows in one transaction. The catalog handle is only ever touched by the calling thread (a
- * handle is single-threaded); the blob store is plain file reads.
+ * the SHA-256 that names it, and hash it with dedup/'s fast path; the calling
+ * thread then writes the batch's rows in one transaction. The catalog handle
+ * is only ever touched by the calling thread (a handle is single-threaded);
+ * the blob store is plain file reads.
  *
- * Clustering reads every hashes row, indexes the codes of quality >=
- * min_quality, queries each at the threshold (threads share the read-only
- * index, each with its own searcher) and unions every pair found
- * (so clusters are the connected components of the "within threshold"
- * graph). A cluster's member distance is to its lowest image id. A cluster is
- * a licence-laundering suspect when its members with rights evidence do not
- * all carry the same set of statements (SPDX id or rights claim).
+ * Clustering reads every hashes row, hands the codes of quality >=
+ * min_quality to dedup_near_clusters (the connected components of the
+ * "within threshold" graph) and writes each component of 2+ images as a
+ * cluster. A cluster's member distance is to its lowest image id. A cluster
+ * is a licence-laundering suspect when its members with rights evidence do
+ * not all carry the same set of statements (SPDX id or rights claim).
  */
-#include "dedup/dedup_internal.h"
+#include "pipeline/pipeline.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -72,8 +72,8 @@ static int online_cpus(void)
     return n < 1 ? 1 : n > DEDUP_RUN_MAX_JOBS ? DEDUP_RUN_MAX_JOBS : (int)n;
 }
 
-static int hash_new_images(catalog *cat, const dedup_run_options *o, dedup_run_stats *stats,
-                           cs_error *err)
+static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
+                           pipeline_dedup_stats *stats, cs_error *err)
 {
     catalog_unhashed *todo = NULL;
     size_t ntodo = 0;
@@ -185,7 +185,7 @@ static int rights_of_members(catalog *cat, const int64_t *ids, size_t n, int exa
 }
 
 static int write_cluster(catalog *cat, const char *kind, int threshold, const int64_t *ids,
-                         const int *distances, size_t n, dedup_run_stats *stats, cs_error *err)
+                         const int *distances, size_t n, pipeline_dedup_stats *stats, cs_error *err)
 {
     int64_t cluster_id;
     int rc = catalog_add_cluster(cat, kind, threshold, &cluster_id, err);
@@ -201,94 +201,6 @@ static int write_cluster(catalog *cat, const char *kind, int threshold, const in
     return rc;
 }
 
-/* One thread's share of the all-pairs search: codes i = first, first + step, ... */
-typedef struct pair_job {
-    const dedup_index *index;
-    const pdq_hash *codes;
-    size_t ncodes, first, step;
-    int threshold;
-    uint32_t *pairs; /* (i, j) with i < j, flattened */
-    size_t npairs, cap;
-    int rc;
-} pair_job;
-
-static void *pair_worker(void *arg)
-{
-    pair_job *job = arg;
-    dedup_searcher *s;
-    if (dedup_searcher_new(job->index, &s, NULL) != CS_OK) {
-        job->rc = CS_ENOMEM;
-        return NULL;
-    }
-    for (size_t i = job->first; i < job->ncodes && job->rc == CS_OK; i += job->step) {
-        const dedup_match *m;
-        long found = dedup_search(s, &job->codes[i], job->threshold, DEDUP_SEARCH_AUTO, &m);
-        if (found < 0) {
-            job->rc = (int)found;
-            break;
-        }
-        for (long k = 0; k < found; k++) {
-            if (m[k].id <= i) continue;
-            if (job->npairs * 2 + 2 > job->cap) {
-                size_t cap = job->cap ? 2 * job->cap : 1024;
-                uint32_t *p = realloc(job->pairs, cap * sizeof(uint32_t));
-                if (!p) {
-                    job->rc = CS_ENOMEM;
-                    break;
-                }
-                job->pairs = p;
-                job->cap = cap;
-            }
-            job->pairs[2 * job->npairs] = (uint32_t)i;
-            job->pairs[2 * job->npairs + 1] = m[k].id;
-            job->npairs++;
-        }
-    }
-    dedup_searcher_free(s);
-    return NULL;
-}
-
-/* Every pair within the threshold, searched on all cores, joined in uf. */
-static int find_pairs(const dedup_index *ix, const pdq_hash *codes, size_t ncodes,
-                      const dedup_run_options *o, dedup_clusters *uf, cs_error *err)
-{
-    int jobs = o->jobs > 0 ? CS_MIN(o->jobs, DEDUP_RUN_MAX_JOBS) : online_cpus();
-    pair_job *pj = calloc((size_t)jobs, sizeof(pair_job));
-    pthread_t *threads = calloc((size_t)jobs, sizeof(pthread_t));
-    int *started = calloc((size_t)jobs, sizeof(int));
-    int rc = CS_OK;
-    if (!pj || !threads || !started) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory for the pair search");
-        goto done;
-    }
-    for (int t = 0; t < jobs; t++) {
-        pj[t] = (pair_job){.index = ix,
-                           .codes = codes,
-                           .ncodes = ncodes,
-                           .first = (size_t)t,
-                           .step = (size_t)jobs,
-                           .threshold = o->threshold};
-        started[t] = pthread_create(&threads[t], NULL, pair_worker, &pj[t]) == 0;
-        if (!started[t]) pair_worker(&pj[t]); /* no thread: do its share here */
-    }
-    for (int t = 0; t < jobs; t++) {
-        if (started[t]) pthread_join(threads[t], NULL);
-        if (pj[t].rc != CS_OK && rc == CS_OK)
-            rc = cs_error_set(err, pj[t].rc, "near-duplicate search failed: %s",
-                              cs_strerror(pj[t].rc));
-        for (size_t k = 0; k < pj[t].npairs; k++)
-            dedup_clusters_union(uf, pj[t].pairs[2 * k], pj[t].pairs[2 * k + 1]);
-    }
-done:
-    if (pj)
-        for (int t = 0; t < jobs; t++)
-            free(pj[t].pairs);
-    free(pj);
-    free(threads);
-    free(started);
-    return rc;
-}
-
 typedef struct member {
     size_t root;
     size_t row;
@@ -301,8 +213,8 @@ static int member_cmp(const void *a, const void *b)
     return (x->row > y->row) - (x->row < y->row);
 }
 
-static int build_clusters(catalog *cat, const dedup_run_options *o, dedup_run_stats *stats,
-                          cs_error *err)
+static int build_clusters(catalog *cat, const pipeline_dedup_options *o,
+                          pipeline_dedup_stats *stats, cs_error *err)
 {
     catalog_hash_row *rows = NULL;
     size_t nrows = 0;
@@ -314,7 +226,6 @@ static int build_clusters(catalog *cat, const dedup_run_options *o, dedup_run_st
     member *members = malloc(sizeof(member) * (nrows ? nrows : 1));
     int64_t *ids = malloc(sizeof(int64_t) * (nrows ? nrows : 1));
     int *distances = malloc(sizeof(int) * (nrows ? nrows : 1));
-    dedup_index *ix = NULL;
     dedup_clusters *uf = NULL;
     int64_t *multi = NULL;
     size_t nmulti = 0, ncodes = 0, nmembers = 0;
@@ -332,12 +243,8 @@ static int build_clusters(catalog *cat, const dedup_run_options *o, dedup_run_st
         codes[ncodes] = h;
         row_of[ncodes++] = r;
     }
-    if ((rc = dedup_index_build(codes, ncodes, &ix, err)) != CS_OK) goto done;
-    if (dedup_clusters_new(ncodes, &uf) != CS_OK) {
-        rc = cs_error_set(err, CS_ENOMEM, "out of memory clustering %zu images", ncodes);
-        goto done;
-    }
-    rc = find_pairs(ix, codes, ncodes, o, uf, err);
+    int jobs = o->jobs > 0 ? CS_MIN(o->jobs, DEDUP_RUN_MAX_JOBS) : online_cpus();
+    rc = dedup_near_clusters(codes, ncodes, o->threshold, jobs, &uf, err);
     if (rc != CS_OK) goto done;
     for (size_t i = 0; i < ncodes; i++) {
         members[i].root = dedup_clusters_find(uf, i);
@@ -377,7 +284,6 @@ static int build_clusters(catalog *cat, const dedup_run_options *o, dedup_run_st
         catalog_rollback(cat);
 done:
     dedup_clusters_free(uf);
-    dedup_index_free(ix);
     free(rows);
     free(codes);
     free(row_of);
@@ -388,9 +294,10 @@ done:
     return rc;
 }
 
-int dedup_run(catalog *cat, const dedup_run_options *opts, dedup_run_stats *stats, cs_error *err)
+int pipeline_dedup(catalog *cat, const pipeline_dedup_options *opts, pipeline_dedup_stats *stats,
+                   cs_error *err)
 {
-    dedup_run_options o = {.threshold = -1, .min_quality = -1};
+    pipeline_dedup_options o = {.threshold = -1, .min_quality = -1};
     if (opts) o = *opts;
     if (o.threshold < 0) o.threshold = PDQ_DEFAULT_NEAR_DISTANCE;
     if (o.min_quality < 0) o.min_quality = PDQ_MIN_TRUSTED_QUALITY;

@@ -1,0 +1,179 @@
+/*
+ * pipeline.h - the application layer: each step that runs a library over the
+ * catalog (clear the catalog, dedup the catalog, build an explanation) and
+ * what several such runs must agree on (one crawl per catalog at a time).
+ *
+ * Layering (DESIGN.md "Layout", STYLE.md "Layers"), from the top down:
+ *
+ *     cli/       arguments, progress, output, exit codes
+ *     pipeline/  "run X over the catalog": reads rows, turns them into the
+ *                libraries' structs, calls the pure decision, writes the result
+ *     crawler/   the crawl loop (network and catalog), on top of its pure
+ *                HTML and URL code
+ *     robots/ license/ dedup/ generator/   pure: bytes and structs in,
+ *                structs out; no catalog, no SQLite, no network
+ *     dataset/   the catalog (SQLite) and the blob store
+ *     common/    errors, buffers, files, text helpers
+ *
+ * A folder includes only folders below it. The pure libraries never see a
+ * `catalog *`: a fuzz target or unit test reaches every decision with bytes
+ * and structs, and their static libraries link without SQLite
+ * (tests/it_layering.sh checks this with nm). The name says what the folder
+ * is: the pipeline of DESIGN.md's first picture (crawl, catalog, licence,
+ * dedup, clearance, export), one step per file, each a thin run of a library
+ * over the catalog; every decision it reports was made by a library.
+ *
+ * Promises: nothing here prints or exits; every function returns CS_OK or a
+ * negative CS_E* code and fills a caller-provided cs_error. A catalog handle
+ * is single-threaded: these functions use it from the calling thread only
+ * (pipeline_dedup hashes on worker threads that touch only the blob files).
+ * Whatever *_free / *_release is named releases what its maker made, and
+ * accepts NULL.
+ */
+#ifndef CLEARSET_PIPELINE_H
+#define CLEARSET_PIPELINE_H
+
+#include "common/common.h"
+#include "dataset/catalog.h"
+#include "dedup/dedup.h"
+#include "license/license.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------ clearance over the catalog */
+
+/*
+ * One image's decision with what it rests on: the catalog's facts, the
+ * evidence rows as license/ evidence (parallel to facts.evidence), the
+ * opt-outs robots/ decided apply, and license_clear's verdict. Free with
+ * pipeline_decision_free.
+ */
+typedef struct pipeline_decision {
+    catalog_image_facts facts;
+    license_evidence *evidence; /* parallel to facts.evidence; strings borrow facts' */
+    int64_t *evidence_ids;
+    size_t evidence_count;
+    license_optout *optouts; /* the opt-outs that apply (borrowing facts' strings) */
+    int64_t *optout_ids;
+    size_t optout_count;
+    license_verdict verdict;
+} pipeline_decision;
+
+/*
+ * Decides image_id under policy from what the catalog holds: evidence rows are
+ * re-normalised (so older catalogs get today's normalisation), opt-out rows go
+ * back through robots_decide for clearsetbot, near duplicates bring their
+ * stored verdicts. Does not store the verdict.
+ */
+int pipeline_decide_image(catalog *cat, const license_policy *policy, int64_t image_id,
+                          pipeline_decision *out, cs_error *err);
+void pipeline_decision_free(pipeline_decision *d);
+
+/* One image's final verdict, as `clearset clear` stored it. */
+typedef struct pipeline_verdict {
+    int64_t image_id;
+    char sha256[CS_SHA256_HEX];
+    license_verdict verdict;
+} pipeline_verdict;
+
+/* {"image_id", "sha256", "policy", "verdict", "license", "attribution", "reasons"}; new ref. */
+json_t *pipeline_verdict_json(const pipeline_verdict *v, const license_policy *policy);
+
+/* Laundering propagates one cluster hop per round; this bounds the rounds. */
+#define PIPELINE_CLEAR_MAX_ROUNDS 8
+
+typedef struct pipeline_clear_stats {
+    size_t images;      /* images decided */
+    size_t verdicts[3]; /* indexed by license_verdict_kind */
+    int rounds;         /* decision rounds run */
+} pipeline_clear_stats;
+
+/* Called once per image with its final verdict; v is valid during the call only. */
+typedef void (*pipeline_verdict_fn)(void *arg, const pipeline_verdict *v);
+
+/*
+ * `clearset clear`: decides every image of the catalog and stores each verdict.
+ * Laundering needs the verdicts of cluster mates, so the first round decides
+ * everything and later rounds redecide images with cluster mates, now that the
+ * mates' verdicts are stored, until nothing changes (at most
+ * PIPELINE_CLEAR_MAX_ROUNDS). Each round is one transaction. After the last
+ * round, on_verdict (may be NULL) gets every image's final verdict in the
+ * catalog's order: the decision that was stored, not a second one.
+ */
+int pipeline_clear_catalog(catalog *cat, const license_policy *policy,
+                           pipeline_verdict_fn on_verdict, void *arg, pipeline_clear_stats *stats,
+                           cs_error *err);
+
+/* ------------------------------------------------------------- explanation */
+
+/*
+ * The image a person names: a decimal image id, a SHA-256 (64 hex digits, any
+ * case) or a URL that served it. CS_ENOTFOUND when the catalog has none.
+ */
+int pipeline_find_image(catalog *cat, const char *key, int64_t *image_id, cs_error *err);
+
+/*
+ * `clearset explain`: the evidence chain behind the image `key` names
+ * (pipeline_find_image), decided afresh exactly as `clear` decides it and
+ * compared with the verdict stored for this policy. *out (new reference) is
+ * pipeline_verdict_json's object plus "stored_verdict", "urls", "pages",
+ * "evidence", "signals", "near_duplicates" and "words": the explanation as
+ * sentences, one string each, in reading order.
+ */
+int pipeline_explain(catalog *cat, const license_policy *policy, const char *key, json_t **out,
+                     cs_error *err);
+
+/* ------------------------------------------------------ dedup over the catalog */
+
+typedef struct pipeline_dedup_options {
+    int threshold;       /* PDQ distance for near duplicates; < 0: PDQ_DEFAULT_NEAR_DISTANCE */
+    int min_quality;     /* hashes below this quality are not near-matched; < 0: default 50 */
+    int jobs;            /* hashing threads; 0: one per online CPU */
+    uint64_t max_pixels; /* decode limit; 0: DEDUP_DEFAULT_MAX_PIXELS */
+    /* Called (from the calling thread) for each image that could not be hashed. */
+    void (*on_image_error)(void *arg, int64_t image_id, const cs_error *err);
+    void *arg;
+} pipeline_dedup_options;
+
+typedef struct pipeline_dedup_stats {
+    size_t hashed;         /* images hashed by this run */
+    size_t failed;         /* images that could not be read or decoded */
+    size_t images;         /* images with hashes in the catalog */
+    size_t untrusted;      /* of those, below min_quality (kept out of near matching) */
+    size_t near_clusters;  /* clusters of near duplicates (2+ images) */
+    size_t near_members;   /* images in them */
+    size_t exact_clusters; /* images whose identical bytes were served at 2+ URLs */
+    size_t conflicts;      /* clusters whose members' rights evidence disagrees */
+} pipeline_dedup_stats;
+
+/*
+ * `clearset dedup`: hashes every catalog image without a hashes row (in
+ * parallel, one decoder per thread, results written in batches so an
+ * interrupted run keeps its work), then rebuilds all clusters in one
+ * transaction: near duplicates by PDQ (dedup_near_clusters over the codes of
+ * trusted quality), exact duplicates (bytes served at several URLs), and marks
+ * each cluster whose members' rights statements disagree. Images that fail to
+ * decode are reported through on_image_error and counted in stats->failed, not
+ * fatal (whether a run where all failed is a failure is the caller's call).
+ * opts may be NULL.
+ */
+int pipeline_dedup(catalog *cat, const pipeline_dedup_options *opts, pipeline_dedup_stats *stats,
+                   cs_error *err);
+
+/* --------------------------------------------------------------- crawl lock */
+
+/*
+ * One crawl per catalog at a time: two would each keep their own politeness
+ * and together be rude to every host. The lock is an exclusive flock on
+ * CATALOG_PATH.crawl-lock, held until pipeline_crawl_lock_release; the kernel
+ * drops it when the process dies, even by SIGKILL. CS_EIO (with a message
+ * saying which) when another process holds it or the lock file cannot be
+ * opened; CS_ENOMEM.
+ */
+typedef struct pipeline_crawl_lock pipeline_crawl_lock;
+int pipeline_crawl_lock_acquire(const char *catalog_path, pipeline_crawl_lock **out, cs_error *err);
+void pipeline_crawl_lock_release(pipeline_crawl_lock *lock);
+
+#endif
