@@ -3,7 +3,10 @@
  * hashes the catalog's new images, rebuilds duplicate clusters and flags
  * licence conflicts (pipeline_dedup), then prints one JSON summary line on
  * stdout. Images that cannot be decoded are logged on stderr and do not stop
- * the run.
+ * the run; but when every image failed, so that the catalog holds no hashes at
+ * all, the run did nothing and the exit status says so (3, a runtime
+ * failure). A rerun that retries only images that failed before, beside
+ * images hashed earlier, still succeeds.
  */
 #include "cli/cli.h"
 #include "pipeline/pipeline.h"
@@ -21,7 +24,8 @@ static void usage(FILE *out)
             "Hashes every catalog image not hashed yet (SHA-256, PDQ, pHash), groups near\n"
             "duplicates and identical bytes served at several URLs into clusters, and marks\n"
             "clusters whose members' rights evidence disagrees (licence-laundering suspects).\n"
-            "Prints a JSON summary.\n\n"
+            "Prints a JSON summary. Images that cannot be decoded are reported on stderr;\n"
+            "when none of the images could be hashed the exit status is 3.\n\n"
             "  --threshold N    PDQ distance for near duplicates (default %d)\n"
             "  --min-quality N  PDQ quality below which a hash is not near-matched (default %d)\n"
             "  --jobs N         hashing threads (default: one per core)\n"
@@ -107,5 +111,10 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
     json_decref(o);
     if (line) printf("%s\n", line);
     free(line);
-    return line ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    if (!line) return CLI_EXIT_RUNTIME;
+    if (st.failed > 0 && st.images == 0) {
+        fprintf(stderr, "clearset dedup: none of the %zu images could be hashed\n", st.failed);
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
 }

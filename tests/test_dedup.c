@@ -1384,6 +1384,44 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     ts_rmtree(dir);
 }
 
+/* `clearset dedup` over images none of which decodes did nothing: exit 3, and say why. */
+static void test_dedup_exits_3_when_no_image_could_be_hashed(void **state)
+{
+    (void)state;
+    char dir[TS_PATH_MAX], path[TS_PATH_MAX];
+    ts_tempdir(dir);
+    ts_join(path, dir, "clearset.db");
+    catalog *cat;
+    cs_error err;
+    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
+    size_t len;
+    unsigned char *jpeg = load_vector("q2821.jpg", &len);
+    add_image(cat, jpeg, len / 3); /* truncated: no decoder reads it */
+    add_image(cat, (const unsigned char *)"not an image at all", 19);
+    free(jpeg);
+    catalog_close(cat);
+
+    const char *argv[] = {"clearset", "--catalog", path, "dedup", NULL};
+    ts_run_result r;
+    ts_run_clearset(&r, NULL, argv);
+    assert_int_equal(r.status, 3);
+    assert_non_null(strstr(r.out, "\"hashed\":0,\"failed\":2"));
+    assert_non_null(strstr(r.err, "none of the 2 images could be hashed"));
+    ts_run_result_free(&r);
+
+    /* one image that decodes makes the same run a success */
+    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
+    jpeg = load_vector("q2821.jpg", &len);
+    add_image(cat, jpeg, len);
+    free(jpeg);
+    catalog_close(cat);
+    ts_run_clearset(&r, NULL, argv);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\"hashed\":1,\"failed\":2"));
+    ts_run_result_free(&r);
+    ts_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1407,6 +1445,7 @@ int main(void)
         cmocka_unit_test(test_webp_fast_path_keeps_alpha_on_white_and_orientation),
         cmocka_unit_test(test_hex_round_trip_and_small_images),
         cmocka_unit_test(test_dedup_run_clusters_near_copies_and_flags_licence_conflicts),
+        cmocka_unit_test(test_dedup_exits_3_when_no_image_could_be_hashed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
