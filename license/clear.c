@@ -1,24 +1,28 @@
 /*
  * clear.c - the clearance decision for one image (DESIGN.md "Clearance").
  *
- * In order:
- *  1. an opt-out that robots/ decided applies to the image or a page it was
- *     found on blocks it;
- *  2. a near duplicate of a blocked image or of a registered protected work
- *     blocks it (licence laundering);
- *  3. the evidence is filtered by scope: embedded and image-scoped page
- *     evidence always count; page-wide evidence counts only where the policy
- *     lets it (default: the image is served from the page's own host);
- *  4. the evidence must agree: the most restrictive statement wins ("all
- *     rights reserved" beats any licence; among licences the one with more
- *     conditions), and any disagreement is itself a reason;
- *  5. the winning licence must be one the policy accepts (otherwise blocked,
- *     or unknown for a bare "public domain" in words, which names no tool);
- *  6. the attribution it requires must be known: the author the licensor
- *     supplied (cc:attributionName, creator, By-line, Artist, credit), or the
- *     source page when none was supplied (CC BY 4.0 section 3(a)(1) asks for
- *     the creator only if supplied); which one is recorded.
- * A copyright claim with no licence blocks; no evidence at all is unknown.
+ * license_clear reads as DESIGN.md's four conditions, one function each:
+ *  1. no opt-out applies: an opt-out that robots/ decided applies to the image
+ *     or a page it was found on blocks it;
+ *  4. not laundered: a near duplicate of a blocked image or of a registered
+ *     protected work blocks it. It is checked second, right after the
+ *     opt-outs, because neither needs any licence evidence; the reasons come
+ *     out in the order the steps run;
+ *  2. the evidence agrees: which evidence counts is filtered by scope first
+ *     (embedded and image-scoped page evidence always count; page-wide
+ *     evidence only where the policy lets it, by default when the image is
+ *     served from the page's own host); then the most restrictive statement
+ *     wins ("all rights reserved" beats any licence; among licences the one
+ *     with more conditions), and any disagreement is itself a reason. An
+ *     image blocked by now, or without a licence to go on, is decided here: a
+ *     copyright claim with no licence blocks, a bare "public domain" in words
+ *     (no tool named) or no evidence at all is unknown;
+ *  3. the licence is accepted and its attribution known: the winning licence
+ *     must be one the policy accepts (otherwise blocked), and the attribution
+ *     it requires must be known: the author the licensor supplied
+ *     (cc:attributionName, creator, By-line, Artist, credit), or the source
+ *     page when none was supplied (CC BY 4.0 section 3(a)(1) asks for the
+ *     creator only if supplied); which one is recorded.
  */
 #include "license/license_internal.h"
 
@@ -103,201 +107,231 @@ static const char *where(const license_evidence *ev, char *buf, size_t size)
     return buf;
 }
 
-static int finish(license_verdict *v, license_verdict_kind kind)
-{
-    v->kind = kind;
-    return CS_OK;
-}
-
-int license_clear(const license_policy *policy, const license_clearance_input *in,
-                  license_verdict *out, cs_error *err)
-{
-    memset(out, 0, sizeof *out);
-    out->reasons = json_array();
-    if (!out->reasons) return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+/* One decision in progress: the input, the verdict being built, what the steps found. */
+typedef struct clearance {
+    const license_policy *policy;
+    const license_clearance_input *in;
+    license_verdict *out;
+    license_verdict_kind kind;
+    int decided; /* the verdict is settled: later steps add nothing */
+    size_t *idx; /* evidence that counts (indexes into in->evidence) */
+    size_t used;
+    const license_evidence *best; /* the winning licence's record, or NULL */
+    size_t best_i;
     char detail[CLEAR_DETAIL_MAX], w1[CLEAR_DETAIL_MAX / 2], w2[CLEAR_DETAIL_MAX / 2];
-    int rc = CS_OK;
-    size_t n = in->evidence_count;
-    size_t *idx = calloc(n ? n : 1, sizeof *idx);
-    if (!idx) return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
-    license_verdict_kind kind = LICENSE_VERDICT_UNKNOWN;
+} clearance;
 
-    /* 1. opt-outs */
-    for (size_t i = 0; i < in->optout_count && rc == CS_OK; i++) {
-        const license_optout *o = &in->optouts[i];
-        snprintf(detail, sizeof detail, "opt-out %s \"%s\" at %s", o->kind ? o->kind : "?",
+/* 1. No opt-out signal applies to the image or to any page it was found on. */
+static int clear_no_optout(clearance *c)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < c->in->optout_count && rc == CS_OK; i++) {
+        const license_optout *o = &c->in->optouts[i];
+        snprintf(c->detail, sizeof c->detail, "opt-out %s \"%s\" at %s", o->kind ? o->kind : "?",
                  o->raw_value ? o->raw_value : "", o->found_at ? o->found_at : "?");
-        rc = add_reason(out, "optout", detail, in, NULL, 0);
-        json_t *last = json_array_get(out->reasons, json_array_size(out->reasons) - 1);
+        rc = add_reason(c->out, "optout", c->detail, c->in, NULL, 0);
+        json_t *last = json_array_get(c->out->reasons, json_array_size(c->out->reasons) - 1);
         if (rc == CS_OK && o->signal_id &&
             json_object_set_new(last, "signals", json_pack("[I]", (json_int_t)o->signal_id)) != 0)
             rc = CS_ENOMEM;
-        kind = LICENSE_VERDICT_BLOCKED;
+        c->kind = LICENSE_VERDICT_BLOCKED;
     }
-    /* 2. laundering */
-    for (size_t i = 0; i < in->near_count && rc == CS_OK; i++) {
-        const license_near_duplicate *d = &in->near[i];
+    return rc;
+}
+
+/* 4. Not a near duplicate of a blocked image or a registered protected work. */
+static int clear_not_laundered(clearance *c)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < c->in->near_count && rc == CS_OK; i++) {
+        const license_near_duplicate *d = &c->in->near[i];
         if (d->protected_work) {
-            snprintf(detail, sizeof detail,
+            snprintf(c->detail, sizeof c->detail,
                      "near duplicate (PDQ distance %d) of registered protected work %s",
                      d->distance, d->other_sha256 ? d->other_sha256 : "");
-            rc = add_reason(out, "laundering", detail, in, NULL, 0);
-            kind = LICENSE_VERDICT_BLOCKED;
+            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
+            c->kind = LICENSE_VERDICT_BLOCKED;
         } else if (d->other_blocked) {
-            snprintf(detail, sizeof detail,
+            snprintf(c->detail, sizeof c->detail,
                      "near duplicate (PDQ distance %d) of blocked image %lld %s", d->distance,
                      (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "");
-            rc = add_reason(out, "laundering", detail, in, NULL, 0);
-            kind = LICENSE_VERDICT_BLOCKED;
+            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
+            c->kind = LICENSE_VERDICT_BLOCKED;
         }
         if (rc == CS_OK && d->conflict) {
-            snprintf(detail, sizeof detail, "its near-duplicate cluster disagrees: %s",
+            snprintf(c->detail, sizeof c->detail, "its near-duplicate cluster disagrees: %s",
                      d->conflict);
-            rc = add_reason(out, "conflict", detail, in, NULL, 0);
+            rc = add_reason(c->out, "conflict", c->detail, c->in, NULL, 0);
         }
     }
+    return rc;
+}
 
-    /* 3. scope */
-    size_t used = 0, dropped = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (page_wide_applies(policy, &in->evidence[i]))
-            idx[used++] = i;
+/* 2, first: the evidence that counts for this image under the policy's page_wide. */
+static int evidence_in_scope(clearance *c)
+{
+    size_t dropped = 0;
+    c->used = 0;
+    for (size_t i = 0; i < c->in->evidence_count; i++) {
+        if (page_wide_applies(c->policy, &c->in->evidence[i]))
+            c->idx[c->used++] = i;
         else
             dropped++;
     }
-    if (rc == CS_OK && dropped) {
-        snprintf(detail, sizeof detail,
-                 "%zu page-wide statement(s) ignored: the image is not served from the page's "
-                 "host (policy page_wide)",
-                 dropped);
-        rc = add_reason(out, "page-wide-scope", detail, in, NULL, 0);
-    }
+    if (!dropped) return CS_OK;
+    snprintf(c->detail, sizeof c->detail,
+             "%zu page-wide statement(s) ignored: the image is not served from the page's "
+             "host (policy page_wide)",
+             dropped);
+    return add_reason(c->out, "page-wide-scope", c->detail, c->in, NULL, 0);
+}
 
-    /* 4. agreement */
+/*
+ * 2. The licence evidence agrees (embedded metadata versus page; the most
+ * restrictive wins). Settles the verdict when the image is blocked by now or
+ * there is no licence to go on.
+ */
+static int clear_evidence_agrees(clearance *c)
+{
+    const license_clearance_input *in = c->in;
+    int rc = evidence_in_scope(c);
     const license_evidence *best = NULL, *arr = NULL, *copyright = NULL, *pd = NULL;
     size_t best_i = 0, arr_i = 0, copyright_i = 0, pd_i = 0;
     int disagree = 0;
-    for (size_t k = 0; k < used; k++) {
-        const license_evidence *ev = &in->evidence[idx[k]];
+    for (size_t k = 0; k < c->used; k++) {
+        const license_evidence *ev = &in->evidence[c->idx[k]];
         if (ev->has_license) {
             if (best && conditions(&ev->license) != conditions(&best->license)) disagree = 1;
             if (!best || restrictiveness(&ev->license) > restrictiveness(&best->license) ||
                 (restrictiveness(&ev->license) == restrictiveness(&best->license) &&
                  ev->confidence < best->confidence))
-                best = ev, best_i = idx[k];
+                best = ev, best_i = c->idx[k];
         }
-        if (ev->claim == LICENSE_CLAIM_ALL_RIGHTS_RESERVED && !arr) arr = ev, arr_i = idx[k];
+        if (ev->claim == LICENSE_CLAIM_ALL_RIGHTS_RESERVED && !arr) arr = ev, arr_i = c->idx[k];
         if (ev->claim == LICENSE_CLAIM_COPYRIGHT && !copyright)
-            copyright = ev, copyright_i = idx[k];
-        if (ev->claim == LICENSE_CLAIM_PUBLIC_DOMAIN && !pd) pd = ev, pd_i = idx[k];
+            copyright = ev, copyright_i = c->idx[k];
+        if (ev->claim == LICENSE_CLAIM_PUBLIC_DOMAIN && !pd) pd = ev, pd_i = c->idx[k];
     }
+    c->best = best;
+    c->best_i = best_i;
     if (rc == CS_OK && disagree) {
         /* name the two most different licences */
         const license_evidence *least = best;
         size_t least_i = best_i;
-        for (size_t k = 0; k < used; k++) {
-            const license_evidence *ev = &in->evidence[idx[k]];
+        for (size_t k = 0; k < c->used; k++) {
+            const license_evidence *ev = &in->evidence[c->idx[k]];
             if (ev->has_license && restrictiveness(&ev->license) < restrictiveness(&least->license))
-                least = ev, least_i = idx[k];
+                least = ev, least_i = c->idx[k];
         }
         size_t pair[2] = {best_i, least_i};
-        snprintf(detail, sizeof detail,
+        snprintf(c->detail, sizeof c->detail,
                  "licences disagree: %s from %s, %s from %s; the most "
                  "restrictive (%s) wins",
-                 best->license.spdx, where(best, w1, sizeof w1), least->license.spdx,
-                 where(least, w2, sizeof w2), best->license.spdx);
-        rc = add_reason(out, "conflict", detail, in, pair, 2);
+                 best->license.spdx, where(best, c->w1, sizeof c->w1), least->license.spdx,
+                 where(least, c->w2, sizeof c->w2), best->license.spdx);
+        rc = add_reason(c->out, "conflict", c->detail, in, pair, 2);
     }
     if (rc == CS_OK && arr) {
         if (best) {
             size_t pair[2] = {arr_i, best_i};
-            snprintf(detail, sizeof detail,
+            snprintf(c->detail, sizeof c->detail,
                      "\"%s\" in %s says all rights reserved, while %s says %s; the most "
                      "restrictive wins",
-                     arr->raw_value, where(arr, w1, sizeof w1), where(best, w2, sizeof w2),
-                     best->license.spdx);
-            rc = add_reason(out, "conflict", detail, in, pair, 2);
+                     arr->raw_value, where(arr, c->w1, sizeof c->w1),
+                     where(best, c->w2, sizeof c->w2), best->license.spdx);
+            rc = add_reason(c->out, "conflict", c->detail, in, pair, 2);
         } else {
-            snprintf(detail, sizeof detail, "\"%s\" in %s: all rights reserved", arr->raw_value,
-                     where(arr, w1, sizeof w1));
-            rc = add_reason(out, "license", detail, in, &arr_i, 1);
+            snprintf(c->detail, sizeof c->detail, "\"%s\" in %s: all rights reserved",
+                     arr->raw_value, where(arr, c->w1, sizeof c->w1));
+            rc = add_reason(c->out, "license", c->detail, in, &arr_i, 1);
         }
-        kind = LICENSE_VERDICT_BLOCKED;
+        c->kind = LICENSE_VERDICT_BLOCKED;
     }
-    if (rc != CS_OK) goto done;
-    if (kind == LICENSE_VERDICT_BLOCKED) {
-        if (best) out->has_license = 1, out->license = best->license;
-        goto done;
+    if (rc != CS_OK) return rc;
+    if (c->kind == LICENSE_VERDICT_BLOCKED) {
+        if (best) c->out->has_license = 1, c->out->license = best->license;
+        c->decided = 1;
+        return CS_OK;
     }
-    if (!best) {
-        if (copyright) {
-            snprintf(detail, sizeof detail, "rights claim \"%s\" in %s and no licence",
-                     copyright->raw_value, where(copyright, w1, sizeof w1));
-            rc = add_reason(out, "license", detail, in, &copyright_i, 1);
-            kind = LICENSE_VERDICT_BLOCKED;
-        } else if (pd) {
-            snprintf(detail, sizeof detail,
-                     "\"%s\" in %s says public domain in words but names no licence or CC tool",
-                     pd->raw_value, where(pd, w1, sizeof w1));
-            rc = add_reason(out, "license", detail, in, &pd_i, 1);
-        } else {
-            rc = add_reason(out, "no-evidence",
-                            used ? "no recognised licence in the evidence"
-                                 : "no licence or rights statement found for this image",
-                            in, idx, used);
-        }
-        goto done;
+    if (best) return CS_OK;
+    c->decided = 1;
+    if (copyright) {
+        snprintf(c->detail, sizeof c->detail, "rights claim \"%s\" in %s and no licence",
+                 copyright->raw_value, where(copyright, c->w1, sizeof c->w1));
+        c->kind = LICENSE_VERDICT_BLOCKED;
+        return add_reason(c->out, "license", c->detail, in, &copyright_i, 1);
     }
+    if (pd) {
+        snprintf(c->detail, sizeof c->detail,
+                 "\"%s\" in %s says public domain in words but names no licence or CC tool",
+                 pd->raw_value, where(pd, c->w1, sizeof c->w1));
+        return add_reason(c->out, "license", c->detail, in, &pd_i, 1);
+    }
+    return add_reason(c->out, "no-evidence",
+                      c->used ? "no recognised licence in the evidence"
+                              : "no licence or rights statement found for this image",
+                      in, c->idx, c->used);
+}
 
-    /* 5. policy */
-    out->has_license = 1;
-    out->license = best->license;
-    if (!license_policy_accepts(policy, &best->license)) {
-        snprintf(detail, sizeof detail, "%s (from %s) is not accepted by policy %s",
-                 best->license.spdx, where(best, w1, sizeof w1), license_policy_name(policy));
-        rc = add_reason(out, "policy", detail, in, &best_i, 1);
-        kind = LICENSE_VERDICT_BLOCKED;
-        goto done;
+/* 3, first: the winning licence is accepted by the policy. */
+static int clear_license_accepted(clearance *c)
+{
+    const license_evidence *best = c->best;
+    c->out->has_license = 1;
+    c->out->license = best->license;
+    if (!license_policy_accepts(c->policy, &best->license)) {
+        snprintf(c->detail, sizeof c->detail, "%s (from %s) is not accepted by policy %s",
+                 best->license.spdx, where(best, c->w1, sizeof c->w1),
+                 license_policy_name(c->policy));
+        c->kind = LICENSE_VERDICT_BLOCKED;
+        c->decided = 1;
+        return add_reason(c->out, "policy", c->detail, c->in, &c->best_i, 1);
     }
-    snprintf(detail, sizeof detail, "%s from %s, accepted by policy %s", best->license.spdx,
-             where(best, w1, sizeof w1), license_policy_name(policy));
-    rc = add_reason(out, "license", detail, in, &best_i, 1);
-    if (rc != CS_OK) goto done;
+    snprintf(c->detail, sizeof c->detail, "%s from %s, accepted by policy %s", best->license.spdx,
+             where(best, c->w1, sizeof c->w1), license_policy_name(c->policy));
+    return add_reason(c->out, "license", c->detail, c->in, &c->best_i, 1);
+}
 
-    /* 6. attribution */
+/* 3, then: the attribution the licence requires is known (and recorded). */
+static int clear_attribution_known(clearance *c)
+{
+    const license_clearance_input *in = c->in;
+    const license_evidence *best = c->best;
+    license_verdict *out = c->out;
     if (!best->license.attribution) {
         out->attribution_source = LICENSE_ATTRIBUTION_NOT_NEEDED;
-        kind = LICENSE_VERDICT_CLEARED;
-        goto done;
+        c->kind = LICENSE_VERDICT_CLEARED;
+        return CS_OK;
     }
     const char *name = NULL, *url = NULL, *title = NULL, *page = NULL;
-    size_t name_i = best_i;
+    size_t name_i = c->best_i;
     for (size_t pass = 0; pass < 2 && !name; pass++) /* the winning record first */
-        for (size_t k = 0; k < used && !name; k++) {
-            const license_evidence *ev = &in->evidence[idx[k]];
+        for (size_t k = 0; k < c->used && !name; k++) {
+            const license_evidence *ev = &in->evidence[c->idx[k]];
             if (pass == 0 && ev != best) continue;
             name = ev->attribution_name ? ev->attribution_name : ev->creator;
-            if (name) url = ev->attribution_url, name_i = idx[k];
+            if (name) url = ev->attribution_url, name_i = c->idx[k];
         }
-    for (size_t k = 0; k < used; k++) {
-        const license_evidence *ev = &in->evidence[idx[k]];
+    for (size_t k = 0; k < c->used; k++) {
+        const license_evidence *ev = &in->evidence[c->idx[k]];
         if (!title && ev->title) title = ev->title;
         if (!page && ev->found_at) page = ev->found_at;
     }
     if (!page && in->page_url_count) page = in->page_urls[0];
+    int rc;
     if (name) {
         out->attribution_source = LICENSE_ATTRIBUTION_LICENSOR;
-        snprintf(detail, sizeof detail, "credit \"%s\" as the licensor supplied it", name);
-        rc = add_reason(out, "attribution", detail, in, &name_i, 1);
-        kind = LICENSE_VERDICT_CLEARED;
-    } else if (page && !license_policy_requires_attribution_name(policy)) {
+        snprintf(c->detail, sizeof c->detail, "credit \"%s\" as the licensor supplied it", name);
+        rc = add_reason(out, "attribution", c->detail, in, &name_i, 1);
+        c->kind = LICENSE_VERDICT_CLEARED;
+    } else if (page && !license_policy_requires_attribution_name(c->policy)) {
         out->attribution_source = LICENSE_ATTRIBUTION_SOURCE_PAGE;
-        snprintf(detail, sizeof detail,
+        snprintf(c->detail, sizeof c->detail,
                  "no author supplied; credit the source page %s (CC BY 4.0 3(a)(1): creator "
                  "only if supplied)",
                  page);
-        rc = add_reason(out, "attribution", detail, in, NULL, 0);
-        kind = LICENSE_VERDICT_CLEARED;
+        rc = add_reason(out, "attribution", c->detail, in, NULL, 0);
+        c->kind = LICENSE_VERDICT_CLEARED;
     } else {
         out->attribution_source = LICENSE_ATTRIBUTION_MISSING;
         rc = add_reason(out, "attribution",
@@ -305,7 +339,7 @@ int license_clear(const license_policy *policy, const license_clearance_input *i
                              : "the licence requires attribution and neither an author nor a "
                                "source page is known",
                         in, NULL, 0);
-        kind = LICENSE_VERDICT_UNKNOWN;
+        c->kind = LICENSE_VERDICT_UNKNOWN;
     }
     if (rc == CS_OK && out->attribution_source != LICENSE_ATTRIBUTION_MISSING) {
         out->attribution = json_pack(
@@ -316,13 +350,35 @@ int license_clear(const license_policy *policy, const license_clearance_input *i
             page ? json_string(page) : json_null(), "license", best->license.spdx);
         if (!out->attribution) rc = CS_ENOMEM;
     }
-done:
+    return rc;
+}
+
+int license_clear(const license_policy *policy, const license_clearance_input *in,
+                  license_verdict *out, cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->reasons = json_array();
+    if (!out->reasons) return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    size_t *idx = calloc(in->evidence_count ? in->evidence_count : 1, sizeof *idx);
+    if (!idx) {
+        license_verdict_free(out);
+        return cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    }
+    clearance c = {.policy = policy, .in = in, .out = out, .idx = idx};
+
+    int rc = clear_no_optout(&c);                                    /* 1 */
+    if (rc == CS_OK) rc = clear_not_laundered(&c);                   /* 4 */
+    if (rc == CS_OK) rc = clear_evidence_agrees(&c);                 /* 2 */
+    if (rc == CS_OK && !c.decided) rc = clear_license_accepted(&c);  /* 3: accepted */
+    if (rc == CS_OK && !c.decided) rc = clear_attribution_known(&c); /* 3: attributed */
+
     free(idx);
     if (rc != CS_OK) {
         license_verdict_free(out);
         return cs_error_set(err, rc, "clear: %s", cs_strerror(rc));
     }
-    return finish(out, kind);
+    out->kind = c.kind;
+    return CS_OK;
 }
 
 void license_verdict_free(license_verdict *verdict)
