@@ -14,6 +14,9 @@
  *   queried from many threads at once, each with its own dedup_searcher.
  * - Whatever *_new / *_decode creates, the matching *_free releases; all frees
  *   accept NULL.
+ * - Pure: bytes and structs in, structs out. dedup/ never touches the catalog
+ *   and its static library links without SQLite; `clearset dedup` over the
+ *   catalog is pipeline/dedup.c.
  */
 #ifndef CLEARSET_DEDUP_H
 #define CLEARSET_DEDUP_H

@@ -6,7 +6,9 @@
  * Promise: license/ never fetches, never parses HTML and never touches the
  * catalog. The crawler hands in what its HTML extraction found (raw strings,
  * URLs already resolved against the page's base); image files come in as bytes.
- * Every function here is pure: pointer plus length in, structs out.
+ * Every function here is pure: pointer plus length in, structs out, and the
+ * static library links without SQLite. Clearance over the catalog (reading
+ * evidence rows, storing verdicts) is pipeline/clear.c's.
  *
  * Ownership: input structs are borrowed for the duration of the call (the
  * caller keeps them). Output structs are filled by the callee and released
