@@ -1267,11 +1267,8 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
 {
     (void)state;
     char dir[TS_PATH_MAX], path[TS_PATH_MAX];
-    ts_tempdir(dir);
-    ts_join(path, dir, "clearset.db");
-    catalog *cat;
+    catalog *cat = ts_catalog_temp(dir, path);
     cs_error err;
-    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
 
     dedup_image bridge = vector_image("bridge-1-original.jpg");
     dedup_image half = ts_resize_rgb(&bridge, bridge.width / 2, bridge.height / 2);
@@ -1389,11 +1386,8 @@ static void test_dedup_exits_3_when_no_image_could_be_hashed(void **state)
 {
     (void)state;
     char dir[TS_PATH_MAX], path[TS_PATH_MAX];
-    ts_tempdir(dir);
-    ts_join(path, dir, "clearset.db");
-    catalog *cat;
+    catalog *cat = ts_catalog_temp(dir, path);
     cs_error err;
-    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
     size_t len;
     unsigned char *jpeg = load_vector("q2821.jpg", &len);
     add_image(cat, jpeg, len / 3); /* truncated: no decoder reads it */

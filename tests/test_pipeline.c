@@ -70,11 +70,8 @@ static void test_clear_hands_back_the_verdicts_it_stored(void **state)
 {
     (void)state;
     char dir[TS_PATH_MAX], path[TS_PATH_MAX];
-    ts_tempdir(dir);
-    ts_join(path, dir, "clearset.db");
-    catalog *cat;
+    catalog *cat = ts_catalog_temp(dir, path);
     cs_error err;
-    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
     int64_t cc0 = add_image(cat, "bytes of a CC0 image", "CC0-1.0", NULL);
     int64_t reserved = add_image(cat, "bytes of a reserved image", NULL, "all-rights-reserved");
     int64_t bare = add_image(cat, "bytes of an image nobody said anything about", NULL, NULL);
@@ -120,11 +117,8 @@ static void test_explain_finds_the_image_by_id_or_sha256(void **state)
 {
     (void)state;
     char dir[TS_PATH_MAX], path[TS_PATH_MAX];
-    ts_tempdir(dir);
-    ts_join(path, dir, "clearset.db");
-    catalog *cat;
+    catalog *cat = ts_catalog_temp(dir, path);
     cs_error err;
-    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
     int64_t id = add_image(cat, "bytes of a CC0 image", "CC0-1.0", NULL);
     license_policy *policy;
     if (license_policy_builtin("strict", &policy, &err) != CS_OK) fail_msg("%s", err.message);

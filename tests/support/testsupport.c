@@ -5,6 +5,7 @@
  * nor stderr can fill up and block the child.
  */
 #include "tests/support/testsupport.h"
+#include "dataset/catalog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,4 +142,14 @@ char *ts_read_file(const char *path, size_t *len)
     if (rc != CS_OK) fail_msg("%s", err.message);
     if (len) *len = n;
     return (char *)data;
+}
+
+catalog *ts_catalog_temp(char dir[TS_PATH_MAX], char path[TS_PATH_MAX])
+{
+    ts_tempdir(dir);
+    ts_join(path, dir, "clearset.db");
+    catalog *cat = NULL;
+    cs_error err;
+    if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s: %s", path, err.message);
+    return cat;
 }

@@ -26,6 +26,13 @@ void ts_rmtree(const char *dir);
 const char *ts_join(char out[TS_PATH_MAX], const char *dir, const char *name);
 /* Path of a fixture file: tests/fixtures/<module>/<name>. */
 const char *ts_fixture(char out[TS_PATH_MAX], const char *module, const char *name);
+/*
+ * A new, empty catalog at path = dir/clearset.db in a fresh temporary dir
+ * (ts_rmtree dir when done; catalog_close the handle). Fails the test if it
+ * cannot be opened.
+ */
+struct catalog;
+struct catalog *ts_catalog_temp(char dir[TS_PATH_MAX], char path[TS_PATH_MAX]);
 
 /* Result of running a program: exit status (or 128+signal) and its output. */
 typedef struct ts_run_result {
