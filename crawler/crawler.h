@@ -207,13 +207,14 @@ typedef struct crawler_response {
     void *user; /* the tag given to crawler_fetcher_add */
     char url[CRAWLER_URL_SIZE];
     crawler_kind kind;
-    long status;            /* HTTP status; 0 when no response arrived */
-    int error;              /* CS_OK, CS_ENET, CS_ELIMIT, CS_EDENIED, CS_EFORMAT */
-    const char *error_code; /* short machine word (static): "timeout", "too_large", ... or NULL */
+    long status; /* HTTP status; 0 when no response arrived */
+    int error; /* CS_OK, CS_ENET, CS_ELIMIT, CS_EDENIED (address refused), CS_EFORMAT, CS_ENOMEM */
+    const char *error_code; /* short machine word (static): "timeout", "too_large",
+                               "incomplete_headers", "headers_too_large", ... or NULL */
     char error_message[256];
     crawler_header *headers;
     size_t header_count;
-    unsigned char *body; /* decoded body (NUL after body_len); owned */
+    unsigned char *body; /* decoded body (NUL after body_len); owned; NULL only with CS_ENOMEM */
     size_t body_len;
     int truncated;         /* policy files only: the body was cut at the limit */
     int64_t started_at_ms; /* wall clock */
@@ -234,7 +235,11 @@ void crawler_response_free(crawler_response *resp);
  * (gzip bombs stop there), the pixel limit from the image header, and an
  * address check in the socket-open callback (private, link-local, CGNAT,
  * multicast, reserved and metadata ranges always refused; loopback only with
- * allow_loopback). One thread at a time.
+ * allow_loopback). A response whose header block never ended (the connection
+ * closed after the status line or inside the headers) is a network error
+ * ("incomplete_headers", status 0), never a success with an empty body; too
+ * many header bytes, or one header line too long for curl, is CS_ELIMIT
+ * "headers_too_large". One thread at a time.
  */
 typedef struct crawler_fetcher crawler_fetcher;
 

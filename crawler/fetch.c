@@ -16,7 +16,16 @@
  *     7.88's MAXFILESIZE only checks Content-Length, so it is a hint here;
  *   - for images, the header is read as soon as enough bytes are in and a
  *     pixel count over the limit aborts the transfer;
- *   - connect and total timeouts and a low-speed limit end trickling servers.
+ *   - connect and total timeouts and a low-speed limit end trickling servers;
+ *   - a response is complete only when its header block ended (the blank
+ *     line): curl 7.88 reports success for a connection closed after the
+ *     status line or inside the headers, which would make a cut-off
+ *     robots.txt an empty 200 ("allow all"). That is a network error here,
+ *     with status 0, for every kind of request (RFC 9309 2.3.1.4: a failed
+ *     robots.txt fetch means unreachable);
+ *   - header bytes are limited (FETCH_MAX_HEADER_BYTES); a single line over
+ *     curl's own CURL_MAX_HTTP_HEADER (100 KiB) is refused by curl as "out of
+ *     memory", which is reported as the header limit it is (not retried).
  * Policy files (robots.txt, tdmrep.json, ai.txt) are cut at their limit and
  * count as complete: RFC 9309 2.5 says to parse the first 500 KiB.
  */
@@ -69,6 +78,9 @@ typedef struct transfer {
     int unwanted_type;
     int too_many_pixels;
     int sniffed;
+    int out_of_memory;    /* a callback could not keep what arrived */
+    int status_line_seen; /* a status line arrived (curl passes it to on_header) */
+    int header_ended;     /* the blank line closing the latest header block arrived */
     size_t header_bytes;
     size_t header_cap;
     char error_buffer[CURL_ERROR_SIZE];
@@ -195,11 +207,17 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     transfer *t = userp;
     size_t n = size * nmemb;
     if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new response (after 100 Continue) */
+        t->status_line_seen = 1;
+        t->header_ended = 0;
         for (size_t i = 0; i < t->resp.header_count; i++) {
             free(t->resp.headers[i].name);
             free(t->resp.headers[i].value);
         }
         t->resp.header_count = 0;
+        return n;
+    }
+    if ((n == 2 && memcmp(data, "\r\n", 2) == 0) || (n == 1 && data[0] == '\n')) {
+        t->header_ended = 1; /* the blank line (later lines are chunked trailers) */
         return n;
     }
     t->header_bytes += n;
@@ -216,7 +234,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     if (t->resp.header_count == t->header_cap) {
         size_t cap = t->header_cap ? 2 * t->header_cap : 16;
         crawler_header *more = realloc(t->resp.headers, cap * sizeof *more);
-        if (more == NULL) return 0;
+        if (more == NULL) {
+            t->out_of_memory = 1;
+            return 0;
+        }
         t->resp.headers = more;
         t->header_cap = cap;
     }
@@ -226,6 +247,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     if (h->name == NULL || h->value == NULL) {
         free(h->name);
         free(h->value);
+        t->out_of_memory = 1;
         return 0;
     }
     t->resp.header_count++;
@@ -251,14 +273,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     }
     if (t->body.len + n > t->limit) {
         if (is_policy_kind(t->resp.kind) || t->limit == 16 * 1024) {
-            cs_buf_append(&t->body, data, t->limit - t->body.len);
-            t->resp.truncated = 1;
+            if (cs_buf_append(&t->body, data, t->limit - t->body.len) != CS_OK)
+                t->out_of_memory = 1;
+            else
+                t->resp.truncated = 1;
         } else {
             t->too_large = 1;
         }
         return 0; /* stops the transfer */
     }
-    if (cs_buf_append(&t->body, data, n)) return 0;
+    if (cs_buf_append(&t->body, data, n)) {
+        t->out_of_memory = 1;
+        return 0;
+    }
     if (t->resp.kind == CRAWLER_KIND_IMAGE && !t->sniffed) {
         crawler_image_probe probe;
         int rc = crawler_sniff_image(t->body.data, t->body.len, &probe);
@@ -429,6 +456,8 @@ static void finish(transfer *t, CURLcode result)
         r->status = 0;
         set_error(r, CS_EDENIED, "denied_address", "address refused (private, reserved or %s)",
                   t->fetcher->opts.allow_loopback ? "metadata" : "loopback");
+    } else if (t->out_of_memory) {
+        set_error(r, CS_ENOMEM, "out_of_memory", "out of memory receiving the response");
     } else if (t->too_many_pixels) {
         set_error(r, CS_ELIMIT, "too_many_pixels", "image header exceeds %llu pixels",
                   (unsigned long long)t->fetcher->opts.max_pixels);
@@ -449,16 +478,24 @@ static void finish(transfer *t, CURLcode result)
         set_error(r, CS_ENET, "dns", "%s", t->error_buffer);
     } else if (result == CURLE_COULDNT_CONNECT) {
         set_error(r, CS_ENET, "connect", "%s", t->error_buffer);
-    } else if (result == CURLE_WRITE_ERROR && t->header_bytes > FETCH_MAX_HEADER_BYTES) {
+    } else if ((result == CURLE_WRITE_ERROR && t->header_bytes > FETCH_MAX_HEADER_BYTES) ||
+               (result == CURLE_OUT_OF_MEMORY && t->status_line_seen && !t->header_ended)) {
         set_error(r, CS_ELIMIT, "headers_too_large", "response headers exceed %d bytes",
                   FETCH_MAX_HEADER_BYTES);
+    } else if (result == CURLE_OK && !t->header_ended) {
+        r->status = 0; /* no complete response arrived */
+        set_error(r, CS_ENET, "incomplete_headers",
+                  "connection closed inside the response headers (no blank line after them)");
     } else if (result != CURLE_OK) {
         set_error(r, CS_ENET, "network", "%s",
                   t->error_buffer[0] ? t->error_buffer : curl_easy_strerror(result));
     }
     if (r->error != CS_OK) r->truncated = 0;
-    if (t->body.data == NULL) cs_buf_append(&t->body, "", 0);
     r->body = cs_buf_take(&t->body, &r->body_len);
+    if (r->body == NULL) {
+        r->body_len = 0;
+        set_error(r, CS_ENOMEM, "out_of_memory", "out of memory keeping the body");
+    }
 }
 
 int crawler_fetcher_run(crawler_fetcher *f, int timeout_ms, crawler_fetch_done_fn done, void *ctx,

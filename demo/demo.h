@@ -74,10 +74,16 @@
  *   "redirect": "/new"            Location header (templated); status
  *                                 defaults to 302 (use 301/307/308 as needed)
  *   "drop": true                  close the connection without any answer
+ *   "raw": "HTTP/1.1 200 OK\r\n"   these bytes exactly (not templated) are
+ *                                 written to the socket, then the connection
+ *                                 is closed: a response cut off anywhere, or
+ *                                 framing no well-behaved server sends. No
+ *                                 other RESPONSE field but delay_ms applies;
+ *                                 the log records status 0
  *   "template": false             turn templating off for this body
  *
  *   A RESPONSE with no body source (none of body, body_file, generate,
- *   endless, redirect, drop) and no status serves the static file for the
+ *   endless, redirect, drop, raw) and no status serves the static file for the
  *   path from "root" with its headers added (404 if there is no file); a
  *   status without a body source sends an empty body.
  *

@@ -30,6 +30,8 @@ typedef struct demo_response {
     int endless;
     int gzip;
     int drop;
+    unsigned char *raw; /* bytes written to the socket as they are, then close; NULL: none */
+    size_t raw_len;
     int template_on;
     int64_t delay_ms;
     size_t trickle_bytes; /* 0: no trickle */

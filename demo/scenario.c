@@ -52,6 +52,7 @@ static void response_free(demo_response *r)
     free(r->body_file);
     free(r->pattern);
     free(r->redirect);
+    free(r->raw);
 }
 
 void demo_scenario_free(demo_scenario *s)
@@ -145,7 +146,7 @@ static int check_keys(json_t *obj, const char *const *allowed, size_t n, const c
 static const char *const response_keys[] = {
     "status",   "headers", "content_type", "body",     "body_file",     "generate",
     "pattern",  "endless", "gzip",         "delay_ms", "trickle_bytes", "trickle_interval_ms",
-    "redirect", "drop",    "template"};
+    "redirect", "drop",    "template",     "raw"};
 static const char *const route_keys[] = {"host", "path", "prefix", "method", "sequence"};
 
 static int add_header(demo_response *r, const char *name, const char *value)
@@ -277,6 +278,25 @@ static int parse_response(json_t *obj, const char *where, const demo_scenario *s
     }
     if ((rc = get_bool(obj, "gzip", &r->gzip, where, err))) return rc;
     if ((rc = get_bool(obj, "drop", &r->drop, where, err))) return rc;
+    json_t *raw = json_object_get(obj, "raw");
+    if (raw) {
+        const char *key;
+        json_t *value;
+        json_object_foreach(obj, key, value)
+        { /* only the pause before the bytes makes sense with them */
+            if (strcmp(key, "raw") != 0 && strcmp(key, "delay_ms") != 0)
+                return cs_error_set(err, CS_EFORMAT,
+                                    "scenario: %s: \"raw\" takes no \"%s\" (only \"delay_ms\")",
+                                    where, key);
+        }
+        if (!json_is_string(raw) || json_string_length(raw) == 0)
+            return cs_error_set(err, CS_EFORMAT, "scenario: %s: \"raw\" must be a non-empty string",
+                                where);
+        r->raw_len = json_string_length(raw);
+        r->raw = malloc(r->raw_len);
+        if (r->raw == NULL) return cs_error_set(err, CS_ENOMEM, "scenario: out of memory");
+        memcpy(r->raw, json_string_value(raw), r->raw_len);
+    }
     if ((rc = get_bool(obj, "template", &r->template_on, where, err))) return rc;
     if ((rc = get_uint(obj, "delay_ms", DEMO_MAX_DELAY_MS, &v, NULL, where, err))) return rc;
     r->delay_ms = (int64_t)v;

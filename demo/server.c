@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +333,32 @@ static unsigned char *prepare_bytes(const demo_server *server, const demo_listen
     return copy;
 }
 
+/*
+ * Writes bytes straight to the connection's socket, bypassing MHD's framing,
+ * for "raw" answers (a response cut off mid-headers, a giant header line).
+ * MHD's sockets may be non-blocking: wait until writable, give up after
+ * DEMO_CONNECTION_TIMEOUT_S of no progress or when the client is gone.
+ */
+static void send_raw(struct MHD_Connection *c, const unsigned char *bytes, size_t len)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info == NULL) return;
+    int fd = info->connect_fd;
+    while (len > 0) {
+        ssize_t n = send(fd, bytes, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            bytes += n;
+            len -= (size_t)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            if (poll(&p, 1, DEMO_CONNECTION_TIMEOUT_S * 1000) <= 0) return;
+        } else {
+            return;
+        }
+    }
+}
+
 static enum MHD_Result answer_route(struct MHD_Connection *c, request_state *st,
                                     const demo_response *resp, const char *path)
 {
@@ -344,6 +371,11 @@ static enum MHD_Result answer_route(struct MHD_Connection *c, request_state *st,
     if (resp->drop) {
         log_once(st);
         return MHD_NO;
+    }
+    if (resp->raw) {
+        log_once(st); /* status 0: no HTTP answer of MHD's */
+        send_raw(c, resp->raw, resp->raw_len);
+        return MHD_NO; /* closes the connection */
     }
     int status = resp->status;
     const char *type = resp->content_type;

@@ -1,7 +1,8 @@
 /*
  * test_crawler_fetch.c - crawler/fetch.c and crawler/sniff.c against the
  * loopback fixture server: limits on hostile responses, the address check,
- * no redirect following, and image headers read without decoding.
+ * no redirect following, responses cut off inside their headers, and image
+ * headers read without decoding.
  *
  * Image dimensions are the ones tests/fixtures/crawler/make_fixtures.sh asks
  * the encoders for (and exiftool reports).
@@ -279,6 +280,103 @@ static void loopback_needs_permission_and_private_is_never_contacted(void **stat
     stop_server(&fx);
 }
 
+/* Serves a scenario given as JSON text on 127.0.0.3 (the raw-bytes routes of one test). */
+static void start_raw_server(fixture *fx, const char *json)
+{
+    cs_error err;
+    if (demo_scenario_parse(json, strlen(json), NULL, &fx->scenario, &err))
+        fail_msg("scenario: %s", err.message);
+    const char *addr[] = {"127.0.0.3"};
+    if (demo_server_start(fx->scenario, addr, 1, NULL, &fx->server, &err))
+        fail_msg("server: %s", err.message);
+    snprintf(fx->origin, sizeof fx->origin, "http://%s", demo_server_address(fx->server, 0));
+}
+
+/*
+ * curl 7.88 returns CURLE_OK for a connection closed after the status line or
+ * inside the header block; a robots.txt cut like that must not read as an
+ * empty 200 (allow all). Every kind of request gets the same network error.
+ */
+static void response_cut_inside_headers_is_a_network_error(void **state)
+{
+    static const char json[] =
+        "{\"routes\": ["
+        " {\"path\": \"/robots.txt\", \"raw\": \"HTTP/1.1 200 OK\\r\\n\"},"
+        " {\"path\": \"/.well-known/tdmrep.json\","
+        "  \"raw\": \"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n\"},"
+        " {\"path\": \"/ai.txt\", \"raw\": \"HTTP/1.1 200 OK\\r\\nContent-Ty\"},"
+        " {\"path\": \"/page.html\","
+        "  \"raw\": \"HTTP/1.1 200 OK\\r\\nContent-Type: text/html\\r\\nX-A: 1\\r\\n\"},"
+        " {\"path\": \"/a.jpg\", \"raw\": \"HTTP/1.1 200 OK\\r\\n\"},"
+        " {\"path\": \"/whole.txt\", \"raw\": \"HTTP/1.1 200 OK\\r\\nContent-Type: "
+        "text/plain\\r\\nConnection: close\\r\\n\\r\\nUser-agent: *\\nDisallow: /\\n\"}"
+        "]}";
+    fixture fx;
+    start_raw_server(&fx, json);
+    crawler_fetch_options opts = {.allow_loopback = 1};
+    const char *paths[] = {
+        "/robots.txt", "/.well-known/tdmrep.json", "/ai.txt", "/page.html", "/a.jpg", "/whole.txt"};
+    crawler_kind kinds[] = {CRAWLER_KIND_ROBOTS, CRAWLER_KIND_TDMREP, CRAWLER_KIND_AI_TXT,
+                            CRAWLER_KIND_PAGE,   CRAWLER_KIND_IMAGE,  CRAWLER_KIND_ROBOTS};
+    collected c;
+    fetch_all(&opts, fx.origin, paths, kinds, CS_ARRAY_LEN(paths), &c);
+    for (size_t i = 0; i + 1 < CS_ARRAY_LEN(paths); i++) {
+        crawler_response *r = by_path(&c, paths[i]);
+        if (r->error != CS_ENET || r->status != 0)
+            fail_msg("%s: error %d status %ld, expected a network error with status 0", paths[i],
+                     r->error, r->status);
+        assert_string_equal(r->error_code, "incomplete_headers");
+        assert_int_equal(r->body_len, 0);
+    }
+    /* a body ended by closing the connection is complete once the headers were */
+    crawler_response *r = by_path(&c, "/whole.txt");
+    assert_int_equal(r->error, CS_OK);
+    assert_int_equal(r->status, 200);
+    assert_string_equal((char *)r->body, "User-agent: *\nDisallow: /\n");
+    free_collected(&c);
+    stop_server(&fx);
+}
+
+/* curl refuses a header line over 100 KiB as "out of memory": a limit, not a network error. */
+static void one_megabyte_header_is_headers_too_large(void **state)
+{
+    const char head[] = "{\"routes\": [{\"path\": \"/big\", \"raw\": \"HTTP/1.1 200 "
+                        "OK\\r\\nContent-Type: text/html\\r\\nX-Big: ";
+    const char tail[] = "\\r\\nContent-Length: 2\\r\\n\\r\\nhi\"}, "
+                        "{\"path\": \"/many\", \"raw\": \"HTTP/1.1 200 OK\\r\\n";
+    const char line[] = "X-Many: 0123456789012345678901234567890123456789\\r\\n";
+    const char end[] = "Content-Length: 2\\r\\n\\r\\nhi\"}]}";
+    size_t big = 1024 * 1024, lines = 2000;
+    size_t cap = sizeof head + big + sizeof tail + lines * sizeof line + sizeof end;
+    char *json = malloc(cap);
+    assert_non_null(json);
+    char *p = json;
+    p += sprintf(p, "%s", head);
+    memset(p, 'a', big);
+    p += big;
+    p += sprintf(p, "%s", tail);
+    for (size_t i = 0; i < lines; i++)
+        p += sprintf(p, "%s", line);
+    sprintf(p, "%s", end);
+    fixture fx;
+    start_raw_server(&fx, json);
+    free(json);
+    crawler_fetch_options opts = {.allow_loopback = 1};
+    const char *paths[] = {"/big", "/many"};
+    crawler_kind kinds[] = {CRAWLER_KIND_PAGE, CRAWLER_KIND_ROBOTS};
+    collected c;
+    fetch_all(&opts, fx.origin, paths, kinds, CS_ARRAY_LEN(paths), &c);
+    for (size_t i = 0; i < c.n; i++) {
+        if (c.resp[i].error != CS_ELIMIT)
+            fail_msg("%s: error %d (%s: %s), expected CS_ELIMIT", (const char *)c.resp[i].user,
+                     c.resp[i].error, c.resp[i].error_code ? c.resp[i].error_code : "-",
+                     c.resp[i].error_message);
+        assert_string_equal(c.resp[i].error_code, "headers_too_large");
+    }
+    free_collected(&c);
+    stop_server(&fx);
+}
+
 static void user_agent_names_the_product_token(void **state)
 {
     fixture fx;
@@ -309,6 +407,8 @@ int main(void)
         cmocka_unit_test(gzip_bomb_stops_at_decoded_limit),
         cmocka_unit_test(loopback_needs_permission_and_private_is_never_contacted),
         cmocka_unit_test(user_agent_names_the_product_token),
+        cmocka_unit_test(response_cut_inside_headers_is_a_network_error),
+        cmocka_unit_test(one_megabyte_header_is_headers_too_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
