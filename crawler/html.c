@@ -81,9 +81,19 @@ static int has_token(const char *list, const char *token)
     return 0;
 }
 
-/* Text content under node, whitespace collapsed, at most HTML_MAX_TEXT bytes. */
-static char *collect_text(const xmlNode *node)
+/* A copy of s (NULL stays NULL); running out of memory marks the extraction failed. */
+static char *dup_text(extract_ctx *ctx, const char *s)
 {
+    if (s == NULL) return NULL;
+    char *copy = strdup(s);
+    if (copy == NULL) ctx->failed = 1;
+    return copy;
+}
+
+/* Text content under node, whitespace collapsed, at most HTML_MAX_TEXT bytes. */
+static char *collect_text(extract_ctx *ctx, const xmlNode *node)
+{
+    int rc = CS_OK;
     cs_buf buf;
     cs_buf_init(&buf, HTML_MAX_TEXT);
     int space = 0;
@@ -95,9 +105,9 @@ static char *collect_text(const xmlNode *node)
                     space = buf.len > 0;
                     continue;
                 }
-                if (space && cs_buf_append(&buf, " ", 1)) goto done;
+                if (space && (rc = cs_buf_append(&buf, " ", 1)) != CS_OK) goto done;
                 space = 0;
-                if (cs_buf_append(&buf, c, 1)) goto done;
+                if ((rc = cs_buf_append(&buf, c, 1)) != CS_OK) goto done;
             }
         }
         if (cur->type == XML_ELEMENT_NODE && cur->children && !name_is(cur, "script") &&
@@ -110,15 +120,24 @@ static char *collect_text(const xmlNode *node)
         if (cur && cur != node) cur = cur->next;
     }
 done:
-    if (buf.data == NULL) return strdup("");
+    if (rc == CS_ENOMEM) { /* CS_ELIMIT: the text is cut at HTML_MAX_TEXT */
+        cs_buf_free(&buf);
+        ctx->failed = 1;
+        return NULL;
+    }
     size_t len;
-    return (char *)cs_buf_take(&buf, &len);
+    char *text = (char *)cs_buf_take(&buf, &len); /* "" when nothing was collected */
+    if (text == NULL) ctx->failed = 1;
+    return text;
 }
 
-static char *dup_limited(const char *s)
+/* A copy of at most HTML_MAX_TEXT bytes of s (NULL stays NULL); see dup_text. */
+static char *dup_limited(extract_ctx *ctx, const char *s)
 {
     if (s == NULL) return NULL;
-    return cs_strndup(s, CS_MIN(strlen(s), (size_t)HTML_MAX_TEXT));
+    char *copy = cs_strndup(s, CS_MIN(strlen(s), (size_t)HTML_MAX_TEXT));
+    if (copy == NULL) ctx->failed = 1;
+    return copy;
 }
 
 /* Resolves ref against the base; returns a new string or NULL when it is not an http(s) URL. */
@@ -209,14 +228,14 @@ static void add_image(extract_ctx *ctx, const xmlNode *node, const char *element
         if (found) img_node = found;
     }
     char *alt = attr(img_node, "alt");
-    img->alt = dup_limited(alt);
+    img->alt = dup_limited(ctx, alt);
     xmlFree(alt);
     char *title = attr(img_node, "title");
-    img->title = dup_limited(title);
+    img->title = dup_limited(ctx, title);
     xmlFree(title);
     img->figure = figure_index(page, enclosing(node, "figure"));
     if (img->figure >= 0 && page->figures[img->figure].caption)
-        img->caption = strdup(page->figures[img->figure].caption);
+        img->caption = dup_text(ctx, page->figures[img->figure].caption);
 }
 
 /* srcset: "url [descriptor], url [descriptor], ..." (HTML 4.8.4.2.1, simplified). */
@@ -291,11 +310,11 @@ static char *find_property(extract_ctx *ctx, const xmlNode *subject, const char 
                 if (value == NULL && want_url) value = attr(cur, "resource");
                 char *out;
                 if (value) {
-                    out = want_url ? resolve(ctx, value, strlen(value)) : dup_limited(value);
-                    if (out == NULL) out = dup_limited(value);
+                    out = want_url ? resolve(ctx, value, strlen(value)) : dup_limited(ctx, value);
+                    if (out == NULL) out = dup_limited(ctx, value);
                     xmlFree(value);
                 } else {
-                    out = collect_text(cur);
+                    out = collect_text(ctx, cur);
                 }
                 return out;
             }
@@ -331,7 +350,7 @@ static void add_license(extract_ctx *ctx, const xmlNode *node, int in_head)
     }
     crawler_html_license *lic = &page->licenses[page->license_count++];
     lic->href = resolve(ctx, href, strlen(href));
-    if (lic->href == NULL) lic->href = dup_limited(href); /* "CC BY 4.0" written as href */
+    if (lic->href == NULL) lic->href = dup_limited(ctx, href); /* "CC BY 4.0" written as href */
     xmlFree(href);
     lic->in_head = in_head;
     lic->element = name_is(node, "link") ? "link" : "a";
@@ -369,8 +388,8 @@ static void add_meta(extract_ctx *ctx, const xmlNode *node)
             page->dropped++;
         } else {
             crawler_html_meta *m = &page->metas[page->meta_count++];
-            m->name = dup_limited(name);
-            m->content = dup_limited(content);
+            m->name = dup_limited(ctx, name);
+            m->content = dup_limited(ctx, content);
         }
     }
     xmlFree(name);
@@ -387,12 +406,12 @@ static void add_jsonld(extract_ctx *ctx, const xmlNode *node)
     }
     cs_buf buf;
     cs_buf_init(&buf, HTML_MAX_JSONLD_BYTES);
-    for (const xmlNode *c = node->children; c; c = c->next)
-        if (c->content && cs_buf_append_str(&buf, (const char *)c->content)) break;
+    int rc = CS_OK;
+    for (const xmlNode *c = node->children; c && rc == CS_OK; c = c->next)
+        if (c->content) rc = cs_buf_append_str(&buf, (const char *)c->content);
     crawler_html_jsonld *j = &page->jsonld[page->jsonld_count++];
-    if (buf.data == NULL) cs_buf_append(&buf, "", 0);
-    j->text = (char *)cs_buf_take(&buf, &j->len);
-    if (j->text == NULL) j->text = strdup("");
+    j->text = (char *)cs_buf_take(&buf, &j->len); /* cut at HTML_MAX_JSONLD_BYTES */
+    if (j->text == NULL || rc == CS_ENOMEM) ctx->failed = 1;
 }
 
 /* The nearest itemscope element strictly above node (or NULL). */
@@ -421,14 +440,14 @@ static void add_item(extract_ctx *ctx, const xmlNode *node)
     crawler_html_item *item = &page->items[page->item_count++];
     item->node = node;
     char *type = attr(node, "itemtype");
-    item->type = dup_limited(type);
+    item->type = dup_limited(ctx, type);
     xmlFree(type);
     item->parent_index = -1;
     const xmlNode *parent = enclosing_item(node);
     char *prop = attr(node, "itemprop");
     if (parent && prop) {
         item->parent_index = item_index(page, parent);
-        item->parent_prop = dup_limited(prop);
+        item->parent_prop = dup_limited(ctx, prop);
     }
     xmlFree(prop);
 }
@@ -448,22 +467,22 @@ static void add_item_prop(extract_ctx *ctx, const xmlNode *node)
     char *value = attr(node, "content");
     char *out = NULL;
     if (value) {
-        out = dup_limited(value);
+        out = dup_limited(ctx, value);
     } else {
         const char *url_attr = name_is(node, "a") || name_is(node, "link")       ? "href"
                                : name_is(node, "img") || name_is(node, "source") ? "src"
                                                                                  : NULL;
         char *ref = url_attr ? attr(node, url_attr) : NULL;
         if (ref) out = resolve(ctx, ref, strlen(ref));
-        if (ref && out == NULL) out = dup_limited(ref);
+        if (ref && out == NULL) out = dup_limited(ctx, ref);
         xmlFree(ref);
-        if (out == NULL) out = collect_text(node);
+        if (out == NULL) out = collect_text(ctx, node);
     }
     xmlFree(value);
     crawler_html_prop *p = &page->props[page->prop_count++];
     p->item_index = (size_t)owner;
-    p->name = dup_limited(name ? name : "");
-    p->value = out ? out : strdup("");
+    p->name = dup_limited(ctx, name ? name : "");
+    p->value = out ? out : dup_text(ctx, "");
     xmlFree(name);
 }
 
@@ -478,10 +497,10 @@ static void prepass(extract_ctx *ctx, xmlNode *root, const char *page_url)
                 char *href = attr(cur, "href");
                 char out[CRAWLER_URL_SIZE];
                 if (href && crawler_url_resolve(page_url, href, strlen(href), out, NULL) == CS_OK)
-                    page->base_url = strdup(out);
+                    page->base_url = dup_text(ctx, out);
                 xmlFree(href);
             } else if (name_is(cur, "title") && page->title == NULL) {
-                page->title = collect_text(cur);
+                page->title = collect_text(ctx, cur);
             } else if (name_is(cur, "figure") && page->figure_count < HTML_MAX_IMAGES &&
                        !grow((void **)&page->figures, page->figure_count, &page->figure_cap,
                              sizeof *page->figures)) {
@@ -489,7 +508,7 @@ static void prepass(extract_ctx *ctx, xmlNode *root, const char *page_url)
                 f->node = cur;
                 for (xmlNode *c = cur->children; c; c = c->next)
                     if (name_is(c, "figcaption") && f->caption == NULL)
-                        f->caption = collect_text(c);
+                        f->caption = collect_text(ctx, c);
             }
         }
         if (cur->children && cur->type == XML_ELEMENT_NODE) {
