@@ -53,8 +53,10 @@ static void print_help(void)
            "  --allow-loopback          permit 127.0.0.0/8 and ::1 (tests, the demo)\n"
            "  --json-progress           progress as JSON lines on stdout\n"
            "  --progress-interval SECONDS  (default 1)\n\n"
-           "prints one JSON line: requests, pages, images, bytes, errors, disallowed, hosts,\n"
-           "queued, elapsed_s, stopped_by.\n");
+           "prints one JSON line: requests, pages, images, bytes, errors, refused, disallowed,\n"
+           "hosts, queued, elapsed_s, stopped_by. A request refused for its address (private,\n"
+           "reserved, or loopback without --allow-loopback) is also reported on stderr; its\n"
+           "host is left for a run allowed to reach it.\n");
 }
 
 typedef struct progress_state {
@@ -70,12 +72,13 @@ static const char *stopped_name(int code)
 
 static json_t *stats_json(const crawler_stats *s, const char *event)
 {
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "event", event,
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "event", event,
                      "requests", (json_int_t)s->requests, "pages", (json_int_t)s->pages, "images",
                      (json_int_t)s->images, "bytes", (json_int_t)s->bytes, "errors",
-                     (json_int_t)s->errors, "disallowed", (json_int_t)s->disallowed, "hosts",
-                     (json_int_t)s->hosts, "hosts_active", (json_int_t)s->hosts_active, "queued",
-                     (json_int_t)s->queued, "elapsed_s", s->elapsed_ms / 1000.0);
+                     (json_int_t)s->errors, "refused", (json_int_t)s->refused, "disallowed",
+                     (json_int_t)s->disallowed, "hosts", (json_int_t)s->hosts, "hosts_active",
+                     (json_int_t)s->hosts_active, "queued", (json_int_t)s->queued, "elapsed_s",
+                     s->elapsed_ms / 1000.0);
 }
 
 static void on_progress(void *arg, const crawler_stats *s, int final)
@@ -254,6 +257,12 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
             json_dumpf(line, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
             fputc('\n', stdout);
             json_decref(line);
+            if (stats.refused > 0)
+                fprintf(stderr,
+                        "clearset crawl: %lld request%s refused for the address, the first: %s%s\n",
+                        (long long)stats.refused, stats.refused == 1 ? "" : "s",
+                        stats.first_refused,
+                        opts.fetch.allow_loopback ? "" : "; loopback needs --allow-loopback");
         }
     }
     catalog_close(cat);

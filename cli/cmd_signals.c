@@ -6,8 +6,9 @@
  * which checks); every hop's signals count, and the output names the chain
  * (redirects, final_url). Exit status 1 when the URL is opted out or
  * robots.txt disallows a URL of the chain; 3 when the chain could not be
- * followed to its end (loop, too many hops, refused target) and nothing
- * found so far says no - the answer for the final resource is unknown.
+ * followed to its end (loop, too many hops, refused target) or the URL's own
+ * address was refused, and nothing found so far says no - the answer for the
+ * final resource is unknown.
  */
 #include "cli/cli.h"
 #include "crawler/crawler.h"
@@ -40,7 +41,9 @@ static void print_help(void)
         "exit status: 0 not opted out, 1 opted out or disallowed (on any hop),\n"
         "2 bad URL, 3 failure - including a redirect chain that could not be followed\n"
         "to its end while nothing found so far opts out: the final resource is unknown,\n"
-        "which is neither a yes (0) nor a no (1).\n");
+        "which is neither a yes (0) nor a no (1). An address refused for the URL itself\n"
+        "(private, reserved, or loopback without --allow-loopback) is such a failure too:\n"
+        "\"error\": \"address refused\", nothing asked.\n");
 }
 
 static json_t *int_or_null(long v)
@@ -133,10 +136,15 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     json_dumpf(out, stdout, JSON_COMPACT);
     fputc('\n', stdout);
     json_decref(out);
-    /* a "no" found anywhere in the chain stands; otherwise a broken chain leaves no answer */
-    int status = decision.opted_out || !res.allowed ? CLI_EXIT_FOUND
-                 : res.redirect_error               ? CLI_EXIT_RUNTIME
-                                                    : CLI_EXIT_OK;
+    if (res.address_refused && !res.redirect_error)
+        fprintf(stderr, "clearset signals: %s: address refused (private, reserved or %s)\n",
+                res.url, fetch.allow_loopback ? "metadata" : "loopback; see --allow-loopback");
+    /* a "no" found anywhere in the chain stands; otherwise a broken chain leaves no answer,
+       and a refused address is no robots.txt "disallow" */
+    int status = decision.opted_out                          ? CLI_EXIT_FOUND
+                 : res.address_refused || res.redirect_error ? CLI_EXIT_RUNTIME
+                 : !res.allowed                              ? CLI_EXIT_FOUND
+                                                             : CLI_EXIT_OK;
     robots_decision_free(&decision);
     crawler_signals_result_free(&res);
     return status;

@@ -7,9 +7,9 @@
  *      delay and pause, and possibly holding due URLs gets one request, up
  *      to the concurrency limit: robots.txt first (from the catalog cache
  *      when fresh; a redirect to another host waits for that host too), then
- *      /.well-known/tdmrep.json and /ai.txt once, then the next due frontier
- *      URL that robots.txt allows (disallowed ones are marked so and never
- *      requested);
+ *      /.well-known/tdmrep.json and /ai.txt once (policy.c says which comes
+ *      next and reads the answers), then the next due frontier URL that
+ *      robots.txt allows (disallowed ones are marked so and never requested);
  *   2. the fetcher runs until something happens or the next host is due;
  *   3. each finished response is recorded (record.c) in the turn's transaction:
  *      the fetch, the URL's new state, what the page links to and shows
@@ -19,6 +19,11 @@
  * marked in_flight before its request starts and leaves that state only in
  * the transaction that records its result, so after a SIGKILL the only URLs
  * fetched again are those that were in flight.
+ *
+ * A request refused for its address (loopback without --allow-loopback, a
+ * private range) parks its host for this run and is counted in stats->refused;
+ * nothing about the host is cached from it, so a run allowed to connect starts
+ * afresh. A catalog failure stops the crawl with the URL it was about.
  */
 #include "crawler/crawler_internal.h"
 
@@ -52,6 +57,24 @@ void crawler_options_default(crawler_options *o)
  * nothing (a kill loses whole responses, whose URLs are then still in_flight
  * and are fetched again), and a busy turn costs one commit instead of dozens.
  */
+void crawl_fail(crawl_ctx *ctx, const char *url)
+{
+    if (ctx->failed) return; /* the first failure is the one to report */
+    ctx->failed = 1;
+    if (ctx->err == NULL || url == NULL) return;
+    cs_error inner = *ctx->err; /* the message is rewritten from a copy of itself */
+    int code = inner.code ? inner.code : CS_EDB;
+    cs_error_set(ctx->err, code, "%s: %s", url,
+                 inner.message[0] ? inner.message : cs_strerror(code));
+}
+
+void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp)
+{
+    if (ctx->stats->refused++ == 0)
+        snprintf(ctx->stats->first_refused, sizeof ctx->stats->first_refused, "%s: %s", resp->url,
+                 resp->error_message);
+}
+
 static void txn_begin(crawl_ctx *ctx)
 {
     if (ctx->in_txn || ctx->failed) return;
@@ -74,18 +97,6 @@ static void txn_end(crawl_ctx *ctx)
 }
 
 /* ---- hosts ------------------------------------------------------------------ */
-
-robots_rules *crawl_rules_for_status(int status, const unsigned char *body, size_t len)
-{
-    robots_rules *rules = NULL;
-    if (status >= 200 && status < 300)
-        robots_parse((const char *)body, body ? len : 0, &rules, NULL);
-    else if ((status >= 300 && status < 500 && status != 429))
-        robots_new_allow_all(&rules, NULL); /* RFC 9309 2.3.1.3: unavailable */
-    else
-        robots_new_disallow_all(&rules, NULL); /* 2.3.1.4: unreachable, 5xx, 429 */
-    return rules;
-}
 
 static int in_page_scope(crawl_ctx *ctx, const char *origin, const char *host_name)
 {
@@ -118,22 +129,36 @@ static crawl_host *host_for(crawl_ctx *ctx, const crawler_url_parts *parts)
     if (h) return h;
     catalog_host row;
     if (catalog_host_get_or_add(ctx->cat, parts->origin, &row, ctx->err) != CS_OK) {
-        ctx->failed = 1;
+        crawl_fail(ctx, parts->origin);
+        return NULL;
+    }
+    int64_t pages = 0;
+    if (catalog_frontier_count(ctx->cat, row.id, "page", "done", &pages, ctx->err) != CS_OK) {
+        catalog_host_clear(&row);
+        crawl_fail(ctx, parts->origin);
         return NULL;
     }
     h = calloc(1, sizeof *h);
     if (h == NULL) {
         catalog_host_clear(&row);
-        ctx->failed = 1;
         cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+        crawl_fail(ctx, parts->origin);
         return NULL;
     }
     int64_t now = cs_now_ms();
     h->id = row.id;
     cs_strlcpy(h->origin, parts->origin, sizeof h->origin);
     h->robots_status = row.robots_status;
-    if (row.robots_status >= 0 && row.robots_expires_at > now)
-        h->rules = crawl_rules_for_status(row.robots_status, row.robots_body, row.robots_len);
+    if (row.robots_status >= 0 && row.robots_expires_at > now) {
+        h->rules = policy_rules_for_status(row.robots_status, row.robots_body, row.robots_len);
+        if (h->rules == NULL) {
+            catalog_host_clear(&row);
+            free(h);
+            cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+            crawl_fail(ctx, parts->origin);
+            return NULL;
+        }
+    }
     h->tdmrep_status = row.tdmrep_status;
     h->tdmrep_body = row.tdmrep_body;
     h->tdmrep_len = row.tdmrep_len;
@@ -150,8 +175,6 @@ static crawl_host *host_for(crawl_ctx *ctx, const crawler_url_parts *parts)
     h->paused_until = row.paused_until;
     h->consecutive_errors = 0; /* parking lasts one crawl */
     h->parked = 0;
-    int64_t pages = 0;
-    catalog_frontier_count(ctx->cat, h->id, "page", "done", &pages, NULL);
     h->pages_fetched = pages;
     catalog_host_clear(&row);
     if (crawl_hosts_add(&ctx->hosts, h) != CS_OK) {
@@ -159,8 +182,8 @@ static crawl_host *host_for(crawl_ctx *ctx, const crawler_url_parts *parts)
         free(h->tdmrep_body);
         free(h->ai_txt_body);
         free(h);
-        ctx->failed = 1;
         cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+        crawl_fail(ctx, parts->origin);
         return NULL;
     }
     ctx->stats->hosts = (int64_t)ctx->hosts.count;
@@ -171,7 +194,7 @@ static void save_politeness(crawl_ctx *ctx, crawl_host *h)
 {
     if (catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
                                      h->consecutive_errors, h->parked, ctx->err) != CS_OK)
-        ctx->failed = 1;
+        crawl_fail(ctx, h->origin);
 }
 
 /* ---- frontier ---------------------------------------------------------------- */
@@ -196,7 +219,7 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
     int is_new = 0;
     if (catalog_frontier_add(ctx->cat, url, h->id, crawler_kind_name(kind), depth, referrer_id,
                              "queued", &id, &is_new, ctx->err) != CS_OK) {
-        ctx->failed = 1;
+        crawl_fail(ctx, url);
         return 0;
     }
     if (is_new) h->wake_at = 0;
@@ -210,8 +233,9 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
 {
     crawl_job *job = calloc(1, sizeof *job);
     if (job == NULL) {
-        ctx->failed = 1;
-        return cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+        cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+        crawl_fail(ctx, url);
+        return CS_ENOMEM;
     }
     job->url_id = url_id;
     job->host = h;
@@ -222,7 +246,7 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
     int rc = crawler_fetcher_add(ctx->fetcher, url, kind, job, ctx->err);
     if (rc != CS_OK) {
         free(job);
-        ctx->failed = 1;
+        crawl_fail(ctx, url);
         return rc;
     }
     job->next = ctx->jobs;
@@ -266,17 +290,6 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
     return 1;
 }
 
-static int policy_allowed(const crawl_host *h, const char *path)
-{
-    return robots_allowed(h->rules, ROBOTS_OWN_AGENT, path);
-}
-
-/* 5xx, 429 or no answer at all (status 0): robots.txt could not be read. */
-static int robots_unreachable(int status)
-{
-    return status < 200 || status >= 500 || status == 429;
-}
-
 /* Starts the host's next request if it has one due; returns 1 when a request started. */
 static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
 {
@@ -285,47 +298,37 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         int rc = catalog_frontier_next(ctx->cat, h->id, now, &item, ctx->err);
         if (rc == CS_ENOTFOUND) {
             int64_t earliest;
-            h->wake_at = catalog_frontier_earliest(ctx->cat, h->id, &earliest, NULL) == CS_OK
-                             ? CS_MAX(earliest, now + 1)
-                             : INT64_MAX;
+            rc = catalog_frontier_earliest(ctx->cat, h->id, &earliest, ctx->err);
+            h->wake_at = rc == CS_OK ? CS_MAX(earliest, now + 1) : INT64_MAX;
+            if (rc != CS_OK && rc != CS_ENOTFOUND) crawl_fail(ctx, h->origin);
             return 0;
         }
         if (rc != CS_OK) {
-            ctx->failed = 1;
+            crawl_fail(ctx, h->origin);
             return 0;
         }
+        /* RFC 9309: robots.txt before anything else, then tdmrep.json and ai.txt */
         char url[CRAWLER_URL_SIZE];
-        if (h->rules == NULL) { /* RFC 9309: robots.txt before anything else */
+        crawler_kind policy_kind;
+        policy_step step = policy_next(h, url, &policy_kind);
+        if (step == POLICY_FETCH) {
             catalog_frontier_item_clear(&item);
-            crawl_host *via;
-            if (!robots_redirect_host(ctx, h, now, &via)) return 0;
-            if (h->robots_url == NULL) snprintf(url, sizeof url, "%s/robots.txt", h->origin);
-            start_job(ctx, h, via, h->robots_url ? h->robots_url : url, CRAWLER_KIND_ROBOTS, 0, 0,
-                      1);
+            crawl_host *via = NULL;
+            if (policy_kind == CRAWLER_KIND_ROBOTS && !robots_redirect_host(ctx, h, now, &via))
+                return 0;
+            start_job(ctx, h, via, url, policy_kind, 0, 0, 1);
             return 1;
         }
-        if (h->tdmrep_status < 0 || h->ai_txt_status < 0) {
-            int tdm = h->tdmrep_status < 0;
-            const char *path = tdm ? "/.well-known/tdmrep.json" : "/ai.txt";
-            if (policy_allowed(h, path)) {
-                snprintf(url, sizeof url, "%s%s", h->origin, path);
-                catalog_frontier_item_clear(&item);
-                start_job(ctx, h, NULL, url, tdm ? CRAWLER_KIND_TDMREP : CRAWLER_KIND_AI_TXT, 0, 0,
-                          1);
-                return 1;
-            }
-            /* robots.txt keeps us from it: recorded as status 0 (not fetched) */
-            if (tdm)
-                h->tdmrep_status = 0;
-            else
-                h->ai_txt_status = 0;
+        if (step == POLICY_SKIPPED) { /* robots.txt keeps us from it: stored as 0, not fetched */
+            int tdm = policy_kind == CRAWLER_KIND_TDMREP;
             if (catalog_host_save_policy_file(ctx->cat, h->id, tdm ? "tdmrep" : "ai_txt", 0, NULL,
                                               0, ctx->err) != CS_OK)
-                ctx->failed = 1;
+                crawl_fail(ctx, h->origin);
             catalog_frontier_item_clear(&item);
+            if (ctx->failed) return 0;
             continue;
         }
-        if (robots_unreachable(h->robots_status)) {
+        if (policy_robots_unreachable(h->robots_status)) {
             /*
              * RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow,
              * but only until it can be read. Nothing more goes to this host in this
@@ -356,14 +359,14 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         }
         if (skip) {
             if (catalog_frontier_set_state(ctx->cat, item.id, skip, 0, 0, why, ctx->err) != CS_OK)
-                ctx->failed = 1;
+                crawl_fail(ctx, item.url);
             catalog_frontier_item_clear(&item);
             if (ctx->failed) return 0;
             continue;
         }
         if (catalog_frontier_set_state(ctx->cat, item.id, "in_flight", 1, item.next_attempt_at,
                                        NULL, ctx->err) != CS_OK) {
-            ctx->failed = 1;
+            crawl_fail(ctx, item.url);
             catalog_frontier_item_clear(&item);
             return 0;
         }
@@ -412,14 +415,14 @@ static int add_seeds(crawl_ctx *ctx)
     for (size_t i = 0; i < ctx->opts->seed_count; i++) {
         char url[CRAWLER_URL_SIZE];
         const char *seed = ctx->opts->seeds[i];
-        int rc = crawler_url_normalize(seed, strlen(seed), url, ctx->err);
+        cs_error why; /* not ctx->err: its message is part of the one written there */
+        int rc = crawler_url_normalize(seed, strlen(seed), url, &why);
         if (rc != CS_OK)
-            return cs_error_set(ctx->err, CS_EINVAL, "seed '%s': %s", seed,
-                                ctx->err ? ctx->err->message : cs_strerror(rc));
+            return cs_error_set(ctx->err, CS_EINVAL, "seed '%s': %s", seed, why.message);
         crawler_url_parts parts;
         crawler_url_split(url, &parts);
         rc = add_scope_origin(ctx, parts.origin);
-        if (rc != CS_OK) return cs_error_set(ctx->err, rc, "out of memory");
+        if (rc != CS_OK) return cs_error_set(ctx->err, rc, "seed '%s': out of memory", seed);
     }
     /* Seeds of earlier runs keep their hosts in scope when a crawl is resumed. */
     catalog_host_ref *refs = NULL;
@@ -429,7 +432,7 @@ static int add_seeds(crawl_ctx *ctx)
     for (size_t i = 0; i < n && rc == CS_OK; i++)
         rc = add_scope_origin(ctx, refs[i].origin);
     catalog_host_refs_free(refs, n);
-    if (rc != CS_OK) return rc;
+    if (rc != CS_OK) return cs_error_set(ctx->err, rc, "out of memory");
     for (size_t i = 0; i < ctx->opts->seed_count; i++) {
         char url[CRAWLER_URL_SIZE];
         crawler_url_normalize(ctx->opts->seeds[i], strlen(ctx->opts->seeds[i]), url, NULL);
@@ -487,7 +490,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     if (rc == CS_OK && ctx.failed) rc = err && err->code ? err->code : CS_EDB;
     if (rc == CS_OK) {
         int64_t stored = 0;
-        catalog_frontier_count(cat, 0, "image", "done", &stored, NULL);
+        rc = catalog_frontier_count(cat, 0, "image", "done", &stored, err);
         ctx.images_stored = stored;
     }
     int64_t last_report = started;

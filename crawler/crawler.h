@@ -271,13 +271,17 @@ typedef struct crawler_stats {
     int64_t pages;        /* HTML pages read */
     int64_t images;       /* images stored (new or already known content) */
     int64_t bytes;        /* body bytes received (decoded) */
-    int64_t errors;       /* requests that failed (network, limits, 4xx/5xx) */
+    int64_t errors;       /* requests that failed (network, limits, 4xx/5xx, refused) */
+    int64_t refused;      /* requests refused for their address (private, reserved, or
+                             loopback without allow_loopback): never cached as the host's
+                             answer, the host waits for a run allowed to reach it */
     int64_t disallowed;   /* URLs robots.txt kept us from */
     int64_t hosts_active; /* hosts with a request running now */
     int64_t hosts;        /* hosts known to this crawl */
     int64_t queued;       /* URLs waiting in the frontier */
     int64_t elapsed_ms;
     int stopped_by; /* 0 frontier empty, 1 time limit, 2 max images, 3 stop flag */
+    char first_refused[CRAWLER_URL_SIZE + 128]; /* "URL: why" of the first refusal, or "" */
 } crawler_stats;
 
 /* Called every progress_interval_ms and once more at the end (final = 1). */
@@ -346,12 +350,16 @@ typedef struct crawler_signals_result {
     int allowed;       /* robots.txt lets clearsetbot fetch every URL of the chain */
     int robots_line;   /* the deciding robots.txt line, 0 if none */
     int tdmrep_status,
-        ai_txt_status;  /* final_url's origin; -1 when not asked (robots.txt forbids) */
-    int fetched;        /* final_url itself was requested */
-    long status;        /* its HTTP status (0: no response) */
-    char error[256];    /* why it failed, if it did */
-    int redirect_error; /* 1: the chain could not be followed to its end (loop,
-                           too many hops, refused address or scheme, bad Location) */
+        ai_txt_status;   /* final_url's origin; -1 when not asked (robots.txt forbids) */
+    int fetched;         /* final_url itself was requested */
+    long status;         /* its HTTP status (0: no response) */
+    char error[256];     /* why it failed, if it did */
+    int redirect_error;  /* 1: the chain could not be followed to its end (loop,
+                            too many hops, refused address or scheme, bad Location) */
+    int address_refused; /* 1: an address of the chain was refused (private, reserved, or
+                            loopback without allow_loopback): nothing was asked there, so
+                            robots_status is -1, allowed 0, and error "address refused" when
+                            it was the URL's own */
     char location[CRAWLER_URL_SIZE];     /* final_url's redirect target when not followed, or "" */
     crawler_signals_redirect *redirects; /* followed or refused 3xx hops, in order; owned */
     size_t redirect_count;
@@ -367,7 +375,8 @@ typedef struct crawler_signals_result {
  * request), and on an origin not seen yet its robots.txt, tdmrep.json and
  * ai.txt come first. A target robots.txt disallows is not requested: the chain
  * stops there with out->allowed = 0. CS_OK even when a fetch or the chain
- * fails (out->error says why, out->redirect_error marks the chain);
+ * fails (out->error says why, out->redirect_error marks the chain,
+ * out->address_refused a refused address, which is no robots.txt answer);
  * CS_EFORMAT / CS_EUNSUPPORTED for a bad URL. Release with
  * crawler_signals_result_free.
  */

@@ -1,6 +1,7 @@
 /*
  * crawler_internal.h - what the crawl loop's files share: per-host state and
- * politeness (politeness.c), scope and trap checks (frontier.c), opt-out
+ * politeness (politeness.c), an origin's policy files (policy.c, for both the
+ * crawl and `clearset signals`), scope and trap checks (frontier.c), opt-out
  * signal gathering (signals.c) and the crawl itself (crawl.c).
  * Other folders never include this.
  */
@@ -34,7 +35,7 @@ typedef struct crawl_host {
     int robots_status;   /* as stored: 0 unreachable, else HTTP status */
     int robots_hops;     /* redirects followed for the current robots.txt fetch */
     char *robots_url;    /* a robots.txt redirect target still to follow, or NULL (owned) */
-    int tdmrep_status, ai_txt_status; /* -1 not fetched yet */
+    int tdmrep_status, ai_txt_status; /* HTTP status, 0 unreachable, or POLICY_STATUS_* */
     unsigned char *tdmrep_body, *ai_txt_body;
     size_t tdmrep_len, ai_txt_len;
     int64_t delay_ms;      /* effective minimum spacing of requests */
@@ -59,6 +60,45 @@ void crawl_hosts_free(crawl_hosts *hosts);
 crawl_host *crawl_hosts_find(crawl_hosts *hosts, const char *origin);
 /* Adds a host (owned by the table); CS_ENOMEM. */
 int crawl_hosts_add(crawl_hosts *hosts, crawl_host *host);
+
+/* ---- An origin's policy files (policy.c) -------------------------------------- */
+
+/* tdmrep_status / ai_txt_status before the file is known: */
+#define POLICY_STATUS_UNKNOWN (-1) /* not fetched yet */
+#define POLICY_STATUS_SKIPPED (-2) /* robots.txt keeps clearsetbot from it: never requested */
+
+/* 5xx, 429 or no answer at all (status 0): robots.txt could not be read (RFC 9309 2.3.1.4). */
+int policy_robots_unreachable(int status);
+/* Rules for a robots.txt status: 2xx parsed, other 3xx/4xx allow all, unreachable disallow all. */
+robots_rules *policy_rules_for_status(int status, const unsigned char *body, size_t len);
+
+typedef enum policy_step {
+    POLICY_DONE = 0, /* robots.txt, tdmrep.json and ai.txt are all known */
+    POLICY_FETCH,    /* request url (of kind) next and hand the response to policy_absorb */
+    POLICY_SKIPPED,  /* robots.txt forbids the file of kind: now POLICY_STATUS_SKIPPED */
+} policy_step;
+
+/*
+ * What host still needs, in order: robots.txt (or the redirect target it led
+ * to) while host->rules is NULL, then tdmrep.json, then ai.txt.
+ */
+policy_step policy_next(crawl_host *host, char url[CRAWLER_URL_SIZE], crawler_kind *kind);
+
+typedef struct policy_outcome {
+    int status;     /* the file's status as kept: HTTP status, 0 when no response */
+    int redirected; /* robots.txt redirected: host->robots_url is the next request */
+    int refused;    /* the fetcher refused the address: nothing about host changed */
+} policy_outcome;
+
+/*
+ * Takes in the response to a request policy_next asked for: follows
+ * robots.txt redirects, sets host->rules and robots_status, keeps tdmrep.json
+ * and ai.txt (status and 2xx body). CS_ENOMEM (host unchanged).
+ */
+int policy_absorb(crawl_host *host, const crawler_response *resp, policy_outcome *out,
+                  cs_error *err);
+
+/* ---- Politeness (politeness.c) ------------------------------------------------- */
 
 /* Effective delay: max(min_delay, min(Crawl-delay, cap)). */
 int64_t politeness_delay_ms(int64_t min_delay_ms, double crawl_delay_s, int64_t cap_ms);
@@ -126,8 +166,14 @@ typedef struct crawl_ctx {
     cs_error *err;
 } crawl_ctx;
 
-/* Rules for a robots.txt status: 2xx parsed, other 3xx/4xx allow all, 5xx/429/0 disallow all. */
-robots_rules *crawl_rules_for_status(int status, const unsigned char *body, size_t len);
+/*
+ * Marks the crawl failed (it stops; the open transaction rolls back) after a
+ * catalog or memory error about url (may be NULL): the first failure is kept
+ * in ctx->err, its message prefixed with url.
+ */
+void crawl_fail(crawl_ctx *ctx, const char *url);
+/* Counts a request refused for its address (stats->refused, and its first message). */
+void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp);
 /*
  * Queues url (absolute, normalised) unless out of scope, too deep or a trap.
  * Returns the url id, or 0 when it was not queued; sets ctx->failed on a

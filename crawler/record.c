@@ -13,7 +13,12 @@
  *   - for an image (recognised by its bytes, whatever URL or type it came
  *     with), the blob, its header dimensions, its embedded rights metadata
  *     and opt-out signals; a header claiming too many pixels is refused;
- *   - for robots.txt, tdmrep.json and ai.txt, the host's cached copy.
+ *   - for robots.txt, tdmrep.json and ai.txt (read by policy.c, as for
+ *     `clearset signals`), the host's cached copy.
+ * A request refused for its address teaches nothing about the URL or its host:
+ * the URL goes back to the queue, the host is parked for this run, nothing is
+ * cached, and the refusal is counted (stats->refused). Every catalog write
+ * passes the crawl's error; a failure stops the crawl naming the URL.
  */
 #include "crawler/crawler_internal.h"
 #include "license/license.h"
@@ -24,13 +29,15 @@
 #include <string.h>
 #include <strings.h>
 
+/* The headers as a JSON array of [name, value]; NULL when out of memory. */
 static char *headers_json(const crawler_response *resp)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < resp->header_count; i++)
-        json_array_append_new(arr,
-                              json_pack("[s?s?]", resp->headers[i].name, resp->headers[i].value));
-    char *text = json_dumps(arr, JSON_COMPACT | JSON_ENSURE_ASCII);
+    int ok = arr != NULL;
+    for (size_t i = 0; ok && i < resp->header_count; i++)
+        ok = json_array_append_new(
+                 arr, json_pack("[s?s?]", resp->headers[i].name, resp->headers[i].value)) == 0;
+    char *text = ok ? json_dumps(arr, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(arr);
     return text;
 }
@@ -60,16 +67,30 @@ static int record_signals(crawl_ctx *ctx, const robots_signal_list *list, const 
     return CS_OK;
 }
 
+/*
+ * Records the signals gathered (gathered: the gatherers' status). Signals that
+ * could not all be gathered (a list at its cap, an unreadable value) are left
+ * out as before; running out of memory fails the crawl.
+ */
+static int record_gathered(crawl_ctx *ctx, int gathered, const robots_signal_list *list,
+                           const char *scope, int64_t host_id, int64_t url_id, int64_t image_id)
+{
+    if (gathered == CS_ENOMEM) return cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+    if (gathered != CS_OK) return CS_OK;
+    return record_signals(ctx, list, scope, host_id, url_id, image_id);
+}
+
 static int record_embedded(crawl_ctx *ctx, int64_t image_id, const char *url,
                            const crawler_response *resp)
 {
     license_embedded emb;
     memset(&emb, 0, sizeof emb);
-    if (license_read_embedded(resp->body, resp->body_len, &emb, NULL) != CS_OK) {
+    int rc = license_read_embedded(resp->body, resp->body_len, &emb, ctx->err);
+    if (rc != CS_OK) {
         license_embedded_free(&emb);
-        return CS_OK; /* unreadable metadata is no evidence, not a crawl failure */
+        /* unreadable metadata is no evidence, not a crawl failure; no memory is */
+        return rc == CS_ENOMEM ? rc : CS_OK;
     }
-    int rc = CS_OK;
     for (size_t i = 0; i < emb.evidence.count && rc == CS_OK; i++) {
         const license_evidence *e = &emb.evidence.items[i];
         catalog_rights r = {
@@ -92,8 +113,11 @@ static int record_embedded(crawl_ctx *ctx, int64_t image_id, const char *url,
     if (rc == CS_OK) { /* IPTC DataMining and C2PA training-mining, decided by robots/ */
         robots_signal_list list;
         robots_signal_list_init(&list);
-        if (license_embedded_signals(&emb, &list, url, NULL) == CS_OK && list.count > 0)
+        rc = license_embedded_signals(&emb, &list, url, ctx->err);
+        if (rc == CS_OK && list.count > 0)
             rc = record_signals(ctx, &list, "image", 0, 0, image_id);
+        else if (rc != CS_ENOMEM)
+            rc = CS_OK; /* a signal list at its cap says enough */
         robots_signal_list_free(&list);
     }
     license_embedded_free(&emb);
@@ -249,33 +273,36 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
                         int64_t fetch_id)
 {
     crawler_html_page page;
-    cs_error perr;
-    int rc = crawler_html_extract(resp->url, resp->body, resp->body_len, &page, &perr);
+    int rc = crawler_html_extract(resp->url, resp->body, resp->body_len, &page, ctx->err);
+    if (rc == CS_ENOMEM) return rc;
     if (rc != CS_OK) return CS_EFORMAT; /* recorded by the caller as a failed page */
-    /* meta robots contents, and the page-wide licence, for the pages row */
+    /* meta robots contents (up to 4 KiB), and the page-wide licence, for the pages row */
     cs_buf robots_meta;
     cs_buf_init(&robots_meta, 4096);
     const char *page_license = NULL;
-    for (size_t i = 0; i < page.meta_count; i++) {
+    for (size_t i = 0; i < page.meta_count && rc == CS_OK; i++) {
         if (strcasecmp(page.metas[i].name, "robots") == 0 ||
             strcasecmp(page.metas[i].name, ROBOTS_OWN_AGENT) == 0) {
-            if (robots_meta.len) cs_buf_append_str(&robots_meta, "; ");
-            cs_buf_append_str(&robots_meta, page.metas[i].content);
+            int brc = robots_meta.len ? cs_buf_append_str(&robots_meta, "; ") : CS_OK;
+            if (brc == CS_OK) brc = cs_buf_append_str(&robots_meta, page.metas[i].content);
+            if (brc == CS_ENOMEM) rc = cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
         }
     }
     for (size_t i = 0; i < page.license_count && !page_license; i++)
         if (page.licenses[i].about == NULL && page.licenses[i].figure < 0)
             page_license = page.licenses[i].href;
     int64_t page_id = 0;
-    rc = catalog_record_page(ctx->cat, job->url_id, fetch_id, page.title, page.base_url,
-                             robots_meta.data ? (const char *)robots_meta.data : NULL, page_license,
-                             &page_id, ctx->err);
+    if (rc == CS_OK)
+        rc = catalog_record_page(ctx->cat, job->url_id, fetch_id, page.title, page.base_url,
+                                 robots_meta.data ? (const char *)robots_meta.data : NULL,
+                                 page_license, &page_id, ctx->err);
     cs_buf_free(&robots_meta);
 
     robots_signal_list signals;
     robots_signal_list_init(&signals);
-    if (rc == CS_OK && signals_from_page(&signals, &page, resp->url, NULL) == CS_OK)
-        rc = record_signals(ctx, &signals, "page", job->host->id, job->url_id, 0);
+    if (rc == CS_OK)
+        rc = record_gathered(ctx, signals_from_page(&signals, &page, resp->url, ctx->err), &signals,
+                             "page", job->host->id, job->url_id, 0);
     robots_signal_list_free(&signals);
 
     /* links: same-scope pages one level deeper, unless the page says nofollow */
@@ -292,7 +319,9 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
     /* images: from whatever host serves them, each a sighting with its licence context */
     license_evidence_list evidence;
     memset(&evidence, 0, sizeof evidence);
-    if (rc == CS_OK && page.image_count > 0) page_evidence(&page, resp->url, &evidence, NULL);
+    if (rc == CS_OK && page.image_count > 0 &&
+        page_evidence(&page, resp->url, &evidence, ctx->err) == CS_ENOMEM)
+        rc = CS_ENOMEM; /* otherwise a page license/ cannot read says nothing about licences */
     catalog_rights *rows = calloc(evidence.count ? evidence.count : 1, sizeof *rows);
     if (rows == NULL && rc == CS_OK) rc = cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
     for (size_t i = 0; rc == CS_OK && i < page.image_count; i++) {
@@ -351,9 +380,13 @@ static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_res
         rc = catalog_link_image_url(ctx->cat, job->url_id, image_id, fetch_id, ctx->err);
     robots_signal_list signals;
     robots_signal_list_init(&signals);
-    if (rc == CS_OK && signals_from_response(&signals, resp, NULL) == CS_OK &&
-        signals_from_host(&signals, job->host, resp->url, NULL) == CS_OK)
-        rc = record_signals(ctx, &signals, "image", job->host->id, job->url_id, image_id);
+    if (rc == CS_OK) {
+        int gathered = signals_from_response(&signals, resp, ctx->err);
+        if (gathered == CS_OK)
+            gathered = signals_from_host(&signals, job->host, resp->url, ctx->err);
+        rc =
+            record_gathered(ctx, gathered, &signals, "image", job->host->id, job->url_id, image_id);
+    }
     robots_signal_list_free(&signals);
     if (rc == CS_OK && is_new) rc = record_embedded(ctx, image_id, resp->url, resp);
     if (rc == CS_OK) {
@@ -366,89 +399,76 @@ static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_res
 void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
 {
     crawl_host *h = job->host;
-    int status = resp->error == CS_OK ? (int)resp->status : 0;
     int64_t url_id = 0;
     int64_t served_by = job->via ? job->via->id : h->id; /* the URL's own host */
     if (catalog_frontier_add(ctx->cat, resp->url, served_by, crawler_kind_name(job->kind), 0, 0,
-                             "done", &url_id, NULL, ctx->err) == CS_OK) {
-        catalog_fetch_record rec = {.url_id = url_id,
-                                    .started_at = resp->started_at_ms,
-                                    .elapsed_ms = resp->elapsed_ms,
-                                    .http_status = (int)resp->status,
-                                    .content_type = crawler_response_header(resp, "Content-Type"),
-                                    .body_bytes = (int64_t)resp->body_len,
-                                    .error_code = resp->error_code,
-                                    .error = resp->error ? resp->error_message : NULL};
-        catalog_record_fetch(ctx->cat, &rec, NULL, NULL);
+                             "done", &url_id, NULL, ctx->err) != CS_OK) {
+        crawl_fail(ctx, resp->url);
+        return;
+    }
+    catalog_fetch_record rec = {.url_id = url_id,
+                                .started_at = resp->started_at_ms,
+                                .elapsed_ms = resp->elapsed_ms,
+                                .http_status = (int)resp->status,
+                                .content_type = crawler_response_header(resp, "Content-Type"),
+                                .body_bytes = (int64_t)resp->body_len,
+                                .error_code = resp->error_code,
+                                .error = resp->error ? resp->error_message : NULL};
+    if (catalog_record_fetch(ctx->cat, &rec, NULL, ctx->err) != CS_OK) {
+        crawl_fail(ctx, resp->url);
+        return;
     }
     h->next_fetch_at = now + h->delay_ms;
+    policy_outcome outcome;
+    if (policy_absorb(h, resp, &outcome, ctx->err) != CS_OK) {
+        crawl_fail(ctx, resp->url);
+        return;
+    }
+    if (outcome.refused) {
+        /* not the site's answer: nothing cached, the host waits for a run allowed to reach it */
+        crawl_note_refused(ctx, resp);
+        ctx->stats->errors++;
+        h->parked = 1;
+        h->wake_at = INT64_MAX;
+        return;
+    }
+    if (outcome.redirected) return; /* rules stay unknown: the next turn follows the redirect */
+    int status = outcome.status;
+    int rc;
     if (job->kind == CRAWLER_KIND_ROBOTS) {
-        const char *location = crawler_response_header(resp, "Location");
-        if (status >= 300 && status < 400 && location &&
-            h->robots_hops < CRAWL_ROBOTS_MAX_REDIRECTS) {
-            char next[CRAWLER_URL_SIZE];
-            if (crawler_url_resolve(resp->url, location, strlen(location), next, NULL) == CS_OK) {
-                h->robots_hops++;
-                char *copy = strdup(next);
-                if (copy == NULL) {
-                    ctx->failed = 1;
-                    return;
-                }
-                free(h->robots_url);
-                h->robots_url = copy;
-                return; /* rules stay unknown: the next turn follows the redirect */
-            }
-        }
-        robots_free(h->rules);
-        h->rules = crawl_rules_for_status(status, resp->body, resp->body_len);
-        h->robots_status = status;
-        free(h->robots_url);
-        h->robots_url = NULL;
-        int ok = status >= 200 && status < 500 && status != 429;
         double crawl_delay = robots_crawl_delay(h->rules, ROBOTS_OWN_AGENT);
         h->delay_ms =
             politeness_delay_ms(ctx->opts->delay_ms, crawl_delay, ctx->opts->max_crawl_delay_ms);
         h->next_fetch_at = now + h->delay_ms;
-        if (catalog_host_save_robots(
-                ctx->cat, h->id, status, status >= 200 && status < 300 ? resp->body : NULL,
-                resp->body_len, now,
-                now + (ok ? CRAWL_ROBOTS_CACHE_MS : CRAWL_ROBOTS_ERROR_CACHE_MS),
-                crawl_delay >= 0 ? (int64_t)(crawl_delay * 1000) : -1, ctx->err) != CS_OK)
-            ctx->failed = 1;
+        int64_t cache_ms =
+            policy_robots_unreachable(status) ? CRAWL_ROBOTS_ERROR_CACHE_MS : CRAWL_ROBOTS_CACHE_MS;
+        rc = catalog_host_save_robots(
+            ctx->cat, h->id, status, status >= 200 && status < 300 ? resp->body : NULL,
+            resp->body_len, now, now + cache_ms,
+            crawl_delay >= 0 ? (int64_t)(crawl_delay * 1000) : -1, ctx->err);
     } else {
-        int keep = status >= 200 && status < 300;
-        int *status_field =
-            job->kind == CRAWLER_KIND_TDMREP ? &h->tdmrep_status : &h->ai_txt_status;
-        unsigned char **body_field =
-            job->kind == CRAWLER_KIND_TDMREP ? &h->tdmrep_body : &h->ai_txt_body;
-        size_t *len_field = job->kind == CRAWLER_KIND_TDMREP ? &h->tdmrep_len : &h->ai_txt_len;
-        *status_field = status;
-        free(*body_field);
-        *body_field = NULL;
-        *len_field = 0;
-        if (keep) {
-            *body_field = malloc(resp->body_len + 1);
-            if (*body_field) {
-                memcpy(*body_field, resp->body, resp->body_len + 1);
-                *len_field = resp->body_len;
-            }
-        }
-        if (catalog_host_save_policy_file(ctx->cat, h->id,
-                                          job->kind == CRAWLER_KIND_TDMREP ? "tdmrep" : "ai_txt",
-                                          status, *body_field, *len_field, ctx->err) != CS_OK)
-            ctx->failed = 1;
+        int tdm = job->kind == CRAWLER_KIND_TDMREP;
+        rc = catalog_host_save_policy_file(ctx->cat, h->id, tdm ? "tdmrep" : "ai_txt", status,
+                                           tdm ? h->tdmrep_body : h->ai_txt_body,
+                                           tdm ? h->tdmrep_len : h->ai_txt_len, ctx->err);
     }
+    if (rc != CS_OK) crawl_fail(ctx, resp->url);
 }
 
 /* 1 when target is the URL itself or one that redirected (directly or by a chain) to it. */
 static int redirect_loops(crawl_ctx *ctx, int64_t url_id, const char *target)
 {
     catalog_frontier_item item;
-    if (catalog_frontier_get(ctx->cat, target, &item, NULL) != CS_OK) return 0; /* new URL */
+    int rc = catalog_frontier_get(ctx->cat, target, &item, ctx->err);
+    if (rc == CS_ENOTFOUND) return 0; /* a new URL */
+    if (rc != CS_OK) {
+        crawl_fail(ctx, target);
+        return 0;
+    }
     int found = item.id == url_id;
     if (!found && catalog_redirect_chain_contains(ctx->cat, url_id, item.id, CRAWL_MAX_REDIRECTS,
                                                   &found, ctx->err) != CS_OK)
-        ctx->failed = 1;
+        crawl_fail(ctx, target);
     catalog_frontier_item_clear(&item);
     return found;
 }
@@ -466,9 +486,17 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
 {
     crawl_host *h = job->host;
     int hops = -1;
-    catalog_redirects_before(ctx->cat, job->url_id, &hops, NULL);
+    if (catalog_redirects_before(ctx->cat, job->url_id, &hops, ctx->err) != CS_OK) {
+        crawl_fail(ctx, resp->url);
+        return;
+    }
     int redirects = hops >= 0 ? hops + 1 : 0;
     char *headers = headers_json(resp);
+    if (headers == NULL) {
+        cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+        crawl_fail(ctx, resp->url);
+        return;
+    }
     const char *content_type = crawler_response_header(resp, "Content-Type");
     catalog_fetch_record rec = {.url_id = job->url_id,
                                 .started_at = resp->started_at_ms,
@@ -500,6 +528,15 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
             snprintf(why, sizeof why, "HTTP %ld", resp->status);
         if (outcome.retry && job->kind == CRAWLER_KIND_PAGE) h->pages_fetched--;
         h->wake_at = 0;
+    } else if (resp->error == CS_EDENIED) {
+        /* this run may not connect there; the URL waits in the queue for one that may */
+        state = "queued";
+        next_attempt = 0;
+        snprintf(why, sizeof why, "%s: %s", resp->error_code, resp->error_message);
+        crawl_note_refused(ctx, resp);
+        if (job->kind == CRAWLER_KIND_PAGE) h->pages_fetched--;
+        h->parked = 1;
+        h->wake_at = INT64_MAX;
     } else if (resp->error) {
         state = "failed";
         snprintf(why, sizeof why, "%s: %s", resp->error_code, resp->error_message);
@@ -516,10 +553,10 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
         } else if (rc == CS_OK && redirect_loops(ctx, job->url_id, target)) {
             state = "failed";
             snprintf(why, sizeof why, "redirect loop back to %.200s", target);
-        } else if (rc == CS_OK) {
+        } else if (rc == CS_OK && !ctx->failed) {
             crawl_enqueue(ctx, target, job->kind, job->depth, job->url_id);
-            if (ctx->failed) rc = CS_EDB;
         }
+        if (ctx->failed) rc = CS_EDB;
     } else if (resp->status >= 200 && resp->status < 300) {
         crawler_image_probe probe;
         int sniff = crawler_sniff_image(resp->body, resp->body_len, &probe);
@@ -538,9 +575,12 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
         } else if (job->kind == CRAWLER_KIND_PAGE && is_html_type(content_type)) {
             robots_signal_list signals;
             robots_signal_list_init(&signals);
-            if (rc == CS_OK && signals_from_response(&signals, resp, NULL) == CS_OK &&
-                signals_from_host(&signals, h, resp->url, NULL) == CS_OK)
-                rc = record_signals(ctx, &signals, "page", h->id, job->url_id, 0);
+            if (rc == CS_OK) {
+                int gathered = signals_from_response(&signals, resp, ctx->err);
+                if (gathered == CS_OK)
+                    gathered = signals_from_host(&signals, h, resp->url, ctx->err);
+                rc = record_gathered(ctx, gathered, &signals, "page", h->id, job->url_id, 0);
+            }
             robots_signal_list_free(&signals);
             if (rc == CS_OK) {
                 int prc = process_page(ctx, job, resp, fetch_id);
@@ -567,5 +607,5 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
     if (rc == CS_OK)
         rc = catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
                                           h->consecutive_errors, h->parked, ctx->err);
-    if (rc != CS_OK) ctx->failed = 1; /* the caller's transaction rolls back */
+    if (rc != CS_OK) crawl_fail(ctx, resp->url); /* the caller's transaction rolls back */
 }

@@ -14,7 +14,9 @@
  * only, an IP-literal host checked against the fetcher's address rules before
  * anything is sent to it (a name is checked by the fetcher once resolved). An
  * origin met for the first time gets its robots.txt, tdmrep.json and ai.txt
- * fetched first, and a target its robots.txt disallows is never requested.
+ * fetched first (by policy.c, the crawl's own reading of them), and a target
+ * its robots.txt disallows is never requested. An address the fetcher refuses
+ * ends the chain with "address refused": no answer, never a "disallow".
  * Requests to one origin are delay_ms apart. Every hop's headers count (a
  * redirecting server speaks for the site too); each URL of the chain is one
  * resource for robots_decide (crawler_signals_decide), so TDMRep precedence
@@ -169,9 +171,11 @@ static int fetch_one(crawler_fetcher *f, const char *url, crawler_kind kind, int
 }
 
 /*
- * The origin of parts, its robots.txt (following up to CRAWL_ROBOTS_MAX_REDIRECTS,
- * RFC 9309 2.3.1.2), tdmrep.json and ai.txt fetched the first time it is seen.
- * *denied is set when the fetcher refused robots.txt's address.
+ * The origin of parts with its robots.txt, tdmrep.json and ai.txt, fetched
+ * the first time it is seen: policy.c says which request comes next and reads
+ * each answer, as in a crawl (same redirects, same statuses, same bytes).
+ * *denied is set when the fetcher refused the origin's address; its files
+ * then stay unknown (host->rules NULL).
  */
 static int origin_prepare(signals_run *run, const crawler_url_parts *parts, crawl_host **out,
                           int *denied)
@@ -191,55 +195,28 @@ static int origin_prepare(signals_run *run, const crawler_url_parts *parts, craw
     crawl_host *host = &run->origins[index];
     memset(host, 0, sizeof *host);
     cs_strlcpy(host->origin, parts->origin, sizeof host->origin);
-    host->tdmrep_status = host->ai_txt_status = -1;
+    host->robots_status = -1; /* not asked */
+    host->tdmrep_status = host->ai_txt_status = POLICY_STATUS_UNKNOWN;
     *out = host;
-    one_response one;
-    int rc = CS_OK;
-    char robots_url[CRAWLER_URL_SIZE];
-    snprintf(robots_url, sizeof robots_url, "%s/robots.txt", parts->origin);
-    for (int hops = 0;; hops++) {
-        rc = fetch_one(run->fetcher, robots_url, CRAWLER_KIND_ROBOTS, run->delay_ms,
-                       &host->next_fetch_at, &one, run->err);
-        if (rc != CS_OK) return rc;
-        int status = one.resp.error == CS_OK ? (int)one.resp.status : 0;
-        if (one.resp.error == CS_EDENIED) run->denied[index] = *denied = 1;
-        const char *location = crawler_response_header(&one.resp, "Location");
-        char next[CRAWLER_URL_SIZE];
-        if (status >= 300 && status < 400 && location && hops < CRAWL_ROBOTS_MAX_REDIRECTS &&
-            crawler_url_resolve(robots_url, location, strlen(location), next, NULL) == CS_OK) {
-            cs_strlcpy(robots_url, next, sizeof robots_url);
-            crawler_response_free(&one.resp);
-            continue;
-        }
-        host->robots_status = status;
-        host->rules = crawl_rules_for_status(status, one.resp.body, one.resp.body_len);
-        crawler_response_free(&one.resp);
-        break;
-    }
-    if (host->rules == NULL) return cs_error_set(run->err, CS_ENOMEM, "out of memory");
-    /* tdmrep.json and ai.txt, where robots.txt lets us */
-    const char *paths[2] = {"/.well-known/tdmrep.json", "/ai.txt"};
-    for (int i = 0; i < 2 && rc == CS_OK; i++) {
-        if (!robots_allowed(host->rules, ROBOTS_OWN_AGENT, paths[i])) continue;
+    for (;;) {
         char url[CRAWLER_URL_SIZE];
-        snprintf(url, sizeof url, "%s%s", parts->origin, paths[i]);
-        rc = fetch_one(run->fetcher, url, i == 0 ? CRAWLER_KIND_TDMREP : CRAWLER_KIND_AI_TXT,
-                       run->delay_ms, &host->next_fetch_at, &one, run->err);
-        if (rc != CS_OK) break;
-        int status = one.resp.error == CS_OK ? (int)one.resp.status : 0;
-        if (i == 0) {
-            host->tdmrep_status = status;
-            host->tdmrep_body = one.resp.body;
-            host->tdmrep_len = one.resp.body_len;
-        } else {
-            host->ai_txt_status = status;
-            host->ai_txt_body = one.resp.body;
-            host->ai_txt_len = one.resp.body_len;
-        }
-        one.resp.body = NULL;
+        crawler_kind kind;
+        policy_step step = policy_next(host, url, &kind);
+        if (step == POLICY_DONE) return CS_OK;
+        if (step == POLICY_SKIPPED) continue;
+        one_response one;
+        int rc =
+            fetch_one(run->fetcher, url, kind, run->delay_ms, &host->next_fetch_at, &one, run->err);
+        if (rc != CS_OK) return rc;
+        policy_outcome outcome;
+        rc = policy_absorb(host, &one.resp, &outcome, run->err);
         crawler_response_free(&one.resp);
+        if (rc != CS_OK) return rc;
+        if (outcome.refused) {
+            run->denied[index] = *denied = 1;
+            return CS_OK;
+        }
     }
-    return rc;
 }
 
 static int same_signal(const robots_signal *a, const robots_signal *b)
@@ -404,6 +381,7 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
             out->robots_status = out->tdmrep_status = out->ai_txt_status = -1;
         if (out->redirect_count > 0 && literal_refused(&parts, fetch->allow_loopback)) {
             out->redirect_error = 1;
+            out->address_refused = 1;
             snprintf(out->error, sizeof out->error,
                      "redirect to %.200s refused: address %.64s is private, reserved or %s",
                      current, parts.host, fetch->allow_loopback ? "metadata" : "loopback");
@@ -414,9 +392,14 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
         rc = origin_prepare(&run, &parts, &host, &denied);
         if (rc != CS_OK) break;
         out->robots_status = host->robots_status;
-        out->tdmrep_status = host->tdmrep_status;
-        out->ai_txt_status = host->ai_txt_status;
-        if (out->redirect_count > 0 && denied) {
+        out->tdmrep_status = CS_MAX(host->tdmrep_status, -1); /* skipped: not asked */
+        out->ai_txt_status = CS_MAX(host->ai_txt_status, -1);
+        if (denied) { /* nothing was learned there: no answer, not a "disallow" */
+            out->address_refused = 1;
+            if (out->redirect_count == 0) {
+                cs_strlcpy(out->error, "address refused", sizeof out->error);
+                break;
+            }
             out->redirect_error = 1;
             snprintf(out->error, sizeof out->error,
                      "redirect to %.200s refused: its address is private, reserved or %s", current,
@@ -468,6 +451,7 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
     }
     for (size_t i = 0; i < run.origin_count; i++) {
         robots_free(run.origins[i].rules);
+        free(run.origins[i].robots_url);
         free(run.origins[i].tdmrep_body);
         free(run.origins[i].ai_txt_body);
     }

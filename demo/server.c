@@ -13,6 +13,8 @@
  *
  * Answers may sleep (delay_ms, trickle) in their connection's thread; every
  * sleep waits on the server's condition variable, so stopping is prompt.
+ * A "raw" answer bypasses MHD: its bytes go to the socket as they are and
+ * the connection is closed, so a test can cut a response anywhere.
  */
 #include "demo/demo_internal.h"
 

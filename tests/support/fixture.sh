@@ -5,7 +5,8 @@
 #   . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 #   fixture_start SCENARIO ADDRESS...
 #
-# fixture_start serves SCENARIO (a path under tests/fixtures/) on each ADDRESS
+# fixture_start serves SCENARIO (a path under tests/fixtures/, or an absolute path to one
+# the test wrote into $work) on each ADDRESS
 # (127.x.y.z, port 0 picked by the server), logs every request to
 # $work/log.jsonl, waits until the server is listening (30 s at most, then the
 # test fails with the server's own stderr) and sets fixture_hosts[i] to the
@@ -27,8 +28,9 @@ fixture_stop() {
 fixture_start() {
   local scenario=$1 address listen=()
   shift
+  case $scenario in /*) ;; *) scenario=$here/fixtures/$scenario ;; esac
   for address in "$@"; do listen+=(--listen "$address:0"); done
-  "${CLEARSET_FIXTURE_BIN:?}" --scenario "$here/fixtures/$scenario" "${listen[@]}" \
+  "${CLEARSET_FIXTURE_BIN:?}" --scenario "$scenario" "${listen[@]}" \
     --log "$work/log.jsonl" --ready-file "$work/ready" >/dev/null 2>"$work/fixture.err" &
   fixture_pid=$!
   local waited
