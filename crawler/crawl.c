@@ -50,13 +50,6 @@ void crawler_options_default(crawler_options *o)
     o->progress_interval_ms = 1000;
 }
 
-/*
- * Catalog writes are grouped: everything one loop turn dispatches is one
- * transaction, committed before curl sends anything, and every response that
- * one fetcher run finishes is another. A response is still recorded all or
- * nothing (a kill loses whole responses, whose URLs are then still in_flight
- * and are fetched again), and a busy turn costs one commit instead of dozens.
- */
 void crawl_fail(crawl_ctx *ctx, const char *url)
 {
     if (ctx->failed) return; /* the first failure is the one to report */
@@ -75,6 +68,13 @@ void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp)
                  resp->error_message);
 }
 
+/*
+ * Catalog writes are grouped: everything one loop turn dispatches is one
+ * transaction, committed before curl sends anything, and every response that
+ * one fetcher run finishes is another. A response is still recorded all or
+ * nothing (a kill loses whole responses, whose URLs are then still in_flight
+ * and are fetched again), and a busy turn costs one commit instead of dozens.
+ */
 static void txn_begin(crawl_ctx *ctx)
 {
     if (ctx->in_txn || ctx->failed) return;
@@ -466,7 +466,7 @@ static void report(crawl_ctx *ctx, int64_t started, int final)
     for (size_t i = 0; i < ctx->hosts.count; i++)
         active += ctx->hosts.items[i]->in_flight;
     s->hosts_active = active;
-    int64_t queued = 0;
+    int64_t queued = 0; /* a figure for the progress line only: a failed count shows 0 */
     catalog_frontier_count(ctx->cat, 0, NULL, "queued", &queued, NULL);
     s->queued = queued;
     if (ctx->opts->progress) ctx->opts->progress(ctx->opts->progress_ctx, s, final);
