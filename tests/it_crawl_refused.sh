@@ -3,7 +3,8 @@
 # is an error the user sees: the summary counts it ("refused"), stderr says so, and nothing
 # is sent. The refusal is not the site's answer, so it is not cached as the host's robots.txt
 # state: a rerun with --allow-loopback crawls the host at once. `signals` reports it as
-# "error": "address refused" (exit 3), not as a robots.txt that disallows everything.
+# "error": "address refused" (exit 3), not as a robots.txt that disallows everything. A seed
+# that is no usable URL says why, once.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 fixture_start crawler/plain.json 127.0.7.31
@@ -47,4 +48,16 @@ grep -q "address refused" "$work/signals.err" || { echo "signals: stderr"; cat "
 "$CLEARSET_BIN" signals "http://$h/a.html" --delay 0.05 --allow-loopback > "$work/allowed.json"
 jq -e '.error == null and .status == 200 and .robots_txt.status == 200' "$work/allowed.json" \
   > /dev/null || { echo "signals allowed:"; cat "$work/allowed.json"; exit 1; }
+# a seed refused for what it is, not where it points: exit 2 and the reason, written once
+# (the message used to be formatted into itself, which printed garbage)
+for seed in "ftp://example.org/x|URL scheme 'ftp' is not http or https" \
+            "http://user:pw@example.org/x|URL with user information refused"; do
+  set +e
+  "$CLEARSET_BIN" --catalog "$work/bad.db" crawl "${seed%%|*}" > /dev/null 2> "$work/bad.err"
+  rc=$?
+  set -e
+  [ "$rc" = 2 ] || { echo "bad seed ${seed%%|*}: exit $rc"; exit 1; }
+  [ "$(cat "$work/bad.err")" = "clearset crawl: seed '${seed%%|*}': ${seed#*|}" ] ||
+    { echo "bad seed message:"; cat -v "$work/bad.err"; exit 1; }
+done
 echo ok
