@@ -121,17 +121,22 @@ typedef struct fixture {
     char origin[64];
 } fixture;
 
-static void start_server(fixture *fx)
+/* Serves the scenario json (files relative to tests/fixtures/crawler) on address. */
+static void serve(fixture *fx, const char *json, const char *address)
 {
     char dir[TS_PATH_MAX];
     ts_fixture(dir, "crawler", "");
     cs_error err;
-    if (demo_scenario_parse(scenario_json, strlen(scenario_json), dir, &fx->scenario, &err))
+    if (demo_scenario_parse(json, strlen(json), dir, &fx->scenario, &err))
         fail_msg("scenario: %s", err.message);
-    const char *addr[] = {"127.0.0.2"};
-    if (demo_server_start(fx->scenario, addr, 1, NULL, &fx->server, &err))
+    if (demo_server_start(fx->scenario, &address, 1, NULL, &fx->server, &err))
         fail_msg("server: %s", err.message);
     snprintf(fx->origin, sizeof fx->origin, "http://%s", demo_server_address(fx->server, 0));
+}
+
+static void start_server(fixture *fx)
+{
+    serve(fx, scenario_json, "127.0.0.2");
 }
 
 static void stop_server(fixture *fx)
@@ -280,18 +285,6 @@ static void loopback_needs_permission_and_private_is_never_contacted(void **stat
     stop_server(&fx);
 }
 
-/* Serves a scenario given as JSON text on 127.0.0.3 (the raw-bytes routes of one test). */
-static void start_raw_server(fixture *fx, const char *json)
-{
-    cs_error err;
-    if (demo_scenario_parse(json, strlen(json), NULL, &fx->scenario, &err))
-        fail_msg("scenario: %s", err.message);
-    const char *addr[] = {"127.0.0.3"};
-    if (demo_server_start(fx->scenario, addr, 1, NULL, &fx->server, &err))
-        fail_msg("server: %s", err.message);
-    snprintf(fx->origin, sizeof fx->origin, "http://%s", demo_server_address(fx->server, 0));
-}
-
 /*
  * curl 7.88 returns CURLE_OK for a connection closed after the status line or
  * inside the header block; a robots.txt cut like that must not read as an
@@ -312,7 +305,7 @@ static void response_cut_inside_headers_is_a_network_error(void **state)
         "text/plain\\r\\nConnection: close\\r\\n\\r\\nUser-agent: *\\nDisallow: /\\n\"}"
         "]}";
     fixture fx;
-    start_raw_server(&fx, json);
+    serve(&fx, json, "127.0.0.3");
     crawler_fetch_options opts = {.allow_loopback = 1};
     const char *paths[] = {
         "/robots.txt", "/.well-known/tdmrep.json", "/ai.txt", "/page.html", "/a.jpg", "/whole.txt"};
@@ -359,7 +352,7 @@ static void one_megabyte_header_is_headers_too_large(void **state)
         p += sprintf(p, "%s", line);
     sprintf(p, "%s", end);
     fixture fx;
-    start_raw_server(&fx, json);
+    serve(&fx, json, "127.0.0.3");
     free(json);
     crawler_fetch_options opts = {.allow_loopback = 1};
     const char *paths[] = {"/big", "/many"};
