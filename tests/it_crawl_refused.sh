@@ -34,6 +34,22 @@ $check first "$work/log.jsonl" 127.0.7.31 /robots.txt
 $check saw "$work/log.jsonl" 127.0.7.31 / /a.html /red.jpg
 $check sql "$work/c.db" "SELECT robots_status FROM hosts WHERE origin = 'http://$h'" 200
 
+# a page of a host whose robots.txt is cached, refused when its request starts: counted,
+# reported, and still queued for the next run that may connect (not failed for good)
+before=$(requests)
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$h/b.html" --delay 0.05 > "$work/third.json" \
+  2> "$work/third.err"
+jq -e '.refused == 1 and .pages == 0' "$work/third.json" > /dev/null ||
+  { echo "third run:"; cat "$work/third.json"; exit 1; }
+grep -q "http://$h/b.html: address refused" "$work/third.err" ||
+  { echo "third run: stderr"; cat "$work/third.err"; exit 1; }
+[ "$(requests)" = "$before" ] || { echo "the refused page was requested"; exit 1; }
+$check sql "$work/c.db" "SELECT state FROM urls WHERE url = 'http://$h/b.html'" queued
+"$CLEARSET_BIN" --catalog "$work/c.db" crawl --allow-loopback --delay 0.05 > "$work/fourth.json"
+jq -e '.refused == 0 and .pages == 1' "$work/fourth.json" > /dev/null ||
+  { echo "fourth run:"; cat "$work/fourth.json"; exit 1; }
+$check sql "$work/c.db" "SELECT state FROM urls WHERE url = 'http://$h/b.html'" done
+
 # signals: an error, not a robots.txt answer
 before=$(requests)
 set +e
