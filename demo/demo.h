@@ -177,6 +177,20 @@ size_t demo_server_listener_count(const demo_server *server);
 int demo_server_port(const demo_server *server, size_t i);
 const char *demo_server_address(const demo_server *server, size_t i);
 
+/*
+ * HTTP header fields as two parallel lists (names[i]: values[i]), owned strings.
+ * demo_headers_add takes a copy of both; demo_headers_free releases all and
+ * leaves an empty list.
+ */
+typedef struct demo_headers {
+    size_t count, cap;
+    char **names;
+    char **values;
+} demo_headers;
+
+int demo_headers_add(demo_headers *list, const char *name, const char *value);
+void demo_headers_free(demo_headers *list);
+
 /* One recorded request; see REQUEST LOG above for the meaning of each field. */
 typedef struct demo_request {
     uint64_t seq; /* 1, 2, ... in the order lines were written */
@@ -186,14 +200,12 @@ typedef struct demo_request {
     size_t listener;
     char host[16]; /* local address, dotted quad */
     int port;
-    char remote[24];  /* the client's "ip:port" */
-    char method[16];  /* truncated if longer */
-    char version[16]; /* "HTTP/1.1" */
-    char *target;     /* raw path+query as received */
-    char *user_agent; /* NULL when absent */
-    size_t header_count;
-    char **header_names; /* lower case */
-    char **header_values;
+    char remote[24];      /* the client's "ip:port" */
+    char method[16];      /* truncated if longer */
+    char version[16];     /* "HTTP/1.1" */
+    char *target;         /* raw path+query as received */
+    char *user_agent;     /* NULL when absent */
+    demo_headers headers; /* names in lower case, repeats joined with ", " */
     int status;
     int route;
     const char *source; /* static string: "route", "file", "none", "server" */

@@ -15,9 +15,7 @@
 /* One answer: a RESPONSE object of the scenario (see demo.h). */
 typedef struct demo_response {
     int status; /* 0: not given (200, 302 with redirect, 404 when no file) */
-    size_t header_count;
-    char **header_names;
-    char **header_values;
+    demo_headers headers;
     char *content_type; /* NULL: by extension */
     int has_body;       /* body or body_file */
     unsigned char *body;

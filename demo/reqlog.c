@@ -21,12 +21,7 @@ void demo_request_clear(demo_request *r)
 {
     free(r->target);
     free(r->user_agent);
-    for (size_t i = 0; i < r->header_count; i++) {
-        free(r->header_names[i]);
-        free(r->header_values[i]);
-    }
-    free(r->header_names);
-    free(r->header_values);
+    demo_headers_free(&r->headers);
     memset(r, 0, sizeof *r);
 }
 
@@ -40,8 +35,8 @@ void demo_requests_free(demo_request *requests, size_t n)
 
 const char *demo_request_header(const demo_request *r, const char *name)
 {
-    for (size_t i = 0; i < r->header_count; i++)
-        if (strcasecmp(r->header_names[i], name) == 0) return r->header_values[i];
+    for (size_t i = 0; i < r->headers.count; i++)
+        if (strcasecmp(r->headers.names[i], name) == 0) return r->headers.values[i];
     return NULL;
 }
 
@@ -86,11 +81,11 @@ static char *request_json(const demo_server *server, const demo_request *r)
     json_object_set_new(o, "target", network_string(r->target ? r->target : ""));
     json_object_set_new(o, "version", network_string(r->version));
     if (r->user_agent) json_object_set_new(o, "user_agent", network_string(r->user_agent));
-    for (size_t i = 0; i < r->header_count; i++) {
-        json_t *name = network_string(r->header_names[i]);
+    for (size_t i = 0; i < r->headers.count; i++) {
+        json_t *name = network_string(r->headers.names[i]);
         if (name)
             json_object_set_new(headers, json_string_value(name),
-                                network_string(r->header_values[i]));
+                                network_string(r->headers.values[i]));
         json_decref(name);
     }
     json_object_set_new(o, "headers", headers);
@@ -172,15 +167,10 @@ int demo_server_requests(demo_server *server, size_t first, demo_request **out, 
         *c = *r;
         c->target = copy_or_null(r->target, &failed);
         c->user_agent = copy_or_null(r->user_agent, &failed);
-        c->header_count = 0;
-        c->header_names = calloc(r->header_count ? r->header_count : 1, sizeof(char *));
-        c->header_values = calloc(r->header_count ? r->header_count : 1, sizeof(char *));
-        if (!c->header_names || !c->header_values) failed = 1;
-        for (size_t h = 0; h < r->header_count && !failed; h++) {
-            c->header_names[h] = copy_or_null(r->header_names[h], &failed);
-            c->header_values[h] = copy_or_null(r->header_values[h], &failed);
-            c->header_count = h + 1;
-        }
+        memset(&c->headers, 0, sizeof c->headers);
+        for (size_t h = 0; h < r->headers.count && !failed; h++)
+            failed =
+                demo_headers_add(&c->headers, r->headers.names[h], r->headers.values[h]) != CS_OK;
     }
     pthread_mutex_unlock(&server->lock);
     if (failed) {

@@ -41,12 +41,7 @@ static char *resolve_path(const char *base, const char *rel)
 
 static void response_free(demo_response *r)
 {
-    for (size_t i = 0; i < r->header_count; i++) {
-        free(r->header_names[i]);
-        free(r->header_values[i]);
-    }
-    free(r->header_names);
-    free(r->header_values);
+    demo_headers_free(&r->headers);
     free(r->content_type);
     free(r->body);
     free(r->body_file);
@@ -149,25 +144,6 @@ static const char *const response_keys[] = {
     "redirect", "drop",    "template",     "raw"};
 static const char *const route_keys[] = {"host", "path", "prefix", "method", "sequence"};
 
-static int add_header(demo_response *r, const char *name, const char *value)
-{
-    char **names = realloc(r->header_names, (r->header_count + 1) * sizeof *names);
-    if (names == NULL) return CS_ENOMEM;
-    r->header_names = names;
-    char **values = realloc(r->header_values, (r->header_count + 1) * sizeof *values);
-    if (values == NULL) return CS_ENOMEM;
-    r->header_values = values;
-    names[r->header_count] = strdup(name);
-    values[r->header_count] = strdup(value);
-    if (!names[r->header_count] || !values[r->header_count]) {
-        free(names[r->header_count]);
-        free(values[r->header_count]);
-        return CS_ENOMEM;
-    }
-    r->header_count++;
-    return CS_OK;
-}
-
 /* A header name or value must not break the response framing. */
 static int header_text_ok(const char *s, int is_name)
 {
@@ -215,7 +191,7 @@ static int parse_response(json_t *obj, const char *where, const demo_scenario *s
                                         "scenario: %s: header \"%s\" must be a string (or list "
                                         "of strings) without CR or LF",
                                         where, name);
-                if (add_header(r, name, json_string_value(one)))
+                if (demo_headers_add(&r->headers, name, json_string_value(one)))
                     return cs_error_set(err, CS_ENOMEM, "scenario: out of memory");
             }
         }

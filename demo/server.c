@@ -149,32 +149,22 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
     if (name == NULL) return MHD_NO;
     for (char *p = name; *p; p++)
         if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
-    for (size_t i = 0; i < r->header_count; i++) {
-        if (strcmp(r->header_names[i], name) != 0) continue;
-        size_t n = strlen(r->header_values[i]) + strlen(value) + 3;
+    demo_headers *list = &r->headers;
+    for (size_t i = 0; i < list->count; i++) {
+        if (strcmp(list->names[i], name) != 0) continue;
+        size_t n = strlen(list->values[i]) + strlen(value) + 3;
         char *joined = malloc(n);
         if (joined) {
-            snprintf(joined, n, "%s, %s", r->header_values[i], value);
-            free(r->header_values[i]);
-            r->header_values[i] = joined;
+            snprintf(joined, n, "%s, %s", list->values[i], value);
+            free(list->values[i]);
+            list->values[i] = joined;
         }
         free(name);
         return MHD_YES;
     }
-    char **names = realloc(r->header_names, (r->header_count + 1) * sizeof *names);
-    if (names) r->header_names = names;
-    char **values = realloc(r->header_values, (r->header_count + 1) * sizeof *values);
-    if (values) r->header_values = values;
-    char *copy = strdup(value);
-    if (!names || !values || !copy) {
-        free(name);
-        free(copy);
-        return MHD_NO;
-    }
-    r->header_names[r->header_count] = name;
-    r->header_values[r->header_count] = copy;
-    r->header_count++;
-    return MHD_YES;
+    int rc = demo_headers_add(list, name, value);
+    free(name);
+    return rc == CS_OK ? MHD_YES : MHD_NO;
 }
 
 /* ---- routing ----------------------------------------------------------------- */
@@ -452,8 +442,8 @@ static enum MHD_Result answer_route(struct MHD_Connection *c, request_state *st,
         if (location) MHD_add_response_header(response, MHD_HTTP_HEADER_LOCATION, (char *)location);
         free(location);
     }
-    for (size_t i = 0; i < resp->header_count; i++)
-        MHD_add_response_header(response, resp->header_names[i], resp->header_values[i]);
+    for (size_t i = 0; i < resp->headers.count; i++)
+        MHD_add_response_header(response, resp->headers.names[i], resp->headers.values[i]);
     return send_response(c, st, status, response);
 }
 
