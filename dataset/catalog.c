@@ -1,12 +1,12 @@
 /*
- * catalog.c - opening a catalog, migrating its schema, transactions, and the
- * SQLite helpers the rest of dataset/ uses.
+ * catalog.c - opening a catalog, migrating its schema, transactions.
  *
  * Opening: SQLite in WAL mode (readers never block the writer, a crash never
  * corrupts), foreign keys on, a busy timeout so several clearset processes
  * can share one catalog. The schema version lives in PRAGMA user_version;
  * pending migrations (schema.c) run in one BEGIN IMMEDIATE transaction, so a
  * concurrent opener either sees the old schema or the new one, never half.
+ * How statements are run (and their errors reported) is query.c's.
  */
 #include "dataset/dataset_internal.h"
 
@@ -18,81 +18,6 @@
 #define CATALOG_STALE_TEMP_MS                                                                      \
     (60 * 60 * 1000) /* a blob temp file this old is from a dead writer                            \
                       */
-
-int catalog_db_error(catalog *cat, cs_error *err, const char *what)
-{
-    return cs_error_set(err, CS_EDB, "catalog %s: %s: %s", cat->path, what,
-                        sqlite3_errmsg(cat->db));
-}
-
-int catalog_exec(catalog *cat, const char *sql, cs_error *err)
-{
-    char *message = NULL;
-    if (sqlite3_exec(cat->db, sql, NULL, NULL, &message) == SQLITE_OK) return CS_OK;
-    int rc = cs_error_set(err, CS_EDB, "catalog %s: %s", cat->path,
-                          message ? message : sqlite3_errmsg(cat->db));
-    sqlite3_free(message);
-    return rc;
-}
-
-int catalog_prepare(catalog *cat, const char *sql, sqlite3_stmt **stmt, cs_error *err)
-{
-    if (sqlite3_prepare_v2(cat->db, sql, -1, stmt, NULL) == SQLITE_OK) return CS_OK;
-    return catalog_db_error(cat, err, "preparing a query");
-}
-
-int catalog_query_int64(catalog *cat, const char *sql, int64_t *out, cs_error *err)
-{
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    *out = 0;
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW)
-        *out = sqlite3_column_int64(stmt, 0);
-    else if (step != SQLITE_DONE)
-        rc = catalog_db_error(cat, err, "reading a count");
-    sqlite3_finalize(stmt);
-    return rc;
-}
-
-int catalog_query_ids(catalog *cat, const char *sql, int64_t **ids, size_t *count, cs_error *err)
-{
-    *ids = NULL;
-    *count = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)ids, &cap, *count, sizeof **ids, 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory listing ids", cat->path);
-            break;
-        }
-        (*ids)[(*count)++] = sqlite3_column_int64(stmt, 0);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "listing ids");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) {
-        free(*ids);
-        *ids = NULL;
-        *count = 0;
-    }
-    return rc;
-}
-
-int catalog_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
-{
-    if (text == NULL) return sqlite3_bind_null(stmt, index);
-    return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-char *catalog_column_strdup(sqlite3_stmt *stmt, int column)
-{
-    const unsigned char *text = sqlite3_column_text(stmt, column);
-    return text ? strdup((const char *)text) : NULL;
-}
 
 int catalog_begin(catalog *cat, cs_error *err)
 {

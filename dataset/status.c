@@ -8,37 +8,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int read_count(sqlite3_stmt *row, void *target)
+{
+    catalog_count *c = target;
+    c->name = catalog_column_strdup(row, 0);
+    if (c->name == NULL) c->name = strdup("none");
+    c->count = sqlite3_column_int64(row, 1);
+    return c->name ? CS_OK : CS_ENOMEM;
+}
+
+static void clear_count(void *item)
+{
+    free(((catalog_count *)item)->name);
+}
+
 /* Runs a two-column (name, count) query into a new array. */
 static int read_counts(catalog *cat, const char *sql, catalog_count **out, size_t *count,
                        cs_error *err)
 {
-    *out = NULL;
-    *count = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)out, &cap, *count, sizeof **out, 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
-            break;
-        }
-        catalog_count *c = &(*out)[(*count)++];
-        c->name = catalog_column_strdup(stmt, 0);
-        if (c->name == NULL) c->name = strdup("none");
-        c->count = sqlite3_column_int64(stmt, 1);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "reading counts");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_rows_into(cat, "reading counts", sql, CATALOG_NO_ARGS, read_count, clear_count,
+                             sizeof **out, (void **)out, count, err);
+}
+
+static int read_host_status(sqlite3_stmt *row, void *target)
+{
+    catalog_host_status *h = target;
+    h->origin = catalog_column_strdup(row, 0);
+    h->urls = sqlite3_column_int64(row, 1);
+    h->pages = sqlite3_column_int64(row, 2);
+    h->images = sqlite3_column_int64(row, 3);
+    h->failed = sqlite3_column_int64(row, 4);
+    h->disallowed = sqlite3_column_int64(row, 5);
+    return CS_OK;
+}
+
+static void clear_host_status(void *item)
+{
+    free(((catalog_host_status *)item)->origin);
 }
 
 static int read_hosts(catalog *cat, catalog_status *status, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(
-        cat,
+    return catalog_rows_into(
+        cat, "reading hosts",
         "SELECT h.origin,"
         " (SELECT count(*) FROM urls u WHERE u.host_id = h.id),"
         " (SELECT count(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.host_id = h.id),"
@@ -47,27 +59,8 @@ static int read_hosts(catalog *cat, catalog_status *status, cs_error *err)
         " (SELECT count(*) FROM urls u WHERE u.host_id = h.id AND u.state = 'failed'),"
         " (SELECT count(*) FROM urls u WHERE u.host_id = h.id AND u.state = 'disallowed')"
         " FROM hosts h ORDER BY h.origin",
-        &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)&status->per_host, &cap, status->host_count,
-                             sizeof *status->per_host, 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
-            break;
-        }
-        catalog_host_status *h = &status->per_host[status->host_count++];
-        h->origin = catalog_column_strdup(stmt, 0);
-        h->urls = sqlite3_column_int64(stmt, 1);
-        h->pages = sqlite3_column_int64(stmt, 2);
-        h->images = sqlite3_column_int64(stmt, 3);
-        h->failed = sqlite3_column_int64(stmt, 4);
-        h->disallowed = sqlite3_column_int64(stmt, 5);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "reading hosts");
-    sqlite3_finalize(stmt);
-    return rc;
+        CATALOG_NO_ARGS, read_host_status, clear_host_status, sizeof *status->per_host,
+        (void **)&status->per_host, &status->host_count, err);
 }
 
 int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
