@@ -128,6 +128,9 @@ typedef struct crawl_ctx {
 
 /* Rules for a robots.txt status: 2xx parsed, other 3xx/4xx allow all, 5xx/429/0 disallow all. */
 robots_rules *crawl_rules_for_status(int status, const unsigned char *body, size_t len);
+/* The frontier's kind for a request's kind, and back (crawl.c). */
+catalog_url_kind crawl_url_kind(crawler_kind kind);
+crawler_kind crawl_request_kind(catalog_url_kind kind);
 /*
  * Queues url (absolute, normalised) unless out of scope, too deep or a trap.
  * Returns the url id, or 0 when it was not queued; sets ctx->failed on a

@@ -104,6 +104,36 @@ int catalog_find_image_by_sha256(catalog *cat, const char *sha256_hex, catalog_i
                                  cs_error *err);
 void catalog_image_clear(catalog_image *image);
 
+/* ---- The frontier's words ------------------------------------------------ */
+/*
+ * What a URL is and where it stands in the frontier. The catalog stores both
+ * as words (urls.kind, urls.state, with CHECK constraints in schema.c); in C
+ * they are these enums, and the words stay inside dataset/, except where a
+ * command prints a state (catalog_url_state_name).
+ */
+typedef enum catalog_url_kind {
+    CATALOG_URL_ANY_KIND = -1, /* only as a filter: catalog_frontier_count */
+    CATALOG_URL_PAGE,          /* an HTML page */
+    CATALOG_URL_IMAGE,
+    CATALOG_URL_ROBOTS, /* /robots.txt (or where it redirected) */
+    CATALOG_URL_TDMREP, /* /.well-known/tdmrep.json */
+    CATALOG_URL_AI_TXT, /* /ai.txt */
+} catalog_url_kind;
+
+typedef enum catalog_url_state {
+    CATALOG_URL_ANY_STATE = -1, /* only as a filter: catalog_frontier_count */
+    CATALOG_URL_QUEUED,         /* waiting to be fetched */
+    CATALOG_URL_IN_FLIGHT,      /* being fetched (back to queued when a crawl resumes) */
+    CATALOG_URL_DONE,
+    CATALOG_URL_FAILED,
+    CATALOG_URL_DISALLOWED, /* robots.txt keeps clearsetbot from it */
+    CATALOG_URL_SKIPPED,    /* a limit (--max-pages-per-host) left it out */
+} catalog_url_state;
+#define CATALOG_URL_STATE_COUNT 6
+
+/* The catalog's word for a state: "queued", "in_flight", ...; "?" for anything else. */
+const char *catalog_url_state_name(catalog_url_state state);
+
 /* ---- Status ---------------------------------------------------------------- */
 
 typedef struct catalog_count {
@@ -119,9 +149,8 @@ typedef struct catalog_host_status {
 typedef struct catalog_status {
     int schema_version;
     int64_t hosts, urls, pages, images, image_bytes, hashed, clusters, signals;
-    catalog_count *url_states; /* per frontier state */
-    size_t url_state_count;
-    catalog_count *verdicts; /* "policy:verdict" -> images */
+    int64_t url_states[CATALOG_URL_STATE_COUNT]; /* URLs per frontier state */
+    catalog_count *verdicts;                     /* "policy:verdict" -> images */
     size_t verdict_count;
     catalog_count *licenses; /* SPDX id (or "none") -> distinct images */
     size_t license_count;
@@ -166,8 +195,8 @@ void catalog_host_clear(catalog_host *host);
 int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const void *body,
                              size_t len, int64_t fetched_at, int64_t expires_at,
                              int64_t crawl_delay_ms, cs_error *err);
-/* Stores /.well-known/tdmrep.json (which = "tdmrep") or /ai.txt (which = "ai_txt"). */
-int catalog_host_save_policy_file(catalog *cat, int64_t host_id, const char *which, int status,
+/* Stores /.well-known/tdmrep.json (CATALOG_URL_TDMREP) or /ai.txt (CATALOG_URL_AI_TXT). */
+int catalog_host_save_policy_file(catalog *cat, int64_t host_id, catalog_url_kind which, int status,
                                   const void *body, size_t len, cs_error *err);
 /* Stores the politeness state. */
 int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fetch_at,
@@ -178,19 +207,20 @@ int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fet
 typedef struct catalog_frontier_item {
     int64_t id, host_id, referrer_id; /* referrer_id 0 when none */
     char *url;
-    char *kind;  /* page | image | robots | tdmrep | ai_txt */
-    char *state; /* queued | in_flight | done | failed | disallowed | skipped */
+    catalog_url_kind kind;
+    catalog_url_state state;
     int depth, attempts;
     int64_t next_attempt_at;
 } catalog_frontier_item;
 void catalog_frontier_item_clear(catalog_frontier_item *item);
 
 /*
- * Adds url to the frontier in state (normally "queued") unless it is already
- * there; *url_id gets the row id either way, *is_new (may be NULL) 1 if added.
+ * Adds url to the frontier in state (normally CATALOG_URL_QUEUED) unless it is
+ * already there; *url_id gets the row id either way, *is_new (may be NULL) 1
+ * if added.
  */
-int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, const char *kind,
-                         int depth, int64_t referrer_id, const char *state, int64_t *url_id,
+int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, catalog_url_kind kind,
+                         int depth, int64_t referrer_id, catalog_url_state state, int64_t *url_id,
                          int *is_new, cs_error *err);
 /* Looks a URL up (CS_ENOTFOUND if absent). */
 int catalog_frontier_get(catalog *cat, const char *url, catalog_frontier_item *out, cs_error *err);
@@ -204,8 +234,9 @@ int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_fr
  * Moves a URL to state, adding attempts_delta to attempts, setting
  * next_attempt_at and last_error (may be NULL).
  */
-int catalog_frontier_set_state(catalog *cat, int64_t url_id, const char *state, int attempts_delta,
-                               int64_t next_attempt_at, const char *last_error, cs_error *err);
+int catalog_frontier_set_state(catalog *cat, int64_t url_id, catalog_url_state state,
+                               int attempts_delta, int64_t next_attempt_at, const char *last_error,
+                               cs_error *err);
 /* Resume: every in_flight URL goes back to queued (it may not have been fetched). */
 int catalog_frontier_requeue_in_flight(catalog *cat, int64_t *count, cs_error *err);
 /* Host ids and origins that still have queued URLs (in id order); free with ..._free. */
@@ -217,9 +248,9 @@ int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *
 void catalog_host_refs_free(catalog_host_ref *refs, size_t n);
 /* Hosts of seed pages (page URLs at depth 0), which stay in scope when a crawl resumes. */
 int catalog_frontier_seed_origins(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err);
-/* Number of URLs of host (0: all hosts) with kind (NULL: any) in state (NULL: any). */
-int catalog_frontier_count(catalog *cat, int64_t host_id, const char *kind, const char *state,
-                           int64_t *out, cs_error *err);
+/* Number of URLs of host (0: all hosts) of kind (or any) in state (or any). */
+int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
+                           catalog_url_state state, int64_t *out, cs_error *err);
 /* Earliest next_attempt_at of a queued URL of host (0: any); CS_ENOTFOUND if none queued. */
 int catalog_frontier_earliest(catalog *cat, int64_t host_id, int64_t *out, cs_error *err);
 

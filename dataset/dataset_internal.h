@@ -28,6 +28,9 @@ typedef struct catalog_migration {
 extern const catalog_migration catalog_migrations[];
 extern const size_t catalog_migration_count;
 
+/* The state for a urls.state word; CS_ECORRUPT for a word the schema does not allow. */
+int catalog_url_state_parse(const unsigned char *word, catalog_url_state *out);
+
 /* ---- Queries (query.c) ----------------------------------------------------
  * Every statement in dataset/ goes through these: prepare, bind typed
  * arguments, step, finalize, and on failure one cs_error that names the
@@ -80,7 +83,9 @@ static inline catalog_value catalog_int_or_null(int64_t v)
 
 /*
  * Reads the current row into target (a struct of the caller's, or the new
- * zeroed item of catalog_rows_into). Returns CS_OK, or CS_ENOMEM & co. to stop.
+ * zeroed item of catalog_rows_into). Returns CS_OK, or a CS_E code to stop:
+ * CS_ENOMEM and CS_ECORRUPT (a stored word the schema does not allow) get a
+ * message naming the query; any other code is passed back as it is.
  */
 typedef int (*catalog_row_reader)(sqlite3_stmt *row, void *target);
 
@@ -97,6 +102,9 @@ int catalog_run(catalog *cat, const char *what, const char *sql, const catalog_v
  */
 int catalog_row(catalog *cat, const char *what, const char *sql, const catalog_value *args,
                 size_t nargs, catalog_row_reader read, void *target, cs_error *err);
+/* Runs a query and calls read(row, target) for every row, on the same target. */
+int catalog_rows(catalog *cat, const char *what, const char *sql, const catalog_value *args,
+                 size_t nargs, catalog_row_reader read, void *target, cs_error *err);
 /*
  * Runs a query and reads every row into a new array of item_size items
  * (*items, *count; the caller frees). Each item is zeroed before read fills

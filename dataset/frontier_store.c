@@ -16,6 +16,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The words urls.kind and urls.state hold (schema.c's CHECK constraints), by enum. */
+static const char *const kind_words[] = {
+    [CATALOG_URL_PAGE] = "page",     [CATALOG_URL_IMAGE] = "image",
+    [CATALOG_URL_ROBOTS] = "robots", [CATALOG_URL_TDMREP] = "tdmrep",
+    [CATALOG_URL_AI_TXT] = "ai_txt",
+};
+static const char *const state_words[CATALOG_URL_STATE_COUNT] = {
+    [CATALOG_URL_QUEUED] = "queued",
+    [CATALOG_URL_IN_FLIGHT] = "in_flight",
+    [CATALOG_URL_DONE] = "done",
+    [CATALOG_URL_FAILED] = "failed",
+    [CATALOG_URL_DISALLOWED] = "disallowed",
+    [CATALOG_URL_SKIPPED] = "skipped",
+};
+
+/* The word for kind; NULL (binds SQL NULL: "any") for anything else. */
+static const char *kind_word(catalog_url_kind kind)
+{
+    return (unsigned)kind < CS_ARRAY_LEN(kind_words) ? kind_words[kind] : NULL;
+}
+
+/* The word for state; NULL (binds SQL NULL: "any") for anything else. */
+static const char *state_word(catalog_url_state state)
+{
+    return (unsigned)state < CS_ARRAY_LEN(state_words) ? state_words[state] : NULL;
+}
+
+const char *catalog_url_state_name(catalog_url_state state)
+{
+    const char *word = state_word(state);
+    return word ? word : "?";
+}
+
+/* The index of word in words, or -1. */
+static int find_word(const char *const *words, size_t n, const unsigned char *word)
+{
+    for (size_t i = 0; word && i < n; i++)
+        if (strcmp(words[i], (const char *)word) == 0) return (int)i;
+    return -1;
+}
+
+int catalog_url_state_parse(const unsigned char *word, catalog_url_state *out)
+{
+    int i = find_word(state_words, CS_ARRAY_LEN(state_words), word);
+    if (i < 0) return CS_ECORRUPT;
+    *out = (catalog_url_state)i;
+    return CS_OK;
+}
+
 void catalog_host_clear(catalog_host *host)
 {
     if (host == NULL) return;
@@ -82,16 +131,17 @@ int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const vo
                        err);
 }
 
-int catalog_host_save_policy_file(catalog *cat, int64_t host_id, const char *which, int status,
+int catalog_host_save_policy_file(catalog *cat, int64_t host_id, catalog_url_kind which, int status,
                                   const void *body, size_t len, cs_error *err)
 {
     const char *sql;
-    if (strcmp(which, "tdmrep") == 0)
+    if (which == CATALOG_URL_TDMREP)
         sql = "UPDATE hosts SET tdmrep_status = ?, tdmrep_body = ? WHERE id = ?";
-    else if (strcmp(which, "ai_txt") == 0)
+    else if (which == CATALOG_URL_AI_TXT)
         sql = "UPDATE hosts SET ai_txt_status = ?, ai_txt_body = ? WHERE id = ?";
     else
-        return cs_error_set(err, CS_EINVAL, "unknown policy file '%s'", which);
+        return cs_error_set(err, CS_EINVAL, "catalog %s: URL kind %d is no policy file", cat->path,
+                            (int)which);
     return catalog_run(
         cat, "storing a policy file", sql,
         CATALOG_ARGS(catalog_int(status), catalog_blob(body, len), catalog_int(host_id)), err);
@@ -114,8 +164,6 @@ void catalog_frontier_item_clear(catalog_frontier_item *item)
 {
     if (item == NULL) return;
     free(item->url);
-    free(item->kind);
-    free(item->state);
     memset(item, 0, sizeof *item);
 }
 
@@ -128,26 +176,27 @@ static int read_item(sqlite3_stmt *row, void *target)
     out->host_id = sqlite3_column_int64(row, 1);
     out->referrer_id = sqlite3_column_int64(row, 2); /* NULL reads as 0 */
     out->url = catalog_column_strdup(row, 3);
-    out->kind = catalog_column_strdup(row, 4);
-    out->state = catalog_column_strdup(row, 5);
+    int kind = find_word(kind_words, CS_ARRAY_LEN(kind_words), sqlite3_column_text(row, 4));
+    out->kind = (catalog_url_kind)kind;
     out->depth = sqlite3_column_int(row, 6);
     out->attempts = sqlite3_column_int(row, 7);
     out->next_attempt_at = sqlite3_column_int64(row, 8);
-    return CS_OK;
+    if (kind < 0) return CS_ECORRUPT;
+    return catalog_url_state_parse(sqlite3_column_text(row, 5), &out->state);
 }
 
-int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, const char *kind,
-                         int depth, int64_t referrer_id, const char *state, int64_t *url_id,
+int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, catalog_url_kind kind,
+                         int depth, int64_t referrer_id, catalog_url_state state, int64_t *url_id,
                          int *is_new, cs_error *err)
 {
-    int rc =
-        catalog_run(cat, "adding a URL",
-                    "INSERT INTO urls (url, host_id, kind, state, depth, referrer_id, "
-                    "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
-                    CATALOG_ARGS(catalog_text(url), catalog_int(host_id), catalog_text(kind),
-                                 catalog_text(state ? state : "queued"), catalog_int(depth),
-                                 catalog_positive_or_null(referrer_id), catalog_int(cs_now_ms())),
-                    err);
+    int rc = catalog_run(
+        cat, "adding a URL",
+        "INSERT INTO urls (url, host_id, kind, state, depth, referrer_id, "
+        "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
+        CATALOG_ARGS(catalog_text(url), catalog_int(host_id), catalog_text(kind_word(kind)),
+                     catalog_text(state_word(state)), catalog_int(depth),
+                     catalog_positive_or_null(referrer_id), catalog_int(cs_now_ms())),
+        err);
     if (rc != CS_OK) return rc;
     int created = sqlite3_changes(cat->db) > 0;
     if (is_new) *is_new = created;
@@ -182,13 +231,14 @@ int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_fr
                        CATALOG_ARGS(catalog_int(host_id), catalog_int(now)), read_item, out, err);
 }
 
-int catalog_frontier_set_state(catalog *cat, int64_t url_id, const char *state, int attempts_delta,
-                               int64_t next_attempt_at, const char *last_error, cs_error *err)
+int catalog_frontier_set_state(catalog *cat, int64_t url_id, catalog_url_state state,
+                               int attempts_delta, int64_t next_attempt_at, const char *last_error,
+                               cs_error *err)
 {
     return catalog_run(cat, "updating a URL",
                        "UPDATE urls SET state = ?, attempts = attempts + ?, "
                        "next_attempt_at = ?, last_error = ? WHERE id = ?",
-                       CATALOG_ARGS(catalog_text(state), catalog_int(attempts_delta),
+                       CATALOG_ARGS(catalog_text(state_word(state)), catalog_int(attempts_delta),
                                     catalog_int(next_attempt_at), catalog_text(last_error),
                                     catalog_int(url_id)),
                        err);
@@ -244,13 +294,14 @@ void catalog_host_refs_free(catalog_host_ref *refs, size_t n)
     free(refs);
 }
 
-int catalog_frontier_count(catalog *cat, int64_t host_id, const char *kind, const char *state,
-                           int64_t *out, cs_error *err)
+int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
+                           catalog_url_state state, int64_t *out, cs_error *err)
 {
     return catalog_row(cat, "counting URLs",
                        "SELECT count(*) FROM urls WHERE (?1 = 0 OR host_id = ?1) AND "
                        "(?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR state = ?3)",
-                       CATALOG_ARGS(catalog_int(host_id), catalog_text(kind), catalog_text(state)),
+                       CATALOG_ARGS(catalog_int(host_id), catalog_text(kind_word(kind)),
+                                    catalog_text(state_word(state))),
                        catalog_read_int64, out, err);
 }
 

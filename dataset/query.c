@@ -90,9 +90,15 @@ static int finish(catalog *cat, const char *what, sqlite3_stmt *stmt, int step, 
     return rc;
 }
 
-static int out_of_memory(catalog *cat, const char *what, cs_error *err)
+/* A row reader's failure, for a person (CS_ENOTFOUND & co. pass through untouched). */
+static int reader_error(catalog *cat, const char *what, int rc, cs_error *err)
 {
-    return cs_error_set(err, CS_ENOMEM, "catalog %s: %s: out of memory", cat->path, what);
+    if (rc == CS_ENOMEM)
+        return cs_error_set(err, rc, "catalog %s: %s: out of memory", cat->path, what);
+    if (rc == CS_ECORRUPT)
+        return cs_error_set(err, rc, "catalog %s: %s: a stored value the schema does not allow",
+                            cat->path, what);
+    return rc;
 }
 
 int catalog_run(catalog *cat, const char *what, const char *sql, const catalog_value *args,
@@ -114,9 +120,20 @@ int catalog_row(catalog *cat, const char *what, const char *sql, const catalog_v
     if (step == SQLITE_DONE) {
         rc = CS_ENOTFOUND;
     } else if (step == SQLITE_ROW) {
-        rc = read(stmt, target);
-        if (rc == CS_ENOMEM) rc = out_of_memory(cat, what, err);
+        rc = reader_error(cat, what, read(stmt, target), err);
     }
+    return finish(cat, what, stmt, step, rc, err);
+}
+
+int catalog_rows(catalog *cat, const char *what, const char *sql, const catalog_value *args,
+                 size_t nargs, catalog_row_reader read, void *target, cs_error *err)
+{
+    sqlite3_stmt *stmt;
+    int rc = start(cat, what, sql, args, nargs, &stmt, err);
+    if (rc != CS_OK) return rc;
+    int step = SQLITE_DONE;
+    while (rc == CS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+        rc = reader_error(cat, what, read(stmt, target), err);
     return finish(cat, what, stmt, step, rc, err);
 }
 
@@ -139,7 +156,7 @@ int catalog_rows_into(catalog *cat, const char *what, const char *sql, const cat
         (*count)++; /* counted before reading, so a half-read item is cleared too */
         rc = read(stmt, item);
     }
-    if (rc == CS_ENOMEM) rc = out_of_memory(cat, what, err);
+    rc = reader_error(cat, what, rc, err);
     rc = finish(cat, what, stmt, step, rc, err);
     if (rc != CS_OK) {
         for (size_t i = 0; clear_item && i < *count; i++)

@@ -30,6 +30,15 @@ static int read_counts(catalog *cat, const char *sql, catalog_count **out, size_
                              sizeof **out, (void **)out, count, err);
 }
 
+static int read_state_count(sqlite3_stmt *row, void *target)
+{
+    catalog_status *status = target;
+    catalog_url_state state;
+    int rc = catalog_url_state_parse(sqlite3_column_text(row, 0), &state);
+    if (rc == CS_OK) status->url_states[state] = sqlite3_column_int64(row, 1);
+    return rc;
+}
+
 static int read_host_status(sqlite3_stmt *row, void *target)
 {
     catalog_host_status *h = target;
@@ -87,8 +96,9 @@ int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
         rc = catalog_query_int64(cat, totals[i].sql, (int64_t *)((char *)status + totals[i].offset),
                                  err);
     if (rc == CS_OK)
-        rc = read_counts(cat, "SELECT state, count(*) FROM urls GROUP BY state ORDER BY state",
-                         &status->url_states, &status->url_state_count, err);
+        rc = catalog_rows(cat, "reading frontier states",
+                          "SELECT state, count(*) FROM urls GROUP BY state", CATALOG_NO_ARGS,
+                          read_state_count, status, err);
     if (rc == CS_OK)
         rc = read_counts(cat,
                          "SELECT policy || ':' || verdict, count(*) FROM verdicts "
@@ -123,7 +133,6 @@ static void free_counts(catalog_count *counts, size_t n)
 void catalog_status_free(catalog_status *status)
 {
     if (status == NULL) return;
-    free_counts(status->url_states, status->url_state_count);
     free_counts(status->verdicts, status->verdict_count);
     free_counts(status->licenses, status->license_count);
     for (size_t i = 0; i < status->host_count; i++)
