@@ -1,7 +1,9 @@
 /*
  * cmd_status.c - `clearset status`: what the catalog holds, per host, per
  * verdict, per licence. One JSON object on stdout (or a table with --text).
- * A catalog that does not exist yet reads as all zeros and is not created.
+ * A catalog that does not exist yet reads as all zeros and is not created;
+ * one that exists is opened read-only (catalog_open_readonly), so a catalog in
+ * a folder the user cannot write reads too.
  */
 #include "cli/cli.h"
 #include "dataset/catalog.h"
@@ -113,7 +115,7 @@ int cmd_status(cli_context *ctx, int argc, char **argv)
     catalog *cat = NULL;
     int exists = access(ctx->catalog_path, F_OK) == 0;
     if (exists) {
-        int rc = catalog_open(ctx->catalog_path, &cat, &err);
+        int rc = catalog_open_readonly(ctx->catalog_path, &cat, &err);
         if (rc == CS_OK) rc = catalog_status_read(cat, &status, &err);
         if (rc != CS_OK) {
             catalog_close(cat);

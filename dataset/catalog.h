@@ -10,6 +10,9 @@
  * - catalog_open creates a missing catalog, runs pending migrations in a
  *   transaction, and refuses (CS_EVERSION) a catalog written by a newer
  *   schema; it never loses data.
+ * - catalog_open_readonly is for commands that only read (status, explain):
+ *   it changes nothing and creates no file, so it works on a catalog in a
+ *   folder the user cannot write (see there for how, and the one exception).
  * - The catalog uses WAL, foreign keys and a busy timeout, so several
  *   processes may open one catalog; a catalog handle is used by one thread at
  *   a time (open one handle per thread).
@@ -36,6 +39,31 @@ typedef struct blob_store blob_store;
 
 /* Opens (creating if needed) the catalog at path and its blob store beside it. */
 int catalog_open(const char *path, catalog **out, cs_error *err);
+/*
+ * Opens the existing catalog at path for reading only (CS_ENOTFOUND when it
+ * does not exist; nothing is created, not even the blob folder).
+ *
+ * How, because SQLite's WAL mode makes reading less simple than it sounds: a
+ * WAL reader normally needs PATH-wal and PATH-shm beside the catalog, and
+ * creates them (and leaves them behind) when they are missing, which fails
+ * in a folder the user cannot write.
+ * - No PATH-wal: no process has the catalog open and every change is in the
+ *   file itself. It is opened with SQLite's immutable=1 (a "file:" URI): read
+ *   as it is, without locks and without creating any file. The one risk is a
+ *   writer that starts while the read runs and checkpoints into the file
+ *   under it; that needs megabytes written within the read, and would show
+ *   as a failed read (CS_EDB), never as a changed catalog.
+ * - PATH-wal present (a writer is running, or one was killed): opened with
+ *   SQLITE_OPEN_READONLY, sharing SQLite's locks with any writer, so what is
+ *   in the log is read too. That needs PATH-shm: when it is missing and
+ *   cannot be made, the catalog cannot be read correctly without the log,
+ *   and CS_EIO says so and how to fix it (open it once with write access).
+ * - A catalog at an older schema version cannot be read by this build's
+ *   queries: it is migrated with catalog_open when the user may write it
+ *   (what every command did before), else CS_EVERSION says to migrate it.
+ * Write functions on a read-only catalog fail with CS_EDB.
+ */
+int catalog_open_readonly(const char *path, catalog **out, cs_error *err);
 void catalog_close(catalog *cat);
 /* The schema version the open catalog is at (== CATALOG_SCHEMA_VERSION). */
 int catalog_schema_version(const catalog *cat);
@@ -55,6 +83,7 @@ void catalog_rollback(catalog *cat);
  * Files named by the SHA-256 of their bytes: DIR/ab/cdef... (first two hex
  * digits as a folder). Writes are atomic (temporary file, fsync, rename), so a
  * blob file that exists is complete. Safe for several processes at once.
+ * blob_store_open creates nothing; catalog_open creates the folder.
  */
 int blob_store_open(const char *dir, blob_store **out, cs_error *err);
 void blob_store_close(blob_store *store);

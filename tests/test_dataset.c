@@ -339,6 +339,12 @@ static void test_status_on_new_catalog_prints_zeros_and_is_repeatable(void **sta
     char *after = ts_read_file(f->db, &len2);
     assert_int_equal(len1, len2);
     assert_memory_equal(before, after, len1);
+    /* read in place: no write-ahead log or shared-memory file was made beside it */
+    char wal[TS_PATH_MAX + 8], shm[TS_PATH_MAX + 8];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    snprintf(shm, sizeof shm, "%s-shm", f->db);
+    assert_int_equal(access(wal, F_OK), -1);
+    assert_int_equal(access(shm, F_OK), -1);
     free(before);
     free(after);
     ts_run_result_free(&first);
