@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # it_readonly_catalog.sh - `status` and `explain` read a catalog in a folder the user
-# cannot write, create nothing there, and say the same as on a writable copy: the
-# bundled sample web is crawled, deduplicated and cleared, the catalog is copied
+# cannot write, create nothing there, and say the same as on a writable copy: a
+# fixture gallery is crawled, deduplicated and cleared, the catalog is copied
 # into a folder of root's, and the commands run as an unprivileged user (nobody,
 # through setpriv; when the suite does not run as root, the folder is made
 # read-only for its owner instead). Also: a catalog with a write-ahead log that a
@@ -9,9 +9,8 @@
 # cannot be read; an old schema that cannot be migrated there is refused clearly;
 # a missing catalog reads as zeros and is not created.
 set -euo pipefail
-work=$(mktemp -d)
-demo_pid=
-trap '[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null; chmod -R u+w "$work"; rm -rf "$work"' EXIT
+. "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
+trap 'chmod -R u+w "$work"; fixture_stop' EXIT # the read-only folders must go too
 py=/usr/bin/python3
 chmod 755 "$work" # the unprivileged user must reach the folders below
 bin="$work/clearset"
@@ -38,17 +37,10 @@ readonly_folder() {
 }
 listing() { (cd "$1" && ls -A | sort | tr '\n' ' '); }
 
-"$CLEARSET_BIN" demo --serve >"$work/hosts.jsonl" 2>"$work/demo.err" &
-demo_pid=$!
-for _ in $(seq 100); do [ "$(wc -l <"$work/hosts.jsonl")" -ge 5 ] && break; sleep 0.05; done
-seeds=$($py -c "
-import json, sys
-for line in open(sys.argv[1]):
-    h = json.loads(line)
-    if h['pages']: print(h['origin'] + '/')
-" "$work/hosts.jsonl")
+fixture_start crawler/evidence.json 127.0.4.61 # the gallery's address in the scenario
 cd "$work"
-"$CLEARSET_BIN" --catalog c.db crawl $seeds --allow-loopback --delay 0.05 >crawl.json 2>crawl.err
+"$CLEARSET_BIN" --catalog c.db crawl "http://${fixture_hosts[0]}/" --allow-loopback --delay 0.05 \
+  >crawl.json 2>crawl.err
 "$CLEARSET_BIN" --catalog c.db dedup >dedup.json 2>dedup.err
 "$CLEARSET_BIN" --catalog c.db clear >strict.jsonl 2>clear.err
 [ ! -e c.db-wal ] # every writer has closed: the log was folded into the file
