@@ -124,6 +124,13 @@ int catalog_query_ids(catalog *cat, const char *sql, int64_t **ids, size_t *coun
 /* Column readers for catalog_row_reader functions. */
 /* A copy of a text column (caller frees), or NULL when the column is NULL. */
 char *catalog_column_strdup(sqlite3_stmt *stmt, int column);
+/*
+ * Copies text columns first, first + 1, ... into *fields[0], *fields[1], ...
+ * (NULL for SQL NULL); CS_ENOMEM when a copy failed (the others are made).
+ */
+int catalog_column_texts(sqlite3_stmt *stmt, int first, char **const fields[], size_t n);
+/* Frees *fields[0..n-1] and sets them to NULL. */
+void catalog_free_texts(char **const fields[], size_t n);
 /* A text column copied into out (size bytes, always terminated); "" when NULL. */
 void catalog_column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size);
 /* An integer column, or fallback when the column is NULL. */

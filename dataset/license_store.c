@@ -21,49 +21,49 @@ int catalog_clearance_images(catalog *cat, int64_t **ids, size_t *count, cs_erro
                              ids, count, err);
 }
 
+/* The text fields of each row struct, in the order its query selects them. */
+#define EVIDENCE_TEXTS(e)                                                                          \
+    {                                                                                              \
+        &(e)->origin, &(e)->field, &(e)->raw_value, &(e)->license_spdx, &(e)->license_url,         \
+            &(e)->rights_claim, &(e)->confidence, &(e)->attribution_name, &(e)->attribution_url,   \
+            &(e)->title, &(e)->creator, &(e)->found_at, &(e)->image_url, &(e)->license_scope       \
+    }
+#define OPTOUT_TEXTS(o)                                                                            \
+    {                                                                                              \
+        &(o)->scope, &(o)->kind, &(o)->raw_value, &(o)->effect, &(o)->found_at, &(o)->resource     \
+    }
+#define VERDICT_TEXTS(v)                                                                           \
+    {                                                                                              \
+        &(v)->policy, &(v)->verdict, &(v)->license_spdx, &(v)->attribution, &(v)->reasons          \
+    }
+
 static int read_evidence_row(sqlite3_stmt *row, void *target)
 {
     catalog_evidence_row *e = target;
+    char **const texts[] = EVIDENCE_TEXTS(e);
     e->id = sqlite3_column_int64(row, 0);
     e->page_id = sqlite3_column_int64(row, 1);
-    char **cols[] = {&e->origin,          &e->field,        &e->raw_value,  &e->license_spdx,
-                     &e->license_url,     &e->rights_claim, &e->confidence, &e->attribution_name,
-                     &e->attribution_url, &e->title,        &e->creator,    &e->found_at,
-                     &e->image_url,       &e->license_scope};
-    for (size_t c = 0; c < CS_ARRAY_LEN(cols); c++)
-        *cols[c] = catalog_column_strdup(row, (int)c + 2);
-    return CS_OK;
+    return catalog_column_texts(row, 2, texts, CS_ARRAY_LEN(texts));
 }
 
 static void clear_evidence_row(void *item)
 {
-    catalog_evidence_row *e = item;
-    char *cols[] = {e->origin,          e->field,        e->raw_value,  e->license_spdx,
-                    e->license_url,     e->rights_claim, e->confidence, e->attribution_name,
-                    e->attribution_url, e->title,        e->creator,    e->found_at,
-                    e->image_url,       e->license_scope};
-    for (size_t c = 0; c < CS_ARRAY_LEN(cols); c++)
-        free(cols[c]);
+    char **const texts[] = EVIDENCE_TEXTS((catalog_evidence_row *)item);
+    catalog_free_texts(texts, CS_ARRAY_LEN(texts));
 }
 
 static int read_optout_row(sqlite3_stmt *row, void *target)
 {
     catalog_optout_row *o = target;
+    char **const texts[] = OPTOUT_TEXTS(o);
     o->id = sqlite3_column_int64(row, 0);
-    o->scope = catalog_column_strdup(row, 1);
-    o->kind = catalog_column_strdup(row, 2);
-    o->raw_value = catalog_column_strdup(row, 3);
-    o->effect = catalog_column_strdup(row, 4);
-    o->found_at = catalog_column_strdup(row, 5);
-    o->resource = catalog_column_strdup(row, 6);
-    return CS_OK;
+    return catalog_column_texts(row, 1, texts, CS_ARRAY_LEN(texts));
 }
 
 static void clear_optout_row(void *item)
 {
-    catalog_optout_row *o = item;
-    free(o->scope), free(o->kind), free(o->raw_value), free(o->effect), free(o->found_at);
-    free(o->resource);
+    char **const texts[] = OPTOUT_TEXTS((catalog_optout_row *)item);
+    catalog_free_texts(texts, CS_ARRAY_LEN(texts));
 }
 
 static int read_near_row(sqlite3_stmt *row, void *target)
@@ -208,20 +208,15 @@ int catalog_put_verdict(catalog *cat, int64_t image_id, const char *policy, cons
 static int read_verdict_row(sqlite3_stmt *row, void *target)
 {
     catalog_verdict_row *v = target;
-    v->policy = catalog_column_strdup(row, 0);
-    v->verdict = catalog_column_strdup(row, 1);
-    v->license_spdx = catalog_column_strdup(row, 2);
-    v->attribution = catalog_column_strdup(row, 3);
-    v->reasons = catalog_column_strdup(row, 4);
+    char **const texts[] = VERDICT_TEXTS(v);
     v->decided_at = sqlite3_column_int64(row, 5);
-    return CS_OK;
+    return catalog_column_texts(row, 0, texts, CS_ARRAY_LEN(texts));
 }
 
 static void clear_verdict_row(void *item)
 {
-    catalog_verdict_row *v = item;
-    free(v->policy), free(v->verdict), free(v->license_spdx);
-    free(v->attribution), free(v->reasons);
+    char **const texts[] = VERDICT_TEXTS((catalog_verdict_row *)item);
+    catalog_free_texts(texts, CS_ARRAY_LEN(texts));
 }
 
 int catalog_get_verdicts(catalog *cat, int64_t image_id, catalog_verdict_row **out, size_t *count,

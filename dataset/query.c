@@ -194,6 +194,25 @@ char *catalog_column_strdup(sqlite3_stmt *stmt, int column)
     return text ? strdup((const char *)text) : NULL;
 }
 
+int catalog_column_texts(sqlite3_stmt *stmt, int first, char **const fields[], size_t n)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < n; i++) {
+        int column = first + (int)i;
+        *fields[i] = catalog_column_strdup(stmt, column);
+        if (*fields[i] == NULL && sqlite3_column_type(stmt, column) != SQLITE_NULL) rc = CS_ENOMEM;
+    }
+    return rc;
+}
+
+void catalog_free_texts(char **const fields[], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(*fields[i]);
+        *fields[i] = NULL;
+    }
+}
+
 void catalog_column_copy(sqlite3_stmt *stmt, int column, char *out, size_t size)
 {
     const unsigned char *text = sqlite3_column_text(stmt, column);
