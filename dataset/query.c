@@ -3,12 +3,13 @@
  * arguments, step, finalize, and turn any SQLite failure into a CS_E code
  * plus a cs_error naming the catalog, what was being done and SQLite's words.
  *
- * Three shapes cover every query: catalog_run (no rows: INSERT, UPDATE,
- * DELETE), catalog_row (the first row, CS_ENOTFOUND when there is none) and
+ * Four shapes cover every query: catalog_run (no rows: INSERT, UPDATE,
+ * DELETE), catalog_row (the first row, CS_ENOTFOUND when there is none),
+ * catalog_rows (every row into one target, e.g. counts by key) and
  * catalog_rows_into (every row into a new array, grown with cs_array_reserve
  * and released again on failure). Callers give a row reader that copies
  * columns into their struct, so no caller holds a statement. Statements are
- * prepared per call; none outlives the call, so a catalog handle holds no
+ * prepared per call and none outlives it, so a catalog handle holds no
  * statement between calls (and catalog_close has nothing to finalize).
  */
 #include "dataset/dataset_internal.h"
