@@ -42,13 +42,11 @@ static int read_state_count(sqlite3_stmt *row, void *target)
 static int read_host_status(sqlite3_stmt *row, void *target)
 {
     catalog_host_status *h = target;
-    h->origin = catalog_column_strdup(row, 0);
-    h->urls = sqlite3_column_int64(row, 1);
-    h->pages = sqlite3_column_int64(row, 2);
-    h->images = sqlite3_column_int64(row, 3);
-    h->failed = sqlite3_column_int64(row, 4);
-    h->disallowed = sqlite3_column_int64(row, 5);
-    return CS_OK;
+    int64_t *const counts[] = {&h->urls, &h->pages, &h->images, &h->failed, &h->disallowed};
+    for (size_t i = 0; i < CS_ARRAY_LEN(counts); i++)
+        *counts[i] = sqlite3_column_int64(row, (int)i + 1);
+    char **const origin[] = {&h->origin};
+    return catalog_column_texts(row, 0, origin, 1);
 }
 
 static void clear_host_status(void *item)

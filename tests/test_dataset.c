@@ -413,22 +413,6 @@ static void test_status_counts_per_host_verdict_and_licence(void **state)
     catalog_close(cat);
 }
 
-/* The word the catalog holds for a URL, read behind the catalog's back. */
-static void stored_words(const char *db_path, int64_t url_id, char kind[16], char state[16])
-{
-    sqlite3 *db = open_db(db_path);
-    sqlite3_stmt *stmt;
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT kind, state FROM urls WHERE id = ?", -1, &stmt, NULL),
-        SQLITE_OK);
-    sqlite3_bind_int64(stmt, 1, url_id);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    cs_strlcpy(kind, (const char *)sqlite3_column_text(stmt, 0), 16);
-    cs_strlcpy(state, (const char *)sqlite3_column_text(stmt, 1), 16);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-}
-
 static void test_frontier_kinds_and_states_are_enums_stored_as_words(void **state)
 {
     fixture *f = *state;
@@ -454,7 +438,7 @@ static void test_frontier_kinds_and_states_are_enums_stored_as_words(void **stat
     assert_int_equal(catalog_host_get_or_add(cat, "http://127.0.0.2", &host, &err), CS_OK);
     for (size_t k = 0; k < CS_ARRAY_LEN(kinds); k++) {
         for (int st = 0; st < CATALOG_URL_STATE_COUNT; st++) {
-            char url[64], kind_word[16], state_word[16];
+            char url[64], words[160];
             snprintf(url, sizeof url, "http://127.0.0.2/%zu/%d", k, st);
             int64_t id = 0;
             int is_new = 0;
@@ -471,9 +455,10 @@ static void test_frontier_kinds_and_states_are_enums_stored_as_words(void **stat
             assert_int_equal(item.state, st);
             assert_int_equal(item.attempts, 1);
             catalog_frontier_item_clear(&item);
-            stored_words(f->db, id, kind_word, state_word);
-            assert_string_equal(kind_word, kinds[k].word);
-            assert_string_equal(state_word, states[st]);
+            snprintf(words, sizeof words, /* the words, read behind the catalog's back */
+                     "SELECT kind = '%s' AND state = '%s' FROM urls WHERE id = %lld", kinds[k].word,
+                     states[st], (long long)id);
+            assert_int_equal(sql_int(f->db, words), 1);
             assert_string_equal(catalog_url_state_name((catalog_url_state)st), states[st]);
         }
     }
@@ -498,18 +483,26 @@ static void test_frontier_kinds_and_states_are_enums_stored_as_words(void **stat
     catalog_close(cat);
 }
 
+/* The catalog at db_path (made if needed) after statements ran on it behind its back. */
+static catalog *open_after(const char *db_path, const char *statements)
+{
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(db_path, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    sql(db_path, statements);
+    assert_int_equal(catalog_open(db_path, &cat, NULL), CS_OK);
+    return cat;
+}
+
 static void test_a_state_the_schema_does_not_allow_is_reported_not_guessed(void **state)
 {
     fixture *f = *state;
-    catalog *cat = NULL;
-    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
-    catalog_close(cat);
-    sql(f->db, "PRAGMA ignore_check_constraints = ON;"
+    catalog *cat = open_after(
+        f->db, "PRAGMA ignore_check_constraints = ON;"
                "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2', 0);"
                "INSERT INTO urls (url, host_id, kind, state, discovered_at) VALUES"
                " ('http://127.0.0.2/a', 1, 'page', 'paused', 0),"
                " ('http://127.0.0.2/b', 1, 'video', 'done', 0);");
-    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
     cs_error err;
     catalog_frontier_item item;
     assert_int_equal(catalog_frontier_get(cat, "http://127.0.0.2/a", &item, &err), CS_ECORRUPT);
@@ -548,8 +541,7 @@ static void test_a_failed_query_names_the_catalog_what_failed_and_why(void **sta
     catalog_host_clear(&host);
     catalog_close(cat);
     /* a table gone from under the catalog: every list reports it, and hands back nothing */
-    sql(f->db, "DROP TABLE verdicts");
-    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    cat = open_after(f->db, "DROP TABLE verdicts");
     catalog_verdict_row sentinel, *rows = &sentinel; /* must come back NULL */
     size_t count = 7;
     assert_int_equal(catalog_get_verdicts(cat, 1, &rows, &count, &err), CS_EDB);
