@@ -553,6 +553,42 @@ static void test_a_failed_query_names_the_catalog_what_failed_and_why(void **sta
     catalog_close(cat);
 }
 
+static void test_read_only_open_reads_in_place_whatever_the_name(void **state)
+{
+    fixture *f = *state;
+    /* '?', '#' and '%' mean something in the "file:" URI an immutable open uses */
+    char db[TS_PATH_MAX], wal[TS_PATH_MAX + 8], blobs[TS_PATH_MAX];
+    ts_join(db, f->dir, "odd ?#%20 name.db");
+    catalog *cat = NULL;
+    cs_error err;
+    int64_t id = 0;
+    catalog_image_info info = {.media_type = "image/png"};
+    assert_int_equal(catalog_open(db, &cat, &err), CS_OK);
+    assert_int_equal(catalog_add_image(cat, "png bytes", 9, &info, &id, NULL, &err), CS_OK);
+    catalog_close(cat);
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    assert_int_equal(access(wal, F_OK), -1);
+
+    assert_int_equal(catalog_open_readonly(db, &cat, &err), CS_OK);
+    assert_int_equal(catalog_schema_version(cat), CATALOG_SCHEMA_VERSION);
+    catalog_image image;
+    assert_int_equal(catalog_get_image(cat, id, &image, &err), CS_OK);
+    assert_string_equal(image.media_type, "image/png");
+    catalog_image_clear(&image);
+    /* a write fails instead of creating a log */
+    assert_int_equal(catalog_put_verdict(cat, id, "strict", "cleared", NULL, NULL, NULL, &err),
+                     CS_EDB);
+    catalog_close(cat);
+    assert_int_equal(access(wal, F_OK), -1);
+
+    /* a missing catalog is not created, nor its blob folder */
+    ts_join(db, f->dir, "missing.db");
+    assert_int_equal(catalog_open_readonly(db, &cat, &err), CS_ENOTFOUND);
+    assert_null(cat);
+    assert_int_equal(access(db, F_OK), -1);
+    assert_int_equal(access(ts_join(blobs, f->dir, "missing.blobs"), F_OK), -1);
+}
+
 static void test_blob_store_is_content_addressed(void **state)
 {
     fixture *f = *state;
@@ -726,6 +762,8 @@ int main(void)
             test_a_state_the_schema_does_not_allow_is_reported_not_guessed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_query_names_the_catalog_what_failed_and_why,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_open_reads_in_place_whatever_the_name, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_blob_store_is_content_addressed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_during_blob_writes_leaves_no_partial_blob,
                                         setup, teardown),
