@@ -64,10 +64,19 @@ typedef struct progress_state {
     int tty;
 } progress_state;
 
-static const char *stopped_name(int code)
+static const char *stopped_name(crawler_stop stop)
 {
-    static const char *const names[] = {"frontier-empty", "time-limit", "max-images", "signal"};
-    return code >= 0 && code < 4 ? names[code] : "unknown";
+    switch (stop) {
+    case CRAWLER_STOP_FRONTIER_EMPTY:
+        return "frontier-empty";
+    case CRAWLER_STOP_TIME_LIMIT:
+        return "time-limit";
+    case CRAWLER_STOP_MAX_IMAGES:
+        return "max-images";
+    case CRAWLER_STOP_SIGNAL:
+        return "signal";
+    }
+    return "unknown";
 }
 
 static json_t *stats_json(const crawler_stats *s, const char *event)

@@ -1,7 +1,9 @@
 /*
  * cmd_status.c - `clearset status`: what the catalog holds, per host, per
  * verdict, per licence. One JSON object on stdout (or a table with --text).
- * A catalog that does not exist yet reads as all zeros and is not created.
+ * A catalog that does not exist yet reads as all zeros and is not created;
+ * one that exists is opened read-only (catalog_open_readonly), so a catalog in
+ * a folder the user cannot write reads too.
  */
 #include "cli/cli.h"
 #include "dataset/catalog.h"
@@ -27,6 +29,17 @@ static json_t *counts_object(const catalog_count *counts, size_t n)
     return obj;
 }
 
+/* The frontier states that have URLs, by the catalog's word for each. */
+static json_t *states_object(const catalog_status *s)
+{
+    json_t *obj = json_object();
+    for (int state = 0; state < CATALOG_URL_STATE_COUNT; state++)
+        if (s->url_states[state] > 0)
+            json_object_set_new(obj, catalog_url_state_name((catalog_url_state)state),
+                                json_integer(s->url_states[state]));
+    return obj;
+}
+
 static json_t *status_json(const catalog_status *s, const char *path, int exists)
 {
     json_t *hosts = json_array();
@@ -44,9 +57,8 @@ static json_t *status_json(const catalog_status *s, const char *path, int exists
                      (json_int_t)s->pages, "images", (json_int_t)s->images, "image_bytes",
                      (json_int_t)s->image_bytes, "hashed", (json_int_t)s->hashed, "clusters",
                      (json_int_t)s->clusters, "signals", (json_int_t)s->signals, "url_states",
-                     counts_object(s->url_states, s->url_state_count), "verdicts",
-                     counts_object(s->verdicts, s->verdict_count), "licenses",
-                     counts_object(s->licenses, s->license_count), "per_host", hosts);
+                     states_object(s), "verdicts", counts_object(s->verdicts, s->verdict_count),
+                     "licenses", counts_object(s->licenses, s->license_count), "per_host", hosts);
 }
 
 static void print_counts(const char *title, const catalog_count *counts, size_t n)
@@ -64,7 +76,14 @@ static void print_text(const catalog_status *s, const char *path)
            (long long)s->hosts, (long long)s->urls, (long long)s->pages, (long long)s->images,
            (long long)s->image_bytes, (long long)s->hashed, (long long)s->clusters,
            (long long)s->signals);
-    print_counts("urls by state", s->url_states, s->url_state_count);
+    int states = 0;
+    for (int state = 0; state < CATALOG_URL_STATE_COUNT; state++)
+        states += s->url_states[state] > 0;
+    printf("urls by state:%s\n", states ? "" : " none");
+    for (int state = 0; state < CATALOG_URL_STATE_COUNT; state++)
+        if (s->url_states[state] > 0)
+            printf("  %-32s %lld\n", catalog_url_state_name((catalog_url_state)state),
+                   (long long)s->url_states[state]);
     print_counts("verdicts (policy:verdict)", s->verdicts, s->verdict_count);
     print_counts("images by licence", s->licenses, s->license_count);
     printf("per host:%s\n", s->host_count ? "" : " none");
@@ -96,7 +115,7 @@ int cmd_status(cli_context *ctx, int argc, char **argv)
     catalog *cat = NULL;
     int exists = access(ctx->catalog_path, F_OK) == 0;
     if (exists) {
-        int rc = catalog_open(ctx->catalog_path, &cat, &err);
+        int rc = catalog_open_readonly(ctx->catalog_path, &cat, &err);
         if (rc == CS_OK) rc = catalog_status_read(cat, &status, &err);
         if (rc != CS_OK) {
             catalog_close(cat);

@@ -133,7 +133,8 @@ static crawl_host *host_for(crawl_ctx *ctx, const crawler_url_parts *parts)
         return NULL;
     }
     int64_t pages = 0;
-    if (catalog_frontier_count(ctx->cat, row.id, "page", "done", &pages, ctx->err) != CS_OK) {
+    if (catalog_frontier_count(ctx->cat, row.id, CATALOG_URL_PAGE, CATALOG_URL_DONE, &pages,
+                               ctx->err) != CS_OK) {
         catalog_host_clear(&row);
         crawl_fail(ctx, parts->origin);
         return NULL;
@@ -199,6 +200,41 @@ static void save_politeness(crawl_ctx *ctx, crawl_host *h)
 
 /* ---- frontier ---------------------------------------------------------------- */
 
+catalog_url_kind crawl_url_kind(crawler_kind kind)
+{
+    switch (kind) {
+    case CRAWLER_KIND_PAGE:
+        return CATALOG_URL_PAGE;
+    case CRAWLER_KIND_IMAGE:
+        return CATALOG_URL_IMAGE;
+    case CRAWLER_KIND_ROBOTS:
+        return CATALOG_URL_ROBOTS;
+    case CRAWLER_KIND_TDMREP:
+        return CATALOG_URL_TDMREP;
+    case CRAWLER_KIND_AI_TXT:
+        return CATALOG_URL_AI_TXT;
+    }
+    return CATALOG_URL_PAGE;
+}
+
+crawler_kind crawl_request_kind(catalog_url_kind kind)
+{
+    switch (kind) {
+    case CATALOG_URL_IMAGE:
+        return CRAWLER_KIND_IMAGE;
+    case CATALOG_URL_ROBOTS:
+        return CRAWLER_KIND_ROBOTS;
+    case CATALOG_URL_TDMREP:
+        return CRAWLER_KIND_TDMREP;
+    case CATALOG_URL_AI_TXT:
+        return CRAWLER_KIND_AI_TXT;
+    case CATALOG_URL_PAGE:
+    case CATALOG_URL_ANY_KIND:
+        break;
+    }
+    return CRAWLER_KIND_PAGE;
+}
+
 /*
  * Queues url (absolute, normalised) unless out of scope or a trap. Returns the
  * url id, or 0 when it was not queued (pages out of scope or too deep).
@@ -217,8 +253,8 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
     if (h == NULL) return 0;
     int64_t id = 0;
     int is_new = 0;
-    if (catalog_frontier_add(ctx->cat, url, h->id, crawler_kind_name(kind), depth, referrer_id,
-                             "queued", &id, &is_new, ctx->err) != CS_OK) {
+    if (catalog_frontier_add(ctx->cat, url, h->id, crawl_url_kind(kind), depth, referrer_id,
+                             CATALOG_URL_QUEUED, &id, &is_new, ctx->err) != CS_OK) {
         crawl_fail(ctx, url);
         return 0;
     }
@@ -321,8 +357,9 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         }
         if (step == POLICY_SKIPPED) { /* robots.txt keeps us from it: stored as 0, not fetched */
             int tdm = policy_kind == CRAWLER_KIND_TDMREP;
-            if (catalog_host_save_policy_file(ctx->cat, h->id, tdm ? "tdmrep" : "ai_txt", 0, NULL,
-                                              0, ctx->err) != CS_OK)
+            if (catalog_host_save_policy_file(ctx->cat, h->id,
+                                              tdm ? CATALOG_URL_TDMREP : CATALOG_URL_AI_TXT, 0,
+                                              NULL, 0, ctx->err) != CS_OK)
                 crawl_fail(ctx, h->origin);
             catalog_frontier_item_clear(&item);
             if (ctx->failed) return 0;
@@ -340,32 +377,34 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             catalog_frontier_item_clear(&item);
             return 0;
         }
-        crawler_kind kind = CRAWLER_KIND_PAGE;
-        crawler_kind_parse(item.kind, &kind);
+        crawler_kind kind = crawl_request_kind(item.kind);
         robots_match match;
         robots_check(h->rules, ROBOTS_OWN_AGENT, item.url, &match);
-        const char *skip = NULL;
+        int skip = 0;
+        catalog_url_state skip_state = CATALOG_URL_SKIPPED;
         char why[128];
         if (!match.allowed) {
             snprintf(why, sizeof why, "robots.txt line %d disallows it for %s", match.line,
                      ROBOTS_OWN_AGENT);
-            skip = "disallowed";
+            skip = 1;
+            skip_state = CATALOG_URL_DISALLOWED;
             ctx->stats->disallowed++;
         } else if (kind == CRAWLER_KIND_PAGE && ctx->opts->max_pages_per_host > 0 &&
                    h->pages_fetched >= ctx->opts->max_pages_per_host) {
             snprintf(why, sizeof why, "--max-pages-per-host %lld reached",
                      (long long)ctx->opts->max_pages_per_host);
-            skip = "skipped";
+            skip = 1;
         }
         if (skip) {
-            if (catalog_frontier_set_state(ctx->cat, item.id, skip, 0, 0, why, ctx->err) != CS_OK)
+            if (catalog_frontier_set_state(ctx->cat, item.id, skip_state, 0, 0, why, ctx->err) !=
+                CS_OK)
                 crawl_fail(ctx, item.url);
             catalog_frontier_item_clear(&item);
             if (ctx->failed) return 0;
             continue;
         }
-        if (catalog_frontier_set_state(ctx->cat, item.id, "in_flight", 1, item.next_attempt_at,
-                                       NULL, ctx->err) != CS_OK) {
+        if (catalog_frontier_set_state(ctx->cat, item.id, CATALOG_URL_IN_FLIGHT, 1,
+                                       item.next_attempt_at, NULL, ctx->err) != CS_OK) {
             crawl_fail(ctx, item.url);
             catalog_frontier_item_clear(&item);
             return 0;
@@ -467,7 +506,7 @@ static void report(crawl_ctx *ctx, int64_t started, int final)
         active += ctx->hosts.items[i]->in_flight;
     s->hosts_active = active;
     int64_t queued = 0; /* a figure for the progress line only: a failed count shows 0 */
-    catalog_frontier_count(ctx->cat, 0, NULL, "queued", &queued, NULL);
+    catalog_frontier_count(ctx->cat, 0, CATALOG_URL_ANY_KIND, CATALOG_URL_QUEUED, &queued, NULL);
     s->queued = queued;
     if (ctx->opts->progress) ctx->opts->progress(ctx->opts->progress_ctx, s, final);
 }
@@ -490,7 +529,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     if (rc == CS_OK && ctx.failed) rc = err && err->code ? err->code : CS_EDB;
     if (rc == CS_OK) {
         int64_t stored = 0;
-        rc = catalog_frontier_count(cat, 0, "image", "done", &stored, err);
+        rc = catalog_frontier_count(cat, 0, CATALOG_URL_IMAGE, CATALOG_URL_DONE, &stored, err);
         ctx.images_stored = stored;
     }
     int64_t last_report = started;
@@ -500,16 +539,19 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     while (rc == CS_OK && !ctx.failed) {
         int64_t now = cs_now_ms();
         if (!stopping) {
+            stopping = 1;
             if (opts->stop && *opts->stop)
-                stopping = 3;
+                stats->stopped_by = CRAWLER_STOP_SIGNAL;
             else if (opts->time_limit_ms > 0 && now - started >= opts->time_limit_ms)
-                stopping = 1;
+                stats->stopped_by = CRAWLER_STOP_TIME_LIMIT;
             else if (opts->max_images > 0 && ctx.images_stored >= opts->max_images)
-                stopping = 2;
+                stats->stopped_by = CRAWLER_STOP_MAX_IMAGES;
+            else
+                stopping = 0;
         }
         if (stopping) {
-            stats->stopped_by = stopping;
-            if (stopping != 2) break; /* in-flight URLs stay in_flight: requeued next run */
+            /* in-flight URLs stay in_flight: requeued next run */
+            if (stats->stopped_by != CRAWLER_STOP_MAX_IMAGES) break;
             if (crawler_fetcher_active(ctx.fetcher) == 0) break;
         }
         int64_t next_due = INT64_MAX;

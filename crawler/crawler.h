@@ -176,9 +176,8 @@ typedef enum crawler_kind {
     CRAWLER_KIND_AI_TXT,
 } crawler_kind;
 
-/* The catalog's word for a kind: "page", "image", "robots", "tdmrep", "ai_txt". */
+/* A kind's name for messages: "page", "image", "robots", "tdmrep", "ai_txt". */
 const char *crawler_kind_name(crawler_kind kind);
-int crawler_kind_parse(const char *name, crawler_kind *out);
 
 typedef struct crawler_fetch_options {
     int allow_loopback;      /* permit 127.0.0.0/8 and ::1 (tests, demo) */
@@ -265,6 +264,14 @@ int crawler_address_allowed(const char *addr, int allow_loopback);
 
 typedef struct catalog catalog;
 
+/* Why a crawl ended (cli/ prints it as a word). */
+typedef enum crawler_stop {
+    CRAWLER_STOP_FRONTIER_EMPTY = 0, /* nothing left that may be fetched now */
+    CRAWLER_STOP_TIME_LIMIT,         /* time_limit_ms passed */
+    CRAWLER_STOP_MAX_IMAGES,         /* max_images stored */
+    CRAWLER_STOP_SIGNAL,             /* *stop was set (SIGINT, SIGTERM) */
+} crawler_stop;
+
 /* Running totals, for progress lines and the final summary. */
 typedef struct crawler_stats {
     int64_t requests;     /* HTTP requests finished (robots.txt and co. included) */
@@ -280,7 +287,7 @@ typedef struct crawler_stats {
     int64_t hosts;        /* hosts known to this crawl */
     int64_t queued;       /* URLs waiting in the frontier */
     int64_t elapsed_ms;
-    int stopped_by; /* 0 frontier empty, 1 time limit, 2 max images, 3 stop flag */
+    crawler_stop stopped_by;
     char first_refused[CRAWLER_URL_SIZE + 128]; /* "URL: why" of the first refusal, or "" */
 } crawler_stats;
 

@@ -174,6 +174,9 @@ typedef struct crawl_ctx {
 void crawl_fail(crawl_ctx *ctx, const char *url);
 /* Counts a request refused for its address (stats->refused, and its first message). */
 void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp);
+/* The frontier's kind for a request's kind, and back (crawl.c). */
+catalog_url_kind crawl_url_kind(crawler_kind kind);
+crawler_kind crawl_request_kind(catalog_url_kind kind);
 /*
  * Queues url (absolute, normalised) unless out of scope, too deep or a trap.
  * Returns the url id, or 0 when it was not queued; sets ctx->failed on a

@@ -93,17 +93,6 @@ const char *crawler_kind_name(crawler_kind kind)
     return (unsigned)kind < CS_ARRAY_LEN(kind_names) ? kind_names[kind] : "page";
 }
 
-int crawler_kind_parse(const char *name, crawler_kind *out)
-{
-    for (size_t i = 0; i < CS_ARRAY_LEN(kind_names); i++) {
-        if (strcmp(name, kind_names[i]) == 0) {
-            *out = (crawler_kind)i;
-            return CS_OK;
-        }
-    }
-    return CS_ENOTFOUND;
-}
-
 const char *crawler_user_agent(void)
 {
     return "clearsetbot/" CLEARSET_VERSION " (+" CLEARSET_HOME_URL ")";

@@ -401,8 +401,8 @@ void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response 
     crawl_host *h = job->host;
     int64_t url_id = 0;
     int64_t served_by = job->via ? job->via->id : h->id; /* the URL's own host */
-    if (catalog_frontier_add(ctx->cat, resp->url, served_by, crawler_kind_name(job->kind), 0, 0,
-                             "done", &url_id, NULL, ctx->err) != CS_OK) {
+    if (catalog_frontier_add(ctx->cat, resp->url, served_by, crawl_url_kind(job->kind), 0, 0,
+                             CATALOG_URL_DONE, &url_id, NULL, ctx->err) != CS_OK) {
         crawl_fail(ctx, resp->url);
         return;
     }
@@ -448,7 +448,7 @@ void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response 
             crawl_delay >= 0 ? (int64_t)(crawl_delay * 1000) : -1, ctx->err);
     } else {
         int tdm = job->kind == CRAWLER_KIND_TDMREP;
-        rc = catalog_host_save_policy_file(ctx->cat, h->id, tdm ? "tdmrep" : "ai_txt", status,
+        rc = catalog_host_save_policy_file(ctx->cat, h->id, crawl_url_kind(job->kind), status,
                                            tdm ? h->tdmrep_body : h->ai_txt_body,
                                            tdm ? h->tdmrep_len : h->ai_txt_len, ctx->err);
     }
@@ -516,11 +516,11 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
     politeness_after_response(h, now, resp->status, resp->error,
                               crawler_response_header(resp, "Retry-After"), job->attempts,
                               ctx->opts->max_attempts, &outcome);
-    const char *state = "done";
+    catalog_url_state state = CATALOG_URL_DONE;
     int64_t next_attempt = 0;
     char why[320] = "";
     if (politeness_is_transient(resp->status, resp->error)) {
-        state = outcome.retry ? "queued" : "failed";
+        state = outcome.retry ? CATALOG_URL_QUEUED : CATALOG_URL_FAILED;
         next_attempt = outcome.retry_at;
         if (resp->error)
             snprintf(why, sizeof why, "%s: %s", resp->error_code, resp->error_message);
@@ -530,7 +530,7 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
         h->wake_at = 0;
     } else if (resp->error == CS_EDENIED) {
         /* this run may not connect there; the URL waits in the queue for one that may */
-        state = "queued";
+        state = CATALOG_URL_QUEUED;
         next_attempt = 0;
         snprintf(why, sizeof why, "%s: %s", resp->error_code, resp->error_message);
         crawl_note_refused(ctx, resp);
@@ -538,20 +538,20 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
         h->parked = 1;
         h->wake_at = INT64_MAX;
     } else if (resp->error) {
-        state = "failed";
+        state = CATALOG_URL_FAILED;
         snprintf(why, sizeof why, "%s: %s", resp->error_code, resp->error_message);
     } else if (resp->status >= 300 && resp->status < 400) {
         const char *location = crawler_response_header(resp, "Location");
         char target[CRAWLER_URL_SIZE];
         if (location == NULL ||
             crawler_url_resolve(resp->url, location, strlen(location), target, NULL) != CS_OK) {
-            state = "failed";
+            state = CATALOG_URL_FAILED;
             snprintf(why, sizeof why, "redirect without a usable Location");
         } else if (redirects >= CRAWL_MAX_REDIRECTS) {
-            state = "failed";
+            state = CATALOG_URL_FAILED;
             snprintf(why, sizeof why, "more than %d redirects", CRAWL_MAX_REDIRECTS);
         } else if (rc == CS_OK && redirect_loops(ctx, job->url_id, target)) {
-            state = "failed";
+            state = CATALOG_URL_FAILED;
             snprintf(why, sizeof why, "redirect loop back to %.200s", target);
         } else if (rc == CS_OK && !ctx->failed) {
             crawl_enqueue(ctx, target, job->kind, job->depth, job->url_id);
@@ -565,7 +565,7 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
             if (rc == CS_OK) {
                 int irc = process_image(ctx, job, resp, fetch_id, &probe, &refused);
                 if (irc == CS_ELIMIT) {
-                    state = "failed";
+                    state = CATALOG_URL_FAILED;
                     snprintf(why, sizeof why, "%s: image header claims %dx%d pixels", refused,
                              probe.width, probe.height);
                 } else {
@@ -585,22 +585,22 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
             if (rc == CS_OK) {
                 int prc = process_page(ctx, job, resp, fetch_id);
                 if (prc == CS_EFORMAT) {
-                    state = "failed";
+                    state = CATALOG_URL_FAILED;
                     snprintf(why, sizeof why, "unreadable HTML");
                 } else {
                     rc = prc;
                 }
             }
         } else {
-            state = "failed";
+            state = CATALOG_URL_FAILED;
             snprintf(why, sizeof why, "%s",
                      sniff == CS_EFORMAT ? "broken image header" : "not an image or a page");
         }
     } else {
-        state = "failed";
+        state = CATALOG_URL_FAILED;
         snprintf(why, sizeof why, "HTTP %ld", resp->status);
     }
-    if (strcmp(state, "failed") == 0 || strcmp(state, "queued") == 0) ctx->stats->errors++;
+    if (state == CATALOG_URL_FAILED || state == CATALOG_URL_QUEUED) ctx->stats->errors++;
     if (rc == CS_OK)
         rc = catalog_frontier_set_state(ctx->cat, job->url_id, state, 0, next_attempt,
                                         why[0] ? why : NULL, ctx->err);

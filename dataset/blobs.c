@@ -7,6 +7,8 @@
  * rename, fsync of the folder): a blob file that exists under its final name
  * is complete, whatever happens to the writer. Temporary names end in
  * ".tmp.XXXXXX"; catalog_open sweeps old ones left by killed writers.
+ * Opening a store creates nothing (catalog_open makes the folder, a
+ * read-only catalog reads what is there).
  */
 #include "dataset/dataset_internal.h"
 
@@ -25,8 +27,6 @@ struct blob_store {
 int blob_store_open(const char *dir, blob_store **out, cs_error *err)
 {
     *out = NULL;
-    int rc = cs_mkdir_p(dir, err);
-    if (rc != CS_OK) return rc;
     blob_store *store = calloc(1, sizeof *store);
     if (store == NULL || (store->dir = strdup(dir)) == NULL) {
         free(store);

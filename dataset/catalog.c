@@ -1,98 +1,26 @@
 /*
- * catalog.c - opening a catalog, migrating its schema, transactions, and the
- * SQLite helpers the rest of dataset/ uses.
+ * catalog.c - opening a catalog, migrating its schema, transactions.
  *
  * Opening: SQLite in WAL mode (readers never block the writer, a crash never
  * corrupts), foreign keys on, a busy timeout so several clearset processes
  * can share one catalog. The schema version lives in PRAGMA user_version;
  * pending migrations (schema.c) run in one BEGIN IMMEDIATE transaction, so a
  * concurrent opener either sees the old schema or the new one, never half.
+ * How statements are run (and their errors reported) is query.c's.
  */
 #include "dataset/dataset_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define CATALOG_BUSY_TIMEOUT_MS 10000 /* wait this long for another writer */
 #define CATALOG_STALE_TEMP_MS                                                                      \
     (60 * 60 * 1000) /* a blob temp file this old is from a dead writer                            \
                       */
-
-int catalog_db_error(catalog *cat, cs_error *err, const char *what)
-{
-    return cs_error_set(err, CS_EDB, "catalog %s: %s: %s", cat->path, what,
-                        sqlite3_errmsg(cat->db));
-}
-
-int catalog_exec(catalog *cat, const char *sql, cs_error *err)
-{
-    char *message = NULL;
-    if (sqlite3_exec(cat->db, sql, NULL, NULL, &message) == SQLITE_OK) return CS_OK;
-    int rc = cs_error_set(err, CS_EDB, "catalog %s: %s", cat->path,
-                          message ? message : sqlite3_errmsg(cat->db));
-    sqlite3_free(message);
-    return rc;
-}
-
-int catalog_prepare(catalog *cat, const char *sql, sqlite3_stmt **stmt, cs_error *err)
-{
-    if (sqlite3_prepare_v2(cat->db, sql, -1, stmt, NULL) == SQLITE_OK) return CS_OK;
-    return catalog_db_error(cat, err, "preparing a query");
-}
-
-int catalog_query_int64(catalog *cat, const char *sql, int64_t *out, cs_error *err)
-{
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    *out = 0;
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW)
-        *out = sqlite3_column_int64(stmt, 0);
-    else if (step != SQLITE_DONE)
-        rc = catalog_db_error(cat, err, "reading a count");
-    sqlite3_finalize(stmt);
-    return rc;
-}
-
-int catalog_query_ids(catalog *cat, const char *sql, int64_t **ids, size_t *count, cs_error *err)
-{
-    *ids = NULL;
-    *count = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)ids, &cap, *count, sizeof **ids, 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory listing ids", cat->path);
-            break;
-        }
-        (*ids)[(*count)++] = sqlite3_column_int64(stmt, 0);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "listing ids");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) {
-        free(*ids);
-        *ids = NULL;
-        *count = 0;
-    }
-    return rc;
-}
-
-int catalog_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
-{
-    if (text == NULL) return sqlite3_bind_null(stmt, index);
-    return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-char *catalog_column_strdup(sqlite3_stmt *stmt, int column)
-{
-    const unsigned char *text = sqlite3_column_text(stmt, column);
-    return text ? strdup((const char *)text) : NULL;
-}
 
 int catalog_begin(catalog *cat, cs_error *err)
 {
@@ -170,55 +98,166 @@ fail:
     return rc;
 }
 
-int catalog_open(const char *path, catalog **out, cs_error *err)
+/* A new catalog handle for path, without a database yet. */
+static catalog *new_handle(const char *path, cs_error *err)
 {
-    *out = NULL;
     catalog *cat = calloc(1, sizeof *cat);
     if (cat == NULL || (cat->path = strdup(path)) == NULL) {
         free(cat);
-        return cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", path);
+        cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", path);
+        return NULL;
     }
-    int rc = CS_OK;
-    if (sqlite3_open_v2(path, &cat->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
-        rc = cs_error_set(err, CS_EIO, "catalog %s: cannot open: %s", path,
-                          cat->db ? sqlite3_errmsg(cat->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(cat->db, CATALOG_BUSY_TIMEOUT_MS);
-    /* The first statement to touch the file tells us whether it is a database at all,
-     * and a newer catalog is refused before anything (even the journal mode) changes. */
-    int version = 0;
-    if (read_user_version(cat, &version, err) != CS_OK) {
-        rc = cs_error_set(err, sqlite3_errcode(cat->db) == SQLITE_NOTADB ? CS_EFORMAT : CS_EDB,
-                          "catalog %s: %s", path, sqlite3_errmsg(cat->db));
-        goto fail;
-    }
-    if (version > CATALOG_SCHEMA_VERSION) {
-        rc = refuse_newer(cat, version, err);
-        goto fail;
-    }
-    rc = catalog_exec(cat,
-                      "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-                      "PRAGMA synchronous = NORMAL",
-                      err);
-    if (rc != CS_OK) goto fail;
-    if ((rc = migrate(cat, err)) != CS_OK) goto fail;
+    return cat;
+}
 
-    char *blob_dir = catalog_blob_dir_for(path);
-    if (blob_dir == NULL) {
-        rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", path);
-        goto fail;
-    }
-    rc = blob_store_open(blob_dir, &cat->blobs, err);
+/*
+ * Opens the SQLite file (name: a path, or a "file:" URI when flags say so)
+ * and reads its schema version: the first statement to touch the file tells
+ * whether it is a database at all, and a newer catalog is refused before
+ * anything (even the journal mode) changes.
+ */
+static int open_database(catalog *cat, const char *name, int flags, int *version, cs_error *err)
+{
+    if (sqlite3_open_v2(name, &cat->db, flags, NULL) != SQLITE_OK)
+        return cs_error_set(err, CS_EIO, "catalog %s: cannot open: %s", cat->path,
+                            cat->db ? sqlite3_errmsg(cat->db) : "out of memory");
+    sqlite3_busy_timeout(cat->db, CATALOG_BUSY_TIMEOUT_MS);
+    if (read_user_version(cat, version, NULL) != CS_OK)
+        return cs_error_set(err, sqlite3_errcode(cat->db) == SQLITE_NOTADB ? CS_EFORMAT : CS_EDB,
+                            "catalog %s: %s", cat->path, sqlite3_errmsg(cat->db));
+    if (*version > CATALOG_SCHEMA_VERSION) return refuse_newer(cat, *version, err);
+    return CS_OK;
+}
+
+/* Opens the blob store beside the catalog, making its folder first when create is set. */
+static int open_blobs(catalog *cat, int create, cs_error *err)
+{
+    char *blob_dir = catalog_blob_dir_for(cat->path);
+    if (blob_dir == NULL)
+        return cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+    int rc = create ? cs_mkdir_p(blob_dir, err) : CS_OK;
+    if (rc == CS_OK) rc = blob_store_open(blob_dir, &cat->blobs, err);
     free(blob_dir);
-    if (rc != CS_OK) goto fail;
+    return rc;
+}
+
+int catalog_open(const char *path, catalog **out, cs_error *err)
+{
+    *out = NULL;
+    catalog *cat = new_handle(path, err);
+    if (cat == NULL) return CS_ENOMEM;
+    int version = 0;
+    int rc = open_database(cat, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &version, err);
+    if (rc == CS_OK)
+        rc = catalog_exec(cat,
+                          "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+                          "PRAGMA synchronous = NORMAL",
+                          err);
+    if (rc == CS_OK) rc = migrate(cat, err);
+    if (rc == CS_OK) rc = open_blobs(cat, 1, err);
+    if (rc != CS_OK) {
+        catalog_close(cat);
+        return rc;
+    }
     blob_store_sweep_temporaries(cat->blobs, CATALOG_STALE_TEMP_MS, NULL);
     *out = cat;
     return CS_OK;
-fail:
-    catalog_close(cat);
-    return rc;
+}
+
+/* path with "-wal" or "-shm" appended, into out. */
+static const char *sibling(char *out, size_t size, const char *path, const char *suffix)
+{
+    snprintf(out, size, "%s%s", path, suffix);
+    return out;
+}
+
+/* 1 when this user may create files in the folder that holds path. */
+static int folder_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) return access(".", W_OK) == 0;
+    if (slash == path) return access("/", W_OK) == 0;
+    char *folder = cs_strndup(path, (size_t)(slash - path));
+    int writable = folder && access(folder, W_OK) == 0;
+    free(folder);
+    return writable;
+}
+
+/* "file:PATH?immutable=1", every byte but [A-Za-z0-9/._~-] percent-encoded (RFC 3986). */
+static char *immutable_uri(const char *path)
+{
+    cs_buf uri;
+    cs_buf_init(&uri, 0);
+    int rc = cs_buf_append_str(&uri, path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *p = (const unsigned char *)path; rc == CS_OK && *p; p++) {
+        if (strchr("/._~-", *p) || (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= 'a' && *p <= 'z'))
+            rc = cs_buf_append(&uri, p, 1);
+        else
+            rc = cs_buf_printf(&uri, "%%%02X", *p);
+    }
+    if (rc == CS_OK) rc = cs_buf_append_str(&uri, "?immutable=1");
+    if (rc != CS_OK) {
+        cs_buf_free(&uri);
+        return NULL;
+    }
+    return (char *)cs_buf_take(&uri, NULL);
+}
+
+/* The catalog could not be read with its write-ahead log: say why and what helps. */
+static int refuse_unreadable_log(catalog *cat, cs_error *err)
+{
+    char shm[4096];
+    return cs_error_set(err, CS_EIO,
+                        "catalog %s: cannot be read here: its write-ahead log %s-wal may hold "
+                        "changes not yet in the file, and reading them needs %s, which this "
+                        "user can neither open nor create there (%s); open the catalog once "
+                        "where it can be written (any clearset command that writes folds the "
+                        "log into the file)",
+                        cat->path, cat->path, sibling(shm, sizeof shm, cat->path, "-shm"),
+                        sqlite3_errmsg(cat->db));
+}
+
+int catalog_open_readonly(const char *path, catalog **out, cs_error *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cs_error_set(err, errno == ENOENT ? CS_ENOTFOUND : CS_EIO, "catalog %s: %s", path,
+                            strerror(errno));
+    catalog *cat = new_handle(path, err);
+    if (cat == NULL) return CS_ENOMEM;
+    char wal[4096];
+    int has_log = access(sibling(wal, sizeof wal, path, "-wal"), F_OK) == 0;
+    int writable = folder_writable(path);
+    int version = 0, rc;
+    if (has_log) {
+        rc = open_database(cat, path, SQLITE_OPEN_READONLY, &version, err);
+        if (rc != CS_OK && cat->db && (sqlite3_errcode(cat->db) & 0xff) == SQLITE_CANTOPEN)
+            rc = refuse_unreadable_log(cat, err);
+    } else {
+        char *uri = immutable_uri(path);
+        rc = uri ? open_database(cat, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, &version, err)
+                 : cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", path);
+        free(uri);
+    }
+    if (rc == CS_OK && version < CATALOG_SCHEMA_VERSION) {
+        catalog_close(cat);
+        if (writable && access(path, W_OK) == 0) return catalog_open(path, out, err);
+        return cs_error_set(err, CS_EVERSION,
+                            "catalog %s has schema version %d, older than this clearset reads "
+                            "(%d), and cannot be migrated by this user; open it once with write "
+                            "access (any clearset command that writes migrates it)",
+                            path, version, CATALOG_SCHEMA_VERSION);
+    }
+    cat->schema_version = version;
+    if (rc == CS_OK) rc = open_blobs(cat, 0, err);
+    if (rc != CS_OK) {
+        catalog_close(cat);
+        return rc;
+    }
+    *out = cat;
+    return CS_OK;
 }
 
 void catalog_close(catalog *cat)

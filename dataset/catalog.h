@@ -10,6 +10,9 @@
  * - catalog_open creates a missing catalog, runs pending migrations in a
  *   transaction, and refuses (CS_EVERSION) a catalog written by a newer
  *   schema; it never loses data.
+ * - catalog_open_readonly is for commands that only read (status, explain):
+ *   it changes nothing and creates no file, so it works on a catalog in a
+ *   folder the user cannot write (see there for how, and the one exception).
  * - The catalog uses WAL, foreign keys and a busy timeout, so several
  *   processes may open one catalog; a catalog handle is used by one thread at
  *   a time (open one handle per thread).
@@ -36,6 +39,31 @@ typedef struct blob_store blob_store;
 
 /* Opens (creating if needed) the catalog at path and its blob store beside it. */
 int catalog_open(const char *path, catalog **out, cs_error *err);
+/*
+ * Opens the existing catalog at path for reading only (CS_ENOTFOUND when it
+ * does not exist; nothing is created, not even the blob folder).
+ *
+ * How, because SQLite's WAL mode makes reading less simple than it sounds: a
+ * WAL reader normally needs PATH-wal and PATH-shm beside the catalog, and
+ * creates them (and leaves them behind) when they are missing, which fails
+ * in a folder the user cannot write.
+ * - No PATH-wal: no process has the catalog open and every change is in the
+ *   file itself. It is opened with SQLite's immutable=1 (a "file:" URI): read
+ *   as it is, without locks and without creating any file. The one risk is a
+ *   writer that starts while the read runs and checkpoints into the file
+ *   under it; that needs megabytes written within the read, and would show
+ *   as a failed read (CS_EDB), never as a changed catalog.
+ * - PATH-wal present (a writer is running, or one was killed): opened with
+ *   SQLITE_OPEN_READONLY, sharing SQLite's locks with any writer, so what is
+ *   in the log is read too. That needs PATH-shm: when it is missing and
+ *   cannot be made, the catalog cannot be read correctly without the log,
+ *   and CS_EIO says so and how to fix it (open it once with write access).
+ * - A catalog at an older schema version cannot be read by this build's
+ *   queries: it is migrated with catalog_open when the user may write it
+ *   (what every command did before), else CS_EVERSION says to migrate it.
+ * Write functions on a read-only catalog fail with CS_EDB.
+ */
+int catalog_open_readonly(const char *path, catalog **out, cs_error *err);
 void catalog_close(catalog *cat);
 /* The schema version the open catalog is at (== CATALOG_SCHEMA_VERSION). */
 int catalog_schema_version(const catalog *cat);
@@ -55,6 +83,7 @@ void catalog_rollback(catalog *cat);
  * Files named by the SHA-256 of their bytes: DIR/ab/cdef... (first two hex
  * digits as a folder). Writes are atomic (temporary file, fsync, rename), so a
  * blob file that exists is complete. Safe for several processes at once.
+ * blob_store_open creates nothing; catalog_open creates the folder.
  */
 int blob_store_open(const char *dir, blob_store **out, cs_error *err);
 void blob_store_close(blob_store *store);
@@ -104,6 +133,36 @@ int catalog_find_image_by_sha256(catalog *cat, const char *sha256_hex, catalog_i
                                  cs_error *err);
 void catalog_image_clear(catalog_image *image);
 
+/* ---- The frontier's words ------------------------------------------------ */
+/*
+ * What a URL is and where it stands in the frontier. The catalog stores both
+ * as words (urls.kind, urls.state, with CHECK constraints in schema.c); in C
+ * they are these enums, and the words stay inside dataset/, except where a
+ * command prints a state (catalog_url_state_name).
+ */
+typedef enum catalog_url_kind {
+    CATALOG_URL_ANY_KIND = -1, /* only as a filter: catalog_frontier_count */
+    CATALOG_URL_PAGE,          /* an HTML page */
+    CATALOG_URL_IMAGE,
+    CATALOG_URL_ROBOTS, /* /robots.txt (or where it redirected) */
+    CATALOG_URL_TDMREP, /* /.well-known/tdmrep.json */
+    CATALOG_URL_AI_TXT, /* /ai.txt */
+} catalog_url_kind;
+
+typedef enum catalog_url_state {
+    CATALOG_URL_ANY_STATE = -1, /* only as a filter: catalog_frontier_count */
+    CATALOG_URL_QUEUED,         /* waiting to be fetched */
+    CATALOG_URL_IN_FLIGHT,      /* being fetched (back to queued when a crawl resumes) */
+    CATALOG_URL_DONE,
+    CATALOG_URL_FAILED,
+    CATALOG_URL_DISALLOWED, /* robots.txt keeps clearsetbot from it */
+    CATALOG_URL_SKIPPED,    /* a limit (--max-pages-per-host) left it out */
+} catalog_url_state;
+#define CATALOG_URL_STATE_COUNT 6
+
+/* The catalog's word for a state: "queued", "in_flight", ...; "?" for anything else. */
+const char *catalog_url_state_name(catalog_url_state state);
+
 /* ---- Status ---------------------------------------------------------------- */
 
 typedef struct catalog_count {
@@ -119,9 +178,8 @@ typedef struct catalog_host_status {
 typedef struct catalog_status {
     int schema_version;
     int64_t hosts, urls, pages, images, image_bytes, hashed, clusters, signals;
-    catalog_count *url_states; /* per frontier state */
-    size_t url_state_count;
-    catalog_count *verdicts; /* "policy:verdict" -> images */
+    int64_t url_states[CATALOG_URL_STATE_COUNT]; /* URLs per frontier state */
+    catalog_count *verdicts;                     /* "policy:verdict" -> images */
     size_t verdict_count;
     catalog_count *licenses; /* SPDX id (or "none") -> distinct images */
     size_t license_count;
@@ -166,8 +224,8 @@ void catalog_host_clear(catalog_host *host);
 int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const void *body,
                              size_t len, int64_t fetched_at, int64_t expires_at,
                              int64_t crawl_delay_ms, cs_error *err);
-/* Stores /.well-known/tdmrep.json (which = "tdmrep") or /ai.txt (which = "ai_txt"). */
-int catalog_host_save_policy_file(catalog *cat, int64_t host_id, const char *which, int status,
+/* Stores /.well-known/tdmrep.json (CATALOG_URL_TDMREP) or /ai.txt (CATALOG_URL_AI_TXT). */
+int catalog_host_save_policy_file(catalog *cat, int64_t host_id, catalog_url_kind which, int status,
                                   const void *body, size_t len, cs_error *err);
 /* Stores the politeness state. */
 int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fetch_at,
@@ -178,19 +236,20 @@ int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fet
 typedef struct catalog_frontier_item {
     int64_t id, host_id, referrer_id; /* referrer_id 0 when none */
     char *url;
-    char *kind;  /* page | image | robots | tdmrep | ai_txt */
-    char *state; /* queued | in_flight | done | failed | disallowed | skipped */
+    catalog_url_kind kind;
+    catalog_url_state state;
     int depth, attempts;
     int64_t next_attempt_at;
 } catalog_frontier_item;
 void catalog_frontier_item_clear(catalog_frontier_item *item);
 
 /*
- * Adds url to the frontier in state (normally "queued") unless it is already
- * there; *url_id gets the row id either way, *is_new (may be NULL) 1 if added.
+ * Adds url to the frontier in state (normally CATALOG_URL_QUEUED) unless it is
+ * already there; *url_id gets the row id either way, *is_new (may be NULL) 1
+ * if added.
  */
-int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, const char *kind,
-                         int depth, int64_t referrer_id, const char *state, int64_t *url_id,
+int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, catalog_url_kind kind,
+                         int depth, int64_t referrer_id, catalog_url_state state, int64_t *url_id,
                          int *is_new, cs_error *err);
 /* Looks a URL up (CS_ENOTFOUND if absent). */
 int catalog_frontier_get(catalog *cat, const char *url, catalog_frontier_item *out, cs_error *err);
@@ -204,8 +263,9 @@ int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_fr
  * Moves a URL to state, adding attempts_delta to attempts, setting
  * next_attempt_at and last_error (may be NULL).
  */
-int catalog_frontier_set_state(catalog *cat, int64_t url_id, const char *state, int attempts_delta,
-                               int64_t next_attempt_at, const char *last_error, cs_error *err);
+int catalog_frontier_set_state(catalog *cat, int64_t url_id, catalog_url_state state,
+                               int attempts_delta, int64_t next_attempt_at, const char *last_error,
+                               cs_error *err);
 /* Resume: every in_flight URL goes back to queued (it may not have been fetched). */
 int catalog_frontier_requeue_in_flight(catalog *cat, int64_t *count, cs_error *err);
 /* Host ids and origins that still have queued URLs (in id order); free with ..._free. */
@@ -217,9 +277,9 @@ int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *
 void catalog_host_refs_free(catalog_host_ref *refs, size_t n);
 /* Hosts of seed pages (page URLs at depth 0), which stay in scope when a crawl resumes. */
 int catalog_frontier_seed_origins(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err);
-/* Number of URLs of host (0: all hosts) with kind (NULL: any) in state (NULL: any). */
-int catalog_frontier_count(catalog *cat, int64_t host_id, const char *kind, const char *state,
-                           int64_t *out, cs_error *err);
+/* Number of URLs of host (0: all hosts) of kind (or any) in state (or any). */
+int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
+                           catalog_url_state state, int64_t *out, cs_error *err);
 /* Earliest next_attempt_at of a queued URL of host (0: any); CS_ENOTFOUND if none queued. */
 int catalog_frontier_earliest(catalog *cat, int64_t host_id, int64_t *out, cs_error *err);
 

@@ -16,173 +16,130 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void bind_id_or_null(sqlite3_stmt *stmt, int index, int64_t id)
-{
-    if (id > 0)
-        sqlite3_bind_int64(stmt, index, id);
-    else
-        sqlite3_bind_null(stmt, index);
-}
-
 int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t *fetch_id,
                          cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "INSERT INTO fetches (url_id, started_at, elapsed_ms, http_status, "
-                             "final_url, redirects, content_type, body_bytes, headers, error_code, "
-                             "error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, rec->url_id);
-    sqlite3_bind_int64(stmt, 2, rec->started_at);
-    sqlite3_bind_int64(stmt, 3, rec->elapsed_ms);
-    if (rec->http_status > 0)
-        sqlite3_bind_int(stmt, 4, rec->http_status);
-    else
-        sqlite3_bind_null(stmt, 4);
-    catalog_bind_text_or_null(stmt, 5, rec->final_url);
-    sqlite3_bind_int(stmt, 6, rec->redirects);
-    catalog_bind_text_or_null(stmt, 7, rec->content_type);
-    if (rec->body_bytes >= 0)
-        sqlite3_bind_int64(stmt, 8, rec->body_bytes);
-    else
-        sqlite3_bind_null(stmt, 8);
-    catalog_bind_text_or_null(stmt, 9, rec->headers_json);
-    catalog_bind_text_or_null(stmt, 10, rec->error_code);
-    catalog_bind_text_or_null(stmt, 11, rec->error);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a fetch");
-    sqlite3_finalize(stmt);
+    int rc = catalog_run(
+        cat, "recording a fetch",
+        "INSERT INTO fetches (url_id, started_at, elapsed_ms, http_status, final_url, redirects, "
+        "content_type, body_bytes, headers, error_code, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        CATALOG_ARGS(catalog_int(rec->url_id), catalog_int(rec->started_at),
+                     catalog_int(rec->elapsed_ms), catalog_positive_or_null(rec->http_status),
+                     catalog_text(rec->final_url), catalog_int(rec->redirects),
+                     catalog_text(rec->content_type), catalog_int_or_null(rec->body_bytes),
+                     catalog_text(rec->headers_json), catalog_text(rec->error_code),
+                     catalog_text(rec->error)),
+        err);
     if (rc == CS_OK && fetch_id) *fetch_id = sqlite3_last_insert_rowid(cat->db);
     return rc;
+}
+
+static int read_found(sqlite3_stmt *row, void *target)
+{
+    *(int *)target = sqlite3_column_int(row, 0) > 0;
+    return CS_OK;
 }
 
 int catalog_redirect_chain_contains(catalog *cat, int64_t url_id, int64_t target_id, int max_hops,
                                     int *found, cs_error *err)
 {
     *found = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(
-        cat,
+    return catalog_row(
+        cat, "following a redirect chain",
         "WITH RECURSIVE chain(id, n) AS (SELECT ?1, 0 UNION ALL "
         "  SELECT u.referrer_id, c.n + 1 FROM chain c JOIN urls u ON u.id = c.id "
         "  WHERE c.n < ?3 AND u.referrer_id IS NOT NULL AND EXISTS (SELECT 1 FROM fetches f "
         "    WHERE f.url_id = u.referrer_id AND f.http_status BETWEEN 300 AND 399)) "
         "SELECT count(*) FROM chain WHERE id = ?2 AND n > 0",
-        &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, url_id);
-    sqlite3_bind_int64(stmt, 2, target_id);
-    sqlite3_bind_int(stmt, 3, max_hops);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        *found = sqlite3_column_int(stmt, 0) > 0;
-    else
-        rc = catalog_db_error(cat, err, "following a redirect chain");
-    sqlite3_finalize(stmt);
-    return rc;
+        CATALOG_ARGS(catalog_int(url_id), catalog_int(target_id), catalog_int(max_hops)),
+        read_found, found, err);
+}
+
+static int read_redirects(sqlite3_stmt *row, void *target)
+{
+    int status = sqlite3_column_int(row, 0);
+    if (status >= 300 && status < 400) *(int *)target = sqlite3_column_int(row, 1);
+    return CS_OK;
 }
 
 int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err)
 {
     *out = -1;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "SELECT f.http_status, f.redirects FROM urls u JOIN fetches f ON "
-                             "f.url_id = u.referrer_id WHERE u.id = ? ORDER BY f.id DESC LIMIT 1",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, url_id);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        int status = sqlite3_column_int(stmt, 0);
-        if (status >= 300 && status < 400) *out = sqlite3_column_int(stmt, 1);
-    } else if (step != SQLITE_DONE) {
-        rc = catalog_db_error(cat, err, "reading redirects");
-    }
-    sqlite3_finalize(stmt);
-    return rc;
+    int rc = catalog_row(cat, "reading redirects",
+                         "SELECT f.http_status, f.redirects FROM urls u JOIN fetches f ON "
+                         "f.url_id = u.referrer_id WHERE u.id = ? ORDER BY f.id DESC LIMIT 1",
+                         CATALOG_ARGS(catalog_int(url_id)), read_redirects, out, err);
+    return rc == CS_ENOTFOUND ? CS_OK : rc;
 }
 
 int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const char *title,
                         const char *base_url, const char *meta_robots, const char *page_license,
                         int64_t *page_id, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc =
-        catalog_prepare(cat,
-                        "INSERT INTO pages (url_id, fetch_id, title, base_url, meta_robots, "
-                        "page_license, fetched_at) VALUES (?,?,?,?,?,?,?) "
-                        "ON CONFLICT(url_id) DO UPDATE SET fetch_id = excluded.fetch_id, "
-                        "title = excluded.title, base_url = excluded.base_url, "
-                        "meta_robots = excluded.meta_robots, "
-                        "page_license = excluded.page_license, fetched_at = excluded.fetched_at",
-                        &stmt, err);
+    int rc = catalog_run(
+        cat, "recording a page",
+        "INSERT INTO pages (url_id, fetch_id, title, base_url, meta_robots, page_license, "
+        "fetched_at) VALUES (?,?,?,?,?,?,?) "
+        "ON CONFLICT(url_id) DO UPDATE SET fetch_id = excluded.fetch_id, "
+        "title = excluded.title, base_url = excluded.base_url, "
+        "meta_robots = excluded.meta_robots, "
+        "page_license = excluded.page_license, fetched_at = excluded.fetched_at",
+        CATALOG_ARGS(catalog_int(url_id), catalog_positive_or_null(fetch_id), catalog_text(title),
+                     catalog_text(base_url), catalog_text(meta_robots), catalog_text(page_license),
+                     catalog_int(cs_now_ms())),
+        err);
     if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, url_id);
-    bind_id_or_null(stmt, 2, fetch_id);
-    catalog_bind_text_or_null(stmt, 3, title);
-    catalog_bind_text_or_null(stmt, 4, base_url);
-    catalog_bind_text_or_null(stmt, 5, meta_robots);
-    catalog_bind_text_or_null(stmt, 6, page_license);
-    sqlite3_bind_int64(stmt, 7, cs_now_ms());
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a page");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) return rc;
-    rc = catalog_prepare(cat, "SELECT id FROM pages WHERE url_id = ?", &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, url_id);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        *page_id = sqlite3_column_int64(stmt, 0);
-    else
-        rc = catalog_db_error(cat, err, "reading a page id");
-    sqlite3_finalize(stmt);
+    rc = catalog_row(cat, "reading a page id", "SELECT id FROM pages WHERE url_id = ?",
+                     CATALOG_ARGS(catalog_int(url_id)), catalog_read_int64, page_id, err);
+    if (rc == CS_ENOTFOUND)
+        rc = cs_error_set(err, CS_EDB, "catalog %s: the page of URL %lld vanished", cat->path,
+                          (long long)url_id);
     return rc;
 }
 
 /*
  * The twelve columns a statement has wherever it is kept (rights_evidence,
- * sighting_evidence), bound from index first on, in this order: origin,
- * scope, field, raw_value, license_spdx, license_url, rights_claim,
- * confidence, attribution_name, attribution_url, title, creator.
+ * sighting_evidence), in this order: origin, scope, field, raw_value,
+ * license_spdx, license_url, rights_claim, confidence, attribution_name,
+ * attribution_url, title, creator.
  */
 #define STATEMENT_COLUMNS                                                                          \
     "origin, scope, field, raw_value, license_spdx, license_url, rights_claim, confidence, "       \
     "attribution_name, attribution_url, title, creator"
+#define STATEMENT_COLUMN_COUNT 12
 
-static void bind_statement(sqlite3_stmt *stmt, int first, const catalog_rights *r,
-                           const char *default_scope)
+/* The arguments for STATEMENT_COLUMNS, into args[0..11]. */
+static void statement_args(catalog_value *args, const catalog_rights *r, const char *default_scope)
 {
-    sqlite3_bind_text(stmt, first, r->origin ? r->origin : "meta", -1, SQLITE_TRANSIENT);
-    catalog_bind_text_or_null(stmt, first + 1, r->scope ? r->scope : default_scope);
-    sqlite3_bind_text(stmt, first + 2, r->field ? r->field : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, first + 3, r->raw_value ? r->raw_value : "", -1, SQLITE_TRANSIENT);
-    catalog_bind_text_or_null(stmt, first + 4, r->license_spdx);
-    catalog_bind_text_or_null(stmt, first + 5, r->license_url);
-    catalog_bind_text_or_null(stmt, first + 6, r->rights_claim);
-    sqlite3_bind_text(stmt, first + 7, r->confidence ? r->confidence : "high", -1,
-                      SQLITE_TRANSIENT);
-    catalog_bind_text_or_null(stmt, first + 8, r->attribution_name);
-    catalog_bind_text_or_null(stmt, first + 9, r->attribution_url);
-    catalog_bind_text_or_null(stmt, first + 10, r->title);
-    catalog_bind_text_or_null(stmt, first + 11, r->creator);
+    const catalog_value values[STATEMENT_COLUMN_COUNT] = {
+        catalog_text(r->origin ? r->origin : "meta"),
+        catalog_text(r->scope ? r->scope : default_scope),
+        catalog_text(r->field ? r->field : ""),
+        catalog_text(r->raw_value ? r->raw_value : ""),
+        catalog_text(r->license_spdx),
+        catalog_text(r->license_url),
+        catalog_text(r->rights_claim),
+        catalog_text(r->confidence ? r->confidence : "high"),
+        catalog_text(r->attribution_name),
+        catalog_text(r->attribution_url),
+        catalog_text(r->title),
+        catalog_text(r->creator),
+    };
+    memcpy(args, values, sizeof values);
 }
 
 int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "INSERT INTO rights_evidence (image_id, page_id, " STATEMENT_COLUMNS
-                             ", found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, r->image_id);
-    bind_id_or_null(stmt, 2, r->page_id);
-    bind_statement(stmt, 3, r, r->page_id ? NULL : "embedded");
-    catalog_bind_text_or_null(stmt, 15, r->found_at);
-    sqlite3_bind_int64(stmt, 16, cs_now_ms());
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording evidence");
-    sqlite3_finalize(stmt);
-    return rc;
+    catalog_value args[2 + STATEMENT_COLUMN_COUNT + 2];
+    args[0] = catalog_int(r->image_id);
+    args[1] = catalog_positive_or_null(r->page_id);
+    statement_args(args + 2, r, r->page_id ? NULL : "embedded");
+    args[2 + STATEMENT_COLUMN_COUNT] = catalog_text(r->found_at);
+    args[3 + STATEMENT_COLUMN_COUNT] = catalog_int(cs_now_ms());
+    return catalog_run(cat, "recording evidence",
+                       "INSERT INTO rights_evidence (image_id, page_id, " STATEMENT_COLUMNS
+                       ", found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       args, CS_ARRAY_LEN(args), err);
 }
 
 /*
@@ -193,9 +150,8 @@ int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err)
 static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t image_id,
                                  cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(
-        cat,
+    return catalog_run(
+        cat, "recording page evidence",
         "INSERT INTO rights_evidence (image_id, page_id, origin, scope, field, raw_value, "
         "license_spdx, license_url, rights_claim, confidence, attribution_name, attribution_url, "
         "title, creator, found_at, recorded_at) "
@@ -207,52 +163,34 @@ static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t ima
         "  SELECT 1 FROM rights_evidence r WHERE r.image_id = ?2 AND r.page_id = e.page_id "
         "  AND r.field = e.field AND r.raw_value = e.raw_value) "
         "ORDER BY e.id",
-        &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, image_url_id);
-    sqlite3_bind_int64(stmt, 2, image_id);
-    sqlite3_bind_int64(stmt, 3, cs_now_ms());
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        rc = catalog_db_error(cat, err, "recording page evidence");
-    sqlite3_finalize(stmt);
-    return rc;
+        CATALOG_ARGS(catalog_int(image_url_id), catalog_int(image_id), catalog_int(cs_now_ms())),
+        err);
 }
 
 /* Replaces the page-side statements of one sighting with s->evidence. */
 static int store_sighting_evidence(catalog *cat, const catalog_sighting *s, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(
-        cat, "DELETE FROM sighting_evidence WHERE page_id = ?1 AND image_url_id = ?2", &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, s->page_id);
-    sqlite3_bind_int64(stmt, 2, s->image_url_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "replacing evidence");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK || s->evidence_count == 0) return rc;
-    rc = catalog_prepare(
-        cat,
-        "INSERT OR IGNORE INTO sighting_evidence (page_id, image_url_id, " STATEMENT_COLUMNS
-        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        &stmt, err);
-    if (rc != CS_OK) return rc;
+    int rc = catalog_run(cat, "replacing evidence",
+                         "DELETE FROM sighting_evidence WHERE page_id = ?1 AND image_url_id = ?2",
+                         CATALOG_ARGS(catalog_int(s->page_id), catalog_int(s->image_url_id)), err);
     for (size_t i = 0; rc == CS_OK && i < s->evidence_count; i++) {
-        sqlite3_reset(stmt);
-        sqlite3_bind_int64(stmt, 1, s->page_id);
-        sqlite3_bind_int64(stmt, 2, s->image_url_id);
-        bind_statement(stmt, 3, &s->evidence[i], "page");
-        if (sqlite3_step(stmt) != SQLITE_DONE)
-            rc = catalog_db_error(cat, err, "recording page evidence");
+        catalog_value args[2 + STATEMENT_COLUMN_COUNT];
+        args[0] = catalog_int(s->page_id);
+        args[1] = catalog_int(s->image_url_id);
+        statement_args(args + 2, &s->evidence[i], "page");
+        rc = catalog_run(
+            cat, "recording page evidence",
+            "INSERT OR IGNORE INTO sighting_evidence (page_id, image_url_id, " STATEMENT_COLUMNS
+            ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            args, CS_ARRAY_LEN(args), err);
     }
-    sqlite3_finalize(stmt);
     return rc;
 }
 
 int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(
-        cat,
+    int rc = catalog_run(
+        cat, "recording a sighting",
         "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption, "
         "license_url, license_scope, attribution_name, attribution_url, license_spdx) VALUES "
         "(?1, ?2, (SELECT image_id FROM image_urls WHERE url_id = ?2 LIMIT 1), "
@@ -261,29 +199,20 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
         "alt = excluded.alt, caption = excluded.caption, license_url = excluded.license_url, "
         "license_scope = excluded.license_scope, attribution_name = excluded.attribution_name, "
         "attribution_url = excluded.attribution_url, license_spdx = excluded.license_spdx",
-        &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, s->page_id);
-    sqlite3_bind_int64(stmt, 2, s->image_url_id);
-    catalog_bind_text_or_null(stmt, 3, s->element);
-    catalog_bind_text_or_null(stmt, 4, s->alt);
-    catalog_bind_text_or_null(stmt, 5, s->caption);
-    catalog_bind_text_or_null(stmt, 6, s->license_url);
-    catalog_bind_text_or_null(stmt, 7, s->license_scope);
-    catalog_bind_text_or_null(stmt, 8, s->attribution_name);
-    catalog_bind_text_or_null(stmt, 9, s->attribution_url);
-    catalog_bind_text_or_null(stmt, 10, s->license_spdx);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a sighting");
-    sqlite3_finalize(stmt);
+        CATALOG_ARGS(catalog_int(s->page_id), catalog_int(s->image_url_id),
+                     catalog_text(s->element), catalog_text(s->alt), catalog_text(s->caption),
+                     catalog_text(s->license_url), catalog_text(s->license_scope),
+                     catalog_text(s->attribution_name), catalog_text(s->attribution_url),
+                     catalog_text(s->license_spdx)),
+        err);
     if (rc == CS_OK) rc = store_sighting_evidence(cat, s, err);
     if (rc != CS_OK) return rc;
     int64_t image_id = 0;
-    rc = catalog_prepare(cat, "SELECT image_id FROM image_urls WHERE url_id = ? LIMIT 1", &stmt,
-                         err);
+    rc = catalog_row(
+        cat, "finding a sighted image", "SELECT image_id FROM image_urls WHERE url_id = ? LIMIT 1",
+        CATALOG_ARGS(catalog_int(s->image_url_id)), catalog_read_int64, &image_id, err);
+    if (rc == CS_ENOTFOUND) return CS_OK; /* the image is not stored yet */
     if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, s->image_url_id);
-    if (sqlite3_step(stmt) == SQLITE_ROW) image_id = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
     if (image_id > 0 && s->evidence_count > 0)
         return sightings_to_evidence(cat, s->image_url_id, image_id, err);
     return CS_OK;
@@ -292,48 +221,31 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
 int catalog_link_image_url(catalog *cat, int64_t url_id, int64_t image_id, int64_t fetch_id,
                            cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "INSERT INTO image_urls (url_id, image_id, fetch_id) VALUES (?,?,?) "
-                             "ON CONFLICT(url_id, image_id) DO UPDATE SET fetch_id = "
-                             "excluded.fetch_id",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, url_id);
-    sqlite3_bind_int64(stmt, 2, image_id);
-    bind_id_or_null(stmt, 3, fetch_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "linking an image URL");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) return rc;
-    rc = catalog_prepare(cat, "UPDATE sightings SET image_id = ? WHERE image_url_id = ?", &stmt,
+    int rc = catalog_run(cat, "linking an image URL",
+                         "INSERT INTO image_urls (url_id, image_id, fetch_id) VALUES (?,?,?) "
+                         "ON CONFLICT(url_id, image_id) DO UPDATE SET fetch_id = "
+                         "excluded.fetch_id",
+                         CATALOG_ARGS(catalog_int(url_id), catalog_int(image_id),
+                                      catalog_positive_or_null(fetch_id)),
                          err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, image_id);
-    sqlite3_bind_int64(stmt, 2, url_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "updating sightings");
-    sqlite3_finalize(stmt);
+    if (rc == CS_OK)
+        rc = catalog_run(cat, "updating sightings",
+                         "UPDATE sightings SET image_id = ? WHERE image_url_id = ?",
+                         CATALOG_ARGS(catalog_int(image_id), catalog_int(url_id)), err);
     if (rc != CS_OK) return rc;
     return sightings_to_evidence(cat, url_id, image_id, err);
 }
 
 int catalog_record_optout(catalog *cat, const catalog_optout *o, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "INSERT INTO optout_signals (scope, host_id, url_id, image_id, kind, "
-                             "raw_value, effect, found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_text(stmt, 1, o->scope, -1, SQLITE_TRANSIENT);
-    bind_id_or_null(stmt, 2, o->host_id);
-    bind_id_or_null(stmt, 3, o->url_id);
-    bind_id_or_null(stmt, 4, o->image_id);
-    sqlite3_bind_text(stmt, 5, o->kind, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, 6, o->raw_value ? o->raw_value : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, 7, o->effect, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, 8, o->found_at ? o->found_at : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(stmt, 9, cs_now_ms());
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "recording a signal");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_run(
+        cat, "recording a signal",
+        "INSERT INTO optout_signals (scope, host_id, url_id, image_id, kind, raw_value, effect, "
+        "found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        CATALOG_ARGS(catalog_text(o->scope), catalog_positive_or_null(o->host_id),
+                     catalog_positive_or_null(o->url_id), catalog_positive_or_null(o->image_id),
+                     catalog_text(o->kind), catalog_text(o->raw_value ? o->raw_value : ""),
+                     catalog_text(o->effect), catalog_text(o->found_at ? o->found_at : ""),
+                     catalog_int(cs_now_ms())),
+        err);
 }

@@ -16,23 +16,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned char *column_blob(sqlite3_stmt *stmt, int col, size_t *len)
+/* The words urls.kind and urls.state hold (schema.c's CHECK constraints), by enum. */
+static const char *const kind_words[] = {
+    [CATALOG_URL_PAGE] = "page",     [CATALOG_URL_IMAGE] = "image",
+    [CATALOG_URL_ROBOTS] = "robots", [CATALOG_URL_TDMREP] = "tdmrep",
+    [CATALOG_URL_AI_TXT] = "ai_txt",
+};
+static const char *const state_words[CATALOG_URL_STATE_COUNT] = {
+    [CATALOG_URL_QUEUED] = "queued",
+    [CATALOG_URL_IN_FLIGHT] = "in_flight",
+    [CATALOG_URL_DONE] = "done",
+    [CATALOG_URL_FAILED] = "failed",
+    [CATALOG_URL_DISALLOWED] = "disallowed",
+    [CATALOG_URL_SKIPPED] = "skipped",
+};
+
+/* The word for kind; NULL (binds SQL NULL: "any") for anything else. */
+static const char *kind_word(catalog_url_kind kind)
 {
-    *len = 0;
-    if (sqlite3_column_type(stmt, col) == SQLITE_NULL) return NULL;
-    const void *data = sqlite3_column_blob(stmt, col);
-    int n = sqlite3_column_bytes(stmt, col);
-    unsigned char *copy = malloc((size_t)n + 1);
-    if (copy == NULL) return NULL;
-    if (n > 0) memcpy(copy, data, (size_t)n);
-    copy[n] = '\0';
-    *len = (size_t)n;
-    return copy;
+    return (unsigned)kind < CS_ARRAY_LEN(kind_words) ? kind_words[kind] : NULL;
 }
 
-static int column_int_or(sqlite3_stmt *stmt, int col, int fallback)
+/* The word for state; NULL (binds SQL NULL: "any") for anything else. */
+static const char *state_word(catalog_url_state state)
 {
-    return sqlite3_column_type(stmt, col) == SQLITE_NULL ? fallback : sqlite3_column_int(stmt, col);
+    return (unsigned)state < CS_ARRAY_LEN(state_words) ? state_words[state] : NULL;
+}
+
+const char *catalog_url_state_name(catalog_url_state state)
+{
+    const char *word = state_word(state);
+    return word ? word : "?";
+}
+
+/* The index of word in words, or -1. */
+static int find_word(const char *const *words, size_t n, const unsigned char *word)
+{
+    for (size_t i = 0; word && i < n; i++)
+        if (strcmp(words[i], (const char *)word) == 0) return (int)i;
+    return -1;
+}
+
+int catalog_url_state_parse(const unsigned char *word, catalog_url_state *out)
+{
+    int i = find_word(state_words, CS_ARRAY_LEN(state_words), word);
+    if (i < 0) return CS_ECORRUPT;
+    *out = (catalog_url_state)i;
+    return CS_OK;
 }
 
 void catalog_host_clear(catalog_host *host)
@@ -45,49 +75,44 @@ void catalog_host_clear(catalog_host *host)
     memset(host, 0, sizeof *host);
 }
 
+static int read_host(sqlite3_stmt *row, void *target)
+{
+    catalog_host *out = target;
+    out->id = sqlite3_column_int64(row, 0);
+    out->origin = catalog_column_strdup(row, 1);
+    out->robots_status = (int)catalog_column_int_or(row, 2, -1);
+    out->robots_body = catalog_column_blob(row, 3, &out->robots_len);
+    out->robots_fetched_at = sqlite3_column_int64(row, 4);
+    out->robots_expires_at = sqlite3_column_int64(row, 5);
+    out->crawl_delay_ms = catalog_column_int_or(row, 6, -1);
+    out->tdmrep_status = (int)catalog_column_int_or(row, 7, -1);
+    out->tdmrep_body = catalog_column_blob(row, 8, &out->tdmrep_len);
+    out->ai_txt_status = (int)catalog_column_int_or(row, 9, -1);
+    out->ai_txt_body = catalog_column_blob(row, 10, &out->ai_txt_len);
+    out->next_fetch_at = sqlite3_column_int64(row, 11);
+    out->paused_until = sqlite3_column_int64(row, 12);
+    out->consecutive_errors = sqlite3_column_int(row, 13);
+    out->parked = sqlite3_column_int(row, 14);
+    return CS_OK;
+}
+
 int catalog_host_get_or_add(catalog *cat, const char *origin, catalog_host *out, cs_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "INSERT INTO hosts (origin, first_seen_at) VALUES (?, ?) "
-                             "ON CONFLICT(origin) DO NOTHING",
-                             &stmt, err);
+    int rc = catalog_run(cat, "adding a host",
+                         "INSERT INTO hosts (origin, first_seen_at) VALUES (?, ?) "
+                         "ON CONFLICT(origin) DO NOTHING",
+                         CATALOG_ARGS(catalog_text(origin), catalog_int(cs_now_ms())), err);
     if (rc != CS_OK) return rc;
-    sqlite3_bind_text(stmt, 1, origin, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(stmt, 2, cs_now_ms());
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "adding a host");
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) return rc;
-    rc = catalog_prepare(cat,
-                         "SELECT id, origin, robots_status, robots_body, robots_fetched_at, "
-                         "robots_expires_at, crawl_delay_ms, tdmrep_status, tdmrep_body, "
-                         "ai_txt_status, ai_txt_body, next_fetch_at, paused_until, "
-                         "consecutive_errors, parked FROM hosts WHERE origin = ?",
-                         &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_text(stmt, 1, origin, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(stmt) != SQLITE_ROW) {
-        rc = catalog_db_error(cat, err, "reading a host");
-    } else {
-        out->id = sqlite3_column_int64(stmt, 0);
-        out->origin = catalog_column_strdup(stmt, 1);
-        out->robots_status = column_int_or(stmt, 2, -1);
-        out->robots_body = column_blob(stmt, 3, &out->robots_len);
-        out->robots_fetched_at = sqlite3_column_int64(stmt, 4);
-        out->robots_expires_at = sqlite3_column_int64(stmt, 5);
-        out->crawl_delay_ms =
-            sqlite3_column_type(stmt, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 6);
-        out->tdmrep_status = column_int_or(stmt, 7, -1);
-        out->tdmrep_body = column_blob(stmt, 8, &out->tdmrep_len);
-        out->ai_txt_status = column_int_or(stmt, 9, -1);
-        out->ai_txt_body = column_blob(stmt, 10, &out->ai_txt_len);
-        out->next_fetch_at = sqlite3_column_int64(stmt, 11);
-        out->paused_until = sqlite3_column_int64(stmt, 12);
-        out->consecutive_errors = sqlite3_column_int(stmt, 13);
-        out->parked = sqlite3_column_int(stmt, 14);
-    }
-    sqlite3_finalize(stmt);
+    rc = catalog_row(cat, "reading a host",
+                     "SELECT id, origin, robots_status, robots_body, robots_fetched_at, "
+                     "robots_expires_at, crawl_delay_ms, tdmrep_status, tdmrep_body, "
+                     "ai_txt_status, ai_txt_body, next_fetch_at, paused_until, "
+                     "consecutive_errors, parked FROM hosts WHERE origin = ?",
+                     CATALOG_ARGS(catalog_text(origin)), read_host, out, err);
+    if (rc == CS_ENOTFOUND)
+        rc = cs_error_set(err, CS_EDB, "catalog %s: host %s vanished after it was added", cat->path,
+                          origin);
     if (rc != CS_OK) catalog_host_clear(out);
     return rc;
 }
@@ -96,122 +121,84 @@ int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const vo
                              size_t len, int64_t fetched_at, int64_t expires_at,
                              int64_t crawl_delay_ms, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "UPDATE hosts SET robots_status = ?, robots_body = ?, "
-                             "robots_fetched_at = ?, robots_expires_at = ?, crawl_delay_ms = ? "
-                             "WHERE id = ?",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int(stmt, 1, status);
-    if (body)
-        sqlite3_bind_blob(stmt, 2, body, (int)len, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(stmt, 2);
-    sqlite3_bind_int64(stmt, 3, fetched_at);
-    sqlite3_bind_int64(stmt, 4, expires_at);
-    if (crawl_delay_ms >= 0)
-        sqlite3_bind_int64(stmt, 5, crawl_delay_ms);
-    else
-        sqlite3_bind_null(stmt, 5);
-    sqlite3_bind_int64(stmt, 6, host_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "storing robots.txt");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_run(cat, "storing robots.txt",
+                       "UPDATE hosts SET robots_status = ?, robots_body = ?, "
+                       "robots_fetched_at = ?, robots_expires_at = ?, crawl_delay_ms = ? "
+                       "WHERE id = ?",
+                       CATALOG_ARGS(catalog_int(status), catalog_blob(body, len),
+                                    catalog_int(fetched_at), catalog_int(expires_at),
+                                    catalog_int_or_null(crawl_delay_ms), catalog_int(host_id)),
+                       err);
 }
 
-int catalog_host_save_policy_file(catalog *cat, int64_t host_id, const char *which, int status,
+int catalog_host_save_policy_file(catalog *cat, int64_t host_id, catalog_url_kind which, int status,
                                   const void *body, size_t len, cs_error *err)
 {
     const char *sql;
-    if (strcmp(which, "tdmrep") == 0)
+    if (which == CATALOG_URL_TDMREP)
         sql = "UPDATE hosts SET tdmrep_status = ?, tdmrep_body = ? WHERE id = ?";
-    else if (strcmp(which, "ai_txt") == 0)
+    else if (which == CATALOG_URL_AI_TXT)
         sql = "UPDATE hosts SET ai_txt_status = ?, ai_txt_body = ? WHERE id = ?";
     else
-        return cs_error_set(err, CS_EINVAL, "unknown policy file '%s'", which);
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int(stmt, 1, status);
-    if (body)
-        sqlite3_bind_blob(stmt, 2, body, (int)len, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(stmt, 2);
-    sqlite3_bind_int64(stmt, 3, host_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "storing a policy file");
-    sqlite3_finalize(stmt);
-    return rc;
+        return cs_error_set(err, CS_EINVAL, "catalog %s: URL kind %d is no policy file", cat->path,
+                            (int)which);
+    return catalog_run(
+        cat, "storing a policy file", sql,
+        CATALOG_ARGS(catalog_int(status), catalog_blob(body, len), catalog_int(host_id)), err);
 }
 
 int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fetch_at,
                                  int64_t paused_until, int consecutive_errors, int parked,
                                  cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "UPDATE hosts SET next_fetch_at = ?, paused_until = ?, "
-                             "consecutive_errors = ?, parked = ? WHERE id = ?",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, next_fetch_at);
-    sqlite3_bind_int64(stmt, 2, paused_until);
-    sqlite3_bind_int(stmt, 3, consecutive_errors);
-    sqlite3_bind_int(stmt, 4, parked);
-    sqlite3_bind_int64(stmt, 5, host_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "storing politeness");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_run(cat, "storing politeness",
+                       "UPDATE hosts SET next_fetch_at = ?, paused_until = ?, "
+                       "consecutive_errors = ?, parked = ? WHERE id = ?",
+                       CATALOG_ARGS(catalog_int(next_fetch_at), catalog_int(paused_until),
+                                    catalog_int(consecutive_errors), catalog_int(parked),
+                                    catalog_int(host_id)),
+                       err);
 }
 
 void catalog_frontier_item_clear(catalog_frontier_item *item)
 {
     if (item == NULL) return;
     free(item->url);
-    free(item->kind);
-    free(item->state);
     memset(item, 0, sizeof *item);
 }
 
 #define ITEM_COLUMNS "id, host_id, referrer_id, url, kind, state, depth, attempts, next_attempt_at"
 
-static void read_item(sqlite3_stmt *stmt, catalog_frontier_item *out)
+static int read_item(sqlite3_stmt *row, void *target)
 {
-    out->id = sqlite3_column_int64(stmt, 0);
-    out->host_id = sqlite3_column_int64(stmt, 1);
-    out->referrer_id = sqlite3_column_int64(stmt, 2); /* NULL reads as 0 */
-    out->url = catalog_column_strdup(stmt, 3);
-    out->kind = catalog_column_strdup(stmt, 4);
-    out->state = catalog_column_strdup(stmt, 5);
-    out->depth = sqlite3_column_int(stmt, 6);
-    out->attempts = sqlite3_column_int(stmt, 7);
-    out->next_attempt_at = sqlite3_column_int64(stmt, 8);
+    catalog_frontier_item *out = target;
+    out->id = sqlite3_column_int64(row, 0);
+    out->host_id = sqlite3_column_int64(row, 1);
+    out->referrer_id = sqlite3_column_int64(row, 2); /* NULL reads as 0 */
+    out->url = catalog_column_strdup(row, 3);
+    int kind = find_word(kind_words, CS_ARRAY_LEN(kind_words), sqlite3_column_text(row, 4));
+    out->kind = (catalog_url_kind)kind;
+    out->depth = sqlite3_column_int(row, 6);
+    out->attempts = sqlite3_column_int(row, 7);
+    out->next_attempt_at = sqlite3_column_int64(row, 8);
+    if (kind < 0) return CS_ECORRUPT;
+    return catalog_url_state_parse(sqlite3_column_text(row, 5), &out->state);
 }
 
-int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, const char *kind,
-                         int depth, int64_t referrer_id, const char *state, int64_t *url_id,
+int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, catalog_url_kind kind,
+                         int depth, int64_t referrer_id, catalog_url_state state, int64_t *url_id,
                          int *is_new, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "INSERT INTO urls (url, host_id, kind, state, depth, referrer_id, "
-                             "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
-                             &stmt, err);
+    int rc = catalog_run(
+        cat, "adding a URL",
+        "INSERT INTO urls (url, host_id, kind, state, depth, referrer_id, "
+        "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
+        CATALOG_ARGS(catalog_text(url), catalog_int(host_id), catalog_text(kind_word(kind)),
+                     catalog_text(state_word(state)), catalog_int(depth),
+                     catalog_positive_or_null(referrer_id), catalog_int(cs_now_ms())),
+        err);
     if (rc != CS_OK) return rc;
-    sqlite3_bind_text(stmt, 1, url, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(stmt, 2, host_id);
-    sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(stmt, 4, state ? state : "queued", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(stmt, 5, depth);
-    if (referrer_id > 0)
-        sqlite3_bind_int64(stmt, 6, referrer_id);
-    else
-        sqlite3_bind_null(stmt, 6);
-    sqlite3_bind_int64(stmt, 7, cs_now_ms());
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "adding a URL");
     int created = sqlite3_changes(cat->db) > 0;
-    sqlite3_finalize(stmt);
-    if (rc != CS_OK) return rc;
     if (is_new) *is_new = created;
     if (created) {
         *url_id = sqlite3_last_insert_rowid(cat->db);
@@ -227,18 +214,10 @@ int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, const c
 int catalog_frontier_get(catalog *cat, const char *url, catalog_frontier_item *out, cs_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, "SELECT " ITEM_COLUMNS " FROM urls WHERE url = ?", &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_text(stmt, 1, url, -1, SQLITE_TRANSIENT);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW)
-        read_item(stmt, out);
-    else if (step == SQLITE_DONE)
+    int rc = catalog_row(cat, "looking a URL up", "SELECT " ITEM_COLUMNS " FROM urls WHERE url = ?",
+                         CATALOG_ARGS(catalog_text(url)), read_item, out, err);
+    if (rc == CS_ENOTFOUND)
         rc = cs_error_set(err, CS_ENOTFOUND, "URL not in the frontier: %s", url);
-    else
-        rc = catalog_db_error(cat, err, "looking a URL up");
-    sqlite3_finalize(stmt);
     return rc;
 }
 
@@ -246,43 +225,23 @@ int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_fr
                           cs_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "SELECT " ITEM_COLUMNS " FROM urls WHERE host_id = ? AND "
-                             "state = 'queued' AND next_attempt_at <= ? "
-                             "ORDER BY depth, id LIMIT 1",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, host_id);
-    sqlite3_bind_int64(stmt, 2, now);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW)
-        read_item(stmt, out);
-    else if (step == SQLITE_DONE)
-        rc = CS_ENOTFOUND;
-    else
-        rc = catalog_db_error(cat, err, "choosing the next URL");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_row(cat, "choosing the next URL",
+                       "SELECT " ITEM_COLUMNS " FROM urls WHERE host_id = ? AND "
+                       "state = 'queued' AND next_attempt_at <= ? ORDER BY depth, id LIMIT 1",
+                       CATALOG_ARGS(catalog_int(host_id), catalog_int(now)), read_item, out, err);
 }
 
-int catalog_frontier_set_state(catalog *cat, int64_t url_id, const char *state, int attempts_delta,
-                               int64_t next_attempt_at, const char *last_error, cs_error *err)
+int catalog_frontier_set_state(catalog *cat, int64_t url_id, catalog_url_state state,
+                               int attempts_delta, int64_t next_attempt_at, const char *last_error,
+                               cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "UPDATE urls SET state = ?, attempts = attempts + ?, "
-                             "next_attempt_at = ?, last_error = ? WHERE id = ?",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_text(stmt, 1, state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(stmt, 2, attempts_delta);
-    sqlite3_bind_int64(stmt, 3, next_attempt_at);
-    catalog_bind_text_or_null(stmt, 4, last_error);
-    sqlite3_bind_int64(stmt, 5, url_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) rc = catalog_db_error(cat, err, "updating a URL");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_run(cat, "updating a URL",
+                       "UPDATE urls SET state = ?, attempts = attempts + ?, "
+                       "next_attempt_at = ?, last_error = ? WHERE id = ?",
+                       CATALOG_ARGS(catalog_text(state_word(state)), catalog_int(attempts_delta),
+                                    catalog_int(next_attempt_at), catalog_text(last_error),
+                                    catalog_int(url_id)),
+                       err);
 }
 
 int catalog_frontier_requeue_in_flight(catalog *cat, int64_t *count, cs_error *err)
@@ -292,28 +251,24 @@ int catalog_frontier_requeue_in_flight(catalog *cat, int64_t *count, cs_error *e
     return rc;
 }
 
+static int read_host_ref(sqlite3_stmt *row, void *target)
+{
+    catalog_host_ref *ref = target;
+    ref->id = sqlite3_column_int64(row, 0);
+    ref->origin = catalog_column_strdup(row, 1);
+    return CS_OK;
+}
+
+static void clear_host_ref(void *item)
+{
+    free(((catalog_host_ref *)item)->origin);
+}
+
 static int host_refs(catalog *cat, const char *sql, catalog_host_ref **out, size_t *n,
                      cs_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)out, &cap, *n, sizeof **out, 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
-            break;
-        }
-        (*out)[*n].id = sqlite3_column_int64(stmt, 0);
-        (*out)[*n].origin = catalog_column_strdup(stmt, 1);
-        (*n)++;
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "listing hosts");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_rows_into(cat, "listing hosts", sql, CATALOG_NO_ARGS, read_host_ref,
+                             clear_host_ref, sizeof **out, (void **)out, n, err);
 }
 
 int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err)
@@ -339,41 +294,28 @@ void catalog_host_refs_free(catalog_host_ref *refs, size_t n)
     free(refs);
 }
 
-int catalog_frontier_count(catalog *cat, int64_t host_id, const char *kind, const char *state,
-                           int64_t *out, cs_error *err)
+int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
+                           catalog_url_state state, int64_t *out, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "SELECT count(*) FROM urls WHERE (?1 = 0 OR host_id = ?1) AND "
-                             "(?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR state = ?3)",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, host_id);
-    catalog_bind_text_or_null(stmt, 2, kind);
-    catalog_bind_text_or_null(stmt, 3, state);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        *out = sqlite3_column_int64(stmt, 0);
-    else
-        rc = catalog_db_error(cat, err, "counting URLs");
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_row(cat, "counting URLs",
+                       "SELECT count(*) FROM urls WHERE (?1 = 0 OR host_id = ?1) AND "
+                       "(?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR state = ?3)",
+                       CATALOG_ARGS(catalog_int(host_id), catalog_text(kind_word(kind)),
+                                    catalog_text(state_word(state))),
+                       catalog_read_int64, out, err);
+}
+
+static int read_earliest(sqlite3_stmt *row, void *target)
+{
+    if (sqlite3_column_type(row, 0) == SQLITE_NULL) return CS_ENOTFOUND; /* none queued */
+    *(int64_t *)target = sqlite3_column_int64(row, 0);
+    return CS_OK;
 }
 
 int catalog_frontier_earliest(catalog *cat, int64_t host_id, int64_t *out, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat,
-                             "SELECT min(next_attempt_at) FROM urls WHERE (?1 = 0 OR host_id = ?1) "
-                             "AND state = 'queued'",
-                             &stmt, err);
-    if (rc != CS_OK) return rc;
-    sqlite3_bind_int64(stmt, 1, host_id);
-    if (sqlite3_step(stmt) != SQLITE_ROW)
-        rc = catalog_db_error(cat, err, "reading the frontier");
-    else if (sqlite3_column_type(stmt, 0) == SQLITE_NULL)
-        rc = CS_ENOTFOUND;
-    else
-        *out = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return rc;
+    return catalog_row(cat, "reading the frontier",
+                       "SELECT min(next_attempt_at) FROM urls WHERE (?1 = 0 OR host_id = ?1) "
+                       "AND state = 'queued'",
+                       CATALOG_ARGS(catalog_int(host_id)), read_earliest, out, err);
 }

@@ -8,37 +8,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int read_count(sqlite3_stmt *row, void *target)
+{
+    catalog_count *c = target;
+    c->name = catalog_column_strdup(row, 0);
+    if (c->name == NULL) c->name = strdup("none");
+    c->count = sqlite3_column_int64(row, 1);
+    return c->name ? CS_OK : CS_ENOMEM;
+}
+
+static void clear_count(void *item)
+{
+    free(((catalog_count *)item)->name);
+}
+
 /* Runs a two-column (name, count) query into a new array. */
 static int read_counts(catalog *cat, const char *sql, catalog_count **out, size_t *count,
                        cs_error *err)
 {
-    *out = NULL;
-    *count = 0;
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(cat, sql, &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)out, &cap, *count, sizeof **out, 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
-            break;
-        }
-        catalog_count *c = &(*out)[(*count)++];
-        c->name = catalog_column_strdup(stmt, 0);
-        if (c->name == NULL) c->name = strdup("none");
-        c->count = sqlite3_column_int64(stmt, 1);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "reading counts");
-    sqlite3_finalize(stmt);
+    return catalog_rows_into(cat, "reading counts", sql, CATALOG_NO_ARGS, read_count, clear_count,
+                             sizeof **out, (void **)out, count, err);
+}
+
+static int read_state_count(sqlite3_stmt *row, void *target)
+{
+    catalog_status *status = target;
+    catalog_url_state state;
+    int rc = catalog_url_state_parse(sqlite3_column_text(row, 0), &state);
+    if (rc == CS_OK) status->url_states[state] = sqlite3_column_int64(row, 1);
     return rc;
+}
+
+static int read_host_status(sqlite3_stmt *row, void *target)
+{
+    catalog_host_status *h = target;
+    int64_t *const counts[] = {&h->urls, &h->pages, &h->images, &h->failed, &h->disallowed};
+    for (size_t i = 0; i < CS_ARRAY_LEN(counts); i++)
+        *counts[i] = sqlite3_column_int64(row, (int)i + 1);
+    char **const origin[] = {&h->origin};
+    return catalog_column_texts(row, 0, origin, 1);
+}
+
+static void clear_host_status(void *item)
+{
+    free(((catalog_host_status *)item)->origin);
 }
 
 static int read_hosts(catalog *cat, catalog_status *status, cs_error *err)
 {
-    sqlite3_stmt *stmt;
-    int rc = catalog_prepare(
-        cat,
+    return catalog_rows_into(
+        cat, "reading hosts",
         "SELECT h.origin,"
         " (SELECT count(*) FROM urls u WHERE u.host_id = h.id),"
         " (SELECT count(*) FROM pages p JOIN urls u ON u.id = p.url_id WHERE u.host_id = h.id),"
@@ -47,27 +66,8 @@ static int read_hosts(catalog *cat, catalog_status *status, cs_error *err)
         " (SELECT count(*) FROM urls u WHERE u.host_id = h.id AND u.state = 'failed'),"
         " (SELECT count(*) FROM urls u WHERE u.host_id = h.id AND u.state = 'disallowed')"
         " FROM hosts h ORDER BY h.origin",
-        &stmt, err);
-    if (rc != CS_OK) return rc;
-    size_t cap = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (cs_array_reserve((void **)&status->per_host, &cap, status->host_count,
-                             sizeof *status->per_host, 0) != CS_OK) {
-            rc = cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
-            break;
-        }
-        catalog_host_status *h = &status->per_host[status->host_count++];
-        h->origin = catalog_column_strdup(stmt, 0);
-        h->urls = sqlite3_column_int64(stmt, 1);
-        h->pages = sqlite3_column_int64(stmt, 2);
-        h->images = sqlite3_column_int64(stmt, 3);
-        h->failed = sqlite3_column_int64(stmt, 4);
-        h->disallowed = sqlite3_column_int64(stmt, 5);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = catalog_db_error(cat, err, "reading hosts");
-    sqlite3_finalize(stmt);
-    return rc;
+        CATALOG_NO_ARGS, read_host_status, clear_host_status, sizeof *status->per_host,
+        (void **)&status->per_host, &status->host_count, err);
 }
 
 int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
@@ -94,8 +94,9 @@ int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
         rc = catalog_query_int64(cat, totals[i].sql, (int64_t *)((char *)status + totals[i].offset),
                                  err);
     if (rc == CS_OK)
-        rc = read_counts(cat, "SELECT state, count(*) FROM urls GROUP BY state ORDER BY state",
-                         &status->url_states, &status->url_state_count, err);
+        rc = catalog_rows(cat, "reading frontier states",
+                          "SELECT state, count(*) FROM urls GROUP BY state", CATALOG_NO_ARGS,
+                          read_state_count, status, err);
     if (rc == CS_OK)
         rc = read_counts(cat,
                          "SELECT policy || ':' || verdict, count(*) FROM verdicts "
@@ -130,7 +131,6 @@ static void free_counts(catalog_count *counts, size_t n)
 void catalog_status_free(catalog_status *status)
 {
     if (status == NULL) return;
-    free_counts(status->url_states, status->url_state_count);
     free_counts(status->verdicts, status->verdict_count);
     free_counts(status->licenses, status->license_count);
     for (size_t i = 0; i < status->host_count; i++)

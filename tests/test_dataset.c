@@ -339,6 +339,12 @@ static void test_status_on_new_catalog_prints_zeros_and_is_repeatable(void **sta
     char *after = ts_read_file(f->db, &len2);
     assert_int_equal(len1, len2);
     assert_memory_equal(before, after, len1);
+    /* read in place: no write-ahead log or shared-memory file was made beside it */
+    char wal[TS_PATH_MAX + 8], shm[TS_PATH_MAX + 8];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    snprintf(shm, sizeof shm, "%s-shm", f->db);
+    assert_int_equal(access(wal, F_OK), -1);
+    assert_int_equal(access(shm, F_OK), -1);
     free(before);
     free(after);
     ts_run_result_free(&first);
@@ -394,6 +400,9 @@ static void test_status_counts_per_host_verdict_and_licence(void **state)
     assert_int_equal(s->per_host[0].urls, 4);
     assert_int_equal(s->per_host[0].images, 2);
     assert_int_equal(s->per_host[0].disallowed, 1);
+    assert_int_equal(s->url_states[CATALOG_URL_DONE], 3);
+    assert_int_equal(s->url_states[CATALOG_URL_DISALLOWED], 1);
+    assert_int_equal(s->url_states[CATALOG_URL_QUEUED], 0);
     assert_int_equal(s->verdict_count, 1);
     assert_string_equal(s->verdicts[0].name, "strict:unknown");
     assert_int_equal(s->license_count, 2);
@@ -402,6 +411,182 @@ static void test_status_counts_per_host_verdict_and_licence(void **state)
     assert_string_equal(s->licenses[1].name, "none");
     catalog_status_free(s);
     catalog_close(cat);
+}
+
+static void test_frontier_kinds_and_states_are_enums_stored_as_words(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        catalog_url_kind kind;
+        const char *word;
+    } kinds[] = {{CATALOG_URL_PAGE, "page"},
+                 {CATALOG_URL_IMAGE, "image"},
+                 {CATALOG_URL_ROBOTS, "robots"},
+                 {CATALOG_URL_TDMREP, "tdmrep"},
+                 {CATALOG_URL_AI_TXT, "ai_txt"}};
+    static const char *const states[CATALOG_URL_STATE_COUNT] = {
+        [CATALOG_URL_QUEUED] = "queued",
+        [CATALOG_URL_IN_FLIGHT] = "in_flight",
+        [CATALOG_URL_DONE] = "done",
+        [CATALOG_URL_FAILED] = "failed",
+        [CATALOG_URL_DISALLOWED] = "disallowed",
+        [CATALOG_URL_SKIPPED] = "skipped"};
+    catalog *cat = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open(f->db, &cat, &err), CS_OK);
+    catalog_host host;
+    assert_int_equal(catalog_host_get_or_add(cat, "http://127.0.0.2", &host, &err), CS_OK);
+    for (size_t k = 0; k < CS_ARRAY_LEN(kinds); k++) {
+        for (int st = 0; st < CATALOG_URL_STATE_COUNT; st++) {
+            char url[64], words[160];
+            snprintf(url, sizeof url, "http://127.0.0.2/%zu/%d", k, st);
+            int64_t id = 0;
+            int is_new = 0;
+            assert_int_equal(catalog_frontier_add(cat, url, host.id, kinds[k].kind, 1, 0,
+                                                  CATALOG_URL_QUEUED, &id, &is_new, &err),
+                             CS_OK);
+            assert_true(is_new);
+            assert_int_equal(
+                catalog_frontier_set_state(cat, id, (catalog_url_state)st, 1, 0, NULL, &err),
+                CS_OK);
+            catalog_frontier_item item;
+            assert_int_equal(catalog_frontier_get(cat, url, &item, &err), CS_OK);
+            assert_int_equal(item.kind, kinds[k].kind);
+            assert_int_equal(item.state, st);
+            assert_int_equal(item.attempts, 1);
+            catalog_frontier_item_clear(&item);
+            snprintf(words, sizeof words, /* the words, read behind the catalog's back */
+                     "SELECT kind = '%s' AND state = '%s' FROM urls WHERE id = %lld", kinds[k].word,
+                     states[st], (long long)id);
+            assert_int_equal(sql_int(f->db, words), 1);
+            assert_string_equal(catalog_url_state_name((catalog_url_state)st), states[st]);
+        }
+    }
+    int64_t n = 0;
+    assert_int_equal(catalog_frontier_count(cat, 0, CATALOG_URL_IMAGE, CATALOG_URL_DONE, &n, &err),
+                     CS_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(
+        catalog_frontier_count(cat, host.id, CATALOG_URL_ANY_KIND, CATALOG_URL_SKIPPED, &n, &err),
+        CS_OK);
+    assert_int_equal(n, (int64_t)CS_ARRAY_LEN(kinds));
+    assert_int_equal(
+        catalog_frontier_count(cat, 0, CATALOG_URL_TDMREP, CATALOG_URL_ANY_STATE, &n, &err), CS_OK);
+    assert_int_equal(n, CATALOG_URL_STATE_COUNT);
+    catalog_status *s = NULL;
+    assert_int_equal(catalog_status_read(cat, &s, &err), CS_OK);
+    for (int st = 0; st < CATALOG_URL_STATE_COUNT; st++)
+        assert_int_equal(s->url_states[st], (int64_t)CS_ARRAY_LEN(kinds));
+    catalog_status_free(s);
+    assert_string_equal(catalog_url_state_name((catalog_url_state)CATALOG_URL_STATE_COUNT), "?");
+    catalog_host_clear(&host);
+    catalog_close(cat);
+}
+
+/* The catalog at db_path (made if needed) after statements ran on it behind its back. */
+static catalog *open_after(const char *db_path, const char *statements)
+{
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(db_path, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    sql(db_path, statements);
+    assert_int_equal(catalog_open(db_path, &cat, NULL), CS_OK);
+    return cat;
+}
+
+static void test_a_state_the_schema_does_not_allow_is_reported_not_guessed(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = open_after(
+        f->db, "PRAGMA ignore_check_constraints = ON;"
+               "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2', 0);"
+               "INSERT INTO urls (url, host_id, kind, state, discovered_at) VALUES"
+               " ('http://127.0.0.2/a', 1, 'page', 'paused', 0),"
+               " ('http://127.0.0.2/b', 1, 'video', 'done', 0);");
+    cs_error err;
+    catalog_frontier_item item;
+    assert_int_equal(catalog_frontier_get(cat, "http://127.0.0.2/a", &item, &err), CS_ECORRUPT);
+    catalog_frontier_item_clear(&item);
+    assert_non_null(strstr(err.message, f->db));
+    assert_non_null(strstr(err.message, "looking a URL up"));
+    assert_int_equal(catalog_frontier_get(cat, "http://127.0.0.2/b", &item, &err), CS_ECORRUPT);
+    catalog_frontier_item_clear(&item);
+    catalog_status *s = NULL;
+    assert_int_equal(catalog_status_read(cat, &s, &err), CS_ECORRUPT);
+    assert_null(s);
+    assert_non_null(strstr(err.message, "reading frontier states"));
+    catalog_close(cat);
+}
+
+static void test_a_failed_query_names_the_catalog_what_failed_and_why(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_host host;
+    assert_int_equal(catalog_host_get_or_add(cat, "http://127.0.0.2", &host, &err), CS_OK);
+    int64_t id = 0;
+    assert_int_equal(catalog_frontier_add(cat, "http://127.0.0.2/", host.id, CATALOG_URL_PAGE, 0, 0,
+                                          CATALOG_URL_QUEUED, &id, NULL, &err),
+                     CS_OK);
+    /* a URL of a host that does not exist breaks the foreign key: the insert fails */
+    assert_int_equal(catalog_frontier_add(cat, "http://127.0.0.3/", host.id + 100, CATALOG_URL_PAGE,
+                                          0, 0, CATALOG_URL_QUEUED, &id, NULL, &err),
+                     CS_EDB);
+    char expected[TS_PATH_MAX + 64];
+    snprintf(expected, sizeof expected, "catalog %s: adding a URL: FOREIGN KEY constraint failed",
+             f->db);
+    assert_string_equal(err.message, expected);
+    catalog_host_clear(&host);
+    catalog_close(cat);
+    /* a table gone from under the catalog: every list reports it, and hands back nothing */
+    cat = open_after(f->db, "DROP TABLE verdicts");
+    catalog_verdict_row sentinel, *rows = &sentinel; /* must come back NULL */
+    size_t count = 7;
+    assert_int_equal(catalog_get_verdicts(cat, 1, &rows, &count, &err), CS_EDB);
+    assert_null(rows);
+    assert_int_equal(count, 0);
+    snprintf(expected, sizeof expected, "catalog %s: reading verdicts: no such table: verdicts",
+             f->db);
+    assert_string_equal(err.message, expected);
+    catalog_close(cat);
+}
+
+static void test_read_only_open_reads_in_place_whatever_the_name(void **state)
+{
+    fixture *f = *state;
+    /* '?', '#' and '%' mean something in the "file:" URI an immutable open uses */
+    char db[TS_PATH_MAX], wal[TS_PATH_MAX + 8], blobs[TS_PATH_MAX];
+    ts_join(db, f->dir, "odd ?#%20 name.db");
+    catalog *cat = NULL;
+    cs_error err;
+    int64_t id = 0;
+    catalog_image_info info = {.media_type = "image/png"};
+    assert_int_equal(catalog_open(db, &cat, &err), CS_OK);
+    assert_int_equal(catalog_add_image(cat, "png bytes", 9, &info, &id, NULL, &err), CS_OK);
+    catalog_close(cat);
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    assert_int_equal(access(wal, F_OK), -1);
+
+    assert_int_equal(catalog_open_readonly(db, &cat, &err), CS_OK);
+    assert_int_equal(catalog_schema_version(cat), CATALOG_SCHEMA_VERSION);
+    catalog_image image;
+    assert_int_equal(catalog_get_image(cat, id, &image, &err), CS_OK);
+    assert_string_equal(image.media_type, "image/png");
+    catalog_image_clear(&image);
+    /* a write fails instead of creating a log */
+    assert_int_equal(catalog_put_verdict(cat, id, "strict", "cleared", NULL, NULL, NULL, &err),
+                     CS_EDB);
+    catalog_close(cat);
+    assert_int_equal(access(wal, F_OK), -1);
+
+    /* a missing catalog is not created, nor its blob folder */
+    ts_join(db, f->dir, "missing.db");
+    assert_int_equal(catalog_open_readonly(db, &cat, &err), CS_ENOTFOUND);
+    assert_null(cat);
+    assert_int_equal(access(db, F_OK), -1);
+    assert_int_equal(access(ts_join(blobs, f->dir, "missing.blobs"), F_OK), -1);
 }
 
 static void test_blob_store_is_content_addressed(void **state)
@@ -570,6 +755,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_status_of_missing_catalog_does_not_create_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_status_counts_per_host_verdict_and_licence, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_frontier_kinds_and_states_are_enums_stored_as_words,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_state_the_schema_does_not_allow_is_reported_not_guessed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_failed_query_names_the_catalog_what_failed_and_why,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_open_reads_in_place_whatever_the_name, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_blob_store_is_content_addressed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_during_blob_writes_leaves_no_partial_blob,

@@ -1310,8 +1310,8 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     const char *urls[] = {"http://127.0.0.1:8080/a/zebra.jpg", "http://127.0.0.1:8080/b/z.jpg"};
     for (int u = 0; u < 2; u++) {
         int64_t url_id;
-        if (catalog_frontier_add(cat, urls[u], host.id, "image", 1, 0, "done", &url_id, NULL,
-                                 &err) != CS_OK ||
+        if (catalog_frontier_add(cat, urls[u], host.id, CATALOG_URL_IMAGE, 1, 0, CATALOG_URL_DONE,
+                                 &url_id, NULL, &err) != CS_OK ||
             catalog_link_image_url(cat, url_id, zebra, 0, &err) != CS_OK)
             fail_msg("%s", err.message);
     }
