@@ -97,8 +97,10 @@ void cs_sha256(const void *bytes, size_t n, unsigned char out[CS_SHA256_BYTES]);
 void cs_sha256_hex(const void *bytes, size_t n, char out[CS_SHA256_HEX]);
 /* Writes 2n lower-case hex digits and a NUL into out (which holds 2n+1). */
 void cs_hex_encode(const unsigned char *bytes, size_t n, char *out);
-/* Decodes exactly 2n hex digits from hex into n bytes; CS_EFORMAT otherwise. */
+/* Decodes exactly 2n hex digits (either case) into n bytes; CS_EFORMAT otherwise. */
 int cs_hex_decode(const char *hex, size_t hex_len, unsigned char *out, size_t n);
+/* The value (0..15) of hex digit c (a byte value, either case), or -1. */
+int cs_hex_digit(int c);
 
 /* Bounded, NUL-terminating copy; returns strlen(src) like strlcpy. */
 size_t cs_strlcpy(char *dst, const char *src, size_t size);

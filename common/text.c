@@ -1,6 +1,10 @@
 /*
  * text.c - small string, hex, hashing and clock helpers shared by all modules.
  *
+ * The hex codec here is clearset's only one: SHA-256 digests, PDQ and pHash
+ * hashes, ImageMagick's hex-dumped raw profiles and URL escapes all go
+ * through cs_hex_encode / cs_hex_decode / cs_hex_digit.
+ *
  * SHA-256 comes from OpenSSL's EVP one-shot digest; everything else is plain C.
  */
 #include "common/common.h"
@@ -34,7 +38,7 @@ void cs_hex_encode(const unsigned char *bytes, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hex_value(char c)
+int cs_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -46,7 +50,8 @@ int cs_hex_decode(const char *hex, size_t hex_len, unsigned char *out, size_t n)
 {
     if (hex_len != 2 * n) return CS_EFORMAT;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        int hi = cs_hex_digit((unsigned char)hex[2 * i]);
+        int lo = cs_hex_digit((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0) return CS_EFORMAT;
         out[i] = (unsigned char)(hi << 4 | lo);
     }

@@ -123,7 +123,7 @@ static int add_scope_origin(crawl_ctx *ctx, const char *origin)
 }
 
 /* The in-memory host for a URL's origin, loaded from (or added to) the catalog. */
-static crawl_host *host_for(crawl_ctx *ctx, const crawler_url_parts *parts)
+static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
 {
     crawl_host *h = crawl_hosts_find(&ctx->hosts, parts->origin);
     if (h) return h;
@@ -242,8 +242,8 @@ crawler_kind crawl_request_kind(catalog_url_kind kind)
 int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int depth,
                       int64_t referrer_id)
 {
-    crawler_url_parts parts;
-    if (crawler_url_split(url, &parts) != CS_OK) return 0;
+    cs_url_parts parts;
+    if (cs_url_split(url, &parts) != CS_OK) return 0;
     if (frontier_trap_reason(url, ctx->opts->max_path_segments, ctx->opts->max_segment_repeats))
         return 0;
     if (kind == CRAWLER_KIND_PAGE &&
@@ -311,8 +311,8 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
 static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, crawl_host **via)
 {
     *via = NULL;
-    crawler_url_parts parts;
-    if (h->robots_url == NULL || crawler_url_split(h->robots_url, &parts) != CS_OK ||
+    cs_url_parts parts;
+    if (h->robots_url == NULL || cs_url_split(h->robots_url, &parts) != CS_OK ||
         strcmp(parts.origin, h->origin) == 0)
         return 1;
     crawl_host *t = host_for(ctx, &parts);
@@ -344,7 +344,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             return 0;
         }
         /* RFC 9309: robots.txt before anything else, then tdmrep.json and ai.txt */
-        char url[CRAWLER_URL_SIZE];
+        char url[CS_URL_SIZE];
         crawler_kind policy_kind;
         policy_step step = policy_next(h, url, &policy_kind);
         if (step == POLICY_FETCH) {
@@ -452,14 +452,14 @@ static void on_done(void *arg, crawler_response *resp)
 static int add_seeds(crawl_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->opts->seed_count; i++) {
-        char url[CRAWLER_URL_SIZE];
+        char url[CS_URL_SIZE];
         const char *seed = ctx->opts->seeds[i];
         cs_error why; /* not ctx->err: its message is part of the one written there */
-        int rc = crawler_url_normalize(seed, strlen(seed), url, &why);
+        int rc = cs_url_normalize(seed, strlen(seed), url, &why);
         if (rc != CS_OK)
             return cs_error_set(ctx->err, CS_EINVAL, "seed '%s': %s", seed, why.message);
-        crawler_url_parts parts;
-        crawler_url_split(url, &parts);
+        cs_url_parts parts;
+        cs_url_split(url, &parts);
         rc = add_scope_origin(ctx, parts.origin);
         if (rc != CS_OK) return cs_error_set(ctx->err, rc, "seed '%s': out of memory", seed);
     }
@@ -473,8 +473,8 @@ static int add_seeds(crawl_ctx *ctx)
     catalog_host_refs_free(refs, n);
     if (rc != CS_OK) return cs_error_set(ctx->err, rc, "out of memory");
     for (size_t i = 0; i < ctx->opts->seed_count; i++) {
-        char url[CRAWLER_URL_SIZE];
-        crawler_url_normalize(ctx->opts->seeds[i], strlen(ctx->opts->seeds[i]), url, NULL);
+        char url[CS_URL_SIZE];
+        cs_url_normalize(ctx->opts->seeds[i], strlen(ctx->opts->seeds[i]), url, NULL);
         crawl_enqueue(ctx, url, CRAWLER_KIND_PAGE, 0, 0);
         if (ctx->failed) return ctx->err ? ctx->err->code : CS_EDB;
     }
@@ -487,10 +487,10 @@ static int load_queued_hosts(crawl_ctx *ctx)
     size_t n = 0;
     int rc = catalog_frontier_hosts_queued(ctx->cat, &refs, &n, ctx->err);
     for (size_t i = 0; rc == CS_OK && i < n; i++) {
-        crawler_url_parts parts;
-        char probe[CRAWLER_URL_SIZE];
+        cs_url_parts parts;
+        char probe[CS_URL_SIZE];
         snprintf(probe, sizeof probe, "%s/", refs[i].origin);
-        if (crawler_url_split(probe, &parts) != CS_OK) continue;
+        if (cs_url_split(probe, &parts) != CS_OK) continue;
         if (host_for(ctx, &parts) == NULL) rc = ctx->err ? ctx->err->code : CS_EDB;
     }
     catalog_host_refs_free(refs, n);

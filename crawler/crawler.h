@@ -1,55 +1,26 @@
 /*
- * crawler.h - the polite, resumable image crawler: URL normalisation, HTML
- * extraction, libcurl fetching with hard limits, per-host politeness and the
- * crawl loop that keeps its frontier in the catalog.
+ * crawler.h - the polite, resumable image crawler: HTML extraction (URLs
+ * through common/url.h), libcurl fetching with hard limits, per-host
+ * politeness and the crawl loop that keeps its frontier in the catalog.
  *
  * Promises: nothing here prints or exits. Functions return CS_OK or a
  * negative CS_E* code and fill the caller's cs_error (may be NULL). The pure
- * parts (crawler_url_*, crawler_html_*, crawler_sniff_*) touch neither the
- * network, the clock nor the catalog and are safe on distinct objects from
- * any thread. A crawler_crawl runs on the calling thread only.
+ * parts (crawler_html_*, crawler_sniff_*) touch neither the network, the
+ * clock nor the catalog and are safe on distinct objects from any thread. A crawler_crawl runs on
+ * the calling thread only.
  */
 #ifndef CLEARSET_CRAWLER_H
 #define CLEARSET_CRAWLER_H
 
 #include "common/common.h"
+#include "common/url.h"
 #include "robots/robots.h" /* robots_signal_list in crawler_signals_result */
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- URLs (url.c) ------------------------------------------------------ */
-
-/* Longest URL stored: the sitemaps protocol's limit, and what most servers accept. */
-#define CRAWLER_URL_MAX  2048
-#define CRAWLER_URL_SIZE (CRAWLER_URL_MAX + 1)
-
-/*
- * Normalises an absolute http(s) URL (RFC 3986 section 6 plus session-id
- * stripping, fragment dropped) into out. CS_EUNSUPPORTED for another scheme,
- * CS_EFORMAT when malformed, CS_ELIMIT when longer than CRAWLER_URL_MAX,
- * CS_EDENIED for URLs carrying user:password@.
- */
-int crawler_url_normalize(const char *url, size_t len, char out[CRAWLER_URL_SIZE], cs_error *err);
-
-/*
- * Resolves reference ref (as found in an attribute: pointer plus length) against
- * base, an absolute normalised URL, and normalises the result. Same errors.
- */
-int crawler_url_resolve(const char *base, const char *ref, size_t ref_len,
-                        char out[CRAWLER_URL_SIZE], cs_error *err);
-
-/* Pieces of a normalised URL. */
-typedef struct crawler_url_parts {
-    int https;
-    char host[256];     /* lower-case name or [v6] literal, no port */
-    int port;           /* effective port (80/443 when absent) */
-    char origin[300];   /* "scheme://host[:port]": the politeness and robots key */
-    size_t path_offset; /* where "/path?query" starts in the URL */
-} crawler_url_parts;
-
-/* Splits a URL produced by crawler_url_normalize. CS_EFORMAT otherwise. */
-int crawler_url_split(const char *url, crawler_url_parts *parts);
+/* URLs: common/url.h (cs_url_normalize, cs_url_resolve, cs_url_split) is the
+ * crawler's URL code; license/ reads URLs through it too. */
 
 /* ---- HTML extraction (html.c) ------------------------------------------ */
 
@@ -204,7 +175,7 @@ typedef struct crawler_header {
 /* The outcome of one request (no redirect is followed: 3xx comes back as is). */
 typedef struct crawler_response {
     void *user; /* the tag given to crawler_fetcher_add */
-    char url[CRAWLER_URL_SIZE];
+    char url[CS_URL_SIZE];
     crawler_kind kind;
     long status; /* HTTP status; 0 when no response arrived */
     int error; /* CS_OK, CS_ENET, CS_ELIMIT, CS_EDENIED (address refused), CS_EFORMAT, CS_ENOMEM */
@@ -288,7 +259,7 @@ typedef struct crawler_stats {
     int64_t queued;       /* URLs waiting in the frontier */
     int64_t elapsed_ms;
     crawler_stop stopped_by;
-    char first_refused[CRAWLER_URL_SIZE + 128]; /* "URL: why" of the first refusal, or "" */
+    char first_refused[CS_URL_SIZE + 128]; /* "URL: why" of the first refusal, or "" */
 } crawler_stats;
 
 /* Called every progress_interval_ms and once more at the end (final = 1). */
@@ -332,11 +303,11 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
 
 /* One redirect of the URL itself: what was asked, what came back, where it pointed. */
 typedef struct crawler_signals_redirect {
-    char url[CRAWLER_URL_SIZE];      /* the URL requested */
-    long status;                     /* its 3xx status */
-    char location[CRAWLER_URL_SIZE]; /* the target, resolved and normalised; as sent (cut)
+    char url[CS_URL_SIZE];      /* the URL requested */
+    long status;                /* its 3xx status */
+    char location[CS_URL_SIZE]; /* the target, resolved and normalised; as sent (cut)
                                         when it is no usable http(s) URL */
-    size_t signals_end;              /* its resource's signals end here (see below) */
+    size_t signals_end;         /* its resource's signals end here (see below) */
 } crawler_signals_redirect;
 
 /*
@@ -351,23 +322,23 @@ typedef struct crawler_signals_redirect {
  * is not repeated) and those of its response.
  */
 typedef struct crawler_signals_result {
-    char url[CRAWLER_URL_SIZE];       /* the URL asked about, normalised */
-    char final_url[CRAWLER_URL_SIZE]; /* where its redirects led (url when none) */
-    int robots_status; /* final_url's robots.txt status (0 unreachable, -1 not asked) */
-    int allowed;       /* robots.txt lets clearsetbot fetch every URL of the chain */
-    int robots_line;   /* the deciding robots.txt line, 0 if none */
+    char url[CS_URL_SIZE];       /* the URL asked about, normalised */
+    char final_url[CS_URL_SIZE]; /* where its redirects led (url when none) */
+    int robots_status;           /* final_url's robots.txt status (0 unreachable, -1 not asked) */
+    int allowed;                 /* robots.txt lets clearsetbot fetch every URL of the chain */
+    int robots_line;             /* the deciding robots.txt line, 0 if none */
     int tdmrep_status,
-        ai_txt_status;   /* final_url's origin; -1 when not asked (robots.txt forbids) */
-    int fetched;         /* final_url itself was requested */
-    long status;         /* its HTTP status (0: no response) */
-    char error[256];     /* why it failed, if it did */
-    int redirect_error;  /* 1: the chain could not be followed to its end (loop,
-                            too many hops, refused address or scheme, bad Location) */
-    int address_refused; /* 1: an address of the chain was refused (private, reserved, or
-                            loopback without allow_loopback): nothing was asked there, so
-                            robots_status is -1, allowed 0, and error "address refused" when
-                            it was the URL's own */
-    char location[CRAWLER_URL_SIZE];     /* final_url's redirect target when not followed, or "" */
+        ai_txt_status;          /* final_url's origin; -1 when not asked (robots.txt forbids) */
+    int fetched;                /* final_url itself was requested */
+    long status;                /* its HTTP status (0: no response) */
+    char error[256];            /* why it failed, if it did */
+    int redirect_error;         /* 1: the chain could not be followed to its end (loop,
+                                   too many hops, refused address or scheme, bad Location) */
+    int address_refused;        /* 1: an address of the chain was refused (private, reserved, or
+                                   loopback without allow_loopback): nothing was asked there, so
+                                   robots_status is -1, allowed 0, and error "address refused" when
+                                   it was the URL's own */
+    char location[CS_URL_SIZE]; /* final_url's redirect target when not followed, or "" */
     crawler_signals_redirect *redirects; /* followed or refused 3xx hops, in order; owned */
     size_t redirect_count;
     robots_signal_list signals;

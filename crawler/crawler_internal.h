@@ -82,7 +82,7 @@ typedef enum policy_step {
  * What host still needs, in order: robots.txt (or the redirect target it led
  * to) while host->rules is NULL, then tdmrep.json, then ai.txt.
  */
-policy_step policy_next(crawl_host *host, char url[CRAWLER_URL_SIZE], crawler_kind *kind);
+policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *kind);
 
 typedef struct policy_outcome {
     int status;     /* the file's status as kept: HTTP status, 0 when no response */

@@ -360,7 +360,7 @@ void crawler_fetcher_free(crawler_fetcher *f)
 int crawler_fetcher_add(crawler_fetcher *f, const char *url, crawler_kind kind, void *user,
                         cs_error *err)
 {
-    if (strlen(url) > CRAWLER_URL_MAX) return cs_error_set(err, CS_ELIMIT, "URL too long");
+    if (strlen(url) > CS_URL_MAX) return cs_error_set(err, CS_ELIMIT, "URL too long");
     transfer *t = calloc(1, sizeof *t);
     if (t == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     t->fetcher = f;

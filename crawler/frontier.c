@@ -14,8 +14,8 @@
 
 const char *frontier_trap_reason(const char *url, int max_path_segments, int max_repeats)
 {
-    crawler_url_parts parts;
-    if (crawler_url_split(url, &parts) != CS_OK) return "not a URL";
+    cs_url_parts parts;
+    if (cs_url_split(url, &parts) != CS_OK) return "not a URL";
     const char *path = url + parts.path_offset;
     size_t path_len = strcspn(path, "?");
     /* segment boundaries */

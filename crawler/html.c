@@ -143,8 +143,8 @@ static char *dup_limited(extract_ctx *ctx, const char *s)
 /* Resolves ref against the base; returns a new string or NULL when it is not an http(s) URL. */
 static char *resolve(extract_ctx *ctx, const char *ref, size_t len)
 {
-    char out[CRAWLER_URL_SIZE];
-    if (ref == NULL || crawler_url_resolve(ctx->base, ref, len, out, NULL) != CS_OK) return NULL;
+    char out[CS_URL_SIZE];
+    if (ref == NULL || cs_url_resolve(ctx->base, ref, len, out, NULL) != CS_OK) return NULL;
     char *copy = strdup(out);
     if (copy == NULL) ctx->failed = 1;
     return copy;
@@ -495,8 +495,8 @@ static void prepass(extract_ctx *ctx, xmlNode *root, const char *page_url)
         if (cur->type == XML_ELEMENT_NODE) {
             if (name_is(cur, "base") && page->base_url == NULL) {
                 char *href = attr(cur, "href");
-                char out[CRAWLER_URL_SIZE];
-                if (href && crawler_url_resolve(page_url, href, strlen(href), out, NULL) == CS_OK)
+                char out[CS_URL_SIZE];
+                if (href && cs_url_resolve(page_url, href, strlen(href), out, NULL) == CS_OK)
                     page->base_url = dup_text(ctx, out);
                 xmlFree(href);
             } else if (name_is(cur, "title") && page->title == NULL) {
@@ -566,8 +566,8 @@ int crawler_html_extract(const char *page_url, const unsigned char *html, size_t
     memset(out, 0, sizeof *out);
     if (len > HTML_MAX_BYTES)
         return cs_error_set(err, CS_ELIMIT, "HTML page larger than %d bytes", HTML_MAX_BYTES);
-    char base_check[CRAWLER_URL_SIZE];
-    if (crawler_url_normalize(page_url, strlen(page_url), base_check, err) != CS_OK)
+    char base_check[CS_URL_SIZE];
+    if (cs_url_normalize(page_url, strlen(page_url), base_check, err) != CS_OK)
         return err ? err->code : CS_EINVAL;
     xmlGenericErrorFunc saved_handler = xmlGenericError; /* per-thread in libxml2 */
     void *saved_context = xmlGenericErrorContext;

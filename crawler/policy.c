@@ -47,14 +47,14 @@ robots_rules *policy_rules_for_status(int status, const unsigned char *body, siz
 
 static const char *const file_paths[] = {"/.well-known/tdmrep.json", "/ai.txt"};
 
-policy_step policy_next(crawl_host *host, char url[CRAWLER_URL_SIZE], crawler_kind *kind)
+policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *kind)
 {
     if (host->rules == NULL) {
         *kind = CRAWLER_KIND_ROBOTS;
         if (host->robots_url)
-            cs_strlcpy(url, host->robots_url, CRAWLER_URL_SIZE);
+            cs_strlcpy(url, host->robots_url, CS_URL_SIZE);
         else
-            snprintf(url, CRAWLER_URL_SIZE, "%s/robots.txt", host->origin);
+            snprintf(url, CS_URL_SIZE, "%s/robots.txt", host->origin);
         return POLICY_FETCH;
     }
     int *statuses[2] = {&host->tdmrep_status, &host->ai_txt_status};
@@ -66,7 +66,7 @@ policy_step policy_next(crawl_host *host, char url[CRAWLER_URL_SIZE], crawler_ki
             *statuses[i] = POLICY_STATUS_SKIPPED;
             return POLICY_SKIPPED;
         }
-        snprintf(url, CRAWLER_URL_SIZE, "%s%s", host->origin, file_paths[i]);
+        snprintf(url, CS_URL_SIZE, "%s%s", host->origin, file_paths[i]);
         return POLICY_FETCH;
     }
     return POLICY_DONE;
@@ -77,10 +77,10 @@ static int absorb_robots(crawl_host *host, const crawler_response *resp, policy_
                          cs_error *err)
 {
     const char *location = crawler_response_header(resp, "Location");
-    char next[CRAWLER_URL_SIZE];
+    char next[CS_URL_SIZE];
     if (out->status >= 300 && out->status < 400 && location &&
         host->robots_hops < CRAWL_ROBOTS_MAX_REDIRECTS &&
-        crawler_url_resolve(resp->url, location, strlen(location), next, NULL) == CS_OK) {
+        cs_url_resolve(resp->url, location, strlen(location), next, NULL) == CS_OK) {
         char *copy = strdup(next);
         if (copy == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
         free(host->robots_url);

@@ -542,9 +542,9 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
         snprintf(why, sizeof why, "%s: %s", resp->error_code, resp->error_message);
     } else if (resp->status >= 300 && resp->status < 400) {
         const char *location = crawler_response_header(resp, "Location");
-        char target[CRAWLER_URL_SIZE];
+        char target[CS_URL_SIZE];
         if (location == NULL ||
-            crawler_url_resolve(resp->url, location, strlen(location), target, NULL) != CS_OK) {
+            cs_url_resolve(resp->url, location, strlen(location), target, NULL) != CS_OK) {
             state = CATALOG_URL_FAILED;
             snprintf(why, sizeof why, "redirect without a usable Location");
         } else if (redirects >= CRAWL_MAX_REDIRECTS) {

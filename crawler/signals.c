@@ -62,7 +62,7 @@ int signals_from_response(robots_signal_list *list, const crawler_response *resp
 int signals_from_host(robots_signal_list *list, const crawl_host *host, const char *url,
                       cs_error *err)
 {
-    char where[CRAWLER_URL_SIZE + 32];
+    char where[CS_URL_SIZE + 32];
     int rc = CS_OK;
     if (host->rules) {
         snprintf(where, sizeof where, "%s/robots.txt", host->origin);
@@ -177,7 +177,7 @@ static int fetch_one(crawler_fetcher *f, const char *url, crawler_kind kind, int
  * *denied is set when the fetcher refused the origin's address; its files
  * then stay unknown (host->rules NULL).
  */
-static int origin_prepare(signals_run *run, const crawler_url_parts *parts, crawl_host **out,
+static int origin_prepare(signals_run *run, const cs_url_parts *parts, crawl_host **out,
                           int *denied)
 {
     *denied = 0;
@@ -199,7 +199,7 @@ static int origin_prepare(signals_run *run, const crawler_url_parts *parts, craw
     host->tdmrep_status = host->ai_txt_status = POLICY_STATUS_UNKNOWN;
     *out = host;
     for (;;) {
-        char url[CRAWLER_URL_SIZE];
+        char url[CS_URL_SIZE];
         crawler_kind kind;
         policy_step step = policy_next(host, url, &kind);
         if (step == POLICY_DONE) return CS_OK;
@@ -287,7 +287,7 @@ static int chain_contains(const crawler_signals_result *out, const char *url, co
  * comes later, once it is the current URL.
  */
 static const char *redirect_refusal(const crawler_signals_result *out, const char *current,
-                                    const crawler_response *resp, char target[CRAWLER_URL_SIZE],
+                                    const crawler_response *resp, char target[CS_URL_SIZE],
                                     char *why, size_t why_size)
 {
     const char *location = crawler_response_header(resp, "Location");
@@ -296,9 +296,9 @@ static const char *redirect_refusal(const crawler_signals_result *out, const cha
         snprintf(why, why_size, "redirect %ld of %.300s without a Location", resp->status, current);
         return why;
     }
-    int rc = crawler_url_resolve(current, location, strlen(location), target, NULL);
+    int rc = cs_url_resolve(current, location, strlen(location), target, NULL);
     if (rc != CS_OK) {
-        cs_strlcpy(target, location, CRAWLER_URL_SIZE);
+        cs_strlcpy(target, location, CS_URL_SIZE);
         snprintf(why, why_size, "redirect to %.300s refused: %s", location,
                  rc == CS_EUNSUPPORTED ? "only http and https are followed" : "not a usable URL");
         return why;
@@ -315,7 +315,7 @@ static const char *redirect_refusal(const crawler_signals_result *out, const cha
 }
 
 /* An IP-literal host the fetcher would refuse; checked before any request to it. */
-static int literal_refused(const crawler_url_parts *parts, int allow_loopback)
+static int literal_refused(const cs_url_parts *parts, int allow_loopback)
 {
     char addr[256];
     cs_strlcpy(addr, parts->host, sizeof addr);
@@ -360,7 +360,7 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
     memset(out, 0, sizeof *out);
     robots_signal_list_init(&out->signals);
     out->robots_status = out->tdmrep_status = out->ai_txt_status = -1;
-    int rc = crawler_url_normalize(url_in, strlen(url_in), out->url, err);
+    int rc = cs_url_normalize(url_in, strlen(url_in), out->url, err);
     if (rc != CS_OK) return rc;
     cs_strlcpy(out->final_url, out->url, sizeof out->final_url);
     signals_run run;
@@ -374,8 +374,8 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
     /* one turn per URL of the chain: its origin's policy files, then the URL itself */
     while (rc == CS_OK) {
         const char *current = out->final_url;
-        crawler_url_parts parts;
-        rc = crawler_url_split(current, &parts);
+        cs_url_parts parts;
+        rc = cs_url_split(current, &parts);
         if (rc != CS_OK) break;
         if (out->redirect_count > 0) /* a new URL: nothing known about its origin yet */
             out->robots_status = out->tdmrep_status = out->ai_txt_status = -1;
@@ -422,7 +422,7 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
         if (one.resp.error) cs_strlcpy(out->error, one.resp.error_message, sizeof out->error);
         rc = signals_from_response(&out->signals, &one.resp, err);
         if (rc == CS_OK && one.resp.error == CS_OK && is_followed_redirect(out->status)) {
-            char target[CRAWLER_URL_SIZE], why[sizeof out->error];
+            char target[CS_URL_SIZE], why[sizeof out->error];
             if (redirect_refusal(out, current, &one.resp, target, why, sizeof why)) {
                 /* not followed: current stays the final URL, its target is reported */
                 out->redirect_error = 1;
@@ -442,7 +442,7 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
         }
         const char *location = crawler_response_header(&one.resp, "Location");
         if (location && out->status >= 300 && out->status < 400 &&
-            crawler_url_resolve(current, location, strlen(location), out->location, NULL) != CS_OK)
+            cs_url_resolve(current, location, strlen(location), out->location, NULL) != CS_OK)
             out->location[0] = '\0';
         if (rc == CS_OK && one.resp.error == CS_OK && out->status >= 200 && out->status < 300)
             rc = add_body_signals(&run, &one.resp, current);

@@ -24,13 +24,12 @@
  *     page when none was supplied (CC BY 4.0 section 3(a)(1) asks for the
  *     creator only if supplied); which one is recorded.
  */
+#include "common/url.h"
 #include "license/license_internal.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-#define CLEAR_HOST_MAX   256
 #define CLEAR_DETAIL_MAX 1024
 
 static int add_reason(license_verdict *v, const char *rule, const char *detail,
@@ -46,27 +45,6 @@ static int add_reason(license_verdict *v, const char *rule, const char *detail,
     return CS_OK;
 }
 
-/* Lower-case host of an absolute URL ("" when there is none). */
-static void host_of(const char *url, char out[CLEAR_HOST_MAX])
-{
-    out[0] = '\0';
-    if (!url) return;
-    const char *p = strstr(url, "//");
-    if (!p) return;
-    p += 2;
-    const char *at = NULL;
-    for (const char *q = p; *q && *q != '/' && *q != '?' && *q != '#'; q++)
-        if (*q == '@') at = q;
-    if (at) p = at + 1;
-    size_t n = 0;
-    while (p[n] && p[n] != '/' && p[n] != ':' && p[n] != '?' && p[n] != '#' &&
-           n + 1 < CLEAR_HOST_MAX) {
-        out[n] = (char)tolower((unsigned char)p[n]);
-        n++;
-    }
-    out[n] = '\0';
-}
-
 static int page_wide_applies(const license_policy *policy, const license_evidence *ev)
 {
     if (ev->scope != LICENSE_SCOPE_PAGE) return 1;
@@ -75,12 +53,8 @@ static int page_wide_applies(const license_policy *policy, const license_evidenc
         return 1;
     case LICENSE_PAGE_WIDE_NEVER:
         return 0;
-    default: {
-        char a[CLEAR_HOST_MAX], b[CLEAR_HOST_MAX];
-        host_of(ev->image_url, a);
-        host_of(ev->found_at, b);
-        return a[0] && strcmp(a, b) == 0;
-    }
+    default:
+        return cs_url_same_host(ev->image_url, ev->found_at);
     }
 }
 

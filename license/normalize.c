@@ -21,6 +21,7 @@
  * International"), then other licence names, and independently for rights
  * claims ("All rights reserved", "©", "(c)", "Copyright", "Public domain").
  */
+#include "common/url.h"
 #include "license/license_internal.h"
 
 #include <ctype.h>
@@ -315,8 +316,14 @@ static int cc_from_segments(const url_segments *s, license_info *out)
     return CS_OK;
 }
 
-/* Strips scheme, "//", "www.", returns the host and path bounds (query/fragment dropped). */
-static void split_url(const char *url, size_t len, const char **host, size_t *host_len,
+/*
+ * The host (port, trailing dot and "www." dropped) and path (query and
+ * fragment dropped) of a licence URL as people write it: in quotes or angle
+ * brackets, with or without a scheme or "//" ("creativecommons.org/licenses/
+ * by/4.0/"). The splitting is common/url.h's; a text without an authority is
+ * read as one by putting "//" before it in buf (which holds len + 3 bytes).
+ */
+static void split_url(const char *url, size_t len, char *buf, const char **host, size_t *host_len,
                       const char **path, size_t *path_len)
 {
     while (len > 0 && isspace((unsigned char)*url))
@@ -325,31 +332,21 @@ static void split_url(const char *url, size_t len, const char **host, size_t *ho
                        url[len - 1] == '\'' || url[len - 1] == '>' || url[len - 1] == ')'))
         len--;
     if (len > 0 && (*url == '<' || *url == '"' || *url == '(')) url++, len--;
-    for (size_t i = 0; i + 2 < len && i < 10; i++) {
-        if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/') {
-            url += i + 3, len -= i + 3;
-            break;
-        }
-        if (!isalpha((unsigned char)url[i])) break;
+    cs_url_ref ref;
+    cs_url_parse(url, len, &ref);
+    if (!ref.has_authority || ref.host_len == 0) { /* no "//", or "http:///host/..." */
+        const char *rest = ref.has_authority ? ref.path : url;
+        size_t n = (size_t)(url + len - rest);
+        while (n > 0 && *rest == '/')
+            rest++, n--;
+        memcpy(buf, "//", 2);
+        memcpy(buf + 2, rest, n);
+        cs_url_parse(buf, n + 2, &ref);
     }
-    while (len > 0 && *url == '/')
-        url++, len--;
-    size_t h = 0;
-    while (h < len && url[h] != '/' && url[h] != '?' && url[h] != '#')
-        h++;
-    *host = url, *host_len = h;
-    /* strip a port and a trailing dot */
-    for (size_t i = 0; i < h; i++)
-        if (url[i] == ':') {
-            *host_len = i;
-            break;
-        }
-    if (*host_len > 0 && url[*host_len - 1] == '.') (*host_len)--;
-    if (*host_len >= 4 && cs_ascii_ieq(url, 4, "www.")) *host += 4, *host_len -= 4;
-    size_t p = h;
-    while (p < len && url[p] != '?' && url[p] != '#')
-        p++;
-    *path = url + h, *path_len = p - h;
+    *host = ref.host, *host_len = ref.host_len;
+    if (*host_len > 0 && (*host)[*host_len - 1] == '.') (*host_len)--;
+    if (*host_len >= 4 && cs_ascii_ieq(*host, 4, "www.")) *host += 4, *host_len -= 4;
+    *path = ref.path, *path_len = ref.path_len;
 }
 
 int license_normalize_url(const char *url, size_t len, license_info *out)
@@ -358,7 +355,8 @@ int license_normalize_url(const char *url, size_t len, license_info *out)
     if (!url || len == 0 || len > LICENSE_URL_MAX * 4) return CS_ENOTFOUND;
     const char *host, *path;
     size_t host_len, path_len;
-    split_url(url, len, &host, &host_len, &path, &path_len);
+    char buf[LICENSE_URL_MAX * 4 + 3];
+    split_url(url, len, buf, &host, &host_len, &path, &path_len);
     url_segments segs;
     if (split_path(path, path_len, &segs) != 0) return CS_ENOTFOUND;
     if (cs_ascii_ieq(host, host_len, "creativecommons.org")) {

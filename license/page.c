@@ -10,12 +10,15 @@
  * for every image the page shows. An ImageObject applies to the image its
  * contentUrl or url names (compared without the scheme, since pages mix
  * http and https); one naming no shown image still becomes evidence for its
- * own contentUrl. Other JSON-LD objects with a "license" are page-wide. Meta
+ * own contentUrl. A relative contentUrl or url is resolved against the page
+ * URL by common/url.h, the crawler's own resolver (dot segments removed, the
+ * result normalised). Other JSON-LD objects with a "license" are page-wide. Meta
  * license / dcterms.license / DC.rights / copyright contents are weak
  * free-text evidence, page-wide and low confidence. The specific beats the
  * general: page-wide records are dropped for an image the page makes a
  * statement of its own about.
  */
+#include "common/url.h"
 #include "license/license_internal.h"
 
 #include <ctype.h>
@@ -27,7 +30,6 @@
 #define PAGE_JSONLD_MAX_BYTES (1024 * 1024) /* one JSON-LD block; real ones are a few KiB */
 #define PAGE_JSONLD_MAX_DEPTH 32            /* nesting walked looking for ImageObjects */
 #define PAGE_FIELD_MAX        96
-#define PAGE_URL_MAX          8192 /* the crawler's own URL limit is lower */
 
 typedef struct page_ctx {
     const license_page_input *in;
@@ -40,49 +42,36 @@ static void keep(page_ctx *ctx, int rc)
     if (rc != CS_OK && ctx->status == CS_OK) ctx->status = rc;
 }
 
-/* URLs equal apart from the scheme ("http:" vs "https:") and a trailing fragment. */
+/* URLs equal apart from the scheme ("http:" vs "https:") and the fragment. */
 static int same_url(const char *a, const char *b)
 {
     if (!a || !b) return 0;
-    const char *sa = strstr(a, "//"), *sb = strstr(b, "//");
-    if (sa && sb && sa - a <= 6 && sb - b <= 6) a = sa, b = sb;
-    size_t la = strcspn(a, "#"), lb = strcspn(b, "#");
-    return la == lb && strncmp(a, b, la) == 0;
+    cs_url_ref ra, rb;
+    cs_url_parse(a, strlen(a), &ra);
+    cs_url_parse(b, strlen(b), &rb);
+    int skip_scheme = ra.has_authority && rb.has_authority;
+    const char *sa = skip_scheme ? ra.authority : a, *sb = skip_scheme ? rb.authority : b;
+    const char *ea = ra.has_query ? ra.query + ra.query_len : ra.path + ra.path_len;
+    const char *eb = rb.has_query ? rb.query + rb.query_len : rb.path + rb.path_len;
+    return ea - sa == eb - sb && memcmp(sa, sb, (size_t)(ea - sa)) == 0;
 }
 
 /*
- * url made absolute against the page URL into buf, for what JSON-LD and
- * microdata write by hand: "/img/a.jpg" (from the origin) and "a.jpg" (from
- * the page's directory). Absolute and protocol-relative URLs, and anything
- * that does not fit, come back unchanged; dot segments are left as written.
+ * url resolved against the page URL (RFC 3986 5.2, dot segments removed) and
+ * normalised into buf, for what JSON-LD and microdata write by hand: "/img/a.jpg",
+ * "a.jpg", "../img/a.jpg", "//cdn/a.jpg". What does not resolve (another
+ * scheme, a malformed or overlong URL) comes back unchanged.
  */
-static const char *absolute_url(const char *page_url, const char *url, char *buf, size_t size)
+static const char *absolute_url(const char *page_url, const char *url, char buf[CS_URL_SIZE])
 {
-    if (!url || !page_url || !url[0] || strncmp(url, "//", 2) == 0) return url;
-    size_t scheme =
-        strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
-    if (scheme > 0 && url[scheme] == ':') return url;
-    const char *host = strstr(page_url, "://");
-    if (!host) return url;
-    size_t origin = (size_t)(host + 3 - page_url) + strcspn(host + 3, "/?#");
-    size_t base = origin;
-    if (url[0] != '/') { /* the page's directory: up to its path's last slash */
-        size_t path_end = origin + strcspn(page_url + origin, "?#");
-        for (size_t i = origin; i < path_end; i++)
-            if (page_url[i] == '/') base = i + 1;
-        if (base == origin) { /* "http://host" has the root as its directory */
-            int n = snprintf(buf, size, "%.*s/%s", (int)origin, page_url, url);
-            return n > 0 && (size_t)n < size ? buf : url;
-        }
-    }
-    int n = snprintf(buf, size, "%.*s%s", (int)base, page_url, url);
-    return n > 0 && (size_t)n < size ? buf : url;
+    if (!url || !page_url || !url[0]) return url;
+    return cs_url_resolve(page_url, url, strlen(url), buf, NULL) == CS_OK ? buf : url;
 }
 
 static const char *shown_image(const license_page_input *in, const char *url)
 {
-    char buf[PAGE_URL_MAX];
-    url = absolute_url(in->page_url, url, buf, sizeof buf);
+    char buf[CS_URL_SIZE];
+    url = absolute_url(in->page_url, url, buf);
     for (size_t i = 0; url && i < in->image_url_count; i++)
         if (same_url(in->image_urls[i], url)) return in->image_urls[i];
     return NULL;
@@ -220,8 +209,8 @@ static void image_object(page_ctx *ctx, const json_t *obj, license_origin origin
     const char *url = url_of(json_object_get(obj, "url"));
     const char *image = shown_image(ctx->in, content);
     if (!image) image = shown_image(ctx->in, url);
-    char own[PAGE_URL_MAX];
-    if (!image) image = absolute_url(ctx->in->page_url, content ? content : url, own, sizeof own);
+    char own[CS_URL_SIZE];
+    if (!image) image = absolute_url(ctx->in->page_url, content ? content : url, own);
     if (!image) return;
     const json_t *creator = json_object_get(obj, "creator");
     if (!creator) creator = json_object_get(obj, "author");

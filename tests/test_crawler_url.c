@@ -1,5 +1,6 @@
 /*
- * test_crawler_url.c - URL normalisation and resolution (crawler/url.c).
+ * test_crawler_url.c - URL splitting, normalisation and resolution
+ * (common/url.c, the crawler's and license/'s one URL parser).
  *
  * The resolution cases are RFC 3986 section 5.4's normal and abnormal examples
  * (base "http://a/b/c/d;p?q"), with the fragment dropped because the crawler
@@ -7,32 +8,32 @@
  */
 #include "tests/support/testsupport.h"
 
-#include "crawler/crawler.h"
+#include "common/url.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static void expect_norm(const char *in, const char *want)
 {
-    char out[CRAWLER_URL_SIZE];
+    char out[CS_URL_SIZE];
     cs_error err;
-    int rc = crawler_url_normalize(in, strlen(in), out, &err);
+    int rc = cs_url_normalize(in, strlen(in), out, &err);
     if (rc != CS_OK) fail_msg("normalize(%s) failed: %s", in, err.message);
     if (strcmp(out, want) != 0) fail_msg("normalize(%s) = %s, want %s", in, out, want);
 }
 
 static void expect_norm_error(const char *in, int code)
 {
-    char out[CRAWLER_URL_SIZE];
-    int rc = crawler_url_normalize(in, strlen(in), out, NULL);
+    char out[CS_URL_SIZE];
+    int rc = cs_url_normalize(in, strlen(in), out, NULL);
     if (rc != code) fail_msg("normalize(%s) = %d, want %d", in, rc, code);
 }
 
 static void expect_resolve(const char *base, const char *ref, const char *want)
 {
-    char out[CRAWLER_URL_SIZE];
+    char out[CS_URL_SIZE];
     cs_error err;
-    int rc = crawler_url_resolve(base, ref, strlen(ref), out, &err);
+    int rc = cs_url_resolve(base, ref, strlen(ref), out, &err);
     if (rc != CS_OK) fail_msg("resolve(%s, %s) failed: %s", base, ref, err.message);
     if (strcmp(out, want) != 0) fail_msg("resolve(%s, %s) = %s, want %s", base, ref, out, want);
 }
@@ -83,11 +84,11 @@ static void rfc3986_examples_resolve(void **state)
 
 static void non_http_references_are_unsupported(void **state)
 {
-    char out[CRAWLER_URL_SIZE];
+    char out[CS_URL_SIZE];
     const char *refs[] = {"mailto:a@b.c", "javascript:alert(1)", "data:image/png;base64,AA",
                           "ftp://a/b",    "file:///etc/passwd",  "g:h"};
     for (size_t i = 0; i < CS_ARRAY_LEN(refs); i++)
-        assert_int_equal(crawler_url_resolve("http://a/b", refs[i], strlen(refs[i]), out, NULL),
+        assert_int_equal(cs_url_resolve("http://a/b", refs[i], strlen(refs[i]), out, NULL),
                          CS_EUNSUPPORTED);
 }
 
@@ -121,10 +122,10 @@ static void percent_encoding_is_normalised(void **state)
 static void nul_bytes_are_escaped_not_truncating(void **state)
 {
     /* found by fuzz_crawler_url: a NUL counted as a literal URL character */
-    char out[CRAWLER_URL_SIZE];
-    assert_int_equal(crawler_url_resolve("http://h/a/b", "x\0y/.\0z", 7, out, NULL), CS_OK);
+    char out[CS_URL_SIZE];
+    assert_int_equal(cs_url_resolve("http://h/a/b", "x\0y/.\0z", 7, out, NULL), CS_OK);
     assert_string_equal(out, "http://h/a/x%00y/.%00z");
-    assert_int_equal(crawler_url_normalize("http://h/\0a", 11, out, NULL), CS_OK);
+    assert_int_equal(cs_url_normalize("http://h/\0a", 11, out, NULL), CS_OK);
     assert_string_equal(out, "http://h/%00a");
 }
 
@@ -177,10 +178,10 @@ static void malformed_urls_are_refused(void **state)
 
 static void length_limit_is_enforced(void **state)
 {
-    char url[CRAWLER_URL_MAX + 64];
+    char url[CS_URL_MAX + 64];
     strcpy(url, "http://example.com/");
     size_t n = strlen(url);
-    while (n < CRAWLER_URL_MAX)
+    while (n < CS_URL_MAX)
         url[n++] = 'a';
     url[n] = '\0';
     expect_norm_error(url, CS_OK); /* exactly the limit: accepted */
@@ -197,7 +198,7 @@ static void length_limit_is_enforced(void **state)
     spaces[n] = '\0';
     expect_norm_error(spaces, CS_ELIMIT);
     /* hugely long input is refused without parsing */
-    size_t big = 20 * CRAWLER_URL_MAX;
+    size_t big = 20 * CS_URL_MAX;
     char *huge = malloc(big + 1);
     memset(huge, 'a', big);
     memcpy(huge, "http://x/", 9);
@@ -211,25 +212,65 @@ static void normalisation_is_idempotent(void **state)
     const char *inputs[] = {"HTTP://A.b:80/./x/../y%7e?sid=1&q=%41#f", "https://h/a b/%zz",
                             "http://h/a;jsessionid=1;x=2/../b?c=d&e"};
     for (size_t i = 0; i < CS_ARRAY_LEN(inputs); i++) {
-        char once[CRAWLER_URL_SIZE], twice[CRAWLER_URL_SIZE];
-        assert_int_equal(crawler_url_normalize(inputs[i], strlen(inputs[i]), once, NULL), CS_OK);
-        assert_int_equal(crawler_url_normalize(once, strlen(once), twice, NULL), CS_OK);
+        char once[CS_URL_SIZE], twice[CS_URL_SIZE];
+        assert_int_equal(cs_url_normalize(inputs[i], strlen(inputs[i]), once, NULL), CS_OK);
+        assert_int_equal(cs_url_normalize(once, strlen(once), twice, NULL), CS_OK);
         assert_string_equal(once, twice);
     }
 }
 
 static void split_gives_origin_host_port(void **state)
 {
-    crawler_url_parts p;
-    assert_int_equal(crawler_url_split("http://127.0.1.5:8080/a/b?c", &p), CS_OK);
+    cs_url_parts p;
+    assert_int_equal(cs_url_split("http://127.0.1.5:8080/a/b?c", &p), CS_OK);
     assert_string_equal(p.host, "127.0.1.5");
     assert_int_equal(p.port, 8080);
     assert_string_equal(p.origin, "http://127.0.1.5:8080");
     assert_string_equal("http://127.0.1.5:8080/a/b?c" + p.path_offset, "/a/b?c");
-    assert_int_equal(crawler_url_split("https://[::1]/", &p), CS_OK);
+    assert_int_equal(cs_url_split("https://[::1]/", &p), CS_OK);
     assert_string_equal(p.host, "[::1]");
     assert_int_equal(p.port, 443);
     assert_int_equal(p.https, 1);
+}
+
+static void parse_splits_userinfo_host_and_port(void **state)
+{
+    (void)state;
+    const char *u = "http://user:pw@[2001:db8::1]:8080/p?q#f";
+    cs_url_ref ref;
+    cs_url_parse(u, strlen(u), &ref);
+    assert_int_equal(ref.scheme_len, 4);
+    assert_true(ref.has_authority);
+    assert_int_equal(ref.host_len, strlen("[2001:db8::1]"));
+    assert_memory_equal(ref.host, "[2001:db8::1]", ref.host_len);
+    assert_int_equal(ref.port_len, 4);
+    assert_memory_equal(ref.port, "8080", 4);
+    assert_memory_equal(ref.path, "/p", ref.path_len);
+    assert_memory_equal(ref.query, "q", ref.query_len);
+    cs_url_parse("../img/a.jpg", 12, &ref);
+    assert_null(ref.scheme);
+    assert_false(ref.has_authority);
+    assert_int_equal(ref.path_len, 12);
+}
+
+/* Issue 10: hosts were cut at the first ':', so two IPv6 hosts compared equal. */
+static void same_host_compares_ipv6_literals_whole(void **state)
+{
+    (void)state;
+    assert_false(cs_url_same_host("http://[2001:db8::1]/", "http://[2001:db8::2]/"));
+    assert_true(cs_url_same_host("http://[2001:db8::1]/a", "https://[2001:DB8::1]:8443/b"));
+    assert_true(cs_url_same_host("http://Ex.org/a", "https://user@ex.org:81/"));
+    assert_false(cs_url_same_host("http://ex.org/", "http://ex.org.evil/"));
+    assert_false(cs_url_same_host("/relative", "/relative"));
+    assert_false(cs_url_same_host(NULL, "http://ex.org/"));
+}
+
+/* Issue 10: JSON-LD's "../img/a.jpg" needs dot segments removed to match the image. */
+static void relative_reference_with_dot_segments(void **state)
+{
+    (void)state;
+    expect_resolve("http://h/x/page.html", "../img/a.jpg", "http://h/img/a.jpg");
+    expect_resolve("http://[2001:db8::1]/x/y/", "./../z", "http://[2001:db8::1]/x/z");
 }
 
 int main(void)
@@ -247,6 +288,9 @@ int main(void)
         cmocka_unit_test(length_limit_is_enforced),
         cmocka_unit_test(normalisation_is_idempotent),
         cmocka_unit_test(split_gives_origin_host_port),
+        cmocka_unit_test(parse_splits_userinfo_host_and_port),
+        cmocka_unit_test(same_host_compares_ipv6_literals_whole),
+        cmocka_unit_test(relative_reference_with_dot_segments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

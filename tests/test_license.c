@@ -985,6 +985,29 @@ static void jsonld_relative_urls_resolve_against_the_page(void **state)
     license_evidence_list_free(&out);
 }
 
+/* Issue 10: "../img/a.jpg" on http://h/x/page.html is http://h/img/a.jpg, dot segments removed. */
+static void jsonld_dot_segments_resolve_to_the_shown_image(void **state)
+{
+    (void)state;
+    const char *images[] = {"http://h/img/a.jpg"};
+    const char block[] = "{\"@type\":\"ImageObject\",\"contentUrl\":\"../img/a.jpg\","
+                         "\"license\":\"https://creativecommons.org/licenses/by/4.0/\"}";
+    license_page_jsonld jsonld[] = {{block, sizeof block - 1}};
+    license_page_input in = {.page_url = "http://h/x/page.html",
+                             .jsonld = jsonld,
+                             .jsonld_count = 1,
+                             .image_urls = images,
+                             .image_url_count = 1};
+    license_evidence_list out = {0};
+    assert_int_equal(license_page_evidence(&in, &out, NULL), CS_OK);
+    const license_evidence *a = find_ev(&out, images[0], "JSON-LD ImageObject.license");
+    assert_non_null(a);
+    assert_int_equal(a->scope, LICENSE_SCOPE_JSON_LD);
+    assert_string_equal(a->license.spdx, "CC-BY-4.0");
+    assert_int_equal(out.count, 1);
+    license_evidence_list_free(&out);
+}
+
 static void microdata_and_meta_become_evidence(void **state)
 {
     const char *images[] = {"https://ex.org/m.jpg", "https://ex.org/n.jpg"};
@@ -1201,6 +1224,25 @@ static void page_wide_licence_covers_only_the_pages_own_host(void **state)
     license_policy_free(any);
 }
 
+/* Issue 10: IPv6 literal hosts are compared whole, not up to their first ':'. */
+static void page_wide_same_host_tells_ipv6_hosts_apart(void **state)
+{
+    (void)state;
+    const char *page = "http://[2001:db8::1]/gallery";
+    license_evidence other = make_ev("https://creativecommons.org/licenses/by/4.0/",
+                                     LICENSE_SCOPE_PAGE, "http://[2001:db8::2]/a.jpg", page);
+    license_verdict v = decide("strict", &other, 1, &page, 1);
+    assert_int_equal(v.kind, LICENSE_VERDICT_UNKNOWN);
+    assert_true(has_rule(&v, "page-wide-scope"));
+    license_verdict_free(&v);
+
+    license_evidence own = make_ev("https://creativecommons.org/licenses/by/4.0/",
+                                   LICENSE_SCOPE_PAGE, "http://[2001:DB8::1]:8080/a.jpg", page);
+    v = decide("strict", &own, 1, &page, 1);
+    assert_int_equal(v.kind, LICENSE_VERDICT_CLEARED);
+    license_verdict_free(&v);
+}
+
 static void attribution_comes_from_the_licensor_when_supplied(void **state)
 {
     license_evidence ev =
@@ -1291,11 +1333,13 @@ int main(void)
         cmocka_unit_test(rel_license_is_scoped_by_about_figure_or_page),
         cmocka_unit_test(jsonld_image_objects_match_shown_images),
         cmocka_unit_test(jsonld_relative_urls_resolve_against_the_page),
+        cmocka_unit_test(jsonld_dot_segments_resolve_to_the_shown_image),
         cmocka_unit_test(microdata_and_meta_become_evidence),
         cmocka_unit_test(presets_accept_what_the_design_names),
         cmocka_unit_test(policy_files_are_checked),
         cmocka_unit_test(most_restrictive_evidence_wins_and_conflict_is_a_reason),
         cmocka_unit_test(page_wide_licence_covers_only_the_pages_own_host),
+        cmocka_unit_test(page_wide_same_host_tells_ipv6_hosts_apart),
         cmocka_unit_test(attribution_comes_from_the_licensor_when_supplied),
         cmocka_unit_test(optouts_claims_and_laundering_block),
         cmocka_unit_test(license_matches_exiftool_on_fixtures),

@@ -12,9 +12,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static void check_url(const char *url)
 {
-    char again[CRAWLER_URL_SIZE];
-    if (url == NULL || strlen(url) > CRAWLER_URL_MAX) abort();
-    if (crawler_url_normalize(url, strlen(url), again, NULL) != CS_OK) abort();
+    char again[CS_URL_SIZE];
+    if (url == NULL || strlen(url) > CS_URL_MAX) abort();
+    if (cs_url_normalize(url, strlen(url), again, NULL) != CS_OK) abort();
     if (strcmp(url, again) != 0) abort();
 }
 

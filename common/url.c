@@ -1,7 +1,8 @@
 /*
- * url.c - URL normalisation and resolution for the crawler (RFC 3986).
+ * url.c - URL splitting, normalisation and resolution (RFC 3986), for the
+ * crawler and license/ alike (see url.h for why it lives in common/).
  *
- * Every URL the crawler stores or compares goes through crawler_url_normalize,
+ * Every URL the crawler stores or compares goes through cs_url_normalize,
  * so that two spellings of one resource become one frontier row:
  *   - scheme and host lower-cased, default port dropped, a trailing dot on the
  *     host dropped, empty path becomes "/";
@@ -18,16 +19,21 @@
  * as browsers do for http(s), tabs and newlines inside a reference are
  * ignored, surrounding whitespace is trimmed, and '\' counts as '/'.
  *
+ * Splitting (cs_url_parse) follows RFC 3986 appendix B and never fails; the
+ * authority is further split at the last '@' (user information) and at the
+ * ':' after the host, where an IPv6 literal's host runs to its ']'.
+ *
  * Everything works on pointer plus length and writes into the caller's
- * fixed-size buffer; nothing here allocates.
+ * fixed-size buffer; nothing here allocates. Escapes are written with
+ * upper-case hex digits, the normal form of RFC 3986 2.1.
  */
-#include "crawler/crawler.h"
+#include "common/url.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* A reference longer than this is not even parsed: no legitimate link is. */
-#define URL_INPUT_MAX (8 * CRAWLER_URL_MAX)
+#define URL_INPUT_MAX (8 * CS_URL_MAX)
 /* Work buffer: escaping can triple the input length. */
 #define URL_WORK_MAX (3 * URL_INPUT_MAX + 16)
 /* RFC 1035: a host name is at most 253 characters (plus brackets for IPv6). */
@@ -39,19 +45,6 @@ static const char *const session_params[] = {
     "cfid",       "cftoken",   "zenid", "oscsid",    "s_sid",
 };
 
-typedef struct url_ref {
-    const char *scheme;
-    size_t scheme_len;
-    int has_authority;
-    const char *authority;
-    size_t authority_len;
-    const char *path;
-    size_t path_len;
-    int has_query;
-    const char *query;
-    size_t query_len;
-} url_ref;
-
 static int is_alpha(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -60,14 +53,6 @@ static int is_alpha(int c)
 static int is_digit(int c)
 {
     return c >= '0' && c <= '9';
-}
-
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 static int is_unreserved(int c)
@@ -102,8 +87,33 @@ static size_t clean_input(const char *s, size_t n, char *out)
     return len;
 }
 
-/* Splits a reference into its components (RFC 3986 appendix B); the fragment is dropped. */
-static void split_ref(const char *s, size_t n, url_ref *ref)
+/* Splits an authority into user information, host and port (host keeps IPv6 brackets). */
+static void split_authority(cs_url_ref *ref)
+{
+    const char *a = ref->authority;
+    size_t n = ref->authority_len;
+    for (size_t i = n; i > 0; i--)
+        if (a[i - 1] == '@') { /* user information ends at the last '@' */
+            a += i, n -= i;
+            break;
+        }
+    size_t host_end = n;
+    if (n > 0 && a[0] == '[') {
+        const char *close = memchr(a, ']', n);
+        host_end = close ? (size_t)(close - a) + 1 : n;
+    } else {
+        const char *colon = memchr(a, ':', n);
+        if (colon) host_end = (size_t)(colon - a);
+    }
+    ref->host = a;
+    ref->host_len = host_end;
+    if (host_end < n && a[host_end] == ':') {
+        ref->port = a + host_end + 1;
+        ref->port_len = n - host_end - 1;
+    }
+}
+
+void cs_url_parse(const char *s, size_t n, cs_url_ref *ref)
 {
     memset(ref, 0, sizeof *ref);
     size_t i = 0;
@@ -126,6 +136,7 @@ static void split_ref(const char *s, size_t n, url_ref *ref)
             i++;
         ref->authority = s + start;
         ref->authority_len = i - start;
+        split_authority(ref);
     }
     size_t start = i;
     while (i < n && s[i] != '?' && s[i] != '#')
@@ -152,9 +163,10 @@ static int append_escaped(char *out, size_t *len, size_t cap, const char *s, siz
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (*len + 3 >= cap) return CS_ELIMIT;
-        if (c == '%' && i + 2 < n && hex_value((unsigned char)s[i + 1]) >= 0 &&
-            hex_value((unsigned char)s[i + 2]) >= 0) {
-            int v = hex_value((unsigned char)s[i + 1]) << 4 | hex_value((unsigned char)s[i + 2]);
+        if (c == '%' && i + 2 < n && cs_hex_digit((unsigned char)s[i + 1]) >= 0 &&
+            cs_hex_digit((unsigned char)s[i + 2]) >= 0) {
+            int v =
+                cs_hex_digit((unsigned char)s[i + 1]) << 4 | cs_hex_digit((unsigned char)s[i + 2]);
             if (is_unreserved(v)) {
                 out[(*len)++] = (char)v;
             } else {
@@ -268,36 +280,27 @@ static size_t strip_query_session(char *q, size_t n)
     return out;
 }
 
-/* Normalises host[:port] of an authority into out; fills *port_out (0 = default). */
-static int normalize_authority(const char *a, size_t n, int https, char *out, size_t *len,
-                               size_t cap, cs_error *err)
+/* Normalises host[:port] of ref's authority into out. */
+static int normalize_authority(const cs_url_ref *ref, int https, char *out, size_t *len, size_t cap,
+                               cs_error *err)
 {
-    for (size_t i = 0; i < n; i++)
-        if (a[i] == '@') return cs_error_set(err, CS_EDENIED, "URL with user information refused");
-    size_t host_end = n;
-    const char *port = NULL;
-    size_t port_len = 0;
-    if (n > 0 && a[0] == '[') {
-        const char *close = memchr(a, ']', n);
-        if (close == NULL) return cs_error_set(err, CS_EFORMAT, "unterminated IPv6 literal");
-        host_end = (size_t)(close - a) + 1;
-        if (host_end < n) {
-            if (a[host_end] != ':') return cs_error_set(err, CS_EFORMAT, "bad URL authority");
-            port = a + host_end + 1;
-            port_len = n - host_end - 1;
-        }
+    if (ref->host != ref->authority)
+        return cs_error_set(err, CS_EDENIED, "URL with user information refused");
+    const char *a = ref->host;
+    size_t host_end = ref->host_len;
+    const char *port = ref->port;
+    size_t port_len = ref->port_len;
+    if (host_end > 0 && a[0] == '[') {
+        if (a[host_end - 1] != ']')
+            return cs_error_set(err, CS_EFORMAT, "unterminated IPv6 literal");
+        if (host_end < ref->authority_len && port == NULL)
+            return cs_error_set(err, CS_EFORMAT, "bad URL authority");
         for (size_t i = 1; i + 1 < host_end; i++) {
             int c = (unsigned char)a[i];
-            if (hex_value(c) < 0 && c != ':' && c != '.')
+            if (cs_hex_digit(c) < 0 && c != ':' && c != '.')
                 return cs_error_set(err, CS_EFORMAT, "bad IPv6 literal in URL");
         }
     } else {
-        const char *colon = memchr(a, ':', n);
-        if (colon) {
-            host_end = (size_t)(colon - a);
-            port = colon + 1;
-            port_len = n - host_end - 1;
-        }
         for (size_t i = 0; i < host_end; i++) {
             int c = (unsigned char)a[i];
             if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.' && c != '_')
@@ -336,16 +339,16 @@ static int normalize_authority(const char *a, size_t n, int https, char *out, si
 }
 
 /* Builds the normalised URL from parts whose path is absolute (or empty). */
-static int assemble(int https, const char *authority, size_t authority_len, const char *path,
-                    size_t path_len, int has_query, const char *query, size_t query_len,
-                    char out[CRAWLER_URL_SIZE], cs_error *err)
+static int assemble(int https, const cs_url_ref *authority, const char *path, size_t path_len,
+                    int has_query, const char *query, size_t query_len, char out[CS_URL_SIZE],
+                    cs_error *err)
 {
     char buf[URL_WORK_MAX];
     size_t len = 0;
     const char *scheme = https ? "https://" : "http://";
     memcpy(buf, scheme, strlen(scheme));
     len = strlen(scheme);
-    int rc = normalize_authority(authority, authority_len, https, buf, &len, sizeof buf, err);
+    int rc = normalize_authority(authority, https, buf, &len, sizeof buf, err);
     if (rc) return rc;
     size_t path_start = len;
     if (path_len == 0 || path[0] != '/') buf[len++] = '/';
@@ -363,14 +366,14 @@ static int assemble(int https, const char *authority, size_t authority_len, cons
         len = q_start + q_len;
         if (q_len == 0) len--; /* drop the '?' of an empty query */
     }
-    if (len > CRAWLER_URL_MAX)
-        return cs_error_set(err, CS_ELIMIT, "URL longer than %d characters", CRAWLER_URL_MAX);
+    if (len > CS_URL_MAX)
+        return cs_error_set(err, CS_ELIMIT, "URL longer than %d characters", CS_URL_MAX);
     memcpy(out, buf, len);
     out[len] = '\0';
     return CS_OK;
 }
 
-static int scheme_is_https(const url_ref *ref, cs_error *err)
+static int scheme_is_https(const cs_url_ref *ref, cs_error *err)
 {
     if (cs_ascii_ieq(ref->scheme, ref->scheme_len, "http")) return 0;
     if (cs_ascii_ieq(ref->scheme, ref->scheme_len, "https")) return 1;
@@ -378,52 +381,50 @@ static int scheme_is_https(const url_ref *ref, cs_error *err)
                         (int)CS_MIN(ref->scheme_len, 16), ref->scheme);
 }
 
-int crawler_url_normalize(const char *url, size_t len, char out[CRAWLER_URL_SIZE], cs_error *err)
+int cs_url_normalize(const char *url, size_t len, char out[CS_URL_SIZE], cs_error *err)
 {
     if (len > URL_INPUT_MAX) return cs_error_set(err, CS_ELIMIT, "URL too long");
     char clean[URL_INPUT_MAX + 1];
     size_t n = clean_input(url, len, clean);
-    url_ref ref;
-    split_ref(clean, n, &ref);
+    cs_url_ref ref;
+    cs_url_parse(clean, n, &ref);
     if (ref.scheme == NULL) return cs_error_set(err, CS_EFORMAT, "URL is not absolute");
     int https = scheme_is_https(&ref, err);
     if (https < 0) return https;
     if (!ref.has_authority) return cs_error_set(err, CS_EFORMAT, "URL without a host");
-    return assemble(https, ref.authority, ref.authority_len, ref.path, ref.path_len, ref.has_query,
-                    ref.query, ref.query_len, out, err);
+    return assemble(https, &ref, ref.path, ref.path_len, ref.has_query, ref.query, ref.query_len,
+                    out, err);
 }
 
-int crawler_url_resolve(const char *base, const char *ref_bytes, size_t ref_len,
-                        char out[CRAWLER_URL_SIZE], cs_error *err)
+int cs_url_resolve(const char *base, const char *ref_bytes, size_t ref_len, char out[CS_URL_SIZE],
+                   cs_error *err)
 {
     if (ref_len > URL_INPUT_MAX) return cs_error_set(err, CS_ELIMIT, "URL too long");
     char clean[URL_INPUT_MAX + 1];
     size_t n = clean_input(ref_bytes, ref_len, clean);
-    url_ref ref;
-    split_ref(clean, n, &ref);
-    if (ref.scheme) return crawler_url_normalize(clean, n, out, err);
+    cs_url_ref ref;
+    cs_url_parse(clean, n, &ref);
+    if (ref.scheme) return cs_url_normalize(clean, n, out, err);
 
-    url_ref b;
-    split_ref(base, strlen(base), &b);
+    cs_url_ref b;
+    cs_url_parse(base, strlen(base), &b);
     if (b.scheme == NULL || !b.has_authority)
         return cs_error_set(err, CS_EINVAL, "base URL is not absolute");
     int https = scheme_is_https(&b, err);
     if (https < 0) return https;
     if (ref.has_authority)
-        return assemble(https, ref.authority, ref.authority_len, ref.path, ref.path_len,
-                        ref.has_query, ref.query, ref.query_len, out, err);
+        return assemble(https, &ref, ref.path, ref.path_len, ref.has_query, ref.query,
+                        ref.query_len, out, err);
     if (ref.path_len == 0) {
         if (ref.has_query)
-            return assemble(https, b.authority, b.authority_len, b.path, b.path_len, 1, ref.query,
-                            ref.query_len, out, err);
-        return assemble(https, b.authority, b.authority_len, b.path, b.path_len, b.has_query,
-                        b.query, b.query_len, out, err);
+            return assemble(https, &b, b.path, b.path_len, 1, ref.query, ref.query_len, out, err);
+        return assemble(https, &b, b.path, b.path_len, b.has_query, b.query, b.query_len, out, err);
     }
     if (ref.path[0] == '/')
-        return assemble(https, b.authority, b.authority_len, ref.path, ref.path_len, ref.has_query,
-                        ref.query, ref.query_len, out, err);
+        return assemble(https, &b, ref.path, ref.path_len, ref.has_query, ref.query, ref.query_len,
+                        out, err);
     /* Merge (5.2.3): the base path up to its last '/', then the reference path. */
-    char merged[URL_INPUT_MAX + CRAWLER_URL_SIZE];
+    char merged[URL_INPUT_MAX + CS_URL_SIZE];
     size_t dir = b.path_len;
     while (dir > 0 && b.path[dir - 1] != '/')
         dir--;
@@ -433,15 +434,14 @@ int crawler_url_resolve(const char *base, const char *ref_bytes, size_t ref_len,
     m += dir;
     memcpy(merged + m, ref.path, ref.path_len);
     m += ref.path_len;
-    return assemble(https, b.authority, b.authority_len, merged, m, ref.has_query, ref.query,
-                    ref.query_len, out, err);
+    return assemble(https, &b, merged, m, ref.has_query, ref.query, ref.query_len, out, err);
 }
 
-int crawler_url_split(const char *url, crawler_url_parts *parts)
+int cs_url_split(const char *url, cs_url_parts *parts)
 {
     memset(parts, 0, sizeof *parts);
-    url_ref ref;
-    split_ref(url, strlen(url), &ref);
+    cs_url_ref ref;
+    cs_url_parse(url, strlen(url), &ref);
     if (ref.scheme == NULL || !ref.has_authority) return CS_EFORMAT;
     if (cs_ascii_ieq(ref.scheme, ref.scheme_len, "https"))
         parts->https = 1;
@@ -451,28 +451,33 @@ int crawler_url_split(const char *url, crawler_url_parts *parts)
     if (origin_len >= sizeof parts->origin) return CS_ELIMIT;
     memcpy(parts->origin, url, origin_len);
     parts->origin[origin_len] = '\0';
-    const char *a = ref.authority;
-    size_t host_end = ref.authority_len;
-    if (ref.authority_len > 0 && a[0] == '[') {
-        const char *close = memchr(a, ']', ref.authority_len);
-        host_end = close ? (size_t)(close - a) + 1 : ref.authority_len;
-    } else {
-        const char *colon = memchr(a, ':', ref.authority_len);
-        if (colon) host_end = (size_t)(colon - a);
-    }
-    if (host_end >= sizeof parts->host) return CS_ELIMIT;
-    memcpy(parts->host, a, host_end);
-    parts->host[host_end] = '\0';
+    if (ref.host_len >= sizeof parts->host) return CS_ELIMIT;
+    memcpy(parts->host, ref.host, ref.host_len);
+    parts->host[ref.host_len] = '\0';
     parts->port = parts->https ? 443 : 80;
-    if (host_end + 1 < ref.authority_len) {
+    if (ref.port_len > 0) {
         int port = 0;
-        for (size_t i = host_end + 1; i < ref.authority_len; i++) {
-            if (!is_digit((unsigned char)a[i])) return CS_EFORMAT;
-            port = port * 10 + (a[i] - '0');
+        for (size_t i = 0; i < ref.port_len; i++) {
+            if (!is_digit((unsigned char)ref.port[i])) return CS_EFORMAT;
+            port = port * 10 + (ref.port[i] - '0');
             if (port > 65535) return CS_EFORMAT;
         }
         parts->port = port;
     }
     parts->path_offset = (size_t)(ref.path - url);
     return CS_OK;
+}
+
+int cs_url_same_host(const char *a, const char *b)
+{
+    if (!a || !b) return 0;
+    cs_url_ref ra, rb;
+    cs_url_parse(a, strlen(a), &ra);
+    cs_url_parse(b, strlen(b), &rb);
+    if (!ra.has_authority || ra.host_len == 0) return 0;
+    char host[CS_URL_SIZE];
+    if (ra.host_len >= sizeof host) return 0;
+    memcpy(host, ra.host, ra.host_len);
+    host[ra.host_len] = '\0';
+    return rb.has_authority && cs_ascii_ieq(rb.host, rb.host_len, host);
 }
