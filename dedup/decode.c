@@ -1,13 +1,15 @@
 /*
  * decode.c - the entry point of image decoding: sniffs the format from its
- * magic bytes, resolves options, dispatches to decode_jpeg.c, decode_png.c or
- * decode_webp.c, and applies EXIF orientation afterwards.
+ * magic bytes (common/imagemeta.h), resolves options, dispatches to
+ * decode_jpeg.c, decode_png.c or decode_webp.c, and reads (exif.c) and
+ * applies EXIF orientation afterwards.
  *
  * Shared helpers live here too: the pixel-count check every decoder runs on
  * the header before allocating pixels, alpha compositing on white (a
  * transparent logo hashes like the same logo on a white page), and the eight
  * orientation remaps.
  */
+#include "common/imagemeta.h"
 #include "dedup/dedup_internal.h"
 
 #include <stdlib.h>
@@ -15,12 +17,16 @@
 
 dedup_format dedup_sniff(const unsigned char *bytes, size_t len)
 {
-    if (len >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+    switch (cs_image_sniff(bytes, len)) {
+    case CS_IMAGE_JPEG:
         return DEDUP_FORMAT_JPEG;
-    if (len >= 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0) return DEDUP_FORMAT_PNG;
-    if (len >= 12 && memcmp(bytes, "RIFF", 4) == 0 && memcmp(bytes + 8, "WEBP", 4) == 0)
+    case CS_IMAGE_PNG:
+        return DEDUP_FORMAT_PNG;
+    case CS_IMAGE_WEBP:
         return DEDUP_FORMAT_WEBP;
-    return DEDUP_FORMAT_UNKNOWN;
+    default:
+        return DEDUP_FORMAT_UNKNOWN;
+    }
 }
 
 const char *dedup_format_name(dedup_format format)
@@ -149,7 +155,7 @@ int dedup_decode(const unsigned char *bytes, size_t len, const dedup_decode_opti
         return rc;
     }
     out->format = format;
-    if (out->orientation < 1 || out->orientation > 8) out->orientation = 1;
+    out->orientation = dedup_exif_orientation(bytes, len);
     if (o.apply_orientation && out->orientation != 1) {
         rc = dedup_apply_orientation(out, out->orientation, err);
         if (rc != CS_OK) {

@@ -22,37 +22,6 @@
 #include <string.h>
 #include <turbojpeg.h>
 
-#define JPEG_MARKER_SOS  0xDA
-#define JPEG_MARKER_EOI  0xD9
-#define JPEG_MARKER_APP1 0xE1
-
-/* Orientation from the first APP1 "Exif\0\0" segment before the scan data. */
-static int jpeg_orientation(const unsigned char *b, size_t len)
-{
-    size_t at = 2; /* after SOI */
-    while (at + 4 <= len) {
-        if (b[at] != 0xFF) return 1;
-        unsigned marker = b[at + 1];
-        if (marker == 0xFF) { /* fill byte */
-            at++;
-            continue;
-        }
-        if (marker == JPEG_MARKER_SOS || marker == JPEG_MARKER_EOI) return 1;
-        if (marker >= 0xD0 && marker <= 0xD7) { /* RSTn carry no length */
-            at += 2;
-            continue;
-        }
-        size_t seglen = (size_t)b[at + 2] << 8 | b[at + 3];
-        if (seglen < 2 || at + 2 + seglen > len) return 1;
-        const unsigned char *seg = b + at + 4;
-        size_t n = seglen - 2;
-        if (marker == JPEG_MARKER_APP1 && n >= 6 && memcmp(seg, "Exif\0\0", 6) == 0)
-            return dedup_exif_orientation(seg + 6, n - 6);
-        at += 2 + seglen;
-    }
-    return 1;
-}
-
 /* The smallest scaling factor <= 1 that keeps the short side >= min_short. */
 static tjscalingfactor pick_scale(int width, int height, int min_short)
 {
@@ -128,7 +97,6 @@ int dedup_decode_jpeg(const unsigned char *bytes, size_t len, const dedup_decode
     img->channels = channels;
     img->source_width = width;
     img->source_height = height;
-    img->orientation = jpeg_orientation(bytes, len);
 done:
     free(cmyk);
     tjDestroy(tj);

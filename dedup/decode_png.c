@@ -204,11 +204,6 @@ static int png_decode_body(png_state *st, const dedup_decode_options *opts, dedu
     int rc = dedup_check_pixels((long)width, (long)height, opts->max_pixels, "PNG", err);
     if (rc != CS_OK) return rc;
 
-    png_bytep exif = NULL;
-    png_uint_32 exif_len = 0;
-    if (png_get_eXIf_1(png, info, &exif_len, &exif) && exif)
-        img->orientation = dedup_exif_orientation(exif, exif_len);
-
     png_set_expand(png);
     if (png_get_bit_depth(png, info) == 16) png_set_scale_16(png);
     int passes = png_set_interlace_handling(png);
@@ -288,7 +283,6 @@ int dedup_decode_png(const unsigned char *bytes, size_t len, const dedup_decode_
     free(st.rows);
     if (rc == CS_OK) {
         img->pixels = st.pixels;
-        if (img->orientation == 0) img->orientation = 1;
     } else {
         free(st.pixels);
         memset(img, 0, sizeof(*img));

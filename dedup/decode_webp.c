@@ -4,8 +4,7 @@
  * WebPGetFeatures reads the size from the header; the pixel limit is checked
  * before decoding into a buffer this file allocates. Animated files hash
  * their first frame (WebPAnimDecoder composes it on the canvas). Alpha is
- * composited on white. Orientation comes from the EXIF chunk, when present,
- * through the demuxer.
+ * composited on white. (Orientation is read by dedup_decode for every format.)
  *
  * With opts->min_short_side > 0, a still image whose short side is longer
  * than that is decoded through WebPDecoderConfig with libwebp's scaler on
@@ -23,27 +22,6 @@
 #include <string.h>
 #include <webp/decode.h>
 #include <webp/demux.h>
-
-static int webp_orientation(const unsigned char *bytes, size_t len)
-{
-    WebPData data = {bytes, len};
-    WebPDemuxer *demux = WebPDemux(&data);
-    if (!demux) return 1;
-    int orientation = 1;
-    WebPChunkIterator it;
-    if (WebPDemuxGetChunk(demux, "EXIF", 1, &it)) {
-        const unsigned char *p = it.chunk.bytes;
-        size_t n = it.chunk.size;
-        if (n >= 6 && memcmp(p, "Exif\0\0", 6) == 0) { /* some writers keep the APP1 prefix */
-            p += 6;
-            n -= 6;
-        }
-        orientation = dedup_exif_orientation(p, n);
-        WebPDemuxReleaseChunkIterator(&it);
-    }
-    WebPDemuxDelete(demux);
-    return orientation;
-}
 
 static int webp_first_frame(const unsigned char *bytes, size_t len,
                             const dedup_decode_options *opts, unsigned char **rgba, int *w, int *h,
@@ -172,6 +150,5 @@ int dedup_decode_webp(const unsigned char *bytes, size_t len, const dedup_decode
     img->source_width = source_w;
     img->source_height = source_h;
     img->channels = 3;
-    img->orientation = webp_orientation(bytes, len);
     return CS_OK;
 }

@@ -8,9 +8,9 @@
 #include "dedup/dedup.h"
 
 /*
- * Each decoder fills img (pixels, width, height, channels, source size,
- * orientation as found) or returns a CS_E* code with err filled. The caller
- * has already sniffed the format and resolved opts (max_pixels non-zero).
+ * Each decoder fills img (pixels, width, height, channels, source size; the
+ * orientation is dedup_decode's, from dedup_exif_orientation) or returns a CS_E* code with err
+ * filled. The caller has already sniffed the format and resolved opts (max_pixels non-zero).
  */
 int dedup_decode_jpeg(const unsigned char *bytes, size_t len, const dedup_decode_options *opts,
                       dedup_image *img, cs_error *err);
@@ -19,8 +19,8 @@ int dedup_decode_png(const unsigned char *bytes, size_t len, const dedup_decode_
 int dedup_decode_webp(const unsigned char *bytes, size_t len, const dedup_decode_options *opts,
                       dedup_image *img, cs_error *err);
 
-/* Orientation (1..8) from a TIFF-structured EXIF block ("II*\0" / "MM\0*" ...); 1 if absent. */
-int dedup_exif_orientation(const unsigned char *tiff, size_t len);
+/* Orientation (1..8) from the first EXIF block of a JPEG, PNG or WebP file; 1 if absent. */
+int dedup_exif_orientation(const unsigned char *bytes, size_t len);
 
 /* Checks width x height against max_pixels; CS_ELIMIT or CS_EFORMAT (zero size). */
 int dedup_check_pixels(long width, long height, uint64_t max_pixels, const char *what,

@@ -1,7 +1,9 @@
 /*
- * embedded.c - finds the metadata blocks inside JPEG, PNG and WebP bytes and
- * hands them to the XMP, IPTC and EXIF parsers, then summarises what they
- * found into one licence, claim, data-mining value and attribution.
+ * embedded.c - hands the metadata blocks inside JPEG, PNG and WebP bytes to
+ * the XMP, IPTC, EXIF and C2PA parsers, then summarises what they found into
+ * one licence, claim, data-mining value and attribution. The blocks are found
+ * by common/imagemeta.h, the reader dedup/ uses too; this file decides what
+ * each one means for rights.
  *
  * JPEG: segments up to the first SOS. APP1 "Exif\0\0" is EXIF; APP1
  * "http://ns.adobe.com/xap/1.0/\0" the main XMP packet; APP1
@@ -16,6 +18,7 @@
  * ICC profiles (APP2, iCCP, ICCP) are never read: a profile's copyright is
  * the profile maker's, not the image's.
  */
+#include "common/imagemeta.h"
 #include "license/license_internal.h"
 #include "robots/robots.h"
 
@@ -28,12 +31,10 @@
                         */
 #define EMBEDDED_MAX_EXTENDED_XMP (8u * 1024 * 1024)  /* reassembled extended XMP */
 #define EMBEDDED_MAX_EXT_GUIDS    4                   /* distinct extended-XMP GUIDs tracked */
-#define EMBEDDED_MAX_SEGMENTS     65536               /* JPEG segments / PNG / RIFF chunks read */
 #define EMBEDDED_MAX_JUMBF        (16u * 1024 * 1024) /* a C2PA store joined from APP11 */
-#define PNG_KEYWORD_MAX           80                  /* 1-79 bytes and a NUL (PNG 11.3.4.2) */
 
+/* ImageMagick's "Raw profile type APP1" may hold an XMP packet with its APP1 signature. */
 static const char jpeg_xmp_sig[] = "http://ns.adobe.com/xap/1.0/";
-static const char jpeg_ext_sig[] = "http://ns.adobe.com/xmp/extension/";
 
 typedef struct extended_xmp {
     char guid[33];
@@ -49,16 +50,6 @@ typedef struct embedded_ctx {
     int status;
 } embedded_ctx;
 
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void keep(embedded_ctx *ctx, int rc)
 {
     /* malformed or oversized metadata is skipped (the image is still an image); only
@@ -71,9 +62,9 @@ static void parse_xmp(embedded_ctx *ctx, const unsigned char *p, size_t n)
     keep(ctx, license_parse_xmp(p, n, ctx->out->fields, &ctx->out->evidence, ctx->err));
 }
 
+/* A TIFF structure, with or without the "Exif\0\0" prefix (cs_tiff_open skips it). */
 static void parse_exif(embedded_ctx *ctx, const unsigned char *p, size_t n)
 {
-    if (n >= 6 && memcmp(p, "Exif\0\0", 6) == 0) p += 6, n -= 6;
     keep(ctx, license_parse_exif(p, n, ctx->out->fields, &ctx->out->evidence, ctx->err));
 }
 
@@ -100,16 +91,17 @@ static int find_extended_guid(const unsigned char *p, size_t n, char guid[33])
 }
 
 static void extended_chunk(embedded_ctx *ctx, extended_xmp *ext, size_t *ext_count,
-                           const unsigned char *p, size_t n)
+                           const cs_meta_block *block)
 {
-    if (n < 40) return;
+    cs_xmp_extended part;
+    if (cs_meta_xmp_extended(block, &part) != CS_OK) return;
     char guid[33];
     for (int g = 0; g < 32; g++)
-        guid[g] = (char)toupper(p[g]);
+        guid[g] = (char)toupper((unsigned char)part.guid[g]);
     guid[32] = '\0';
-    uint32_t total = be32(p + 32), offset = be32(p + 36);
-    const unsigned char *data = p + 40;
-    size_t len = n - 40;
+    uint32_t total = part.total, offset = part.offset;
+    const unsigned char *data = part.data;
+    size_t len = part.len;
     if (total == 0 || total > EMBEDDED_MAX_EXTENDED_XMP || offset > total || len > total - offset)
         return;
     extended_xmp *e = NULL;
@@ -132,72 +124,6 @@ static void extended_chunk(embedded_ctx *ctx, extended_xmp *ext, size_t *ext_cou
     memcpy(e->data + offset, data, len);
     for (size_t i = 0; i < len; i++)
         if (!e->filled[offset + i]) e->filled[offset + i] = 1, e->have++;
-}
-
-static void read_jpeg(embedded_ctx *ctx, const unsigned char *b, size_t len)
-{
-    cs_buf app13, jumbf;
-    cs_buf_init(&app13, EMBEDDED_MAX_INFLATE);
-    cs_buf_init(&jumbf, EMBEDDED_MAX_JUMBF);
-    int jumbf_instance = -1;
-    uint32_t jumbf_seq = 0;
-    extended_xmp ext[EMBEDDED_MAX_EXT_GUIDS];
-    size_t ext_count = 0;
-    char main_guid[33] = "";
-    size_t pos = 2, segments = 0;
-    while (pos + 4 <= len && segments++ < EMBEDDED_MAX_SEGMENTS) {
-        if (b[pos] != 0xFF) break;
-        unsigned marker = b[pos + 1];
-        if (marker == 0xFF) { /* fill byte */
-            pos++;
-            continue;
-        }
-        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
-            pos += 2;
-            continue;
-        }
-        if (marker == 0xD9 || marker == 0xDA) break; /* EOI, SOS: no metadata after */
-        size_t seg_len = (size_t)b[pos + 2] << 8 | b[pos + 3];
-        if (seg_len < 2 || pos + 2 + seg_len > len) break;
-        const unsigned char *p = b + pos + 4;
-        size_t n = seg_len - 2;
-        if (marker == 0xE1) {
-            if (n >= 6 && memcmp(p, "Exif\0\0", 6) == 0) {
-                parse_exif(ctx, p, n);
-            } else if (n >= sizeof jpeg_xmp_sig &&
-                       memcmp(p, jpeg_xmp_sig, sizeof jpeg_xmp_sig) == 0) {
-                const unsigned char *x = p + sizeof jpeg_xmp_sig;
-                size_t xn = n - sizeof jpeg_xmp_sig;
-                if (!main_guid[0]) find_extended_guid(x, xn, main_guid);
-                parse_xmp(ctx, x, xn);
-            } else if (n >= sizeof jpeg_ext_sig &&
-                       memcmp(p, jpeg_ext_sig, sizeof jpeg_ext_sig) == 0) {
-                extended_chunk(ctx, ext, &ext_count, p + sizeof jpeg_ext_sig,
-                               n - sizeof jpeg_ext_sig);
-            }
-        } else if (marker == 0xEB) {
-            keep(ctx, license_c2pa_add_app11(&jumbf, &jumbf_instance, &jumbf_seq, p, n));
-        } else if (marker == 0xED) {
-            static const char ps[] = "Photoshop 3.0";
-            if (n >= sizeof ps && memcmp(p, ps, sizeof ps) == 0)
-                keep(ctx, cs_buf_append(&app13, p + sizeof ps, n - sizeof ps));
-        }
-        pos += 2 + seg_len;
-    }
-    if (app13.len)
-        keep(ctx, license_parse_app13(app13.data, app13.len, ctx->out->fields, &ctx->out->evidence,
-                                      ctx->err));
-    cs_buf_free(&app13);
-    if (jumbf.len)
-        keep(ctx, license_parse_c2pa(jumbf.data, jumbf.len, &ctx->out->training_mining, ctx->err));
-    cs_buf_free(&jumbf);
-    for (size_t i = 0; i < ext_count; i++) {
-        if (main_guid[0] && strcmp(ext[i].guid, main_guid) == 0 && ext[i].data &&
-            ext[i].have == ext[i].total)
-            parse_xmp(ctx, ext[i].data, ext[i].total);
-        free(ext[i].data);
-        free(ext[i].filled);
-    }
 }
 
 /* zlib-inflates into a new buffer, at most EMBEDDED_MAX_INFLATE bytes. */
@@ -249,15 +175,8 @@ static unsigned char *raw_profile_decode(const unsigned char *p, size_t n, size_
     size_t o = 0;
     int hi = -1;
     for (; i < n && o < declared; i++) {
-        int v;
-        if (p[i] >= '0' && p[i] <= '9')
-            v = p[i] - '0';
-        else if (p[i] >= 'a' && p[i] <= 'f')
-            v = p[i] - 'a' + 10;
-        else if (p[i] >= 'A' && p[i] <= 'F')
-            v = p[i] - 'A' + 10;
-        else
-            continue;
+        int v = cs_hex_digit(p[i]);
+        if (v < 0) continue; /* line breaks between the hex digits */
         if (hi < 0)
             hi = v;
         else
@@ -295,72 +214,75 @@ static void png_text(embedded_ctx *ctx, const char *keyword, const unsigned char
     free(d);
 }
 
-static void read_png(embedded_ctx *ctx, const unsigned char *b, size_t len)
+static void png_text_chunk(embedded_ctx *ctx, const cs_meta_block *block)
 {
-    size_t pos = 8, chunks = 0;
-    while (pos + 12 <= len && chunks++ < EMBEDDED_MAX_SEGMENTS) {
-        uint32_t n = be32(b + pos);
-        const unsigned char *type = b + pos + 4, *p = b + pos + 8;
-        if (n > len - pos - 12) break;
-        pos += 12 + (size_t)n;
-        if (memcmp(type, "IEND", 4) == 0) break;
-        if (memcmp(type, "eXIf", 4) == 0) {
-            parse_exif(ctx, p, n);
-            continue;
-        }
-        if (memcmp(type, "caBX", 4) == 0) {
-            keep(ctx, license_parse_c2pa(p, n, &ctx->out->training_mining, ctx->err));
-            continue;
-        }
-        int itxt = memcmp(type, "iTXt", 4) == 0, ztxt = memcmp(type, "zTXt", 4) == 0;
-        if (!itxt && !ztxt && memcmp(type, "tEXt", 4) != 0) continue;
-        const unsigned char *nul = memchr(p, '\0', CS_MIN((size_t)n, (size_t)PNG_KEYWORD_MAX));
-        if (!nul) continue;
-        char keyword[PNG_KEYWORD_MAX];
-        memcpy(keyword, p, (size_t)(nul - p));
-        keyword[nul - p] = '\0';
-        size_t off = (size_t)(nul - p) + 1;
-        int compressed = ztxt;
-        if (itxt) {
-            if (off + 2 > n) continue;
-            compressed = p[off];
-            off += 2;                              /* compression flag, method */
-            for (int skip = 0; skip < 2; skip++) { /* language tag, translated keyword */
-                const unsigned char *z = memchr(p + off, '\0', n - off);
-                if (!z) goto next;
-                off = (size_t)(z - p) + 1;
-            }
-        } else if (ztxt) {
-            off += 1; /* method */
-        }
-        if (off > n) continue;
-        if (compressed) {
-            size_t dn = 0;
-            unsigned char *d = inflate_bytes(p + off, n - off, &dn);
-            if (d) png_text(ctx, keyword, d, dn);
-            free(d);
-        } else {
-            png_text(ctx, keyword, p + off, n - off);
-        }
-    next:;
+    cs_png_text t;
+    if (cs_meta_png_text(block, &t) != CS_OK) return;
+    if (t.compressed) {
+        size_t dn = 0;
+        unsigned char *d = inflate_bytes(t.text, t.len, &dn);
+        if (d) png_text(ctx, t.keyword, d, dn);
+        free(d);
+    } else {
+        png_text(ctx, t.keyword, t.text, t.len);
     }
 }
 
-static void read_webp(embedded_ctx *ctx, const unsigned char *b, size_t len)
+/* Every block of the file, in order; APP13, APP11 and extended XMP are joined first. */
+static void read_blocks(embedded_ctx *ctx, cs_meta_reader *reader)
 {
-    size_t riff_end = CS_MIN(len, (size_t)le32(b + 4) + 8);
-    size_t pos = 12, chunks = 0;
-    while (pos + 8 <= riff_end && chunks++ < EMBEDDED_MAX_SEGMENTS) {
-        uint32_t n = le32(b + pos + 4);
-        const unsigned char *p = b + pos + 8;
-        if (n > riff_end - pos - 8) break;
-        if (memcmp(b + pos, "XMP ", 4) == 0)
-            parse_xmp(ctx, p, n);
-        else if (memcmp(b + pos, "EXIF", 4) == 0)
-            parse_exif(ctx, p, n);
-        else if (memcmp(b + pos, "C2PA", 4) == 0)
-            keep(ctx, license_parse_c2pa(p, n, &ctx->out->training_mining, ctx->err));
-        pos += 8 + (size_t)n + (n & 1);
+    cs_buf app13, jumbf;
+    cs_buf_init(&app13, EMBEDDED_MAX_INFLATE);
+    cs_buf_init(&jumbf, EMBEDDED_MAX_JUMBF);
+    int jumbf_instance = -1;
+    uint32_t jumbf_seq = 0;
+    extended_xmp ext[EMBEDDED_MAX_EXT_GUIDS];
+    size_t ext_count = 0;
+    char main_guid[33] = "";
+    cs_meta_block block;
+    while (cs_meta_next(reader, &block)) {
+        switch (block.kind) {
+        case CS_META_EXIF:
+            parse_exif(ctx, block.data, block.len);
+            break;
+        case CS_META_XMP:
+            if (!main_guid[0]) find_extended_guid(block.data, block.len, main_guid);
+            parse_xmp(ctx, block.data, block.len);
+            break;
+        case CS_META_XMP_EXTENDED:
+            extended_chunk(ctx, ext, &ext_count, &block);
+            break;
+        case CS_META_PHOTOSHOP:
+            keep(ctx, cs_buf_append(&app13, block.data, block.len));
+            break;
+        case CS_META_JUMBF:
+            if (block.marker) /* JPEG: one store split over APP11 segments */
+                keep(ctx, license_c2pa_add_app11(&jumbf, &jumbf_instance, &jumbf_seq, block.data,
+                                                 block.len));
+            else
+                keep(ctx, license_parse_c2pa(block.data, block.len, &ctx->out->training_mining,
+                                             ctx->err));
+            break;
+        case CS_META_PNG_TEXT:
+            png_text_chunk(ctx, &block);
+            break;
+        default:
+            break;
+        }
+    }
+    if (app13.len)
+        keep(ctx, license_parse_app13(app13.data, app13.len, ctx->out->fields, &ctx->out->evidence,
+                                      ctx->err));
+    cs_buf_free(&app13);
+    if (jumbf.len)
+        keep(ctx, license_parse_c2pa(jumbf.data, jumbf.len, &ctx->out->training_mining, ctx->err));
+    cs_buf_free(&jumbf);
+    for (size_t i = 0; i < ext_count; i++) {
+        if (main_guid[0] && strcmp(ext[i].guid, main_guid) == 0 && ext[i].data &&
+            ext[i].have == ext[i].total)
+            parse_xmp(ctx, ext[i].data, ext[i].total);
+        free(ext[i].data);
+        free(ext[i].filled);
     }
 }
 
@@ -470,18 +392,13 @@ int license_read_embedded(const unsigned char *bytes, size_t len, license_embedd
         return cs_error_set(err, CS_ELIMIT, "license: %zu bytes exceed the %u-byte limit", len,
                             LICENSE_MAX_FILE_BYTES);
     embedded_ctx ctx = {.out = out, .err = err, .status = CS_OK};
-    if (len >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
-        out->media_type = "image/jpeg";
-        read_jpeg(&ctx, bytes, len);
-    } else if (len >= 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0) {
-        out->media_type = "image/png";
-        read_png(&ctx, bytes, len);
-    } else if (len >= 12 && memcmp(bytes, "RIFF", 4) == 0 && memcmp(bytes + 8, "WEBP", 4) == 0) {
-        out->media_type = "image/webp";
-        read_webp(&ctx, bytes, len);
-    } else {
-        return CS_OK;
-    }
+    cs_meta_reader reader;
+    if (cs_meta_open(&reader, bytes, len) != CS_OK) return CS_OK;
+    static const char *const media_types[] = {[CS_IMAGE_JPEG] = "image/jpeg",
+                                              [CS_IMAGE_PNG] = "image/png",
+                                              [CS_IMAGE_WEBP] = "image/webp"};
+    out->media_type = media_types[cs_image_sniff(bytes, len)];
+    read_blocks(&ctx, &reader);
     if (ctx.status != CS_OK)
         return cs_error_set(err, ctx.status, "license: %s", cs_strerror(ctx.status));
     int rc = summarise(out);

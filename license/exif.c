@@ -12,27 +12,14 @@
  * "photographer\0editor\0": the first NUL (and blanks before it) becomes a
  * newline, anything after a second NUL is dropped, a trailing newline is
  * removed. Bytes are kept as they are (invalid UTF-8 becomes '?', as in
- * ExifTool's JSON). Other IFDs are not read: rights live in IFD0.
+ * ExifTool's JSON). Other IFDs are not read: rights live in IFD0. The IFD
+ * itself is walked by common/imagemeta.h's TIFF reader (the one dedup/ reads
+ * orientation with); this file only knows what the three tags mean.
  */
+#include "common/imagemeta.h"
 #include "license/license_internal.h"
 
 #include <string.h>
-
-#define EXIF_MAX_ENTRIES 1024 /* IFD0 of real files has a few dozen entries */
-
-enum { TIFF_BYTE = 1, TIFF_ASCII = 2, TIFF_UNDEFINED = 7 };
-
-static unsigned get16(const unsigned char *p, int little)
-{
-    return little ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const unsigned char *p, int little)
-{
-    return little
-               ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-               : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* ExifTool's Copyright RawConv. Writes into out (size >= n + 1). */
 static void copyright_value(const char *in, size_t n, char *out)
@@ -67,23 +54,12 @@ int license_parse_exif(const unsigned char *bytes, size_t len, json_t *fields,
                        license_evidence_list *evidence, cs_error *err)
 {
     if (!fields) return cs_error_set(err, CS_EINVAL, "exif: no field object");
-    if (len < 8) return CS_OK;
-    int little;
-    if (memcmp(bytes, "II*\0", 4) == 0)
-        little = 1;
-    else if (memcmp(bytes, "MM\0*", 4) == 0)
-        little = 0;
-    else
-        return CS_OK;
-    uint32_t ifd = get32(bytes + 4, little);
-    if (ifd < 8 || ifd > len - 2) return CS_OK;
-    unsigned entries = get16(bytes + ifd, little);
-    if (entries > EXIF_MAX_ENTRIES) return CS_OK;
-    for (unsigned e = 0; e < entries; e++) {
-        size_t at = ifd + 2 + 12 * (size_t)e;
-        if (at + 12 > len) break;
-        unsigned tag = get16(bytes + at, little), type = get16(bytes + at + 2, little);
-        uint32_t count = get32(bytes + at + 4, little);
+    cs_tiff tiff;
+    if (cs_tiff_open(&tiff, bytes, len) != CS_OK) return CS_OK;
+    cs_tiff_entry entry;
+    while (cs_tiff_next(&tiff, &entry)) {
+        unsigned tag = entry.tag, type = entry.type;
+        uint32_t count = entry.count;
         const char *name;
         if (tag == 0x010E)
             name = "IFD0:ImageDescription";
@@ -94,16 +70,11 @@ int license_parse_exif(const unsigned char *bytes, size_t len, json_t *fields,
         else
             continue;
         int is_copyright = tag == 0x8298;
-        if (type != TIFF_ASCII && !(is_copyright && (type == TIFF_UNDEFINED || type == TIFF_BYTE)))
+        if (type != CS_TIFF_ASCII &&
+            !(is_copyright && (type == CS_TIFF_UNDEFINED || type == CS_TIFF_BYTE)))
             continue;
-        const unsigned char *data;
-        if (count <= 4) {
-            data = bytes + at + 8;
-        } else {
-            uint32_t off = get32(bytes + at + 8, little);
-            if (off > len || count > len - off) continue;
-            data = bytes + off;
-        }
+        const unsigned char *data = entry.value;
+        if (!data) continue; /* outside the block */
         char *text = malloc((size_t)count + 2);
         if (!text) return cs_error_set(err, CS_ENOMEM, "exif: out of memory");
         if (is_copyright) {
