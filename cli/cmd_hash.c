@@ -37,7 +37,7 @@ static int print_hashes(const char *path, const dedup_hashes *h, int dihedral)
 {
     char pdq_hex[PDQ_HEX_LEN + 1], phash_hex[PHASH_HEX_LEN + 1];
     pdq_hash_to_hex(&h->pdq, pdq_hex);
-    snprintf(phash_hex, sizeof(phash_hex), "%016" PRIx64, h->phash);
+    phash_to_hex(h->phash, phash_hex);
     json_t *o = json_object();
     json_object_set_new(o, "file", json_string(path));
     json_object_set_new(o, "sha256", json_string(h->sha256));

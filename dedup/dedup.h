@@ -141,6 +141,8 @@ int pdq_distance(const pdq_hash *a, const pdq_hash *b);
 /* 64-bit DCT hash: luma area-averaged to 32x32, DCT, frequencies 1..8 x 1..8, median. */
 uint64_t phash_from_image(const dedup_image *img);
 int phash_distance(uint64_t a, uint64_t b);
+/* 16 lower-case hex digits, most significant first (what %016x prints), and a NUL. */
+void phash_to_hex(uint64_t phash, char out[PHASH_HEX_LEN + 1]);
 
 /* ------------------------------------------------------------ all at once */
 

@@ -305,34 +305,23 @@ void pdq_dihedral(const pdq_result *res, pdq_hash out[PDQ_DIH_COUNT])
     }
 }
 
+/* w[3] w[2] w[1] w[0], each most significant byte first: the order the hex form reads. */
 void pdq_hash_to_hex(const pdq_hash *h, char out[PDQ_HEX_LEN + 1])
 {
-    static const char digits[] = "0123456789abcdef";
-    int at = 0;
-    for (int w = 3; w >= 0; w--)
-        for (int shift = 60; shift >= 0; shift -= 4)
-            out[at++] = digits[(h->w[w] >> shift) & 15];
-    out[at] = '\0';
+    unsigned char bytes[PDQ_HEX_LEN / 2];
+    for (int i = 0; i < PDQ_HEX_LEN / 2; i++)
+        bytes[i] = (unsigned char)(h->w[3 - i / 8] >> (56 - 8 * (i % 8)));
+    cs_hex_encode(bytes, sizeof bytes, out);
 }
 
 int pdq_hash_from_hex(const char *hex, size_t len, pdq_hash *out)
 {
-    if (len != PDQ_HEX_LEN) return CS_EFORMAT;
+    unsigned char bytes[PDQ_HEX_LEN / 2];
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < len; i++) {
-        char c = hex[i];
-        unsigned v;
-        if (c >= '0' && c <= '9')
-            v = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v = (unsigned)(c - 'A' + 10);
-        else
-            return CS_EFORMAT;
-        int w = 3 - (int)(i / 16);
-        out->w[w] = out->w[w] << 4 | v;
-    }
+    int rc = cs_hex_decode(hex, len, bytes, sizeof bytes);
+    if (rc != CS_OK) return rc;
+    for (int i = 0; i < PDQ_HEX_LEN / 2; i++)
+        out->w[3 - i / 8] = out->w[3 - i / 8] << 8 | bytes[i];
     return CS_OK;
 }
 

@@ -93,3 +93,11 @@ int phash_distance(uint64_t a, uint64_t b)
 {
     return __builtin_popcountll(a ^ b);
 }
+
+void phash_to_hex(uint64_t phash, char out[PHASH_HEX_LEN + 1])
+{
+    unsigned char bytes[PHASH_HEX_LEN / 2];
+    for (int i = 0; i < PHASH_HEX_LEN / 2; i++)
+        bytes[i] = (unsigned char)(phash >> (56 - 8 * i));
+    cs_hex_encode(bytes, sizeof bytes, out);
+}

@@ -118,7 +118,7 @@ static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
                                     .width = results[i].width,
                                     .height = results[i].height};
             pdq_hash_to_hex(&results[i].pdq, row.pdq);
-            snprintf(row.phash, sizeof(row.phash), "%016" PRIx64, results[i].phash);
+            phash_to_hex(results[i].phash, row.phash);
             rc = catalog_put_hashes(cat, &row, err);
             if (rc == CS_OK) stats->hashed++;
         }

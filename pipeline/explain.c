@@ -19,11 +19,9 @@
 
 int pipeline_find_image(catalog *cat, const char *key, int64_t *id, cs_error *err)
 {
-    size_t n = strlen(key), digits = 0, hex = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t n = strlen(key), digits = 0;
+    for (size_t i = 0; i < n; i++)
         digits += isdigit((unsigned char)key[i]) != 0;
-        hex += isxdigit((unsigned char)key[i]) != 0;
-    }
     if (n > 0 && digits == n && n < 19) {
         *id = strtoll(key, NULL, 10);
         catalog_image image;
@@ -31,11 +29,10 @@ int pipeline_find_image(catalog *cat, const char *key, int64_t *id, cs_error *er
         if (rc == CS_OK) catalog_image_clear(&image);
         return rc;
     }
-    if (n == 64 && hex == n) {
+    unsigned char digest[CS_SHA256_BYTES];
+    if (cs_hex_decode(key, n, digest, sizeof digest) == CS_OK) { /* as stored: lower case */
         char lower[CS_SHA256_HEX];
-        for (size_t i = 0; i < n; i++)
-            lower[i] = (char)tolower((unsigned char)key[i]);
-        lower[n] = '\0';
+        cs_hex_encode(digest, sizeof digest, lower);
         catalog_image image;
         int rc = catalog_find_image_by_sha256(cat, lower, &image, err);
         if (rc == CS_OK) *id = image.id, catalog_image_clear(&image);

@@ -105,6 +105,7 @@ PY
 sha=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['sha256'])" explain.json)
 id=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['image_id'])" explain.json)
 "$CLEARSET_BIN" --catalog c.db explain "$sha" | grep -q "is blocked"
+"$CLEARSET_BIN" --catalog c.db explain "$(echo "$sha" | tr a-f A-F)" | grep -q "is blocked"
 "$CLEARSET_BIN" --catalog c.db explain "$id" | grep -q "is blocked"
 # TDMRep precedence holds per resource: the stock page's meta overrides the page's own
 # tdm-reservation header, but the reservation in the image's own response still applies

@@ -1202,6 +1202,23 @@ static void test_webp_fast_path_keeps_alpha_on_white_and_orientation(void **stat
     WebPFree(simple);
 }
 
+/* pHash's hex form goes through common/'s codec and must still read like %016x. */
+static void test_phash_hex_is_sixteen_digits_most_significant_first(void **state)
+{
+    (void)state;
+    char out[PHASH_HEX_LEN + 1];
+    phash_to_hex(0x0123456789abcdefULL, out);
+    assert_string_equal(out, "0123456789abcdef");
+    phash_to_hex(1, out);
+    assert_string_equal(out, "0000000000000001");
+    pdq_hash h;
+    char upper[] = "F8F8F0CEE0F4A84F06370A22038F63F0B36E2ED596621E1D33E6B39C4E9C9B22", back[65];
+    assert_int_equal(pdq_hash_from_hex(upper, 64, &h), CS_OK);
+    pdq_hash_to_hex(&h, back);
+    assert_string_equal(back, "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22");
+    assert_int_equal(pdq_hash_from_hex(upper, 63, &h), CS_EFORMAT);
+}
+
 static void test_hex_round_trip_and_small_images(void **state)
 {
     (void)state;
@@ -1438,6 +1455,7 @@ int main(void)
         cmocka_unit_test(test_png_fast_path_is_the_box_mean_of_the_full_decode),
         cmocka_unit_test(test_webp_fast_path_keeps_alpha_on_white_and_orientation),
         cmocka_unit_test(test_hex_round_trip_and_small_images),
+        cmocka_unit_test(test_phash_hex_is_sixteen_digits_most_significant_first),
         cmocka_unit_test(test_dedup_run_clusters_near_copies_and_flags_licence_conflicts),
         cmocka_unit_test(test_dedup_exits_3_when_no_image_could_be_hashed),
     };
