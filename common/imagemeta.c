@@ -80,9 +80,11 @@ int cs_meta_open(cs_meta_reader *reader, const unsigned char *bytes, size_t len)
         return CS_OK;
     case CS_IMAGE_WEBP:
         reader->pos = 12; /* after "RIFF" size "WEBP" */
-        reader->end = (size_t)CS_MIN((uint64_t)len, (uint64_t)le32(bytes + 4) + 8);
+        reader->riff_end = (uint64_t)le32(bytes + 4) + 8;
+        reader->end = (size_t)CS_MIN((uint64_t)len, reader->riff_end);
         return CS_OK;
     default:
+        reader->status = CS_EUNSUPPORTED;
         return CS_EUNSUPPORTED;
     }
 }
@@ -117,11 +119,20 @@ static void jpeg_block(cs_meta_block *block, unsigned marker, const unsigned cha
     }
 }
 
+/* Ends the walk with status (see cs_meta_status); returns 0 for the caller to pass on. */
+static int stop(cs_meta_reader *r, int status)
+{
+    r->status = status;
+    r->format = CS_IMAGE_UNKNOWN; /* every later call ends at once */
+    return 0;
+}
+
 static int jpeg_next(cs_meta_reader *r, cs_meta_block *block)
 {
     const unsigned char *b = r->bytes;
-    while (r->pos + 4 <= r->len && r->blocks++ < CS_META_MAX_BLOCKS) {
-        if (b[r->pos] != 0xFF) return 0;
+    while (r->pos + 4 <= r->len) {
+        if (r->blocks++ >= CS_META_MAX_BLOCKS) return stop(r, CS_ELIMIT);
+        if (b[r->pos] != 0xFF) return stop(r, CS_EFORMAT);
         unsigned marker = b[r->pos + 1];
         if (marker == 0xFF) { /* fill byte */
             r->pos++;
@@ -131,23 +142,26 @@ static int jpeg_next(cs_meta_reader *r, cs_meta_block *block)
             r->pos += 2; /* no length follows */
             continue;
         }
-        if (marker == JPEG_EOI || marker == JPEG_SOS) return 0; /* no metadata after */
+        if (marker == JPEG_EOI || marker == JPEG_SOS) return stop(r, CS_OK); /* no metadata after */
         size_t seg_len = (size_t)b[r->pos + 2] << 8 | b[r->pos + 3];
-        if (seg_len < 2 || seg_len > r->len - r->pos - 2) return 0;
+        if (seg_len < 2) return stop(r, CS_EFORMAT);
+        if (seg_len > r->len - r->pos - 2) return stop(r, CS_ENOTFOUND);
         jpeg_block(block, marker, b + r->pos + 4, seg_len - 2);
         r->pos += 2 + seg_len;
         return 1;
     }
-    return 0;
+    return stop(r, CS_ENOTFOUND);
 }
 
 static int png_next(cs_meta_reader *r, cs_meta_block *block)
 {
     const unsigned char *b = r->bytes;
-    if (r->pos + 12 > r->len || r->blocks++ >= CS_META_MAX_BLOCKS) return 0;
+    if (r->pos + 12 > r->len) return stop(r, CS_ENOTFOUND);
+    if (r->blocks++ >= CS_META_MAX_BLOCKS) return stop(r, CS_ELIMIT);
     uint32_t n = be32(b + r->pos);
     const unsigned char *type = b + r->pos + 4;
-    if (n > r->len - r->pos - 12 || memcmp(type, "IEND", 4) == 0) return 0;
+    if (memcmp(type, "IEND", 4) == 0) return stop(r, CS_OK);
+    if (n > r->len - r->pos - 12) return stop(r, CS_ENOTFOUND);
     memcpy(block->type, type, 4);
     block->data = b + r->pos + 8;
     block->len = n;
@@ -165,9 +179,11 @@ static int png_next(cs_meta_reader *r, cs_meta_block *block)
 static int webp_next(cs_meta_reader *r, cs_meta_block *block)
 {
     const unsigned char *b = r->bytes;
-    if (r->pos + 8 > r->end || r->blocks++ >= CS_META_MAX_BLOCKS) return 0;
+    int cut = r->end < r->riff_end; /* the input ends before the RIFF says it does */
+    if (r->pos + 8 > r->end) return stop(r, cut ? CS_ENOTFOUND : CS_OK);
+    if (r->blocks++ >= CS_META_MAX_BLOCKS) return stop(r, CS_ELIMIT);
     uint32_t n = le32(b + r->pos + 4);
-    if (n > r->end - r->pos - 8) return 0;
+    if (n > r->end - r->pos - 8) return stop(r, cut ? CS_ENOTFOUND : CS_EFORMAT);
     const unsigned char *fourcc = b + r->pos;
     memcpy(block->type, fourcc, 4);
     block->data = b + r->pos + 8;
@@ -193,8 +209,13 @@ int cs_meta_next(cs_meta_reader *reader, cs_meta_block *block)
     case CS_IMAGE_WEBP:
         return webp_next(reader, block);
     default:
-        return 0;
+        return 0; /* ended before: status says why */
     }
+}
+
+int cs_meta_status(const cs_meta_reader *reader)
+{
+    return reader->status;
 }
 
 int cs_meta_png_text(const cs_meta_block *block, cs_png_text *out)

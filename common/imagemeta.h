@@ -69,14 +69,24 @@ typedef struct cs_meta_reader {
     size_t len;
     size_t pos;
     size_t end;
+    uint64_t riff_end;
     size_t blocks;
     cs_image_format format;
+    int status;
 } cs_meta_reader;
 
 /* Starts a walk over bytes; CS_EUNSUPPORTED unless they are JPEG, PNG or WebP. */
 int cs_meta_open(cs_meta_reader *reader, const unsigned char *bytes, size_t len);
 /* The next block in *block: 1, or 0 at the end (or where the structure breaks). */
 int cs_meta_next(cs_meta_reader *reader, cs_meta_block *block);
+/*
+ * Why the walk ended, once cs_meta_next has returned 0: CS_OK at the end the
+ * format defines (JPEG SOS or EOI, PNG IEND, the RIFF size), CS_ENOTFOUND
+ * when the input stops first (more bytes would go on: a download in
+ * progress), CS_EFORMAT for bytes that break the structure, CS_ELIMIT past
+ * CS_META_MAX_BLOCKS.
+ */
+int cs_meta_status(const cs_meta_reader *reader);
 
 #define CS_PNG_KEYWORD_MAX 80 /* 1-79 bytes and a NUL (PNG 11.3.4.2) */
 

@@ -24,8 +24,9 @@
  * ':' after the host, where an IPv6 literal's host runs to its ']'.
  *
  * Everything works on pointer plus length and writes into the caller's
- * fixed-size buffer; nothing here allocates. Escapes are written with
- * upper-case hex digits, the normal form of RFC 3986 2.1.
+ * fixed-size buffer; nothing here allocates. Escapes are read with common's
+ * hex codec and written with upper-case hex digits, the normal form of
+ * RFC 3986 2.1 (cs_url_percent_encode, which robots/ uses too).
  */
 #include "common/url.h"
 
@@ -153,34 +154,36 @@ void cs_url_parse(const char *s, size_t n, cs_url_ref *ref)
     }
 }
 
+void cs_url_percent_encode(unsigned char c, char out[3])
+{
+    static const char digits[] = "0123456789ABCDEF"; /* RFC 3986 2.1: upper case is normal */
+    out[0] = '%';
+    out[1] = digits[c >> 4];
+    out[2] = digits[c & 15];
+}
+
 /*
  * Appends s with percent-encoding normalised. "%2E" becomes '.' like every
  * unreserved escape, so encoded dot segments are removed like plain ones.
  */
 static int append_escaped(char *out, size_t *len, size_t cap, const char *s, size_t n)
 {
-    static const char digits[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = (unsigned char)s[i], escaped;
         if (*len + 3 >= cap) return CS_ELIMIT;
-        if (c == '%' && i + 2 < n && cs_hex_digit((unsigned char)s[i + 1]) >= 0 &&
-            cs_hex_digit((unsigned char)s[i + 2]) >= 0) {
-            int v =
-                cs_hex_digit((unsigned char)s[i + 1]) << 4 | cs_hex_digit((unsigned char)s[i + 2]);
-            if (is_unreserved(v)) {
-                out[(*len)++] = (char)v;
+        if (c == '%' && i + 2 < n && cs_hex_decode(s + i + 1, 2, &escaped, 1) == CS_OK) {
+            if (is_unreserved(escaped)) {
+                out[(*len)++] = (char)escaped;
             } else {
-                out[(*len)++] = '%';
-                out[(*len)++] = digits[v >> 4];
-                out[(*len)++] = digits[v & 15];
+                cs_url_percent_encode(escaped, out + *len);
+                *len += 3;
             }
             i += 2;
         } else if (c != '%' && is_url_char(c)) {
             out[(*len)++] = (char)c;
         } else {
-            out[(*len)++] = '%';
-            out[(*len)++] = digits[c >> 4];
-            out[(*len)++] = digits[c & 15];
+            cs_url_percent_encode(c, out + *len);
+            *len += 3;
         }
     }
     return CS_OK;

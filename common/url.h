@@ -79,6 +79,9 @@ typedef struct cs_url_parts {
 /* Splits a URL produced by cs_url_normalize. CS_EFORMAT otherwise. */
 int cs_url_split(const char *url, cs_url_parts *parts);
 
+/* Writes byte c as "%XX" (upper-case hex, the normal form of RFC 3986 2.1) into out. */
+void cs_url_percent_encode(unsigned char c, char out[3]);
+
 /*
  * 1 when URLs a and b (C strings, may be NULL) have the same host, compared
  * without case: "http://[2001:db8::1]/" and "http://[2001:db8::2]/" differ,

@@ -6,10 +6,11 @@
  * SOFn marker's frame header), PNG (IHDR), GIF (logical screen) and WebP
  * (VP8, VP8L or VP8X chunk) are recognised. Reading only headers lets the
  * crawler refuse a decompression bomb (a 60000 x 60000 JPEG header on a few
- * kilobytes of data) before anything decodes it. dedup/ has a magic-number
- * sniffer for the formats it decodes, but no dimension probe and no GIF, so
- * this small reader lives here.
+ * kilobytes of data) before anything decodes it. The magic numbers and the
+ * JPEG segment walk are common/imagemeta.h's (shared with dedup/ and
+ * license/); the dimension probes and GIF are the crawler's own.
  */
+#include "common/imagemeta.h"
 #include "crawler/crawler.h"
 
 #include <string.h>
@@ -37,32 +38,26 @@ static uint32_t le24(const unsigned char *p)
     return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
 }
 
-/* CS_OK with dimensions, CS_ENOTFOUND when more bytes are needed, CS_EFORMAT when broken. */
+/*
+ * CS_OK with dimensions, CS_ENOTFOUND when more bytes are needed, CS_EFORMAT when broken.
+ * The segments are walked by common/imagemeta.h, dedup's and license's reader too.
+ */
 static int jpeg_size(const unsigned char *b, size_t n, int *w, int *h)
 {
-    size_t i = 2;
-    while (i < n && i < SNIFF_JPEG_SCAN_MAX) {
-        if (b[i] != 0xFF) return CS_EFORMAT;
-        while (i < n && b[i] == 0xFF)
-            i++; /* fill bytes */
-        if (i >= n) return CS_ENOTFOUND;
-        unsigned marker = b[i++];
-        if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
-        if (marker == 0xD9 || marker == 0xDA) return CS_EFORMAT; /* image data before a frame */
-        if (i + 2 > n) return CS_ENOTFOUND;
-        unsigned len = be16(b + i);
-        if (len < 2) return CS_EFORMAT;
-        int is_sof =
-            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-        if (is_sof) {
-            if (i + 7 > n) return CS_ENOTFOUND;
-            *h = (int)be16(b + i + 3);
-            *w = (int)be16(b + i + 5);
-            return CS_OK;
-        }
-        i += len;
+    cs_meta_reader reader;
+    cs_meta_block seg;
+    if (cs_meta_open(&reader, b, CS_MIN(n, (size_t)SNIFF_JPEG_SCAN_MAX)) != CS_OK)
+        return CS_EFORMAT;
+    while (cs_meta_next(&reader, &seg)) {
+        unsigned m = seg.marker; /* SOF0..SOF15 but DHT, JPG and DAC */
+        if (m < 0xC0 || m > 0xCF || m == 0xC4 || m == 0xC8 || m == 0xCC) continue;
+        if (seg.len < 5) return CS_EFORMAT;
+        *h = (int)be16(seg.data + 1); /* after the sample precision */
+        *w = (int)be16(seg.data + 3);
+        return CS_OK;
     }
-    return i >= SNIFF_JPEG_SCAN_MAX ? CS_EFORMAT : CS_ENOTFOUND;
+    if (cs_meta_status(&reader) != CS_ENOTFOUND) return CS_EFORMAT; /* image data before a frame */
+    return n >= SNIFF_JPEG_SCAN_MAX ? CS_EFORMAT : CS_ENOTFOUND;
 }
 
 static int webp_size(const unsigned char *b, size_t n, int *w, int *h)
@@ -95,10 +90,11 @@ int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_pr
 {
     memset(out, 0, sizeof *out);
     int rc = CS_EUNSUPPORTED;
-    if (len >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
+    cs_image_format format = cs_image_sniff(bytes, len);
+    if (format == CS_IMAGE_JPEG) {
         out->media_type = "image/jpeg";
         rc = jpeg_size(bytes, len, &out->width, &out->height);
-    } else if (len >= 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0) {
+    } else if (format == CS_IMAGE_PNG) {
         out->media_type = "image/png";
         if (len < 24) {
             rc = CS_ENOTFOUND;
@@ -120,7 +116,7 @@ int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_pr
             out->height = (int)le16(bytes + 8);
             rc = CS_OK;
         }
-    } else if (len >= 12 && memcmp(bytes, "RIFF", 4) == 0 && memcmp(bytes + 8, "WEBP", 4) == 0) {
+    } else if (format == CS_IMAGE_WEBP) {
         out->media_type = "image/webp";
         rc = webp_size(bytes, len, &out->width, &out->height);
     } else if (len < 12) {

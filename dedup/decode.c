@@ -9,34 +9,19 @@
  * transparent logo hashes like the same logo on a white page), and the eight
  * orientation remaps.
  */
-#include "common/imagemeta.h"
 #include "dedup/dedup_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-dedup_format dedup_sniff(const unsigned char *bytes, size_t len)
-{
-    switch (cs_image_sniff(bytes, len)) {
-    case CS_IMAGE_JPEG:
-        return DEDUP_FORMAT_JPEG;
-    case CS_IMAGE_PNG:
-        return DEDUP_FORMAT_PNG;
-    case CS_IMAGE_WEBP:
-        return DEDUP_FORMAT_WEBP;
-    default:
-        return DEDUP_FORMAT_UNKNOWN;
-    }
-}
-
-const char *dedup_format_name(dedup_format format)
+const char *dedup_format_name(cs_image_format format)
 {
     switch (format) {
-    case DEDUP_FORMAT_JPEG:
+    case CS_IMAGE_JPEG:
         return "jpeg";
-    case DEDUP_FORMAT_PNG:
+    case CS_IMAGE_PNG:
         return "png";
-    case DEDUP_FORMAT_WEBP:
+    case CS_IMAGE_WEBP:
         return "webp";
     default:
         return "unknown";
@@ -135,16 +120,16 @@ int dedup_decode(const unsigned char *bytes, size_t len, const dedup_decode_opti
     memset(out, 0, sizeof(*out));
     if (!bytes && len) return cs_error_set(err, CS_EINVAL, "no image bytes");
 
-    dedup_format format = dedup_sniff(bytes, len);
+    cs_image_format format = cs_image_sniff(bytes, len);
     int rc;
     switch (format) {
-    case DEDUP_FORMAT_JPEG:
+    case CS_IMAGE_JPEG:
         rc = dedup_decode_jpeg(bytes, len, &o, out, err);
         break;
-    case DEDUP_FORMAT_PNG:
+    case CS_IMAGE_PNG:
         rc = dedup_decode_png(bytes, len, &o, out, err);
         break;
-    case DEDUP_FORMAT_WEBP:
+    case CS_IMAGE_WEBP:
         rc = dedup_decode_webp(bytes, len, &o, out, err);
         break;
     default:

@@ -22,6 +22,7 @@
 #define CLEARSET_DEDUP_H
 
 #include "common/common.h"
+#include "common/imagemeta.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,17 +42,9 @@
  */
 #define DEDUP_FAST_MIN_SHORT_SIDE 512
 
-typedef enum dedup_format {
-    DEDUP_FORMAT_UNKNOWN = 0,
-    DEDUP_FORMAT_JPEG,
-    DEDUP_FORMAT_PNG,
-    DEDUP_FORMAT_WEBP,
-} dedup_format;
-
-/* The format the first bytes announce (magic numbers only, no decoding). */
-dedup_format dedup_sniff(const unsigned char *bytes, size_t len);
+/* Formats are common/imagemeta.h's cs_image_format (cs_image_sniff tells them apart). */
 /* "jpeg", "png", "webp" or "unknown". */
-const char *dedup_format_name(dedup_format format);
+const char *dedup_format_name(cs_image_format format);
 
 typedef struct dedup_decode_options {
     uint64_t max_pixels;   /* header width x height above this: CS_ELIMIT; 0 = default */
@@ -73,7 +66,7 @@ typedef struct dedup_image {
     int channels;                    /* 1 or 3 */
     int source_width, source_height; /* full-resolution size, after orientation */
     int orientation;                 /* EXIF orientation found (1..8; 1 if none) */
-    dedup_format format;
+    cs_image_format format;
     unsigned char *pixels; /* owned; width * height * channels bytes */
 } dedup_image;
 
@@ -153,7 +146,7 @@ typedef struct dedup_hashes {
     pdq_hash dihedral[PDQ_DIH_COUNT]; /* dihedral[0] == pdq */
     uint64_t phash;
     int width, height; /* full-resolution size (after orientation unless exact) */
-    dedup_format format;
+    cs_image_format format;
 } dedup_hashes;
 
 /*

@@ -205,14 +205,6 @@ static int route_matches(const demo_route *route, const demo_listener *l, const 
 
 /* ---- static files ---------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Decodes the path part of target into out; -1 when it is unsafe as a file
  * path (NUL, "..", not starting with '/') or too long.
@@ -223,9 +215,9 @@ static int decode_path(const char *target, char *out, size_t size)
     if (n == 0 || target[0] != '/') return -1;
     for (size_t i = 0; i < n; i++) {
         char c = target[i];
-        if (c == '%' && i + 2 < n && hex_value(target[i + 1]) >= 0 &&
-            hex_value(target[i + 2]) >= 0) {
-            c = (char)(hex_value(target[i + 1]) * 16 + hex_value(target[i + 2]));
+        unsigned char escaped;
+        if (c == '%' && i + 2 < n && cs_hex_decode(target + i + 1, 2, &escaped, 1) == CS_OK) {
+            c = (char)escaped;
             i += 2;
         }
         if (c == '\0' || c == '\\' || o + 1 >= size) return -1;

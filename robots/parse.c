@@ -22,6 +22,7 @@
  * (Crawl-delay, Content-Signal, Content-Usage, License) are otherwise
  * "unknown" lines to it and so never change how groups form.
  */
+#include "common/url.h"
 #include "robots/robots_internal.h"
 
 #include <errno.h>
@@ -196,7 +197,6 @@ static int split_key_value(const char *line, size_t n, const char **key, size_t 
 /* Normalises an allow/disallow value into p->scratch; returns its length or -1 (ENOMEM). */
 static long normalise_pattern(parser *p, const char *value, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t need = 3 * n + 2; /* worst case plus room for the index.html "$" */
     if (need > p->scratch_cap) {
         char *bigger = realloc(p->scratch, need);
@@ -207,16 +207,15 @@ static long normalise_pattern(parser *p, const char *value, size_t n)
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)value[i];
-        if (c == '%' && i + 2 < n && robots_is_hex((unsigned char)value[i + 1]) &&
-            robots_is_hex((unsigned char)value[i + 2])) {
+        if (c == '%' && i + 2 < n && cs_hex_digit((unsigned char)value[i + 1]) >= 0 &&
+            cs_hex_digit((unsigned char)value[i + 2]) >= 0) {
             p->scratch[j++] = '%';
             p->scratch[j++] = (char)robots_upper((unsigned char)value[i + 1]);
             p->scratch[j++] = (char)robots_upper((unsigned char)value[i + 2]);
             i += 2;
         } else if (c & 0x80) {
-            p->scratch[j++] = '%';
-            p->scratch[j++] = hex[c >> 4];
-            p->scratch[j++] = hex[c & 15];
+            cs_url_percent_encode(c, p->scratch + j);
+            j += 3;
         } else {
             p->scratch[j++] = (char)c;
         }

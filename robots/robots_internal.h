@@ -131,10 +131,6 @@ static inline int robots_is_alpha(unsigned char c)
 {
     return robots_lower(c) >= 'a' && robots_lower(c) <= 'z';
 }
-static inline int robots_is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (robots_lower(c) >= 'a' && robots_lower(c) <= 'f');
-}
 
 /* ASCII case-insensitive equality of two pointer+length strings. */
 int robots_ieq(const char *a, size_t a_len, const char *b, size_t b_len);

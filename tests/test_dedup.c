@@ -705,7 +705,7 @@ static void test_webp_lossless_with_alpha_decodes_on_white(void **state)
     assert_true(len > 0);
     dedup_image img;
     decode_or_fail(out, len, NULL, &img);
-    assert_int_equal(img.format, DEDUP_FORMAT_WEBP);
+    assert_int_equal(img.format, CS_IMAGE_WEBP);
     for (int p = 0; p < w * h; p++)
         for (int c = 0; c < 3; c++)
             assert_int_equal(img.pixels[3 * p + c], p % 2 ? rgba[4 * p + c] : 255);

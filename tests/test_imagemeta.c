@@ -140,11 +140,18 @@ static void jpeg_walk_skips_fill_bytes_and_stops_at_the_scan(void **state)
     assert_int_equal(block.len, 2);
     assert_memory_equal(block.data, "xy", 2);
     assert_int_equal(cs_meta_next(&reader, &block), 0);
-    /* a segment longer than what is left ends the walk */
+    assert_int_equal(cs_meta_status(&reader), CS_OK); /* SOS: the end the format defines */
+    assert_int_equal(cs_meta_next(&reader, &block), 0);
+    /* a segment longer than what is left ends the walk: more bytes would go on */
     unsigned char cut[15];
     memcpy(cut, jpeg, sizeof cut);
     assert_int_equal(cs_meta_open(&reader, cut, sizeof cut), CS_OK);
     assert_int_equal(cs_meta_next(&reader, &block), 0);
+    assert_int_equal(cs_meta_status(&reader), CS_ENOTFOUND);
+    static const unsigned char broken[] = {0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01, 0, 0};
+    assert_int_equal(cs_meta_open(&reader, broken, sizeof broken), CS_OK);
+    assert_int_equal(cs_meta_next(&reader, &block), 0);
+    assert_int_equal(cs_meta_status(&reader), CS_EFORMAT); /* a length shorter than itself */
     assert_int_equal(cs_meta_open(&reader, (const unsigned char *)"GIF89a", 6), CS_EUNSUPPORTED);
 }
 
@@ -169,6 +176,11 @@ static void webp_walk_keeps_to_the_riff_size_and_pads(void **state)
     assert_int_equal(block.len, 2); /* "Exif\0\0" dropped */
     assert_memory_equal(block.data, "II", 2);
     assert_int_equal(cs_meta_next(&reader, &block), 0);
+    assert_int_equal(cs_meta_status(&reader), CS_OK);
+    assert_int_equal(cs_meta_open(&reader, webp, 30), CS_OK); /* cut inside the EXIF chunk */
+    assert_int_equal(cs_meta_next(&reader, &block), 1);
+    assert_int_equal(cs_meta_next(&reader, &block), 0);
+    assert_int_equal(cs_meta_status(&reader), CS_ENOTFOUND);
     webp[4] = 60; /* RIFF size past the end of input: the input's end counts */
     assert_int_equal(cs_meta_open(&reader, webp, sizeof webp), CS_OK);
     size_t n = 0;
