@@ -38,12 +38,22 @@ enum {
     JPEG_APP13 = 0xED,
 };
 
-static uint32_t be32(const unsigned char *p)
+unsigned cs_be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+uint32_t cs_be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint32_t le32(const unsigned char *p)
+unsigned cs_le16(const unsigned char *p)
+{
+    return p[0] | (unsigned)p[1] << 8;
+}
+
+uint32_t cs_le32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -80,7 +90,7 @@ int cs_meta_open(cs_meta_reader *reader, const unsigned char *bytes, size_t len)
         return CS_OK;
     case CS_IMAGE_WEBP:
         reader->pos = 12; /* after "RIFF" size "WEBP" */
-        reader->riff_end = (uint64_t)le32(bytes + 4) + 8;
+        reader->riff_end = (uint64_t)cs_le32(bytes + 4) + 8;
         reader->end = (size_t)CS_MIN((uint64_t)len, reader->riff_end);
         return CS_OK;
     default:
@@ -143,7 +153,7 @@ static int jpeg_next(cs_meta_reader *r, cs_meta_block *block)
             continue;
         }
         if (marker == JPEG_EOI || marker == JPEG_SOS) return stop(r, CS_OK); /* no metadata after */
-        size_t seg_len = (size_t)b[r->pos + 2] << 8 | b[r->pos + 3];
+        size_t seg_len = cs_be16(b + r->pos + 2);
         if (seg_len < 2) return stop(r, CS_EFORMAT);
         if (seg_len > r->len - r->pos - 2) return stop(r, CS_ENOTFOUND);
         jpeg_block(block, marker, b + r->pos + 4, seg_len - 2);
@@ -158,7 +168,7 @@ static int png_next(cs_meta_reader *r, cs_meta_block *block)
     const unsigned char *b = r->bytes;
     if (r->pos + 12 > r->len) return stop(r, CS_ENOTFOUND);
     if (r->blocks++ >= CS_META_MAX_BLOCKS) return stop(r, CS_ELIMIT);
-    uint32_t n = be32(b + r->pos);
+    uint32_t n = cs_be32(b + r->pos);
     const unsigned char *type = b + r->pos + 4;
     if (memcmp(type, "IEND", 4) == 0) return stop(r, CS_OK);
     if (n > r->len - r->pos - 12) return stop(r, CS_ENOTFOUND);
@@ -182,7 +192,7 @@ static int webp_next(cs_meta_reader *r, cs_meta_block *block)
     int cut = r->end < r->riff_end; /* the input ends before the RIFF says it does */
     if (r->pos + 8 > r->end) return stop(r, cut ? CS_ENOTFOUND : CS_OK);
     if (r->blocks++ >= CS_META_MAX_BLOCKS) return stop(r, CS_ELIMIT);
-    uint32_t n = le32(b + r->pos + 4);
+    uint32_t n = cs_le32(b + r->pos + 4);
     if (n > r->end - r->pos - 8) return stop(r, cut ? CS_ENOTFOUND : CS_EFORMAT);
     const unsigned char *fourcc = b + r->pos;
     memcpy(block->type, fourcc, 4);
@@ -255,8 +265,8 @@ int cs_meta_xmp_extended(const cs_meta_block *block, cs_xmp_extended *out)
     if (block->len < 40) return CS_EFORMAT;
     memcpy(out->guid, block->data, 32);
     out->guid[32] = '\0';
-    out->total = be32(block->data + 32);
-    out->offset = be32(block->data + 36);
+    out->total = cs_be32(block->data + 32);
+    out->offset = cs_be32(block->data + 36);
     out->data = block->data + 40;
     out->len = block->len - 40;
     return CS_OK;
@@ -266,12 +276,12 @@ int cs_meta_xmp_extended(const cs_meta_block *block, cs_xmp_extended *out)
 
 static uint32_t tiff_u32(const cs_tiff *t, const unsigned char *p)
 {
-    return t->little ? le32(p) : be32(p);
+    return t->little ? cs_le32(p) : cs_be32(p);
 }
 
 unsigned cs_tiff_u16(const cs_tiff *t, const unsigned char *p)
 {
-    return t->little ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]);
+    return t->little ? cs_le16(p) : cs_be16(p);
 }
 
 /* Bytes per item of a TIFF 6.0 field type (plus 13, IFD), 0 for an unknown type. */

@@ -30,6 +30,12 @@ typedef enum cs_image_format {
     CS_IMAGE_WEBP,
 } cs_image_format;
 
+/* Byte-order reads of the formats here, for their readers (p must hold the bytes). */
+unsigned cs_be16(const unsigned char *p);
+uint32_t cs_be32(const unsigned char *p);
+unsigned cs_le16(const unsigned char *p);
+uint32_t cs_le32(const unsigned char *p);
+
 /* The container by its magic number (JPEG SOI+marker, PNG signature, RIFF....WEBP). */
 cs_image_format cs_image_sniff(const unsigned char *bytes, size_t len);
 

@@ -18,21 +18,6 @@
 /* JPEG headers (EXIF, ICC profiles) before SOF rarely exceed this; past it we give up. */
 #define SNIFF_JPEG_SCAN_MAX (1024 * 1024)
 
-static unsigned be16(const unsigned char *p)
-{
-    return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static unsigned le16(const unsigned char *p)
-{
-    return p[0] | (unsigned)p[1] << 8;
-}
-
 static uint32_t le24(const unsigned char *p)
 {
     return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
@@ -52,8 +37,8 @@ static int jpeg_size(const unsigned char *b, size_t n, int *w, int *h)
         unsigned m = seg.marker; /* SOF0..SOF15 but DHT, JPG and DAC */
         if (m < 0xC0 || m > 0xCF || m == 0xC4 || m == 0xC8 || m == 0xCC) continue;
         if (seg.len < 5) return CS_EFORMAT;
-        *h = (int)be16(seg.data + 1); /* after the sample precision */
-        *w = (int)be16(seg.data + 3);
+        *h = (int)cs_be16(seg.data + 1); /* after the sample precision */
+        *w = (int)cs_be16(seg.data + 3);
         return CS_OK;
     }
     if (cs_meta_status(&reader) != CS_ENOTFOUND) return CS_EFORMAT; /* image data before a frame */
@@ -66,14 +51,13 @@ static int webp_size(const unsigned char *b, size_t n, int *w, int *h)
     const unsigned char *chunk = b + 12;
     if (memcmp(chunk, "VP8 ", 4) == 0) {
         if (b[23] != 0x9D || b[24] != 0x01 || b[25] != 0x2A) return CS_EFORMAT;
-        *w = (int)(le16(b + 26) & 0x3FFF);
-        *h = (int)(le16(b + 28) & 0x3FFF);
+        *w = (int)(cs_le16(b + 26) & 0x3FFF);
+        *h = (int)(cs_le16(b + 28) & 0x3FFF);
         return CS_OK;
     }
     if (memcmp(chunk, "VP8L", 4) == 0) {
         if (b[20] != 0x2F) return CS_EFORMAT;
-        uint32_t bits =
-            b[21] | (uint32_t)b[22] << 8 | (uint32_t)b[23] << 16 | (uint32_t)b[24] << 24;
+        uint32_t bits = cs_le32(b + 21);
         *w = (int)(bits & 0x3FFF) + 1;
         *h = (int)((bits >> 14) & 0x3FFF) + 1;
         return CS_OK;
@@ -101,7 +85,7 @@ int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_pr
         } else if (memcmp(bytes + 12, "IHDR", 4) != 0) {
             rc = CS_EFORMAT;
         } else {
-            uint32_t w = be32(bytes + 16), h = be32(bytes + 20);
+            uint32_t w = cs_be32(bytes + 16), h = cs_be32(bytes + 20);
             if (w > INT32_MAX || h > INT32_MAX) return CS_EFORMAT;
             out->width = (int)w;
             out->height = (int)h;
@@ -112,8 +96,8 @@ int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_pr
         if (len < 10) {
             rc = CS_ENOTFOUND;
         } else {
-            out->width = (int)le16(bytes + 6);
-            out->height = (int)le16(bytes + 8);
+            out->width = (int)cs_le16(bytes + 6);
+            out->height = (int)cs_le16(bytes + 8);
             rc = CS_OK;
         }
     } else if (format == CS_IMAGE_WEBP) {

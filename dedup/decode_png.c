@@ -19,6 +19,7 @@
  * lives in png_state (in the caller's frame, reached through a pointer), so
  * no local of the setjmp frame is modified after setjmp.
  */
+#include "common/imagemeta.h"
 #include "dedup/dedup_internal.h"
 
 #include <png.h>
@@ -255,10 +256,7 @@ int dedup_decode_png(const unsigned char *bytes, size_t len, const dedup_decode_
 {
     /* IHDR is the first chunk by the PNG spec: check its size before libpng runs. */
     if (len >= 24 && memcmp(bytes + 12, "IHDR", 4) == 0) {
-        uint32_t w = (uint32_t)bytes[16] << 24 | (uint32_t)bytes[17] << 16 |
-                     (uint32_t)bytes[18] << 8 | bytes[19];
-        uint32_t h = (uint32_t)bytes[20] << 24 | (uint32_t)bytes[21] << 16 |
-                     (uint32_t)bytes[22] << 8 | bytes[23];
+        uint32_t w = cs_be32(bytes + 16), h = cs_be32(bytes + 20);
         if (w > 0 && h > 0 && (uint64_t)w * h > opts->max_pixels)
             return dedup_check_pixels((long)w, (long)h, opts->max_pixels, "PNG", err);
     }

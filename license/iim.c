@@ -13,6 +13,7 @@
  * as in `exiftool -j`), 2:110 Credit, 2:116 CopyrightNotice. Trailing NULs
  * are dropped, as ExifTool drops them.
  */
+#include "common/imagemeta.h"
 #include "license/license_internal.h"
 
 #include <string.h>
@@ -33,11 +34,6 @@ static const iim_tag iim_tags[] = {
     {2, 116, "IPTC:CopyrightNotice", 0, 1},
 };
 
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 int license_parse_iim(const unsigned char *bytes, size_t len, json_t *fields,
                       license_evidence_list *evidence, cs_error *err)
 {
@@ -47,7 +43,7 @@ int license_parse_iim(const unsigned char *bytes, size_t len, json_t *fields,
     while (pos + 5 <= len && count++ < IIM_MAX_DATASETS) {
         if (bytes[pos] != 0x1C) break; /* not a dataset marker: the rest is padding or junk */
         int record = bytes[pos + 1], dataset = bytes[pos + 2];
-        size_t size = (size_t)bytes[pos + 3] << 8 | bytes[pos + 4];
+        size_t size = cs_be16(bytes + pos + 3);
         pos += 5;
         if (size & 0x8000) { /* extended dataset: size says how many length bytes follow */
             size_t n = size & 0x7FFF;
@@ -106,12 +102,12 @@ int license_parse_app13(const unsigned char *bytes, size_t len, json_t *fields,
         if (memcmp(bytes + pos, "8BIM", 4) != 0 && memcmp(bytes + pos, "PHUT", 4) != 0 &&
             memcmp(bytes + pos, "AgHg", 4) != 0 && memcmp(bytes + pos, "DCSR", 4) != 0)
             break;
-        int id = bytes[pos + 4] << 8 | bytes[pos + 5];
+        int id = (int)cs_be16(bytes + pos + 4);
         size_t name_len = bytes[pos + 6];
         size_t name_field = (name_len + 2) & ~(size_t)1; /* length byte + name, even */
         pos += 6 + name_field;
         if (pos + 4 > len) break;
-        size_t size = be32(bytes + pos);
+        size_t size = cs_be32(bytes + pos);
         pos += 4;
         if (size > len - pos) break;
         if (id == 0x0404) {
