@@ -1,6 +1,7 @@
 /*
- * fuzz_license_exif.c - libFuzzer target for license/'s EXIF IFD0 reader
- * (license_parse_exif) on arbitrary TIFF-header bytes.
+ * fuzz_license_exif.c - libFuzzer target for license/'s EXIF rights fields
+ * (license_parse_exif) on arbitrary TIFF-header bytes, and through it the
+ * TIFF IFD reader of common/imagemeta.c that dedup/ reads orientation with.
  */
 #include "license/license.h"
 
