@@ -79,6 +79,7 @@ images = [p for p in images if os.path.getsize(p) <= SEED_MAX]
 for path in images:
     data = read(path)
     write("fuzz_license_file", data)
+    write("fuzz_imagemeta", data)
     if data[:3] == b"\xff\xd8\xff":
         write("fuzz_decode_jpeg", data[3:])
         write("fuzz_license_c2pa", b"\x01" + data[2:])
