@@ -81,7 +81,7 @@ static int find_extended_guid(const unsigned char *p, size_t n, char guid[33])
             j++;
         if (j + 32 > n) return 0;
         for (size_t g = 0; g < 32; g++) {
-            if (!isxdigit(p[j + g])) return 0;
+            if (cs_hex_digit(p[j + g]) < 0) return 0;
             guid[g] = (char)toupper(p[j + g]);
         }
         guid[32] = '\0';
