@@ -15,6 +15,7 @@
 #include "common/imagemeta.h"
 #include "dedup/dedup.h"
 #include "license/license.h"
+#include "tests/fuzz/fuzz_imagemeta.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,33 +42,11 @@ static unsigned char *fixture(const char *name, size_t *len)
     return (unsigned char *)ts_read_file(ts_fixture(path, "license", name), len);
 }
 
-static void inside(const unsigned char *p, size_t n, const unsigned char *bytes, size_t len)
+/* Walks everything the reader offers (tests/fuzz/fuzz_imagemeta.h), failing on a stray block. */
+static void walk_all(const unsigned char *bytes, size_t len, size_t counts[FUZZ_IMAGEMETA_KINDS])
 {
-    if (p == NULL && n == 0) return;
-    if (p < bytes || p > bytes + len || n > (size_t)(bytes + len - p))
-        fail_msg("a block of %zu bytes lies outside the %zu-byte input", n, len);
-}
-
-/* Walks everything the reader offers over bytes; returns the blocks of each kind. */
-static void walk_all(const unsigned char *bytes, size_t len, size_t counts[8])
-{
-    memset(counts, 0, 8 * sizeof counts[0]);
-    cs_meta_reader reader;
-    if (cs_meta_open(&reader, bytes, len) != CS_OK) return;
-    cs_meta_block block;
-    while (cs_meta_next(&reader, &block)) {
-        inside(block.data, block.len, bytes, len);
-        counts[block.kind]++;
-        cs_png_text text;
-        if (cs_meta_png_text(&block, &text) == CS_OK) inside(text.text, text.len, bytes, len);
-        cs_xmp_extended ext;
-        if (cs_meta_xmp_extended(&block, &ext) == CS_OK) inside(ext.data, ext.len, bytes, len);
-        cs_tiff tiff;
-        cs_tiff_entry entry;
-        if (block.kind == CS_META_EXIF && cs_tiff_open(&tiff, block.data, block.len) == CS_OK)
-            while (cs_tiff_next(&tiff, &entry))
-                inside(entry.value, entry.value_len, block.data, block.len);
-    }
+    if (fuzz_imagemeta_walk(bytes, len, counts) != 0)
+        fail_msg("a block or value lies outside the %zu-byte input", len);
 }
 
 static void fixtures_give_the_blocks_exiftool_wrote(void **state)
@@ -88,7 +67,7 @@ static void fixtures_give_the_blocks_exiftool_wrote(void **state)
         {"webp-cc0-xmp-exif.webp", CS_IMAGE_WEBP, CS_META_EXIF},
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(want); i++) {
-        size_t len, counts[8];
+        size_t len, counts[FUZZ_IMAGEMETA_KINDS];
         unsigned char *bytes = fixture(want[i].name, &len);
         assert_int_equal(cs_image_sniff(bytes, len), want[i].format);
         walk_all(bytes, len, counts);
@@ -102,7 +81,7 @@ static void every_prefix_of_every_fixture_stays_inside(void **state)
 {
     (void)state;
     for (size_t f = 0; f < CS_ARRAY_LEN(fixtures); f++) {
-        size_t len, counts[8];
+        size_t len, counts[FUZZ_IMAGEMETA_KINDS];
         unsigned char *whole = fixture(fixtures[f], &len);
         for (size_t n = 0; n <= len; n += n < 4096 ? 1 : 97) {
             unsigned char *cut = malloc(n ? n : 1); /* exactly n bytes: ASan sees any over-read */
