@@ -14,7 +14,7 @@
  *     meta robots nofollow/noindex;
  *   - JSON-LD script blocks as raw text; microdata items (itemscope/itemprop);
  *   - title and the first base href, which every other URL resolves against.
- * URLs are resolved and normalised with url.c; references that do not
+ * URLs are resolved and normalised with common/url.c; references that do not
  * resolve to http(s) URLs are dropped. Every list has a cap (below) so a
  * hostile page costs bounded memory; the tree walk is iterative, so deep
  * nesting cannot overflow the stack.
