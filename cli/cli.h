@@ -1,7 +1,7 @@
 /*
  * cli.h - what every command file in cli/ shares: the context that global
  * options fill, exit codes of the command contract, and small helpers for
- * errors and --help.
+ * errors, JSON lines and --help.
  *
  * Only cli/ prints and chooses exit codes; library folders return CS_E*
  * codes and a cs_error, which cli_fail turns into one line on stderr and the
@@ -12,6 +12,7 @@
 
 #include "common/common.h"
 
+#include <jansson.h>
 #include <stdio.h>
 
 /* Exit status of every command (DESIGN.md, "Commands"). */
@@ -39,6 +40,19 @@ int cli_fail(const char *command, const cs_error *err);
 /* Prints "clearset COMMAND: message" plus a hint to use --help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * Prints obj as one line (json_dumps with flags) on stdout and releases it.
+ * A NULL obj is an allocation that failed while building it: that, or a
+ * failed dump, prints "clearset COMMAND: out of memory" on stderr and
+ * returns CLI_EXIT_RUNTIME; else CLI_EXIT_OK.
+ */
+int cli_print_json(const char *command, json_t *obj, size_t flags);
+/*
+ * The line for a FILE a command could not examine (hash, license): "PATH: WHY"
+ * on stderr and {"file": PATH, "error": WHY} on stdout. Returns what
+ * cli_print_json returns.
+ */
+int cli_print_file_error(const char *command, const char *path, const char *why);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 
