@@ -1,7 +1,8 @@
 /*
  * cli.h - what every command file in cli/ shares: the context that global
- * options fill, exit codes of the command contract, and small helpers for
- * errors, JSON lines and --help.
+ * options fill, exit codes of the command contract, small helpers for errors,
+ * JSON lines and --help, and the one way to read options and numbers
+ * (options.c).
  *
  * Only cli/ prints and chooses exit codes; library folders return CS_E*
  * codes and a cs_error, which cli_fail turns into one line on stderr and the
@@ -24,6 +25,10 @@ enum {
 };
 
 #define CLI_DEFAULT_CATALOG "clearset.db"
+
+/* The largest --max-pixels that hash and dedup take: 2^40 pixels, a terabyte
+ * image, far past any decoder's reach; a larger value means a typo. */
+#define CLI_MAX_PIXELS_LIMIT (1ull << 40)
 
 typedef struct cli_context {
     const char *catalog_path; /* --catalog, default CLI_DEFAULT_CATALOG */
@@ -55,5 +60,55 @@ int cli_print_json(const char *command, json_t *obj, size_t flags);
 int cli_print_file_error(const char *command, const char *path, const char *why);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
+
+/*
+ * Reading a command's arguments: every command (and main.c's global options)
+ * reads argv through cli_args_next, so every option that takes a value reads
+ * it as "--name VALUE" or "--name=VALUE" alike, and every command refuses an
+ * unknown option, a flag given a value and a missing value with the same
+ * words (on stderr, via cli_usage_error).
+ */
+typedef struct cli_option {
+    const char *name; /* "--max-pixels" */
+    int id;           /* the command's own number for it (an enum), for a switch */
+    int takes_value;  /* 1: "--name VALUE" or "--name=VALUE"; 0: a flag, "--name=X" is refused */
+} cli_option;
+
+typedef struct cli_args {
+    const char *command;       /* names the command in messages; "" for global options */
+    const cli_option *options; /* not owned; outlives the walk */
+    size_t option_count;
+    int options_first; /* the first operand ends the options: FILE lists, main's COMMAND */
+    int argc;
+    char **argv;
+    int next;          /* index of the next argv element to read (starts at 1) */
+    int only_operands; /* "--" was read (or an operand, with options_first) */
+} cli_args;
+
+enum {
+    CLI_ARG_ERROR = -1,  /* the message is printed; the command returns CLI_EXIT_USAGE */
+    CLI_ARG_END = 0,     /* argv is used up */
+    CLI_ARG_OPTION = 1,  /* *id is the option's id; *value its value (or NULL for a flag) */
+    CLI_ARG_OPERAND = 2, /* *value is the operand; *id is -1 */
+};
+
+/* Starts a walk over argv[1..argc-1] (argv[0] is the command's own name). */
+void cli_args_init(cli_args *args, const char *command, int argc, char **argv,
+                   const cli_option *options, size_t option_count, int options_first);
+/* Reads the next option or operand; see the CLI_ARG_* codes. *value points into argv. */
+int cli_args_next(cli_args *args, int *id, const char **value);
+
+/*
+ * The one number parser for option values. TEXT is the value of OPTION:
+ * decimal digits only (no sign, spaces, exponent or hex). A negative number,
+ * junk, a number too large for 64 bits or one outside [min, max] is refused
+ * with a message naming OPTION and the range; the functions then return
+ * CLI_EXIT_USAGE (and leave *out alone), else CLI_EXIT_OK.
+ */
+int cli_parse_count(const char *command, const char *option, const char *text, uint64_t min,
+                    uint64_t max, uint64_t *out);
+/* Seconds, with a fraction ("0.25"), as milliseconds rounded to the nearest; min and max in ms. */
+int cli_parse_seconds(const char *command, const char *option, const char *text, uint64_t min_ms,
+                      uint64_t max_ms, uint64_t *ms);
 
 #endif

@@ -68,29 +68,30 @@ int cmd_hash(cli_context *ctx, int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    int exact = 0, dihedral = 0, i = 1;
-    unsigned long long max_pixels = DEDUP_DEFAULT_MAX_PIXELS;
-    for (; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        } else if (strcmp(argv[i], "--exact") == 0) {
+    enum { OPT_EXACT, OPT_DIHEDRAL, OPT_MAX_PIXELS };
+    static const cli_option options[] = {
+        {"--exact", OPT_EXACT, 0},
+        {"--dihedral", OPT_DIHEDRAL, 0},
+        {"--max-pixels", OPT_MAX_PIXELS, 1},
+    };
+    int exact = 0, dihedral = 0, kind, id;
+    uint64_t max_pixels = DEDUP_DEFAULT_MAX_PIXELS;
+    const char *value;
+    cli_args args;
+    cli_args_init(&args, "hash", argc, argv, options, CS_ARRAY_LEN(options), 1);
+    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION) {
+        if (id == OPT_EXACT) {
             exact = 1;
-        } else if (strcmp(argv[i], "--dihedral") == 0) {
+        } else if (id == OPT_DIHEDRAL) {
             dihedral = 1;
-        } else if (strcmp(argv[i], "--max-pixels") == 0) {
-            char *end = NULL;
-            if (i + 1 >= argc) return cli_usage_error("hash", "--max-pixels needs a number");
-            max_pixels = strtoull(argv[++i], &end, 10);
-            if (!end || *end || max_pixels == 0)
-                return cli_usage_error("hash", "--max-pixels needs a positive number");
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("hash", "unknown option '%s'", argv[i]);
-        } else {
-            break;
+        } else if (cli_parse_count("hash", "--max-pixels", value, 1, CLI_MAX_PIXELS_LIMIT,
+                                   &max_pixels) != CLI_EXIT_OK) {
+            return CLI_EXIT_USAGE;
         }
     }
-    if (i >= argc) return cli_usage_error("hash", "no FILE given");
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    int i = args.next - 1; /* the first FILE */
+    if (kind == CLI_ARG_END) return cli_usage_error("hash", "no FILE given");
 
     int status = CLI_EXIT_OK;
     for (; i < argc; i++) {

@@ -38,11 +38,15 @@ int cmd_license(cli_context *ctx, int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    int first = 1;
-    if (first < argc && strcmp(argv[first], "--") == 0) first++;
-    if (first >= argc) return cli_usage_error("license", "needs at least one FILE");
+    cli_args args;
+    cli_args_init(&args, "license", argc, argv, NULL, 0, 1);
+    int kind, id;
+    const char *value;
+    kind = cli_args_next(&args, &id, &value); /* no options: only "--" or an unknown one */
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    if (kind == CLI_ARG_END) return cli_usage_error("license", "needs at least one FILE");
     int status = CLI_EXIT_OK;
-    for (int i = first; i < argc; i++) {
+    for (int i = args.next - 1; i < argc; i++) {
         cs_error err = {0};
         unsigned char *bytes = NULL;
         size_t len = 0;

@@ -97,17 +97,20 @@ static void print_text(const catalog_status *s, const char *path)
 
 int cmd_status(cli_context *ctx, int argc, char **argv)
 {
-    int text = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            print_help();
-            return CLI_EXIT_OK;
-        } else if (strcmp(argv[i], "--text") == 0) {
-            text = 1;
-        } else {
-            return cli_usage_error("status", "unexpected argument '%s'", argv[i]);
-        }
+    if (cli_wants_help(argc, argv)) {
+        print_help();
+        return CLI_EXIT_OK;
     }
+    static const cli_option options[] = {{"--text", 0, 0}};
+    cli_args args;
+    cli_args_init(&args, "status", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int text = 0, kind, id;
+    const char *value;
+    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION)
+        text = 1;
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    if (kind == CLI_ARG_OPERAND)
+        return cli_usage_error("status", "unexpected argument '%s'", value);
     cs_error err;
     cs_error_clear(&err);
     catalog_status empty = {.schema_version = CATALOG_SCHEMA_VERSION};
