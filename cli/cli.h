@@ -64,17 +64,35 @@ int cli_wants_help(int argc, char **argv);
 /*
  * Reading a command's arguments: every command (and main.c's global options)
  * reads argv through cli_args_next, so every option that takes a value reads
- * it as "--name VALUE" or "--name=VALUE" alike, and every command refuses an
+ * it as "--name VALUE" or "--name=VALUE" alike, every command refuses an
  * unknown option, a flag given a value and a missing value with the same
- * words (on stderr, via cli_usage_error).
+ * words, and every number goes through the one number parser (options.c):
+ * decimal digits only (no sign, spaces, exponent or hex); a negative number,
+ * junk, a number too large for 64 bits or one outside the option's range is
+ * refused with a message naming the option and the range. Messages go to
+ * stderr through cli_usage_error.
  */
+enum {
+    CLI_FLAG = 0,    /* no value; "--name=X" is refused */
+    CLI_TEXT = 1,    /* any text: "--name VALUE" or "--name=VALUE" */
+    CLI_COUNT = 2,   /* a whole number from min to max */
+    CLI_SECONDS = 3, /* seconds with a fraction ("0.25"), read as milliseconds (rounded to
+                        the nearest) from min to max, both in milliseconds */
+};
+
 typedef struct cli_option {
-    const char *name; /* "--max-pixels" */
-    int id;           /* the command's own number for it (an enum), for a switch */
-    int takes_value;  /* 1: "--name VALUE" or "--name=VALUE"; 0: a flag, "--name=X" is refused */
+    const char *name;  /* "--max-pixels" */
+    int id;            /* the command's own number for it (an enum), for a switch */
+    int value;         /* CLI_FLAG, CLI_TEXT, CLI_COUNT or CLI_SECONDS */
+    uint64_t min, max; /* CLI_COUNT, CLI_SECONDS: the range */
 } cli_option;
 
 typedef struct cli_args {
+    /* what cli_args_next read last */
+    int id;            /* an option's id; -1 for an operand */
+    const char *value; /* an option's text (NULL for a flag), or the operand; points into argv */
+    uint64_t number;   /* a CLI_COUNT or CLI_SECONDS option's value */
+    /* the walk */
     const char *command;       /* names the command in messages; "" for global options */
     const cli_option *options; /* not owned; outlives the walk */
     size_t option_count;
@@ -88,27 +106,14 @@ typedef struct cli_args {
 enum {
     CLI_ARG_ERROR = -1,  /* the message is printed; the command returns CLI_EXIT_USAGE */
     CLI_ARG_END = 0,     /* argv is used up */
-    CLI_ARG_OPTION = 1,  /* *id is the option's id; *value its value (or NULL for a flag) */
-    CLI_ARG_OPERAND = 2, /* *value is the operand; *id is -1 */
+    CLI_ARG_OPTION = 1,  /* args->id, args->value and (for a number) args->number are set */
+    CLI_ARG_OPERAND = 2, /* args->value is the operand */
 };
 
-/* Starts a walk over argv[1..argc-1] (argv[0] is the command's own name). */
-void cli_args_init(cli_args *args, const char *command, int argc, char **argv,
-                   const cli_option *options, size_t option_count, int options_first);
-/* Reads the next option or operand; see the CLI_ARG_* codes. *value points into argv. */
-int cli_args_next(cli_args *args, int *id, const char **value);
-
-/*
- * The one number parser for option values. TEXT is the value of OPTION:
- * decimal digits only (no sign, spaces, exponent or hex). A negative number,
- * junk, a number too large for 64 bits or one outside [min, max] is refused
- * with a message naming OPTION and the range; the functions then return
- * CLI_EXIT_USAGE (and leave *out alone), else CLI_EXIT_OK.
- */
-int cli_parse_count(const char *command, const char *option, const char *text, uint64_t min,
-                    uint64_t max, uint64_t *out);
-/* Seconds, with a fraction ("0.25"), as milliseconds rounded to the nearest; min and max in ms. */
-int cli_parse_seconds(const char *command, const char *option, const char *text, uint64_t min_ms,
-                      uint64_t max_ms, uint64_t *ms);
+/* A walk over argv[1..argc-1] (argv[0] is the command's own name). */
+cli_args cli_args_start(const char *command, int argc, char **argv, const cli_option *options,
+                        size_t option_count, int options_first);
+/* Reads the next option or operand; returns one of the CLI_ARG_* codes. */
+int cli_args_next(cli_args *args);
 
 #endif

@@ -184,82 +184,68 @@ enum {
     OPT_JSON_PROGRESS,
 };
 
-/* In the enum's order, so that crawl_options[id] is option id's entry. */
-static const cli_option crawl_options[] = {
-    {"--seeds", OPT_SEEDS, 1},
-    {"--hosts", OPT_HOSTS, 1},
-    {"--max-depth", OPT_MAX_DEPTH, 1},
-    {"--max-pages-per-host", OPT_MAX_PAGES_PER_HOST, 1},
-    {"--max-images", OPT_MAX_IMAGES, 1},
-    {"--max-outlinks", OPT_MAX_OUTLINKS, 1},
-    {"--max-attempts", OPT_MAX_ATTEMPTS, 1},
-    {"--concurrency", OPT_CONCURRENCY, 1},
-    {"--time-limit", OPT_TIME_LIMIT, 1},
-    {"--delay", OPT_DELAY, 1},
-    {"--max-crawl-delay", OPT_MAX_CRAWL_DELAY, 1},
-    {"--timeout", OPT_TIMEOUT, 1},
-    {"--connect-timeout", OPT_CONNECT_TIMEOUT, 1},
-    {"--progress-interval", OPT_PROGRESS_INTERVAL, 1},
-    {"--allow-loopback", OPT_ALLOW_LOOPBACK, 0},
-    {"--json-progress", OPT_JSON_PROGRESS, 0},
-};
-
 #define CRAWL_MAX_SECONDS_MS (10000000ull * 1000) /* ten million seconds: about 16 weeks */
 
-/* One option's value into opts; CLI_EXIT_OK or the status to exit with (message printed). */
-static int set_number(crawler_options *opts, int id, const char *name, const char *value)
+static const cli_option crawl_options[] = {
+    {"--seeds", OPT_SEEDS, CLI_TEXT, 0, 0},
+    {"--hosts", OPT_HOSTS, CLI_TEXT, 0, 0},
+    {"--max-depth", OPT_MAX_DEPTH, CLI_COUNT, 0, INT64_MAX},
+    {"--max-pages-per-host", OPT_MAX_PAGES_PER_HOST, CLI_COUNT, 0, INT64_MAX},
+    {"--max-images", OPT_MAX_IMAGES, CLI_COUNT, 0, INT64_MAX},
+    {"--max-outlinks", OPT_MAX_OUTLINKS, CLI_COUNT, 0, INT64_MAX},
+    {"--max-attempts", OPT_MAX_ATTEMPTS, CLI_COUNT, 1, INT64_MAX},
+    {"--concurrency", OPT_CONCURRENCY, CLI_COUNT, 1, INT64_MAX},
+    {"--time-limit", OPT_TIME_LIMIT, CLI_SECONDS, 0, CRAWL_MAX_SECONDS_MS},
+    {"--delay", OPT_DELAY, CLI_SECONDS, 0, CRAWL_MAX_SECONDS_MS},
+    {"--max-crawl-delay", OPT_MAX_CRAWL_DELAY, CLI_SECONDS, 0, CRAWL_MAX_SECONDS_MS},
+    {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 1, CRAWL_MAX_SECONDS_MS},
+    {"--connect-timeout", OPT_CONNECT_TIMEOUT, CLI_SECONDS, 1, CRAWL_MAX_SECONDS_MS},
+    {"--progress-interval", OPT_PROGRESS_INTERVAL, CLI_SECONDS, 1, CRAWL_MAX_SECONDS_MS},
+    {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
+    {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
+};
+
+/* A numeric option's value (ms for seconds) into opts; counts above a sane cap are
+ * clamped to it, as they always were. */
+static void set_number(crawler_options *opts, int id, uint64_t n)
 {
-    uint64_t n = 0;
-    int status;
     switch (id) {
-    case OPT_MAX_DEPTH: /* counts above a sane cap are clamped to it, as before */
-        status = cli_parse_count("crawl", name, value, 0, INT64_MAX, &n);
+    case OPT_MAX_DEPTH:
         opts->max_depth = (int)CS_MIN(n, 1000);
-        return status;
+        break;
     case OPT_MAX_PAGES_PER_HOST:
-        status = cli_parse_count("crawl", name, value, 0, INT64_MAX, &n);
         opts->max_pages_per_host = (int64_t)n;
-        return status;
+        break;
     case OPT_MAX_IMAGES:
-        status = cli_parse_count("crawl", name, value, 0, INT64_MAX, &n);
         opts->max_images = (int64_t)n;
-        return status;
+        break;
     case OPT_MAX_OUTLINKS:
-        status = cli_parse_count("crawl", name, value, 0, INT64_MAX, &n);
         opts->max_outlinks = (int)CS_MIN(n, 100000);
-        return status;
+        break;
     case OPT_MAX_ATTEMPTS:
-        status = cli_parse_count("crawl", name, value, 1, INT64_MAX, &n);
         opts->max_attempts = (int)CS_MIN(n, 100);
-        return status;
+        break;
     case OPT_CONCURRENCY:
-        status = cli_parse_count("crawl", name, value, 1, INT64_MAX, &n);
         opts->concurrency = (int)CS_MIN(n, 1024);
-        return status;
+        break;
     case OPT_TIME_LIMIT:
-        status = cli_parse_seconds("crawl", name, value, 0, CRAWL_MAX_SECONDS_MS, &n);
         opts->time_limit_ms = (int64_t)n;
-        return status;
+        break;
     case OPT_DELAY:
-        status = cli_parse_seconds("crawl", name, value, 0, CRAWL_MAX_SECONDS_MS, &n);
         opts->delay_ms = (int64_t)n;
-        return status;
+        break;
     case OPT_MAX_CRAWL_DELAY:
-        status = cli_parse_seconds("crawl", name, value, 0, CRAWL_MAX_SECONDS_MS, &n);
         opts->max_crawl_delay_ms = (int64_t)n;
-        return status;
+        break;
     case OPT_TIMEOUT:
-        status = cli_parse_seconds("crawl", name, value, 1, CRAWL_MAX_SECONDS_MS, &n);
         opts->fetch.total_timeout_ms = (long)n;
-        return status;
+        break;
     case OPT_CONNECT_TIMEOUT:
-        status = cli_parse_seconds("crawl", name, value, 1, CRAWL_MAX_SECONDS_MS, &n);
         opts->fetch.connect_timeout_ms = (long)n;
-        return status;
-    default: /* OPT_PROGRESS_INTERVAL */
-        status = cli_parse_seconds("crawl", name, value, 1, CRAWL_MAX_SECONDS_MS, &n);
+        break;
+    case OPT_PROGRESS_INTERVAL:
         opts->progress_interval_ms = (int64_t)n;
-        return status;
+        break;
     }
 }
 
@@ -277,28 +263,28 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     int status = CLI_EXIT_OK;
     cs_error err;
     cs_error_clear(&err);
-    cli_args args;
-    cli_args_init(&args, "crawl", argc, argv, crawl_options, CS_ARRAY_LEN(crawl_options), 0);
-    int kind, id;
-    const char *value;
-    while (status == CLI_EXIT_OK && (kind = cli_args_next(&args, &id, &value)) != CLI_ARG_END) {
+    cli_args args =
+        cli_args_start("crawl", argc, argv, crawl_options, CS_ARRAY_LEN(crawl_options), 0);
+    int kind;
+    while (status == CLI_EXIT_OK && (kind = cli_args_next(&args)) != CLI_ARG_END) {
         if (kind == CLI_ARG_ERROR) {
             status = CLI_EXIT_USAGE;
         } else if (kind == CLI_ARG_OPERAND) {
-            if (add_copy(&seeds, &seed_count, &seed_cap, value, strlen(value), &err) != CS_OK)
+            if (add_copy(&seeds, &seed_count, &seed_cap, args.value, strlen(args.value), &err) !=
+                CS_OK)
                 status = cli_fail("crawl", &err);
-        } else if (id == OPT_ALLOW_LOOPBACK) {
+        } else if (args.id == OPT_ALLOW_LOOPBACK) {
             opts.fetch.allow_loopback = 1;
-        } else if (id == OPT_JSON_PROGRESS) {
+        } else if (args.id == OPT_JSON_PROGRESS) {
             progress.json = 1;
-        } else if (id == OPT_SEEDS) {
-            if (read_seeds(value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
+        } else if (args.id == OPT_SEEDS) {
+            if (read_seeds(args.value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
                 status = cli_fail("crawl", &err);
-        } else if (id == OPT_HOSTS) {
-            if (add_hosts(value, &hosts, &host_count, &host_cap, &err) != CS_OK)
+        } else if (args.id == OPT_HOSTS) {
+            if (add_hosts(args.value, &hosts, &host_count, &host_cap, &err) != CS_OK)
                 status = cli_fail("crawl", &err);
         } else {
-            status = set_number(&opts, id, crawl_options[id].name, value);
+            set_number(&opts, args.id, args.number);
         }
     }
     catalog *cat = NULL;

@@ -49,35 +49,26 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
     pipeline_dedup_options opts = {.threshold = -1, .min_quality = -1};
     enum { OPT_THRESHOLD, OPT_MIN_QUALITY, OPT_JOBS, OPT_MAX_PIXELS };
     static const cli_option options[] = {
-        {"--threshold", OPT_THRESHOLD, 1},
-        {"--min-quality", OPT_MIN_QUALITY, 1},
-        {"--jobs", OPT_JOBS, 1},
-        {"--max-pixels", OPT_MAX_PIXELS, 1},
+        {"--threshold", OPT_THRESHOLD, CLI_COUNT, 0, DEDUP_INDEX_MAX_RADIUS},
+        {"--min-quality", OPT_MIN_QUALITY, CLI_COUNT, 0, 100},
+        {"--jobs", OPT_JOBS, CLI_COUNT, 1, 64},
+        {"--max-pixels", OPT_MAX_PIXELS, CLI_COUNT, 1, CLI_MAX_PIXELS_LIMIT},
     };
-    cli_args args;
-    cli_args_init(&args, "dedup", argc, argv, options, CS_ARRAY_LEN(options), 0);
-    int kind, id;
-    const char *value;
-    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION) {
-        uint64_t v = 0;
-        int status = CLI_EXIT_OK;
-        if (id == OPT_THRESHOLD) {
-            status = cli_parse_count("dedup", "--threshold", value, 0, DEDUP_INDEX_MAX_RADIUS, &v);
-            opts.threshold = (int)v;
-        } else if (id == OPT_MIN_QUALITY) {
-            status = cli_parse_count("dedup", "--min-quality", value, 0, 100, &v);
-            opts.min_quality = (int)v;
-        } else if (id == OPT_JOBS) {
-            status = cli_parse_count("dedup", "--jobs", value, 1, 64, &v);
-            opts.jobs = (int)v;
-        } else {
-            status = cli_parse_count("dedup", "--max-pixels", value, 1, CLI_MAX_PIXELS_LIMIT, &v);
-            opts.max_pixels = v;
-        }
-        if (status != CLI_EXIT_OK) return status;
+    cli_args args = cli_args_start("dedup", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_THRESHOLD)
+            opts.threshold = (int)args.number;
+        else if (args.id == OPT_MIN_QUALITY)
+            opts.min_quality = (int)args.number;
+        else if (args.id == OPT_JOBS)
+            opts.jobs = (int)args.number;
+        else
+            opts.max_pixels = args.number;
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
-    if (kind == CLI_ARG_OPERAND) return cli_usage_error("dedup", "unexpected argument '%s'", value);
+    if (kind == CLI_ARG_OPERAND)
+        return cli_usage_error("dedup", "unexpected argument '%s'", args.value);
     opts.on_image_error = log_image_error;
 
     cs_error err;

@@ -213,33 +213,32 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
     const char *delay = DEMO_DEFAULT_DELAY, *policy = "strict";
     enum { OPT_SERVE, OPT_LIST, OPT_LOG, OPT_SITE, OPT_DELAY, OPT_POLICY };
     static const cli_option options[] = {
-        {"--serve", OPT_SERVE, 0}, {"--list", OPT_LIST, 0},   {"--log", OPT_LOG, 1},
-        {"--site", OPT_SITE, 1},   {"--delay", OPT_DELAY, 1}, {"--policy", OPT_POLICY, 1},
+        {"--serve", OPT_SERVE, CLI_FLAG, 0, 0},
+        {"--list", OPT_LIST, CLI_FLAG, 0, 0},
+        {"--log", OPT_LOG, CLI_TEXT, 0, 0},
+        {"--site", OPT_SITE, CLI_TEXT, 0, 0},
+        {"--delay", OPT_DELAY, CLI_SECONDS, 0, DEMO_MAX_DELAY_MS},
+        {"--policy", OPT_POLICY, CLI_TEXT, 0, 0},
     };
-    cli_args args;
-    cli_args_init(&args, "demo", argc, argv, options, CS_ARRAY_LEN(options), 0);
-    int kind, id;
-    const char *value;
-    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION) {
-        uint64_t delay_ms;
-        if (id == OPT_SERVE)
+    cli_args args = cli_args_start("demo", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_SERVE)
             serve = 1;
-        else if (id == OPT_LIST)
+        else if (args.id == OPT_LIST)
             list = 1;
-        else if (id == OPT_LOG)
-            log_path = value;
-        else if (id == OPT_SITE)
-            site = value;
-        else if (id == OPT_POLICY)
-            policy = value;
-        else if (cli_parse_seconds("demo", "--delay", value, 0, DEMO_MAX_DELAY_MS, &delay_ms) !=
-                 CLI_EXIT_OK)
-            return CLI_EXIT_USAGE;
+        else if (args.id == OPT_LOG)
+            log_path = args.value;
+        else if (args.id == OPT_SITE)
+            site = args.value;
+        else if (args.id == OPT_POLICY)
+            policy = args.value;
         else
-            delay = value; /* crawl reads it again, as a user's command line */
+            delay = args.value; /* checked here; crawl reads it again, as a user's command line */
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
-    if (kind == CLI_ARG_OPERAND) return cli_usage_error("demo", "unknown argument '%s'", value);
+    if (kind == CLI_ARG_OPERAND)
+        return cli_usage_error("demo", "unknown argument '%s'", args.value);
 
     if (!serve && !list) {
         int fresh = check_catalog_is_fresh(ctx->catalog_path);

@@ -33,18 +33,19 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
     const char *policy_name = "strict", *key = NULL;
     int as_json = 0;
     enum { OPT_POLICY, OPT_JSON };
-    static const cli_option options[] = {{"--policy", OPT_POLICY, 1}, {"--json", OPT_JSON, 0}};
-    cli_args args;
-    cli_args_init(&args, "explain", argc, argv, options, CS_ARRAY_LEN(options), 0);
-    int kind, opt;
-    const char *value;
-    while ((kind = cli_args_next(&args, &opt, &value)) > CLI_ARG_END) {
+    static const cli_option options[] = {
+        {"--policy", OPT_POLICY, CLI_TEXT, 0, 0},
+        {"--json", OPT_JSON, CLI_FLAG, 0, 0},
+    };
+    cli_args args = cli_args_start("explain", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) > CLI_ARG_END) {
         if (kind == CLI_ARG_OPERAND && key)
-            return cli_usage_error("explain", "unexpected argument '%s'", value);
+            return cli_usage_error("explain", "unexpected argument '%s'", args.value);
         else if (kind == CLI_ARG_OPERAND)
-            key = value;
-        else if (opt == OPT_POLICY)
-            policy_name = value;
+            key = args.value;
+        else if (args.id == OPT_POLICY)
+            policy_name = args.value;
         else
             as_json = 1;
     }

@@ -70,24 +70,20 @@ int cmd_hash(cli_context *ctx, int argc, char **argv)
     }
     enum { OPT_EXACT, OPT_DIHEDRAL, OPT_MAX_PIXELS };
     static const cli_option options[] = {
-        {"--exact", OPT_EXACT, 0},
-        {"--dihedral", OPT_DIHEDRAL, 0},
-        {"--max-pixels", OPT_MAX_PIXELS, 1},
+        {"--exact", OPT_EXACT, CLI_FLAG, 0, 0},
+        {"--dihedral", OPT_DIHEDRAL, CLI_FLAG, 0, 0},
+        {"--max-pixels", OPT_MAX_PIXELS, CLI_COUNT, 1, CLI_MAX_PIXELS_LIMIT},
     };
-    int exact = 0, dihedral = 0, kind, id;
+    int exact = 0, dihedral = 0, kind;
     uint64_t max_pixels = DEDUP_DEFAULT_MAX_PIXELS;
-    const char *value;
-    cli_args args;
-    cli_args_init(&args, "hash", argc, argv, options, CS_ARRAY_LEN(options), 1);
-    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION) {
-        if (id == OPT_EXACT) {
+    cli_args args = cli_args_start("hash", argc, argv, options, CS_ARRAY_LEN(options), 1);
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_EXACT)
             exact = 1;
-        } else if (id == OPT_DIHEDRAL) {
+        else if (args.id == OPT_DIHEDRAL)
             dihedral = 1;
-        } else if (cli_parse_count("hash", "--max-pixels", value, 1, CLI_MAX_PIXELS_LIMIT,
-                                   &max_pixels) != CLI_EXIT_OK) {
-            return CLI_EXIT_USAGE;
-        }
+        else
+            max_pixels = args.number;
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     int i = args.next - 1; /* the first FILE */

@@ -38,11 +38,8 @@ int cmd_license(cli_context *ctx, int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    cli_args args;
-    cli_args_init(&args, "license", argc, argv, NULL, 0, 1);
-    int kind, id;
-    const char *value;
-    kind = cli_args_next(&args, &id, &value); /* no options: only "--" or an unknown one */
+    cli_args args = cli_args_start("license", argc, argv, NULL, 0, 1);
+    int kind = cli_args_next(&args); /* no options: only "--" or an unknown one */
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (kind == CLI_ARG_END) return cli_usage_error("license", "needs at least one FILE");
     int status = CLI_EXIT_OK;

@@ -58,12 +58,10 @@ static int read_prefix(const char *path, char **out, size_t *out_len, cs_error *
 /* argv[0] is "check". */
 static int run_check(int argc, char **argv)
 {
-    static const cli_option options[] = {{"--explain", 0, 0}};
-    cli_args args;
-    cli_args_init(&args, "robots", argc, argv, options, CS_ARRAY_LEN(options), 1);
-    int explain = 0, kind, id;
-    const char *value;
-    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION)
+    static const cli_option options[] = {{"--explain", 0, CLI_FLAG, 0, 0}};
+    cli_args args = cli_args_start("robots", argc, argv, options, CS_ARRAY_LEN(options), 1);
+    int explain = 0, kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION)
         explain = 1;
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     int i = kind == CLI_ARG_OPERAND ? args.next - 1 : argc; /* ROBOTS_FILE */

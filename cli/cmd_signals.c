@@ -63,29 +63,23 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     const char *url = NULL;
     enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT };
     static const cli_option options[] = {
-        {"--allow-loopback", OPT_ALLOW_LOOPBACK, 0},
-        {"--delay", OPT_DELAY, 1},
-        {"--timeout", OPT_TIMEOUT, 1},
+        {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
+        {"--delay", OPT_DELAY, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
+        {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
     };
-    cli_args args;
-    cli_args_init(&args, "signals", argc, argv, options, CS_ARRAY_LEN(options), 0);
-    int kind, id;
-    const char *value;
-    while ((kind = cli_args_next(&args, &id, &value)) > CLI_ARG_END) {
-        uint64_t ms = 0;
+    cli_args args = cli_args_start("signals", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) > CLI_ARG_END) {
         if (kind == CLI_ARG_OPERAND && url)
             return cli_usage_error("signals", "only one URL");
         else if (kind == CLI_ARG_OPERAND)
-            url = value;
-        else if (id == OPT_ALLOW_LOOPBACK)
+            url = args.value;
+        else if (args.id == OPT_ALLOW_LOOPBACK)
             fetch.allow_loopback = 1;
-        else if (cli_parse_seconds("signals", options[id].name, value, 0, SIGNALS_MAX_SECONDS_MS,
-                                   &ms) != CLI_EXIT_OK)
-            return CLI_EXIT_USAGE;
-        else if (id == OPT_DELAY)
-            delay_ms = (int64_t)ms;
+        else if (args.id == OPT_DELAY)
+            delay_ms = (int64_t)args.number;
         else /* 0 would mean the default timeout: the shortest one asked for is 1 ms */
-            fetch.total_timeout_ms = ms > 0 ? (long)ms : 1;
+            fetch.total_timeout_ms = args.number > 0 ? (long)args.number : 1;
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (url == NULL) return cli_usage_error("signals", "needs a URL");

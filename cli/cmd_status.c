@@ -108,16 +108,14 @@ int cmd_status(cli_context *ctx, int argc, char **argv)
         print_help();
         return CLI_EXIT_OK;
     }
-    static const cli_option options[] = {{"--text", 0, 0}};
-    cli_args args;
-    cli_args_init(&args, "status", argc, argv, options, CS_ARRAY_LEN(options), 0);
-    int text = 0, kind, id;
-    const char *value;
-    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION)
+    static const cli_option options[] = {{"--text", 0, CLI_FLAG, 0, 0}};
+    cli_args args = cli_args_start("status", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int text = 0, kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION)
         text = 1;
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (kind == CLI_ARG_OPERAND)
-        return cli_usage_error("status", "unexpected argument '%s'", value);
+        return cli_usage_error("status", "unexpected argument '%s'", args.value);
     cs_error err;
     cs_error_clear(&err);
     catalog_status empty = {.schema_version = CATALOG_SCHEMA_VERSION};

@@ -44,23 +44,21 @@ static void print_usage(FILE *out)
 enum { OPT_CATALOG, OPT_HELP, OPT_VERSION };
 
 static const cli_option global_options[] = {
-    {"--catalog", OPT_CATALOG, 1},
-    {"-h", OPT_HELP, 0},
-    {"--help", OPT_HELP, 0},
-    {"--version", OPT_VERSION, 0},
+    {"--catalog", OPT_CATALOG, CLI_TEXT, 0, 0},
+    {"-h", OPT_HELP, CLI_FLAG, 0, 0},
+    {"--help", OPT_HELP, CLI_FLAG, 0, 0},
+    {"--version", OPT_VERSION, CLI_FLAG, 0, 0},
 };
 
 int main(int argc, char **argv)
 {
     cli_context ctx = {.catalog_path = CLI_DEFAULT_CATALOG, .stderr_is_tty = isatty(2)};
-    cli_args args;
-    cli_args_init(&args, "", argc, argv, global_options, CS_ARRAY_LEN(global_options), 1);
-    int kind, id;
-    const char *value;
-    while ((kind = cli_args_next(&args, &id, &value)) == CLI_ARG_OPTION) {
-        if (id == OPT_CATALOG) {
-            ctx.catalog_path = value;
-        } else if (id == OPT_HELP) {
+    cli_args args = cli_args_start("", argc, argv, global_options, CS_ARRAY_LEN(global_options), 1);
+    int kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_CATALOG) {
+            ctx.catalog_path = args.value;
+        } else if (args.id == OPT_HELP) {
             print_usage(stdout);
             return CLI_EXIT_OK;
         } else {

@@ -9,6 +9,8 @@
  * the number parser instead of being read as an unknown option). "--" ends
  * the options. With options_first, the first operand ends them too, so that
  * FILE lists (hash, license) and the command name (main.c) pass untouched.
+ * The table says what each option's value is; a number is parsed and range-
+ * checked here, so a command only ever sees numbers it accepts.
  *
  * Numbers are plain decimal digits, with a fraction for seconds: no sign, no
  * spaces, no exponent, no hex, no "inf" or "nan" (strtod took all of those,
@@ -19,69 +21,20 @@
 #include "cli/cli.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
-void cli_args_init(cli_args *args, const char *command, int argc, char **argv,
-                   const cli_option *options, size_t option_count, int options_first)
+cli_args cli_args_start(const char *command, int argc, char **argv, const cli_option *options,
+                        size_t option_count, int options_first)
 {
-    memset(args, 0, sizeof *args);
-    args->command = command;
-    args->options = options;
-    args->option_count = option_count;
-    args->options_first = options_first;
-    args->argc = argc;
-    args->argv = argv;
-    args->next = 1;
-}
-
-static const cli_option *find_option(const cli_args *args, const char *name, size_t name_len)
-{
-    for (size_t i = 0; i < args->option_count; i++) {
-        const char *known = args->options[i].name;
-        if (strlen(known) == name_len && strncmp(known, name, name_len) == 0)
-            return &args->options[i];
-    }
-    return NULL;
-}
-
-int cli_args_next(cli_args *args, int *id, const char **value)
-{
-    *id = -1;
-    *value = NULL;
-    if (args->next >= args->argc) return CLI_ARG_END;
-    const char *arg = args->argv[args->next++];
-    if (!args->only_operands && strcmp(arg, "--") == 0) {
-        args->only_operands = 1;
-        if (args->next >= args->argc) return CLI_ARG_END;
-        arg = args->argv[args->next++];
-    }
-    if (args->only_operands || arg[0] != '-' || arg[1] == '\0') {
-        if (args->options_first) args->only_operands = 1;
-        *value = arg;
-        return CLI_ARG_OPERAND;
-    }
-    const char *equals = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
-    size_t name_len = equals ? (size_t)(equals - arg) : strlen(arg);
-    const cli_option *option = find_option(args, arg, name_len);
-    if (option == NULL) {
-        cli_usage_error(args->command, "unknown option '%.*s'", (int)name_len, arg);
-        return CLI_ARG_ERROR;
-    }
-    *id = option->id;
-    if (!option->takes_value) {
-        if (equals == NULL) return CLI_ARG_OPTION;
-        cli_usage_error(args->command, "%s takes no value", option->name);
-        return CLI_ARG_ERROR;
-    }
-    if (equals) {
-        *value = equals + 1;
-    } else if (args->next < args->argc) {
-        *value = args->argv[args->next++];
-    } else {
-        cli_usage_error(args->command, "%s needs a value", option->name);
-        return CLI_ARG_ERROR;
-    }
-    return CLI_ARG_OPTION;
+    return (cli_args){.id = -1,
+                      .command = command,
+                      .options = options,
+                      .option_count = option_count,
+                      .options_first = options_first,
+                      .argc = argc,
+                      .argv = argv,
+                      .next = 1};
 }
 
 enum number_status { NUMBER_OK, NUMBER_JUNK, NUMBER_NEGATIVE, NUMBER_TOO_LARGE };
@@ -178,14 +131,57 @@ static int parse_number(const char *command, const char *option, const char *tex
     return CLI_EXIT_OK;
 }
 
-int cli_parse_count(const char *command, const char *option, const char *text, uint64_t min,
-                    uint64_t max, uint64_t *out)
+static const cli_option *find_option(const cli_args *args, const char *name, size_t name_len)
 {
-    return parse_number(command, option, text, 0, min, max, out);
+    for (size_t i = 0; i < args->option_count; i++) {
+        const char *known = args->options[i].name;
+        if (strlen(known) == name_len && strncmp(known, name, name_len) == 0)
+            return &args->options[i];
+    }
+    return NULL;
 }
 
-int cli_parse_seconds(const char *command, const char *option, const char *text, uint64_t min_ms,
-                      uint64_t max_ms, uint64_t *ms)
+int cli_args_next(cli_args *args)
 {
-    return parse_number(command, option, text, 3, min_ms, max_ms, ms);
+    args->id = -1;
+    args->value = NULL;
+    if (args->next >= args->argc) return CLI_ARG_END;
+    const char *arg = args->argv[args->next++];
+    if (!args->only_operands && strcmp(arg, "--") == 0) {
+        args->only_operands = 1;
+        if (args->next >= args->argc) return CLI_ARG_END;
+        arg = args->argv[args->next++];
+    }
+    if (args->only_operands || arg[0] != '-' || arg[1] == '\0') {
+        if (args->options_first) args->only_operands = 1;
+        args->value = arg;
+        return CLI_ARG_OPERAND;
+    }
+    const char *equals = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+    size_t name_len = equals ? (size_t)(equals - arg) : strlen(arg);
+    const cli_option *option = find_option(args, arg, name_len);
+    if (option == NULL) {
+        cli_usage_error(args->command, "unknown option '%.*s'", (int)name_len, arg);
+        return CLI_ARG_ERROR;
+    }
+    args->id = option->id;
+    if (option->value == CLI_FLAG) {
+        if (equals == NULL) return CLI_ARG_OPTION;
+        cli_usage_error(args->command, "%s takes no value", option->name);
+        return CLI_ARG_ERROR;
+    }
+    if (equals) {
+        args->value = equals + 1;
+    } else if (args->next < args->argc) {
+        args->value = args->argv[args->next++];
+    } else {
+        cli_usage_error(args->command, "%s needs a value", option->name);
+        return CLI_ARG_ERROR;
+    }
+    if (option->value == CLI_TEXT) return CLI_ARG_OPTION;
+    unsigned fraction_digits = option->value == CLI_SECONDS ? 3 : 0;
+    if (parse_number(args->command, option->name, args->value, fraction_digits, option->min,
+                     option->max, &args->number) != CLI_EXIT_OK)
+        return CLI_ARG_ERROR;
+    return CLI_ARG_OPTION;
 }
