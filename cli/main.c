@@ -33,6 +33,7 @@ static void print_usage(FILE *out)
             "  --catalog PATH  the catalog (default ./%s; blobs beside it)\n"
             "  --version       print the version\n"
             "  -h, --help      this help; COMMAND --help for a command's own\n\n"
+            "Every option that takes a value reads it as --opt VALUE or --opt=VALUE.\n\n"
             "commands:\n",
             CLEARSET_VERSION, CLI_DEFAULT_CATALOG);
     for (size_t i = 0; i < CS_ARRAY_LEN(commands); i++)
