@@ -1,7 +1,8 @@
 /*
  * cli.h - what every command file in cli/ shares: the context that global
- * options fill, exit codes of the command contract, and small helpers for
- * errors and --help.
+ * options fill, exit codes of the command contract, small helpers for errors,
+ * JSON lines and --help, and the one way to read options and numbers
+ * (options.c).
  *
  * Only cli/ prints and chooses exit codes; library folders return CS_E*
  * codes and a cs_error, which cli_fail turns into one line on stderr and the
@@ -12,6 +13,7 @@
 
 #include "common/common.h"
 
+#include <jansson.h>
 #include <stdio.h>
 
 /* Exit status of every command (DESIGN.md, "Commands"). */
@@ -23,6 +25,10 @@ enum {
 };
 
 #define CLI_DEFAULT_CATALOG "clearset.db"
+
+/* The largest --max-pixels that hash and dedup take: 2^40 pixels, a terabyte
+ * image, far past any decoder's reach; a larger value means a typo. */
+#define CLI_MAX_PIXELS_LIMIT (1ull << 40)
 
 typedef struct cli_context {
     const char *catalog_path; /* --catalog, default CLI_DEFAULT_CATALOG */
@@ -39,7 +45,75 @@ int cli_fail(const char *command, const cs_error *err);
 /* Prints "clearset COMMAND: message" plus a hint to use --help; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * Prints obj as one line (json_dumps with flags) on stdout and releases it.
+ * A NULL obj is an allocation that failed while building it: that, or a
+ * failed dump, prints "clearset COMMAND: out of memory" on stderr and
+ * returns CLI_EXIT_RUNTIME; else CLI_EXIT_OK.
+ */
+int cli_print_json(const char *command, json_t *obj, size_t flags);
+/*
+ * The line for a FILE a command could not examine (hash, license): "PATH: WHY"
+ * on stderr and {"file": PATH, "error": WHY} on stdout. Returns what
+ * cli_print_json returns.
+ */
+int cli_print_file_error(const char *command, const char *path, const char *why);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
+
+/*
+ * Reading a command's arguments: every command (and main.c's global options)
+ * reads argv through cli_args_next, so every option that takes a value reads
+ * it as "--name VALUE" or "--name=VALUE" alike, every command refuses an
+ * unknown option, a flag given a value and a missing value with the same
+ * words, and every number goes through the one number parser (options.c):
+ * decimal digits only (no sign, spaces, exponent or hex); a negative number,
+ * junk, a number too large for 64 bits or one outside the option's range is
+ * refused with a message naming the option and the range. Messages go to
+ * stderr through cli_usage_error.
+ */
+enum {
+    CLI_FLAG = 0,    /* no value; "--name=X" is refused */
+    CLI_TEXT = 1,    /* any text: "--name VALUE" or "--name=VALUE" */
+    CLI_COUNT = 2,   /* a whole number from min to max */
+    CLI_SECONDS = 3, /* seconds with a fraction ("0.25"), read as milliseconds (rounded to
+                        the nearest) from min to max, both in milliseconds */
+};
+
+typedef struct cli_option {
+    const char *name;  /* "--max-pixels" */
+    int id;            /* the command's own number for it (an enum), for a switch */
+    int value;         /* CLI_FLAG, CLI_TEXT, CLI_COUNT or CLI_SECONDS */
+    uint64_t min, max; /* CLI_COUNT, CLI_SECONDS: the range */
+} cli_option;
+
+typedef struct cli_args {
+    /* what cli_args_next read last */
+    int id;            /* an option's id; -1 for an operand */
+    const char *value; /* an option's text (NULL for a flag), or the operand; points into argv */
+    uint64_t number;   /* a CLI_COUNT or CLI_SECONDS option's value */
+    /* the walk */
+    const char *command;       /* names the command in messages; "" for global options */
+    const cli_option *options; /* not owned; outlives the walk */
+    size_t option_count;
+    int options_first; /* the first operand ends the options: FILE lists, main's COMMAND */
+    int argc;
+    char **argv;
+    int next;          /* index of the next argv element to read (starts at 1) */
+    int only_operands; /* "--" was read (or an operand, with options_first) */
+} cli_args;
+
+enum {
+    CLI_ARG_ERROR = -1,  /* the message is printed; the command returns CLI_EXIT_USAGE */
+    CLI_ARG_END = 0,     /* argv is used up */
+    CLI_ARG_OPTION = 1,  /* args->id, args->value and (for a number) args->number are set */
+    CLI_ARG_OPERAND = 2, /* args->value is the operand */
+};
+
+/* A walk over argv[1..argc-1] (argv[0] is the command's own name). */
+cli_args cli_args_start(const char *command, int argc, char **argv, const cli_option *options,
+                        size_t option_count, int options_first);
+/* Reads the next option or operand; returns one of the CLI_ARG_* codes. */
+int cli_args_next(cli_args *args);
 
 #endif

@@ -44,14 +44,14 @@ int cmd_clear(cli_context *ctx, int argc, char **argv)
         return CLI_EXIT_OK;
     }
     const char *policy_name = "strict";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
-            policy_name = argv[++i];
-        else if (strncmp(argv[i], "--policy=", 9) == 0)
-            policy_name = argv[i] + 9;
-        else
-            return cli_usage_error("clear", "unexpected argument '%s'", argv[i]);
-    }
+    static const cli_option options[] = {{"--policy", 0, CLI_TEXT, 0, 0}};
+    cli_args args = cli_args_start("clear", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION)
+        policy_name = args.value;
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    if (kind == CLI_ARG_OPERAND)
+        return cli_usage_error("clear", "unexpected argument '%s'", args.value);
     cs_error err = {0};
     license_policy *policy = NULL;
     if (license_policy_load(policy_name, &policy, &err) != CS_OK) return cli_fail("clear", &err);

@@ -110,26 +110,6 @@ static void on_progress(void *arg, const crawler_stats *s, int final)
     }
 }
 
-static int parse_seconds(const char *text, int64_t *ms)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || v < 0 || v > 1e7) return -1;
-    *ms = (int64_t)(v * 1000.0 + 0.5);
-    return 0;
-}
-
-static int parse_count(const char *text, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text || *end || v < 0) return -1;
-    *out = v;
-    return 0;
-}
-
 /* Appends each non-empty, non-comment line of the file to *list. */
 static int read_seeds(const char *path, char ***list, size_t *n, size_t *cap, cs_error *err)
 {
@@ -147,16 +127,126 @@ static int read_seeds(const char *path, char ***list, size_t *n, size_t *cap, cs
         while (b > a && (bytes[b - 1] == ' ' || bytes[b - 1] == '\t' || bytes[b - 1] == '\r'))
             b--;
         if (b > a && bytes[a] != '#') {
-            if (cs_array_reserve((void **)list, cap, *n, sizeof **list, 0) != CS_OK) {
+            char *seed = NULL;
+            if (cs_array_reserve((void **)list, cap, *n, sizeof **list, 0) != CS_OK ||
+                (seed = cs_strndup((const char *)bytes + a, b - a)) == NULL) {
                 free(bytes);
-                return cs_error_set(err, CS_ENOMEM, "out of memory");
+                return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
             }
-            (*list)[(*n)++] = cs_strndup((const char *)bytes + a, b - a);
+            (*list)[(*n)++] = seed;
         }
         i = end + 1;
     }
     free(bytes);
     return CS_OK;
+}
+
+/* Appends a copy of text[0..n) to *list. */
+static int add_copy(char ***list, size_t *count, size_t *cap, const char *text, size_t n,
+                    cs_error *err)
+{
+    char *copy = NULL;
+    if (cs_array_reserve((void **)list, cap, *count, sizeof **list, 0) != CS_OK ||
+        (copy = cs_strndup(text, n)) == NULL)
+        return cs_error_set(err, CS_ENOMEM, "out of memory reading the arguments");
+    (*list)[(*count)++] = copy;
+    return CS_OK;
+}
+
+/* Appends each non-empty name of a comma-separated list to *list. */
+static int add_hosts(const char *value, char ***list, size_t *count, size_t *cap, cs_error *err)
+{
+    for (const char *p = value; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n > 0 && add_copy(list, count, cap, p, n, err) != CS_OK) return err->code;
+        p += n;
+        if (*p == ',') p++;
+    }
+    return CS_OK;
+}
+
+enum {
+    OPT_SEEDS,
+    OPT_HOSTS,
+    OPT_MAX_DEPTH,
+    OPT_MAX_PAGES_PER_HOST,
+    OPT_MAX_IMAGES,
+    OPT_MAX_OUTLINKS,
+    OPT_MAX_ATTEMPTS,
+    OPT_CONCURRENCY,
+    OPT_TIME_LIMIT,
+    OPT_DELAY,
+    OPT_MAX_CRAWL_DELAY,
+    OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_PROGRESS_INTERVAL,
+    OPT_ALLOW_LOOPBACK,
+    OPT_JSON_PROGRESS,
+};
+
+#define CRAWL_MAX_SECONDS_MS (10000000ull * 1000) /* ten million seconds: about 16 weeks */
+
+static const cli_option crawl_options[] = {
+    {"--seeds", OPT_SEEDS, CLI_TEXT, 0, 0},
+    {"--hosts", OPT_HOSTS, CLI_TEXT, 0, 0},
+    {"--max-depth", OPT_MAX_DEPTH, CLI_COUNT, 0, INT64_MAX},
+    {"--max-pages-per-host", OPT_MAX_PAGES_PER_HOST, CLI_COUNT, 0, INT64_MAX},
+    {"--max-images", OPT_MAX_IMAGES, CLI_COUNT, 0, INT64_MAX},
+    {"--max-outlinks", OPT_MAX_OUTLINKS, CLI_COUNT, 0, INT64_MAX},
+    {"--max-attempts", OPT_MAX_ATTEMPTS, CLI_COUNT, 1, INT64_MAX},
+    {"--concurrency", OPT_CONCURRENCY, CLI_COUNT, 1, INT64_MAX},
+    {"--time-limit", OPT_TIME_LIMIT, CLI_SECONDS, 0, CRAWL_MAX_SECONDS_MS},
+    {"--delay", OPT_DELAY, CLI_SECONDS, 0, CRAWL_MAX_SECONDS_MS},
+    {"--max-crawl-delay", OPT_MAX_CRAWL_DELAY, CLI_SECONDS, 0, CRAWL_MAX_SECONDS_MS},
+    {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 1, CRAWL_MAX_SECONDS_MS},
+    {"--connect-timeout", OPT_CONNECT_TIMEOUT, CLI_SECONDS, 1, CRAWL_MAX_SECONDS_MS},
+    {"--progress-interval", OPT_PROGRESS_INTERVAL, CLI_SECONDS, 1, CRAWL_MAX_SECONDS_MS},
+    {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
+    {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
+};
+
+/* A numeric option's value (ms for seconds) into opts; counts above a sane cap are
+ * clamped to it, as they always were. */
+static void set_number(crawler_options *opts, int id, uint64_t n)
+{
+    switch (id) {
+    case OPT_MAX_DEPTH:
+        opts->max_depth = (int)CS_MIN(n, 1000);
+        break;
+    case OPT_MAX_PAGES_PER_HOST:
+        opts->max_pages_per_host = (int64_t)n;
+        break;
+    case OPT_MAX_IMAGES:
+        opts->max_images = (int64_t)n;
+        break;
+    case OPT_MAX_OUTLINKS:
+        opts->max_outlinks = (int)CS_MIN(n, 100000);
+        break;
+    case OPT_MAX_ATTEMPTS:
+        opts->max_attempts = (int)CS_MIN(n, 100);
+        break;
+    case OPT_CONCURRENCY:
+        opts->concurrency = (int)CS_MIN(n, 1024);
+        break;
+    case OPT_TIME_LIMIT:
+        opts->time_limit_ms = (int64_t)n;
+        break;
+    case OPT_DELAY:
+        opts->delay_ms = (int64_t)n;
+        break;
+    case OPT_MAX_CRAWL_DELAY:
+        opts->max_crawl_delay_ms = (int64_t)n;
+        break;
+    case OPT_TIMEOUT:
+        opts->fetch.total_timeout_ms = (long)n;
+        break;
+    case OPT_CONNECT_TIMEOUT:
+        opts->fetch.connect_timeout_ms = (long)n;
+        break;
+    case OPT_PROGRESS_INTERVAL:
+        opts->progress_interval_ms = (int64_t)n;
+        break;
+    }
 }
 
 int cmd_crawl(cli_context *ctx, int argc, char **argv)
@@ -173,68 +263,29 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     int status = CLI_EXIT_OK;
     cs_error err;
     cs_error_clear(&err);
-    for (int i = 1; i < argc && status == CLI_EXIT_OK; i++) {
-        const char *a = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        int64_t number = 0;
-        int takes_value = 1;
-        if (strcmp(a, "--allow-loopback") == 0) {
-            opts.fetch.allow_loopback = 1;
-            takes_value = 0;
-        } else if (strcmp(a, "--json-progress") == 0) {
-            progress.json = 1;
-            takes_value = 0;
-        } else if (a[0] != '-') {
-            if (cs_array_reserve((void **)&seeds, &seed_cap, seed_count, sizeof *seeds, 0) == CS_OK)
-                seeds[seed_count++] = strdup(a);
-            takes_value = 0;
-        } else if (value == NULL) {
-            status = cli_usage_error("crawl", "%s needs a value", a);
-            break;
-        } else if (strcmp(a, "--seeds") == 0) {
-            if (read_seeds(value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
+    cli_args args =
+        cli_args_start("crawl", argc, argv, crawl_options, CS_ARRAY_LEN(crawl_options), 0);
+    int kind;
+    while (status == CLI_EXIT_OK && (kind = cli_args_next(&args)) != CLI_ARG_END) {
+        if (kind == CLI_ARG_ERROR) {
+            status = CLI_EXIT_USAGE;
+        } else if (kind == CLI_ARG_OPERAND) {
+            if (add_copy(&seeds, &seed_count, &seed_cap, args.value, strlen(args.value), &err) !=
+                CS_OK)
                 status = cli_fail("crawl", &err);
-        } else if (strcmp(a, "--hosts") == 0) {
-            char *copy = strdup(value), *save = NULL;
-            for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                if (cs_array_reserve((void **)&hosts, &host_cap, host_count, sizeof *hosts, 0) ==
-                    CS_OK)
-                    hosts[host_count++] = strdup(tok);
-            }
-            free(copy);
-        } else if (strcmp(a, "--max-depth") == 0 && parse_count(value, &number) == 0) {
-            opts.max_depth = (int)CS_MIN(number, 1000);
-        } else if (strcmp(a, "--max-pages-per-host") == 0 && parse_count(value, &number) == 0) {
-            opts.max_pages_per_host = number;
-        } else if (strcmp(a, "--max-images") == 0 && parse_count(value, &number) == 0) {
-            opts.max_images = number;
-        } else if (strcmp(a, "--max-outlinks") == 0 && parse_count(value, &number) == 0) {
-            opts.max_outlinks = (int)CS_MIN(number, 100000);
-        } else if (strcmp(a, "--max-attempts") == 0 && parse_count(value, &number) == 0 &&
-                   number > 0) {
-            opts.max_attempts = (int)CS_MIN(number, 100);
-        } else if (strcmp(a, "--concurrency") == 0 && parse_count(value, &number) == 0 &&
-                   number > 0) {
-            opts.concurrency = (int)CS_MIN(number, 1024);
-        } else if (strcmp(a, "--time-limit") == 0 && parse_seconds(value, &number) == 0) {
-            opts.time_limit_ms = number;
-        } else if (strcmp(a, "--delay") == 0 && parse_seconds(value, &number) == 0) {
-            opts.delay_ms = number;
-        } else if (strcmp(a, "--max-crawl-delay") == 0 && parse_seconds(value, &number) == 0) {
-            opts.max_crawl_delay_ms = number;
-        } else if (strcmp(a, "--timeout") == 0 && parse_seconds(value, &number) == 0 &&
-                   number > 0) {
-            opts.fetch.total_timeout_ms = number;
-        } else if (strcmp(a, "--connect-timeout") == 0 && parse_seconds(value, &number) == 0 &&
-                   number > 0) {
-            opts.fetch.connect_timeout_ms = number;
-        } else if (strcmp(a, "--progress-interval") == 0 && parse_seconds(value, &number) == 0 &&
-                   number > 0) {
-            opts.progress_interval_ms = number;
+        } else if (args.id == OPT_ALLOW_LOOPBACK) {
+            opts.fetch.allow_loopback = 1;
+        } else if (args.id == OPT_JSON_PROGRESS) {
+            progress.json = 1;
+        } else if (args.id == OPT_SEEDS) {
+            if (read_seeds(args.value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
+                status = cli_fail("crawl", &err);
+        } else if (args.id == OPT_HOSTS) {
+            if (add_hosts(args.value, &hosts, &host_count, &host_cap, &err) != CS_OK)
+                status = cli_fail("crawl", &err);
         } else {
-            status = cli_usage_error("crawl", "unknown option or bad value: %s %s", a, value);
+            set_number(&opts, args.id, args.number);
         }
-        if (takes_value) i++;
     }
     catalog *cat = NULL;
     pipeline_crawl_lock *lock = NULL;

@@ -40,15 +40,6 @@ static void log_image_error(void *arg, int64_t image_id, const cs_error *err)
             err->message[0] ? err->message : cs_strerror(err->code));
 }
 
-static int parse_int(const char *s, long min, long max, long *out)
-{
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (!end || *end || end == s || v < min || v > max) return -1;
-    *out = v;
-    return 0;
-}
-
 int cmd_dedup(cli_context *ctx, int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -56,33 +47,28 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
         return CLI_EXIT_OK;
     }
     pipeline_dedup_options opts = {.threshold = -1, .min_quality = -1};
-    for (int i = 1; i < argc; i++) {
-        long v;
-        const char *opt = argv[i];
-        int known = strcmp(opt, "--threshold") == 0 || strcmp(opt, "--min-quality") == 0 ||
-                    strcmp(opt, "--jobs") == 0 || strcmp(opt, "--max-pixels") == 0;
-        if (!known) return cli_usage_error("dedup", "unknown argument '%s'", opt);
-        if (i + 1 >= argc) return cli_usage_error("dedup", "%s needs a value", opt);
-        if (strcmp(opt, "--threshold") == 0) {
-            if (parse_int(argv[++i], 0, DEDUP_INDEX_MAX_RADIUS, &v))
-                return cli_usage_error("dedup", "--threshold needs 0..%d", DEDUP_INDEX_MAX_RADIUS);
-            opts.threshold = (int)v;
-        } else if (strcmp(opt, "--min-quality") == 0) {
-            if (parse_int(argv[++i], 0, 100, &v))
-                return cli_usage_error("dedup", "--min-quality needs 0..100");
-            opts.min_quality = (int)v;
-        } else if (strcmp(opt, "--jobs") == 0) {
-            if (parse_int(argv[++i], 1, 64, &v))
-                return cli_usage_error("dedup", "--jobs needs 1..64");
-            opts.jobs = (int)v;
-        } else if (strcmp(opt, "--max-pixels") == 0) {
-            if (parse_int(argv[++i], 1, 1L << 40, &v))
-                return cli_usage_error("dedup", "--max-pixels needs a positive number");
-            opts.max_pixels = (uint64_t)v;
-        } else {
-            return cli_usage_error("dedup", "unknown argument '%s'", opt);
-        }
+    enum { OPT_THRESHOLD, OPT_MIN_QUALITY, OPT_JOBS, OPT_MAX_PIXELS };
+    static const cli_option options[] = {
+        {"--threshold", OPT_THRESHOLD, CLI_COUNT, 0, DEDUP_INDEX_MAX_RADIUS},
+        {"--min-quality", OPT_MIN_QUALITY, CLI_COUNT, 0, 100},
+        {"--jobs", OPT_JOBS, CLI_COUNT, 1, 64},
+        {"--max-pixels", OPT_MAX_PIXELS, CLI_COUNT, 1, CLI_MAX_PIXELS_LIMIT},
+    };
+    cli_args args = cli_args_start("dedup", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_THRESHOLD)
+            opts.threshold = (int)args.number;
+        else if (args.id == OPT_MIN_QUALITY)
+            opts.min_quality = (int)args.number;
+        else if (args.id == OPT_JOBS)
+            opts.jobs = (int)args.number;
+        else
+            opts.max_pixels = args.number;
     }
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    if (kind == CLI_ARG_OPERAND)
+        return cli_usage_error("dedup", "unexpected argument '%s'", args.value);
     opts.on_image_error = log_image_error;
 
     cs_error err;

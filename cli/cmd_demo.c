@@ -35,6 +35,7 @@
 
 #define DEMO_DEFAULT_DELAY "0.2" /* seconds between requests to one (loopback) host */
 #define DEMO_MAX_ARGS      (8 + DEMO_MAX_LISTENERS)
+#define DEMO_MAX_DELAY_MS  (10000000ull * 1000) /* crawl's own limit; crawl reads it again */
 
 static void print_help(void)
 {
@@ -210,27 +211,34 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
     int serve = 0, list = 0;
     const char *log_path = NULL, *site = demo_site_dir();
     const char *delay = DEMO_DEFAULT_DELAY, *policy = "strict";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--serve") == 0) {
+    enum { OPT_SERVE, OPT_LIST, OPT_LOG, OPT_SITE, OPT_DELAY, OPT_POLICY };
+    static const cli_option options[] = {
+        {"--serve", OPT_SERVE, CLI_FLAG, 0, 0},
+        {"--list", OPT_LIST, CLI_FLAG, 0, 0},
+        {"--log", OPT_LOG, CLI_TEXT, 0, 0},
+        {"--site", OPT_SITE, CLI_TEXT, 0, 0},
+        {"--delay", OPT_DELAY, CLI_SECONDS, 0, DEMO_MAX_DELAY_MS},
+        {"--policy", OPT_POLICY, CLI_TEXT, 0, 0},
+    };
+    cli_args args = cli_args_start("demo", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_SERVE)
             serve = 1;
-        } else if (strcmp(argv[i], "--list") == 0) {
+        else if (args.id == OPT_LIST)
             list = 1;
-        } else if (strcmp(argv[i], "--log") == 0 || strcmp(argv[i], "--site") == 0 ||
-                   strcmp(argv[i], "--delay") == 0 || strcmp(argv[i], "--policy") == 0) {
-            if (i + 1 >= argc) return cli_usage_error("demo", "%s needs a value", argv[i]);
-            const char *value = argv[++i];
-            if (strcmp(argv[i - 1], "--log") == 0)
-                log_path = value;
-            else if (strcmp(argv[i - 1], "--site") == 0)
-                site = value;
-            else if (strcmp(argv[i - 1], "--delay") == 0)
-                delay = value;
-            else
-                policy = value;
-        } else {
-            return cli_usage_error("demo", "unknown argument '%s'", argv[i]);
-        }
+        else if (args.id == OPT_LOG)
+            log_path = args.value;
+        else if (args.id == OPT_SITE)
+            site = args.value;
+        else if (args.id == OPT_POLICY)
+            policy = args.value;
+        else
+            delay = args.value; /* checked here; crawl reads it again, as a user's command line */
     }
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    if (kind == CLI_ARG_OPERAND)
+        return cli_usage_error("demo", "unknown argument '%s'", args.value);
 
     if (!serve && !list) {
         int fresh = check_catalog_is_fresh(ctx->catalog_path);

@@ -32,18 +32,24 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
     }
     const char *policy_name = "strict", *key = NULL;
     int as_json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
-            policy_name = argv[++i];
-        else if (strncmp(argv[i], "--policy=", 9) == 0)
-            policy_name = argv[i] + 9;
-        else if (strcmp(argv[i], "--json") == 0)
-            as_json = 1;
-        else if (!key && argv[i][0] != '-')
-            key = argv[i];
+    enum { OPT_POLICY, OPT_JSON };
+    static const cli_option options[] = {
+        {"--policy", OPT_POLICY, CLI_TEXT, 0, 0},
+        {"--json", OPT_JSON, CLI_FLAG, 0, 0},
+    };
+    cli_args args = cli_args_start("explain", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) > CLI_ARG_END) {
+        if (kind == CLI_ARG_OPERAND && key)
+            return cli_usage_error("explain", "unexpected argument '%s'", args.value);
+        else if (kind == CLI_ARG_OPERAND)
+            key = args.value;
+        else if (args.id == OPT_POLICY)
+            policy_name = args.value;
         else
-            return cli_usage_error("explain", "unexpected argument '%s'", argv[i]);
+            as_json = 1;
     }
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (!key) return cli_usage_error("explain", "needs an IMAGE_ID, SHA256 or URL");
     cs_error err = {0};
     license_policy *policy = NULL;

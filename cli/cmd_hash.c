@@ -3,13 +3,14 @@
  * per file on stdout with its SHA-256, PDQ hash and quality, pHash and size.
  *
  * A file that cannot be read or decoded gets {"file", "error"} instead (and a
- * line on stderr) and the others still print; the exit status is then 2. --exact hashes the
- * full-resolution pixels without EXIF orientation, as the PDQ reference does.
+ * line on stderr) and the others still print; the exit status is then 2. A
+ * path that is not a regular file (a FIFO, a directory) is refused without
+ * being opened for reading. --exact hashes the full-resolution pixels without
+ * EXIF orientation, as the PDQ reference does.
  */
 #include "cli/cli.h"
 #include "dedup/dedup.h"
 
-#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,29 +39,25 @@ static int print_hashes(const char *path, const dedup_hashes *h, int dihedral)
     char pdq_hex[PDQ_HEX_LEN + 1], phash_hex[PHASH_HEX_LEN + 1];
     pdq_hash_to_hex(&h->pdq, pdq_hex);
     phash_to_hex(h->phash, phash_hex);
-    json_t *o = json_object();
-    json_object_set_new(o, "file", json_string(path));
-    json_object_set_new(o, "sha256", json_string(h->sha256));
-    json_object_set_new(o, "pdq", json_string(pdq_hex));
-    json_object_set_new(o, "pdq_quality", json_integer(h->pdq_quality));
-    json_object_set_new(o, "phash", json_string(phash_hex));
-    json_object_set_new(o, "width", json_integer(h->width));
-    json_object_set_new(o, "height", json_integer(h->height));
-    json_object_set_new(o, "format", json_string(dedup_format_name(h->format)));
-    if (dihedral) {
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:s}", "file", path, "sha256", h->sha256,
+                  "pdq", pdq_hex, "pdq_quality", h->pdq_quality, "phash", phash_hex, "width",
+                  h->width, "height", h->height, "format", dedup_format_name(h->format));
+    if (o && dihedral) {
         json_t *a = json_array();
-        for (int t = 0; t < PDQ_DIH_COUNT; t++) {
+        for (int t = 0; a && t < PDQ_DIH_COUNT; t++) {
             pdq_hash_to_hex(&h->dihedral[t], pdq_hex);
-            json_array_append_new(a, json_string(pdq_hex));
+            if (json_array_append_new(a, json_string(pdq_hex)) != 0) {
+                json_decref(a);
+                a = NULL;
+            }
         }
-        json_object_set_new(o, "pdq_dihedral", a);
+        if (a == NULL || json_object_set_new(o, "pdq_dihedral", a) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
     }
-    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    if (!line) return -1;
-    printf("%s\n", line);
-    free(line);
-    return 0;
+    return cli_print_json("hash", o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 }
 
 int cmd_hash(cli_context *ctx, int argc, char **argv)
@@ -70,29 +67,26 @@ int cmd_hash(cli_context *ctx, int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    int exact = 0, dihedral = 0, i = 1;
-    unsigned long long max_pixels = DEDUP_DEFAULT_MAX_PIXELS;
-    for (; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        } else if (strcmp(argv[i], "--exact") == 0) {
+    enum { OPT_EXACT, OPT_DIHEDRAL, OPT_MAX_PIXELS };
+    static const cli_option options[] = {
+        {"--exact", OPT_EXACT, CLI_FLAG, 0, 0},
+        {"--dihedral", OPT_DIHEDRAL, CLI_FLAG, 0, 0},
+        {"--max-pixels", OPT_MAX_PIXELS, CLI_COUNT, 1, CLI_MAX_PIXELS_LIMIT},
+    };
+    int exact = 0, dihedral = 0, kind;
+    uint64_t max_pixels = DEDUP_DEFAULT_MAX_PIXELS;
+    cli_args args = cli_args_start("hash", argc, argv, options, CS_ARRAY_LEN(options), 1);
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_EXACT)
             exact = 1;
-        } else if (strcmp(argv[i], "--dihedral") == 0) {
+        else if (args.id == OPT_DIHEDRAL)
             dihedral = 1;
-        } else if (strcmp(argv[i], "--max-pixels") == 0) {
-            char *end = NULL;
-            if (i + 1 >= argc) return cli_usage_error("hash", "--max-pixels needs a number");
-            max_pixels = strtoull(argv[++i], &end, 10);
-            if (!end || *end || max_pixels == 0)
-                return cli_usage_error("hash", "--max-pixels needs a positive number");
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("hash", "unknown option '%s'", argv[i]);
-        } else {
-            break;
-        }
+        else
+            max_pixels = args.number;
     }
-    if (i >= argc) return cli_usage_error("hash", "no FILE given");
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    int i = args.next - 1; /* the first FILE */
+    if (kind == CLI_ARG_END) return cli_usage_error("hash", "no FILE given");
 
     int status = CLI_EXIT_OK;
     for (; i < argc; i++) {
@@ -100,27 +94,19 @@ int cmd_hash(cli_context *ctx, int argc, char **argv)
         cs_error_clear(&err);
         unsigned char *bytes = NULL;
         size_t len = 0;
-        int rc = cs_read_file(argv[i], HASH_MAX_FILE_BYTES, &bytes, &len, &err);
+        int rc = cs_read_regular_file(argv[i], HASH_MAX_FILE_BYTES, &bytes, &len, &err);
         dedup_hashes h;
         if (rc == CS_OK) rc = dedup_hash_bytes(bytes, len, exact, max_pixels, &h, &err);
         free(bytes);
         if (rc != CS_OK) {
             const char *why = err.message[0] ? err.message : cs_strerror(rc);
-            fprintf(stderr, "clearset hash: %s: %s\n", argv[i], why);
-            json_t *o = json_pack("{s:s, s:s}", "file", argv[i], "error", why);
-            char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-            if (line) printf("%s\n", line);
-            free(line);
-            json_decref(o);
+            if (cli_print_file_error("hash", argv[i], why) != CLI_EXIT_OK) return CLI_EXIT_RUNTIME;
             /* a FILE that cannot be read is bad input here, not a runtime failure */
             int s = rc == CS_EIO ? CLI_EXIT_USAGE : cli_exit_status(rc);
             if (s > status) status = s;
             continue;
         }
-        if (print_hashes(argv[i], &h, dihedral) != 0) {
-            fprintf(stderr, "clearset hash: out of memory\n");
-            return CLI_EXIT_RUNTIME;
-        }
+        if (print_hashes(argv[i], &h, dihedral) != CLI_EXIT_OK) return CLI_EXIT_RUNTIME;
         fflush(stdout);
     }
     return status;

@@ -55,19 +55,16 @@ static int read_prefix(const char *path, char **out, size_t *out_len, cs_error *
     return CS_OK;
 }
 
+/* argv[0] is "check". */
 static int run_check(int argc, char **argv)
 {
-    int explain = 0, i = 0;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(argv[i], "--explain") == 0)
-            explain = 1;
-        else
-            return cli_usage_error("robots", "check: unknown option '%s'", argv[i]);
-    }
+    static const cli_option options[] = {{"--explain", 0, CLI_FLAG, 0, 0}};
+    cli_args args = cli_args_start("robots", argc, argv, options, CS_ARRAY_LEN(options), 1);
+    int explain = 0, kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION)
+        explain = 1;
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    int i = kind == CLI_ARG_OPERAND ? args.next - 1 : argc; /* ROBOTS_FILE */
     if (argc - i < 3)
         return cli_usage_error("robots", "check needs ROBOTS_FILE, AGENT and at least one URL");
     const char *path = argv[i], *agent = argv[i + 1];
@@ -125,6 +122,6 @@ int cmd_robots(cli_context *ctx, int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "check") == 0) return run_check(argc - 2, argv + 2);
+    if (strcmp(argv[1], "check") == 0) return run_check(argc - 1, argv + 1);
     return cli_usage_error("robots", "unknown subcommand '%s'", argv[1]);
 }

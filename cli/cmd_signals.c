@@ -13,10 +13,11 @@
 #include "cli/cli.h"
 #include "crawler/crawler.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SIGNALS_MAX_SECONDS_MS (1000000ull * 1000) /* a million seconds: far past any use */
 
 static void print_help(void)
 {
@@ -60,29 +61,27 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     crawler_fetch_options fetch = {0};
     int64_t delay_ms = 1000;
     const char *url = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--allow-loopback") == 0) {
-            fetch.allow_loopback = 1;
-        } else if ((strcmp(argv[i], "--delay") == 0 || strcmp(argv[i], "--timeout") == 0) &&
-                   i + 1 < argc) {
-            char *end;
-            errno = 0;
-            double v = strtod(argv[i + 1], &end);
-            if (errno || *end || v < 0 || v > 1e6)
-                return cli_usage_error("signals", "bad value for %s: %s", argv[i], argv[i + 1]);
-            if (argv[i][2] == 'd')
-                delay_ms = (int64_t)(v * 1000);
-            else
-                fetch.total_timeout_ms = (long)(v * 1000) + 1;
-            i++;
-        } else if (argv[i][0] == '-') {
-            return cli_usage_error("signals", "unknown option '%s'", argv[i]);
-        } else if (url == NULL) {
-            url = argv[i];
-        } else {
+    enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT };
+    static const cli_option options[] = {
+        {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
+        {"--delay", OPT_DELAY, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
+        {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
+    };
+    cli_args args = cli_args_start("signals", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int kind;
+    while ((kind = cli_args_next(&args)) > CLI_ARG_END) {
+        if (kind == CLI_ARG_OPERAND && url)
             return cli_usage_error("signals", "only one URL");
-        }
+        else if (kind == CLI_ARG_OPERAND)
+            url = args.value;
+        else if (args.id == OPT_ALLOW_LOOPBACK)
+            fetch.allow_loopback = 1;
+        else if (args.id == OPT_DELAY)
+            delay_ms = (int64_t)args.number;
+        else /* 0 would mean the default timeout: the shortest one asked for is 1 ms */
+            fetch.total_timeout_ms = args.number > 0 ? (long)args.number : 1;
     }
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (url == NULL) return cli_usage_error("signals", "needs a URL");
     (void)ctx;
     cs_error err;

@@ -24,8 +24,11 @@ static void print_help(void)
 static json_t *counts_object(const catalog_count *counts, size_t n)
 {
     json_t *obj = json_object();
-    for (size_t i = 0; i < n; i++)
-        json_object_set_new(obj, counts[i].name, json_integer(counts[i].count));
+    for (size_t i = 0; obj && i < n; i++)
+        if (json_object_set_new(obj, counts[i].name, json_integer(counts[i].count)) != 0) {
+            json_decref(obj);
+            obj = NULL;
+        }
     return obj;
 }
 
@@ -43,14 +46,18 @@ static json_t *states_object(const catalog_status *s)
 static json_t *status_json(const catalog_status *s, const char *path, int exists)
 {
     json_t *hosts = json_array();
-    for (size_t i = 0; i < s->host_count; i++) {
+    for (size_t i = 0; hosts && i < s->host_count; i++) {
         const catalog_host_status *h = &s->per_host[i];
-        json_array_append_new(
-            hosts, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "host", h->origin, "urls",
-                             (json_int_t)h->urls, "pages", (json_int_t)h->pages, "images",
-                             (json_int_t)h->images, "failed", (json_int_t)h->failed, "disallowed",
-                             (json_int_t)h->disallowed));
+        if (json_array_append_new(
+                hosts, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "host", h->origin, "urls",
+                                 (json_int_t)h->urls, "pages", (json_int_t)h->pages, "images",
+                                 (json_int_t)h->images, "failed", (json_int_t)h->failed,
+                                 "disallowed", (json_int_t)h->disallowed)) != 0) {
+            json_decref(hosts);
+            hosts = NULL;
+        }
     }
+    /* NULL for any part that failed makes json_pack fail: the caller sees NULL */
     return json_pack("{s:s, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
                      "catalog", path, "exists", exists, "schema_version", s->schema_version,
                      "hosts", (json_int_t)s->hosts, "urls", (json_int_t)s->urls, "pages",
@@ -97,17 +104,18 @@ static void print_text(const catalog_status *s, const char *path)
 
 int cmd_status(cli_context *ctx, int argc, char **argv)
 {
-    int text = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            print_help();
-            return CLI_EXIT_OK;
-        } else if (strcmp(argv[i], "--text") == 0) {
-            text = 1;
-        } else {
-            return cli_usage_error("status", "unexpected argument '%s'", argv[i]);
-        }
+    if (cli_wants_help(argc, argv)) {
+        print_help();
+        return CLI_EXIT_OK;
     }
+    static const cli_option options[] = {{"--text", 0, CLI_FLAG, 0, 0}};
+    cli_args args = cli_args_start("status", argc, argv, options, CS_ARRAY_LEN(options), 0);
+    int text = 0, kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION)
+        text = 1;
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    if (kind == CLI_ARG_OPERAND)
+        return cli_usage_error("status", "unexpected argument '%s'", args.value);
     cs_error err;
     cs_error_clear(&err);
     catalog_status empty = {.schema_version = CATALOG_SCHEMA_VERSION};
@@ -122,15 +130,13 @@ int cmd_status(cli_context *ctx, int argc, char **argv)
             return cli_fail("status", &err);
         }
     }
-    if (text) {
+    int result = CLI_EXIT_OK;
+    if (text)
         print_text(status, ctx->catalog_path);
-    } else {
-        json_t *json = status_json(status, ctx->catalog_path, exists);
-        json_dumpf(json, stdout, JSON_COMPACT);
-        putchar('\n');
-        json_decref(json);
-    }
+    else /* NULL when an allocation failed: cli_print_json says so */
+        result =
+            cli_print_json("status", status_json(status, ctx->catalog_path, exists), JSON_COMPACT);
     if (status != &empty) catalog_status_free(status);
     catalog_close(cat);
-    return CLI_EXIT_OK;
+    return result;
 }

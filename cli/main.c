@@ -33,6 +33,7 @@ static void print_usage(FILE *out)
             "  --catalog PATH  the catalog (default ./%s; blobs beside it)\n"
             "  --version       print the version\n"
             "  -h, --help      this help; COMMAND --help for a command's own\n\n"
+            "Every option that takes a value reads it as --opt VALUE or --opt=VALUE.\n\n"
             "commands:\n",
             CLEARSET_VERSION, CLI_DEFAULT_CATALOG);
     for (size_t i = 0; i < CS_ARRAY_LEN(commands); i++)
@@ -41,30 +42,37 @@ static void print_usage(FILE *out)
                  "input, 3 runtime failure\n");
 }
 
+enum { OPT_CATALOG, OPT_HELP, OPT_VERSION };
+
+static const cli_option global_options[] = {
+    {"--catalog", OPT_CATALOG, CLI_TEXT, 0, 0},
+    {"-h", OPT_HELP, CLI_FLAG, 0, 0},
+    {"--help", OPT_HELP, CLI_FLAG, 0, 0},
+    {"--version", OPT_VERSION, CLI_FLAG, 0, 0},
+};
+
 int main(int argc, char **argv)
 {
     cli_context ctx = {.catalog_path = CLI_DEFAULT_CATALOG, .stderr_is_tty = isatty(2)};
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "--catalog") == 0) {
-            if (i + 1 >= argc) return cli_usage_error("", "--catalog needs a PATH");
-            ctx.catalog_path = argv[++i];
-        } else if (strncmp(argv[i], "--catalog=", 10) == 0) {
-            ctx.catalog_path = argv[i] + 10;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+    cli_args args = cli_args_start("", argc, argv, global_options, CS_ARRAY_LEN(global_options), 1);
+    int kind;
+    while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
+        if (args.id == OPT_CATALOG) {
+            ctx.catalog_path = args.value;
+        } else if (args.id == OPT_HELP) {
             print_usage(stdout);
             return CLI_EXIT_OK;
-        } else if (strcmp(argv[i], "--version") == 0) {
+        } else {
             printf("clearset %s\n", CLEARSET_VERSION);
             return CLI_EXIT_OK;
-        } else {
-            return cli_usage_error("", "unknown global option '%s'", argv[i]);
         }
     }
-    if (i >= argc) {
+    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
+    if (kind == CLI_ARG_END) {
         print_usage(stderr);
         return CLI_EXIT_USAGE;
     }
+    int i = args.next - 1; /* the command's name: its argv[0] */
     for (size_t c = 0; c < CS_ARRAY_LEN(commands); c++)
         if (strcmp(argv[i], commands[c].name) == 0)
             return commands[c].run(&ctx, argc - i, argv + i);

@@ -1,9 +1,11 @@
 /*
- * util.c - error reporting and --help detection shared by every command.
+ * util.c - error reporting, JSON lines and --help detection shared by every
+ * command.
  */
 #include "cli/cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli_exit_status(int cs_code)
@@ -58,4 +60,31 @@ int cli_wants_help(int argc, char **argv)
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return 1;
     }
     return 0;
+}
+
+int cli_print_json(const char *command, json_t *obj, size_t flags)
+{
+    char *line = obj ? json_dumps(obj, flags) : NULL;
+    json_decref(obj);
+    if (line == NULL) {
+        print_prefix(command);
+        fprintf(stderr, "out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    printf("%s\n", line);
+    free(line);
+    return CLI_EXIT_OK;
+}
+
+int cli_print_file_error(const char *command, const char *path, const char *why)
+{
+    print_prefix(command);
+    /* messages from cs_read_file already start with the path */
+    size_t n = strlen(path);
+    if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+        fprintf(stderr, "%s\n", why);
+    else
+        fprintf(stderr, "%s: %s\n", path, why);
+    return cli_print_json(command, json_pack("{s:s, s:s}", "file", path, "error", why),
+                          JSON_COMPACT | JSON_PRESERVE_ORDER);
 }

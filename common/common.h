@@ -75,9 +75,17 @@ void cs_buf_free(cs_buf *buf);
 /*
  * Reads the whole file at path into a new buffer (caller frees *out with free()).
  * CS_ELIMIT if the file is larger than max_bytes, CS_EIO if it cannot be read.
+ * Whatever path names is read, a pipe too (and that waits for its writer).
  */
 int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
                  cs_error *err);
+/*
+ * cs_read_file for a path that must name a regular file (or a symlink to
+ * one): a FIFO, directory, device or socket is refused with CS_EINVAL before
+ * it is opened for reading, so the call never blocks on a FIFO.
+ */
+int cs_read_regular_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
+                         cs_error *err);
 
 /*
  * Writes bytes to path atomically: a temporary file in the same directory,

@@ -1,6 +1,14 @@
 /*
  * file.c - reading whole files under a limit, atomic writes, mkdir -p.
  *
+ * cs_read_regular_file is for paths a user lists as files to examine (hash,
+ * license): it looks at what the path is with stat before opening it, since
+ * opening a FIFO for reading blocks until a writer comes (forever, if none
+ * does) and opening a device can have effects of its own. It then opens with
+ * O_NONBLOCK, which cannot block, and checks again with fstat what it opened,
+ * in case the path was swapped in between. cs_read_file reads whatever the
+ * path names, pipes included, for inputs such as `--seeds <(...)`.
+ *
  * cs_write_file_atomic is what makes a crash harmless: the bytes go to a
  * unique temporary file in the destination's directory, are fsync'd, renamed
  * over the destination (atomic on POSIX file systems) and the directory is
@@ -17,13 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
-                 cs_error *err)
+/* Reads fd to its end under max_bytes and closes it. */
+static int read_all(int fd, const char *path, size_t max_bytes, unsigned char **out,
+                    size_t *out_len, cs_error *err)
 {
-    *out = NULL;
-    *out_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
     cs_buf buf;
     cs_buf_init(&buf, max_bytes);
     unsigned char chunk[65536];
@@ -53,6 +58,51 @@ int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t
     }
     *out = cs_buf_take(&buf, out_len);
     return CS_OK;
+}
+
+int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
+                 cs_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+    return read_all(fd, path, max_bytes, out, out_len, err);
+}
+
+static int refuse_kind(const char *path, mode_t mode, cs_error *err)
+{
+    const char *kind = S_ISDIR(mode)    ? "a directory"
+                       : S_ISFIFO(mode) ? "a FIFO"
+                       : S_ISCHR(mode)  ? "a character device"
+                       : S_ISBLK(mode)  ? "a block device"
+                       : S_ISSOCK(mode) ? "a socket"
+                                        : "something else";
+    return cs_error_set(err, CS_EINVAL, "%s: is %s, not a regular file", path, kind);
+}
+
+int cs_read_regular_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
+                         cs_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    struct stat st;
+    if (stat(path, &st) != 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return refuse_kind(path, st.st_mode, err);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        int rc = cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+        close(fd);
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return refuse_kind(path, st.st_mode, err);
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return read_all(fd, path, max_bytes, out, out_len, err);
 }
 
 static int fsync_directory_of(const char *path)

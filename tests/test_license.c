@@ -595,13 +595,17 @@ static void license_command_exit_status_follows_the_contract(void **state)
     ts_run_clearset(&r, dir, (const char *[]){"clearset", "license", NULL});
     assert_int_equal(r.status, 2);
     ts_run_result_free(&r);
-    /* a missing file and a non-image are bad input; the image still gets its line */
+    /* a missing file and a non-image are bad input, each with an "error" in its line;
+     * the image still gets its line */
     ts_run_clearset(&r, dir,
                     (const char *[]){"clearset", "license", "missing.jpg", text, image, NULL});
     assert_int_equal(r.status, 2);
     json_t *lines = parse_json_lines(r.out);
-    assert_int_equal(json_array_size(lines), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(lines, 1), "file")),
+    assert_int_equal(json_array_size(lines), 3);
+    assert_non_null(json_object_get(json_array_get(lines, 0), "error"));
+    assert_non_null(json_object_get(json_array_get(lines, 1), "error"));
+    assert_null(json_object_get(json_array_get(lines, 2), "error"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(lines, 2), "file")),
                         image);
     json_decref(lines);
     assert_non_null(strstr(r.err, "missing.jpg"));
