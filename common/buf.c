@@ -27,14 +27,8 @@ int cs_buf_reserve(cs_buf *buf, size_t n)
     if (n > buf->limit || buf->len > buf->limit - n) return CS_ELIMIT;
     size_t need = buf->len + n + 1; /* +1 keeps room for the terminating NUL */
     if (need <= buf->cap) return CS_OK;
-    size_t cap = buf->cap ? buf->cap : CS_BUF_MIN_CAPACITY;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    unsigned char *grown = realloc(buf->data, cap);
-    if (grown == NULL) return CS_ENOMEM;
-    buf->data = grown;
-    buf->cap = cap;
-    return CS_OK;
+    if (need < CS_BUF_MIN_CAPACITY) need = CS_BUF_MIN_CAPACITY;
+    return cs_array_grow((void **)&buf->data, &buf->cap, need, 1, 0);
 }
 
 int cs_buf_append(cs_buf *buf, const void *bytes, size_t n)

@@ -340,7 +340,7 @@ typedef struct crawler_signals_result {
                                    it was the URL's own */
     char location[CS_URL_SIZE]; /* final_url's redirect target when not followed, or "" */
     crawler_signals_redirect *redirects; /* followed or refused 3xx hops, in order; owned */
-    size_t redirect_count;
+    size_t redirect_count, redirect_cap;
     robots_signal_list signals;
 } crawler_signals_result;
 

@@ -220,15 +220,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
         value++, value_len--;
     while (value_len > 0 && (unsigned char)value[value_len - 1] <= ' ')
         value_len--;
-    if (t->resp.header_count == t->header_cap) {
-        size_t cap = t->header_cap ? 2 * t->header_cap : 16;
-        crawler_header *more = realloc(t->resp.headers, cap * sizeof *more);
-        if (more == NULL) {
-            t->out_of_memory = 1;
-            return 0;
-        }
-        t->resp.headers = more;
-        t->header_cap = cap;
+    if (cs_array_reserve((void **)&t->resp.headers, &t->header_cap, t->resp.header_count,
+                         sizeof *t->resp.headers, 0) != CS_OK) {
+        t->out_of_memory = 1;
+        return 0;
     }
     crawler_header *h = &t->resp.headers[t->resp.header_count];
     h->name = cs_strndup(data, name_len);

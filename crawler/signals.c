@@ -333,10 +333,9 @@ static int literal_refused(const cs_url_parts *parts, int allow_loopback)
 static int add_redirect(crawler_signals_result *out, const char *url, long status,
                         const char *location, cs_error *err)
 {
-    crawler_signals_redirect *grown =
-        realloc(out->redirects, (out->redirect_count + 1) * sizeof *out->redirects);
-    if (grown == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
-    out->redirects = grown;
+    if (cs_array_reserve((void **)&out->redirects, &out->redirect_cap, out->redirect_count,
+                         sizeof *out->redirects, 0) != CS_OK)
+        return cs_error_set(err, CS_ENOMEM, "out of memory");
     crawler_signals_redirect *r = &out->redirects[out->redirect_count++];
     memset(r, 0, sizeof *r);
     cs_strlcpy(r->url, url, sizeof r->url);

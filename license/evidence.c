@@ -55,13 +55,9 @@ void license_evidence_list_drop(license_evidence_list *list, size_t from, const 
 
 int license_evidence_list_add(license_evidence_list *list, const license_evidence *ev)
 {
-    if (list->count >= LICENSE_MAX_EVIDENCE) return CS_ELIMIT;
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 8;
-        license_evidence *items = realloc(list->items, cap * sizeof *items);
-        if (!items) return CS_ENOMEM;
-        list->items = items, list->cap = cap;
-    }
+    int rc = cs_array_reserve((void **)&list->items, &list->cap, list->count, sizeof *list->items,
+                              LICENSE_MAX_EVIDENCE);
+    if (rc != CS_OK) return rc;
     license_evidence *copy = &list->items[list->count];
     *copy = *ev;
     copy->image_url = dup_or_null(ev->image_url);

@@ -198,12 +198,7 @@ static int split_key_value(const char *line, size_t n, const char **key, size_t 
 static long normalise_pattern(parser *p, const char *value, size_t n)
 {
     size_t need = 3 * n + 2; /* worst case plus room for the index.html "$" */
-    if (need > p->scratch_cap) {
-        char *bigger = realloc(p->scratch, need);
-        if (bigger == NULL) return -1;
-        p->scratch = bigger;
-        p->scratch_cap = need;
-    }
+    if (cs_array_grow((void **)&p->scratch, &p->scratch_cap, need, 1, 0) != CS_OK) return -1;
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)value[i];
