@@ -1,5 +1,5 @@
 /*
- * bench/hash.c - images per second of `clearset hash` (decode + SHA-256 +
+ * bench/bench_hash.c - images per second of `clearset hash` (decode + SHA-256 +
  * PDQ + dihedral hashes + pHash) on the default fast path (JPEG decoded at
  * the DCT scale keeping the short side >= 512) and on --exact (full
  * resolution), over the same photos in one run.

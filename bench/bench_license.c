@@ -45,7 +45,7 @@ static int is_image_name(const char *name)
     return 0;
 }
 
-static void scan(corpus *c, const char *dir, int depth)
+static void scan_corpus(corpus *c, const char *dir, int depth)
 {
     DIR *d = depth < 10 ? opendir(dir) : NULL;
     if (!d) return;
@@ -57,7 +57,7 @@ static void scan(corpus *c, const char *dir, int depth)
         struct stat st;
         if (lstat(path, &st) != 0) continue;
         if (S_ISDIR(st.st_mode))
-            scan(c, path, depth + 1);
+            scan_corpus(c, path, depth + 1);
         else if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size <= BENCH_MAX_SIZE &&
                  is_image_name(e->d_name)) {
             if (cs_array_reserve((void **)&c->paths, &c->cap, c->count, sizeof *c->paths, 0) ==
@@ -70,7 +70,7 @@ static void scan(corpus *c, const char *dir, int depth)
 }
 
 /* Runs program with fixed args then files[from..to), stdout/stderr to /dev/null. */
-static int run(const char *const *fixed, size_t nfixed, char **files, size_t from, size_t to)
+static int run_batch(const char *const *fixed, size_t nfixed, char **files, size_t from, size_t to)
 {
     size_t n = nfixed + (to - from) + 1;
     char **argv = calloc(n, sizeof *argv);
@@ -98,7 +98,7 @@ static double best_rate(const char *const *fixed, size_t nfixed, corpus *c)
     for (int round = 0; round < BENCH_ROUNDS; round++) {
         int64_t t0 = cs_monotonic_ns();
         for (size_t from = 0; from < c->count; from += BENCH_BATCH)
-            if (run(fixed, nfixed, c->paths, from, CS_MIN(c->count, from + BENCH_BATCH)) < 0)
+            if (run_batch(fixed, nfixed, c->paths, from, CS_MIN(c->count, from + BENCH_BATCH)) < 0)
                 return -1;
         double s = (double)(cs_monotonic_ns() - t0) / 1e9;
         double rate = (double)c->count / s;
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     }
     corpus c = {0};
     for (int i = 2; i < argc; i++)
-        scan(&c, argv[i], 0);
+        scan_corpus(&c, argv[i], 0);
     if (c.count == 0) {
         fprintf(stderr, "bench_license: no JPEG/PNG/WebP files under the given directories\n");
         return 2;

@@ -1,5 +1,5 @@
 /*
- * bench/index.c - queries per second of dedup's multi-index Hamming search
+ * bench/bench_index.c - queries per second of dedup's multi-index Hamming search
  * against a linear scan, at 1M and 10M PDQ codes, radius 31.
  *
  * Codes: uniformly random 256-bit codes, plus planted near duplicates (1 in
@@ -36,7 +36,7 @@ static double seconds_since(int64_t start)
     return (double)(cs_monotonic_ns() - start) / 1e9;
 }
 
-static int run(size_t n)
+static int run_size(size_t n)
 {
     pdq_hash *codes = malloc(sizeof(pdq_hash) * n);
     pdq_hash *queries = malloc(sizeof(pdq_hash) * BENCH_QUERIES);
@@ -141,10 +141,10 @@ int main(int argc, char **argv)
     int status = 0;
     if (argc > 1) {
         for (int i = 1; i < argc; i++)
-            status |= run((size_t)strtoull(argv[i], NULL, 10));
+            status |= run_size((size_t)strtoull(argv[i], NULL, 10));
     } else {
-        status |= run(1000000);
-        status |= run(10000000);
+        status |= run_size(1000000);
+        status |= run_size(10000000);
     }
     return status;
 }

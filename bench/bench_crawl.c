@@ -1,5 +1,5 @@
 /*
- * bench/crawl.c - how fast the crawler is across many hosts, and how close a
+ * bench/bench_crawl.c - how fast the crawler is across many hosts, and how close a
  * polite crawl comes to the fastest polite schedule.
  *
  * 100 simulated hosts on 127.0.1.1 - 127.0.1.100 (four in-process fixture
@@ -63,13 +63,13 @@ static char *scenario_json(int pages, const char *fixture_dir)
     return (char *)cs_buf_take(&b, &len);
 }
 
-typedef struct site {
+typedef struct bench_site {
     demo_scenario *scenario;
     demo_server *servers[SERVERS];
     char *seeds[HOSTS];
-} site;
+} bench_site;
 
-static void site_start(site *s, int pages, const char *fixture_dir)
+static void site_start(bench_site *s, int pages, const char *fixture_dir)
 {
     char *json = scenario_json(pages, fixture_dir);
     cs_error err;
@@ -93,7 +93,7 @@ static void site_start(site *s, int pages, const char *fixture_dir)
     }
 }
 
-static void site_stop(site *s)
+static void site_stop(bench_site *s)
 {
     for (int k = 0; k < SERVERS; k++)
         demo_server_stop(s->servers[k]);
@@ -103,8 +103,8 @@ static void site_stop(site *s)
 }
 
 /* Runs one crawl into a fresh catalog in dir; returns elapsed seconds. */
-static double crawl(site *s, const char *dir, const char *name, int64_t delay_ms,
-                    crawler_stats *stats)
+static double timed_crawl(bench_site *s, const char *dir, const char *name, int64_t delay_ms,
+                          crawler_stats *stats)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.db", dir, name);
@@ -133,7 +133,7 @@ static size_t discard(char *p, size_t size, size_t n, void *u)
 }
 
 /* The ceiling: every URL the servers saw since first_seq, fetched again by bare libcurl. */
-static double plain_fetch(site *s, size_t first[SERVERS], size_t *count)
+static double plain_fetch(bench_site *s, size_t first[SERVERS], size_t *count)
 {
     char **urls = NULL;
     size_t n = 0, cap = 0;
@@ -182,7 +182,7 @@ static double plain_fetch(site *s, size_t first[SERVERS], size_t *count)
 }
 
 /* Per host: requests seen and the closest two came (ms); fills the busiest host's count. */
-static void spacing(site *s, size_t *busiest, double *closest_ms)
+static void spacing(bench_site *s, size_t *busiest, double *closest_ms)
 {
     *busiest = 0;
     *closest_ms = 1e18;
@@ -216,10 +216,10 @@ int main(void)
     if (mkdtemp(dir) == NULL) die("mkdtemp", NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
-    site big = {0};
+    bench_site big = {0};
     site_start(&big, BIG_PAGES, fixture_dir);
     crawler_stats stats;
-    double t_crawl = crawl(&big, dir, "fast", 0, &stats);
+    double t_crawl = timed_crawl(&big, dir, "fast", 0, &stats);
     size_t first[SERVERS] = {0};
     size_t plain_n;
     double t_plain = plain_fetch(&big, first, &plain_n);
@@ -235,9 +235,9 @@ int main(void)
     printf("crawler / plain = %.2f\n", crawl_rate / plain_rate);
     site_stop(&big);
 
-    site small = {0};
+    bench_site small = {0};
     site_start(&small, SMALL_PAGES, fixture_dir);
-    double t_polite = crawl(&small, dir, "polite", DELAY_POLITE_MS, &stats);
+    double t_polite = timed_crawl(&small, dir, "polite", DELAY_POLITE_MS, &stats);
     size_t busiest;
     double closest_ms;
     spacing(&small, &busiest, &closest_ms);

@@ -1,5 +1,5 @@
 /*
- * bench/robots.c - parse time and URLs matched per second on a large,
+ * bench/bench_robots.c - parse time and URLs matched per second on a large,
  * real-world-shaped robots.txt.
  *
  * The file is generated (deterministic PRNG, no I/O): a long commented
@@ -36,7 +36,7 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng_state % n);
 }
 
-static const char *const words[] = {
+static const char *const bench_words[] = {
     "search", "cart",  "checkout", "account", "images", "media",   "static",  "wp-admin",
     "tag",    "print", "api",      "private", "tmp",    "cgi-bin", "gallery", "photos",
     "user",   "login", "feed",     "archive", "news",   "shop",    "product", "category"};
@@ -44,7 +44,8 @@ static const char *const exts[] = {"jpg", "png", "webp", "gif", "pdf", "php", "h
 
 static void append_rule(cs_buf *b, int allow)
 {
-    const char *w1 = words[rnd(CS_ARRAY_LEN(words))], *w2 = words[rnd(CS_ARRAY_LEN(words))];
+    const char *w1 = bench_words[rnd(CS_ARRAY_LEN(bench_words))],
+               *w2 = bench_words[rnd(CS_ARRAY_LEN(bench_words))];
     const char *ext = exts[rnd(CS_ARRAY_LEN(exts))];
     const char *key = allow ? "Allow" : "Disallow";
     switch (rnd(8)) {
@@ -95,8 +96,8 @@ static void generate(cs_buf *b, int groups, int star_rules)
                 id[k++] = (char)('a' + v % 26), v /= 26;
             while (v && k < 7);
             id[k] = '\0';
-            cs_buf_printf(b, "User-agent: %sBot-%s\n", words[(size_t)(g + a) % CS_ARRAY_LEN(words)],
-                          id);
+            cs_buf_printf(b, "User-agent: %sBot-%s\n",
+                          bench_words[(size_t)(g + a) % CS_ARRAY_LEN(bench_words)], id);
         }
         if (rnd(4) == 0) cs_buf_printf(b, "Crawl-delay: %u\n", 1 + rnd(30));
         int rules = 1 + (int)rnd(8);
@@ -114,7 +115,8 @@ static char **make_urls(int n)
     char **urls = malloc((size_t)n * sizeof *urls);
     for (int i = 0; i < n; i++) {
         char url[512];
-        const char *w1 = words[rnd(CS_ARRAY_LEN(words))], *w2 = words[rnd(CS_ARRAY_LEN(words))];
+        const char *w1 = bench_words[rnd(CS_ARRAY_LEN(bench_words))],
+                   *w2 = bench_words[rnd(CS_ARRAY_LEN(bench_words))];
         switch (rnd(4)) {
         case 0:
             snprintf(url, sizeof url, "https://www.example.com/%s/%s/%u.%s", w1, w2, rnd(1000),
@@ -122,13 +124,13 @@ static char **make_urls(int n)
             break;
         case 1:
             snprintf(url, sizeof url, "https://www.example.com/%s/%s?%s=%u&page=%u", w1, w2,
-                     words[rnd(CS_ARRAY_LEN(words))], rnd(100), rnd(50));
+                     bench_words[rnd(CS_ARRAY_LEN(bench_words))], rnd(100), rnd(50));
             break;
         case 2:
             snprintf(url, sizeof url,
                      "https://www.example.com/%s/2024/%02u/%s-%u/%s/photo-%u.jpg?w=%u", w1,
-                     1 + rnd(12), w2, rnd(10000), words[rnd(CS_ARRAY_LEN(words))], rnd(100),
-                     320 * (1 + rnd(4)));
+                     1 + rnd(12), w2, rnd(10000), bench_words[rnd(CS_ARRAY_LEN(bench_words))],
+                     rnd(100), 320 * (1 + rnd(4)));
             break;
         default:
             snprintf(url, sizeof url, "https://www.example.com/%s-%u.html", w1, rnd(100000));

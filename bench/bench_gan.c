@@ -1,5 +1,5 @@
 /*
- * bench/gan.c - trains the C DCGAN on Fashion-MNIST and measures it; the
+ * bench/bench_gan.c - trains the C DCGAN on Fashion-MNIST and measures it; the
  * driver bench/gan.sh runs it beside the PyTorch baseline (bench/gan_torch.py).
  *
  *   bench_gan train DATA_DIR --steps N [--eval 250,500,...] [--threads T]
@@ -36,12 +36,12 @@
 #define GRID_SCALE    3
 #define IMG           32
 
-typedef struct images {
+typedef struct idx_images {
     int n;
     float *pixels; /* n x 32 x 32, [-1, 1] */
-} images;
+} idx_images;
 
-static int load_idx(const char *dir, const char *name, images *out)
+static int load_idx(const char *dir, const char *name, idx_images *out)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -124,7 +124,7 @@ static int write_grid(const float *samples, int n, const char *path)
     return 0;
 }
 
-static int swd_against_heldout(const images *heldout, const float *samples, int n,
+static int swd_against_heldout(const idx_images *heldout, const float *samples, int n,
                                gan_swd_result *r)
 {
     cs_error err;
@@ -165,7 +165,7 @@ static int cmd_train(const char *data, int argc, char **argv)
     cfg.d_norm = strcmp(option(argc, argv, "--d-norm", "batch"), "spectral") == 0
                      ? GAN_DNORM_SPECTRAL
                      : GAN_DNORM_BATCH;
-    images train = {0}, heldout = {0};
+    idx_images train = {0}, heldout = {0};
     if (load_idx(data, "train-images-idx3-ubyte", &train) ||
         load_idx(data, "t10k-images-idx3-ubyte", &heldout))
         return 3;
@@ -253,7 +253,7 @@ static int cmd_swd(const char *data, const char *samples_path, int argc, char **
 {
     int eval_n = atoi(option(argc, argv, "--eval-images", "2048"));
     const char *label = option(argc, argv, "--label", samples_path);
-    images heldout = {0};
+    idx_images heldout = {0};
     int n;
     float *samples = read_samples(samples_path, &n);
     if (samples == NULL || load_idx(data, "t10k-images-idx3-ubyte", &heldout)) return 3;
@@ -267,7 +267,7 @@ static int cmd_swd(const char *data, const char *samples_path, int argc, char **
 static int cmd_floor(const char *data, int argc, char **argv)
 {
     int eval_n = atoi(option(argc, argv, "--eval-images", "2048"));
-    images train = {0}, heldout = {0};
+    idx_images train = {0}, heldout = {0};
     if (load_idx(data, "train-images-idx3-ubyte", &train) ||
         load_idx(data, "t10k-images-idx3-ubyte", &heldout))
         return 3;
@@ -301,6 +301,6 @@ int main(int argc, char **argv)
         free(samples);
         return rc;
     }
-    fprintf(stderr, "usage: bench_gan train|swd|floor|grid ... (see bench/gan.c)\n");
+    fprintf(stderr, "usage: bench_gan train|swd|floor|grid ... (see bench/bench_gan.c)\n");
     return 2;
 }
