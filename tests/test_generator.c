@@ -577,6 +577,34 @@ static void test_training_is_deterministic_for_a_seed(void **state)
     }
 }
 
+/* gan_generate: an image depends on its own latent and its batch only; a short last batch is
+ * topped up with its own latents, so one latent alone gives the image it gives as the
+ * remainder of a longer run; the weights do not move. */
+static void test_generate_from_latents_is_reproducible_per_batch(void **state)
+{
+    (void)state;
+    gan_config cfg;
+    small_config(&cfg, GAN_DNORM_BATCH);
+    gan *g;
+    assert_int_equal(gan_new(&cfg, &g, NULL), CS_OK);
+    train(g, 2, 7);
+    const int B = cfg.batch_size, nz = cfg.latent_dim, n = B + 1;
+    float z[5 * 8], all[5 * 1024], last[1024], again[5 * 1024];
+    gen_rng rng;
+    gen_rng_seed(&rng, 5);
+    gen_rng_normal(&rng, z, (size_t)n * nz, 0.0f, 1.0f);
+    gan_generate(g, z, n, all);
+    gan_generate(g, z + (size_t)B * nz, 1, last);
+    assert_memory_equal(all + (size_t)B * 1024, last, sizeof last);
+    gan_generate(g, z, n, again);
+    assert_memory_equal(all, again, sizeof all);
+    for (int i = 0; i < n * 1024; i++)
+        assert_true(all[i] >= -1.0f && all[i] <= 1.0f);
+    /* different latents, different images */
+    assert_memory_not_equal(all, all + 1024, 1024 * sizeof(float));
+    gan_free(g);
+}
+
 static void test_two_threads_compute_the_same_bits_as_one(void **state)
 {
     (void)state;
@@ -777,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_loss_gradients_match_finite_differences),
         cmocka_unit_test(test_adam_first_step_moves_each_weight_by_the_learning_rate),
         cmocka_unit_test(test_training_is_deterministic_for_a_seed),
+        cmocka_unit_test(test_generate_from_latents_is_reproducible_per_batch),
         cmocka_unit_test(test_two_threads_compute_the_same_bits_as_one),
         cmocka_unit_test(test_checkpoint_round_trips_and_resumes_exactly),
         cmocka_unit_test(test_damaged_checkpoints_are_refused),
