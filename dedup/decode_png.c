@@ -6,6 +6,12 @@
  * to 8, interlacing is undone. Alpha is then composited on white here. The
  * IHDR size is checked against the pixel limit before libpng even starts,
  * and ancillary chunks are capped so a zTXt/iCCP bomb cannot balloon memory.
+ * libpng allocates through png_bounded_malloc, which refuses any one block
+ * larger than a few of the image's rows or the chunk cap: libpng 1.6.39 sizes
+ * a text chunk's buffer from the length the chunk declares, before reading
+ * it, so without this a 439-byte file claiming a 1.9 GB iTXt chunk made it
+ * allocate and fill 1.9 GB (found by fuzz_decode_png; its input is in the
+ * corpus).
  *
  * With opts->min_short_side > 0 (the fast path) an image whose short side is
  * at least twice that is shrunk by the largest integer factor f keeping the
@@ -48,8 +54,25 @@ typedef struct png_state {
     uint32_t *sums;          /* box sums of the output row being built (shrinking) */
     png_bytep *rows;
     unsigned char *pixels; /* result: grey or RGB */
+    size_t alloc_limit;    /* largest block libpng may allocate at once */
     char message[200];
 } png_state;
+
+/* libpng's row buffers hold at most 8 bytes a pixel (16-bit RGBA) plus a filter byte and
+ * some alignment; the chunk cap bounds everything else it keeps. */
+#define PNG_ROW_BYTES_MAX(width) ((size_t)(width)*8 + 64)
+
+static png_voidp png_bounded_malloc(png_structp png, png_alloc_size_t size)
+{
+    png_state *st = png_get_mem_ptr(png);
+    return size <= st->alloc_limit ? malloc(size) : NULL;
+}
+
+static void png_bounded_free(png_structp png, png_voidp p)
+{
+    (void)png;
+    free(p);
+}
 
 static void png_on_error(png_structp png, png_const_charp msg)
 {
@@ -254,18 +277,21 @@ static int png_decode_body(png_state *st, const dedup_decode_options *opts, dedu
 int dedup_decode_png(const unsigned char *bytes, size_t len, const dedup_decode_options *opts,
                      dedup_image *img, cs_error *err)
 {
+    png_state st;
+    memset(&st, 0, sizeof(st));
+    st.bytes = bytes;
+    st.len = len;
+    st.alloc_limit = PNG_MAX_CHUNK_BYTES;
     /* IHDR is the first chunk by the PNG spec: check its size before libpng runs. */
     if (len >= 24 && memcmp(bytes + 12, "IHDR", 4) == 0) {
         uint32_t w = cs_be32(bytes + 16), h = cs_be32(bytes + 20);
         if (w > 0 && h > 0 && (uint64_t)w * h > opts->max_pixels)
             return dedup_check_pixels((long)w, (long)h, opts->max_pixels, "PNG", err);
+        st.alloc_limit = CS_MAX(st.alloc_limit, 2 * PNG_ROW_BYTES_MAX(w));
     }
-    png_state st;
-    memset(&st, 0, sizeof(st));
-    st.bytes = bytes;
-    st.len = len;
     int rc;
-    st.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st, png_on_error, png_on_warning);
+    st.png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &st, png_on_error, png_on_warning, &st,
+                                      png_bounded_malloc, png_bounded_free);
     if (st.png) st.info = png_create_info_struct(st.png);
     if (!st.png || !st.info) {
         rc = cs_error_set(err, CS_ENOMEM, "cannot start the PNG decoder");

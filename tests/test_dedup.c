@@ -24,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 #include <webp/encode.h>
 
 #define DIHEDRAL_TOLERANCE 20 /* bits, on photos: 16 measured (see the dihedral test) + margin */
@@ -616,6 +619,44 @@ static void test_pixel_limit_is_checked_from_the_header(void **state)
     assert_true(patched);
     assert_int_equal(dedup_decode(jpeg, len, NULL, &img, &err), CS_ELIMIT);
     free(jpeg);
+}
+
+/*
+ * A 447-byte PNG (8x8) whose iTXt chunk declares 1.9 GB: libpng sizes the chunk's buffer
+ * from that length before reading it, so the decoder must refuse the allocation. The
+ * decode runs in a child process whose peak memory the parent reads back: before the
+ * fix it was 1.9 GB, now a few MB.
+ */
+static void test_png_chunk_declaring_gigabytes_allocates_nothing_large(void **state)
+{
+    (void)state;
+    size_t raw_len;
+    char *raw = ts_read_file(CLEARSET_SOURCE_DIR "/tests/fuzz/corpus/fuzz_decode_png/"
+                                                 "oom-itxt-declares-1.9GB",
+                             &raw_len);
+    static const unsigned char magic[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    unsigned char *png = malloc(raw_len + sizeof magic);
+    assert_non_null(png);
+    memcpy(png, magic, sizeof magic);
+    memcpy(png + sizeof magic, raw, raw_len);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        dedup_image img;
+        cs_error err;
+        int rc = dedup_decode(png, raw_len + sizeof magic, NULL, &img, &err);
+        if (rc == CS_OK) dedup_image_free(&img);
+        _exit(rc == CS_EFORMAT ? 0 : 1);
+    }
+    int status;
+    struct rusage usage;
+    assert_int_equal(wait4(child, &status, 0, &usage), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0); /* refused as corrupt */
+    print_message("peak memory decoding it: %ld KiB\n", usage.ru_maxrss);
+    assert_true(usage.ru_maxrss < 256 * 1024); /* KiB */
+    free(png);
+    free(raw);
 }
 
 static void test_png_variants_decode_to_the_same_pixels(void **state)
@@ -1445,6 +1486,7 @@ int main(void)
         cmocka_unit_test(test_index_returns_exactly_the_linear_scan),
         cmocka_unit_test(test_truncated_and_corrupt_images_give_errors),
         cmocka_unit_test(test_pixel_limit_is_checked_from_the_header),
+        cmocka_unit_test(test_png_chunk_declaring_gigabytes_allocates_nothing_large),
         cmocka_unit_test(test_png_variants_decode_to_the_same_pixels),
         cmocka_unit_test(test_webp_lossless_with_alpha_decodes_on_white),
         cmocka_unit_test(test_animated_webp_hashes_its_first_frame),
