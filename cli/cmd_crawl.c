@@ -94,11 +94,8 @@ static void on_progress(void *arg, const crawler_stats *s, int final)
 {
     progress_state *p = arg;
     if (p->json && !final) {
-        json_t *line = stats_json(s, "progress");
-        json_dumpf(line, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
-        fputc('\n', stdout);
+        cli_print_json("crawl", stats_json(s, "progress"), JSON_COMPACT | JSON_REAL_PRECISION(6));
         fflush(stdout);
-        json_decref(line);
     }
     if (p->tty) {
         fprintf(stderr,
@@ -313,10 +310,12 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
             status = cli_fail("crawl", &err);
         } else {
             json_t *line = stats_json(&stats, "done");
-            json_object_set_new(line, "stopped_by", json_string(stopped_name(stats.stopped_by)));
-            json_dumpf(line, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
-            fputc('\n', stdout);
-            json_decref(line);
+            if (line && json_object_set_new(line, "stopped_by",
+                                            json_string(stopped_name(stats.stopped_by))) != 0) {
+                json_decref(line);
+                line = NULL;
+            }
+            status = cli_print_json("crawl", line, JSON_COMPACT | JSON_REAL_PRECISION(6));
             if (stats.refused > 0)
                 fprintf(stderr,
                         "clearset crawl: %lld request%s refused for the address, the first: %s%s\n",

@@ -132,15 +132,14 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     json_object_set_new(out, "redirects", redirects);
     json_object_set_new(out, "final_url", json_string(res.final_url));
     json_object_set_new(out, "redirect_error", json_boolean(res.redirect_error));
-    json_dumpf(out, stdout, JSON_COMPACT);
-    fputc('\n', stdout);
-    json_decref(out);
+    int printed = cli_print_json("signals", out, JSON_COMPACT);
     if (res.address_refused && !res.redirect_error)
         fprintf(stderr, "clearset signals: %s: address refused (private, reserved or %s)\n",
                 res.url, fetch.allow_loopback ? "metadata" : "loopback; see --allow-loopback");
     /* a "no" found anywhere in the chain stands; otherwise a broken chain leaves no answer,
        and a refused address is no robots.txt "disallow" */
-    int status = decision.opted_out                          ? CLI_EXIT_FOUND
+    int status = printed != CLI_EXIT_OK                      ? printed
+                 : decision.opted_out                        ? CLI_EXIT_FOUND
                  : res.address_refused || res.redirect_error ? CLI_EXIT_RUNTIME
                  : !res.allowed                              ? CLI_EXIT_FOUND
                                                              : CLI_EXIT_OK;
