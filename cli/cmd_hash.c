@@ -40,9 +40,9 @@ static int print_hashes(const char *path, const dedup_hashes *h, int dihedral)
     pdq_hash_to_hex(&h->pdq, pdq_hex);
     phash_to_hex(h->phash, phash_hex);
     json_t *o =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:s}", "file", path, "sha256", h->sha256,
-                  "pdq", pdq_hex, "pdq_quality", h->pdq_quality, "phash", phash_hex, "width",
-                  h->width, "height", h->height, "format", dedup_format_name(h->format));
+        json_pack("{s:o, s:s, s:s, s:i, s:s, s:i, s:i, s:s}", "file", cli_json_text(path), "sha256",
+                  h->sha256, "pdq", pdq_hex, "pdq_quality", h->pdq_quality, "phash", phash_hex,
+                  "width", h->width, "height", h->height, "format", dedup_format_name(h->format));
     if (o && dihedral) {
         json_t *a = json_array();
         for (int t = 0; a && t < PDQ_DIH_COUNT; t++) {

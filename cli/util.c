@@ -85,6 +85,17 @@ int cli_print_file_error(const char *command, const char *path, const char *why)
         fprintf(stderr, "%s\n", why);
     else
         fprintf(stderr, "%s: %s\n", path, why);
-    return cli_print_json(command, json_pack("{s:s, s:s}", "file", path, "error", why),
-                          JSON_COMPACT | JSON_PRESERVE_ORDER);
+    return cli_print_json(
+        command, json_pack("{s:o, s:o}", "file", cli_json_text(path), "error", cli_json_text(why)),
+        JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+json_t *cli_json_text(const char *text)
+{
+    json_t *s = json_string(text);
+    if (s) return s;
+    char *clean = cs_utf8_dup(text, strlen(text));
+    s = clean ? json_string(clean) : NULL;
+    free(clean);
+    return s;
 }

@@ -116,6 +116,12 @@ size_t cs_strlcpy(char *dst, const char *src, size_t size);
 char *cs_strndup(const char *s, size_t n);
 /* ASCII case-insensitive comparison of a pointer+length string with a C string. */
 int cs_ascii_ieq(const char *s, size_t n, const char *literal);
+/*
+ * Copies bytes into a new NUL-terminated string that is valid UTF-8, for JSON
+ * output of text nobody checked (file names, metadata): each byte that starts
+ * no valid sequence becomes '?', NULs are dropped. NULL only when out of memory.
+ */
+char *cs_utf8_dup(const char *s, size_t len);
 
 /* Wall-clock time in milliseconds and a monotonic clock in nanoseconds. */
 int64_t cs_now_ms(void);

@@ -92,7 +92,7 @@ static json_t *cbor_string(cbor_in *in, int major, uint64_t len, int indefinite,
         }
         json_t *v = json_null();
         if (major == 3) {
-            char *text = license_utf8_dup((const char *)buf.data, buf.len);
+            char *text = cs_utf8_dup((const char *)buf.data, buf.len);
             json_decref(v);
             v = text ? json_string(text) : NULL;
             free(text);
@@ -105,7 +105,7 @@ static json_t *cbor_string(cbor_in *in, int major, uint64_t len, int indefinite,
     const char *s = (const char *)in->p + in->pos;
     in->pos += (size_t)len;
     if (major == 2) return json_null(); /* byte strings carry nothing we read */
-    char *text = license_utf8_dup(s, (size_t)len);
+    char *text = cs_utf8_dup(s, (size_t)len);
     json_t *v = text ? json_string(text) : NULL;
     free(text);
     return v;

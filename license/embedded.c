@@ -437,7 +437,13 @@ json_t *license_embedded_json(const license_embedded *emb, const char *file)
 {
     json_t *obj = json_object();
     if (!obj) return NULL;
-    json_object_set_new(obj, "file", json_string(file ? file : ""));
+    char *name = cs_utf8_dup(file ? file : "", file ? strlen(file) : 0); /* any bytes */
+    if (!name || json_object_set_new(obj, "file", json_string(name)) != 0) {
+        free(name);
+        json_decref(obj);
+        return NULL;
+    }
+    free(name);
     if (emb->fields) json_object_update(obj, emb->fields);
     json_object_set_new(obj, "license",
                         emb->has_license ? license_info_json(&emb->license) : json_null());

@@ -133,55 +133,6 @@ int license_confidence_parse(const char *name, license_confidence *out)
     return CS_OK;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    if (s[0] < 0x80) return 1;
-    size_t len;
-    unsigned cp;
-    if ((s[0] & 0xE0) == 0xC0)
-        len = 2, cp = s[0] & 0x1F;
-    else if ((s[0] & 0xF0) == 0xE0)
-        len = 3, cp = s[0] & 0x0F;
-    else if ((s[0] & 0xF8) == 0xF0)
-        len = 4, cp = s[0] & 0x07;
-    else
-        return 0;
-    if (len > n) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-char *license_utf8_dup(const char *s, size_t len)
-{
-    char *out = malloc(len + 1);
-    if (!out) return NULL;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        if (p[i] == 0) {
-            i++; /* ExifTool drops NULs from JSON strings */
-            continue;
-        }
-        size_t n = utf8_sequence(p + i, len - i);
-        if (n == 0) {
-            out[o++] = '?';
-            i++;
-        } else {
-            memcpy(out + o, p + i, n);
-            o += n, i += n;
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* Windows-1252 0x80..0x9F; 0 where the code page leaves a hole. */
 static const unsigned short cp1252_high[32] = {
     0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
@@ -244,7 +195,7 @@ static int looks_like_exiftool_number(const char *s)
 
 json_t *license_exiftool_value(const char *s, size_t len)
 {
-    char *text = license_utf8_dup(s, len);
+    char *text = cs_utf8_dup(s, len);
     if (!text) return NULL;
     json_t *value;
     if (strcasecmp(text, "true") == 0)

@@ -91,7 +91,7 @@ int license_parse_exif(const unsigned char *bytes, size_t len, json_t *fields,
         }
         int rc = license_fields_set(fields, name, license_exiftool_value(text, strlen(text)));
         if (rc == CS_OK && is_copyright) {
-            char *clean = license_utf8_dup(text, strlen(text));
+            char *clean = cs_utf8_dup(text, strlen(text));
             rc = clean ? license_add_embedded_evidence(evidence, LICENSE_ORIGIN_EXIF, name, clean,
                                                        0, 1, LICENSE_CONFIDENCE_MEDIUM)
                        : CS_ENOMEM;

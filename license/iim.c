@@ -67,7 +67,7 @@ int license_parse_iim(const unsigned char *bytes, size_t len, json_t *fields,
         size_t n = size;
         while (n > 0 && data[n - 1] == '\0')
             n--;
-        char *text = utf8 ? license_utf8_dup(data, n) : license_cp1252_dup(data, n);
+        char *text = utf8 ? cs_utf8_dup(data, n) : license_cp1252_dup(data, n);
         if (!text) return cs_error_set(err, CS_ENOMEM, "iptc: out of memory");
         json_t *value = license_exiftool_value(text, strlen(text));
         int rc = CS_OK;

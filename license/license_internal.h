@@ -28,8 +28,7 @@ int license_table_match_spdx(const char *spdx, license_info *out);
  */
 json_t *license_exiftool_value(const char *s, size_t len);
 
-/* Copies bytes into a new NUL-terminated valid UTF-8 string (invalid bytes -> '?'). */
-char *license_utf8_dup(const char *s, size_t len);
+/* (Bytes to valid UTF-8: cs_utf8_dup in common/.) */
 /* Windows-1252 bytes to a new UTF-8 string (ExifTool's default IPTC charset). */
 char *license_cp1252_dup(const char *s, size_t len);
 

@@ -4,7 +4,8 @@
 # FIFO used to block forever: every call here is bounded by `timeout`, so a
 # regression fails instead of hanging), a missing file and a non-image get
 # {"file", "error"} lines in both commands, the other files are still
-# examined, and the exit status is 2.
+# examined, and the exit status is 2. A file name that is not UTF-8 is still
+# named (its invalid bytes as '?') instead of losing its field or its line.
 set -euo pipefail
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -44,4 +45,19 @@ jq -s -e '.[4].pdq | length == 64' "$work/hash.jsonl" >/dev/null ||
 jq -s -e '.[3] | .license == null and .ai_generated == false' "$work/license.jsonl" >/dev/null ||
   fail "license: the non-image's fields are gone: $(sed -n 4p "$work/license.jsonl")"
 
-echo "it_cli_files: FIFOs, directories, missing files and non-images get error lines"
+# A file name is bytes, not UTF-8: the lines still name it (invalid bytes as '?'), whole.
+latin1=$work/$'caf\xe9'
+cp "$jpeg" "$latin1.jpg"
+for command in hash license; do
+  status=0
+  "$bin" "$command" "$latin1.jpg" "$latin1-missing.jpg" >"$work/$command-latin1.jsonl" \
+    2>"$work/$command-latin1.err" || status=$?
+  [ "$status" = 2 ] || fail "$command on latin-1 names: exit $status, not 2: $(cat "$work/$command-latin1.err")"
+  jq -s -e --arg w "$work" '
+    (.[0] | .file == ($w + "/caf?.jpg") and (has("error") | not)) and
+    (.[1] | .file == ($w + "/caf?-missing.jpg") and (.error | test("No such file")))' \
+    "$work/$command-latin1.jsonl" >/dev/null ||
+    fail "$command: a latin-1 file name lost its line or its name: $(cat "$work/$command-latin1.jsonl")"
+done
+
+echo "it_cli_files: FIFOs, directories, missing files, non-images and non-UTF-8 names get their lines"
