@@ -20,6 +20,7 @@ int cli_exit_status(int cs_code)
     case CS_EVERSION:
     case CS_EUNSUPPORTED:
     case CS_ECORRUPT:
+    case CS_EEXIST:
         return CLI_EXIT_USAGE;
     default:
         return CLI_EXIT_RUNTIME;

@@ -30,6 +30,7 @@ enum {
     CS_EDENIED = -10,      /* refused by policy (robots, address, opt-out) */
     CS_EUNSUPPORTED = -11, /* a valid input this build does not handle */
     CS_ECORRUPT = -12,     /* stored data fails its integrity check */
+    CS_EEXIST = -13,       /* would replace something that exists (a key, an export) */
 };
 
 #define CS_ERROR_MESSAGE_MAX 512

@@ -57,6 +57,8 @@ const char *cs_strerror(int code)
         return "unsupported";
     case CS_ECORRUPT:
         return "corrupt data";
+    case CS_EEXIST:
+        return "already exists";
     default:
         return "unknown error";
     }
