@@ -110,7 +110,7 @@ int cmd_verify(cli_context *ctx, int argc, char **argv)
                 "%s); pass --pubkey KEY.pub to check who signed it\n",
                 dir, report.fingerprint);
     if (ok)
-        fprintf(stderr, "clearset verify: %s: signature valid, %zu files match the manifest\n", dir,
+        fprintf(stderr, "clearset verify: %s: signature valid; all %zu listed files match\n", dir,
                 report.files_checked);
     int status =
         cli_print_json("verify", report_json(dir, &report, ok), JSON_COMPACT | JSON_PRESERVE_ORDER);
