@@ -426,6 +426,7 @@ int manifest_parse(const void *bytes, size_t len, manifest_listing *out, cs_erro
         rc = cs_error_set(err, CS_EFORMAT, "manifest.json: signer fingerprint is not 64 hex");
     else
         rc = parse_files(json_object_get(root, "files"), out, err);
+    if (rc != CS_OK) manifest_listing_free(out); /* nothing half-read */
     if (rc == CS_OK) {
         out->format_version = (int)json_integer_value(version);
         memcpy(out->signer_fingerprint, json_string_value(fingerprint), MANIFEST_FINGERPRINT_HEX);

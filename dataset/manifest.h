@@ -113,8 +113,8 @@ typedef struct manifest_listing {
 
 /*
  * Parses manifest.json's bytes (pointer plus length, untrusted) into out,
- * which is overwritten and must be released with manifest_listing_free
- * whatever this returns. CS_EFORMAT for anything that is not a manifest of
+ * which is overwritten (left empty on failure); release it with
+ * manifest_listing_free whatever this returns. CS_EFORMAT for anything that is not a manifest of
  * this format (bad JSON, a duplicate key, a missing field, a path that is
  * absolute, has an empty, "." or ".." part or names one of the three files
  * above, paths out of order or repeated), CS_EVERSION for a newer
