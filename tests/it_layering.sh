@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # it_layering.sh - the pure libraries stay pure (DESIGN.md "Layout", STYLE.md
-# "Layers"): the static libraries of robots/, license/, dedup/, generator/ and
-# the crawler's HTML/URL part reference no sqlite3_ symbol and no symbol the
+# "Layers"): the static libraries of robots/, license/, dedup/, generator/, the
+# crawler's HTML/URL part and the export manifest (dataset/manifest*.c)
+# reference no sqlite3_ symbol and no symbol the
 # catalog's library (clearset_dataset: catalog_*, blob_store_*) defines, and
 # neither they nor any fuzz target link SQLite or clearset_dataset.
 # tests/CMakeLists.txt writes what to check into BUILD/tests/layering.txt:

@@ -156,6 +156,35 @@ write("fuzz_license_jsonld", b'[{"@graph":[{"@type":"ImageObject","contentUrl":"
       b'"license":"All rights reserved"},{"@type":"WebPage","license":"CC BY-NC 4.0"}]}]', "graph")
 write("fuzz_license_jsonld", b'{"@type":"ImageObject","contentUrl":' + b"[" * 500, "deep-array")
 
+def manifest(files, fields=None):
+    """manifest.json as manifest_sign_dir writes it (sorted keys, two-space indent,
+    a trailing newline); files are (path, bytes). The fingerprint is a stand-in:
+    the parser does not check signatures."""
+    import json
+    entries = [{"path": p, "sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
+               for p, b in sorted(files, key=lambda f: f[0].encode())]
+    root = dict(fields or {})
+    root.update({"format": "clearset-export", "format_version": 1, "files": entries,
+                 "signer": {"algorithm": "ed25519",
+                            "fingerprint": hashlib.sha256(b"stand-in key").hexdigest()}})
+    return (json.dumps(root, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+for root in ("tests/fixtures/pdq", "demo/site/www"):
+    found = [(os.path.relpath(f, os.path.join(TOP, root)), read(f)) for f in files_under(root)]
+    write("fuzz_manifest", manifest(found[:40], {"policy": "strict", "counts": {"CC0-1.0": 3}}),
+          "folder-" + root.replace("/", "-"))
+write("fuzz_manifest", manifest([]), "empty-folder")
+write("fuzz_manifest", manifest([("a", b"1"), ("a-b", b"2"), ("a/b", b"3"), ("\u00e9t\u00e9.jpg", b"")],
+                                {"catalog": {"snapshot": "2026-01-01T00:00:00Z"}, "ratio": 0.5}),
+      "bytewise-order")
+write("fuzz_manifest", manifest([("../escape", b"x")]), "dot-dot")
+write("fuzz_manifest", manifest([("b", b"x"), ("a", b"y")]).replace(b'"a"', b'"c"'), "out-of-order")
+write("fuzz_manifest", manifest([("a", b"x")]).replace(b'"format_version": 1', b'"format_version": 2'),
+      "newer-version")
+write("fuzz_manifest", manifest([("a", b"x")]).replace(b'"size": 1', b'"size": 1, "size": 2'),
+      "duplicate-key")
+
 missing = [t for t in sorted(os.path.splitext(n)[0] for n in os.listdir(os.path.dirname(__file__))
                              if n.startswith("fuzz_") and n.endswith(".c"))
            if not os.path.isdir(os.path.join(OUT, t))]
