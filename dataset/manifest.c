@@ -203,7 +203,7 @@ static int walk_dir(walk_list *list, int dir_fd, const char *prefix, int depth, 
         struct stat st;
         if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             rc = walk_add(list, path, "cannot be examined: %s", strerror(errno), err);
-        } else if (plen + 1 + nlen > MANIFEST_MAX_PATH) {
+        } else if ((plen ? plen + 1 : 0) + nlen > MANIFEST_MAX_PATH) {
             char limit[32];
             snprintf(limit, sizeof limit, "%d", MANIFEST_MAX_PATH);
             rc = walk_add(list, path, "path is longer than the limit of %s bytes", limit, err);
@@ -520,10 +520,12 @@ int manifest_sign_dir(const char *dir, const char *key_path, const json_t *field
         rc = cs_error_set(err, CS_ENOMEM, "%s: out of memory", key_path);
     if (rc == CS_OK) rc = open_folder(dir, &dir_fd, err);
     if (rc == CS_OK) rc = walk_folder(dir, dir_fd, &list, err);
-    for (size_t i = 0; rc == CS_OK && i < list.count; i++)
-        if (list.items[i].problem)
-            rc = cs_error_set(err, CS_EINVAL, "%s/%s: %s", dir, list.items[i].file.path,
-                              list.items[i].problem);
+    for (size_t i = 0; rc == CS_OK && i < list.count; i++) {
+        const walk_entry *e = &list.items[i];
+        if (e->problem) /* a long path is cut so that the message keeps the why */
+            rc = cs_error_set(err, CS_EINVAL, "%s/%.200s%s: %s", dir, e->file.path,
+                              strlen(e->file.path) > 200 ? "..." : "", e->problem);
+    }
     if (rc == CS_OK) rc = manifest_bytes(&list, fields, fp, &text, &text_len, err);
     if (rc == CS_OK && (manifest_key_public_pem(key, &pub, &pub_len) != CS_OK ||
                         manifest_key_sign(key, text, text_len, sig) != CS_OK))

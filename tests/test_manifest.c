@@ -449,6 +449,26 @@ static void a_symlink_is_refused_when_signing_and_reported_when_verifying(void *
     expect_intact(f->dir, NULL);
 }
 
+static void a_path_past_the_limit_is_refused_and_reported(void **state)
+{
+    fixture *f = *state;
+    /* five folders of 250-byte names: a 1263-byte path, past MANIFEST_MAX_PATH (1024) */
+    char path[TS_PATH_MAX], part[251];
+    memset(part, 'p', 250);
+    part[250] = '\0';
+    snprintf(path, sizeof path, "%s/%s/%s/%s/%s/%s", f->dir, part, part, part, part, part);
+    assert_int_equal(cs_mkdir_p(path, NULL), CS_OK);
+    strcat(path, "/file.jpg");
+    ts_write_file(path, "x", 1);
+    cs_error err = {0};
+    assert_int_equal(manifest_sign_dir(f->dir, f->key, NULL, NULL, &err), CS_EINVAL);
+    assert_non_null(strstr(err.message, "longer than the limit"));
+    manifest_report r = verify(f->dir, NULL);
+    assert_int_equal(r.problem_count, 1);
+    assert_non_null(strstr(r.problems[0].message, "longer than the limit"));
+    manifest_report_free(&r);
+}
+
 static void openssl_command_line_checks_the_signature(void **state)
 {
     fixture *f = *state;
@@ -590,6 +610,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(signing_twice_gives_identical_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(
             a_symlink_is_refused_when_signing_and_reported_when_verifying, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_path_past_the_limit_is_refused_and_reported, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(openssl_command_line_checks_the_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_refuses_what_is_not_an_export_folder, setup,
                                         teardown),
