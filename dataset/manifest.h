@@ -10,24 +10,30 @@
  *                   "fingerprint": SHA-256 hex of the public key's DER},
  *                   "files": [{"path": "relative/path", "sha256": HEX,
  *                   "size": N}, ...] sorted by path (bytewise)}
- *                  written with sorted keys and no timestamps of its own, so
- *                  the same files and fields give the same bytes;
+ *                  written with sorted keys, two-space indentation, a
+ *                  trailing newline and no timestamps of its own, so the
+ *                  same files and fields give the same bytes;
  *   manifest.sig   the raw 64-byte Ed25519 signature of manifest.json's exact
  *                  bytes;
  *   signer.pub     the public key, PEM (SubjectPublicKeyInfo).
- * Every other regular file under DIR, at any depth, is listed; symlinks,
- * devices and FIFOs are refused when signing and reported when verifying.
+ * Every other regular file under DIR, at any depth, is listed (an empty
+ * folder lists nothing); symlinks are never followed, and they, devices,
+ * FIFOs and sockets are refused when signing and reported when verifying.
+ * Paths are relative to DIR, so a folder signed as DIR.partial still
+ * verifies once it is renamed to DIR.
  *
  * Keys: KEY is a PKCS#8 PEM private key (mode 0600) and KEY.pub its public
  * key. Keys come from OpenSSL's Ed25519; nothing here implements crypto.
  *
  * This file is the dataset/ folder's second public header: catalog.h is the
  * catalog, this is the export folder's integrity, which needs no catalog (a
- * downloaded export is verified without one).
+ * downloaded export is verified without one): its code, dataset/manifest*.c,
+ * is the library clearset_manifest, which links no SQLite.
  *
  * Promises: nothing prints or exits; functions return CS_OK or a negative
  * CS_E* code and fill err with a message naming the file. Writing is atomic
- * per file (cs_write_file_atomic).
+ * per file (cs_write_file_atomic). No global state: any thread may call any
+ * function on distinct folders and keys.
  */
 #ifndef CLEARSET_MANIFEST_H
 #define CLEARSET_MANIFEST_H
