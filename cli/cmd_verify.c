@@ -101,14 +101,16 @@ int cmd_verify(cli_context *ctx, int argc, char **argv)
         return cli_fail("verify", &err);
     }
     int ok = report.signature_ok && report.problem_count == 0;
+    size_t dir_len = strlen(dir);
+    const char *slash = dir_len > 0 && dir[dir_len - 1] == '/' ? "" : "/";
     for (size_t i = 0; i < report.problem_count; i++)
-        fprintf(stderr, "clearset verify: %s/%s: %s\n", dir, report.problems[i].path,
+        fprintf(stderr, "clearset verify: %s%s%s: %s\n", dir, slash, report.problems[i].path,
                 report.problems[i].message);
     if (!pubkey && report.fingerprint[0])
         fprintf(stderr,
-                "clearset verify: trusted the key inside the folder (%s/signer.pub, fingerprint "
+                "clearset verify: trusted the key inside the folder (%s%ssigner.pub, fingerprint "
                 "%s); pass --pubkey KEY.pub to check who signed it\n",
-                dir, report.fingerprint);
+                dir, slash, report.fingerprint);
     if (ok)
         fprintf(stderr, "clearset verify: %s: signature valid; all %zu listed files match\n", dir,
                 report.files_checked);
