@@ -34,34 +34,20 @@ static void usage(FILE *out)
                  "export folder, 3 a runtime failure.\n");
 }
 
-/* A JSON string for a file name that may not be UTF-8: bytes past ASCII become '?'. */
-static json_t *name_json(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j) return j;
-    char *copy = strdup(s);
-    if (copy == NULL) return NULL;
-    for (char *p = copy; *p; p++)
-        if ((unsigned char)*p >= 0x80) *p = '?';
-    j = json_string(copy);
-    free(copy);
-    return j;
-}
-
 static json_t *report_json(const char *dir, const manifest_report *r, int ok)
 {
     json_t *problems = json_array();
     for (size_t i = 0; problems && i < r->problem_count; i++) {
         json_t *p = json_object();
-        if (p == NULL || json_object_set_new(p, "path", name_json(r->problems[i].path)) != 0 ||
-            json_object_set_new(p, "message", name_json(r->problems[i].message)) != 0 ||
+        if (p == NULL || json_object_set_new(p, "path", cli_json_text(r->problems[i].path)) != 0 ||
+            json_object_set_new(p, "message", cli_json_text(r->problems[i].message)) != 0 ||
             json_array_append_new(problems, p) != 0) {
             json_decref(problems);
             return NULL;
         }
     }
     if (problems == NULL) return NULL;
-    return json_pack("{s:o, s:b, s:s, s:o, s:b, s:I, s:o}", "dir", name_json(dir), "ok", ok,
+    return json_pack("{s:o, s:b, s:s, s:o, s:b, s:I, s:o}", "dir", cli_json_text(dir), "ok", ok,
                      "signature", r->signature_ok ? "valid" : "invalid", "fingerprint",
                      r->fingerprint[0] ? json_string(r->fingerprint) : json_null(), "trusted_key",
                      r->trusted_key_given, "files_checked", (json_int_t)r->files_checked,

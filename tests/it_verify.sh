@@ -114,6 +114,11 @@ expect_named "another signer's key" manifest.json --pubkey signing.key.pub
 fresh; ln -s ../README.md copy/images/link.jpg; expect_named "a symlink" images/link.jpg
 grep -q "symbolic link" <<<"$err" || fail "a symlink is not called one: $err"
 fresh; rm copy/manifest.sig; expect_named "a missing signature" manifest.sig
+# a latin-1 name (not UTF-8): named as its bytes on stderr, as caf?.jpg in the JSON
+fresh; latin1="images/caf$(printf '\351').jpg"; : >"copy/$latin1"
+run_verify copy
+[ "$status" = 1 ] && jq -e 'any(.problems[]; .path == "images/caf?.jpg")' <<<"$json" >/dev/null &&
+  grep -qF "copy/$latin1: not in the manifest" <<<"$err" || fail "a name that is not UTF-8: $status $json $err"
 
 # the form of the report: every field, one object
 fresh; printf 'x' >copy/extra
