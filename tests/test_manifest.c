@@ -441,6 +441,14 @@ static void a_symlink_is_refused_when_signing_and_reported_when_verifying(void *
     ts_write_file(a_txt, saved, strlen(saved));
     free(saved);
 
+    /* a name that is not UTF-8 cannot be listed in JSON: refused when signing, named by verify */
+    char latin1[TS_PATH_MAX];
+    ts_write_file(ts_join(latin1, f->dir, "caf\xe9.jpg"), "x", 1);
+    assert_int_equal(manifest_sign_dir(f->dir, f->key, NULL, NULL, &err), CS_EINVAL);
+    assert_non_null(strstr(err.message, "not UTF-8"));
+    expect_problem(f->dir, NULL, "caf\xe9.jpg", "not in the manifest");
+    unlink(latin1);
+
     assert_int_equal(mkfifo(ts_join(fifo, f->dir, "pipe"), 0644), 0);
     expect_problem(f->dir, NULL, "pipe", "FIFO");
     assert_int_equal(manifest_sign_dir(f->dir, f->key, NULL, NULL, &err), CS_EINVAL);
