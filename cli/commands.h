@@ -21,6 +21,7 @@ COMMAND("dedup", cmd_dedup, "hash new images, cluster near duplicates, flag lice
 COMMAND("license", cmd_license, "the rights metadata embedded in image files, as JSON lines")
 COMMAND("clear", cmd_clear, "decides every image: cleared, blocked or unknown, with reasons")
 COMMAND("explain", cmd_explain, "the evidence and reasoning behind one image's verdict")
+COMMAND("export", cmd_export, "the cleared images as a dataset folder: metadata, attribution, card")
 COMMAND("keygen", cmd_keygen, "keygen --out KEY: an Ed25519 key pair for signing exports")
 COMMAND("verify", cmd_verify, "verify DIR: an export's signature, file hashes and nothing extra")
 COMMAND("demo", cmd_demo, "the whole pipeline on the bundled sample site, on loopback")

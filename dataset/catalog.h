@@ -478,4 +478,53 @@ int catalog_find_image_by_url(catalog *cat, const char *url, int64_t *image_id, 
 
 /* ==== end of license section ================================================ */
 
+/* ==== export section: what `clearset export` reads (dataset/export_store.c, used by
+ *      pipeline/export.c) ============================================================ */
+
+/* One image whose stored verdict under a policy is cleared, with what its export needs. */
+typedef struct catalog_export_row {
+    int64_t image_id;
+    char sha256[CS_SHA256_HEX];
+    char *media_type;
+    int64_t byte_size;
+    int width, height; /* from the file header, else the decoded size; 0 when unknown */
+    int pdq_quality;   /* -1 when the image has no hashes row */
+    char *license_spdx, *attribution, *reasons; /* the stored verdict's (JSON texts) */
+    char *image_url;                            /* the first URL that served it (lowest URL id) */
+    char *host;                                 /* that URL's origin */
+    char *page_url;                             /* the first page it was shown on, or NULL */
+    char *caption;      /* the first non-empty figcaption of its sightings, or NULL */
+    char *alt;          /* the first non-empty alt text of its sightings, or NULL */
+    int64_t fetched_at; /* when the image was first fetched (0: unknown) */
+} catalog_export_row;
+
+/* The cleared images under policy, by id. Free with catalog_export_rows_free. */
+int catalog_export_rows(catalog *cat, const char *policy, catalog_export_row **out, size_t *count,
+                        cs_error *err);
+void catalog_export_rows_free(catalog_export_row *rows, size_t count);
+
+/* One membership of a near-duplicate cluster. */
+typedef struct catalog_cluster_member {
+    int64_t cluster_id, image_id;
+} catalog_cluster_member;
+/* Every near-cluster membership of an image cleared under policy, by cluster and image. */
+int catalog_export_near_members(catalog *cat, const char *policy, catalog_cluster_member **out,
+                                size_t *count, cs_error *err);
+
+/*
+ * What the export leaves out and why: "VERDICT:RULE" (blocked:optout,
+ * unknown:no-evidence, ...) -> images under policy whose stored verdict is not
+ * cleared and whose reasons name RULE (an image counts once per rule it has),
+ * plus "VERDICT" -> images with that verdict. Sorted by name. Free with
+ * catalog_counts_free.
+ */
+int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **out, size_t *count,
+                              cs_error *err);
+void catalog_counts_free(catalog_count *counts, size_t count);
+
+/* The catalog's own clock for an export: its latest fetch or verdict (ms; 0 if none). */
+int catalog_export_snapshot(catalog *cat, const char *policy, int64_t *snapshot_ms, cs_error *err);
+
+/* ==== end of export section ================================================= */
+
 #endif

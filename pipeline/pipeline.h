@@ -162,6 +162,58 @@ typedef struct pipeline_dedup_stats {
 int pipeline_dedup(catalog *cat, const pipeline_dedup_options *opts, pipeline_dedup_stats *stats,
                    cs_error *err);
 
+/* ------------------------------------------------------------------ export */
+
+typedef enum pipeline_export_format {
+    PIPELINE_EXPORT_IMAGEFOLDER = 0, /* images/KEY.EXT + metadata.jsonl (Hugging Face) */
+    PIPELINE_EXPORT_WEBDATASET,      /* tar shards (not built yet: CS_EUNSUPPORTED) */
+} pipeline_export_format;
+
+#define PIPELINE_EXPORT_KEY_DIGITS    9 /* keys as img2dataset writes them: 000000042 */
+#define PIPELINE_EXPORT_MAX_BLOB      (LICENSE_MAX_FILE_BYTES) /* the largest image read */
+#define PIPELINE_EXPORT_DEFAULT_SHARD 10000                    /* webdataset samples per shard */
+
+typedef struct pipeline_export_options {
+    const char *out_dir;           /* DIR; built in DIR.partial and renamed at the end */
+    const license_policy *policy;  /* whose stored verdicts select the images */
+    pipeline_export_format format; /* PIPELINE_EXPORT_IMAGEFOLDER */
+    int force;                     /* replace an existing DIR */
+    const char *key_path;          /* sign with this key (NULL: unsigned) */
+    int size;                      /* --size N (0: originals; other values not built yet) */
+    size_t shard_size;             /* webdataset only */
+    /* Called after each image is written (from the calling thread); may be NULL. */
+    void (*on_progress)(void *arg, size_t done, size_t total);
+    void *arg;
+} pipeline_export_options;
+
+typedef struct pipeline_export_stats {
+    size_t images;     /* images exported (0: nothing was cleared, nothing written) */
+    size_t cleared;    /* images cleared under the policy */
+    size_t duplicates; /* cleared images left out as a near duplicate of a better one */
+    int64_t bytes;     /* bytes of every file written to DIR */
+    json_t *licences;  /* {"SPDX": images, ...} sorted by id; owned */
+    int is_signed;
+    char fingerprint[CS_SHA256_HEX]; /* of the signing key; "" when unsigned */
+} pipeline_export_stats;
+
+/*
+ * `clearset export`: writes the images whose stored verdict under
+ * opts->policy is cleared, one per near-duplicate cluster (its best member:
+ * most pixels, then PDQ quality, then lowest id), as an imagefolder dataset
+ * with metadata.jsonl, ATTRIBUTION.md, a dataset card README.md and
+ * croissant.json. Deterministic: every byte comes from the catalog (no
+ * clock), in image id order. Crash-safe: built in DIR.partial (a stale one
+ * from a killed run is removed first) and renamed to DIR at the end, so DIR
+ * either does not exist or is complete.
+ * An existing DIR without force: CS_EINVAL, nothing written. Nothing
+ * cleared: CS_OK with stats->images == 0 and nothing written. A missing or
+ * altered blob: CS_ENOTFOUND / CS_ECORRUPT naming the image id, and
+ * DIR.partial removed. Free stats with pipeline_export_stats_free.
+ */
+int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_export_stats *stats,
+                    cs_error *err);
+void pipeline_export_stats_free(pipeline_export_stats *stats);
+
 /* --------------------------------------------------------------- crawl lock */
 
 /*

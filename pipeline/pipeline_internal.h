@@ -1,0 +1,53 @@
+/*
+ * pipeline_internal.h - what the files of pipeline/ share and other folders
+ * never include: the export's selected set, which export.c builds and
+ * export_card.c describes (ATTRIBUTION.md, the dataset card, croissant.json).
+ */
+#ifndef CLEARSET_PIPELINE_INTERNAL_H
+#define CLEARSET_PIPELINE_INTERNAL_H
+
+#include "pipeline/pipeline.h"
+
+/* One exported image. */
+typedef struct export_item {
+    const catalog_export_row *row;
+    char key[PIPELINE_EXPORT_KEY_DIGITS + 1];
+    char file_name[48]; /* "images/000000042.jpg", relative to DIR */
+    int has_license;
+    license_info license; /* from the verdict's SPDX id */
+    json_t *attribution;  /* the verdict's attribution object, or NULL (owned) */
+    json_t *reasons;      /* the verdict's reasons array (owned) */
+    const char *caption;  /* figcaption, else alt, else NULL (borrowed from row) */
+    char *credit;         /* the TASL line, or NULL when no attribution is needed (owned) */
+} export_item;
+
+/* Everything the export writes, read once from the catalog. */
+typedef struct export_set {
+    const license_policy *policy;
+    catalog_export_row *rows; /* every cleared image */
+    size_t row_count;
+    export_item *items; /* the exported ones, in key order */
+    size_t count;
+    size_t duplicates;         /* cleared, but a near duplicate of a better one */
+    catalog_count *exclusions; /* catalog_export_exclusions */
+    size_t exclusion_count;
+    int64_t snapshot_ms;                   /* the catalog's latest fetch or verdict */
+    int64_t first_fetch_ms, last_fetch_ms; /* of the exported images; 0 when unknown */
+    char metadata_sha256[CS_SHA256_HEX];   /* of metadata.jsonl, for croissant.json */
+    int64_t metadata_bytes;
+} export_set;
+
+/* "CC BY 4.0", "CC BY-SA 2.0 UK", "CC0 1.0", "Public Domain Mark 1.0", else the SPDX id. */
+void export_license_name(const license_info *license, char *out, size_t size);
+/* ISO 8601 UTC ("2026-12-04T19:47:54Z") of a time in ms since the epoch. */
+void export_iso_time(int64_t ms, char *out, size_t size);
+
+/* {"SPDX id" ("none" when unknown): exported images}, keys sorted; new reference or NULL. */
+json_t *export_licence_counts(const export_set *set);
+
+/* ATTRIBUTION.md, README.md (the dataset card) and croissant.json, into out. */
+int export_attribution_md(const export_set *set, cs_buf *out);
+int export_card_md(const export_set *set, cs_buf *out);
+int export_croissant_json(const export_set *set, cs_buf *out);
+
+#endif
