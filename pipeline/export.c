@@ -13,8 +13,9 @@
  * 2. Writing. Everything goes into DIR.partial/ (a stale one, left by an
  *    export that was killed, is removed first): images/KEY.EXT with the
  *    original bytes read from the blob store (their SHA-256 checked against
- *    the catalog), metadata.jsonl (one object per image, file_name first, as
- *    Hugging Face's imagefolder loader expects), then ATTRIBUTION.md, the
+ *    the catalog), or webdataset tar shards instead (export_webdataset.c),
+ *    metadata.jsonl (one object per image, file_name first, as Hugging
+ *    Face's imagefolder loader expects), then ATTRIBUTION.md, the
  *    dataset card README.md and croissant.json (export_card.c). Every file is
  *    written with cs_write_file_atomic (fsync'd).
  * 3. Signing, when a key is given, signs DIR.partial (one call, sign_dir).
@@ -199,12 +200,17 @@ static void export_set_free(export_set *set)
     memset(set, 0, sizeof *set);
 }
 
-static int fill_item(export_item *item, const catalog_export_row *row, size_t index)
+static int fill_item(const export_set *set, export_item *item, const catalog_export_row *row,
+                     size_t index)
 {
     item->row = row;
     snprintf(item->key, sizeof item->key, "%0*zu", PIPELINE_EXPORT_KEY_DIGITS, index);
-    snprintf(item->file_name, sizeof item->file_name, "images/%s.%s", item->key,
-             extension_of(row->media_type));
+    if (set->webdataset)
+        snprintf(item->file_name, sizeof item->file_name, "%05zu.tar/%s.%s",
+                 index / set->shard_size, item->key, extension_of(row->media_type));
+    else
+        snprintf(item->file_name, sizeof item->file_name, "images/%s.%s", item->key,
+                 extension_of(row->media_type));
     item->has_license =
         row->license_spdx && license_from_spdx(row->license_spdx, &item->license) == CS_OK;
     if (!item->has_license && row->license_spdx)
@@ -227,10 +233,14 @@ static int fill_item(export_item *item, const catalog_export_row *row, size_t in
     return item->reasons ? CS_OK : CS_ENOMEM;
 }
 
-static int select_images(catalog *cat, const license_policy *policy, export_set *set, cs_error *err)
+static int select_images(catalog *cat, const pipeline_export_options *opts, export_set *set,
+                         cs_error *err)
 {
+    const license_policy *policy = opts->policy;
     memset(set, 0, sizeof *set);
     set->policy = policy;
+    set->webdataset = opts->format == PIPELINE_EXPORT_WEBDATASET;
+    set->shard_size = opts->shard_size ? opts->shard_size : PIPELINE_EXPORT_DEFAULT_SHARD;
     const char *name = license_policy_name(policy);
     int rc = catalog_export_rows(cat, name, &set->rows, &set->row_count, err);
     catalog_cluster_member *members = NULL;
@@ -268,7 +278,7 @@ static int select_images(catalog *cat, const license_policy *policy, export_set 
         }
         const catalog_export_row *r = &set->rows[i];
         export_item *item = &set->items[set->count++];
-        if (fill_item(item, r, set->count - 1) != CS_OK)
+        if (fill_item(set, item, r, set->count - 1) != CS_OK)
             rc = cs_error_set(err, CS_ENOMEM, "export: out of memory");
         if (r->fetched_at > 0 && (set->first_fetch_ms == 0 || r->fetched_at < set->first_fetch_ms))
             set->first_fetch_ms = r->fetched_at;
@@ -312,8 +322,7 @@ static json_t *nullable(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-/* One metadata.jsonl object: file_name first, then the fields in a fixed order. */
-static json_t *metadata_line(const export_item *item)
+json_t *export_metadata_json(const export_item *item)
 {
     const catalog_export_row *r = item->row;
     json_t *o = json_object();
@@ -342,7 +351,9 @@ static json_t *metadata_line(const export_item *item)
     return o;
 }
 
-static int write_image(catalog *cat, export_writer *w, const export_item *item, cs_error *err)
+/* The image's original bytes from the blob store, checked against its SHA-256. */
+static int read_image(catalog *cat, const export_item *item, unsigned char **out, size_t *out_len,
+                      cs_error *err)
 {
     unsigned char *bytes = NULL;
     size_t n = 0;
@@ -360,9 +371,13 @@ static int write_image(catalog *cat, export_writer *w, const export_item *item, 
                           "image %lld: its blob's bytes hash to %s, not to %s: the blob store "
                           "is damaged",
                           (long long)item->row->image_id, actual, item->row->sha256);
-    if (rc == CS_OK) rc = write_file(w, item->file_name, bytes, n, err);
-    free(bytes);
-    return rc;
+    if (rc != CS_OK) {
+        free(bytes);
+        return rc;
+    }
+    *out = bytes;
+    *out_len = n;
+    return CS_OK;
 }
 
 static int write_dataset(catalog *cat, const pipeline_export_options *opts, export_set *set,
@@ -370,18 +385,36 @@ static int write_dataset(catalog *cat, const pipeline_export_options *opts, expo
 {
     char images[PATH_MAX];
     snprintf(images, sizeof images, "%s/images", w->dir);
-    int rc = cs_mkdir_p(images, err);
+    export_shards *shards = NULL;
+    int rc = set->webdataset
+                 ? export_shards_open(w->dir, set, set->snapshot_ms / 1000, &shards, err)
+                 : cs_mkdir_p(images, err);
     cs_buf metadata;
     cs_buf_init(&metadata, 0);
     for (size_t i = 0; rc == CS_OK && i < set->count; i++) {
-        rc = write_image(cat, w, &set->items[i], err);
-        json_t *line = rc == CS_OK ? metadata_line(&set->items[i]) : NULL;
+        unsigned char *bytes = NULL;
+        size_t n = 0;
+        rc = read_image(cat, &set->items[i], &bytes, &n, err);
+        if (rc == CS_OK && shards)
+            rc = export_shards_add(shards, &set->items[i], bytes, n, err);
+        else if (rc == CS_OK)
+            rc = write_file(w, set->items[i].file_name, bytes, n, err);
+        free(bytes);
+        json_t *line = rc == CS_OK ? export_metadata_json(&set->items[i]) : NULL;
         char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(line);
         if (rc == CS_OK && (!text || cs_buf_printf(&metadata, "%s\n", text) != CS_OK))
             rc = cs_error_set(err, CS_ENOMEM, "export: out of memory");
         free(text);
         if (rc == CS_OK && opts->on_progress) opts->on_progress(opts->arg, i + 1, set->count);
+    }
+    if (shards) {
+        int64_t shard_bytes = 0;
+        if (rc == CS_OK)
+            rc = export_shards_finish(shards, &shard_bytes, err);
+        else
+            export_shards_free(shards);
+        w->bytes += shard_bytes;
     }
     if (rc == CS_OK) {
         cs_sha256_hex(metadata.data ? (const void *)metadata.data : "", metadata.len,
@@ -454,9 +487,6 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
                     cs_error *err)
 {
     memset(stats, 0, sizeof *stats);
-    if (opts->format != PIPELINE_EXPORT_IMAGEFOLDER)
-        return cs_error_set(err, CS_EUNSUPPORTED,
-                            "export: --format webdataset is not built yet (imagefolder is)");
     if (opts->size != 0)
         return cs_error_set(err, CS_EUNSUPPORTED,
                             "export: --size is not built yet: originals only");
@@ -469,7 +499,7 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
         return cs_error_set(err, CS_EINVAL, "%s: path too long", opts->out_dir);
 
     export_set set;
-    int rc = select_images(cat, opts->policy, &set, err);
+    int rc = select_images(cat, opts, &set, err);
     if (rc != CS_OK) return rc;
     stats->cleared = set.row_count;
     stats->duplicates = set.duplicates;

@@ -232,10 +232,12 @@ static int front_matter(const export_set *set, json_t *licences, cs_buf *out)
              license_policy_name(set->policy));
     if (rc == CS_OK) rc = yaml_string(out, pretty);
     if (rc == CS_OK)
-        rc = cs_buf_append_str(out, "\ntags:\n- image\n- rights-cleared\n- clearset\n"
-                                    "configs:\n- config_name: default\n  data_files:\n"
-                                    "  - split: train\n    path:\n    - metadata.jsonl\n"
-                                    "    - images/*\n---\n\n");
+        rc = cs_buf_printf(out,
+                           "\ntags:\n- image\n- rights-cleared\n- clearset\n"
+                           "configs:\n- config_name: default\n  data_files:\n"
+                           "  - split: train\n    path:\n%s---\n\n",
+                           set->webdataset ? "    - \"*.tar\"\n"
+                                           : "    - metadata.jsonl\n    - images/*\n");
     return rc;
 }
 
@@ -295,6 +297,12 @@ int export_card_md(const export_set *set, cs_buf *out)
     export_iso_time(set->last_fetch_ms, last, sizeof last);
     export_iso_time(set->snapshot_ms, snapshot, sizeof snapshot);
     const char *policy = license_policy_name(set->policy);
+    const char *files =
+        set->webdataset
+            ? "The images are in webdataset tar shards `NNNNN.tar` (as img2dataset writes them: "
+              "`KEY.EXT` the original bytes, `KEY.txt` the caption, `KEY.json` the metadata; "
+              "`NNNNN_stats.json` lists each shard's keys); "
+            : "Each image is `images/KEY.EXT` (the original bytes, SHA-256 in the metadata); ";
     if (rc == CS_OK)
         rc = cs_buf_printf(
             out,
@@ -306,7 +314,7 @@ int export_card_md(const export_set *set, cs_buf *out)
             "licence evidence agrees, the policy accepts its licence and the attribution it "
             "requires is known, and it is not a near duplicate of a blocked image or a "
             "protected work. Of each group of near duplicates only the best copy is here.\n\n"
-            "Each image is `images/KEY.EXT` (the original bytes, SHA-256 in the metadata); "
+            "%s"
             "`metadata.jsonl` has one object per image: `file_name`, `key`, `sha256`, `url` "
             "(where the image was fetched), `page_url`, `caption` (the page's figcaption, "
             "else its alt text), `license` (SPDX id), `license_url`, `title`, `author`, "
@@ -314,9 +322,10 @@ int export_card_md(const export_set *set, cs_buf *out)
             "`width`, `height`. `ATTRIBUTION.md` lists the credit each image needs; "
             "`croissant.json` describes the files in MLCommons Croissant 1.0.\n\n"
             "```python\nfrom datasets import load_dataset\n"
-            "ds = load_dataset(\"imagefolder\", data_dir=\"PATH/TO/THIS/FOLDER\")\n```\n\n"
+            "ds = load_dataset(\"%s\", data_dir=\"PATH/TO/THIS/FOLDER\")\n```\n\n"
             "## Licences\n\n",
-            set->count, snapshot[0] ? snapshot : "unknown", policy);
+            set->count, snapshot[0] ? snapshot : "unknown", policy, files,
+            set->webdataset ? "webdataset" : "imagefolder");
     if (rc == CS_OK) rc = count_table(out, "licence (SPDX)", licences);
     if (rc == CS_OK) rc = cs_buf_append_str(out, "## Sources\n\n");
     if (rc == CS_OK) rc = count_table(out, "host", hosts);
@@ -479,7 +488,8 @@ int export_croissant_json(const export_set *set, cs_buf *out)
         "@type", "cr:FileObject", "@id", "metadata.jsonl", "name", "metadata.jsonl", "contentUrl",
         "metadata.jsonl", "encodingFormat", "application/jsonlines", "sha256", set->metadata_sha256,
         "contentSize", size, "@type", "cr:FileSet", "@id", "image-files", "name", "image-files",
-        "encodingFormat", formats, "includes", "images/*", "recordSet", record_sets());
+        "encodingFormat", formats, "includes", set->webdataset ? "*.tar" : "images/*", "recordSet",
+        record_sets());
     char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     json_decref(licences);

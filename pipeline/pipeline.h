@@ -166,7 +166,7 @@ int pipeline_dedup(catalog *cat, const pipeline_dedup_options *opts, pipeline_de
 
 typedef enum pipeline_export_format {
     PIPELINE_EXPORT_IMAGEFOLDER = 0, /* images/KEY.EXT + metadata.jsonl (Hugging Face) */
-    PIPELINE_EXPORT_WEBDATASET,      /* tar shards (not built yet: CS_EUNSUPPORTED) */
+    PIPELINE_EXPORT_WEBDATASET,      /* tar shards NNNNN.tar of KEY.EXT, KEY.txt, KEY.json */
 } pipeline_export_format;
 
 #define PIPELINE_EXPORT_KEY_DIGITS    9 /* keys as img2dataset writes them: 000000042 */
@@ -200,7 +200,7 @@ typedef struct pipeline_export_stats {
  * `clearset export`: writes the images whose stored verdict under
  * opts->policy is cleared, one per near-duplicate cluster (its best member:
  * most pixels, then PDQ quality, then lowest id), as an imagefolder dataset
- * with metadata.jsonl, ATTRIBUTION.md, a dataset card README.md and
+ * (or webdataset tar shards) with metadata.jsonl, ATTRIBUTION.md, a dataset card README.md and
  * croissant.json. Deterministic: every byte comes from the catalog (no
  * clock), in image id order. Crash-safe: built in DIR.partial (a stale one
  * from a killed run is removed first) and renamed to DIR at the end, so DIR

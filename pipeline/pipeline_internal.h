@@ -12,7 +12,7 @@
 typedef struct export_item {
     const catalog_export_row *row;
     char key[PIPELINE_EXPORT_KEY_DIGITS + 1];
-    char file_name[48]; /* "images/000000042.jpg", relative to DIR */
+    char file_name[48]; /* "images/000000042.jpg"; webdataset: "00000.tar/000000042.jpg" */
     int has_license;
     license_info license; /* from the verdict's SPDX id */
     json_t *attribution;  /* the verdict's attribution object, or NULL (owned) */
@@ -24,6 +24,8 @@ typedef struct export_item {
 /* Everything the export writes, read once from the catalog. */
 typedef struct export_set {
     const license_policy *policy;
+    int webdataset;           /* the format: tar shards instead of images/ */
+    size_t shard_size;        /* webdataset samples per shard */
     catalog_export_row *rows; /* every cleared image */
     size_t row_count;
     export_item *items; /* the exported ones, in key order */
@@ -44,6 +46,24 @@ void export_iso_time(int64_t ms, char *out, size_t size);
 
 /* {"SPDX id" ("none" when unknown): exported images}, keys sorted; new reference or NULL. */
 json_t *export_licence_counts(const export_set *set);
+
+/* One image's metadata.jsonl object (file_name first); new reference or NULL. */
+json_t *export_metadata_json(const export_item *item);
+
+/*
+ * Webdataset shards (export_webdataset.c): DIR/00000.tar, 00001.tar, ... of
+ * set->shard_size samples each (KEY.EXT, KEY.txt caption, KEY.json metadata),
+ * ustar written with libarchive, every member dated mtime_s, plus
+ * DIR/00000_stats.json per shard. Samples come in key order.
+ */
+typedef struct export_shards export_shards;
+int export_shards_open(const char *dir, const export_set *set, int64_t mtime_s, export_shards **out,
+                       cs_error *err);
+int export_shards_add(export_shards *shards, const export_item *item, const void *bytes, size_t n,
+                      cs_error *err);
+/* Finishes the last shard; *bytes gets the size of every file written. Frees shards. */
+int export_shards_finish(export_shards *shards, int64_t *bytes, cs_error *err);
+void export_shards_free(export_shards *shards); /* on failure: frees without finishing */
 
 /* ATTRIBUTION.md, README.md (the dataset card) and croissant.json, into out. */
 int export_attribution_md(const export_set *set, cs_buf *out);

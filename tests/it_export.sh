@@ -158,6 +158,26 @@ jq -e '.["@context"].cr and .["@context"].rai and .["@type"] == "sc:Dataset"
 "$CLEARSET_BIN" --catalog c.db export --out out2 --policy open >/dev/null 2>&1
 diff -r out out2 || { echo "two exports differ"; exit 1; }
 
+# -- webdataset: tar shards of --shard-size samples that tar lists, every .json parses,
+#    the same keys as the imagefolder export, a _stats.json per shard; deterministic too
+"$CLEARSET_BIN" --catalog c.db export --out wds --policy open --format webdataset --shard-size 2 \
+  >wds.json 2>/dev/null
+jq -e '.format == "webdataset" and .images == 3' wds.json >/dev/null
+[ "$(ls wds/*.tar | xargs -n1 basename | tr '\n' ' ')" = "00000.tar 00001.tar " ]
+tar -tf wds/00000.tar >wds0.list && tar -tf wds/00001.tar >wds1.list
+[ "$(cat wds0.list wds1.list | tr '\n' ' ')" = "000000000.jpg 000000000.txt 000000000.json 000000001.jpg 000000001.txt 000000001.json 000000002.jpg 000000002.txt 000000002.json " ] ||
+  { echo "shard members:"; cat wds0.list wds1.list; exit 1; }
+mkdir wds.x && tar -xf wds/00000.tar -C wds.x && tar -xf wds/00001.tar -C wds.x
+for j in wds.x/*.json; do jq -e .sha256 "$j" >/dev/null || { echo "$j does not parse"; exit 1; }; done
+for k in 000000000 000000001 000000002; do
+  [ "$(sha wds.x/$k.jpg)" = "$(jq -r .sha256 wds.x/$k.json)" ] || { echo "$k: bytes differ from sha256"; exit 1; }
+done
+[ "$(cat wds.x/000000000.txt)" = "Lighthouse at night" ]
+jq -e '.shard == "00001.tar" and .count == 1 and .keys == ["000000002"]' wds/00001_stats.json >/dev/null
+"$CLEARSET_BIN" --catalog c.db export --out wds2 --policy open --format webdataset --shard-size 2 \
+  >/dev/null 2>&1
+diff -r wds wds2 || { echo "two webdataset exports differ"; exit 1; }
+
 # -- an existing DIR is refused (exit 2, untouched); --force replaces it
 touch out/extra
 rc=0; "$CLEARSET_BIN" --catalog c.db export --out out --policy open >/dev/null 2>refused.err || rc=$?
