@@ -75,6 +75,20 @@ int dedup_decode(const unsigned char *bytes, size_t len, const dedup_decode_opti
                  dedup_image *out, cs_error *err);
 void dedup_image_free(dedup_image *img);
 
+/* ------------------------------------------------------- resize and encode */
+
+/*
+ * A side x side copy of img: its largest centred square, resampled with an
+ * area filter (each output pixel the coverage-weighted mean of the input
+ * under it; resize.c). out is new (dedup_image_free); CS_EINVAL, CS_ENOMEM.
+ */
+int dedup_square_resize(const dedup_image *img, int side, dedup_image *out, cs_error *err);
+/*
+ * img encoded as format (JPEG quality 90, PNG, lossy WebP quality 90),
+ * appended to out. Deterministic: same pixels, same bytes (encode.c).
+ */
+int dedup_encode(const dedup_image *img, cs_image_format format, cs_buf *out, cs_error *err);
+
 /* --------------------------------------------------------------------- PDQ */
 
 #define PDQ_HEX_LEN 64

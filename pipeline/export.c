@@ -13,7 +13,10 @@
  * 2. Writing. Everything goes into DIR.partial/ (a stale one, left by an
  *    export that was killed, is removed first): images/KEY.EXT with the
  *    original bytes read from the blob store (their SHA-256 checked against
- *    the catalog), or webdataset tar shards instead (export_webdataset.c),
+ *    the catalog; with --size N, a centre-cropped N x N area-resampled copy
+ *    re-encoded in the same format, the original's hash kept as provenance
+ *    in original_sha256), or webdataset tar shards instead
+ *    (export_webdataset.c),
  *    metadata.jsonl (one object per image, file_name first, as Hugging
  *    Face's imagefolder loader expects), then ATTRIBUTION.md, the
  *    dataset card README.md and croissant.json (export_card.c). Every file is
@@ -241,6 +244,7 @@ static int select_images(catalog *cat, const pipeline_export_options *opts, expo
     set->policy = policy;
     set->webdataset = opts->format == PIPELINE_EXPORT_WEBDATASET;
     set->shard_size = opts->shard_size ? opts->shard_size : PIPELINE_EXPORT_DEFAULT_SHARD;
+    set->size = opts->size;
     const char *name = license_policy_name(policy);
     int rc = catalog_export_rows(cat, name, &set->rows, &set->row_count, err);
     catalog_cluster_member *members = NULL;
@@ -331,7 +335,9 @@ json_t *export_metadata_json(const export_item *item)
     int bad = 0;
     bad |= json_object_set_new(o, "file_name", json_string(item->file_name));
     bad |= json_object_set_new(o, "key", json_string(item->key));
-    bad |= json_object_set_new(o, "sha256", json_string(r->sha256));
+    bad |= json_object_set_new(o, "sha256",
+                               json_string(item->resized ? item->file_sha256 : r->sha256));
+    if (item->resized) bad |= json_object_set_new(o, "original_sha256", json_string(r->sha256));
     bad |= json_object_set_new(o, "url", nullable(r->image_url));
     bad |= json_object_set_new(o, "page_url", nullable(r->page_url));
     bad |= json_object_set_new(o, "caption", nullable(item->caption));
@@ -342,8 +348,14 @@ json_t *export_metadata_json(const export_item *item)
     bad |= json_object_set_new(o, "author", nullable(json_text(item->attribution, "name")));
     bad |= json_object_set_new(o, "attribution", nullable(item->credit));
     bad |= json_object_set_new(o, "reasons", json_incref(item->reasons));
-    bad |= json_object_set_new(o, "width", json_integer(r->width));
-    bad |= json_object_set_new(o, "height", json_integer(r->height));
+    bad |=
+        json_object_set_new(o, "width", json_integer(item->resized ? item->file_width : r->width));
+    bad |= json_object_set_new(o, "height",
+                               json_integer(item->resized ? item->file_height : r->height));
+    if (item->resized) {
+        bad |= json_object_set_new(o, "original_width", json_integer(r->width));
+        bad |= json_object_set_new(o, "original_height", json_integer(r->height));
+    }
     if (bad) {
         json_decref(o);
         return NULL;
@@ -380,6 +392,36 @@ static int read_image(catalog *cat, const export_item *item, unsigned char **out
     return CS_OK;
 }
 
+/*
+ * --size: replaces *bytes with a side x side centre-cropped, area-resampled
+ * copy in the original's format, and records the copy's hash and size.
+ */
+static int resize_image(export_item *item, int side, unsigned char **bytes, size_t *n,
+                        cs_error *err)
+{
+    dedup_decode_options decode = {.min_short_side = side, .apply_orientation = 1};
+    dedup_image img = {0}, square = {0};
+    cs_error why = {0};
+    int rc = dedup_decode(*bytes, *n, &decode, &img, &why);
+    if (rc == CS_OK) rc = dedup_square_resize(&img, side, &square, &why);
+    cs_buf out;
+    cs_buf_init(&out, 0);
+    if (rc == CS_OK) rc = dedup_encode(&square, img.format, &out, &why);
+    dedup_image_free(&img);
+    dedup_image_free(&square);
+    if (rc != CS_OK) {
+        cs_buf_free(&out);
+        return cs_error_set(err, rc, "image %lld (sha256 %s): --size %d: %s",
+                            (long long)item->row->image_id, item->row->sha256, side, why.message);
+    }
+    free(*bytes);
+    *bytes = cs_buf_take(&out, n);
+    cs_sha256_hex(*bytes, *n, item->file_sha256);
+    item->resized = 1;
+    item->file_width = item->file_height = side;
+    return CS_OK;
+}
+
 static int write_dataset(catalog *cat, const pipeline_export_options *opts, export_set *set,
                          export_writer *w, cs_error *err)
 {
@@ -395,6 +437,8 @@ static int write_dataset(catalog *cat, const pipeline_export_options *opts, expo
         unsigned char *bytes = NULL;
         size_t n = 0;
         rc = read_image(cat, &set->items[i], &bytes, &n, err);
+        if (rc == CS_OK && set->size > 0)
+            rc = resize_image(&set->items[i], set->size, &bytes, &n, err);
         if (rc == CS_OK && shards)
             rc = export_shards_add(shards, &set->items[i], bytes, n, err);
         else if (rc == CS_OK)
@@ -487,9 +531,6 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
                     cs_error *err)
 {
     memset(stats, 0, sizeof *stats);
-    if (opts->size != 0)
-        return cs_error_set(err, CS_EUNSUPPORTED,
-                            "export: --size is not built yet: originals only");
     struct stat st;
     if (!opts->force && lstat(opts->out_dir, &st) == 0)
         return cs_error_set(err, CS_EINVAL, "%s already exists (--force replaces it)",

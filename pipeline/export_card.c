@@ -322,10 +322,18 @@ int export_card_md(const export_set *set, cs_buf *out)
             "`width`, `height`. `ATTRIBUTION.md` lists the credit each image needs; "
             "`croissant.json` describes the files in MLCommons Croissant 1.0.\n\n"
             "```python\nfrom datasets import load_dataset\n"
-            "ds = load_dataset(\"%s\", data_dir=\"PATH/TO/THIS/FOLDER\")\n```\n\n"
-            "## Licences\n\n",
+            "ds = load_dataset(\"%s\", data_dir=\"PATH/TO/THIS/FOLDER\")\n```\n\n",
             set->count, snapshot[0] ? snapshot : "unknown", policy, files,
             set->webdataset ? "webdataset" : "imagefolder");
+    if (rc == CS_OK && set->size > 0)
+        rc = cs_buf_printf(out,
+                           "The images are %d x %d copies: the largest centred square of each "
+                           "original, resampled with an area filter and re-encoded in its "
+                           "format; `sha256`, `width` and `height` describe the copy, "
+                           "`original_sha256`, `original_width` and `original_height` the "
+                           "original the catalog holds.\n\n",
+                           set->size, set->size);
+    if (rc == CS_OK) rc = cs_buf_append_str(out, "## Licences\n\n");
     if (rc == CS_OK) rc = count_table(out, "licence (SPDX)", licences);
     if (rc == CS_OK) rc = cs_buf_append_str(out, "## Sources\n\n");
     if (rc == CS_OK) rc = count_table(out, "host", hosts);

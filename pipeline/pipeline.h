@@ -179,7 +179,7 @@ typedef struct pipeline_export_options {
     pipeline_export_format format; /* PIPELINE_EXPORT_IMAGEFOLDER */
     int force;                     /* replace an existing DIR */
     const char *key_path;          /* sign with this key (NULL: unsigned) */
-    int size;                      /* --size N (0: originals; other values not built yet) */
+    int size;                      /* --size N: N x N centre crops (0: the originals) */
     size_t shard_size;             /* webdataset only */
     /* Called after each image is written (from the calling thread); may be NULL. */
     void (*on_progress)(void *arg, size_t done, size_t total);

@@ -19,6 +19,9 @@ typedef struct export_item {
     json_t *reasons;      /* the verdict's reasons array (owned) */
     const char *caption;  /* figcaption, else alt, else NULL (borrowed from row) */
     char *credit;         /* the TASL line, or NULL when no attribution is needed (owned) */
+    int resized;          /* --size: the file is a resized copy, described by: */
+    char file_sha256[CS_SHA256_HEX]; /* SHA-256 of the copy's bytes */
+    int file_width, file_height;     /* its size */
 } export_item;
 
 /* Everything the export writes, read once from the catalog. */
@@ -26,6 +29,7 @@ typedef struct export_set {
     const license_policy *policy;
     int webdataset;           /* the format: tar shards instead of images/ */
     size_t shard_size;        /* webdataset samples per shard */
+    int size;                 /* --size: side of the square copies; 0 for originals */
     catalog_export_row *rows; /* every cleared image */
     size_t row_count;
     export_item *items; /* the exported ones, in key order */

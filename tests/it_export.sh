@@ -9,7 +9,8 @@
 # metadata line valid JSON with file_name first and the file there with that SHA-256;
 # ATTRIBUTION.md in TASL form with the ShareAlike section; the card's YAML front
 # matter; croissant.json's required keys; two exports byte-identical; an existing DIR
-# refused and --force replacing it; an empty cleared set exits 1 and writes nothing; a
+# refused and --force replacing it; webdataset shards that tar lists with parsing .json
+# members; --size copies N x N with the original's hash kept; an empty cleared set exits 1 and writes nothing; a
 # missing blob fails naming the image; an export killed with SIGKILL while it writes
 # (held on a FIFO put where a blob was, observed through DIR.partial) leaves no DIR,
 # and the next export succeeds.
@@ -177,6 +178,25 @@ jq -e '.shard == "00001.tar" and .count == 1 and .keys == ["000000002"]' wds/000
 "$CLEARSET_BIN" --catalog c.db export --out wds2 --policy open --format webdataset --shard-size 2 \
   >/dev/null 2>&1
 diff -r wds wds2 || { echo "two webdataset exports differ"; exit 1; }
+
+# -- --size: square copies in the original's format, the original's hash kept
+"$CLEARSET_BIN" --catalog c.db export --out small --policy open --size 32 >/dev/null 2>&1
+"$CLEARSET_BIN" hash small/images/* >small.hash
+jq -s -e 'length == 3 and all(.width == 32 and .height == 32)' small.hash >/dev/null ||
+  { echo "--size 32 copies:"; cat small.hash; exit 1; }
+$py - out small <<'PY'
+import hashlib, json, sys
+orig = [json.loads(l) for l in open(f"{sys.argv[1]}/metadata.jsonl")]
+small = [json.loads(l) for l in open(f"{sys.argv[2]}/metadata.jsonl")]
+assert [s["original_sha256"] for s in small] == [o["sha256"] for o in orig], small
+for o, s in zip(orig, small):
+    data = open(f"{sys.argv[2]}/{s['file_name']}", "rb").read()
+    assert hashlib.sha256(data).hexdigest() == s["sha256"] != o["sha256"], s
+    assert (s["width"], s["height"]) == (32, 32), s
+    assert (s["original_width"], s["original_height"]) == (o["width"], o["height"]), s
+    assert s["file_name"] == o["file_name"], s
+print("--size ok")
+PY
 
 # -- an existing DIR is refused (exit 2, untouched); --force replaces it
 touch out/extra

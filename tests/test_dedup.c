@@ -1488,6 +1488,66 @@ static void test_dedup_exits_3_when_no_image_could_be_hashed(void **state)
     ts_rmtree(dir);
 }
 
+/* The area filter averages whole blocks when the factor is whole, and keeps the centre. */
+static void test_square_resize_averages_blocks_of_the_centred_square(void **state)
+{
+    (void)state;
+    /* 6 x 4 grey: the centred 4 x 4 square is columns 1..4; its 2 x 2 blocks average
+     * to 10, 20, 30, 40; columns 0 and 5 (255) must not leak in */
+    unsigned char px[4][6];
+    for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 6; x++)
+            px[y][x] = x == 0 || x == 5 ? 255
+                                        : (unsigned char)((y / 2) * 20 + ((x - 1) / 2) * 10 + 10 +
+                                                          ((x + y) % 2 ? 1 : -1));
+    dedup_image in = {.width = 6, .height = 4, .channels = 1, .pixels = &px[0][0]};
+    dedup_image out;
+    assert_int_equal(dedup_square_resize(&in, 2, &out, NULL), CS_OK);
+    assert_int_equal(out.width, 2);
+    assert_int_equal(out.height, 2);
+    assert_int_equal(out.pixels[0], 10);
+    assert_int_equal(out.pixels[1], 20);
+    assert_int_equal(out.pixels[2], 30);
+    assert_int_equal(out.pixels[3], 40);
+    dedup_image_free(&out);
+    /* a factor of 1.5 (3 -> 2): the middle pixel counts half in each output */
+    unsigned char row3[9] = {0, 90, 180, 0, 90, 180, 0, 90, 180};
+    dedup_image three = {.width = 3, .height = 3, .channels = 1, .pixels = row3};
+    assert_int_equal(dedup_square_resize(&three, 2, &out, NULL), CS_OK);
+    assert_int_equal(out.pixels[0], 30);  /* (0 + 90 / 2) / 1.5 */
+    assert_int_equal(out.pixels[1], 150); /* (90 / 2 + 180) / 1.5 */
+    dedup_image_free(&out);
+}
+
+/* Encoding is deterministic and decodes back to the same size, for every format. */
+static void test_encode_round_trips_each_format(void **state)
+{
+    (void)state;
+    unsigned char px[16 * 8 * 3];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (unsigned char)(i * 7);
+    dedup_image img = {.width = 16, .height = 8, .channels = 3, .pixels = px};
+    const cs_image_format formats[] = {CS_IMAGE_JPEG, CS_IMAGE_PNG, CS_IMAGE_WEBP};
+    for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
+        cs_buf a, b;
+        cs_buf_init(&a, 0);
+        cs_buf_init(&b, 0);
+        assert_int_equal(dedup_encode(&img, formats[f], &a, NULL), CS_OK);
+        assert_int_equal(dedup_encode(&img, formats[f], &b, NULL), CS_OK);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.data, b.data, a.len);
+        dedup_image back;
+        assert_int_equal(dedup_decode(a.data, a.len, NULL, &back, NULL), CS_OK);
+        assert_int_equal(back.width, 16);
+        assert_int_equal(back.height, 8);
+        assert_int_equal(back.format, formats[f]);
+        if (formats[f] == CS_IMAGE_PNG) assert_memory_equal(back.pixels, px, sizeof px);
+        dedup_image_free(&back);
+        cs_buf_free(&a);
+        cs_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1514,6 +1574,8 @@ int main(void)
         cmocka_unit_test(test_phash_hex_is_sixteen_digits_most_significant_first),
         cmocka_unit_test(test_dedup_run_clusters_near_copies_and_flags_licence_conflicts),
         cmocka_unit_test(test_dedup_exits_3_when_no_image_could_be_hashed),
+        cmocka_unit_test(test_square_resize_averages_blocks_of_the_centred_square),
+        cmocka_unit_test(test_encode_round_trips_each_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
