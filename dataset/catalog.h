@@ -187,6 +187,8 @@ typedef struct catalog_status {
     size_t host_count;
 } catalog_status;
 
+/* Frees an array of counts (as catalog_export_exclusions returns). */
+void catalog_counts_free(catalog_count *counts, size_t count);
 /* Reads counts from the catalog (read-only). Free with catalog_status_free. */
 int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err);
 void catalog_status_free(catalog_status *status);
@@ -520,7 +522,6 @@ int catalog_export_near_members(catalog *cat, const char *policy, catalog_cluste
  */
 int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **out, size_t *count,
                               cs_error *err);
-void catalog_counts_free(catalog_count *counts, size_t count);
 
 /* The catalog's own clock for an export: its latest fetch or verdict (ms; 0 if none). */
 int catalog_export_snapshot(catalog *cat, const char *policy, int64_t *snapshot_ms, cs_error *err);

@@ -143,5 +143,9 @@ int catalog_read_int64(sqlite3_stmt *row, void *target);
 int catalog_read_string(sqlite3_stmt *row, void *target);
 /* A clear_item for arrays of strings. */
 void catalog_clear_string(void *item);
+/* A row reader for (name, count) rows into a catalog_count (a NULL name reads "none"). */
+int catalog_read_count(sqlite3_stmt *row, void *target);
+/* The clear_item of catalog_count arrays. */
+void catalog_clear_count(void *item);
 
 #endif

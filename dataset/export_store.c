@@ -97,20 +97,6 @@ int catalog_export_near_members(catalog *cat, const char *policy, catalog_cluste
         err);
 }
 
-static int read_count(sqlite3_stmt *row, void *target)
-{
-    catalog_count *c = target;
-    c->name = catalog_column_strdup(row, 0);
-    if (c->name == NULL) c->name = strdup("none");
-    c->count = sqlite3_column_int64(row, 1);
-    return c->name ? CS_OK : CS_ENOMEM;
-}
-
-static void clear_count(void *item)
-{
-    free(((catalog_count *)item)->name);
-}
-
 int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **out, size_t *count,
                               cs_error *err)
 {
@@ -126,15 +112,8 @@ int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **
         "  json_each(CASE WHEN json_valid(v.reasons) THEN v.reasons ELSE '[]' END) r "
         "  WHERE v.policy = ?1 AND v.verdict != 'cleared' AND i.source != 'protected' "
         "  GROUP BY 1) ORDER BY name",
-        CATALOG_ARGS(catalog_text(policy)), read_count, clear_count, sizeof **out, (void **)out,
-        count, err);
-}
-
-void catalog_counts_free(catalog_count *counts, size_t count)
-{
-    for (size_t i = 0; counts && i < count; i++)
-        free(counts[i].name);
-    free(counts);
+        CATALOG_ARGS(catalog_text(policy)), catalog_read_count, catalog_clear_count, sizeof **out,
+        (void **)out, count, err);
 }
 
 int catalog_export_snapshot(catalog *cat, const char *policy, int64_t *snapshot_ms, cs_error *err)

@@ -252,3 +252,17 @@ void catalog_clear_string(void *item)
 {
     free(*(char **)item);
 }
+
+int catalog_read_count(sqlite3_stmt *row, void *target)
+{
+    catalog_count *c = target;
+    c->name = catalog_column_strdup(row, 0);
+    if (c->name == NULL) c->name = strdup("none");
+    c->count = sqlite3_column_int64(row, 1);
+    return c->name ? CS_OK : CS_ENOMEM;
+}
+
+void catalog_clear_count(void *item)
+{
+    free(((catalog_count *)item)->name);
+}

@@ -8,26 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int read_count(sqlite3_stmt *row, void *target)
-{
-    catalog_count *c = target;
-    c->name = catalog_column_strdup(row, 0);
-    if (c->name == NULL) c->name = strdup("none");
-    c->count = sqlite3_column_int64(row, 1);
-    return c->name ? CS_OK : CS_ENOMEM;
-}
-
-static void clear_count(void *item)
-{
-    free(((catalog_count *)item)->name);
-}
-
 /* Runs a two-column (name, count) query into a new array. */
 static int read_counts(catalog *cat, const char *sql, catalog_count **out, size_t *count,
                        cs_error *err)
 {
-    return catalog_rows_into(cat, "reading counts", sql, CATALOG_NO_ARGS, read_count, clear_count,
-                             sizeof **out, (void **)out, count, err);
+    return catalog_rows_into(cat, "reading counts", sql, CATALOG_NO_ARGS, catalog_read_count,
+                             catalog_clear_count, sizeof **out, (void **)out, count, err);
 }
 
 static int read_state_count(sqlite3_stmt *row, void *target)
@@ -121,9 +107,9 @@ int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
     return CS_OK;
 }
 
-static void free_counts(catalog_count *counts, size_t n)
+void catalog_counts_free(catalog_count *counts, size_t count)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; counts && i < count; i++)
         free(counts[i].name);
     free(counts);
 }
@@ -131,8 +117,8 @@ static void free_counts(catalog_count *counts, size_t n)
 void catalog_status_free(catalog_status *status)
 {
     if (status == NULL) return;
-    free_counts(status->verdicts, status->verdict_count);
-    free_counts(status->licenses, status->license_count);
+    catalog_counts_free(status->verdicts, status->verdict_count);
+    catalog_counts_free(status->licenses, status->license_count);
     for (size_t i = 0; i < status->host_count; i++)
         free(status->per_host[i].origin);
     free(status->per_host);
