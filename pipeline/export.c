@@ -531,13 +531,20 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
                     cs_error *err)
 {
     memset(stats, 0, sizeof *stats);
-    struct stat st;
-    if (!opts->force && lstat(opts->out_dir, &st) == 0)
-        return cs_error_set(err, CS_EINVAL, "%s already exists (--force replaces it)",
-                            opts->out_dir);
-    char partial[PATH_MAX];
-    if ((size_t)snprintf(partial, sizeof partial, "%s.partial", opts->out_dir) >= sizeof partial)
+    /* "out/" names the folder out: its partial twin is out.partial, not out/.partial */
+    char out_dir[PATH_MAX], partial[PATH_MAX];
+    if (cs_strlcpy(out_dir, opts->out_dir, sizeof out_dir) >= sizeof out_dir ||
+        (size_t)snprintf(partial, sizeof partial, "%s.partial", opts->out_dir) >= sizeof partial)
         return cs_error_set(err, CS_EINVAL, "%s: path too long", opts->out_dir);
+    for (size_t n = strlen(out_dir); n > 1 && out_dir[n - 1] == '/'; n--)
+        out_dir[n - 1] = '\0';
+    if (out_dir[0] == '\0' || strcmp(out_dir, "/") == 0 || strcmp(out_dir, ".") == 0 ||
+        strcmp(out_dir, "..") == 0)
+        return cs_error_set(err, CS_EINVAL, "--out %s: name a folder to create", opts->out_dir);
+    snprintf(partial, sizeof partial, "%s.partial", out_dir);
+    struct stat st;
+    if (!opts->force && lstat(out_dir, &st) == 0)
+        return cs_error_set(err, CS_EINVAL, "%s already exists (--force replaces it)", out_dir);
 
     export_set set;
     int rc = select_images(cat, opts, &set, err);
@@ -557,7 +564,7 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
     if (rc == CS_OK && opts->key_path) rc = sign_dir(partial, opts, stats, err);
     if (rc == CS_OK && licence_counts(&set, &stats->licences) != CS_OK)
         rc = cs_error_set(err, CS_ENOMEM, "export: out of memory");
-    if (rc == CS_OK) rc = publish(partial, opts->out_dir, opts->force, err);
+    if (rc == CS_OK) rc = publish(partial, out_dir, opts->force, err);
     if (rc != CS_OK) {
         json_decref(stats->licences);
         stats->licences = NULL;

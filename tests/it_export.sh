@@ -158,6 +158,8 @@ jq -e '.["@context"].cr and .["@context"].rai and .["@type"] == "sc:Dataset"
 # -- deterministic: a second export is byte-identical
 "$CLEARSET_BIN" --catalog c.db export --out out2 --policy open >/dev/null 2>&1
 diff -r out out2 || { echo "two exports differ"; exit 1; }
+"$CLEARSET_BIN" --catalog c.db export --out slash/ --policy open >/dev/null 2>&1 # out/ names out
+diff -r out slash && [ ! -e slash.partial ] || { echo "--out DIR/ differs"; exit 1; }
 
 # -- webdataset: tar shards of --shard-size samples that tar lists, every .json parses,
 #    the same keys as the imagefolder export, a _stats.json per shard; deterministic too
