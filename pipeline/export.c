@@ -487,16 +487,63 @@ static int write_dataset(catalog *cat, const pipeline_export_options *opts, expo
 }
 
 /*
+ * What the signed manifest says about the export besides its files: the
+ * policy (and its file's SHA-256 when it is a file), the catalog it came
+ * from, the catalog's snapshot time, and the counts per licence and per
+ * reason for leaving an image out. All from the catalog: deterministic.
+ */
+static json_t *manifest_fields(catalog *cat, const export_set *set,
+                               const pipeline_export_options *opts)
+{
+    const char *policy = license_policy_name(set->policy);
+    license_policy *builtin = NULL;
+    char policy_sha256[CS_SHA256_HEX] = "";
+    if (license_policy_builtin(policy, &builtin, NULL) == CS_OK) {
+        license_policy_free(builtin);
+    } else {
+        unsigned char *bytes = NULL;
+        size_t n = 0;
+        if (cs_read_regular_file(policy, PIPELINE_EXPORT_MAX_BLOB, &bytes, &n, NULL) == CS_OK)
+            cs_sha256_hex(bytes, n, policy_sha256);
+        free(bytes);
+    }
+    const char *path = catalog_path(cat), *slash = strrchr(path, '/');
+    char snapshot[32];
+    export_iso_time(set->snapshot_ms, snapshot, sizeof snapshot);
+    json_t *excluded = json_object();
+    for (size_t i = 0; excluded && i < set->exclusion_count; i++)
+        json_object_set_new(excluded, set->exclusions[i].name,
+                            json_integer(set->exclusions[i].count));
+    return json_pack(
+        "{s:{s:s, s:o}, s:{s:s, s:i}, s:s, s:{s:s, s:o, s:I}, s:{s:o, s:o, s:I}}", "policy", "name",
+        policy, "sha256", policy_sha256[0] ? json_string(policy_sha256) : json_null(), "catalog",
+        "file", slash ? slash + 1 : path, "schema_version", catalog_schema_version(cat), "snapshot",
+        snapshot, "export", "format", set->webdataset ? "webdataset" : "imagefolder", "size",
+        set->size > 0 ? json_integer(set->size) : json_null(), "images", (json_int_t)set->count,
+        "counts", "licences", export_licence_counts(set), "excluded", excluded,
+        "near_duplicates_left_out", (json_int_t)set->duplicates);
+}
+
+/* Whether --key can be used: checked before anything is written. */
+static int check_key(const char *key_path, cs_error *err)
+{
+    return cs_error_set(err, CS_EUNSUPPORTED,
+                        "export: --key %s: signing is not built into this clearset yet", key_path);
+}
+
+/*
  * Signs the finished folder: the one place the export reaches the signing
  * module (dataset/manifest.h), which lands with the sign branch.
  */
-static int sign_dir(const char *dir, const pipeline_export_options *opts,
-                    pipeline_export_stats *stats, cs_error *err)
+static int sign_dir(catalog *cat, const char *dir, const export_set *set,
+                    const pipeline_export_options *opts, pipeline_export_stats *stats,
+                    cs_error *err)
 {
+    json_t *fields = manifest_fields(cat, set, opts);
+    if (!fields) return cs_error_set(err, CS_ENOMEM, "export: out of memory");
     (void)dir, (void)stats;
-    return cs_error_set(err, CS_EUNSUPPORTED,
-                        "export: --key %s: signing is not built into this clearset yet",
-                        opts->key_path);
+    json_decref(fields);
+    return check_key(opts->key_path, err);
 }
 
 /* DIR.partial becomes DIR; with force an existing DIR is swapped out and removed. */
@@ -545,9 +592,11 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
     struct stat st;
     if (!opts->force && lstat(out_dir, &st) == 0)
         return cs_error_set(err, CS_EINVAL, "%s already exists (--force replaces it)", out_dir);
+    int rc = opts->key_path ? check_key(opts->key_path, err) : CS_OK;
+    if (rc != CS_OK) return rc;
 
     export_set set;
-    int rc = select_images(cat, opts, &set, err);
+    rc = select_images(cat, opts, &set, err);
     if (rc != CS_OK) return rc;
     stats->cleared = set.row_count;
     stats->duplicates = set.duplicates;
@@ -561,7 +610,7 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
     export_writer w = {.dir = partial};
     int made = rc == CS_OK;
     if (rc == CS_OK) rc = write_dataset(cat, opts, &set, &w, err);
-    if (rc == CS_OK && opts->key_path) rc = sign_dir(partial, opts, stats, err);
+    if (rc == CS_OK && opts->key_path) rc = sign_dir(cat, partial, &set, opts, stats, err);
     if (rc == CS_OK && licence_counts(&set, &stats->licences) != CS_OK)
         rc = cs_error_set(err, CS_ENOMEM, "export: out of memory");
     if (rc == CS_OK) rc = publish(partial, out_dir, opts->force, err);

@@ -220,6 +220,9 @@ rc=0; "$CLEARSET_BIN" --catalog c.db export --out empty --policy mit.json >empty
 rc=0; "$CLEARSET_BIN" --catalog c.db export >/dev/null 2>&1 || rc=$?; [ "$rc" -eq 2 ]
 rc=0; "$CLEARSET_BIN" --catalog c.db export --out x --format tar >/dev/null 2>&1 || rc=$?; [ "$rc" -eq 2 ]
 "$CLEARSET_BIN" export --help | grep -q -- "--out DIR"
+# a key that cannot be used is refused before anything is written
+rc=0; "$CLEARSET_BIN" --catalog c.db export --out keyed --policy open --key no-such.key >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && [ ! -e keyed ] && [ ! -e keyed.partial ] || { echo "--key no-such.key: exit $rc"; exit 1; }
 
 # -- a missing blob fails cleanly, naming the image
 blob_of() { # blob_of SHA256: the blob file of an image
