@@ -16,11 +16,12 @@
  *    the catalog; with --size N, a centre-cropped N x N area-resampled copy
  *    re-encoded in the same format, the original's hash kept as provenance
  *    in original_sha256), or webdataset tar shards instead
- *    (export_webdataset.c),
+ *    (export_webdataset.c).
  *    metadata.jsonl (one object per image, file_name first, as Hugging
  *    Face's imagefolder loader expects), then ATTRIBUTION.md, the
- *    dataset card README.md and croissant.json (export_card.c). Every file is
- *    written with cs_write_file_atomic (fsync'd).
+ *    dataset card README.md and croissant.json (export_card.c). Files are
+ *    written plainly (the folder is thrown away whole if anything fails) and
+ *    made durable together with one syncfs before the rename.
  * 3. Signing, when a key is given, signs DIR.partial (one call, sign_dir).
  * 4. DIR.partial becomes DIR with one rename (with --force, renameat2's
  *    RENAME_EXCHANGE swaps it with the old DIR, which is then removed), so a
@@ -301,6 +302,25 @@ typedef struct export_writer {
     int64_t bytes;
 } export_writer;
 
+int export_write_file(const char *path, const void *bytes, size_t n, cs_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return cs_error_set(err, CS_EIO, "%s: cannot create: %s", path, strerror(errno));
+    const unsigned char *p = bytes;
+    int rc = CS_OK;
+    for (size_t left = n; left > 0 && rc == CS_OK;) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0)
+            rc = cs_error_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
+        else
+            p += w, left -= (size_t)w;
+    }
+    if (close(fd) != 0 && rc == CS_OK)
+        rc = cs_error_set(err, CS_EIO, "%s: close failed: %s", path, strerror(errno));
+    return rc;
+}
+
 static int write_file(export_writer *w, const char *relative, const void *bytes, size_t n,
                       cs_error *err)
 {
@@ -308,7 +328,7 @@ static int write_file(export_writer *w, const char *relative, const void *bytes,
     char *path = malloc(len);
     if (!path) return cs_error_set(err, CS_ENOMEM, "export: out of memory");
     snprintf(path, len, "%s/%s", w->dir, relative);
-    int rc = cs_write_file_atomic(path, bytes, n, err);
+    int rc = export_write_file(path, bytes, n, err);
     free(path);
     if (rc == CS_OK) w->bytes += (int64_t)n;
     return rc;
@@ -549,8 +569,12 @@ static int sign_dir(catalog *cat, const char *dir, const export_set *set,
 /* DIR.partial becomes DIR; with force an existing DIR is swapped out and removed. */
 static int publish(const char *partial, const char *out_dir, int force, cs_error *err)
 {
-    if (fsync_path(partial) != 0)
-        return cs_error_set(err, CS_EIO, "%s: fsync failed: %s", partial, strerror(errno));
+    /* every file of DIR.partial reaches the disk before the rename makes it DIR: one
+     * syncfs for the lot, not an fsync per file (which halved --size 256's speed) */
+    int fd = open(partial, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int synced = fd >= 0 && syncfs(fd) == 0 && fsync(fd) == 0;
+    if (fd >= 0) close(fd);
+    if (!synced) return cs_error_set(err, CS_EIO, "%s: sync failed: %s", partial, strerror(errno));
     struct stat st;
     if (force && lstat(out_dir, &st) == 0) {
         if (renameat2(AT_FDCWD, partial, AT_FDCWD, out_dir, RENAME_EXCHANGE) != 0)

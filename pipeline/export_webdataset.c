@@ -7,7 +7,8 @@
  * count and keys.
  *
  * Tars are POSIX ustar written with libarchive, straight into DIR.partial
- * (which is thrown away whole if anything fails), and fsync'd when closed.
+ * (which is thrown away whole if anything fails, and synced once before it
+ * is renamed).
  * Every member is dated with the catalog's snapshot time, owned by 0:0 with
  * no user or group names and mode 0644, so the same samples give the same
  * bytes. Keys are 9 digits, so member names fit ustar's 100 bytes.
@@ -17,13 +18,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 struct export_shards {
     const char *dir;
@@ -80,7 +79,7 @@ static int open_shard(export_shards *s, cs_error *err)
     return CS_OK;
 }
 
-/* Closes the open shard (fsync'd), writes its _stats.json, counts their bytes. */
+/* Closes the open shard, writes its _stats.json, counts their bytes. */
 static int close_shard(export_shards *s, cs_error *err)
 {
     char path[PATH_MAX];
@@ -89,10 +88,8 @@ static int close_shard(export_shards *s, cs_error *err)
     archive_write_free(s->tar);
     s->tar = NULL;
     struct stat st;
-    int fd = rc == CS_OK ? open(path, O_RDONLY) : -1;
-    if (rc == CS_OK && (fd < 0 || fsync(fd) != 0 || fstat(fd, &st) != 0))
+    if (rc == CS_OK && stat(path, &st) != 0)
         rc = cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
-    if (fd >= 0) close(fd);
     if (rc == CS_OK) s->bytes += (int64_t)st.st_size;
     char name[32];
     snprintf(name, sizeof name, "%05zu.tar", s->shard);
@@ -106,7 +103,7 @@ static int close_shard(export_shards *s, cs_error *err)
     if (rc == CS_OK && (!text || cs_buf_printf(&file, "%s\n", text) != CS_OK))
         rc = cs_error_set(err, CS_ENOMEM, "export: out of memory");
     shard_path(s, "_stats.json", path, sizeof path);
-    if (rc == CS_OK) rc = cs_write_file_atomic(path, file.data, file.len, err);
+    if (rc == CS_OK) rc = export_write_file(path, file.data, file.len, err);
     if (rc == CS_OK) s->bytes += (int64_t)file.len;
     cs_buf_free(&file);
     free(text);

@@ -51,6 +51,10 @@ void export_iso_time(int64_t ms, char *out, size_t size);
 /* {"SPDX id" ("none" when unknown): exported images}, keys sorted; new reference or NULL. */
 json_t *export_licence_counts(const export_set *set);
 
+/* Creates path (which must not exist) with bytes; no fsync: the export syncs DIR.partial
+ * once before renaming it (export.c). */
+int export_write_file(const char *path, const void *bytes, size_t n, cs_error *err);
+
 /* One image's metadata.jsonl object (file_name first); new reference or NULL. */
 json_t *export_metadata_json(const export_item *item);
 
