@@ -22,7 +22,9 @@
  *    dataset card README.md and croissant.json (export_card.c). Files are
  *    written plainly (the folder is thrown away whole if anything fails) and
  *    made durable together with one syncfs before the rename.
- * 3. Signing, when a key is given, signs DIR.partial (one call, sign_dir).
+ * 3. Signing, when a key is given, signs DIR.partial (one call, sign_dir:
+ *    dataset/manifest.h's manifest.json, manifest.sig and signer.pub, with
+ *    the policy, catalog, snapshot and counts as the manifest's fields).
  * 4. DIR.partial becomes DIR with one rename (with --force, renameat2's
  *    RENAME_EXCHANGE swaps it with the old DIR, which is then removed), so a
  *    crash at any point leaves either no DIR or a complete one; DIR.partial
@@ -32,6 +34,8 @@
  * are byte-identical.
  */
 #include "pipeline/pipeline_internal.h"
+
+#include "dataset/manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -547,13 +551,21 @@ static json_t *manifest_fields(catalog *cat, const export_set *set,
 /* Whether --key can be used: checked before anything is written. */
 static int check_key(const char *key_path, cs_error *err)
 {
-    return cs_error_set(err, CS_EUNSUPPORTED,
-                        "export: --key %s: signing is not built into this clearset yet", key_path);
+    struct stat st;
+    if (stat(key_path, &st) != 0)
+        return cs_error_set(err, errno == ENOENT ? CS_ENOTFOUND : CS_EIO, "--key %s: %s", key_path,
+                            strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return cs_error_set(err, CS_EINVAL, "--key %s: not a key file", key_path);
+    if (access(key_path, R_OK) != 0)
+        return cs_error_set(err, CS_EIO, "--key %s: cannot read it: %s", key_path, strerror(errno));
+    return CS_OK;
 }
 
 /*
- * Signs the finished folder: the one place the export reaches the signing
- * module (dataset/manifest.h), which lands with the sign branch.
+ * Signs the finished folder (dataset/manifest.h): manifest.json lists every
+ * file with its SHA-256 and the export's fields, manifest.sig and signer.pub
+ * beside it. Paths are relative, so DIR.partial's manifest holds for DIR.
  */
 static int sign_dir(catalog *cat, const char *dir, const export_set *set,
                     const pipeline_export_options *opts, pipeline_export_stats *stats,
@@ -561,9 +573,17 @@ static int sign_dir(catalog *cat, const char *dir, const export_set *set,
 {
     json_t *fields = manifest_fields(cat, set, opts);
     if (!fields) return cs_error_set(err, CS_ENOMEM, "export: out of memory");
-    (void)dir, (void)stats;
+    int rc = manifest_sign_dir(dir, opts->key_path, fields, stats->fingerprint, err);
     json_decref(fields);
-    return check_key(opts->key_path, err);
+    stats->is_signed = rc == CS_OK;
+    static const char *const signing_files[] = {"manifest.json", "manifest.sig", "signer.pub"};
+    for (size_t i = 0; rc == CS_OK && i < CS_ARRAY_LEN(signing_files); i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, signing_files[i]);
+        if (stat(path, &st) == 0) stats->bytes += (int64_t)st.st_size;
+    }
+    return rc;
 }
 
 /* DIR.partial becomes DIR; with force an existing DIR is swapped out and removed. */
@@ -615,7 +635,7 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
     snprintf(partial, sizeof partial, "%s.partial", out_dir);
     struct stat st;
     if (!opts->force && lstat(out_dir, &st) == 0)
-        return cs_error_set(err, CS_EINVAL, "%s already exists (--force replaces it)", out_dir);
+        return cs_error_set(err, CS_EEXIST, "%s already exists (--force replaces it)", out_dir);
     int rc = opts->key_path ? check_key(opts->key_path, err) : CS_OK;
     if (rc != CS_OK) return rc;
 
@@ -644,7 +664,7 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
     }
     if (rc == CS_OK) {
         stats->images = set.count;
-        stats->bytes = w.bytes;
+        stats->bytes += w.bytes; /* plus the signing files, counted by sign_dir */
     } else if (made) {
         remove_tree(partial, NULL);
     }

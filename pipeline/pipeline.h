@@ -178,7 +178,7 @@ typedef struct pipeline_export_options {
     const license_policy *policy;  /* whose stored verdicts select the images */
     pipeline_export_format format; /* PIPELINE_EXPORT_IMAGEFOLDER */
     int force;                     /* replace an existing DIR */
-    const char *key_path;          /* sign with this key (NULL: unsigned) */
+    const char *key_path;          /* sign with this private key (NULL: unsigned) */
     int size;                      /* --size N: N x N centre crops (0: the originals) */
     size_t shard_size;             /* webdataset only */
     /* Called after each image is written (from the calling thread); may be NULL. */
@@ -205,7 +205,9 @@ typedef struct pipeline_export_stats {
  * clock), in image id order. Crash-safe: built in DIR.partial (a stale one
  * from a killed run is removed first) and renamed to DIR at the end, so DIR
  * either does not exist or is complete.
- * An existing DIR without force: CS_EINVAL, nothing written. Nothing
+ * With key_path, DIR is signed (dataset/manifest.h) before the rename; a key
+ * that cannot be read is refused before anything is written.
+ * An existing DIR without force: CS_EEXIST, nothing written. Nothing
  * cleared: CS_OK with stats->images == 0 and nothing written. A missing or
  * altered blob: CS_ENOTFOUND / CS_ECORRUPT naming the image id, and
  * DIR.partial removed. Free stats with pipeline_export_stats_free.

@@ -9,7 +9,8 @@
 # metadata line valid JSON with file_name first and the file there with that SHA-256;
 # ATTRIBUTION.md in TASL form with the ShareAlike section; the card's YAML front
 # matter; croissant.json's required keys; two exports byte-identical; an existing DIR
-# refused and --force replacing it; webdataset shards that tar lists with parsing .json
+# refused and --force replacing it; a signed export that verify accepts, with the
+# policy, catalog, snapshot and counts in its manifest; webdataset shards that tar lists with parsing .json
 # members; --size copies N x N with the original's hash kept; an empty cleared set exits 1 and writes nothing; a
 # missing blob fails naming the image; an export killed with SIGKILL while it writes
 # (held on a FIFO put where a blob was, observed through DIR.partial) leaves no DIR,
@@ -223,6 +224,36 @@ rc=0; "$CLEARSET_BIN" --catalog c.db export --out x --format tar >/dev/null 2>&1
 # a key that cannot be used is refused before anything is written
 rc=0; "$CLEARSET_BIN" --catalog c.db export --out keyed --policy open --key no-such.key >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] && [ ! -e keyed ] && [ ! -e keyed.partial ] || { echo "--key no-such.key: exit $rc"; exit 1; }
+
+# -- signed: the manifest lists every file, verify holds, the fields come from the
+#    catalog, the fingerprint is keygen's; signing twice gives the same bytes
+"$CLEARSET_BIN" keygen --out signer.key >keygen.json
+"$CLEARSET_BIN" --catalog c.db export --out signed --policy open --key signer.key >signed.json 2>signed.err ||
+  { echo "signed export failed:"; cat signed.err; exit 1; }
+jq -e --arg f "$(jq -r .fingerprint keygen.json)" '.signed == true and .fingerprint == $f' signed.json >/dev/null ||
+  { echo "signed summary:"; cat signed.json; exit 1; }
+"$CLEARSET_BIN" verify signed --pubkey signer.key.pub >verify.json 2>/dev/null ||
+  { echo "verify of a signed export failed:"; cat verify.json; exit 1; }
+jq -e '.policy.name == "open" and .policy.sha256 == null and .export.images == 3
+       and .counts.licences == {"CC-BY-2.0": 1, "CC-BY-SA-4.0": 1, "CC0-1.0": 1}
+       and .counts.near_duplicates_left_out == 1 and .counts.excluded.blocked == 1
+       and .counts.excluded.unknown == 1 and (.snapshot | test("^[0-9-]+T[0-9:]+Z$"))
+       and (.files | map(.path) | index("metadata.jsonl") != null)' signed/manifest.json >/dev/null ||
+  { echo "manifest.json:"; cat signed/manifest.json; exit 1; }
+diff -r -x manifest.json -x manifest.sig -x signer.pub out signed || { echo "signing changed the data"; exit 1; }
+"$CLEARSET_BIN" --catalog c.db export --out signed2 --policy open --key signer.key >/dev/null 2>&1
+diff -r signed signed2 || { echo "two signed exports differ"; exit 1; }
+# a policy file's hash is in the manifest
+echo '{"name": "open-file", "accept": ["CC0", "CC-BY", "CC-BY-SA"]}' >open-file.json
+"$CLEARSET_BIN" --catalog c.db clear --policy open-file.json >/dev/null 2>&1
+"$CLEARSET_BIN" --catalog c.db export --out signed-file --policy open-file.json --key signer.key >/dev/null 2>&1
+jq -e --arg h "$(sha open-file.json)" '.policy.sha256 == $h' signed-file/manifest.json >/dev/null ||
+  { echo "no policy file hash:"; jq .policy signed-file/manifest.json; exit 1; }
+"$CLEARSET_BIN" verify signed-file --pubkey signer.key.pub >/dev/null 2>&1
+# a changed byte is found by verify, naming the file
+printf 'x' >>signed2/images/000000001.jpg
+rc=0; "$CLEARSET_BIN" verify signed2 --pubkey signer.key.pub >tampered.json 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] && grep -q "images/000000001.jpg" tampered.json || { echo "tampering: exit $rc"; cat tampered.json; exit 1; }
 
 # -- a missing blob fails cleanly, naming the image
 blob_of() { # blob_of SHA256: the blob file of an image
