@@ -158,7 +158,7 @@ static size_t image_evidence(const license_evidence_list *list, const char *imag
 
 /* Builds license/'s view of the page and asks it which licence covers which image. */
 static int page_evidence(const crawler_html_page *page, const char *page_url,
-                         license_evidence_list *out, cs_error *err)
+                         license_evidence_list *out, char **captions, cs_error *err)
 {
     size_t nl = page->license_count, ni = page->image_count;
     license_page_link *links = calloc(nl ? nl : 1, sizeof *links);
@@ -221,6 +221,7 @@ static int page_evidence(const crawler_html_page *page, const char *page_url,
                              .image_urls = images,
                              .image_url_count = ni};
     rc = license_page_evidence(&in, out, err);
+    if (rc == CS_OK) rc = license_page_captions(&in, captions, err);
 done:
     if (rc == CS_ENOMEM && err && err->code != CS_ENOMEM) cs_error_set(err, rc, "out of memory");
     free(links);
@@ -319,8 +320,11 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
     /* images: from whatever host serves them, each a sighting with its licence context */
     license_evidence_list evidence;
     memset(&evidence, 0, sizeof evidence);
+    /* JSON-LD/microdata captions, for images without a figcaption */
+    char **captions = calloc(page.image_count ? page.image_count : 1, sizeof *captions);
+    if (captions == NULL && rc == CS_OK) rc = cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
     if (rc == CS_OK && page.image_count > 0 &&
-        page_evidence(&page, resp->url, &evidence, ctx->err) == CS_ENOMEM)
+        page_evidence(&page, resp->url, &evidence, captions, ctx->err) == CS_ENOMEM)
         rc = CS_ENOMEM; /* otherwise a page license/ cannot read says nothing about licences */
     catalog_rights *rows = calloc(evidence.count ? evidence.count : 1, sizeof *rows);
     if (rows == NULL && rc == CS_OK) rc = cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
@@ -341,7 +345,7 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
                               .image_url_id = image_url_id,
                               .element = img->element,
                               .alt = img->alt,
-                              .caption = img->caption,
+                              .caption = img->caption ? img->caption : captions[i],
                               .license_url = license_url,
                               .license_spdx = license_spdx,
                               .license_scope = ev ? license_scope_name(ev->scope) : NULL,
@@ -352,6 +356,9 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
         if (rc == CS_OK) rc = catalog_record_sighting(ctx->cat, &s, ctx->err);
     }
     free(rows);
+    for (size_t i = 0; captions && i < page.image_count; i++)
+        free(captions[i]);
+    free(captions);
     license_evidence_list_free(&evidence);
     crawler_html_page_free(&page);
     if (rc == CS_OK) ctx->stats->pages++;

@@ -495,7 +495,8 @@ typedef struct catalog_export_row {
     char *image_url;                            /* the first URL that served it (lowest URL id) */
     char *host;                                 /* that URL's origin */
     char *page_url;                             /* the first page it was shown on, or NULL */
-    char *caption;      /* the first non-empty figcaption of its sightings, or NULL */
+    char *caption;      /* the first non-empty caption of its sightings (the page's figcaption,
+                           else its JSON-LD/microdata ImageObject caption), or NULL */
     char *alt;          /* the first non-empty alt text of its sightings, or NULL */
     int64_t fetched_at; /* when the image was first fetched (0: unknown) */
 } catalog_export_row;

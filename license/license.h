@@ -276,6 +276,15 @@ typedef struct license_page_input {
 int license_page_evidence(const license_page_input *in, license_evidence_list *out, cs_error *err);
 
 /*
+ * The schema.org "caption" a page's JSON-LD or microdata ImageObjects give
+ * each shown image: captions[i] (parallel to in->image_urls, NULL-initialised
+ * by the caller) becomes a new string the caller frees, or stays NULL. The
+ * first caption for an image wins; text is trimmed and cut at 2000 bytes.
+ * Malformed blocks are skipped. CS_OK or CS_ENOMEM.
+ */
+int license_page_captions(const license_page_input *in, char **captions, cs_error *err);
+
+/*
  * One JSON-LD block's evidence (what license_page_evidence does per block;
  * exposed for the fuzz target). Malformed JSON gives CS_OK and nothing;
  * CS_ELIMIT when the block exceeds 1 MiB.

@@ -17,6 +17,10 @@
  * free-text evidence, page-wide and low confidence. The specific beats the
  * general: page-wide records are dropped for an image the page makes a
  * statement of its own about.
+ *
+ * The same walk also reads captions (license_page_captions): an ImageObject's
+ * schema.org "caption" for an image the page shows, so the export can name
+ * the best description a page gives (figcaption, then this, then alt).
  */
 #include "common/url.h"
 #include "license/license_internal.h"
@@ -30,10 +34,12 @@
 #define PAGE_JSONLD_MAX_BYTES (1024 * 1024) /* one JSON-LD block; real ones are a few KiB */
 #define PAGE_JSONLD_MAX_DEPTH 32            /* nesting walked looking for ImageObjects */
 #define PAGE_FIELD_MAX        96
+#define PAGE_CAPTION_MAX      2000 /* bytes kept of one caption; a longer one is an essay */
 
 typedef struct page_ctx {
     const license_page_input *in;
-    license_evidence_list *out;
+    license_evidence_list *out; /* evidence mode, or NULL */
+    char **captions;            /* caption mode: parallel to in->image_urls, or NULL */
     int status;
 } page_ctx;
 
@@ -203,12 +209,40 @@ static const char *name_of(const json_t *v)
     return NULL;
 }
 
+/* Caption mode: the ImageObject's "caption" (text, {"@value"}, or the first of a list) for the
+ * shown image it names; the first caption found for an image stays. */
+static void image_caption(page_ctx *ctx, const json_t *obj, const char *image)
+{
+    size_t i = 0;
+    while (i < ctx->in->image_url_count && ctx->in->image_urls[i] != image)
+        i++;
+    if (i == ctx->in->image_url_count || ctx->captions[i]) return;
+    const json_t *v = json_object_get(obj, "caption");
+    if (json_is_array(v)) v = json_array_get(v, 0);
+    if (json_is_object(v)) v = json_object_get(v, "@value");
+    const char *text = json_string_value(v);
+    if (!text) return;
+    while (*text && isspace((unsigned char)*text))
+        text++;
+    size_t len = strlen(text);
+    while (len > 0 && isspace((unsigned char)text[len - 1]))
+        len--;
+    if (len == 0) return;
+    /* cut at the limit; a multi-byte character cut in two becomes '?' */
+    ctx->captions[i] = cs_utf8_dup(text, CS_MIN(len, (size_t)PAGE_CAPTION_MAX));
+    if (!ctx->captions[i]) keep(ctx, CS_ENOMEM);
+}
+
 static void image_object(page_ctx *ctx, const json_t *obj, license_origin origin)
 {
     const char *content = url_of(json_object_get(obj, "contentUrl"));
     const char *url = url_of(json_object_get(obj, "url"));
     const char *image = shown_image(ctx->in, content);
     if (!image) image = shown_image(ctx->in, url);
+    if (ctx->captions) {
+        if (image) image_caption(ctx, obj, image);
+        return;
+    }
     char own[CS_URL_SIZE];
     if (!image) image = absolute_url(ctx->in->page_url, content ? content : url, own);
     if (!image) return;
@@ -263,7 +297,7 @@ static void schema_walk(page_ctx *ctx, const json_t *v, license_origin origin, i
     const json_t *type = json_object_get(v, "@type");
     if (type_is(type, "ImageObject") || type_is(type, "Photograph")) {
         image_object(ctx, v, origin);
-    } else if (depth <= 2 && json_object_get(v, "license")) {
+    } else if (ctx->out && depth <= 2 && json_object_get(v, "license")) {
         /* a page-level CreativeWork / WebPage licence: page-wide */
         const char *raw = url_of(json_object_get(v, "license"));
         if (raw && raw[0]) {
@@ -366,6 +400,31 @@ static int drop_overridden_page_wide(license_evidence_list *out, size_t from)
     }
     license_evidence_list_drop(out, from, drop);
     free(drop);
+    return CS_OK;
+}
+
+int license_page_captions(const license_page_input *in, char **captions, cs_error *err)
+{
+    if (!in || !captions) return cs_error_set(err, CS_EINVAL, "page captions: no input");
+    page_ctx ctx = {.in = in, .captions = captions, .status = CS_OK};
+    for (size_t i = 0; i < in->jsonld_count && ctx.status == CS_OK; i++) {
+        if (in->jsonld[i].len > PAGE_JSONLD_MAX_BYTES) continue; /* as for evidence */
+        json_t *doc = json_loadb(in->jsonld[i].text, in->jsonld[i].len,
+                                 JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        if (doc) schema_walk(&ctx, doc, LICENSE_ORIGIN_JSON_LD, 0);
+        json_decref(doc);
+    }
+    if (in->microdata_count > 0 && ctx.status == CS_OK) {
+        json_t *tree = microdata_tree(in);
+        if (!tree)
+            keep(&ctx, CS_ENOMEM);
+        else
+            schema_walk(&ctx, tree, LICENSE_ORIGIN_MICRODATA, 0);
+        json_decref(tree);
+    }
+    if (ctx.status != CS_OK)
+        return cs_error_set(err, ctx.status, "page captions for %s: %s",
+                            in->page_url ? in->page_url : "(page)", cs_strerror(ctx.status));
     return CS_OK;
 }
 

@@ -35,6 +35,8 @@ page = f"""<html><head><title>Export fixture</title></head><body>
 <img src='/a.jpg' alt='A red square'><span property='dct:title'>Red</span> by
 <span property='cc:attributionName'>Bo Berg</span>
 <a rel='license' href='https://creativecommons.org/licenses/by/2.0/'>CC BY 2.0</a></div>
+<script type='application/ld+json'>{{"@context": "https://schema.org", "@type": "ImageObject",
+"contentUrl": "a.jpg", "caption": "A red square on white"}}</script>
 <div about='/p.jpg' xmlns:cc='http://creativecommons.org/ns#'><img src='/p.jpg' alt='Plasma'>
 <span property='cc:attributionName'>Cy Dahl</span>
 <a rel='license' href='https://creativecommons.org/licenses/by-sa/4.0/'>CC BY-SA 4.0</a></div>
@@ -110,6 +112,7 @@ assert sorted(os.listdir(out)) == ["ATTRIBUTION.md", "README.md", "croissant.jso
                                    "metadata.jsonl"], os.listdir(out)
 by_url = {r["url"].rsplit("/", 1)[1]: r for r in rows}
 assert by_url["l.jpg"]["caption"] == "Lighthouse at night", by_url["l.jpg"]  # figcaption first
+assert by_url["a.jpg"]["caption"] == "A red square on white", by_url["a.jpg"]  # then JSON-LD
 assert by_url["p.jpg"]["caption"] == "Plasma", by_url["p.jpg"]               # else alt
 assert by_url["l.jpg"]["license"] == "CC0-1.0" and by_url["l.jpg"]["attribution"] is None
 red = by_url["a.jpg"]

@@ -1012,6 +1012,58 @@ static void jsonld_dot_segments_resolve_to_the_shown_image(void **state)
     license_evidence_list_free(&out);
 }
 
+/* Captions: an ImageObject's schema.org caption for the image it names (relative URLs
+ * resolved, {"@value"} read, the first one kept, trimmed, cut at 2000 bytes); a caption for
+ * an image the page does not show, or on another type, is nobody's; microdata too. */
+static void image_object_captions_go_to_the_image_they_name(void **state)
+{
+    (void)state;
+    const char *images[] = {"http://h/img/a.jpg", "http://h/img/b.jpg", "http://h/img/c.jpg",
+                            "http://h/img/d.jpg"};
+    char long_caption[3000];
+    memset(long_caption, 'x', sizeof long_caption - 1);
+    long_caption[sizeof long_caption - 1] = '\0';
+    char block[4096];
+    snprintf(block, sizeof block,
+             "[{\"@type\":\"ImageObject\",\"contentUrl\":\"../img/a.jpg\","
+             "\"caption\":\"  Harbour at noon \"},"
+             "{\"@type\":\"ImageObject\",\"contentUrl\":\"/img/a.jpg\",\"caption\":\"second\"},"
+             "{\"@type\":\"Photograph\",\"url\":\"http://h/img/b.jpg\","
+             "\"caption\":{\"@value\":\"Dunes\",\"@language\":\"en\"}},"
+             "{\"@type\":\"ImageObject\",\"contentUrl\":\"http://h/img/c.jpg\",\"caption\":\"%s\"},"
+             "{\"@type\":\"ImageObject\",\"contentUrl\":\"http://h/img/zz.jpg\",\"caption\":\"x\"},"
+             "{\"@type\":\"WebPage\",\"caption\":\"not an image\"}]",
+             long_caption);
+    license_page_jsonld jsonld[] = {{block, strlen(block)}, {"{not json", 9}};
+    license_microdata_prop props[] = {{"contentUrl", "http://h/img/d.jpg"}, {"caption", "Fern"}};
+    license_microdata_item items[] = {{.type = "https://schema.org/ImageObject",
+                                       .props = props,
+                                       .prop_count = 2,
+                                       .parent_index = -1}};
+    license_page_input in = {.page_url = "http://h/x/page.html",
+                             .jsonld = jsonld,
+                             .jsonld_count = 2,
+                             .microdata = items,
+                             .microdata_count = 1,
+                             .image_urls = images,
+                             .image_url_count = 4};
+    char *captions[4] = {0};
+    assert_int_equal(license_page_captions(&in, captions, NULL), CS_OK);
+    assert_string_equal(captions[0], "Harbour at noon");
+    assert_string_equal(captions[1], "Dunes");
+    assert_int_equal(strlen(captions[2]), 2000);
+    assert_string_equal(captions[3], "Fern");
+    for (int i = 0; i < 4; i++) {
+        free(captions[i]);
+        captions[i] = NULL;
+    }
+    /* a page with no structured data gives no captions */
+    license_page_input bare = {.page_url = "http://h/", .image_urls = images, .image_url_count = 4};
+    assert_int_equal(license_page_captions(&bare, captions, NULL), CS_OK);
+    for (int i = 0; i < 4; i++)
+        assert_null(captions[i]);
+}
+
 static void microdata_and_meta_become_evidence(void **state)
 {
     const char *images[] = {"https://ex.org/m.jpg", "https://ex.org/n.jpg"};
@@ -1338,6 +1390,7 @@ int main(void)
         cmocka_unit_test(jsonld_image_objects_match_shown_images),
         cmocka_unit_test(jsonld_relative_urls_resolve_against_the_page),
         cmocka_unit_test(jsonld_dot_segments_resolve_to_the_shown_image),
+        cmocka_unit_test(image_object_captions_go_to_the_image_they_name),
         cmocka_unit_test(microdata_and_meta_become_evidence),
         cmocka_unit_test(presets_accept_what_the_design_names),
         cmocka_unit_test(policy_files_are_checked),
