@@ -294,4 +294,11 @@ rm "$last_blob"
 mv last.blob "$last_blob"
 "$CLEARSET_BIN" --catalog c.db export --out killed --policy open >/dev/null 2>&1
 [ ! -e killed.partial ] && diff -r out killed || { echo "export after a killed one differs"; exit 1; }
+# Progress: a bar on stderr when it is a terminal (script(1) gives the command one), none
+# when it is a file (export.err above).
+script -qec "\"$CLEARSET_BIN\" --catalog c.db export --out on-tty --policy open >/dev/null" \
+  /dev/null >tty.out 2>&1 </dev/null || { echo "export on a terminal failed: $(cat tty.out)"; exit 1; }
+n=$(wc -l <out/metadata.jsonl)
+grep -q "export \[#*\] $n/$n" tty.out || { echo "no progress bar on a terminal: $(cat tty.out)"; exit 1; }
+! grep -q 'export \[' export.err || { echo "a progress bar went to a file"; exit 1; }
 echo "export ok"
