@@ -78,6 +78,14 @@ void cs_buf_free(cs_buf *buf);
  * CS_ELIMIT if the file is larger than max_bytes, CS_EIO if it cannot be read.
  * Whatever path names is read, a pipe too (and that waits for its writer).
  */
+/*
+ * Reads an open descriptor to its end (at most max_bytes: CS_ELIMIT past it) into a new
+ * buffer the caller frees, NUL-terminated after out_len bytes, and closes fd whatever
+ * happens. path only names the file in messages. For callers that open with flags of
+ * their own (openat, O_NOFOLLOW); cs_read_file opens a path and calls it.
+ */
+int cs_read_fd(int fd, const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
+               cs_error *err);
 int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
                  cs_error *err);
 /*

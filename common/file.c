@@ -25,9 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Reads fd to its end under max_bytes and closes it. */
-static int read_all(int fd, const char *path, size_t max_bytes, unsigned char **out,
-                    size_t *out_len, cs_error *err)
+int cs_read_fd(int fd, const char *path, size_t max_bytes, unsigned char **out, size_t *out_len,
+               cs_error *err)
 {
     cs_buf buf;
     cs_buf_init(&buf, max_bytes);
@@ -67,7 +66,7 @@ int cs_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t
     *out_len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
-    return read_all(fd, path, max_bytes, out, out_len, err);
+    return cs_read_fd(fd, path, max_bytes, out, out_len, err);
 }
 
 static int refuse_kind(const char *path, mode_t mode, cs_error *err)
@@ -102,7 +101,7 @@ int cs_read_regular_file(const char *path, size_t max_bytes, unsigned char **out
     }
     int flags = fcntl(fd, F_GETFL);
     if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-    return read_all(fd, path, max_bytes, out, out_len, err);
+    return cs_read_fd(fd, path, max_bytes, out, out_len, err);
 }
 
 static int fsync_directory_of(const char *path)

@@ -289,31 +289,13 @@ static int read_at(int dir_fd, const char *name, size_t max_bytes, unsigned char
         close(fd);
         return CS_ELIMIT;
     }
-    cs_buf buf;
-    cs_buf_init(&buf, max_bytes);
-    unsigned char chunk[4096];
-    int rc = CS_OK;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n == 0) break;
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            *why = strerror(errno);
-            rc = CS_EIO;
-            break;
-        }
-        if ((rc = cs_buf_append(&buf, chunk, (size_t)n)) != CS_OK) {
-            *why = rc == CS_ELIMIT ? "is larger than the limit for it" : "out of memory";
-            break;
-        }
-    }
-    close(fd);
-    if (rc != CS_OK) {
-        cs_buf_free(&buf);
-        return rc;
-    }
-    *out = cs_buf_take(&buf, out_len);
-    return CS_OK;
+    cs_error read_err = {0};
+    int rc = cs_read_fd(fd, name, max_bytes, out, out_len, &read_err);
+    if (rc != CS_OK)
+        *why = rc == CS_ELIMIT   ? "is larger than the limit for it"
+               : rc == CS_ENOMEM ? "out of memory"
+                                 : "cannot be read";
+    return rc;
 }
 
 /* ---- manifest.json ----------------------------------------------------- */
