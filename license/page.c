@@ -403,6 +403,18 @@ static int drop_overridden_page_wide(license_evidence_list *out, size_t from)
     return CS_OK;
 }
 
+/* The page's microdata items as one tree, walked like a JSON-LD block. */
+static void walk_microdata(page_ctx *ctx)
+{
+    if (ctx->in->microdata_count == 0 || ctx->status != CS_OK) return;
+    json_t *tree = microdata_tree(ctx->in);
+    if (!tree)
+        keep(ctx, CS_ENOMEM);
+    else
+        schema_walk(ctx, tree, LICENSE_ORIGIN_MICRODATA, 0);
+    json_decref(tree);
+}
+
 int license_page_captions(const license_page_input *in, char **captions, cs_error *err)
 {
     if (!in || !captions) return cs_error_set(err, CS_EINVAL, "page captions: no input");
@@ -414,14 +426,7 @@ int license_page_captions(const license_page_input *in, char **captions, cs_erro
         if (doc) schema_walk(&ctx, doc, LICENSE_ORIGIN_JSON_LD, 0);
         json_decref(doc);
     }
-    if (in->microdata_count > 0 && ctx.status == CS_OK) {
-        json_t *tree = microdata_tree(in);
-        if (!tree)
-            keep(&ctx, CS_ENOMEM);
-        else
-            schema_walk(&ctx, tree, LICENSE_ORIGIN_MICRODATA, 0);
-        json_decref(tree);
-    }
+    walk_microdata(&ctx);
     if (ctx.status != CS_OK)
         return cs_error_set(err, ctx.status, "page captions for %s: %s",
                             in->page_url ? in->page_url : "(page)", cs_strerror(ctx.status));
@@ -439,14 +444,7 @@ int license_page_evidence(const license_page_input *in, license_evidence_list *o
         int rc = license_jsonld_evidence(in->jsonld[i].text, in->jsonld[i].len, in, out, err);
         if (rc != CS_OK && rc != CS_ELIMIT) keep(&ctx, rc); /* an oversized block is skipped */
     }
-    if (in->microdata_count > 0 && ctx.status == CS_OK) {
-        json_t *tree = microdata_tree(in);
-        if (!tree)
-            keep(&ctx, CS_ENOMEM);
-        else
-            schema_walk(&ctx, tree, LICENSE_ORIGIN_MICRODATA, 0);
-        json_decref(tree);
-    }
+    walk_microdata(&ctx);
     for (size_t i = 0; i < in->meta_count && ctx.status == CS_OK; i++)
         meta_rights(&ctx, &in->metas[i]);
     if (ctx.status == CS_OK) keep(&ctx, drop_overridden_page_wide(out, first));
