@@ -48,8 +48,12 @@ static void print_help(void)
            "  clearset dedup\n"
            "  clearset clear --policy NAME\n"
            "  clearset status --text\n"
-           "The verdicts (clear's JSON lines) go to stdout; everything else to stderr. The\n"
-           "catalog must be new or empty.\n\n"
+           "  clearset keygen --out CATALOG.key --force\n"
+           "  clearset export --out CATALOG.export --key CATALOG.key --policy NAME --force\n"
+           "  clearset verify CATALOG.export --pubkey CATALOG.key.pub\n"
+           "(CATALOG is the catalog's path without its .db ending.) The verdicts (clear's\n"
+           "JSON lines) go to stdout; everything else to stderr. The catalog must be new or\n"
+           "empty.\n\n"
            "options:\n"
            "  --delay SECONDS  minimum time between requests to one host (default %s)\n"
            "  --policy NAME    clearance policy: strict (default), open, research, or a file\n"
@@ -190,15 +194,32 @@ static int run_pipeline(cli_context *ctx, const demo_scenario *scenario, demo_se
     const char *dedup[] = {"dedup", NULL};
     const char *clear[] = {"clear", "--policy", policy, NULL};
     const char *status[] = {"status", "--text", NULL};
+    /* The export and its key sit beside the catalog: x.db -> x.export, x.key. */
+    char stem[4096], key[4200], pub[4200], out[4200];
+    size_t len = strlen(ctx->catalog_path);
+    if (len >= 3 && strcmp(ctx->catalog_path + len - 3, ".db") == 0) len -= 3;
+    if (len >= sizeof stem) return cli_usage_error("demo", "catalog path too long");
+    memcpy(stem, ctx->catalog_path, len);
+    stem[len] = '\0';
+    snprintf(key, sizeof key, "%s.key", stem);
+    snprintf(pub, sizeof pub, "%s.key.pub", stem);
+    snprintf(out, sizeof out, "%s.export", stem);
+    const char *keygen[] = {"keygen", "--out", key, "--force", NULL};
+    const char *export[] = {"export",   "--out", out,       "--key", key,
+                            "--policy", policy,  "--force", NULL};
+    const char *verify[] = {"verify", out, "--pubkey", pub, NULL};
     int rc = run_step(ctx, cmd_crawl, 1, crawl);
     if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_dedup, 1, dedup);
     if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_clear, 0, clear);
     if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_status, 1, status);
+    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_keygen, 1, keygen);
+    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_export, 1, export);
+    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_verify, 1, verify);
     if (rc == CLI_EXIT_OK)
         fprintf(stderr,
-                "\nclearset demo: done. Ask why with: clearset --catalog %s explain "
-                "IMAGE_ID\n",
-                ctx->catalog_path);
+                "\nclearset demo: done. The cleared images, signed: %s (its card: %s/README.md).\n"
+                "Ask why with: clearset --catalog %s explain IMAGE_ID\n",
+                out, out, ctx->catalog_path);
     return rc;
 }
 

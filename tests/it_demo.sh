@@ -6,7 +6,8 @@
 #   - the museum's CC0 and Public Domain Mark images are cleared;
 #   - the stock agency's images are blocked by its AI opt-outs;
 #   - the blog's "CC0" copy of the stock lighthouse is blocked as laundering;
-# then refuses to run again on the same (no longer empty) catalog, with exit 2.
+# exports the five cleared images beside the catalog, signed with a key it makes,
+# and verifies the export; then refuses to run again on the same (no longer empty) catalog, with exit 2.
 set -euo pipefail
 bin=${CLEARSET_BIN:?}
 work=$(mktemp -d)
@@ -49,6 +50,15 @@ PY
 grep -q '^\$ clearset crawl --allow-loopback' demo.log
 grep -q '^\$ clearset dedup' demo.log
 grep -q 'strict:cleared *5' demo.log
+grep -q '^\$ clearset export --out demo.export --key demo.key' demo.log
+grep -q '^\$ clearset verify demo.export' demo.log
+[ "$(wc -l <demo.export/metadata.jsonl)" -eq 5 ] ||
+  { echo "it_demo: the export does not hold the 5 cleared images" >&2; exit 1; }
+jq -s -e '[.[].license] | sort == ["CC-BY-4.0", "CC-BY-4.0", "CC-BY-4.0", "CC-PDM-1.0", "CC0-1.0"]' \
+  demo.export/metadata.jsonl >/dev/null ||
+  { echo "it_demo: exported licences are wrong" >&2; cat demo.export/metadata.jsonl >&2; exit 1; }
+"$bin" verify demo.export --pubkey demo.key.pub >/dev/null 2>verify.log ||
+  { echo "it_demo: the demo's export does not verify" >&2; cat verify.log >&2; exit 1; }
 
 set +e
 "$bin" --catalog demo.db demo >/dev/null 2>again.log
@@ -56,4 +66,4 @@ status=$?
 set -e
 [ "$status" -eq 2 ] || { echo "it_demo: second run on a used catalog exited $status, not 2" >&2; exit 1; }
 grep -q 'already holds' again.log
-echo "it_demo: pipeline verdicts as designed; a used catalog is refused"
+echo "it_demo: pipeline verdicts as designed, the cleared set exported and verified; a used catalog is refused"
