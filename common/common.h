@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* mode_t */
 
 /* Status codes. 0 is success; every failure is negative and says what kind. */
 enum {
@@ -102,6 +103,15 @@ int cs_read_regular_file(const char *path, size_t max_bytes, unsigned char **out
  * the new one, never a partial one.
  */
 int cs_write_file_atomic(const char *path, const void *bytes, size_t n, cs_error *err);
+/* The same with the final file's mode (0644 above; 0600 for a private key: the temporary
+ * file is 0600 from its creation, so the bytes are never readable by others). */
+int cs_write_file_atomic_mode(const char *path, const void *bytes, size_t n, mode_t mode,
+                              cs_error *err);
+/* Writes all n bytes to fd, retrying short writes and EINTR: CS_OK, or CS_EIO with errno set. */
+int cs_write_all(int fd, const void *bytes, size_t n);
+/* fsyncs the directory that holds path, so a rename or creation in it survives a power
+ * loss: CS_OK, CS_ENOMEM or CS_EIO (errno set). */
+int cs_fsync_directory_of(const char *path);
 
 /* Creates directory path and its parents (mode 0755); existing ones are fine. */
 int cs_mkdir_p(const char *path, cs_error *err);

@@ -104,7 +104,23 @@ int cs_read_regular_file(const char *path, size_t max_bytes, unsigned char **out
     return cs_read_fd(fd, path, max_bytes, out, out_len, err);
 }
 
-static int fsync_directory_of(const char *path)
+int cs_write_all(int fd, const void *bytes, size_t n)
+{
+    const unsigned char *p = bytes;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return CS_EIO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return CS_OK;
+}
+
+int cs_fsync_directory_of(const char *path)
 {
     char *copy = strdup(path);
     if (copy == NULL) return CS_ENOMEM;
@@ -118,6 +134,12 @@ static int fsync_directory_of(const char *path)
 
 int cs_write_file_atomic(const char *path, const void *bytes, size_t n, cs_error *err)
 {
+    return cs_write_file_atomic_mode(path, bytes, n, 0644, err);
+}
+
+int cs_write_file_atomic_mode(const char *path, const void *bytes, size_t n, mode_t mode,
+                              cs_error *err)
+{
     size_t tmp_len = strlen(path) + 16;
     char *tmp = malloc(tmp_len);
     if (tmp == NULL) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
@@ -129,20 +151,10 @@ int cs_write_file_atomic(const char *path, const void *bytes, size_t n, cs_error
         free(tmp);
         return rc;
     }
-    const unsigned char *p = bytes;
-    size_t left = n;
     int rc = CS_OK;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            rc = cs_error_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (rc == CS_OK && fchmod(fd, 0644) != 0)
+    if (cs_write_all(fd, bytes, n) != CS_OK)
+        rc = cs_error_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
+    if (rc == CS_OK && fchmod(fd, mode) != 0)
         rc = cs_error_set(err, CS_EIO, "%s: chmod failed: %s", path, strerror(errno));
     if (rc == CS_OK && fsync(fd) != 0)
         rc = cs_error_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
@@ -152,7 +164,7 @@ int cs_write_file_atomic(const char *path, const void *bytes, size_t n, cs_error
         rc = cs_error_set(err, CS_EIO, "%s: rename failed: %s", path, strerror(errno));
     if (rc != CS_OK) unlink(tmp);
     free(tmp);
-    if (rc == CS_OK && fsync_directory_of(path) != CS_OK)
+    if (rc == CS_OK && cs_fsync_directory_of(path) != CS_OK)
         rc = cs_error_set(err, CS_EIO, "%s: fsync of its directory failed", path);
     return rc;
 }

@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,29 +195,6 @@ static int private_pem(EVP_PKEY *key, unsigned char **pem, size_t *len)
     return rc;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static void fsync_directory_of(const char *path)
-{
-    char *copy = strdup(path);
-    if (copy == NULL) return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0) return;
-    fsync(fd);
-    close(fd);
-}
-
 /*
  * Writes the private key's PEM to path with mode 0600: created with O_EXCL
  * (CS_EEXIST if something is there), or, with force, through a 0600 temporary
@@ -227,40 +203,25 @@ static void fsync_directory_of(const char *path)
 static int write_private_key(const char *path, const unsigned char *pem, size_t len, int force,
                              cs_error *err)
 {
-    char *tmp = NULL;
-    int fd;
-    if (force) {
-        size_t tmp_len = strlen(path) + 16;
-        if ((tmp = malloc(tmp_len)) == NULL)
-            return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
-        snprintf(tmp, tmp_len, "%s.tmp.XXXXXX", path);
-        fd = mkstemp(tmp); /* O_CREAT|O_EXCL, mode 0600 */
-    } else {
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    }
+    if (force) return cs_write_file_atomic_mode(path, pem, len, 0600, err);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         int code = errno == EEXIST ? CS_EEXIST : errno == ENOENT ? CS_ENOTFOUND : CS_EIO;
-        cs_error_set(err, code, "%s: %s", path,
-                     code == CS_EEXIST ? "already exists; refusing to replace a key"
-                                       : strerror(errno));
-        free(tmp);
-        return code;
+        return cs_error_set(err, code, "%s: %s", path,
+                            code == CS_EEXIST ? "already exists; refusing to replace a key"
+                                              : strerror(errno));
     }
-    const char *created = tmp ? tmp : path;
     int rc = CS_OK;
-    if (fchmod(fd, 0600) != 0)
+    if (fchmod(fd, 0600) != 0) /* whatever the umask */
         rc = cs_error_set(err, CS_EIO, "%s: chmod 0600 failed: %s", path, strerror(errno));
-    else if (write_all(fd, pem, len) != 0)
+    else if (cs_write_all(fd, pem, len) != CS_OK)
         rc = cs_error_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
     else if (fsync(fd) != 0)
         rc = cs_error_set(err, CS_EIO, "%s: fsync failed: %s", path, strerror(errno));
     if (close(fd) != 0 && rc == CS_OK)
         rc = cs_error_set(err, CS_EIO, "%s: close failed: %s", path, strerror(errno));
-    if (rc == CS_OK && tmp && rename(tmp, path) != 0)
-        rc = cs_error_set(err, CS_EIO, "%s: rename failed: %s", path, strerror(errno));
-    if (rc != CS_OK) unlink(created);
-    free(tmp);
-    if (rc == CS_OK) fsync_directory_of(path);
+    if (rc != CS_OK) unlink(path);
+    if (rc == CS_OK) cs_fsync_directory_of(path);
     return rc;
 }
 

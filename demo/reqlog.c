@@ -9,8 +9,8 @@
  */
 #include "demo/demo_internal.h"
 
-#include <errno.h>
 #include <jansson.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -98,17 +98,6 @@ static char *request_json(const demo_server *server, const demo_request *r)
 }
 
 /* Writes all of n bytes, retrying short writes. */
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return; /* a full disk loses log lines, never the server */
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 void demo_log_record(demo_server *server, demo_request *r)
 {
     pthread_mutex_lock(&server->lock);
@@ -121,7 +110,8 @@ void demo_log_record(demo_server *server, demo_request *r)
             if (with_newline) {
                 with_newline[n] = '\n';
                 with_newline[n + 1] = '\0';
-                write_all(server->log_fd, with_newline, n + 1);
+                /* a full disk loses log lines, never the server */
+                (void)cs_write_all(server->log_fd, with_newline, n + 1);
                 line = with_newline;
             }
             free(line);

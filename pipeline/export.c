@@ -68,28 +68,6 @@ static int remove_tree(const char *path, cs_error *err)
     return CS_OK;
 }
 
-static int fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* The folder that holds path ("." for a bare name), into out. */
-static void parent_of(const char *path, char *out, size_t size)
-{
-    cs_strlcpy(out, path, size);
-    char *slash = strrchr(out, '/');
-    if (slash == NULL)
-        cs_strlcpy(out, ".", size);
-    else if (slash == out)
-        out[1] = '\0';
-    else
-        *slash = '\0';
-}
-
 static const char *extension_of(const char *media_type)
 {
     if (media_type == NULL) return "bin";
@@ -310,16 +288,9 @@ int export_write_file(const char *path, const void *bytes, size_t n, cs_error *e
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return cs_error_set(err, CS_EIO, "%s: cannot create: %s", path, strerror(errno));
-    const unsigned char *p = bytes;
     int rc = CS_OK;
-    for (size_t left = n; left > 0 && rc == CS_OK;) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0)
-            rc = cs_error_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
-        else
-            p += w, left -= (size_t)w;
-    }
+    if (cs_write_all(fd, bytes, n) != CS_OK)
+        rc = cs_error_set(err, CS_EIO, "%s: write failed: %s", path, strerror(errno));
     if (close(fd) != 0 && rc == CS_OK)
         rc = cs_error_set(err, CS_EIO, "%s: close failed: %s", path, strerror(errno));
     return rc;
@@ -605,10 +576,9 @@ static int publish(const char *partial, const char *out_dir, int force, cs_error
         return cs_error_set(err, CS_EIO, "%s: cannot rename %s to it: %s", out_dir, partial,
                             strerror(errno));
     }
-    char parent[PATH_MAX];
-    parent_of(out_dir, parent, sizeof parent);
-    if (fsync_path(parent) != 0)
-        return cs_error_set(err, CS_EIO, "%s: fsync failed: %s", parent, strerror(errno));
+    if (cs_fsync_directory_of(out_dir) != CS_OK)
+        return cs_error_set(err, CS_EIO, "%s: fsync of its folder failed: %s", out_dir,
+                            strerror(errno));
     return CS_OK;
 }
 
