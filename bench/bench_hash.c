@@ -6,7 +6,7 @@
  *
  * Photos: the PDQ reference vectors (tests/fixtures/pdq, or
  * CLEARSET_PDQ_VECTORS) and larger JPEGs made here from the bridge photo
- * (bilinear upscale, TurboJPEG quality 90): 2400x1506, 4000x2510. Then, timed
+ * (bilinear upscale, dedup_encode: TurboJPEG quality 90): 2400x1506, 4000x2510. Then, timed
  * as their own groups, the same two upscales as PNG (libpng, 8-bit RGB,
  * default compression) and as WebP (libwebp, lossy quality 90), where the
  * fast path box-averages (PNG) or lets libwebp scale (WebP).
@@ -17,12 +17,9 @@
 #include "dedup/dedup.h"
 #include "tests/support/image_resize.h"
 
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <turbojpeg.h>
-#include <webp/encode.h>
 
 #define MAX_PHOTOS 12
 
@@ -38,66 +35,21 @@ static const char *vectors_dir(void)
     return env && env[0] ? env : "tests/fixtures/pdq"; /* bench/hash.sh sets the env */
 }
 
-static unsigned char *upscaled_jpeg(const dedup_image *in, int nw, int nh, size_t *len)
-{
-    dedup_image resized = ts_resize_rgb(in, nw, nh);
-    unsigned char *px = resized.pixels;
-    tjhandle tj = tjInitCompress();
-    unsigned char *out = NULL;
-    unsigned long out_len = 0;
-    tjCompress2(tj, px, nw, 0, nh, TJPF_RGB, &out, &out_len, TJSAMP_420, 90, 0);
-    tjDestroy(tj);
-    free(px);
-    unsigned char *copy = malloc(out_len);
-    memcpy(copy, out, out_len);
-    tjFree(out);
-    *len = out_len;
-    return copy;
-}
-
-static void png_write_to_buf(png_structp png, png_bytep data, size_t n)
-{
-    if (cs_buf_append(png_get_io_ptr(png), data, n) != CS_OK) png_error(png, "out of memory");
-}
-
-static void png_flush_nothing(png_structp png)
-{
-    (void)png;
-}
-
-static unsigned char *upscaled_png(const dedup_image *in, int nw, int nh, size_t *len)
+/* The bridge photo upscaled (bilinear) and encoded as format with the library's encoder
+ * (JPEG and WebP quality 90, PNG 8-bit RGB at zlib's default level). */
+static unsigned char *upscaled(const dedup_image *in, int nw, int nh, cs_image_format format,
+                               size_t *len)
 {
     dedup_image resized = ts_resize_rgb(in, nw, nh);
     cs_buf buf;
     cs_buf_init(&buf, 0);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    if (setjmp(png_jmpbuf(png))) {
-        fprintf(stderr, "bench_hash: libpng could not write a %dx%d PNG\n", nw, nh);
+    cs_error err;
+    if (dedup_encode(&resized, format, &buf, &err) != CS_OK) {
+        fprintf(stderr, "bench_hash: cannot encode a %dx%d image: %s\n", nw, nh, err.message);
         exit(1);
     }
-    png_set_write_fn(png, &buf, png_write_to_buf, png_flush_nothing);
-    png_set_IHDR(png, info, (png_uint_32)nw, (png_uint_32)nh, 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int y = 0; y < nh; y++)
-        png_write_row(png, resized.pixels + (size_t)y * nw * 3);
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
     free(resized.pixels);
     return cs_buf_take(&buf, len);
-}
-
-static unsigned char *upscaled_webp(const dedup_image *in, int nw, int nh, size_t *len)
-{
-    dedup_image resized = ts_resize_rgb(in, nw, nh);
-    uint8_t *out = NULL;
-    *len = WebPEncodeRGB(resized.pixels, nw, nh, nw * 3, 90, &out);
-    free(resized.pixels);
-    unsigned char *copy = malloc(*len);
-    memcpy(copy, out, *len);
-    WebPFree(out);
-    return copy;
 }
 
 static double run_mode(const photo *photos, int n, int exact, double seconds, long *images)
@@ -142,20 +94,22 @@ int main(int argc, char **argv)
     if (dedup_decode(photos[0].bytes, photos[0].len, NULL, &bridge, &err) != CS_OK) return 1;
     const int sizes[][2] = {{2400, 1506}, {4000, 2510}};
     for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
-        photos[n].bytes = upscaled_jpeg(&bridge, sizes[s][0], sizes[s][1], &photos[n].len);
+        photos[n].bytes =
+            upscaled(&bridge, sizes[s][0], sizes[s][1], CS_IMAGE_JPEG, &photos[n].len);
         snprintf(photos[n].name, sizeof(photos[n].name), "bridge %dx%d q90", sizes[s][0],
                  sizes[s][1]);
         n++;
     }
     int jpegs = n; /* photos[0..jpegs) are JPEG, then the PNGs, then the WebPs */
     for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
-        photos[n].bytes = upscaled_png(&bridge, sizes[s][0], sizes[s][1], &photos[n].len);
+        photos[n].bytes = upscaled(&bridge, sizes[s][0], sizes[s][1], CS_IMAGE_PNG, &photos[n].len);
         snprintf(photos[n].name, sizeof(photos[n].name), "bridge %dx%d png", sizes[s][0],
                  sizes[s][1]);
         n++;
     }
     for (size_t s = 0; s < CS_ARRAY_LEN(sizes); s++) {
-        photos[n].bytes = upscaled_webp(&bridge, sizes[s][0], sizes[s][1], &photos[n].len);
+        photos[n].bytes =
+            upscaled(&bridge, sizes[s][0], sizes[s][1], CS_IMAGE_WEBP, &photos[n].len);
         snprintf(photos[n].name, sizeof(photos[n].name), "bridge %dx%d webp q90", sizes[s][0],
                  sizes[s][1]);
         n++;
