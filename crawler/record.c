@@ -220,8 +220,7 @@ static int page_evidence(const crawler_html_page *page, const char *page_url,
                              .microdata_count = page->item_count,
                              .image_urls = images,
                              .image_url_count = ni};
-    rc = license_page_evidence(&in, out, err);
-    if (rc == CS_OK) rc = license_page_captions(&in, captions, err);
+    rc = license_page_read(&in, out, captions, err);
 done:
     if (rc == CS_ENOMEM && err && err->code != CS_ENOMEM) cs_error_set(err, rc, "out of memory");
     free(links);

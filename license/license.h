@@ -276,13 +276,14 @@ typedef struct license_page_input {
 int license_page_evidence(const license_page_input *in, license_evidence_list *out, cs_error *err);
 
 /*
- * The schema.org "caption" a page's JSON-LD or microdata ImageObjects give
- * each shown image: captions[i] (parallel to in->image_urls, NULL-initialised
- * by the caller) becomes a new string the caller frees, or stays NULL. The
- * first caption for an image wins; text is trimmed and cut at 2000 bytes.
- * Malformed blocks are skipped. CS_OK or CS_ENOMEM.
+ * license_page_evidence, and in the same walk the schema.org "caption" a
+ * page's JSON-LD or microdata ImageObjects give each shown image: captions[i]
+ * (parallel to in->image_urls, NULL-initialised by the caller; captions may be
+ * NULL) becomes a new string the caller frees, or stays NULL. The first
+ * caption for an image wins; text is trimmed and cut at 2000 bytes.
  */
-int license_page_captions(const license_page_input *in, char **captions, cs_error *err);
+int license_page_read(const license_page_input *in, license_evidence_list *out, char **captions,
+                      cs_error *err);
 
 /*
  * One JSON-LD block's evidence (what license_page_evidence does per block;

@@ -18,7 +18,7 @@
  * general: page-wide records are dropped for an image the page makes a
  * statement of its own about.
  *
- * The same walk also reads captions (license_page_captions): an ImageObject's
+ * The same walk also reads captions (license_page_read): an ImageObject's
  * schema.org "caption" for an image the page shows, so the export can name
  * the best description a page gives (figcaption, then this, then alt).
  */
@@ -239,10 +239,8 @@ static void image_object(page_ctx *ctx, const json_t *obj, license_origin origin
     const char *url = url_of(json_object_get(obj, "url"));
     const char *image = shown_image(ctx->in, content);
     if (!image) image = shown_image(ctx->in, url);
-    if (ctx->captions) {
-        if (image) image_caption(ctx, obj, image);
-        return;
-    }
+    if (ctx->captions && image) image_caption(ctx, obj, image);
+    if (!ctx->out) return;
     char own[CS_URL_SIZE];
     if (!image) image = absolute_url(ctx->in->page_url, content ? content : url, own);
     if (!image) return;
@@ -325,19 +323,25 @@ static void schema_walk(page_ctx *ctx, const json_t *v, license_origin origin, i
     }
 }
 
+/* One JSON-LD block through ctx: CS_ELIMIT when oversized; malformed blocks are skipped. */
+static int walk_jsonld(page_ctx *ctx, const char *text, size_t len)
+{
+    if (len > PAGE_JSONLD_MAX_BYTES) return CS_ELIMIT;
+    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (doc) schema_walk(ctx, doc, LICENSE_ORIGIN_JSON_LD, 0);
+    json_decref(doc);
+    return ctx->status;
+}
+
 int license_jsonld_evidence(const char *text, size_t len, const license_page_input *in,
                             license_evidence_list *out, cs_error *err)
 {
-    if (len > PAGE_JSONLD_MAX_BYTES)
+    page_ctx ctx = {.in = in, .out = out, .status = CS_OK};
+    int rc = walk_jsonld(&ctx, text, len);
+    if (rc == CS_ELIMIT)
         return cs_error_set(err, CS_ELIMIT, "json-ld: block of %zu bytes exceeds %d", len,
                             PAGE_JSONLD_MAX_BYTES);
-    json_t *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-    if (!doc) return CS_OK; /* malformed blocks are skipped, not errors */
-    page_ctx ctx = {.in = in, .out = out, .status = CS_OK};
-    schema_walk(&ctx, doc, LICENSE_ORIGIN_JSON_LD, 0);
-    json_decref(doc);
-    if (ctx.status != CS_OK)
-        return cs_error_set(err, ctx.status, "json-ld: %s", cs_strerror(ctx.status));
+    if (rc != CS_OK) return cs_error_set(err, rc, "json-ld: %s", cs_strerror(rc));
     return CS_OK;
 }
 
@@ -415,35 +419,21 @@ static void walk_microdata(page_ctx *ctx)
     json_decref(tree);
 }
 
-int license_page_captions(const license_page_input *in, char **captions, cs_error *err)
+int license_page_evidence(const license_page_input *in, license_evidence_list *out, cs_error *err)
 {
-    if (!in || !captions) return cs_error_set(err, CS_EINVAL, "page captions: no input");
-    page_ctx ctx = {.in = in, .captions = captions, .status = CS_OK};
-    for (size_t i = 0; i < in->jsonld_count && ctx.status == CS_OK; i++) {
-        if (in->jsonld[i].len > PAGE_JSONLD_MAX_BYTES) continue; /* as for evidence */
-        json_t *doc = json_loadb(in->jsonld[i].text, in->jsonld[i].len,
-                                 JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-        if (doc) schema_walk(&ctx, doc, LICENSE_ORIGIN_JSON_LD, 0);
-        json_decref(doc);
-    }
-    walk_microdata(&ctx);
-    if (ctx.status != CS_OK)
-        return cs_error_set(err, ctx.status, "page captions for %s: %s",
-                            in->page_url ? in->page_url : "(page)", cs_strerror(ctx.status));
-    return CS_OK;
+    return license_page_read(in, out, NULL, err);
 }
 
-int license_page_evidence(const license_page_input *in, license_evidence_list *out, cs_error *err)
+int license_page_read(const license_page_input *in, license_evidence_list *out, char **captions,
+                      cs_error *err)
 {
     if (!in || !out) return cs_error_set(err, CS_EINVAL, "page evidence: no input");
     size_t first = out->count;
-    page_ctx ctx = {.in = in, .out = out, .status = CS_OK};
+    page_ctx ctx = {.in = in, .out = out, .captions = captions, .status = CS_OK};
     for (size_t i = 0; i < in->link_count && ctx.status == CS_OK; i++)
         rel_license(&ctx, &in->links[i]);
-    for (size_t i = 0; i < in->jsonld_count && ctx.status == CS_OK; i++) {
-        int rc = license_jsonld_evidence(in->jsonld[i].text, in->jsonld[i].len, in, out, err);
-        if (rc != CS_OK && rc != CS_ELIMIT) keep(&ctx, rc); /* an oversized block is skipped */
-    }
+    for (size_t i = 0; i < in->jsonld_count && ctx.status == CS_OK; i++)
+        walk_jsonld(&ctx, in->jsonld[i].text, in->jsonld[i].len); /* oversized: skipped */
     walk_microdata(&ctx);
     for (size_t i = 0; i < in->meta_count && ctx.status == CS_OK; i++)
         meta_rights(&ctx, &in->metas[i]);

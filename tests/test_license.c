@@ -1048,7 +1048,10 @@ static void image_object_captions_go_to_the_image_they_name(void **state)
                              .image_urls = images,
                              .image_url_count = 4};
     char *captions[4] = {0};
-    assert_int_equal(license_page_captions(&in, captions, NULL), CS_OK);
+    license_evidence_list evidence = {0};
+    assert_int_equal(license_page_read(&in, &evidence, captions, NULL), CS_OK);
+    assert_int_equal(evidence.count, 0); /* captions are no rights statements */
+    license_evidence_list_free(&evidence);
     assert_string_equal(captions[0], "Harbour at noon");
     assert_string_equal(captions[1], "Dunes");
     assert_int_equal(strlen(captions[2]), 2000);
@@ -1059,7 +1062,8 @@ static void image_object_captions_go_to_the_image_they_name(void **state)
     }
     /* a page with no structured data gives no captions */
     license_page_input bare = {.page_url = "http://h/", .image_urls = images, .image_url_count = 4};
-    assert_int_equal(license_page_captions(&bare, captions, NULL), CS_OK);
+    assert_int_equal(license_page_read(&bare, &evidence, captions, NULL), CS_OK);
+    license_evidence_list_free(&evidence);
     for (int i = 0; i < 4; i++)
         assert_null(captions[i]);
 }
