@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 4 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 5 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -528,5 +528,87 @@ int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **
 int catalog_export_snapshot(catalog *cat, const char *policy, int64_t *snapshot_ms, cs_error *err);
 
 /* ==== end of export section ================================================= */
+
+/* ==== audit section: protected works, local features, local matches
+ *      (dataset/audit_store.c, used by pipeline/ protect, audit, dedup, clear) ====== */
+
+/* Who claims a registered work. Strings borrowed for the call; owner/note may be NULL. */
+typedef struct catalog_protect_info {
+    const char *path; /* the file as given to `clearset protect` */
+    const char *owner;
+    const char *note;
+    int width, height; /* from the header; 0 when unknown */
+    const char *media_type;
+} catalog_protect_info;
+
+/*
+ * Stores bytes as an image (source "protected" when new) and registers it as
+ * a protected work. *image_id gets its id; *added (may be NULL) 0 when it was
+ * registered already (owner and note are then updated when given).
+ */
+int catalog_protect(catalog *cat, const void *bytes, size_t n, const catalog_protect_info *info,
+                    int64_t *image_id, int *added, cs_error *err);
+
+typedef struct catalog_protected_work {
+    int64_t image_id;
+    char sha256[CS_SHA256_HEX];
+    char *path, *owner, *note; /* owner, note may be NULL */
+    int64_t registered_at;     /* ms */
+} catalog_protected_work;
+
+/* Every registered work, by id. Free with catalog_protected_works_free. */
+int catalog_protected_list(catalog *cat, catalog_protected_work **out, size_t *count,
+                           cs_error *err);
+void catalog_protected_works_free(catalog_protected_work *works, size_t count);
+/* Unregisters a work (CS_ENOTFOUND when image_id is not one); the image row stays. */
+int catalog_protected_remove(catalog *cat, int64_t image_id, cs_error *err);
+
+/* Images that have hashes but no local features yet, by id. Free *ids. */
+int catalog_list_without_local_features(catalog *cat, int64_t **ids, size_t *count, cs_error *err);
+/* Inserts or replaces an image's serialised local features. */
+int catalog_put_local_features(catalog *cat, int64_t image_id, const void *data, size_t n,
+                               int keypoints, cs_error *err);
+/* The stored features of one image (CS_ENOTFOUND when none). Free *data. */
+int catalog_get_local_features(catalog *cat, int64_t image_id, unsigned char **data, size_t *n,
+                               cs_error *err);
+
+/* One work the audit and clearance compare against; borrowed for the callback. */
+typedef struct catalog_work_row {
+    int64_t image_id;
+    const char *sha256;
+    const char *kind;  /* "protected" (registered) or "blocked" (a catalog verdict) */
+    const char *label; /* registered path, or the first URL that served the image */
+    const char *owner; /* registered owner, or the rights holder the evidence names; NULL */
+    const char *why;   /* note, or the blocking reasons' rules ("optout", "license", ...) */
+    const char *pdq;   /* 64 hex; NULL when the image has no hashes row */
+    int pdq_quality;
+    const char *phash; /* 16 hex or NULL */
+    int width, height;
+    const unsigned char *local; /* serialised local features, or NULL */
+    size_t local_len;
+} catalog_work_row;
+
+/*
+ * Calls each for every work: the registered protected works, and (policy not
+ * NULL) every image whose stored verdict under policy is blocked for a reason
+ * other than laundering (a rights claim or an opt-out). Streams: one row in
+ * memory at a time. A non-zero return from each stops the walk and is returned.
+ */
+int catalog_each_work(catalog *cat, const char *policy,
+                      int (*each)(void *arg, const catalog_work_row *row), void *arg,
+                      cs_error *err);
+
+/* Forgets every local match recorded under policy (clearance recomputes them). */
+int catalog_clear_local_matches(catalog *cat, const char *policy, cs_error *err);
+typedef struct catalog_local_match {
+    int64_t image_id, work_image_id;
+    int inliers;
+    double work_coverage, query_coverage;
+    int pdq_distance;
+} catalog_local_match;
+int catalog_add_local_match(catalog *cat, const char *policy, const catalog_local_match *m,
+                            cs_error *err);
+
+/* ==== end of audit section ================================================== */
 
 #endif

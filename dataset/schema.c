@@ -289,6 +289,39 @@ static const char migration_4[] =
     "CREATE INDEX optout_by_image ON optout_signals(image_id);\n"
     "CREATE INDEX optout_by_host ON optout_signals(host_id);\n";
 
+/* -- 5: the similarity audit. Registered protected works (`clearset protect`)
+ *    say who claims them; every image may get local features (SIFT keypoints,
+ *    stage 2 of the audit) computed by `clearset dedup`; and clearance records
+ *    which images matched a blocked image or protected work locally (a crop,
+ *    a collage: licence laundering PDQ alone misses), per policy, since which
+ *    images are blocked depends on the policy. */
+static const char migration_5[] =
+    "CREATE TABLE protected_works (\n"
+    "  image_id INTEGER PRIMARY KEY REFERENCES images(id),\n"
+    "  path TEXT NOT NULL,                   -- the file as given to `clearset protect`\n"
+    "  owner TEXT,                           -- who holds the rights (--owner)\n"
+    "  note TEXT,                            -- anything else the registrant said (--note)\n"
+    "  registered_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE local_features (\n"
+    "  image_id INTEGER PRIMARY KEY REFERENCES images(id),\n"
+    "  keypoints INTEGER NOT NULL,           -- how many keypoints the set holds\n"
+    "  data BLOB NOT NULL,                   -- dedup_local_serialize's versioned form, <= 4 KiB\n"
+    "  computed_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE local_matches (\n"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),      -- the image that shows the work\n"
+    "  work_image_id INTEGER NOT NULL REFERENCES images(id), -- a blocked image or protected work\n"
+    "  policy TEXT NOT NULL,                 -- whose blocked verdict made the other a work\n"
+    "  inliers INTEGER NOT NULL,             -- keypoints the verified transform explains\n"
+    "  work_coverage REAL NOT NULL,          -- share of the work the inliers span (0..1)\n"
+    "  query_coverage REAL NOT NULL,         -- share of the image the inliers span (0..1)\n"
+    "  pdq_distance INTEGER NOT NULL,        -- for comparison: PDQ alone (best dihedral)\n"
+    "  found_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (image_id, work_image_id, policy)\n"
+    ");\n"
+    "CREATE INDEX local_matches_by_work ON local_matches(work_image_id);\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
@@ -297,6 +330,7 @@ const catalog_migration catalog_migrations[] = {
     {2, "sightings.license_spdx", migration_2},
     {3, "sighting_evidence: every page-side statement; rights_evidence.scope", migration_3},
     {4, "optout_signals.effect 'policy' for noindex & co.", migration_4},
+    {5, "protected_works, local_features, local_matches: the similarity audit", migration_5},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

@@ -1,6 +1,8 @@
 /*
  * dedup.h - image decoding, perceptual hashes (PDQ, pHash), the Hamming index
- * over PDQ codes and near-duplicate clustering.
+ * over PDQ codes, near-duplicate clustering, and the similarity checker the
+ * audit runs: PDQ near copies (stage 1) and local features verified
+ * geometrically (stage 2) against a set of protected works.
  *
  * Promises:
  * - Decoders take untrusted bytes as pointer plus length. They check the pixel
@@ -233,5 +235,140 @@ size_t dedup_clusters_find(dedup_clusters *c, size_t a);
  */
 int dedup_near_clusters(const pdq_hash *codes, size_t n, int threshold, int jobs,
                         dedup_clusters **out, cs_error *err);
+
+/* ------------------------------------------- local features (audit stage 2) */
+
+/*
+ * Stage 2 of the similarity check finds crops, small rotations, overlays and
+ * collages that move a PDQ hash past its radius. Each image gets a compact
+ * set of SIFT keypoints (VLFeat) extracted at a normalised size, each with a
+ * short binary descriptor; two sets match when enough keypoint
+ * correspondences agree on one geometric transform (verification), and an
+ * index over many works' sets finds the candidates without scanning them all.
+ * The representation is private to dedup/ (local.c); what leaves dedup/ is
+ * the serialised form, at most DEDUP_LOCAL_MAX_BYTES per image, versioned.
+ */
+#define DEDUP_LOCAL_MAX_BYTES 4096
+
+typedef struct dedup_local dedup_local;
+
+/*
+ * The keypoints of img (any size, grey or RGB). Coordinates are kept in the
+ * pixels of img's full-resolution source (source_width x source_height), so
+ * regions can be drawn on the original. An image too small or too flat for
+ * any keypoint gets an empty set, not an error. CS_ENOMEM is the only failure.
+ */
+int dedup_local_extract(const dedup_image *img, dedup_local **out, cs_error *err);
+/* The set the left-right mirrored image would give (derived, not re-extracted). */
+int dedup_local_mirror(const dedup_local *in, dedup_local **out, cs_error *err);
+size_t dedup_local_count(const dedup_local *f);
+void dedup_local_size(const dedup_local *f, int *width, int *height); /* the source's size */
+/* Appends the versioned serialised form (<= DEDUP_LOCAL_MAX_BYTES) to out. */
+int dedup_local_serialize(const dedup_local *f, cs_buf *out, cs_error *err);
+/* Reads a serialised set (untrusted bytes: CS_EFORMAT when anything is off). */
+int dedup_local_deserialize(const unsigned char *bytes, size_t len, dedup_local **out,
+                            cs_error *err);
+void dedup_local_free(dedup_local *f);
+
+/* How a work's keypoints map into a query: the outcome of verification. */
+typedef struct dedup_local_match {
+    int inliers;           /* correspondences consistent with the transform */
+    double work_coverage;  /* share of the work's area spanned by its inliers (0..1) */
+    double query_coverage; /* share of the query's area spanned by its inliers (0..1) */
+    double transform[6];   /* query = [a b c; d e f] * (work x, y, 1), source pixels */
+    double work_box[4];    /* inliers' bounding box in the work: x0 y0 x1 y1 */
+    double query_box[4];   /* inliers' bounding box in the query: x0 y0 x1 y1 */
+    double outline[4][2];  /* the work's full outline mapped into the query (corners) */
+} dedup_local_match;
+
+/*
+ * Geometric verification of query against work. Fills out and returns 1
+ * when they share a verified region (enough inliers), 0 when not; out is
+ * filled either way with the best transform found (inliers 0 when none).
+ * Deterministic: no random sampling.
+ */
+int dedup_local_verify(const dedup_local *query, const dedup_local *work, dedup_local_match *out);
+
+/* ------------------------------------------------- protected works, audit */
+
+/*
+ * A set of protected works held for querying: each work's PDQ (its dihedral
+ * variants are the query's side), pHash and local features. Memory is about
+ * DEDUP_LOCAL_MAX_BYTES per work. Build: new, add every work, build; then
+ * dedup_audit may run from many threads at once on the built set.
+ */
+typedef struct dedup_works dedup_works;
+
+typedef struct dedup_work_desc {
+    pdq_hash pdq;
+    int pdq_quality;
+    uint64_t phash;
+    int width, height; /* source size */
+} dedup_work_desc;
+
+int dedup_works_new(dedup_works **out, cs_error *err);
+/* Adds one work; local may be NULL (stage 1 only) and is taken over (freed by the set).
+ * *id (may be NULL) gets its position 0..n-1, which the matches report. */
+int dedup_works_add(dedup_works *w, const dedup_work_desc *desc, dedup_local *local, uint32_t *id,
+                    cs_error *err);
+/* Builds the indexes; after this no more adds. */
+int dedup_works_build(dedup_works *w, cs_error *err);
+size_t dedup_works_count(const dedup_works *w);
+/* Bytes held: what the bench prints as the store's memory. */
+size_t dedup_works_memory(const dedup_works *w);
+void dedup_works_free(dedup_works *w);
+
+typedef enum dedup_risk {
+    DEDUP_RISK_NONE = 0,
+    DEDUP_RISK_PARTIAL, /* a verified region of a work, not the image as a whole */
+    DEDUP_RISK_COPY,    /* the image as a whole is a work, near-identical or transformed */
+} dedup_risk;
+const char *dedup_risk_name(dedup_risk risk); /* "none", "partial", "copy" */
+
+typedef enum dedup_stage { DEDUP_STAGE_PDQ = 0, DEDUP_STAGE_LOCAL } dedup_stage;
+const char *dedup_stage_name(dedup_stage stage); /* "pdq", "local" */
+
+/* One work that came close to the query, with its measures. */
+typedef struct dedup_similarity {
+    uint32_t work; /* id from dedup_works_add */
+    dedup_stage stage;
+    dedup_risk risk;
+    int pdq_distance;        /* smallest over the query's 8 dihedral variants (0..256) */
+    int dihedral;            /* which variant gave it (PDQ_DIH_*) */
+    int phash_distance;      /* pHash distance, the second opinion (0..64) */
+    int mirrored;            /* stage local: matched through the mirrored query */
+    dedup_local_match local; /* stage local: the verification; zeros for pdq */
+    char why[160];           /* one sentence for people */
+} dedup_similarity;
+
+typedef struct dedup_audit_result {
+    dedup_risk risk;           /* the worst over the matches */
+    dedup_similarity *matches; /* best first */
+    size_t count;
+} dedup_audit_result;
+
+/* The query's side: its hashes (dedup_hash_bytes or dedup_analyze) and features. */
+typedef struct dedup_query {
+    const dedup_hashes *hashes;
+    const dedup_local *local; /* may be NULL: stage 1 only */
+} dedup_query;
+
+/*
+ * Stage 1 (PDQ of the 8 dihedral variants within PDQ_DEFAULT_NEAR_DISTANCE,
+ * both hashes of quality >= PDQ_MIN_TRUSTED_QUALITY; pHash as second opinion),
+ * then stage 2 (index candidates, verified) against the built set. At most
+ * max_matches matches (0: a default of 5), best first. out is new
+ * (dedup_audit_result_free).
+ */
+int dedup_audit(const dedup_works *w, const dedup_query *q, size_t max_matches,
+                dedup_audit_result *out, cs_error *err);
+void dedup_audit_result_free(dedup_audit_result *r);
+
+/*
+ * Decodes bytes once (fast path, EXIF orientation applied) and computes both
+ * what dedup_hash_bytes records and the local features (local may be NULL).
+ */
+int dedup_analyze(const unsigned char *bytes, size_t len, uint64_t max_pixels, dedup_hashes *hashes,
+                  dedup_local **local, cs_error *err);
 
 #endif
