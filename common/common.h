@@ -128,6 +128,8 @@ void cs_hex_encode(const unsigned char *bytes, size_t n, char *out);
 int cs_hex_decode(const char *hex, size_t hex_len, unsigned char *out, size_t n);
 /* The value (0..15) of hex digit c (a byte value, either case), or -1. */
 int cs_hex_digit(int c);
+/* Appends bytes as standard base64 (RFC 4648 section 4, padded), as data: URIs want. */
+int cs_base64_append(cs_buf *out, const unsigned char *bytes, size_t n);
 
 /* Bounded, NUL-terminating copy; returns strlen(src) like strlcpy. */
 size_t cs_strlcpy(char *dst, const char *src, size_t size);

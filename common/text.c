@@ -3,7 +3,8 @@
  *
  * The hex codec here is clearset's only one: SHA-256 digests, PDQ and pHash
  * hashes, ImageMagick's hex-dumped raw profiles and URL escapes all go
- * through cs_hex_encode / cs_hex_decode / cs_hex_digit.
+ * through cs_hex_encode / cs_hex_decode / cs_hex_digit. Base64 (encoding only:
+ * the audit report's inlined thumbnails) is here beside it.
  *
  * SHA-256 comes from OpenSSL's EVP one-shot digest; everything else is plain C.
  */
@@ -56,6 +57,24 @@ int cs_hex_decode(const char *hex, size_t hex_len, unsigned char *out, size_t n)
         out[i] = (unsigned char)(hi << 4 | lo);
     }
     return CS_OK;
+}
+
+int cs_base64_append(cs_buf *out, const unsigned char *bytes, size_t n)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (n > (SIZE_MAX - 3) / 4 * 3) return CS_ELIMIT;
+    int rc = cs_buf_reserve(out, (n + 2) / 3 * 4);
+    for (size_t i = 0; rc == CS_OK && i < n; i += 3) {
+        uint32_t v = (uint32_t)bytes[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)bytes[i + 1] << 8;
+        if (i + 2 < n) v |= bytes[i + 2];
+        char quad[4] = {alphabet[v >> 18 & 63], alphabet[v >> 12 & 63],
+                        i + 1 < n ? alphabet[v >> 6 & 63] : '=',
+                        i + 2 < n ? alphabet[v & 63] : '='};
+        rc = cs_buf_append(out, quad, sizeof quad);
+    }
+    return rc;
 }
 
 size_t cs_strlcpy(char *dst, const char *src, size_t size)
