@@ -58,6 +58,9 @@ int cli_print_json(const char *command, json_t *obj, size_t flags);
  * cli_print_json returns.
  */
 int cli_print_file_error(const char *command, const char *path, const char *why);
+/* Its stderr half alone: "clearset COMMAND: PATH: WHY" (PATH not repeated when WHY starts
+ * with it), for commands whose stdout holds only their results (protect, audit). */
+void cli_log_file_error(const char *command, const char *path, const char *why);
 /* A JSON string of any bytes (a file name, a message quoting one): invalid UTF-8 bytes
  * become '?' (cs_utf8_dup). NULL only when out of memory. */
 json_t *cli_json_text(const char *text);

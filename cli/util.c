@@ -77,7 +77,7 @@ int cli_print_json(const char *command, json_t *obj, size_t flags)
     return CLI_EXIT_OK;
 }
 
-int cli_print_file_error(const char *command, const char *path, const char *why)
+void cli_log_file_error(const char *command, const char *path, const char *why)
 {
     print_prefix(command);
     /* messages from cs_read_file already start with the path */
@@ -86,6 +86,11 @@ int cli_print_file_error(const char *command, const char *path, const char *why)
         fprintf(stderr, "%s\n", why);
     else
         fprintf(stderr, "%s: %s\n", path, why);
+}
+
+int cli_print_file_error(const char *command, const char *path, const char *why)
+{
+    cli_log_file_error(command, path, why);
     return cli_print_json(
         command, json_pack("{s:o, s:o}", "file", cli_json_text(path), "error", cli_json_text(why)),
         JSON_COMPACT | JSON_PRESERVE_ORDER);
