@@ -230,4 +230,120 @@ typedef struct pipeline_crawl_lock pipeline_crawl_lock;
 int pipeline_crawl_lock_acquire(const char *catalog_path, pipeline_crawl_lock **out, cs_error *err);
 void pipeline_crawl_lock_release(pipeline_crawl_lock *lock);
 
+/* ------------------------------------------------- image files (protect, audit) */
+
+/* The largest image file protect and audit read: far above any photo, small enough to hold. */
+#define PIPELINE_MAX_IMAGE_BYTES (256u * 1024 * 1024)
+/* Folders deeper than this below a PATH are not walked (a loop of bind mounts, a typo). */
+#define PIPELINE_WALK_MAX_DEPTH 64
+
+/*
+ * Called for each image file the PATHs name, in order. problem is NULL for a
+ * file to read, or says why a folder could not be listed (path names it). A
+ * non-zero return stops the walk and is returned.
+ */
+typedef int (*pipeline_image_file_fn)(void *arg, const char *path, const cs_error *problem);
+
+/*
+ * The image files of PATHs: a PATH that is not a folder is passed as it is
+ * (whatever it holds: reading it tells); a folder is walked depth first, the
+ * entries of each folder in bytewise order (so runs are deterministic), and
+ * each regular file whose first bytes are a JPEG, PNG or WebP signature is
+ * passed (anything else in a folder is skipped quietly). Links to files are
+ * followed, links to folders are not (no loops). Memory is one folder's
+ * listing per level, whatever the number of files.
+ */
+int pipeline_each_image_file(const char *const *paths, size_t count, pipeline_image_file_fn each,
+                             void *arg);
+
+/* ----------------------------------------------------------- protected works */
+
+/* One registered work, as `protect` registers it and `protect --list` lists it. */
+typedef struct pipeline_protected_work {
+    int64_t image_id;
+    const char *path; /* as given (or as found in a folder given) */
+    const char *sha256;
+    const char *owner, *note; /* NULL when none */
+    int keypoints;            /* local features stored (-1: none stored) */
+    int width, height;        /* 0 when unknown (--list) */
+    int added;                /* 0: it was registered already (owner and note updated) */
+    int64_t registered_at;    /* ms; 0 when unknown (protect) */
+} pipeline_protected_work;
+
+typedef struct pipeline_protect_options {
+    const char *owner, *note; /* --owner, --note; NULL when not given */
+    uint64_t max_pixels;      /* decode limit; 0: DEDUP_DEFAULT_MAX_PIXELS */
+    /* Called for each work registered, and for each file that could not be (from the
+     * calling thread; either may be NULL). */
+    void (*on_work)(void *arg, const pipeline_protected_work *work);
+    void (*on_file_error)(void *arg, const char *path, const cs_error *err);
+    void *arg;
+} pipeline_protect_options;
+
+typedef struct pipeline_protect_stats {
+    size_t registered; /* works registered (or updated) by this run */
+    size_t failed;     /* files that could not be read or decoded */
+} pipeline_protect_stats;
+
+/*
+ * `clearset protect PATH...`: every image file of PATHs (pipeline_each_image_file)
+ * is read, decoded once (dedup_analyze) and registered: catalog_protect, its
+ * hashes row and its local features, in one transaction per work, so `audit`
+ * and clearance need no `dedup` run. A file that cannot be read or decoded
+ * goes to on_file_error and is counted in stats->failed; the others are still
+ * registered. Fails only when the catalog does (CS_EDB, CS_EIO, CS_ENOMEM).
+ */
+int pipeline_protect(catalog *cat, const char *const *paths, size_t count,
+                     const pipeline_protect_options *opts, pipeline_protect_stats *stats,
+                     cs_error *err);
+
+/* `protect --list`: each registered work, by id, with its keypoint count. */
+int pipeline_protected_list(catalog *cat,
+                            void (*each)(void *arg, const pipeline_protected_work *work), void *arg,
+                            cs_error *err);
+
+/* -------------------------------------------------------------------- audit */
+
+/* Matches reported per image, best first. */
+#define PIPELINE_AUDIT_MAX_MATCHES 5
+
+typedef struct pipeline_audit_options {
+    const char *report_dir;     /* DIR: report.json and report.html (created if missing) */
+    const char *const *queries; /* the IMAGE_OR_DIR operands */
+    size_t query_count;
+    const char *protected_dir;    /* --protected DIR: more works, analysed on the fly; or NULL */
+    const license_policy *policy; /* whose blocked images are works too; NULL: registered only */
+    const char *catalog_label;    /* the catalog's path for the report; NULL without one */
+    uint64_t max_pixels;          /* decode limit; 0: DEDUP_DEFAULT_MAX_PIXELS */
+    /* Progress (from the calling thread; each may be NULL): after each query image,
+     * and for each file (query or work) that could not be read or decoded. */
+    void (*on_progress)(void *arg, size_t done, size_t total, size_t risky);
+    void (*on_file_error)(void *arg, const char *path, const cs_error *err);
+    void *arg;
+} pipeline_audit_options;
+
+typedef struct pipeline_audit_stats {
+    size_t works;         /* works compared against */
+    size_t works_catalog; /* of those, from the catalog (registered or blocked) */
+    size_t images;        /* query images audited */
+    size_t risk[3];       /* images per dedup_risk */
+    size_t unreadable;    /* files (queries or --protected works) that could not be read */
+} pipeline_audit_stats;
+
+/*
+ * `clearset audit`: the works are the catalog's (cat may be NULL: none;
+ * catalog_each_work: registered works, and images blocked under opts->policy,
+ * those without stored hashes or features analysed from their blobs) plus the
+ * image files of opts->protected_dir. No work at all: CS_ENOTFOUND, nothing
+ * written. Then each query image (pipeline_each_image_file) is analysed and
+ * checked (dedup_audit), and its entry written to DIR/report.json and
+ * DIR/report.html at once (audit_report.c), so memory is bounded by the works,
+ * not the queries; both files are built as DIR/report.*.partial and renamed at
+ * the end. A query or work file that cannot be read or decoded is named in the
+ * report's "unreadable" list and counted, and the run goes on. Reads the
+ * catalog only.
+ */
+int pipeline_audit(catalog *cat, const pipeline_audit_options *opts, pipeline_audit_stats *stats,
+                   cs_error *err);
+
 #endif

@@ -78,4 +78,66 @@ int export_attribution_md(const export_set *set, cs_buf *out);
 int export_card_md(const export_set *set, cs_buf *out);
 int export_croissant_json(const export_set *set, cs_buf *out);
 
+/* ---- the audit: audit.c collects the works and runs the queries, audit_report.c
+ *      makes the thumbnails and writes report.json and report.html ---------------- */
+
+/* Thumbnails fit in this many pixels on their long side (never enlarged). */
+#define AUDIT_THUMBNAIL_SIDE 200
+
+/* A thumbnail inlined in the report. */
+typedef struct audit_thumbnail {
+    char *uri;                       /* "data:image/jpeg;base64,..."; owned */
+    int width, height;               /* of the thumbnail */
+    int source_width, source_height; /* the image's full size after EXIF orientation: the
+                                        coordinate space of dedup's outlines and boxes */
+} audit_thumbnail;
+
+/* A thumbnail of image bytes (decoded small, oriented, resized, JPEG, base64). */
+int audit_thumbnail_make(const unsigned char *bytes, size_t len, uint64_t max_pixels,
+                         audit_thumbnail *out, cs_error *err);
+void audit_thumbnail_free(audit_thumbnail *t);
+
+/* One work of an audit, what the report says about it. */
+typedef struct audit_work {
+    int64_t image_id;           /* catalog image id; 0 for a file of --protected DIR */
+    char sha256[CS_SHA256_HEX]; /* of its bytes */
+    const char *kind;           /* "protected", "blocked" or "file" (static) */
+    char *label;                /* registered path, first URL that served it, or file path */
+    char *owner, *why;          /* owner or rights holder; note or blocking rules; NULL */
+    int width, height;          /* source size */
+    audit_thumbnail thumbnail;  /* made the first time the work matches (uri NULL before) */
+    int thumbnail_tried;        /* ... so that a failure is not retried for every match */
+} audit_work;
+
+/* One audited image: what the report writes for it. */
+typedef struct audit_entry {
+    const char *path;
+    const dedup_hashes *hashes;
+    const dedup_audit_result *result;
+    const audit_work *works;          /* indexed by dedup_similarity.work */
+    const audit_thumbnail *thumbnail; /* of the query; uri NULL when none could be made */
+} audit_entry;
+
+/* What the report's summary says besides the counts. */
+typedef struct audit_summary {
+    const pipeline_audit_stats *stats;
+    const char *policy;  /* NULL when blocked images were not asked for */
+    const char *catalog; /* NULL without a catalog */
+    const char *protected_dir;
+} audit_summary;
+
+/*
+ * The two report files, written as DIR/report.json.partial and
+ * DIR/report.html.partial, one image at a time, and renamed by
+ * audit_report_finish; audit_report_free removes them when unfinished.
+ */
+typedef struct audit_report audit_report;
+int audit_report_open(const char *dir, audit_report **out, cs_error *err);
+int audit_report_image(audit_report *r, const audit_entry *e, cs_error *err);
+/* A file that could not be read or decoded; role is "query" or "work". */
+int audit_report_unreadable(audit_report *r, const char *path, const char *role, const char *why,
+                            cs_error *err);
+int audit_report_finish(audit_report *r, const audit_summary *summary, cs_error *err);
+void audit_report_free(audit_report *r);
+
 #endif
