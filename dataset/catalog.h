@@ -592,7 +592,8 @@ typedef struct catalog_work_row {
  * Calls each for every work: the registered protected works, and (policy not
  * NULL) every image whose stored verdict under policy is blocked for a reason
  * other than laundering (a rights claim or an opt-out). Streams: one row in
- * memory at a time. A non-zero return from each stops the walk and is returned.
+ * memory at a time. A non-zero return from each (a CS_E* code) stops the walk
+ * and is returned as it is; err is then the callback's business.
  */
 int catalog_each_work(catalog *cat, const char *policy,
                       int (*each)(void *arg, const catalog_work_row *row), void *arg,

@@ -43,8 +43,15 @@ int catalog_url_state_parse(const unsigned char *word, catalog_url_state *out);
 
 /* One argument for a statement's next ?N; make them with catalog_int() & co. */
 typedef struct catalog_value {
-    enum { CATALOG_VALUE_NULL, CATALOG_VALUE_INT, CATALOG_VALUE_TEXT, CATALOG_VALUE_BLOB } type;
+    enum {
+        CATALOG_VALUE_NULL,
+        CATALOG_VALUE_INT,
+        CATALOG_VALUE_REAL,
+        CATALOG_VALUE_TEXT,
+        CATALOG_VALUE_BLOB
+    } type;
     int64_t integer;
+    double real;
     const void *bytes; /* text (NUL-terminated) or blob; not copied until bound */
     size_t len;        /* blob length */
 } catalog_value;
@@ -52,6 +59,10 @@ typedef struct catalog_value {
 static inline catalog_value catalog_int(int64_t v)
 {
     return (catalog_value){.type = CATALOG_VALUE_INT, .integer = v};
+}
+static inline catalog_value catalog_real(double v)
+{
+    return (catalog_value){.type = CATALOG_VALUE_REAL, .real = v};
 }
 /* Text, or SQL NULL when s is NULL. */
 static inline catalog_value catalog_text(const char *s)

@@ -141,7 +141,8 @@ static int read_facts(catalog *cat, catalog_image_facts *f, const char *policy, 
         rc = catalog_rows_into(
             cat, "reading clusters",
             "SELECT c.id, m2.image_id, i.sha256, c.kind, m1.distance, m2.distance, "
-            "i.source = 'protected', c.conflict_reason, "
+            "EXISTS (SELECT 1 FROM protected_works p WHERE p.image_id = m2.image_id), "
+            "c.conflict_reason, "
             "(SELECT v.verdict FROM verdicts v WHERE v.image_id = m2.image_id AND v.policy = ?2) "
             "FROM cluster_members m1 JOIN clusters c ON c.id = m1.cluster_id "
             "JOIN cluster_members m2 ON m2.cluster_id = m1.cluster_id "

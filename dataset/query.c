@@ -53,6 +53,8 @@ static int bind(sqlite3_stmt *stmt, int index, const catalog_value *v)
         return sqlite3_bind_int64(stmt, index, v->integer);
     case CATALOG_VALUE_TEXT:
         return sqlite3_bind_text(stmt, index, v->bytes, -1, SQLITE_TRANSIENT);
+    case CATALOG_VALUE_REAL:
+        return sqlite3_bind_double(stmt, index, v->real);
     case CATALOG_VALUE_BLOB:
         if (v->len > (size_t)INT32_MAX) return SQLITE_TOOBIG;
         return sqlite3_bind_blob(stmt, index, v->bytes, (int)v->len, SQLITE_TRANSIENT);
