@@ -425,7 +425,7 @@ static int html_work(cs_buf *b, size_t index, const dedup_similarity *m, const a
     if (rc == CS_OK && m->stage == DEDUP_STAGE_LOCAL) {
         snprintf(text, sizeof text, "%d%s", m->local.inliers, m->mirrored ? " (mirrored)" : "");
         rc = html_measure(b, "inliers", text);
-        snprintf(text, sizeof text, "%.0f %% of the work, %.0f %% of the image",
+        snprintf(text, sizeof text, "%.0f%% of the work, %.0f%% of the image",
                  100 * m->local.work_coverage, 100 * m->local.query_coverage);
         if (rc == CS_OK) rc = html_measure(b, "coverage", text);
     }
@@ -532,8 +532,7 @@ static int summary_html(cs_buf *b, const audit_summary *s)
     int rc = cs_buf_printf(
         b,
         "</main>\n<div id=\"summary\"><h2>Summary</h2><p>%zu images checked against %zu "
-        "works: <b>%zu copy</b>, <b>%zu partial</b>, %zu none; %zu files could not be "
-        "read.</p><dl>",
+        "works: <b>%zu copy</b>, <b>%zu partial</b>, %zu none; %zu unreadable.</p><dl>",
         st->images, st->works, st->risk[DEDUP_RISK_COPY], st->risk[DEDUP_RISK_PARTIAL],
         st->risk[DEDUP_RISK_NONE], st->unreadable);
     char text[64];
