@@ -62,7 +62,8 @@ int cli_print_file_error(const char *command, const char *path, const char *why)
  * with it), for commands whose stdout holds only their results (protect, audit). */
 void cli_log_file_error(const char *command, const char *path, const char *why);
 /* A JSON string of any bytes (a file name, a message quoting one): invalid UTF-8 bytes
- * become '?' (cs_utf8_dup). NULL only when out of memory. */
+ * become '?' (pipeline_json_text); NULL text gives JSON null. NULL only when out of
+ * memory. */
 json_t *cli_json_text(const char *text);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);

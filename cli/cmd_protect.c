@@ -40,8 +40,7 @@ static json_t *work_json(const pipeline_protected_work *w, int listing)
 {
     json_t *o = json_pack("{s:I, s:o, s:s, s:o, s:o, s:o}", "id", (json_int_t)w->image_id, "path",
                           cli_json_text(w->path), "sha256", w->sha256, "owner",
-                          w->owner ? cli_json_text(w->owner) : json_null(), "note",
-                          w->note ? cli_json_text(w->note) : json_null(), "keypoints",
+                          cli_json_text(w->owner), "note", cli_json_text(w->note), "keypoints",
                           w->keypoints >= 0 ? json_integer(w->keypoints) : json_null());
     if (o == NULL) return NULL;
     int rc = listing ? json_object_set_new(o, "registered_at", json_integer(w->registered_at))

@@ -3,6 +3,7 @@
  * command.
  */
 #include "cli/cli.h"
+#include "pipeline/pipeline.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -98,10 +99,5 @@ int cli_print_file_error(const char *command, const char *path, const char *why)
 
 json_t *cli_json_text(const char *text)
 {
-    json_t *s = json_string(text);
-    if (s) return s;
-    char *clean = cs_utf8_dup(text, strlen(text));
-    s = clean ? json_string(clean) : NULL;
-    free(clean);
-    return s;
+    return pipeline_json_text(text);
 }

@@ -93,22 +93,42 @@ static int unreadable(audit_run *run, const char *path, const char *role, const 
     return cs_error_set(run->err, CS_ENOMEM, "audit: out of memory");
 }
 
-/* Reads a file and analyses it; CS_OK, or the reason in *why (bytes freed either way
- * unless kept). */
-static int analyse_file(const audit_run *run, const char *path, unsigned char **bytes, size_t *len,
-                        dedup_hashes *h, dedup_local **local, cs_error *why)
+/* A file read and analysed: its bytes (for the thumbnail), hashes and features. */
+typedef struct analysed {
+    unsigned char *bytes;
+    size_t len;
+    dedup_hashes hashes;
+    dedup_local *local;
+} analysed;
+
+/*
+ * Reads path and analyses it: CS_OK with *a filled (free a->bytes and a->local);
+ * 1 when it could not be read or decoded (or the walk had a problem with it), which is
+ * reported as unreadable in role; or a failure that ends the run.
+ */
+static int analyse_file(audit_run *run, const char *path, const cs_error *problem, const char *role,
+                        analysed *a)
 {
-    *bytes = NULL;
-    *local = NULL;
-    int rc = cs_read_regular_file(path, PIPELINE_MAX_IMAGE_BYTES, bytes, len, why);
-    if (rc == CS_OK) rc = dedup_analyze(*bytes, *len, run->opts->max_pixels, h, local, why);
-    if (rc != CS_OK) {
-        free(*bytes);
-        *bytes = NULL;
-        if (why->message[0] == '\0') cs_error_set(why, rc, "%s: %s", path, cs_strerror(rc));
-        why->code = rc;
+    memset(a, 0, sizeof *a);
+    cs_error why;
+    cs_error_clear(&why);
+    int rc = CS_EIO;
+    if (problem) {
+        why = *problem;
+    } else {
+        rc = cs_read_regular_file(path, PIPELINE_MAX_IMAGE_BYTES, &a->bytes, &a->len, &why);
+        if (rc == CS_OK)
+            rc =
+                dedup_analyze(a->bytes, a->len, run->opts->max_pixels, &a->hashes, &a->local, &why);
+        if (rc == CS_OK) return CS_OK;
+        free(a->bytes);
+        a->bytes = NULL;
+        if (rc == CS_ENOMEM) return cs_error_set(run->err, rc, "audit: out of memory");
+        if (why.message[0] == '\0') cs_error_set(&why, rc, "%s: %s", path, cs_strerror(rc));
+        why.code = rc;
     }
-    return rc;
+    rc = unreadable(run, path, role, &why);
+    return rc == CS_OK ? 1 : rc;
 }
 
 /* Adds one work to the set (local taken over) and what the report says about it. */
@@ -190,23 +210,16 @@ static int add_catalog_work(void *arg, const catalog_work_row *row)
 static int add_file_work(void *arg, const char *path, const cs_error *problem)
 {
     audit_run *run = arg;
-    if (problem) return unreadable(run, path, "work", problem);
-    cs_error why;
-    cs_error_clear(&why);
-    unsigned char *bytes;
-    size_t len;
-    dedup_hashes h;
-    dedup_local *local;
-    int rc = analyse_file(run, path, &bytes, &len, &h, &local, &why);
-    free(bytes);
-    if (rc == CS_ENOMEM) return cs_error_set(run->err, rc, "audit: out of memory");
-    if (rc != CS_OK) return unreadable(run, path, "work", &why);
+    analysed a;
+    int rc = analyse_file(run, path, problem, "work", &a);
+    if (rc != CS_OK) return rc > 0 ? CS_OK : rc;
+    free(a.bytes);
     dedup_work_desc desc;
-    desc_from_hashes(&h, &desc);
+    desc_from_hashes(&a.hashes, &desc);
     audit_work about = {
-        .kind = "file", .label = (char *)path, .width = h.width, .height = h.height};
-    cs_strlcpy(about.sha256, h.sha256, sizeof about.sha256);
-    return add_work(run, &desc, local, &about);
+        .kind = "file", .label = (char *)path, .width = desc.width, .height = desc.height};
+    cs_strlcpy(about.sha256, a.hashes.sha256, sizeof about.sha256);
+    return add_work(run, &desc, a.local, &about);
 }
 
 static int count_file(void *arg, const char *path, const cs_error *problem)
@@ -243,35 +256,20 @@ static void progress(audit_run *run)
 static int audit_file(void *arg, const char *path, const cs_error *problem)
 {
     audit_run *run = arg;
-    int rc;
-    if (problem) {
-        rc = unreadable(run, path, "query", problem);
-        progress(run);
-        return rc;
-    }
-    cs_error why;
-    cs_error_clear(&why);
-    unsigned char *bytes;
-    size_t len;
-    dedup_hashes h;
-    dedup_local *local;
-    rc = analyse_file(run, path, &bytes, &len, &h, &local, &why);
-    if (rc == CS_ENOMEM) return cs_error_set(run->err, rc, "audit: out of memory");
-    if (rc != CS_OK) {
-        rc = unreadable(run, path, "query", &why);
-        progress(run);
-        return rc;
-    }
-    dedup_query query = {.hashes = &h, .local = local};
+    analysed a;
+    int rc = analyse_file(run, path, problem, "query", &a);
+    if (rc > 0) progress(run);
+    if (rc != CS_OK) return rc > 0 ? CS_OK : rc;
+    dedup_query query = {.hashes = &a.hashes, .local = a.local};
     dedup_audit_result result = {0};
     rc = dedup_audit(run->set, &query, PIPELINE_AUDIT_MAX_MATCHES, &result, run->err);
     audit_thumbnail thumbnail = {0};
     if (rc == CS_OK) {
-        audit_thumbnail_make(bytes, len, run->opts->max_pixels, &thumbnail, NULL);
+        audit_thumbnail_make(a.bytes, a.len, run->opts->max_pixels, &thumbnail, NULL);
         for (size_t i = 0; i < result.count; i++)
             work_thumbnail(run, &run->works[result.matches[i].work]);
         audit_entry entry = {.path = path,
-                             .hashes = &h,
+                             .hashes = &a.hashes,
                              .result = &result,
                              .works = run->works,
                              .thumbnail = &thumbnail};
@@ -284,8 +282,8 @@ static int audit_file(void *arg, const char *path, const cs_error *problem)
     }
     audit_thumbnail_free(&thumbnail);
     dedup_audit_result_free(&result);
-    dedup_local_free(local);
-    free(bytes);
+    dedup_local_free(a.local);
+    free(a.bytes);
     return rc;
 }
 

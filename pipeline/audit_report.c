@@ -30,6 +30,7 @@
  */
 #include "pipeline/pipeline_internal.h"
 
+int dedup_resize(const dedup_image *in, int width, int height, dedup_image *out,
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -60,18 +61,6 @@ static const char *dihedral_name(int dihedral)
     return dihedral >= 0 && dihedral < PDQ_DIH_COUNT ? names[dihedral] : "original";
 }
 
-/* A JSON string of any bytes (invalid UTF-8 becomes '?'); NULL when out of memory. */
-static json_t *json_text(const char *s)
-{
-    if (s == NULL) return json_null();
-    json_t *j = json_string(s);
-    if (j) return j;
-    char *clean = cs_utf8_dup(s, strlen(s));
-    j = clean ? json_string(clean) : NULL;
-    free(clean);
-    return j;
-}
-
 /* Rounded to 4 decimals: enough for a share, and stable output. */
 static json_t *json_share(double x)
 {
@@ -81,30 +70,15 @@ static json_t *json_share(double x)
 /* Appends s as HTML text or attribute value: & < > " ' escaped, invalid UTF-8 as '?'. */
 static int html_text(cs_buf *b, const char *s)
 {
+    static const char special[] = "&<>\"'";
+    static const char *const entity[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
     if (s == NULL) return CS_OK;
     char *clean = cs_utf8_dup(s, strlen(s));
     if (clean == NULL) return CS_ENOMEM;
     int rc = CS_OK;
     for (const char *p = clean; rc == CS_OK && *p; p++) {
-        switch (*p) {
-        case '&':
-            rc = cs_buf_append_str(b, "&amp;");
-            break;
-        case '<':
-            rc = cs_buf_append_str(b, "&lt;");
-            break;
-        case '>':
-            rc = cs_buf_append_str(b, "&gt;");
-            break;
-        case '"':
-            rc = cs_buf_append_str(b, "&quot;");
-            break;
-        case '\'':
-            rc = cs_buf_append_str(b, "&#39;");
-            break;
-        default:
-            rc = cs_buf_append(b, p, 1);
-        }
+        const char *hit = strchr(special, *p);
+        rc = hit ? cs_buf_append_str(b, entity[hit - special]) : cs_buf_append(b, p, 1);
     }
     free(clean);
     return rc;
@@ -285,12 +259,12 @@ static json_t *match_json(const dedup_similarity *m, const audit_work *w)
     json_t *o = json_pack(
         "{s:o, s:s, s:s, s:i, s:i, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:i, s:s, s:b, s:o, "
         "s:o, s:o}",
-        "work", json_text(w->label), "kind", w->kind, "stage", dedup_stage_name(m->stage),
+        "work", pipeline_json_text(w->label), "kind", w->kind, "stage", dedup_stage_name(m->stage),
         "pdq_distance", m->pdq_distance, "inliers", local ? m->local.inliers : 0, "coverage",
-        json_share(local ? m->local.work_coverage : 1.0), "owner", json_text(w->owner), "risk",
-        dedup_risk_name(m->risk), "rights", json_text(w->why), "sha256", w->sha256, "work_id",
-        w->image_id > 0 ? json_integer((json_int_t)w->image_id) : json_null(), "why",
-        json_text(m->why), "phash_distance", m->phash_distance, "dihedral",
+        json_share(local ? m->local.work_coverage : 1.0), "owner", pipeline_json_text(w->owner),
+        "risk", dedup_risk_name(m->risk), "rights", pipeline_json_text(w->why), "sha256", w->sha256,
+        "work_id", w->image_id > 0 ? json_integer((json_int_t)w->image_id) : json_null(), "why",
+        pipeline_json_text(m->why), "phash_distance", m->phash_distance, "dihedral",
         dihedral_name(m->dihedral), "mirrored", m->mirrored, "work_coverage",
         json_share(local ? m->local.work_coverage : 1.0), "query_coverage",
         json_share(local ? m->local.query_coverage : 1.0), "region", json_object());
@@ -328,7 +302,7 @@ static json_t *image_json(const audit_entry *e)
             matches = NULL;
         }
     }
-    return json_pack("{s:o, s:s, s:o, s:s, s:i, s:i}", "file", json_text(e->path), "risk",
+    return json_pack("{s:o, s:s, s:o, s:s, s:i, s:i}", "file", pipeline_json_text(e->path), "risk",
                      dedup_risk_name(res->risk), "matches", matches, "sha256", e->hashes->sha256,
                      "width", e->hashes->width, "height", e->hashes->height);
 }
@@ -484,8 +458,8 @@ int audit_report_image(audit_report *r, const audit_entry *e, cs_error *err)
 int audit_report_unreadable(audit_report *r, const char *path, const char *role, const char *why,
                             cs_error *err)
 {
-    json_t *o = json_pack("{s:o, s:s, s:o}", "file", json_text(path), "role", role, "error",
-                          json_text(why));
+    json_t *o = json_pack("{s:o, s:s, s:o}", "file", pipeline_json_text(path), "role", role,
+                          "error", pipeline_json_text(why));
     char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     if (line == NULL) return cs_error_set(err, CS_ENOMEM, "audit report: out of memory");
@@ -517,13 +491,13 @@ int audit_report_unreadable(audit_report *r, const char *path, const char *role,
 static json_t *summary_json(const audit_summary *s)
 {
     const pipeline_audit_stats *st = s->stats;
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "images",
-                     (json_int_t)st->images, "copy", (json_int_t)st->risk[DEDUP_RISK_COPY],
-                     "partial", (json_int_t)st->risk[DEDUP_RISK_PARTIAL], "none",
-                     (json_int_t)st->risk[DEDUP_RISK_NONE], "unreadable",
-                     (json_int_t)st->unreadable, "works", (json_int_t)st->works, "works_catalog",
-                     (json_int_t)st->works_catalog, "policy", json_text(s->policy), "catalog",
-                     json_text(s->catalog), "protected_dir", json_text(s->protected_dir));
+    return json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "images", (json_int_t)st->images,
+        "copy", (json_int_t)st->risk[DEDUP_RISK_COPY], "partial",
+        (json_int_t)st->risk[DEDUP_RISK_PARTIAL], "none", (json_int_t)st->risk[DEDUP_RISK_NONE],
+        "unreadable", (json_int_t)st->unreadable, "works", (json_int_t)st->works, "works_catalog",
+        (json_int_t)st->works_catalog, "policy", pipeline_json_text(s->policy), "catalog",
+        pipeline_json_text(s->catalog), "protected_dir", pipeline_json_text(s->protected_dir));
 }
 
 static int summary_html(cs_buf *b, const audit_summary *s)

@@ -42,6 +42,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * A JSON string of any bytes (a file name, a URL, a note): invalid UTF-8 bytes become '?'
+ * (cs_utf8_dup); NULL text gives JSON null. NULL only when out of memory (text.c).
+ */
+json_t *pipeline_json_text(const char *text);
+
 /* ------------------------------------------------ clearance over the catalog */
 
 /*
