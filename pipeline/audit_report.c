@@ -30,7 +30,6 @@
  */
 #include "pipeline/pipeline_internal.h"
 
-int dedup_resize(const dedup_image *in, int width, int height, dedup_image *out,
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
