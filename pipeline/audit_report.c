@@ -18,12 +18,13 @@
  * works' thumbnails; the matched region is drawn over them as inline SVG in
  * the images' own pixel coordinates (viewBox = source size, stretched over the
  * thumbnail): over the query, the work's outline mapped through the verified
- * transform (dedup_local_match.outline), over the work, the box its inliers
- * span; for a PDQ match, the whole image. Filtering by risk is CSS on radio
- * buttons (works without JavaScript); a few lines of script count each
- * filter's images and keep the choice in the address. The summary is written
- * last and shown first (flex order). Every text from outside (file names,
- * URLs, owners, notes) is escaped; bytes that are not UTF-8 become '?'.
+ * transform (dedup_local_match.outline) and, dashed, the box the inliers span
+ * in it (a crop's outline lies mostly outside the thumbnail, which clips it);
+ * over the work, the box its inliers span; for a PDQ match, the whole image. Filtering by risk is
+ * CSS on radio buttons (works without JavaScript); a few lines of script count each filter's images
+ * and keep the choice in the address. The summary is written last and shown first (flex order).
+ * Every text from outside (file names, URLs, owners, notes) is escaped; bytes that are not UTF-8
+ * become '?'.
  *
  * Both files are written as report.*.partial and renamed when complete, so a
  * report that exists is whole.
@@ -153,7 +154,7 @@ static const char html_head[] =
     "flex-direction:column;gap:.8em;background:#f6f6f6;color:#222}\n"
     "header{order:-2}#summary{order:-1;background:#fff;border:1px solid #ccc;padding:.2em 1em}\n"
     "h1{margin:.2em 0;font-size:1.5em}h2{margin:.2em 0 .5em;font-size:1.05em;"
-    "word-break:break-all}\n"
+    "overflow-wrap:anywhere}\n"
     "input.f{position:absolute;opacity:0;pointer-events:none}\n"
     "nav label{display:inline-block;padding:.2em .7em;margin-right:.3em;border:1px solid #999;"
     "border-radius:1em;background:#fff;cursor:pointer}\n"
@@ -175,10 +176,11 @@ static const char html_head[] =
     ".copy .badge{background:#c00}.partial .badge{background:#e80}.unreadable .badge"
     "{background:#888}\n"
     ".row{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}\n"
-    "figure{margin:0;max-width:230px}figcaption{font-size:.85em;word-break:break-all}\n"
-    ".pic{position:relative;display:inline-block;line-height:0;background:#eee}\n"
-    ".pic svg{position:absolute;left:0;top:0;width:100%;height:100%;overflow:visible}\n"
-    ".outline{fill:none;stroke:#ff00ff;stroke-width:3px;vector-effect:non-scaling-stroke}\n"
+    "figure{margin:0;max-width:230px}figcaption{font-size:.85em;overflow-wrap:anywhere}\n"
+    ".pic{position:relative;display:inline-block;line-height:0;background:#eee;overflow:hidden}\n"
+    ".pic svg{position:absolute;left:0;top:0;width:100%;height:100%}\n"
+    ".outline,.region{fill:none;stroke:#ff00ff;stroke-width:3px;vector-effect:non-scaling-stroke}\n"
+    ".region{stroke-width:2px;stroke-dasharray:4 3}\n"
     ".nothumb{display:inline-block;width:120px;height:90px;line-height:90px;"
     "text-align:center;color:#777}\n"
     "dl{margin:.3em 0;display:grid;grid-template-columns:auto 1fr;gap:0 .6em}dt{color:#666}"
@@ -346,6 +348,15 @@ static int query_shapes(cs_buf *s, const audit_entry *e)
         if (rc == CS_OK) rc = cs_buf_printf(s, "\"><title>%zu: ", i + 1);
         if (rc == CS_OK) rc = html_text(s, e->works[m->work].label);
         if (rc == CS_OK) rc = cs_buf_append_str(s, "</title></polygon>");
+        /* a crop's outline lies mostly outside the image: the box its inliers span shows
+         * what of it is inside */
+        if (rc == CS_OK && m->stage == DEDUP_STAGE_LOCAL)
+            rc = cs_buf_printf(s,
+                               "<rect class=\"region\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                               "height=\"%.1f\"/>",
+                               m->local.query_box[0], m->local.query_box[1],
+                               m->local.query_box[2] - m->local.query_box[0],
+                               m->local.query_box[3] - m->local.query_box[1]);
     }
     return rc;
 }
@@ -391,7 +402,10 @@ static int html_work(cs_buf *b, size_t index, const dedup_similarity *m, const a
     if (rc == CS_OK && w->why) rc = html_measure(b, "rights", w->why);
     snprintf(text, sizeof text, "%s", dedup_stage_name(m->stage));
     if (rc == CS_OK) rc = html_measure(b, "stage", text);
-    snprintf(text, sizeof text, "%d (%s)", m->pdq_distance, dihedral_name(m->dihedral));
+    if (m->stage == DEDUP_STAGE_PDQ)
+        snprintf(text, sizeof text, "%d (%s)", m->pdq_distance, dihedral_name(m->dihedral));
+    else
+        snprintf(text, sizeof text, "%d", m->pdq_distance);
     if (rc == CS_OK) rc = html_measure(b, "PDQ distance", text);
     snprintf(text, sizeof text, "%d", m->phash_distance);
     if (rc == CS_OK) rc = html_measure(b, "pHash distance", text);

@@ -37,13 +37,14 @@ echo "these photos are not to be used" >works/README
   >protect.jsonl 2>protect.err || fail "protect failed: $(cat protect.err)"
 [ "$(wc -l <protect.jsonl)" -eq 4 ] || fail "protect printed $(wc -l <protect.jsonl) lines, expected 4"
 for f in bridge-1-original.jpg q0122.jpg q2821.jpg wee.jpg; do
-  jq -e --arg p "works/$f" --arg s "$(sha "works/$f")" 'select(.path == $p) |
-      (.id | type) == "number" and .sha256 == $s and .owner == "Meta <pdq@example.org>" and
-      .note == "PDQ test data" and (.keypoints | type) == "number" and .added == true' \
+  jq -e -s --arg p "works/$f" --arg s "$(sha "works/$f")" 'map(select(.path == $p)) |
+      length == 1 and (.[0] | (.id | type) == "number" and .sha256 == $s and
+      .owner == "Meta <pdq@example.org>" and .note == "PDQ test data" and
+      (.keypoints | type) == "number" and .added == true)' \
     protect.jsonl >/dev/null || fail "protect: no good line for works/$f: $(cat protect.jsonl)"
 done
-jq -e 'select(.path == "works/bridge-1-original.jpg") | .keypoints > 20' protect.jsonl >/dev/null ||
-  fail "protect: the bridge photo got too few keypoints: $(cat protect.jsonl)"
+jq -e -s 'map(select(.path == "works/bridge-1-original.jpg")) | .[0].keypoints > 20' \
+  protect.jsonl >/dev/null || fail "protect: the bridge photo got too few keypoints: $(cat protect.jsonl)"
 
 # a file that is not an image: exit 2, named on stderr, the others registered again
 echo "not an image" >notes.jpg
@@ -61,6 +62,7 @@ jq -e -s 'length == 1 and .[0].path == "works/q0122.jpg" and .[0].added == false
 jq -e -s 'length == 4 and all(.owner == "Meta <pdq@example.org>")' list.jsonl >/dev/null ||
   fail "protect --list: $(cat list.jsonl)"
 wee=$(jq -r 'select(.path == "works/wee.jpg") | .id' list.jsonl)
+[ -n "$wee" ] || fail "protect --list has no wee.jpg: $(cat list.jsonl)"
 "$bin" --catalog c.db protect --remove "$wee" >removed.json
 jq -e --argjson id "$wee" '.removed == $id' removed.json >/dev/null || fail "--remove: $(cat removed.json)"
 "$bin" --catalog c.db protect --list >list2.jsonl
@@ -84,7 +86,7 @@ bridge=works/bridge-1-original.jpg
 "$tool" flip-lr "$bridge" q/mirror.jpg
 "$tool" jpeg works/q0122.jpg q/recompressed.jpg 30
 "$tool" generate 11 q/background.png 900 700
-"$tool" collage "$bridge" q/background.png q/collage.jpg 0.3 5
+"$tool" collage "$bridge" q/collage.jpg q/background.png 0.3 5
 rm q/background.png
 "$tool" generate 21 q/clean/unrelated1.jpg 640 480
 "$tool" generate 22 q/clean/unrelated2.png 500 500
@@ -134,7 +136,7 @@ expect q/clean/unrelated1.jpg "none" none
 expect q/clean/unrelated2.png "none" none
 expect "$hostile" "none" none
 jq -e '.images[] | select(.file == "q/collage.jpg") | .matches[0] |
-  .stage == "local" and .inliers > 0 and .coverage > 0.5 and .query_coverage < 0.6 and
+  .stage == "local" and .inliers > 0 and .coverage > 0.2 and .query_coverage < 0.5 and
   .owner == "Meta <pdq@example.org>" and (.region.query_outline | length) == 4' $r >/dev/null ||
   fail "collage match: $(jq -c '.images[] | select(.file == "q/collage.jpg")' $r)"
 jq -e '.images[] | select(.file == "q/quarter.jpg") | .matches[0] |
