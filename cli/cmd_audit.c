@@ -135,6 +135,7 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
         }
         if (rc != CS_OK) {
             status = cli_fail("audit", &err);
+            if (policy == NULL) status = CLI_EXIT_USAGE; /* a policy that does not load */
         } else {
             size_t risky = stats.risk[DEDUP_RISK_COPY] + stats.risk[DEDUP_RISK_PARTIAL];
             fprintf(stderr,

@@ -10,7 +10,9 @@
 # (images[].file/risk/matches[].work/stage/pdq_distance/inliers/coverage/owner), the
 # risk of each query and its best match's work, and the summary; exit codes (1 risky,
 # 0 clean, 2 for --model, no works, bad usage, an unreadable query that the report
-# lists while the others are audited); --protected DIR with no catalog at all; that an
+# lists while the others are audited, an unknown policy); --protected DIR with no catalog
+# at all; an image the catalog blocked (a loopback crawl, then clear) as a work named by its
+# URL and owner, analysed from its blob without a dedup run; that an
 # audit creates no catalog and changes none.
 # Then report.html in headless Chromium: from the DOM, every query's thumbnail and its
 # matched works' thumbnails are data: URI images, one outline polygon per match, the
@@ -187,6 +189,42 @@ jq -e '.summary.works == 4 and .summary.works_catalog == 0 and .summary.catalog 
   .images[0].file == "q2821-crop.jpg" and .images[0].risk != "none" and
   .images[0].matches[0].work == "works/q2821.jpg" and .images[0].matches[0].kind == "file"' \
   dirrep/report.json >/dev/null || fail "--protected report: $(head -c 1500 dirrep/report.json)"
+
+# -- an image the catalog blocked is a work too: named by the URL that served it, with the
+# rights holder its page names; never hashed (no dedup run), so analysed from its blob
+"$tool" generate 31 reserved.jpg 640 480
+/usr/bin/python3 - "$work/site.json" <<'PY'
+import json, sys
+page = """<html><body><img src='/r.jpg' alt='Reserved'>
+<script type='application/ld+json'>{"@context": "https://schema.org", "@type": "ImageObject",
+"contentUrl": "/r.jpg", "creator": {"@type": "Person", "name": "Bo Berg"},
+"copyrightNotice": "(c) 2024 Bo Berg. All rights reserved."}</script></body></html>"""
+routes = [{"host": "gallery", "path": "/robots.txt", "status": 404},
+          {"host": "gallery", "path": "/", "content_type": "text/html", "body": page},
+          {"host": "gallery", "path": "/r.jpg", "content_type": "image/jpeg",
+           "body_file": "reserved.jpg"}]
+json.dump({"hosts": {"127.0.8.91": "gallery"}, "routes": routes}, open(sys.argv[1], "w"))
+PY
+fixture_start "$work/site.json" 127.0.8.91
+g=${fixture_hosts[0]}
+"$bin" --catalog b.db crawl "http://$g/" --allow-loopback --delay 0.05 >/dev/null 2>crawl.err ||
+  fail "crawl failed: $(cat crawl.err)"
+"$bin" --catalog b.db clear >clear.jsonl 2>/dev/null
+jq -e -s --arg s "$(sha reserved.jpg)" 'map(select(.sha256 == $s)) | .[0].verdict == "blocked"' \
+  clear.jsonl >/dev/null || fail "the reserved image is not blocked: $(cat clear.jsonl)"
+mkdir bq
+"$tool" flip-lr reserved.jpg bq/mirrored.jpg
+set +e
+"$bin" --catalog b.db audit bq --report brep >/dev/null 2>b.err
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "audit against a blocked image exited $rc, expected 1: $(cat b.err)"
+jq -e --arg u "http://$g/r.jpg" '.summary.works == 1 and .summary.policy == "strict" and
+  .images[0].risk == "copy" and (.images[0].matches[0] | .kind == "blocked" and .work == $u and
+  .owner == "Bo Berg" and (.rights | test("optout|license|rights|claim")))' brep/report.json \
+  >/dev/null || fail "blocked work: $(head -c 1500 brep/report.json)"
+[ "$(status_of "$bin" --catalog b.db audit bq --report brep2 --policy nonesuch)" = 2 ] ||
+  fail "an unknown policy is not bad usage"
 
 # -- report.html: self-contained, escaped
 h=rep/report.html
