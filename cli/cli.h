@@ -65,6 +65,9 @@ void cli_log_file_error(const char *command, const char *path, const char *why);
  * become '?' (pipeline_json_text); NULL text gives JSON null. NULL only when out of
  * memory. */
 json_t *cli_json_text(const char *text);
+/* A progress bar on stderr (for a terminal): "\rCOMMAND [####    ] done/total EXTRA",
+ * ending the line when done reaches total. */
+void cli_progress_bar(const char *command, size_t done, size_t total, const char *extra);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

@@ -50,10 +50,9 @@ static void show_progress(void *arg, size_t done, size_t total, size_t risky)
 {
     const cli_context *ctx = arg;
     if (ctx->stderr_is_tty) {
-        int width = 40, filled = total ? (int)(done * (size_t)width / total) : width;
-        fprintf(stderr, "\raudit [%.*s%*s] %zu/%zu, %zu risky", filled,
-                "########################################", width - filled, "", done, total, risky);
-        if (done == total) fputc('\n', stderr);
+        char extra[48];
+        snprintf(extra, sizeof extra, ", %zu risky", risky);
+        cli_progress_bar("audit", done, total, extra);
     } else if (done % AUDIT_PROGRESS_EVERY == 0 || done == total) {
         fprintf(stderr, "clearset audit: %zu/%zu images, %zu copy or partial\n", done, total,
                 risky);

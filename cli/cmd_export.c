@@ -49,10 +49,7 @@ static void usage(FILE *out)
 static void show_progress(void *arg, size_t done, size_t total)
 {
     (void)arg;
-    int width = 40, filled = total ? (int)(done * (size_t)width / total) : width;
-    fprintf(stderr, "\rexport [%.*s%*s] %zu/%zu", filled,
-            "########################################", width - filled, "", done, total);
-    if (done == total) fputc('\n', stderr);
+    cli_progress_bar("export", done, total, NULL);
 }
 
 enum { OPT_OUT, OPT_KEY, OPT_POLICY, OPT_FORMAT, OPT_SIZE, OPT_SHARD_SIZE, OPT_FORCE };

@@ -55,6 +55,15 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+void cli_progress_bar(const char *command, size_t done, size_t total, const char *extra)
+{
+    int width = 40, filled = total ? (int)(done * (size_t)width / total) : width;
+    fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu%s", command, filled,
+            "########################################", width - filled, "", done, total,
+            extra ? extra : "");
+    if (done >= total) fputc('\n', stderr);
+}
+
 int cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
