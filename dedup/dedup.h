@@ -85,11 +85,15 @@ void dedup_image_free(dedup_image *img);
  * under it; resize.c). out is new (dedup_image_free); CS_EINVAL, CS_ENOMEM.
  */
 int dedup_square_resize(const dedup_image *img, int side, dedup_image *out, cs_error *err);
+/* The whole of img resampled to width x height with the same area filter (any aspect). */
+int dedup_resize(const dedup_image *img, int width, int height, dedup_image *out, cs_error *err);
 /*
  * img encoded as format (JPEG quality 90, PNG, lossy WebP quality 90),
  * appended to out. Deterministic: same pixels, same bytes (encode.c).
  */
 int dedup_encode(const dedup_image *img, cs_image_format format, cs_buf *out, cs_error *err);
+/* The same as JPEG at quality 1..100 (CS_EINVAL otherwise): the audit's re-encoded copies. */
+int dedup_encode_jpeg(const dedup_image *img, int quality, cs_buf *out, cs_error *err);
 
 /* --------------------------------------------------------------------- PDQ */
 
@@ -275,8 +279,14 @@ void dedup_local_free(dedup_local *f);
 /* How a work's keypoints map into a query: the outcome of verification. */
 typedef struct dedup_local_match {
     int inliers;           /* correspondences consistent with the transform */
-    double work_coverage;  /* share of the work's area spanned by its inliers (0..1) */
-    double query_coverage; /* share of the query's area spanned by its inliers (0..1) */
+    double work_coverage;  /* share of the work's area spanned by its inliers (0..1):
+                              their convex hull's area over the image's */
+    double query_coverage; /* share of the query's area spanned by its inliers (0..1), same */
+    double work_overlap;   /* share of the work's area that lies inside the query once
+                              mapped by the transform (0..1): 1 for a copy or a collage,
+                              0.49 for a copy cropped by 30% on each axis */
+    double query_overlap;  /* share of the query's area the mapped work covers (0..1): 1 for
+                              a copy or a crop, the work's share of a collage */
     double transform[6];   /* query = [a b c; d e f] * (work x, y, 1), source pixels */
     double work_box[4];    /* inliers' bounding box in the work: x0 y0 x1 y1 */
     double query_box[4];   /* inliers' bounding box in the query: x0 y0 x1 y1 */

@@ -4,7 +4,8 @@
  * are made with these.
  *
  * Same pixels and settings give the same bytes (none of these encoders
- * writes a time or a random value): JPEG at DEDUP_ENCODE_JPEG_QUALITY with
+ * writes a time or a random value): JPEG at DEDUP_ENCODE_JPEG_QUALITY (or
+ * the quality dedup_encode_jpeg is given; the audit tests re-encode at 30) with
  * 4:2:0 chroma (grey stays grey), PNG at zlib's default level with no text
  * chunks, WebP lossy at DEDUP_ENCODE_WEBP_QUALITY. libpng reports errors by
  * longjmp, caught here and returned as CS_EFORMAT.
@@ -21,16 +22,20 @@
 #define DEDUP_ENCODE_JPEG_QUALITY 90 /* visually lossless for training copies */
 #define DEDUP_ENCODE_WEBP_QUALITY 90.0f
 
-static int encode_jpeg(const dedup_image *img, cs_buf *out, cs_error *err)
+int dedup_encode_jpeg(const dedup_image *img, int quality, cs_buf *out, cs_error *err)
 {
+    if (!img->pixels || img->width <= 0 || img->height <= 0 ||
+        (img->channels != 1 && img->channels != 3))
+        return cs_error_set(err, CS_EINVAL, "encode: no pixels");
+    if (quality < 1 || quality > 100)
+        return cs_error_set(err, CS_EINVAL, "encode: JPEG quality %d is not 1..100", quality);
     tjhandle tj = tjInitCompress();
     if (!tj) return cs_error_set(err, CS_ENOMEM, "encode: TurboJPEG: out of memory");
     unsigned char *jpeg = NULL;
     unsigned long n = 0;
     int grey = img->channels == 1;
     int rc = tjCompress2(tj, img->pixels, img->width, 0, img->height, grey ? TJPF_GRAY : TJPF_RGB,
-                         &jpeg, &n, grey ? TJSAMP_GRAY : TJSAMP_420, DEDUP_ENCODE_JPEG_QUALITY,
-                         TJFLAG_ACCURATEDCT)
+                         &jpeg, &n, grey ? TJSAMP_GRAY : TJSAMP_420, quality, TJFLAG_ACCURATEDCT)
                  ? cs_error_set(err, CS_EFORMAT, "encode: JPEG: %s", tjGetErrorStr2(tj))
                  : cs_buf_append(out, jpeg, n);
     tjFree(jpeg);
@@ -115,7 +120,7 @@ int dedup_encode(const dedup_image *img, cs_image_format format, cs_buf *out, cs
         return cs_error_set(err, CS_EINVAL, "encode: no pixels");
     switch (format) {
     case CS_IMAGE_JPEG:
-        return encode_jpeg(img, out, err);
+        return dedup_encode_jpeg(img, DEDUP_ENCODE_JPEG_QUALITY, out, err);
     case CS_IMAGE_PNG:
         return encode_png(img, out, err);
     case CS_IMAGE_WEBP:

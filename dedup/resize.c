@@ -1,6 +1,8 @@
 /*
- * resize.c - square training copies of a decoded image: the largest centred
- * square is cut out and resampled to side x side with an area filter.
+ * resize.c - a decoded image resampled to a chosen size with an area filter:
+ * the whole image (dedup_resize: the similarity checker's normalised copies,
+ * the tests' and bench's resized copies), or its largest centred square
+ * (dedup_square_resize: the export's square training copies).
  *
  * The filter: every output pixel covers a window of side_in / side input
  * pixels and is the mean of the input over that window, each input pixel
@@ -59,28 +61,29 @@ static int axis_make(int in_size, int out_size, axis_weights *a)
     return CS_OK;
 }
 
-int dedup_square_resize(const dedup_image *in, int side, dedup_image *out, cs_error *err)
+/* The region x0, y0, region_w x region_h of in, resampled to out_w x out_h. */
+static int resize_region(const dedup_image *in, int x0, int y0, int region_w, int region_h,
+                         int out_w, int out_h, dedup_image *out, cs_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (side <= 0 || in->width <= 0 || in->height <= 0 || !in->pixels)
-        return cs_error_set(err, CS_EINVAL, "resize: nothing to resize to %d", side);
-    int crop = in->width < in->height ? in->width : in->height;
-    int x0 = (in->width - crop) / 2, y0 = (in->height - crop) / 2, c = in->channels;
+    if (out_w <= 0 || out_h <= 0 || in->width <= 0 || in->height <= 0 || !in->pixels)
+        return cs_error_set(err, CS_EINVAL, "resize: nothing to resize to %dx%d", out_w, out_h);
+    int c = in->channels;
     axis_weights ax = {0}, ay = {0};
     float *rows = NULL;
-    int rc = axis_make(crop, side, &ax);
-    if (rc == CS_OK) rc = axis_make(crop, side, &ay);
+    int rc = axis_make(region_w, out_w, &ax);
+    if (rc == CS_OK) rc = axis_make(region_h, out_h, &ay);
     if (rc == CS_OK) {
-        rows = malloc((size_t)crop * (size_t)side * (size_t)c * sizeof *rows);
-        out->pixels = malloc((size_t)side * (size_t)side * (size_t)c);
+        rows = malloc((size_t)region_h * (size_t)out_w * (size_t)c * sizeof *rows);
+        out->pixels = malloc((size_t)out_w * (size_t)out_h * (size_t)c);
         if (!rows || !out->pixels) rc = CS_ENOMEM;
     }
-    /* rows: each cropped input row resampled to side columns */
-    for (int y = 0; rc == CS_OK && y < crop; y++) {
+    /* rows: each input row of the region resampled to out_w columns */
+    for (int y = 0; rc == CS_OK && y < region_h; y++) {
         const unsigned char *src =
             in->pixels + ((size_t)(y0 + y) * (size_t)in->width + (size_t)x0) * (size_t)c;
-        float *dst = rows + (size_t)y * (size_t)side * (size_t)c;
-        for (int i = 0; i < side; i++)
+        float *dst = rows + (size_t)y * (size_t)out_w * (size_t)c;
+        for (int i = 0; i < out_w; i++)
             for (int ch = 0; ch < c; ch++) {
                 float sum = 0;
                 const float *w = ax.weights + (size_t)i * (size_t)ax.max_taps;
@@ -90,13 +93,13 @@ int dedup_square_resize(const dedup_image *in, int side, dedup_image *out, cs_er
             }
     }
     /* columns: each output row is a weighted sum of resampled rows */
-    for (int j = 0; rc == CS_OK && j < side; j++) {
-        unsigned char *dst = out->pixels + (size_t)j * (size_t)side * (size_t)c;
+    for (int j = 0; rc == CS_OK && j < out_h; j++) {
+        unsigned char *dst = out->pixels + (size_t)j * (size_t)out_w * (size_t)c;
         const float *w = ay.weights + (size_t)j * (size_t)ay.max_taps;
-        for (size_t x = 0; x < (size_t)side * (size_t)c; x++) {
+        for (size_t x = 0; x < (size_t)out_w * (size_t)c; x++) {
             float sum = 0;
             for (int k = 0; k < ay.count[j]; k++)
-                sum += w[k] * rows[(size_t)(ay.first[j] + k) * (size_t)side * (size_t)c + x];
+                sum += w[k] * rows[(size_t)(ay.first[j] + k) * (size_t)out_w * (size_t)c + x];
             long v = lrintf(sum);
             dst[x] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
@@ -109,11 +112,24 @@ int dedup_square_resize(const dedup_image *in, int side, dedup_image *out, cs_er
         memset(out, 0, sizeof *out);
         return cs_error_set(err, rc, "resize: out of memory");
     }
-    out->width = out->height = side;
+    out->width = out_w;
+    out->height = out_h;
     out->channels = c;
     out->source_width = in->source_width;
     out->source_height = in->source_height;
     out->orientation = 1;
     out->format = in->format;
     return CS_OK;
+}
+
+int dedup_resize(const dedup_image *in, int width, int height, dedup_image *out, cs_error *err)
+{
+    return resize_region(in, 0, 0, in->width, in->height, width, height, out, err);
+}
+
+int dedup_square_resize(const dedup_image *in, int side, dedup_image *out, cs_error *err)
+{
+    int crop = in->width < in->height ? in->width : in->height;
+    return resize_region(in, (in->width - crop) / 2, (in->height - crop) / 2, crop, crop, side,
+                         side, out, err);
 }

@@ -10,6 +10,9 @@ of each tests/fuzz/fuzz_*.c), plus a few hand-written edge cases. The output is
 committed under tests/fuzz/corpus/NAME/ and replayed by the default test suite
 (tests/fuzz/replay.c); crash inputs a fuzzing run finds are added there by hand
 as crash-*, and this script leaves files it did not write alone.
+
+fuzz_dedup_local's seeds are real SIFT feature sets, which only the C library makes:
+    CLEARSET_WRITE_LOCAL_SEEDS=tests/fuzz/corpus/fuzz_dedup_local build/tests/test_audit_match
 """
 import hashlib
 import os
