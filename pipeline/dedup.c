@@ -102,6 +102,8 @@ static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for hashing");
         goto done;
     }
+    for (size_t i = 0; i < DEDUP_RUN_BATCH; i++)
+        cs_buf_init(&features[i], DEDUP_LOCAL_MAX_BYTES);
     for (size_t start = 0; start < ntodo && rc == CS_OK; start += DEDUP_RUN_BATCH) {
         hash_job job = {.items = todo + start,
                         .count = CS_MIN((size_t)DEDUP_RUN_BATCH, ntodo - start),
