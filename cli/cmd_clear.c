@@ -14,7 +14,10 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: clearset [--catalog PATH] clear [--policy NAME|FILE]\n\n"
                  "Decides every image in the catalog: cleared, blocked or unknown, with reasons,\n"
-                 "and stores the verdicts. One JSON object per image on stdout.\n\n"
+                 "and stores the verdicts. One JSON object per image on stdout. An image that\n"
+                 "shows a blocked image or a registered protected work (a crop, an edit, a\n"
+                 "collage: local features verified on one transform, see `clearset audit`) is\n"
+                 "blocked for laundering; run `clearset dedup` first so every image has them.\n\n"
                  "  --policy NAME|FILE  strict (default: CC0, PDM, CC BY), open (adds CC BY-SA),\n"
                  "                      research (adds the NC variants), or a JSON policy file:\n"
                  "                      {\"accept\": [\"CC-BY\", \"MIT\", ...], \"page_wide\":\n"
@@ -65,9 +68,10 @@ int cmd_clear(cli_context *ctx, int argc, char **argv)
     if (rc == CS_OK)
         fprintf(stderr,
                 "clearset clear: %zu images under policy %s: %zu cleared, %zu blocked, "
-                "%zu unknown\n",
+                "%zu unknown; %zu show a blocked image or protected work beyond PDQ's reach\n",
                 stats.images, license_policy_name(policy), stats.verdicts[LICENSE_VERDICT_CLEARED],
-                stats.verdicts[LICENSE_VERDICT_BLOCKED], stats.verdicts[LICENSE_VERDICT_UNKNOWN]);
+                stats.verdicts[LICENSE_VERDICT_BLOCKED], stats.verdicts[LICENSE_VERDICT_UNKNOWN],
+                stats.local_matches);
     catalog_close(cat);
     license_policy_free(policy);
     return rc == CS_OK ? CLI_EXIT_OK : cli_fail("clear", &err);

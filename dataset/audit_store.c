@@ -93,15 +93,6 @@ int catalog_protected_remove(catalog *cat, int64_t image_id, cs_error *err)
     return rc;
 }
 
-int catalog_list_without_local_features(catalog *cat, int64_t **ids, size_t *count, cs_error *err)
-{
-    return catalog_query_ids(cat,
-                             "SELECT h.image_id FROM hashes h LEFT JOIN local_features f "
-                             "ON f.image_id = h.image_id WHERE f.image_id IS NULL "
-                             "ORDER BY h.image_id",
-                             ids, count, err);
-}
-
 int catalog_put_local_features(catalog *cat, int64_t image_id, const void *data, size_t n,
                                int keypoints, cs_error *err)
 {

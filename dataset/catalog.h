@@ -363,13 +363,13 @@ int catalog_record_rights(catalog *cat, const catalog_rights *r, cs_error *err);
 
 /* ==== dedup section: hashes and clusters (dataset/dedup_store.c, used by dedup/) ==== */
 
-/* An image that has no hashes row yet: what `clearset dedup` must hash. */
+/* An image without a hashes row or local features yet: what `clearset dedup` must analyse. */
 typedef struct catalog_unhashed {
     int64_t image_id;
     char sha256[CS_SHA256_HEX];
 } catalog_unhashed;
 
-/* Every image without a hashes row, by id. Caller frees *out with free(). */
+/* Every such image, by id. Caller frees *out with free(). */
 int catalog_list_unhashed(catalog *cat, catalog_unhashed **out, size_t *count, cs_error *err);
 
 /* One hashes row. Hex strings as Meta's reference prints PDQ; 16 hex for pHash. */
@@ -428,15 +428,20 @@ typedef struct catalog_optout_row {
     char *resource; /* what it was recorded for: "image:ID", "url:ID" or "host:ID" */
 } catalog_optout_row;
 
-/* Another member of a cluster the image belongs to. */
+/*
+ * Another member of a cluster the image belongs to, or (kind "local") a work
+ * the image matched locally under the asked policy (cluster_id 0).
+ */
 typedef struct catalog_near_row {
     int64_t cluster_id, image_id;
     char sha256[CS_SHA256_HEX];
-    char *kind;       /* exact | near */
+    char *kind;       /* exact | near | local */
     int distance;     /* PDQ distance between the two, at most (via the cluster's first member) */
     int is_protected; /* the other image is a registered protected work */
     char *conflict;   /* the cluster's conflict_reason, or NULL */
     char *verdict;    /* the other image's stored verdict under the asked policy, or NULL */
+    int inliers;      /* local: keypoints the verified transform explains; else 0 */
+    double work_coverage, query_coverage; /* local: shares of each image they span */
 } catalog_near_row;
 
 /* Everything the clearance of one image needs. Free with catalog_image_facts_clear. */
@@ -563,8 +568,6 @@ void catalog_protected_works_free(catalog_protected_work *works, size_t count);
 /* Unregisters a work (CS_ENOTFOUND when image_id is not one); the image row stays. */
 int catalog_protected_remove(catalog *cat, int64_t image_id, cs_error *err);
 
-/* Images that have hashes but no local features yet, by id. Free *ids. */
-int catalog_list_without_local_features(catalog *cat, int64_t **ids, size_t *count, cs_error *err);
 /* Inserts or replaces an image's serialised local features. */
 int catalog_put_local_features(catalog *cat, int64_t image_id, const void *data, size_t n,
                                int keypoints, cs_error *err);

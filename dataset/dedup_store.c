@@ -25,7 +25,8 @@ int catalog_list_unhashed(catalog *cat, catalog_unhashed **out, size_t *count, c
     return catalog_rows_into(cat, "listing images",
                              "SELECT i.id, i.sha256 FROM images i "
                              "LEFT JOIN hashes h ON h.image_id = i.id "
-                             "WHERE h.image_id IS NULL ORDER BY i.id",
+                             "LEFT JOIN local_features f ON f.image_id = i.id "
+                             "WHERE h.image_id IS NULL OR f.image_id IS NULL ORDER BY i.id",
                              CATALOG_NO_ARGS, read_unhashed, NULL, sizeof **out, (void **)out,
                              count, err);
 }

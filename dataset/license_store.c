@@ -78,6 +78,9 @@ static int read_near_row(sqlite3_stmt *row, void *target)
     n->is_protected = sqlite3_column_int(row, 6);
     n->conflict = catalog_column_strdup(row, 7);
     n->verdict = catalog_column_strdup(row, 8);
+    n->inliers = sqlite3_column_int(row, 9);
+    n->work_coverage = sqlite3_column_double(row, 10);
+    n->query_coverage = sqlite3_column_double(row, 11);
     return CS_OK;
 }
 
@@ -143,11 +146,19 @@ static int read_facts(catalog *cat, catalog_image_facts *f, const char *policy, 
             "SELECT c.id, m2.image_id, i.sha256, c.kind, m1.distance, m2.distance, "
             "EXISTS (SELECT 1 FROM protected_works p WHERE p.image_id = m2.image_id), "
             "c.conflict_reason, "
-            "(SELECT v.verdict FROM verdicts v WHERE v.image_id = m2.image_id AND v.policy = ?2) "
+            "(SELECT v.verdict FROM verdicts v WHERE v.image_id = m2.image_id AND v.policy = ?2), "
+            "0, 0.0, 0.0 "
             "FROM cluster_members m1 JOIN clusters c ON c.id = m1.cluster_id "
             "JOIN cluster_members m2 ON m2.cluster_id = m1.cluster_id "
             "AND m2.image_id != m1.image_id "
-            "JOIN images i ON i.id = m2.image_id WHERE m1.image_id = ?1 ORDER BY c.id, m2.image_id",
+            "JOIN images i ON i.id = m2.image_id WHERE m1.image_id = ?1 "
+            "UNION ALL "
+            "SELECT 0, l.work_image_id, i.sha256, 'local', l.pdq_distance, 0, "
+            "EXISTS (SELECT 1 FROM protected_works p WHERE p.image_id = l.work_image_id), NULL, "
+            "(SELECT v.verdict FROM verdicts v WHERE v.image_id = l.work_image_id "
+            "AND v.policy = ?2), l.inliers, l.work_coverage, l.query_coverage "
+            "FROM local_matches l JOIN images i ON i.id = l.work_image_id "
+            "WHERE l.image_id = ?1 AND l.policy = ?2 ORDER BY 1, 2",
             CATALOG_ARGS(image, catalog_text(policy)), read_near_row, clear_near_row,
             sizeof *f->near, (void **)&f->near, &f->near_count, err);
     return rc;

@@ -156,6 +156,8 @@ uint64_t phash_from_image(const dedup_image *img);
 int phash_distance(uint64_t a, uint64_t b);
 /* 16 lower-case hex digits, most significant first (what %016x prints), and a NUL. */
 void phash_to_hex(uint64_t phash, char out[PHASH_HEX_LEN + 1]);
+/* The inverse: CS_EFORMAT unless hex is exactly 16 hex digits. */
+int phash_from_hex(const char *hex, size_t len, uint64_t *out);
 
 /* ------------------------------------------------------------ all at once */
 

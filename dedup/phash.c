@@ -101,3 +101,14 @@ void phash_to_hex(uint64_t phash, char out[PHASH_HEX_LEN + 1])
         bytes[i] = (unsigned char)(phash >> (56 - 8 * i));
     cs_hex_encode(bytes, sizeof bytes, out);
 }
+
+int phash_from_hex(const char *hex, size_t len, uint64_t *out)
+{
+    unsigned char bytes[PHASH_HEX_LEN / 2];
+    int rc = cs_hex_decode(hex, len, bytes, sizeof bytes);
+    if (rc != CS_OK) return rc;
+    *out = 0;
+    for (int i = 0; i < PHASH_HEX_LEN / 2; i++)
+        *out = *out << 8 | bytes[i];
+    return CS_OK;
+}

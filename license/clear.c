@@ -119,7 +119,17 @@ static int clear_not_laundered(clearance *c)
     int rc = CS_OK;
     for (size_t i = 0; i < c->in->near_count && rc == CS_OK; i++) {
         const license_near_duplicate *d = &c->in->near[i];
-        if (d->protected_work) {
+        if (d->inliers > 0 && (d->protected_work || d->other_blocked)) {
+            snprintf(c->detail, sizeof c->detail,
+                     "a cropped or edited copy of %s %lld %s: %d keypoints agree on one "
+                     "transform and span %.0f%% of it (PDQ distance %d, beyond the "
+                     "near-duplicate radius)",
+                     d->protected_work ? "registered protected work" : "blocked image",
+                     (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "",
+                     d->inliers, 100.0 * d->work_coverage, d->distance);
+            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
+            c->kind = LICENSE_VERDICT_BLOCKED;
+        } else if (d->protected_work) {
             snprintf(c->detail, sizeof c->detail,
                      "near duplicate (PDQ distance %d) of registered protected work %s",
                      d->distance, d->other_sha256 ? d->other_sha256 : "");

@@ -439,7 +439,8 @@ typedef struct license_optout {
     const char *found_at;  /* URL it was found at */
 } license_optout;
 
-/* A near-duplicate relation recorded by `clearset dedup`. */
+/* A near-duplicate relation recorded by `clearset dedup`, or a local match
+ * (SIFT keypoints verified on one transform) recorded by clearance. */
 typedef struct license_near_duplicate {
     int64_t other_image_id;   /* the other member, or 0 for a protected work */
     const char *other_sha256; /* its SHA-256 hex, if known */
@@ -447,6 +448,8 @@ typedef struct license_near_duplicate {
     int protected_work;       /* 1 when the other is a registered protected work */
     int distance;             /* PDQ distance */
     const char *conflict;     /* the cluster's licence-conflict reason, or NULL */
+    int inliers;              /* > 0: a local match (a crop or edit), not a PDQ near copy */
+    double work_coverage;     /* local: share of the other image the matched keypoints span */
 } license_near_duplicate;
 
 /* Everything known about one image, borrowed for the call. */

@@ -222,7 +222,9 @@ int pipeline_decide_image(catalog *cat, const license_policy *policy, int64_t im
                                                r->verdict && strcmp(r->verdict, "blocked") == 0,
                                            .protected_work = r->is_protected,
                                            .distance = r->distance,
-                                           .conflict = r->conflict};
+                                           .conflict = r->conflict,
+                                           .inliers = r->inliers,
+                                           .work_coverage = r->work_coverage};
     }
     if (rc == CS_OK) {
         license_clearance_input in = {.image_urls = (const char *const *)f->image_urls,
@@ -265,6 +267,30 @@ json_t *pipeline_verdict_json(const pipeline_verdict *pv, const license_policy *
                      v->attribution, "reasons", v->reasons);
 }
 
+/*
+ * Stage 2 after the first round, when every image's own verdict is stored:
+ * images that show a blocked image or a protected work get a local near
+ * relation, and so a mate to be redecided in the next rounds.
+ */
+static int find_laundering(catalog *cat, const license_policy *policy, const int64_t *ids,
+                           const pipeline_verdict *final, unsigned char *has_mates, size_t count,
+                           int *changed, pipeline_clear_stats *stats, cs_error *err)
+{
+    license_verdict_kind *kinds = calloc(count ? count : 1, sizeof *kinds);
+    unsigned char *matched = calloc(count ? count : 1, 1);
+    int rc = kinds && matched ? CS_OK : cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    for (size_t i = 0; rc == CS_OK && i < count; i++)
+        kinds[i] = final[i].verdict.kind;
+    if (rc == CS_OK)
+        rc = pipeline_find_laundering(cat, policy, ids, kinds, count, matched,
+                                      &stats->local_matches, err);
+    for (size_t i = 0; rc == CS_OK && i < count; i++)
+        if (matched[i]) has_mates[i] = 1, *changed = 1;
+    free(kinds);
+    free(matched);
+    return rc;
+}
+
 int pipeline_clear_catalog(catalog *cat, const license_policy *policy,
                            pipeline_verdict_fn on_verdict, void *arg, pipeline_clear_stats *stats,
                            cs_error *err)
@@ -303,6 +329,8 @@ int pipeline_clear_catalog(catalog *cat, const license_policy *policy,
             rc = catalog_commit(cat, err);
         else
             catalog_rollback(cat);
+        if (rc == CS_OK && round == 0)
+            rc = find_laundering(cat, policy, ids, final, has_mates, count, &changed, stats, err);
     }
     for (size_t i = 0; rc == CS_OK && i < count; i++)
         stats->verdicts[final[i].verdict.kind]++;

@@ -2,10 +2,13 @@
  * dedup.c - `clearset dedup` over the catalog: hash what is new, then rebuild
  * the duplicate clusters and flag licence conflicts.
  *
- * Hashing runs in batches of DEDUP_RUN_BATCH images: worker threads (one per
+ * Analysis runs in batches of DEDUP_RUN_BATCH images: worker threads (one per
  * core) take images from a shared counter, read the blob, check it still has
- * the SHA-256 that names it, and hash it with dedup/'s fast path; the calling
- * thread then writes the batch's rows in one transaction. The catalog handle
+ * the SHA-256 that names it, and decode it once with dedup/'s fast path for
+ * both its hashes and its local features (SIFT keypoints, the audit's stage
+ * 2, which clearance uses to find laundered crops); the calling thread then
+ * writes the batch's rows in one transaction. An image hashed by an older
+ * clearset gets its features on the next run. The catalog handle
  * is only ever touched by the calling thread (a handle is single-threaded);
  * the blob store is plain file reads.
  *
@@ -40,6 +43,8 @@ typedef struct hash_job {
     uint64_t max_pixels;
     atomic_size_t next;
     dedup_hashes *results;
+    cs_buf *features; /* serialised local features, per item */
+    int *keypoints;
     int *status;
     cs_error *errors;
 } hash_job;
@@ -55,8 +60,15 @@ static void *hash_worker(void *arg)
         cs_error *err = &job->errors[i];
         int rc = blob_store_get(job->blobs, job->items[i].sha256, DEDUP_RUN_MAX_BLOB_BYTES, &bytes,
                                 &len, err);
+        dedup_local *local = NULL;
         if (rc == CS_OK)
-            rc = dedup_hash_bytes(bytes, len, 0, job->max_pixels, &job->results[i], err);
+            rc = dedup_analyze(bytes, len, job->max_pixels, &job->results[i], &local, err);
+        job->features[i].len = 0;
+        if (rc == CS_OK) {
+            job->keypoints[i] = (int)dedup_local_count(local);
+            rc = dedup_local_serialize(local, &job->features[i], err);
+        }
+        dedup_local_free(local);
         if (rc == CS_OK && strcmp(job->results[i].sha256, job->items[i].sha256) != 0)
             rc = cs_error_set(err, CS_ECORRUPT, "blob %s holds bytes with SHA-256 %s",
                               job->items[i].sha256, job->results[i].sha256);
@@ -81,19 +93,25 @@ static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
     if (rc != CS_OK) return rc;
     int jobs = o->jobs > 0 ? CS_MIN(o->jobs, DEDUP_RUN_MAX_JOBS) : online_cpus();
     dedup_hashes *results = malloc(sizeof(dedup_hashes) * DEDUP_RUN_BATCH);
+    cs_buf *features = calloc(DEDUP_RUN_BATCH, sizeof(cs_buf));
+    int *keypoints = malloc(sizeof(int) * DEDUP_RUN_BATCH);
     int *status = malloc(sizeof(int) * DEDUP_RUN_BATCH);
     cs_error *errors = malloc(sizeof(cs_error) * DEDUP_RUN_BATCH);
     pthread_t *threads = malloc(sizeof(pthread_t) * (size_t)jobs);
-    if (!results || !status || !errors || !threads) {
+    if (!results || !features || !keypoints || !status || !errors || !threads) {
         rc = cs_error_set(err, CS_ENOMEM, "out of memory for hashing");
         goto done;
     }
+    for (size_t i = 0; i < DEDUP_RUN_BATCH; i++)
+        cs_buf_init(&features[i], DEDUP_LOCAL_MAX_BYTES);
     for (size_t start = 0; start < ntodo && rc == CS_OK; start += DEDUP_RUN_BATCH) {
         hash_job job = {.items = todo + start,
                         .count = CS_MIN((size_t)DEDUP_RUN_BATCH, ntodo - start),
                         .blobs = catalog_blobs(cat),
                         .max_pixels = o->max_pixels,
                         .results = results,
+                        .features = features,
+                        .keypoints = keypoints,
                         .status = status,
                         .errors = errors};
         atomic_init(&job.next, 0);
@@ -120,6 +138,9 @@ static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
             pdq_hash_to_hex(&results[i].pdq, row.pdq);
             phash_to_hex(results[i].phash, row.phash);
             rc = catalog_put_hashes(cat, &row, err);
+            if (rc == CS_OK)
+                rc = catalog_put_local_features(cat, row.image_id, features[i].data,
+                                                features[i].len, keypoints[i], err);
             if (rc == CS_OK) stats->hashed++;
         }
         if (rc == CS_OK)
@@ -130,6 +151,10 @@ static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
 done:
     free(todo);
     free(results);
+    for (size_t i = 0; features && i < DEDUP_RUN_BATCH; i++)
+        cs_buf_free(&features[i]);
+    free(features);
+    free(keypoints);
     free(status);
     free(errors);
     free(threads);

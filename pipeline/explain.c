@@ -118,17 +118,31 @@ static json_t *explain(const pipeline_decision *d, const license_policy *policy,
     json_t *near = json_array();
     for (size_t i = 0; i < f->near_count; i++) {
         const catalog_near_row *n = &f->near[i];
-        say(words, "Cluster %lld (%s): image %lld %s at PDQ distance <= %d%s, verdict %s",
-            (long long)n->cluster_id, or_dash(n->kind), (long long)n->image_id, n->sha256,
-            n->distance, n->is_protected ? ", a registered protected work" : "",
-            or_dash(n->verdict));
-        json_array_append_new(
-            near,
-            json_pack("{s:I, s:I, s:s, s:i, s:b, s:o, s:o}", "cluster_id",
-                      (json_int_t)n->cluster_id, "image_id", (json_int_t)n->image_id, "sha256",
-                      n->sha256, "distance", n->distance, "protected", n->is_protected, "verdict",
-                      n->verdict ? json_string(n->verdict) : json_null(), "conflict",
-                      n->conflict ? json_string(n->conflict) : json_null()));
+        int local = n->kind && strcmp(n->kind, "local") == 0;
+        if (local)
+            say(words,
+                "Local match: image %lld %s%s, %d keypoints on one transform spanning %.0f%% "
+                "of it and %.0f%% of this image (PDQ distance %d), verdict %s",
+                (long long)n->image_id, n->sha256,
+                n->is_protected ? ", a registered protected work" : "", n->inliers,
+                100.0 * n->work_coverage, 100.0 * n->query_coverage, n->distance,
+                or_dash(n->verdict));
+        else
+            say(words, "Cluster %lld (%s): image %lld %s at PDQ distance <= %d%s, verdict %s",
+                (long long)n->cluster_id, or_dash(n->kind), (long long)n->image_id, n->sha256,
+                n->distance, n->is_protected ? ", a registered protected work" : "",
+                or_dash(n->verdict));
+        json_t *entry = json_pack("{s:I, s:s, s:I, s:s, s:i, s:b, s:o, s:o}", "cluster_id",
+                                  (json_int_t)n->cluster_id, "kind", or_dash(n->kind), "image_id",
+                                  (json_int_t)n->image_id, "sha256", n->sha256, "distance",
+                                  n->distance, "protected", n->is_protected, "verdict",
+                                  n->verdict ? json_string(n->verdict) : json_null(), "conflict",
+                                  n->conflict ? json_string(n->conflict) : json_null());
+        if (local)
+            json_object_update_new(entry, json_pack("{s:i, s:f, s:f}", "inliers", n->inliers,
+                                                    "work_coverage", n->work_coverage,
+                                                    "query_coverage", n->query_coverage));
+        json_array_append_new(near, entry);
     }
     size_t i;
     json_t *reason;

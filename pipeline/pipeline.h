@@ -91,9 +91,10 @@ json_t *pipeline_verdict_json(const pipeline_verdict *v, const license_policy *p
 #define PIPELINE_CLEAR_MAX_ROUNDS 8
 
 typedef struct pipeline_clear_stats {
-    size_t images;      /* images decided */
-    size_t verdicts[3]; /* indexed by license_verdict_kind */
-    int rounds;         /* decision rounds run */
+    size_t images;        /* images decided */
+    size_t verdicts[3];   /* indexed by license_verdict_kind */
+    int rounds;           /* decision rounds run */
+    size_t local_matches; /* images that show a blocked image or protected work (stage 2) */
 } pipeline_clear_stats;
 
 /* Called once per image with its final verdict; v is valid during the call only. */
@@ -104,13 +105,63 @@ typedef void (*pipeline_verdict_fn)(void *arg, const pipeline_verdict *v);
  * Laundering needs the verdicts of cluster mates, so the first round decides
  * everything and later rounds redecide images with cluster mates, now that the
  * mates' verdicts are stored, until nothing changes (at most
- * PIPELINE_CLEAR_MAX_ROUNDS). Each round is one transaction. After the last
+ * PIPELINE_CLEAR_MAX_ROUNDS). After the first round, pipeline_find_laundering
+ * adds local matches (crops, edits and collages of blocked images and
+ * protected works) as near relations for the later rounds to weigh. Each
+ * round is one transaction. After the last
  * round, on_verdict (may be NULL) gets every image's final verdict in the
  * catalog's order: the decision that was stored, not a second one.
  */
 int pipeline_clear_catalog(catalog *cat, const license_policy *policy,
                            pipeline_verdict_fn on_verdict, void *arg, pipeline_clear_stats *stats,
                            cs_error *err);
+
+/* ------------------------------------------ protected works (audit, clearance) */
+
+/*
+ * What a report says about one work, by its dedup_works id: where it comes
+ * from and who claims it. Strings owned by the set.
+ */
+typedef struct pipeline_work_info {
+    int64_t image_id; /* catalog image, or 0 for a file under --protected */
+    char sha256[CS_SHA256_HEX];
+    char *kind;  /* "protected" (registered), "blocked" (catalog verdict) or "file" */
+    char *label; /* registered path, first URL that served it, or the file's path */
+    char *owner; /* registered owner or the rights holder the evidence names; may be NULL */
+    char *why;   /* registration note or the blocking reasons' rules; may be NULL */
+    int width, height;
+} pipeline_work_info;
+
+/* Protected works ready to query: dedup_works plus the info a report needs. */
+typedef struct pipeline_works {
+    dedup_works *set;
+    pipeline_work_info *info; /* indexed by dedup work id */
+    size_t count, capacity;
+    size_t without_features; /* works with hashes only (stage 1 only) */
+} pipeline_works;
+
+int pipeline_works_init(pipeline_works *w, cs_error *err);
+/*
+ * Adds the catalog's works under policy (catalog_each_work: registered
+ * works, and images blocked for a rights claim or an opt-out; policy NULL:
+ * registered only). A work without hashes is skipped (dedup has not seen it).
+ */
+int pipeline_works_add_catalog(pipeline_works *w, catalog *cat, const char *policy, cs_error *err);
+/* Adds one work already analysed; info's strings are copied; local is taken over. */
+int pipeline_works_add(pipeline_works *w, const pipeline_work_info *info,
+                       const dedup_hashes *hashes, dedup_local *local, cs_error *err);
+void pipeline_works_free(pipeline_works *w);
+
+/*
+ * Clearance's stage 2: every image of ids whose verdict (parallel array) is
+ * not blocked is checked with its stored features against the works under
+ * policy; each local match is recorded (catalog_add_local_match, replacing
+ * the policy's earlier ones) and flagged in matched[] (parallel to ids).
+ * *found gets the number of images that matched. One transaction.
+ */
+int pipeline_find_laundering(catalog *cat, const license_policy *policy, const int64_t *ids,
+                             const license_verdict_kind *verdicts, size_t count,
+                             unsigned char *matched, size_t *found, cs_error *err);
 
 /* ------------------------------------------------------------- explanation */
 
@@ -155,7 +206,8 @@ typedef struct pipeline_dedup_stats {
 } pipeline_dedup_stats;
 
 /*
- * `clearset dedup`: hashes every catalog image without a hashes row (in
+ * `clearset dedup`: hashes every catalog image without a hashes row or local
+ * features (decoded once for both, see dedup_analyze; in
  * parallel, one decoder per thread, results written in batches so an
  * interrupted run keeps its work), then rebuilds all clusters in one
  * transaction: near duplicates by PDQ (dedup_near_clusters over the codes of
