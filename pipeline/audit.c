@@ -2,14 +2,11 @@
  * audit.c - `clearset audit`: each image checked against the protected works,
  * with a report a person and a program can read (audit_report.c).
  *
- * 1. The works. From the catalog, when there is one (read only):
- *    catalog_each_work streams the registered works and the images blocked
- *    under the policy, with their stored hashes and local features; one whose
- *    hashes or features are not stored (a blocked image `dedup` has not seen
- *    since features came in) is analysed from its blob for this run, and
- *    nothing is written back. Then every image file of --protected DIR,
- *    analysed on the fly. Each goes into a dedup_works set (about 4 KiB a
- *    work) with what the report says about it (audit_work).
+ * 1. The works (pipeline_works, works.c, the set clearance uses too): from the
+ *    catalog when there is one (read only), the registered works and the
+ *    images blocked under the policy that `dedup` has hashed, with their
+ *    stored hashes and local features; then every image file of --protected
+ *    DIR, analysed on the fly. About 4 KiB a work.
  * 2. The queries. Counted first (a cheap walk: names and signatures), so
  *    progress can say "n of N"; then each image file is read, analysed
  *    (dedup_analyze: one decode for hashes and local features), checked
@@ -35,40 +32,14 @@ typedef struct audit_run {
     const pipeline_audit_options *opts;
     pipeline_audit_stats *stats;
     cs_error *err; /* a failure that ends the run */
-    dedup_works *set;
-    audit_work *works; /* parallel to the set's ids; stats->works of them */
-    size_t work_cap;
+    pipeline_works works;
+    audit_thumbnail *thumbnails; /* per work, made when it first matches */
+    unsigned char *thumbnail_tried;
     pending_error *pending;
     size_t pending_count, pending_cap;
     audit_report *report;
     size_t total, done;
 } audit_run;
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static void work_clear(audit_work *w)
-{
-    free(w->label);
-    free(w->owner);
-    free(w->why);
-    audit_thumbnail_free(&w->thumbnail);
-}
-
-/* 16 hex digits, most significant first (phash_to_hex's form). */
-static int phash_from_hex(const char *hex, uint64_t *out)
-{
-    unsigned char bytes[8];
-    if (hex == NULL || strlen(hex) != 16 || cs_hex_decode(hex, 16, bytes, 8) != CS_OK)
-        return CS_EFORMAT;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | bytes[i];
-    *out = v;
-    return CS_OK;
-}
 
 static const char *message_of(const cs_error *e, int rc)
 {
@@ -131,82 +102,6 @@ static int analyse_file(audit_run *run, const char *path, const cs_error *proble
     return rc == CS_OK ? 1 : rc;
 }
 
-/* Adds one work to the set (local taken over) and what the report says about it. */
-static int add_work(audit_run *run, const dedup_work_desc *desc, dedup_local *local,
-                    const audit_work *about)
-{
-    int rc = cs_array_reserve((void **)&run->works, &run->work_cap, run->stats->works,
-                              sizeof *run->works, UINT32_MAX);
-    if (rc != CS_OK) {
-        dedup_local_free(local);
-        return cs_error_set(run->err, rc, "audit: too many works or out of memory");
-    }
-    uint32_t id = 0;
-    rc = dedup_works_add(run->set, desc, local, &id, run->err);
-    if (rc != CS_OK) return rc;
-    audit_work *w = &run->works[run->stats->works];
-    *w = *about;
-    w->label = dup_or_null(about->label);
-    w->owner = dup_or_null(about->owner);
-    w->why = dup_or_null(about->why);
-    run->stats->works++;
-    if (!w->label || (about->owner && !w->owner) || (about->why && !w->why) ||
-        id != run->stats->works - 1)
-        return cs_error_set(run->err, CS_ENOMEM, "audit: out of memory");
-    return CS_OK;
-}
-
-static void desc_from_hashes(const dedup_hashes *h, dedup_work_desc *desc)
-{
-    *desc = (dedup_work_desc){.pdq = h->pdq,
-                              .pdq_quality = h->pdq_quality,
-                              .phash = h->phash,
-                              .width = h->width,
-                              .height = h->height};
-}
-
-static int add_catalog_work(void *arg, const catalog_work_row *row)
-{
-    audit_run *run = arg;
-    dedup_work_desc desc = {
-        .pdq_quality = row->pdq_quality, .width = row->width, .height = row->height};
-    dedup_local *local = NULL;
-    int stored = row->pdq && row->local &&
-                 pdq_hash_from_hex(row->pdq, strlen(row->pdq), &desc.pdq) == CS_OK &&
-                 phash_from_hex(row->phash, &desc.phash) == CS_OK &&
-                 dedup_local_deserialize(row->local, row->local_len, &local, NULL) == CS_OK;
-    if (!stored) { /* not hashed or without features yet: analysed from the blob */
-        dedup_local_free(local);
-        local = NULL;
-        cs_error why;
-        cs_error_clear(&why);
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        dedup_hashes h;
-        int rc = blob_store_get(catalog_blobs(run->cat), row->sha256, PIPELINE_MAX_IMAGE_BYTES,
-                                &bytes, &len, &why);
-        if (rc == CS_OK) rc = dedup_analyze(bytes, len, run->opts->max_pixels, &h, &local, &why);
-        free(bytes);
-        if (rc == CS_ENOMEM) return cs_error_set(run->err, rc, "audit: out of memory");
-        if (rc != CS_OK) {
-            why.code = rc;
-            return unreadable(run, row->label ? row->label : row->sha256, "work", &why);
-        }
-        desc_from_hashes(&h, &desc);
-    }
-    audit_work about = {.image_id = row->image_id,
-                        .kind = strcmp(row->kind, "blocked") == 0 ? "blocked" : "protected",
-                        .label = (char *)(row->label ? row->label : row->sha256),
-                        .owner = (char *)row->owner,
-                        .why = (char *)row->why,
-                        .width = desc.width,
-                        .height = desc.height};
-    cs_strlcpy(about.sha256, row->sha256, sizeof about.sha256);
-    int rc = add_work(run, &desc, local, &about);
-    if (rc == CS_OK) run->stats->works_catalog++;
-    return rc;
-}
-
 static int add_file_work(void *arg, const char *path, const cs_error *problem)
 {
     audit_run *run = arg;
@@ -214,12 +109,10 @@ static int add_file_work(void *arg, const char *path, const cs_error *problem)
     int rc = analyse_file(run, path, problem, "work", &a);
     if (rc != CS_OK) return rc > 0 ? CS_OK : rc;
     free(a.bytes);
-    dedup_work_desc desc;
-    desc_from_hashes(&a.hashes, &desc);
-    audit_work about = {
-        .kind = "file", .label = (char *)path, .width = desc.width, .height = desc.height};
-    cs_strlcpy(about.sha256, a.hashes.sha256, sizeof about.sha256);
-    return add_work(run, &desc, a.local, &about);
+    pipeline_work_info info = {
+        .kind = "file", .label = (char *)path, .width = a.hashes.width, .height = a.hashes.height};
+    cs_strlcpy(info.sha256, a.hashes.sha256, sizeof info.sha256);
+    return pipeline_works_add(&run->works, &info, &a.hashes, a.local, run->err);
 }
 
 static int count_file(void *arg, const char *path, const cs_error *problem)
@@ -229,18 +122,20 @@ static int count_file(void *arg, const char *path, const cs_error *problem)
     return CS_OK;
 }
 
-/* The work's thumbnail, made once: from its blob or its file. */
-static void work_thumbnail(audit_run *run, audit_work *w)
+/* Work id's thumbnail, made once: from its blob or its file. */
+static void work_thumbnail(audit_run *run, uint32_t id)
 {
-    if (w->thumbnail_tried) return;
-    w->thumbnail_tried = 1;
+    if (run->thumbnail_tried[id]) return;
+    run->thumbnail_tried[id] = 1;
+    const pipeline_work_info *w = &run->works.info[id];
     unsigned char *bytes = NULL;
     size_t len = 0;
     int rc = w->image_id > 0
                  ? blob_store_get(catalog_blobs(run->cat), w->sha256, PIPELINE_MAX_IMAGE_BYTES,
                                   &bytes, &len, NULL)
                  : cs_read_regular_file(w->label, PIPELINE_MAX_IMAGE_BYTES, &bytes, &len, NULL);
-    if (rc == CS_OK) audit_thumbnail_make(bytes, len, run->opts->max_pixels, &w->thumbnail, NULL);
+    if (rc == CS_OK)
+        audit_thumbnail_make(bytes, len, run->opts->max_pixels, &run->thumbnails[id], NULL);
     free(bytes);
 }
 
@@ -262,16 +157,17 @@ static int audit_file(void *arg, const char *path, const cs_error *problem)
     if (rc != CS_OK) return rc > 0 ? CS_OK : rc;
     dedup_query query = {.hashes = &a.hashes, .local = a.local};
     dedup_audit_result result = {0};
-    rc = dedup_audit(run->set, &query, PIPELINE_AUDIT_MAX_MATCHES, &result, run->err);
+    rc = dedup_audit(run->works.set, &query, PIPELINE_AUDIT_MAX_MATCHES, &result, run->err);
     audit_thumbnail thumbnail = {0};
     if (rc == CS_OK) {
         audit_thumbnail_make(a.bytes, a.len, run->opts->max_pixels, &thumbnail, NULL);
         for (size_t i = 0; i < result.count; i++)
-            work_thumbnail(run, &run->works[result.matches[i].work]);
+            work_thumbnail(run, result.matches[i].work);
         audit_entry entry = {.path = path,
                              .hashes = &a.hashes,
                              .result = &result,
-                             .works = run->works,
+                             .works = run->works.info,
+                             .work_thumbnails = run->thumbnails,
                              .thumbnail = &thumbnail};
         rc = audit_report_image(run->report, &entry, run->err);
     }
@@ -290,19 +186,26 @@ static int audit_file(void *arg, const char *path, const cs_error *problem)
 static int collect_works(audit_run *run)
 {
     const pipeline_audit_options *o = run->opts;
-    int rc = dedup_works_new(&run->set, run->err);
+    int rc = pipeline_works_init(&run->works, run->err);
     if (rc == CS_OK && run->cat)
-        rc = catalog_each_work(run->cat, o->policy ? license_policy_name(o->policy) : NULL,
-                               add_catalog_work, run, run->err);
+        rc = pipeline_works_add_catalog(
+            &run->works, run->cat, o->policy ? license_policy_name(o->policy) : NULL, run->err);
+    run->stats->works_catalog = run->works.count;
     if (rc == CS_OK && o->protected_dir)
         rc = pipeline_each_image_file(&o->protected_dir, 1, add_file_work, run);
+    run->stats->works = run->works.count;
     if (rc != CS_OK) return rc;
-    if (run->stats->works == 0)
+    if (run->works.count == 0)
         return cs_error_set(run->err, CS_ENOTFOUND,
                             "no protected works to compare with: register some with 'clearset "
                             "protect'%s, or name a folder of them with --protected DIR",
                             run->cat ? "" : " (there is no catalog)");
-    return dedup_works_build(run->set, run->err);
+    size_t n = run->works.count;
+    run->thumbnails = calloc(n, sizeof *run->thumbnails);
+    run->thumbnail_tried = calloc(n, 1);
+    if (!run->thumbnails || !run->thumbnail_tried)
+        return cs_error_set(run->err, CS_ENOMEM, "audit: out of memory");
+    return dedup_works_build(run->works.set, run->err);
 }
 
 int pipeline_audit(catalog *cat, const pipeline_audit_options *opts, pipeline_audit_stats *stats,
@@ -334,9 +237,10 @@ int pipeline_audit(catalog *cat, const pipeline_audit_options *opts, pipeline_au
         free(run.pending[i].why);
     }
     free(run.pending);
-    for (size_t i = 0; i < stats->works; i++)
-        work_clear(&run.works[i]);
-    free(run.works);
-    dedup_works_free(run.set);
+    for (size_t i = 0; run.thumbnails && i < run.works.count; i++)
+        audit_thumbnail_free(&run.thumbnails[i]);
+    free(run.thumbnails);
+    free(run.thumbnail_tried);
+    pipeline_works_free(&run.works);
     return rc;
 }

@@ -254,7 +254,7 @@ int audit_report_open(const char *dir, audit_report **out, cs_error *err)
 
 /* ----------------------------------------------------------------- one image */
 
-static json_t *match_json(const dedup_similarity *m, const audit_work *w)
+static json_t *match_json(const dedup_similarity *m, const pipeline_work_info *w)
 {
     int local = m->stage == DEDUP_STAGE_LOCAL;
     json_t *o = json_pack(
@@ -369,11 +369,11 @@ static int html_measure(cs_buf *b, const char *name, const char *value)
     return rc;
 }
 
-static int html_work(cs_buf *b, size_t index, const dedup_similarity *m, const audit_work *w)
+static int html_work(cs_buf *b, size_t index, const dedup_similarity *m,
+                     const pipeline_work_info *w, const audit_thumbnail *t)
 {
     cs_buf box;
     cs_buf_init(&box, 0);
-    const audit_thumbnail *t = &w->thumbnail;
     int rc;
     if (m->stage == DEDUP_STAGE_LOCAL)
         rc = cs_buf_printf(&box,
@@ -440,8 +440,10 @@ static int image_html(cs_buf *b, const audit_entry *e)
     if (rc == CS_OK)
         rc = cs_buf_printf(b, "<figcaption>the image, %d &times; %d px</figcaption></figure>\n",
                            e->hashes->width, e->hashes->height);
-    for (size_t i = 0; rc == CS_OK && i < e->result->count; i++)
-        rc = html_work(b, i + 1, &e->result->matches[i], &e->works[e->result->matches[i].work]);
+    for (size_t i = 0; rc == CS_OK && i < e->result->count; i++) {
+        uint32_t id = e->result->matches[i].work;
+        rc = html_work(b, i + 1, &e->result->matches[i], &e->works[id], &e->work_thumbnails[id]);
+    }
     if (rc == CS_OK && e->result->count == 0)
         rc = cs_buf_append_str(b, "<p>No protected work comes close.</p>");
     if (rc == CS_OK) rc = cs_buf_append_str(b, "</div></section>\n");

@@ -97,25 +97,14 @@ int audit_thumbnail_make(const unsigned char *bytes, size_t len, uint64_t max_pi
                          audit_thumbnail *out, cs_error *err);
 void audit_thumbnail_free(audit_thumbnail *t);
 
-/* One work of an audit, what the report says about it. */
-typedef struct audit_work {
-    int64_t image_id;           /* catalog image id; 0 for a file of --protected DIR */
-    char sha256[CS_SHA256_HEX]; /* of its bytes */
-    const char *kind;           /* "protected", "blocked" or "file" (static) */
-    char *label;                /* registered path, first URL that served it, or file path */
-    char *owner, *why;          /* owner or rights holder; note or blocking rules; NULL */
-    int width, height;          /* source size */
-    audit_thumbnail thumbnail;  /* made the first time the work matches (uri NULL before) */
-    int thumbnail_tried;        /* ... so that a failure is not retried for every match */
-} audit_work;
-
 /* One audited image: what the report writes for it. */
 typedef struct audit_entry {
     const char *path;
     const dedup_hashes *hashes;
     const dedup_audit_result *result;
-    const audit_work *works;          /* indexed by dedup_similarity.work */
-    const audit_thumbnail *thumbnail; /* of the query; uri NULL when none could be made */
+    const pipeline_work_info *works;        /* indexed by dedup_similarity.work */
+    const audit_thumbnail *work_thumbnails; /* the same; uri NULL when none was made */
+    const audit_thumbnail *thumbnail;       /* of the query; uri NULL when none could be made */
 } audit_entry;
 
 /* What the report's summary says besides the counts. */

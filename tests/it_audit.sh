@@ -11,21 +11,20 @@
 # risk of each query and its best match's work, and the summary; exit codes (1 risky,
 # 0 clean, 2 for --model, no works, bad usage, an unreadable query that the report
 # lists while the others are audited, an unknown policy); --protected DIR with no catalog
-# at all; an image the catalog blocked (a loopback crawl, then clear) as a work named by its
-# URL and owner, analysed from its blob without a dedup run; that an
+# at all; an image the catalog blocked (a loopback crawl, dedup, clear) as a work named by
+# its URL and owner; that an
 # audit creates no catalog and changes none.
 # Then report.html in headless Chromium: from the DOM, every query's thumbnail and its
 # matched works' thumbnails are data: URI images, one outline polygon per match, the
 # script ran (filter counts), nothing is fetched from outside and the hostile name is
-# text; from a screenshot (decoded by imgtransform's `find`, with the project's PNG
+# text; from a screenshot (decoded by imgtransform --find, with the project's PNG
 # decoder), the magenta outline's pixels lie where the DOM says the first polygon is.
 # Without chromium the browser part is SKIPPED (exit 77, ctest's skip) and under CI=true
 # it fails.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 bin=$CLEARSET_BIN
-tool=${CLEARSET_BINARY_DIR:?}/tests/imgtransform
-[ -x "$tool" ] || { echo "it_audit: no $tool (build the tests)" >&2; exit 1; }
+tool=${CLEARSET_IMGTRANSFORM_BIN:?}
 pdq=$here/fixtures/pdq
 cd "$work"
 fail() { echo "it_audit: $*" >&2; exit 1; }
@@ -82,16 +81,16 @@ set -e
 # -- the queries
 mkdir q q/clean
 bridge=works/bridge-1-original.jpg
-"$tool" crop "$bridge" q/crop.jpg 30
-"$tool" rotate "$bridge" q/rotate8.jpg 8
-"$tool" rotate90 works/q2821.jpg q/quarter.jpg 1
-"$tool" flip-lr "$bridge" q/mirror.jpg
-"$tool" jpeg works/q0122.jpg q/recompressed.jpg 30
-"$tool" generate 11 q/background.png 900 700
-"$tool" collage "$bridge" q/collage.jpg q/background.png 0.3 5
+"$tool" "$bridge" q/crop.jpg crop 30
+"$tool" "$bridge" q/rotate8.jpg rotate 8
+"$tool" works/q2821.jpg q/quarter.jpg rotate90 1
+"$tool" "$bridge" q/mirror.jpg flip-lr
+"$tool" works/q0122.jpg q/recompressed.jpg jpeg 30
+"$tool" - q/background.png generate 11 900 700
+"$tool" "$bridge" q/collage.jpg collage q/background.png 0.3 5
 rm q/background.png
-"$tool" generate 21 q/clean/unrelated1.jpg 640 480
-"$tool" generate 22 q/clean/unrelated2.png 500 500
+"$tool" - q/clean/unrelated1.jpg generate 21 640 480
+"$tool" - q/clean/unrelated2.png generate 22 500 500
 hostile=$'q/<b>&amp; \'x" onload=alert(1).jpg'
 cp q/clean/unrelated1.jpg "$hostile"
 cp -p c.db c.db.before
@@ -178,7 +177,7 @@ grep -q 'no protected works' last.err || fail "no-works message: $(cat last.err)
 [ ! -e x ] || fail "audit wrote a report with no works"
 
 # --protected DIR and no catalog at all
-"$tool" crop works/q2821.jpg q2821-crop.jpg 10
+"$tool" works/q2821.jpg q2821-crop.jpg crop 10
 set +e
 "$bin" --catalog none.db audit q2821-crop.jpg q/clean --protected works --report dirrep >/dev/null 2>dir.err
 rc=$?
@@ -190,9 +189,9 @@ jq -e '.summary.works == 4 and .summary.works_catalog == 0 and .summary.catalog 
   .images[0].matches[0].work == "works/q2821.jpg" and .images[0].matches[0].kind == "file"' \
   dirrep/report.json >/dev/null || fail "--protected report: $(head -c 1500 dirrep/report.json)"
 
-# -- an image the catalog blocked is a work too: named by the URL that served it, with the
-# rights holder its page names; never hashed (no dedup run), so analysed from its blob
-"$tool" generate 31 reserved.jpg 640 480
+# -- an image the catalog blocked (and dedup hashed) is a work too: named by the URL that
+# served it, with the rights holder its page names
+"$tool" - reserved.jpg generate 31 640 480
 /usr/bin/python3 - "$work/site.json" <<'PY'
 import json, sys
 page = """<html><body><img src='/r.jpg' alt='Reserved'>
@@ -209,11 +208,12 @@ fixture_start "$work/site.json" 127.0.8.91
 g=${fixture_hosts[0]}
 "$bin" --catalog b.db crawl "http://$g/" --allow-loopback --delay 0.05 >/dev/null 2>crawl.err ||
   fail "crawl failed: $(cat crawl.err)"
+"$bin" --catalog b.db dedup >/dev/null 2>dedup.err || fail "dedup failed: $(cat dedup.err)"
 "$bin" --catalog b.db clear >clear.jsonl 2>/dev/null
 jq -e -s --arg s "$(sha reserved.jpg)" 'map(select(.sha256 == $s)) | .[0].verdict == "blocked"' \
   clear.jsonl >/dev/null || fail "the reserved image is not blocked: $(cat clear.jsonl)"
 mkdir bq
-"$tool" flip-lr reserved.jpg bq/mirrored.jpg
+"$tool" reserved.jpg bq/mirrored.jpg flip-lr
 set +e
 "$bin" --catalog b.db audit bq --report brep >/dev/null 2>b.err
 rc=$?
@@ -297,8 +297,8 @@ read -r ox0 oy0 ox1 oy1 < <(/usr/bin/python3 -c 'import re,sys; print(re.search(
 chrome --screenshot="$work/shot.png" "file://$work/probe.html" >/dev/null ||
   fail "chromium --screenshot failed: $(tail -5 chrome.err)"
 [ -s shot.png ] || fail "no screenshot"
-read -r count _ < <("$tool" find shot.png 255 0 255 60 $((ox0 - 4)) $((oy0 - 4)) $((ox1 + 5)) $((oy1 + 5)))
+read -r count _ < <("$tool" --find shot.png 255 0 255 60 $((ox0 - 4)) $((oy0 - 4)) $((ox1 + 5)) $((oy1 + 5)))
 [ "$count" -ge 40 ] || fail "the outline is not drawn at $ox0,$oy0-$ox1,$oy1 ($count magenta pixels there)"
-read -r total _ < <("$tool" find shot.png 255 0 255 60)
+read -r total _ < <("$tool" --find shot.png 255 0 255 60)
 [ "$total" -ge "$count" ] || fail "find is inconsistent"
 echo "it_audit: protect, audit, report.json and report.html (browser: $count outline pixels) as expected"

@@ -1,33 +1,38 @@
 /*
- * imgtransform.c - the image edits of tests/imagegen/imagegen.h from the shell,
- * for the integration tests (tests/it_audit.sh): a protected photo cropped,
- * rotated, mirrored, re-compressed or pasted into a collage, and procedural
- * images unrelated to any work. Also finds a colour in an image (a browser
- * screenshot), so a shell test can tell where something was drawn.
+ * imgtransform.c - the shell tests' way to make edited copies of an image
+ * with the one implementation of those edits (tests/imagegen/imagegen.h):
  *
- *   imgtransform OP IN OUT [ARGS...]    writes OUT: PNG when it ends in .png,
- *                                       else JPEG (quality 90, or jpeg's Q)
- *     crop PERCENT | rotate DEGREES | rotate90 QUARTER_TURNS | flip-lr | flip-tb |
- *     jpeg QUALITY | resize FACTOR | tone BRIGHTNESS CONTRAST | caption SEED |
- *     logo SEED | collage BACKGROUND COVER SEED
- *   imgtransform generate SEED OUT WIDTH HEIGHT
- *   imgtransform find IN R G B TOLERANCE [X0 Y0 X1 Y1]
- *       prints "COUNT X0 Y0 X1 Y1": the pixels (inside the box, when given)
- *       within TOLERANCE of R G B on every channel, and their bounding box
+ *   imgtransform IN OUT EDIT...      IN decoded (JPEG, PNG, WebP), edits applied
+ *                                    left to right, OUT encoded by its extension
+ *   imgtransform - OUT generate SEED W H [EDIT...]   a procedural image instead of IN
  *
- * A test tool, not part of clearset: it decodes with dedup_decode (EXIF
- * orientation applied) and exits 2 on bad usage, 1 on any failure.
+ * EDIT is one of: crop PERCENT | rotate DEGREES | rotate90 TURNS | flip-lr |
+ * flip-tb | jpeg QUALITY | resize FACTOR | tone BRIGHTNESS CONTRAST |
+ * caption SEED | logo SEED | collage BACKGROUND COVER SEED.
+ * OUT ending in .jpg/.jpeg is JPEG at quality 90, .png PNG, .webp WebP.
+ *
+ *   imgtransform --find IN R G B TOLERANCE [X0 Y0 X1 Y1]
+ *
+ * prints "COUNT X0 Y0 X1 Y1": how many pixels of IN (inside the box, when
+ * given) are within TOLERANCE of R G B on every channel, and their bounding
+ * box; it_audit.sh finds the report's outline colour in a browser screenshot
+ * with it (the project's own PNG decoder, so the test needs no image tool).
+ * A test tool: it exits 2 with a message on bad usage, 1 on a failed edit.
  */
 #include "tests/imagegen/imagegen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-static int usage(void)
+/* Test inputs are small; this bounds what the tool reads. */
+#define IMGTRANSFORM_MAX_INPUT (64u * 1024 * 1024)
+
+static int usage(const char *why)
 {
-    fprintf(stderr, "usage: imgtransform OP IN OUT [ARGS...] | generate SEED OUT W H |\n"
-                    "       find IN R G B TOLERANCE [X0 Y0 X1 Y1]\n");
+    fprintf(stderr, "imgtransform: %s\nusage: imgtransform IN|- OUT [generate SEED W H] EDIT...\n",
+            why);
     return 2;
 }
 
@@ -36,32 +41,87 @@ static int load(const char *path, dedup_image *out)
     unsigned char *bytes = NULL;
     size_t len = 0;
     cs_error err = {0};
-    dedup_decode_options options = {.apply_orientation = 1};
-    int rc = cs_read_file(path, 1u << 28, &bytes, &len, &err);
-    if (rc == CS_OK) rc = dedup_decode(bytes, len, &options, out, &err);
+    int rc = cs_read_file(path, IMGTRANSFORM_MAX_INPUT, &bytes, &len, &err);
+    if (rc == CS_OK) rc = dedup_decode(bytes, len, NULL, out, &err);
     free(bytes);
     if (rc != CS_OK) fprintf(stderr, "imgtransform: %s: %s\n", path, err.message);
     return rc;
 }
 
-static int save(const dedup_image *img, const char *path, int quality)
+static int save(const dedup_image *img, const char *path)
 {
-    size_t n = strlen(path);
-    int png = n > 4 && strcmp(path + n - 4, ".png") == 0;
+    const char *dot = strrchr(path, '.');
+    cs_image_format format = CS_IMAGE_PNG;
+    if (dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"))) format = CS_IMAGE_JPEG;
+    if (dot && !strcasecmp(dot, ".webp")) format = CS_IMAGE_WEBP;
     cs_buf buf;
     cs_buf_init(&buf, 0);
     cs_error err = {0};
-    int rc = png ? dedup_encode(img, CS_IMAGE_PNG, &buf, &err)
-                 : dedup_encode_jpeg(img, quality, &buf, &err);
+    int rc = dedup_encode(img, format, &buf, &err);
     if (rc == CS_OK) rc = cs_write_file_atomic(path, buf.data, buf.len, &err);
     cs_buf_free(&buf);
     if (rc != CS_OK) fprintf(stderr, "imgtransform: %s: %s\n", path, err.message);
     return rc;
 }
 
-static int find(int argc, char **argv)
+/* Applies argv[*i] with its arguments to *img (replaced); advances *i. */
+static int edit(int argc, char **argv, int *i, dedup_image *img)
 {
-    if (argc != 7 && argc != 11) return usage();
+    const char *name = argv[(*i)++];
+    static const struct {
+        const char *name;
+        int nargs;
+    } edits[] = {{"crop", 1},    {"rotate", 1}, {"rotate90", 1}, {"flip-lr", 0},
+                 {"flip-tb", 0}, {"jpeg", 1},   {"resize", 1},   {"tone", 2},
+                 {"caption", 1}, {"logo", 1},   {"collage", 3}};
+    int nargs = -1;
+    for (size_t k = 0; k < CS_ARRAY_LEN(edits); k++)
+        if (strcmp(name, edits[k].name) == 0) nargs = edits[k].nargs;
+    if (nargs < 0) return usage("unknown edit");
+    if (*i + nargs > argc) return usage("an edit is missing its arguments");
+    char **a = argv + *i;
+    *i += nargs;
+    dedup_image out = {0}, background = {0};
+    int rc;
+    if (!strcmp(name, "crop"))
+        rc = ig_crop(img, atof(a[0]), &out);
+    else if (!strcmp(name, "rotate"))
+        rc = ig_rotate(img, atof(a[0]), &out);
+    else if (!strcmp(name, "rotate90"))
+        rc = ig_rotate90(img, atoi(a[0]), &out);
+    else if (!strcmp(name, "flip-lr"))
+        rc = ig_flip_lr(img, &out);
+    else if (!strcmp(name, "flip-tb"))
+        rc = ig_flip_tb(img, &out);
+    else if (!strcmp(name, "jpeg"))
+        rc = ig_jpeg(img, atoi(a[0]), &out);
+    else if (!strcmp(name, "resize"))
+        rc = ig_resize(img, atof(a[0]), &out);
+    else if (!strcmp(name, "tone"))
+        rc = ig_tone(img, atof(a[0]), atof(a[1]), &out);
+    else if (!strcmp(name, "caption"))
+        rc = ig_caption(img, strtoull(a[0], NULL, 10), &out);
+    else if (!strcmp(name, "logo"))
+        rc = ig_logo(img, strtoull(a[0], NULL, 10), &out);
+    else {
+        rc = load(a[0], &background);
+        if (rc == CS_OK)
+            rc = ig_collage(img, &background, atof(a[1]), strtoull(a[2], NULL, 10), &out);
+        dedup_image_free(&background);
+    }
+    if (rc != CS_OK) {
+        fprintf(stderr, "imgtransform: %s failed: %s\n", name, cs_strerror(rc));
+        return 1;
+    }
+    dedup_image_free(img);
+    *img = out;
+    return 0;
+}
+
+/* --find: counts the pixels near one colour, and their bounding box. */
+static int find_colour(int argc, char **argv)
+{
+    if (argc != 7 && argc != 11) return usage("--find needs IN R G B TOLERANCE [X0 Y0 X1 Y1]");
     dedup_image img;
     if (load(argv[2], &img) != CS_OK) return 1;
     int colour[3] = {atoi(argv[3]), atoi(argv[4]), atoi(argv[5])}, tolerance = atoi(argv[6]);
@@ -90,58 +150,23 @@ static int find(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) return usage();
-    const char *op = argv[1];
-    if (strcmp(op, "find") == 0) return find(argc, argv);
-    dedup_image out = {0};
-    int rc;
-    if (strcmp(op, "generate") == 0) {
-        if (argc != 6) return usage();
-        rc = ig_generate(strtoull(argv[2], NULL, 10), atoi(argv[4]), atoi(argv[5]), &out);
-        if (rc == CS_OK) rc = save(&out, argv[3], 90);
-        dedup_image_free(&out);
-        return rc == CS_OK ? 0 : 1;
+    if (argc > 1 && strcmp(argv[1], "--find") == 0) return find_colour(argc, argv);
+    if (argc < 3) return usage("needs IN and OUT");
+    dedup_image img = {0};
+    int i = 3;
+    if (strcmp(argv[1], "-") == 0) {
+        if (argc < 7 || strcmp(argv[3], "generate") != 0)
+            return usage("'-' needs: generate SEED W H");
+        if (ig_generate(strtoull(argv[4], NULL, 10), atoi(argv[5]), atoi(argv[6]), &img) != CS_OK)
+            return usage("cannot generate that image");
+        i = 7;
+    } else if (load(argv[1], &img) != CS_OK) {
+        return 1;
     }
-    if (argc < 4) return usage();
-    dedup_image in, background = {0};
-    if (load(argv[2], &in) != CS_OK) return 1;
-    int quality = 90;
-    char **arg = argv + 4;
-    int args = argc - 4;
-    if (strcmp(op, "crop") == 0 && args == 1)
-        rc = ig_crop(&in, atof(arg[0]), &out);
-    else if (strcmp(op, "rotate") == 0 && args == 1)
-        rc = ig_rotate(&in, atof(arg[0]), &out);
-    else if (strcmp(op, "rotate90") == 0 && args == 1)
-        rc = ig_rotate90(&in, atoi(arg[0]), &out);
-    else if (strcmp(op, "flip-lr") == 0 && args == 0)
-        rc = ig_flip_lr(&in, &out);
-    else if (strcmp(op, "flip-tb") == 0 && args == 0)
-        rc = ig_flip_tb(&in, &out);
-    else if (strcmp(op, "jpeg") == 0 && args == 1)
-        quality = atoi(arg[0]), rc = ig_rgb(&in, &out);
-    else if (strcmp(op, "resize") == 0 && args == 1)
-        rc = ig_resize(&in, atof(arg[0]), &out);
-    else if (strcmp(op, "tone") == 0 && args == 2)
-        rc = ig_tone(&in, atof(arg[0]), atof(arg[1]), &out);
-    else if (strcmp(op, "caption") == 0 && args == 1)
-        rc = ig_caption(&in, strtoull(arg[0], NULL, 10), &out);
-    else if (strcmp(op, "logo") == 0 && args == 1)
-        rc = ig_logo(&in, strtoull(arg[0], NULL, 10), &out);
-    else if (strcmp(op, "collage") == 0 && args == 3)
-        rc = load(arg[0], &background) == CS_OK
-                 ? ig_collage(&in, &background, atof(arg[1]), strtoull(arg[2], NULL, 10), &out)
-                 : CS_EFORMAT;
-    else {
-        dedup_image_free(&in);
-        return usage();
-    }
-    if (rc == CS_OK)
-        rc = save(&out, argv[3], quality);
-    else
-        fprintf(stderr, "imgtransform: %s failed: %s\n", op, cs_strerror(rc));
-    dedup_image_free(&in);
-    dedup_image_free(&background);
-    dedup_image_free(&out);
-    return rc == CS_OK ? 0 : 1;
+    int rc = 0;
+    while (rc == 0 && i < argc)
+        rc = edit(argc, argv, &i, &img);
+    if (rc == 0 && save(&img, argv[2]) != CS_OK) rc = 1;
+    dedup_image_free(&img);
+    return rc;
 }
