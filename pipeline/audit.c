@@ -109,8 +109,10 @@ static int add_file_work(void *arg, const char *path, const cs_error *problem)
     int rc = analyse_file(run, path, problem, "work", &a);
     if (rc != CS_OK) return rc > 0 ? CS_OK : rc;
     free(a.bytes);
-    pipeline_work_info info = {
-        .kind = "file", .label = (char *)path, .width = a.hashes.width, .height = a.hashes.height};
+    pipeline_work_info info = {.kind = (char *)"file",
+                               .label = (char *)path,
+                               .width = a.hashes.width,
+                               .height = a.hashes.height};
     cs_strlcpy(info.sha256, a.hashes.sha256, sizeof info.sha256);
     return pipeline_works_add(&run->works, &info, &a.hashes, a.local, run->err);
 }

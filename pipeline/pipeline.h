@@ -390,9 +390,9 @@ typedef struct pipeline_audit_stats {
 
 /*
  * `clearset audit`: the works are the catalog's (cat may be NULL: none;
- * catalog_each_work: registered works, and images blocked under opts->policy,
- * those without stored hashes or features analysed from their blobs) plus the
- * image files of opts->protected_dir. No work at all: CS_ENOTFOUND, nothing
+ * pipeline_works_add_catalog: registered works, and the images blocked under
+ * opts->policy that dedup has hashed) plus the image files of
+ * opts->protected_dir, analysed on the fly. No work at all: CS_ENOTFOUND, nothing
  * written. Then each query image (pipeline_each_image_file) is analysed and
  * checked (dedup_audit), and its entry written to DIR/report.json and
  * DIR/report.html at once (audit_report.c), so memory is bounded by the works,
