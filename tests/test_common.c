@@ -1,6 +1,7 @@
 /*
  * test_common.c - common/: the one way arrays grow (cs_array_reserve and
- * cs_array_grow), with the limits untrusted input relies on.
+ * cs_array_grow), with the limits untrusted input relies on; base64 as RFC
+ * 4648 gives it.
  */
 #include "common/common.h"
 
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -65,6 +67,30 @@ static void array_grow_refuses_a_size_that_overflows(void **state)
     assert_int_equal(cs_array_reserve((void **)&items, &cap, SIZE_MAX, 1, 0), CS_ENOMEM);
 }
 
+static void base64_matches_the_rfc_4648_vectors(void **state)
+{
+    (void)state;
+    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const coded[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                        "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (size_t i = 0; i < CS_ARRAY_LEN(plain); i++) {
+        cs_buf b;
+        cs_buf_init(&b, 0);
+        assert_int_equal(cs_buf_append_str(&b, "<"), CS_OK);
+        assert_int_equal(cs_base64_append(&b, (const unsigned char *)plain[i], strlen(plain[i])),
+                         CS_OK);
+        assert_int_equal(b.len, 1 + strlen(coded[i]));
+        assert_memory_equal(b.data + 1, coded[i], strlen(coded[i]));
+        cs_buf_free(&b);
+    }
+    const unsigned char every[3] = {0xfb, 0xff, 0xbf}; /* the last two letters, + and / */
+    cs_buf b;
+    cs_buf_init(&b, 0);
+    assert_int_equal(cs_base64_append(&b, every, 3), CS_OK);
+    assert_memory_equal(b.data, "+/+/", 4);
+    cs_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -72,6 +98,7 @@ int main(void)
         cmocka_unit_test(array_reserve_stops_at_the_maximum_count),
         cmocka_unit_test(array_grow_makes_room_for_many_at_once),
         cmocka_unit_test(array_grow_refuses_a_size_that_overflows),
+        cmocka_unit_test(base64_matches_the_rfc_4648_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
