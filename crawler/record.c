@@ -48,11 +48,13 @@ static int record_signals(crawl_ctx *ctx, const robots_signal_list *list, const 
     for (size_t i = 0; i < list->count; i++) {
         const robots_signal *s = &list->items[i];
         if (s->effect == ROBOTS_EFFECT_NONE) continue; /* index, follow, ... say nothing */
-        char raw[ROBOTS_SIGNAL_VALUE_MAX + ROBOTS_SIGNAL_SCOPE_MAX + 4];
+        char raw[ROBOTS_SIGNAL_VALUE_MAX + ROBOTS_SIGNAL_SCOPE_MAX + 32];
+        /* a legacy AIPREF label keeps its mark: the catalog has no detail column */
+        const char *mark = strcmp(s->detail, "legacy-label") == 0 ? " (legacy-label)" : "";
         if (s->scope[0])
-            snprintf(raw, sizeof raw, "%s: %s", s->scope, s->value);
+            snprintf(raw, sizeof raw, "%s: %s%s", s->scope, s->value, mark);
         else
-            snprintf(raw, sizeof raw, "%s", s->value);
+            snprintf(raw, sizeof raw, "%s%s", s->value, mark);
         catalog_optout o = {.scope = scope,
                             .host_id = host_id,
                             .url_id = url_id,

@@ -1,7 +1,8 @@
 /*
  * signals.c - hands every piece of opt-out evidence the crawler sees to
  * robots/, which turns it into signals: response headers (X-Robots-Tag,
- * TDMRep tdm-reservation/tdm-policy, 402 and crawler-price), the host's
+ * TDMRep tdm-reservation/tdm-policy, Content-Usage, Content-Signal, 402 and
+ * crawler-price), the host's
  * robots.txt (Content-Signal, Content-Usage, rules for AI-training crawlers),
  * /.well-known/tdmrep.json, /ai.txt, the page's meta elements, and for
  * `clearset signals` on an image its embedded IPTC plus:DataMining. Nothing
@@ -47,6 +48,13 @@ int signals_from_response(robots_signal_list *list, const crawler_response *resp
             tdm_policy = h->value;
         } else if (strcasecmp(h->name, "crawler-price") == 0) {
             price = h->value;
+        } else if (strcasecmp(h->name, "Content-Usage") == 0 ||
+                   strcasecmp(h->name, "Content-Signal") == 0) {
+            int usage = strcasecmp(h->name, "Content-Usage") == 0;
+            int rc = (usage ? robots_signals_from_content_usage_header
+                            : robots_signals_from_content_signal_header)(
+                list, h->value, strlen(h->value), resp->url, err);
+            if (rc != CS_OK) return rc;
         }
     }
     if (tdm || tdm_policy) {

@@ -5,8 +5,10 @@
  *
  * Rules, in order:
  *  1. TDMRep precedence: among TDM reservations that say 0 or 1, only those
- *     from the highest source present count (meta > header > tdmrep.json);
- *     the rest are OVERRIDDEN.
+ *     from the highest source present count (the protocol's layers, each
+ *     overriding the one before: tdmrep.json, then the header, then HTML
+ *     meta, then metadata embedded in the file); the rest are OVERRIDDEN. A
+ *     layer without a reservation value (a tdm-policy alone) resets nothing.
  *  2. Scope: a signal limited to an agent counts when that agent is ours, or
  *     a listed AI crawler and the policy counts AI crawler scopes.
  *  3. Effect: OPT_OUT opts out (402/price and AI crawler rules can be
@@ -31,6 +33,8 @@ void robots_policy_default(robots_policy *policy)
 static int tdm_rank(robots_signal_source source)
 {
     switch (source) {
+    case ROBOTS_SOURCE_EMBEDDED:
+        return 4;
     case ROBOTS_SOURCE_META:
         return 3;
     case ROBOTS_SOURCE_HEADER:

@@ -127,25 +127,38 @@ const char *robots_license(const robots_rules *rules, size_t i);
 
 /*
  * Usage preferences for agent and url: `Content-Signal:` (contentsignals.org:
- * search, ai-input, ai-train = yes/no) and `Content-Usage:` (IETF aipref:
- * train-ai etc. = y/n, optionally preceded by a path pattern). Lines inside
- * the group that applies to agent count; lines before the first
- * `user-agent` apply to every agent. A Content-Usage line with a path counts
- * only when the path pattern matches url (robots.txt pattern syntax).
+ * search, ai-input, ai-train = yes/no) and `Content-Usage:` (IETF AIPREF,
+ * draft-ietf-aipref-vocab/-attach: an RFC 9651 dictionary, train-ai and
+ * search = y/n, optionally preceded by a path pattern). Lines inside the
+ * group that applies to agent count; lines before the first `user-agent`
+ * apply to every agent. A Content-Usage line with a path counts only when the
+ * path pattern matches url (robots.txt pattern syntax); which of several
+ * matching lines applies is robots_signals_from_preferences' business.
+ *
+ * Content-Usage labels are case-sensitive and only the tokens y and n count;
+ * a value that is not a dictionary states no preference (invalid). The older
+ * labels train-genai, ai-use, tdm, genai, ai, all and bots still reserve
+ * training when n (legacy). Content-Signal's non-standard allow/disallow are
+ * read as yes/no and marked nonstandard.
  */
 typedef enum robots_pref {
     ROBOTS_PREF_UNSET = 0, /* not stated */
-    ROBOTS_PREF_YES,       /* "yes" / "y" */
-    ROBOTS_PREF_NO,        /* "no" / "n" */
+    ROBOTS_PREF_YES,       /* "yes" / "y" / "allow" */
+    ROBOTS_PREF_NO,        /* "no" / "n" / "disallow" */
 } robots_pref;
 
 typedef struct robots_preference {
-    int is_content_usage; /* 0: Content-Signal line; 1: Content-Usage line */
-    int line;             /* 1-based line number in robots.txt */
+    int is_content_usage; /* 0: Content-Signal; 1: Content-Usage */
+    int line;             /* 1-based line number in robots.txt; 0 for a header */
     const char *value;    /* the raw value after the colon (owned by rules) */
+    const char *path;     /* Content-Usage path pattern (owned by rules), or NULL */
+    size_t path_len;
+    int invalid;          /* Content-Usage that failed to parse: no preference at all */
+    int legacy;           /* ai_train = NO comes only from a legacy label */
+    int nonstandard;      /* Content-Signal ai-train written allow/disallow */
     robots_pref search;   /* Content-Signal search / Content-Usage search */
     robots_pref ai_input; /* Content-Signal ai-input */
-    robots_pref ai_train; /* Content-Signal ai-train / Content-Usage train-ai or train-genai */
+    robots_pref ai_train; /* Content-Signal ai-train / Content-Usage train-ai (or legacy n) */
 } robots_preference;
 
 /*
@@ -219,7 +232,7 @@ enum {
     ROBOTS_POLICY_NOINDEX = 1 << 0,      /* noindex counts as an opt-out */
     ROBOTS_POLICY_NONE = 1 << 1,         /* none counts as an opt-out */
     ROBOTS_POLICY_NOIMAGEINDEX = 1 << 2, /* noimageindex counts as an opt-out */
-    ROBOTS_POLICY_NOML = 1 << 3,         /* noml counts as an opt-out */
+    ROBOTS_POLICY_NOML = 1 << 3,         /* kept for policy files: noml opts out anyway */
 };
 
 #define ROBOTS_SIGNAL_VALUE_MAX  256 /* raw value kept per signal (longer is cut) */
@@ -282,9 +295,9 @@ int robots_signal_from_catalog_kind(const char *word, robots_signal_kind *kind,
  * "agent: directive, ..." scopes the directives after it (in this value) to
  * that agent; known valued directives (unavailable_after, max-snippet, ...)
  * are not agents. Call once per header: several headers combine. Only the
- * directives that bear on AI use are recorded: noai and noimageai (OPT_OUT),
- * noindex, none, noimageindex and noml (POLICY); "nofollow" and the like are
- * not signals.
+ * directives that bear on AI use are recorded: noai, noimageai and noml
+ * (OPT_OUT), noindex, none and noimageindex (POLICY); "nofollow" and the like
+ * are not signals.
  */
 int robots_signals_from_x_robots_tag(robots_signal_list *list, const char *value, size_t len,
                                      const char *where, cs_error *err);
@@ -323,12 +336,26 @@ int robots_signals_from_tdmrep_json(robots_signal_list *list, const char *json, 
 
 /*
  * Content-Signal and Content-Usage lines of robots.txt that apply to agent
- * and url (see robots_preferences). ai-train=no / train-ai=n are OPT_OUT,
- * yes/y PERMIT, anything else NONE.
+ * and url (see robots_preferences). ai-train=no / train-ai=n (or a legacy
+ * label =n, detail "legacy-label") are OPT_OUT, yes/y PERMIT, anything else
+ * NONE. Of the Content-Usage lines that match, the one with the longest path
+ * applies; lines with shorter paths are recorded as NONE ("overridden by line
+ * N"); on equal paths every line counts, so an n wins. A Content-Usage value
+ * that fails to parse is NONE with a detail saying so.
  */
 int robots_signals_from_preferences(robots_signal_list *list, const robots_rules *rules,
                                     const char *agent, const char *url, const char *where,
                                     cs_error *err);
+
+/*
+ * One Content-Usage (IETF AIPREF, RFC 9651 dictionary) or Content-Signal HTTP
+ * response header value, source HEADER, read as the robots.txt lines are
+ * (one signal per call; a parse failure is a NONE signal, no preference).
+ */
+int robots_signals_from_content_usage_header(robots_signal_list *list, const char *value,
+                                             size_t len, const char *where, cs_error *err);
+int robots_signals_from_content_signal_header(robots_signal_list *list, const char *value,
+                                              size_t len, const char *where, cs_error *err);
 
 /*
  * For every AI crawler on the list that a group of rules names specifically
@@ -410,10 +437,10 @@ typedef struct robots_decision {
  * Decides for agent (our product token, e.g. ROBOTS_OWN_AGENT) under policy
  * (NULL: defaults). A signal scoped to an agent counts when the scope is
  * agent (case-insensitive), or a listed AI crawler and policy->ai_crawler_scope.
- * TDMRep precedence: meta over header over tdmrep.json; only the highest
- * source present counts. Any counting OPT_OUT signal opts out; permissions
- * never cancel an opt-out. *out must be released with robots_decision_free.
- * Errors: CS_EINVAL, CS_ENOMEM.
+ * TDMRep precedence: embedded metadata over meta over header over
+ * tdmrep.json; only the highest source present that states 0 or 1 counts. Any counting OPT_OUT
+ * signal opts out; permissions never cancel an opt-out. *out must be released with
+ * robots_decision_free. Errors: CS_EINVAL, CS_ENOMEM.
  */
 int robots_decide(const robots_signal_list *signals, const char *agent, const robots_policy *policy,
                   robots_decision *out, cs_error *err);

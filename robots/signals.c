@@ -1,9 +1,9 @@
 /*
  * signals.c - raw evidence to robots_signal records: X-Robots-Tag and meta
- * robots directives, TDMRep headers and meta, Content-Signal/Content-Usage,
- * AI crawler rules, ai.txt, HTTP 402 / crawler-price, IPTC plus:DataMining
- * and C2PA/CAWG training-mining values. (tdmrep.json is in tdmrep.c, the
- * decision in decide.c.)
+ * robots directives, TDMRep headers and meta, AI crawler rules, ai.txt, HTTP 402 / crawler-price,
+ * IPTC plus:DataMining and C2PA/CAWG training-mining values. (tdmrep.json is in tdmrep.c,
+ * Content-Usage and Content-Signal in preferences.c, the decision in
+ * decide.c.)
  *
  * Each producer records only what bears on AI use; a robots directive such
  * as "nofollow" is not a signal. Values are kept as found (cut to the field
@@ -90,7 +90,8 @@ static int classify_directive(const char *d, size_t n, robots_effect *effect, un
         {"noindex", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NOINDEX},
         {"none", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NONE},
         {"noimageindex", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NOIMAGEINDEX},
-        {"noml", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NOML},
+        /* "no machine learning": a training opt-out by itself, whatever the policy */
+        {"noml", ROBOTS_EFFECT_OPT_OUT, 0},
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(table); i++)
         if (robots_ieq(d, n, table[i].name, strlen(table[i].name))) {
@@ -226,35 +227,6 @@ int robots_signals_from_tdm(robots_signal_list *list, robots_signal_source sourc
 }
 
 /* ---------------------------------------------------------------- robots.txt based */
-
-int robots_signals_from_preferences(robots_signal_list *list, const robots_rules *rules,
-                                    const char *agent, const char *url, const char *where,
-                                    cs_error *err)
-{
-    if (list == NULL) return cs_error_set(err, CS_EINVAL, "robots: no signal list");
-    size_t n = robots_preferences(rules, agent, url, NULL, 0);
-    if (n == 0) return CS_OK;
-    robots_preference *prefs = calloc(n, sizeof *prefs);
-    if (prefs == NULL) return cs_error_set(err, CS_ENOMEM, "robots: out of memory");
-    robots_preferences(rules, agent, url, prefs, n);
-    int rc = CS_OK;
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
-        robots_signal s;
-        signal_init(&s,
-                    prefs[i].is_content_usage ? ROBOTS_SIGNAL_CONTENT_USAGE
-                                              : ROBOTS_SIGNAL_CONTENT_SIGNAL,
-                    ROBOTS_SOURCE_ROBOTS_TXT, where ? where : "robots.txt");
-        s.line = prefs[i].line;
-        robots_copy_field(s.value, sizeof s.value, prefs[i].value, strlen(prefs[i].value));
-        if (prefs[i].ai_train == ROBOTS_PREF_NO)
-            s.effect = ROBOTS_EFFECT_OPT_OUT;
-        else if (prefs[i].ai_train == ROBOTS_PREF_YES)
-            s.effect = ROBOTS_EFFECT_PERMIT;
-        rc = add(list, &s, err);
-    }
-    free(prefs);
-    return rc;
-}
 
 int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules *rules,
                                     const char *url, const char *where, cs_error *err)

@@ -1,0 +1,354 @@
+/*
+ * test_robots_standards.c - the opt-out standards of late 2026 in robots/
+ * (issue 13): IETF AIPREF Content-Usage in headers and robots.txt lines,
+ * Content-Signal as a header, noml, TDMRep's layer order including metadata
+ * embedded in the file, ai.txt wildcards over file names, and the AI crawler
+ * list with each token's operator and function.
+ */
+#include "tests/support/testsupport.h"
+
+#include "robots/robots.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct decided {
+    robots_signal_list list;
+    robots_decision decision;
+} decided;
+
+static void decide(decided *d)
+{
+    assert_int_equal(robots_decide(&d->list, ROBOTS_OWN_AGENT, NULL, &d->decision, NULL), CS_OK);
+}
+
+static void decided_free(decided *d)
+{
+    robots_decision_free(&d->decision);
+    robots_signal_list_free(&d->list);
+}
+
+static robots_rules *parse(const char *txt)
+{
+    robots_rules *rules = NULL;
+    assert_int_equal(robots_parse(txt, strlen(txt), &rules, NULL), CS_OK);
+    return rules;
+}
+
+static void usage_header(decided *d, const char *value)
+{
+    assert_int_equal(
+        robots_signals_from_content_usage_header(&d->list, value, strlen(value), "h", NULL), CS_OK);
+}
+
+static void signal_header(decided *d, const char *value)
+{
+    assert_int_equal(
+        robots_signals_from_content_signal_header(&d->list, value, strlen(value), "h", NULL),
+        CS_OK);
+}
+
+/* the preferences robots.txt states for url, as signals, decided */
+static void from_robots(decided *d, const char *txt, const char *url)
+{
+    robots_rules *rules = parse(txt);
+    assert_int_equal(
+        robots_signals_from_preferences(&d->list, rules, ROBOTS_OWN_AGENT, url, NULL, NULL), CS_OK);
+    robots_free(rules);
+    decide(d);
+}
+
+/* ------------------------------------------------------------------ AIPREF header */
+
+static void test_content_usage_header_train_ai_n_opts_out(void **state)
+{
+    decided d = {0};
+    usage_header(&d, "train-ai=n, search=y");
+    decide(&d);
+    assert_int_equal(d.list.count, 1);
+    assert_int_equal(d.list.items[0].kind, ROBOTS_SIGNAL_CONTENT_USAGE);
+    assert_int_equal(d.list.items[0].source, ROBOTS_SOURCE_HEADER);
+    assert_string_equal(robots_signal_catalog_kind(&d.list.items[0]), "content-usage-header");
+    assert_true(d.decision.opted_out);
+    decided_free(&d);
+}
+
+static void test_content_usage_header_y_permits_and_search_n_says_nothing(void **state)
+{
+    decided d = {0};
+    usage_header(&d, "train-ai=y");
+    usage_header(&d, "search=n");
+    decide(&d);
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_PERMIT);
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_NONE);
+    assert_false(d.decision.opted_out);
+    decided_free(&d);
+}
+
+static void test_content_usage_labels_are_case_sensitive(void **state)
+{
+    decided d = {0};
+    usage_header(&d, "Train-AI=n"); /* upper case is no RFC 9651 key: the field fails */
+    usage_header(&d, "train-ai=N"); /* a token N is not n */
+    usage_header(&d, "train-ai=no");
+    decide(&d);
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_NONE);
+    assert_string_equal(d.list.items[0].detail, "not an RFC 9651 dictionary: no preference");
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_NONE);
+    assert_int_equal(d.list.items[2].effect, ROBOTS_EFFECT_NONE);
+    assert_false(d.decision.opted_out);
+    decided_free(&d);
+}
+
+static void test_content_usage_parse_failure_is_no_preference(void **state)
+{
+    static const char *const broken[] = {"train-ai=n,",         "train-ai=n;;", "train-ai=\"n",
+                                         "train-ai=n search=y", "=n",           "train-ai=n, ,a=y",
+                                         "train-ai=(n"};
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        decided d = {0};
+        usage_header(&d, broken[i]);
+        decide(&d);
+        assert_int_equal(d.list.count, 1);
+        assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_NONE);
+        assert_false(d.decision.opted_out);
+        decided_free(&d);
+    }
+}
+
+static void test_content_usage_dictionary_syntax_accepted(void **state)
+{
+    static const char *const good[] = {
+        "train-ai=n;why=\"policy\"", "search=y,train-ai=n", "train-ai=?0, train-ai=n",
+        "x=(a b), train-ai=n",       "  train-ai=n  ",      "foo, train-ai=n, bar=1.5"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        decided d = {0};
+        usage_header(&d, good[i]);
+        decide(&d);
+        assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_OPT_OUT);
+        decided_free(&d);
+    }
+    decided d = {0}; /* a repeated key keeps its last value (RFC 9651 4.2.2) */
+    usage_header(&d, "train-ai=n, train-ai=y");
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_PERMIT);
+    decided_free(&d);
+}
+
+static void test_content_usage_legacy_labels_block_when_n(void **state)
+{
+    static const char *const legacy[] = {"train-genai", "ai-use", "tdm", "genai",
+                                         "ai",          "all",    "bots"};
+    for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++) {
+        char value[64];
+        decided d = {0};
+        snprintf(value, sizeof value, "%s=n", legacy[i]);
+        usage_header(&d, value);
+        snprintf(value, sizeof value, "%s=y", legacy[i]);
+        usage_header(&d, value);
+        decide(&d);
+        assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_OPT_OUT);
+        assert_string_equal(d.list.items[0].detail, "legacy-label");
+        assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_NONE); /* only n counts */
+        assert_true(d.decision.opted_out);
+        decided_free(&d);
+    }
+    decided d = {0}; /* the current label said n itself: not a legacy reservation */
+    usage_header(&d, "train-ai=n, genai=n");
+    assert_string_equal(d.list.items[0].detail, "");
+    decided_free(&d);
+}
+
+/* ------------------------------------------------------------------ AIPREF robots.txt */
+
+static void test_content_usage_robots_longest_path_applies(void **state)
+{
+    const char *txt = "User-Agent: *\n"
+                      "Content-Usage: train-ai=n\n"
+                      "Content-Usage: /images/ train-ai=y\n"
+                      "Content-Usage: /images/private/ train-ai=n\n"
+                      "Allow: /\n";
+    decided d = {0};
+    from_robots(&d, txt, "http://h/images/a.jpg");
+    assert_int_equal(d.list.count, 2);
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_NONE); /* shorter: overridden */
+    assert_string_equal(d.list.items[0].detail, "overridden by line 3 (a longer path)");
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_PERMIT);
+    assert_false(d.decision.opted_out);
+    decided_free(&d);
+
+    decided p = {0};
+    from_robots(&p, txt, "http://h/images/private/b.jpg");
+    assert_int_equal(p.list.count, 3);
+    assert_int_equal(p.list.items[2].effect, ROBOTS_EFFECT_OPT_OUT);
+    assert_true(p.decision.opted_out);
+    assert_int_equal(p.decision.first_reason, 2);
+    decided_free(&p);
+
+    decided o = {0};
+    from_robots(&o, txt, "http://h/other.jpg");
+    assert_int_equal(o.list.count, 1);
+    assert_true(o.decision.opted_out);
+    decided_free(&o);
+}
+
+static void test_content_usage_robots_equal_paths_most_restrictive_wins(void **state)
+{
+    decided d = {0};
+    from_robots(&d,
+                "User-Agent: *\n"
+                "Content-Usage: /images/ train-ai=y\n"
+                "Content-Usage: /images/ train-ai=n\n"
+                "Allow: /\n",
+                "http://h/images/a.jpg");
+    assert_int_equal(d.list.count, 2);
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_PERMIT);
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_OPT_OUT);
+    assert_true(d.decision.opted_out);
+    decided_free(&d);
+}
+
+static void test_content_usage_robots_case_failure_and_legacy(void **state)
+{
+    decided d = {0};
+    from_robots(&d,
+                "User-Agent: *\n"
+                "Content-Usage: /a/ TRAIN-AI=n\n"   /* not a dictionary: no preference */
+                "Content-Usage: /a/x train-ai=n;\n" /* broken parameters */
+                "Content-Usage: train-genai=n\n"
+                "Allow: /\n",
+                "http://h/a/x.jpg");
+    assert_int_equal(d.list.count, 3);
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_NONE);
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_NONE);
+    /* the only valid line applies: failed lines shadow nothing */
+    assert_int_equal(d.list.items[2].effect, ROBOTS_EFFECT_OPT_OUT);
+    assert_string_equal(d.list.items[2].detail, "legacy-label");
+    assert_true(d.decision.opted_out);
+    decided_free(&d);
+}
+
+/* ------------------------------------------------------------------ Content-Signal header */
+
+static void test_content_signal_header_no_opts_out(void **state)
+{
+    decided d = {0};
+    signal_header(&d, "search=yes, ai-train=no");
+    decide(&d);
+    assert_int_equal(d.list.items[0].kind, ROBOTS_SIGNAL_CONTENT_SIGNAL);
+    assert_int_equal(d.list.items[0].source, ROBOTS_SOURCE_HEADER);
+    assert_string_equal(robots_signal_catalog_kind(&d.list.items[0]), "content-signal-header");
+    assert_true(d.decision.opted_out);
+    decided_free(&d);
+}
+
+static void test_edge_default_yes_never_overrides_site_no(void **state)
+{
+    decided d = {0};
+    from_robots(&d, "Content-Signal: ai-train=no\nUser-Agent: *\nAllow: /\n", "http://h/a.jpg");
+    robots_decision_free(&d.decision);
+    signal_header(&d, "search=yes, ai-input=yes, ai-train=yes"); /* a CDN's default */
+    decide(&d);
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_PERMIT);
+    assert_true(d.decision.opted_out);
+    assert_int_equal(d.decision.first_reason, 0);
+    decided_free(&d);
+}
+
+static void test_content_signal_allow_disallow_recorded_as_such(void **state)
+{
+    decided d = {0};
+    signal_header(&d, "ai-train=disallow");
+    signal_header(&d, "ai-train=allow");
+    decide(&d);
+    assert_string_equal(d.list.items[0].value, "ai-train=disallow");
+    assert_string_equal(d.list.items[0].detail, "non-standard value");
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_OPT_OUT);
+    assert_string_equal(d.list.items[1].detail, "non-standard value");
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_PERMIT);
+    assert_true(d.decision.opted_out);
+    decided_free(&d);
+}
+
+/* ------------------------------------------------------------------ noml, TDMRep layers */
+
+static void test_noml_blocks_by_default(void **state)
+{
+    decided d = {0};
+    assert_int_equal(robots_signals_from_x_robots_tag(&d.list, "noml", 4, NULL, NULL), CS_OK);
+    assert_int_equal(
+        robots_signals_from_meta_robots(&d.list, "robots", 6, "index, NoML", 11, NULL, NULL),
+        CS_OK);
+    decide(&d);
+    assert_int_equal(d.list.count, 2);
+    assert_int_equal(d.decision.verdicts[0], ROBOTS_VERDICT_OPTS_OUT);
+    assert_int_equal(d.decision.verdicts[1], ROBOTS_VERDICT_OPTS_OUT);
+    decided_free(&d);
+}
+
+static void tdm(decided *d, robots_signal_source source, const char *reservation)
+{
+    assert_int_equal(robots_signals_from_tdm(&d->list, source, reservation,
+                                             reservation ? strlen(reservation) : 0,
+                                             "https://p/policy.json", 21, NULL, NULL),
+                     CS_OK);
+}
+
+static void test_tdm_embedded_is_the_last_layer(void **state)
+{
+    decided d = {0}; /* json 1, header 1, meta 1, embedded 0: the file's own word wins */
+    const char *json = "[{\"location\":\"/\",\"tdm-reservation\":1}]";
+    assert_int_equal(
+        robots_signals_from_tdmrep_json(&d.list, json, strlen(json), "/a.jpg", NULL, NULL), CS_OK);
+    tdm(&d, ROBOTS_SOURCE_HEADER, "1");
+    tdm(&d, ROBOTS_SOURCE_META, "1");
+    tdm(&d, ROBOTS_SOURCE_EMBEDDED, "0");
+    decide(&d);
+    assert_false(d.decision.opted_out);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(d.decision.verdicts[i], ROBOTS_VERDICT_OVERRIDDEN);
+    assert_int_equal(d.decision.verdicts[3], ROBOTS_VERDICT_PERMITS);
+    assert_string_equal(robots_signal_catalog_kind(&d.list.items[3]), "tdm-embedded");
+    decided_free(&d);
+
+    decided r = {0}; /* header 0, embedded 1 */
+    tdm(&r, ROBOTS_SOURCE_HEADER, "0");
+    tdm(&r, ROBOTS_SOURCE_EMBEDDED, "1");
+    decide(&r);
+    assert_true(r.decision.opted_out);
+    assert_int_equal(r.decision.first_reason, 1);
+    decided_free(&r);
+}
+
+static void test_tdm_missing_value_does_not_reset(void **state)
+{
+    decided d = {0}; /* the file names a policy but no reservation: the header's 1 stands */
+    tdm(&d, ROBOTS_SOURCE_HEADER, "1");
+    tdm(&d, ROBOTS_SOURCE_EMBEDDED, NULL);
+    decide(&d);
+    assert_true(d.decision.opted_out);
+    assert_int_equal(d.decision.verdicts[1], ROBOTS_VERDICT_NO_EFFECT);
+    decided_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_content_usage_header_train_ai_n_opts_out),
+        cmocka_unit_test(test_content_usage_header_y_permits_and_search_n_says_nothing),
+        cmocka_unit_test(test_content_usage_labels_are_case_sensitive),
+        cmocka_unit_test(test_content_usage_parse_failure_is_no_preference),
+        cmocka_unit_test(test_content_usage_dictionary_syntax_accepted),
+        cmocka_unit_test(test_content_usage_legacy_labels_block_when_n),
+        cmocka_unit_test(test_content_usage_robots_longest_path_applies),
+        cmocka_unit_test(test_content_usage_robots_equal_paths_most_restrictive_wins),
+        cmocka_unit_test(test_content_usage_robots_case_failure_and_legacy),
+        cmocka_unit_test(test_content_signal_header_no_opts_out),
+        cmocka_unit_test(test_edge_default_yes_never_overrides_site_no),
+        cmocka_unit_test(test_content_signal_allow_disallow_recorded_as_such),
+        cmocka_unit_test(test_noml_blocks_by_default),
+        cmocka_unit_test(test_tdm_embedded_is_the_last_layer),
+        cmocka_unit_test(test_tdm_missing_value_does_not_reset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
