@@ -3,7 +3,8 @@
  * page-wide licence reaches.
  *
  * The presets follow DESIGN.md ("Clearance"): strict accepts CC0, the Public
- * Domain Mark and CC BY in every version and port; open adds CC BY-SA;
+ * Domain Mark, the Public Domain Dedication (CC-PDDC) and CC BY in every
+ * version and port; open adds CC BY-SA;
  * research adds the NonCommercial variants. No preset accepts ND. A policy
  * file (JSON) lists accepted CC families ("CC-BY-SA"), exact SPDX ids
  * ("MIT", "CC-BY-4.0") or SPDX prefixes ending in '*' ("CC-BY-3.0-*"), may
@@ -68,9 +69,12 @@ static int parse_optout_directives(const json_t *value, const char *name, unsign
     return CS_OK;
 }
 
-static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-BY"};
-static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-BY", "CC-BY-SA"};
-static const char *const research_accept[] = {"CC0",      "CC-PDM",   "CC-BY",
+/* Every preset takes the public-domain tools: CC0, the Public Domain Mark and the
+ * retired Public Domain Dedication and Certification (CC-PDDC, family CC-PD, what
+ * the legacy web.resource.org/cc/PublicDomain URL means). */
+static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY"};
+static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY", "CC-BY-SA"};
+static const char *const research_accept[] = {"CC0",      "CC-PDM",   "CC-PD",      "CC-BY",
                                               "CC-BY-SA", "CC-BY-NC", "CC-BY-NC-SA"};
 
 static license_policy *policy_new(const char *name)

@@ -366,8 +366,13 @@ int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules
                                     const char *url, const char *where, cs_error *err);
 
 /*
- * /ai.txt bytes (robots.txt grammar), checked for agent and the image url:
- * disallowed is OPT_OUT; a deciding allow rule is PERMIT; no rule, nothing.
+ * /ai.txt bytes (Spawning; robots.txt grammar), checked for agent and the
+ * image url with the robots.txt matcher, so wildcards over file names
+ * ("Disallow: *.jpg", or a slash-star pattern anchored with $) mean what they
+ * mean in robots.txt.
+ * Rules before any User-Agent line apply to every agent. Disallowed is
+ * OPT_OUT; a deciding allow rule is PERMIT; no rule, nothing. line is the
+ * file's own line number.
  */
 int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size_t len,
                                const char *agent, const char *url, const char *where,

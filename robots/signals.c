@@ -261,13 +261,30 @@ int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules
     return CS_OK;
 }
 
+/*
+ * ai.txt (Spawning) is written in robots.txt grammar, and its rules are
+ * usually wildcards over file names ("Disallow: *.jpg", or "/" "*.png$" anchored)
+ * that robots_pattern_matches reads exactly as robots.txt patterns. Unlike
+ * robots.txt, many ai.txt files state their rules without any User-Agent
+ * line (the file is for AI crawlers only); such leading rules are read as the
+ * `*` group, by parsing the file behind a "User-Agent: *" line of our own.
+ */
+#define AI_TXT_PREAMBLE "User-Agent: *\n"
+
 int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size_t len,
                                const char *agent, const char *url, const char *where, cs_error *err)
 {
     int rc = check_args(list, bytes, len, err);
     if (rc) return rc;
+    if (len > ROBOTS_MAX_BYTES) len = ROBOTS_MAX_BYTES;
+    size_t pre = strlen(AI_TXT_PREAMBLE);
+    char *text = malloc(pre + len + 1);
+    if (text == NULL) return cs_error_set(err, CS_ENOMEM, "robots: out of memory reading ai.txt");
+    memcpy(text, AI_TXT_PREAMBLE, pre);
+    if (len) memcpy(text + pre, bytes, len);
     robots_rules *rules = NULL;
-    rc = robots_parse(bytes, len, &rules, err);
+    rc = robots_parse(text, pre + len, &rules, err);
+    free(text);
     if (rc) return rc;
     robots_match m;
     robots_check(rules, agent, url, &m);
@@ -275,7 +292,7 @@ int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size
         robots_signal s;
         signal_init(&s, ROBOTS_SIGNAL_AI_TXT, ROBOTS_SOURCE_AI_TXT, where ? where : "ai.txt");
         s.effect = m.allowed ? ROBOTS_EFFECT_PERMIT : ROBOTS_EFFECT_OPT_OUT;
-        s.line = m.line;
+        s.line = m.line - 1; /* the file's own numbering */
         snprintf(s.value, sizeof s.value, "%s: %s", m.rule_is_allow ? "allow" : "disallow",
                  m.pattern ? m.pattern : "");
         rc = add(list, &s, err);

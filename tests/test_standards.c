@@ -1,5 +1,5 @@
 /*
- * test_robots_standards.c - the opt-out standards of late 2026 in robots/
+ * test_standards.c - the opt-out and licensing standards of late 2026
  * (issue 13): IETF AIPREF Content-Usage in headers and robots.txt lines,
  * Content-Signal as a header, noml, TDMRep's layer order including metadata
  * embedded in the file, ai.txt wildcards over file names, and the AI crawler
@@ -7,6 +7,7 @@
  */
 #include "tests/support/testsupport.h"
 
+#include "license/license.h"
 #include "robots/robots.h"
 
 #include <stdio.h>
@@ -331,6 +332,103 @@ static void test_tdm_missing_value_does_not_reset(void **state)
     decided_free(&d);
 }
 
+/* tests/fixtures/license/jpeg-tdm-reservation.jpg: XMP written by ExifTool (make.sh, 11.) */
+static void test_tdm_reservation_in_image_xmp(void **state)
+{
+    char path[TS_PATH_MAX];
+    size_t len = 0;
+    char *bytes = ts_read_file(ts_fixture(path, "license", "jpeg-tdm-reservation.jpg"), &len);
+    assert_non_null(bytes);
+    license_embedded emb;
+    assert_int_equal(license_read_embedded((const unsigned char *)bytes, len, &emb, NULL), CS_OK);
+    assert_string_equal(emb.tdm_reservation, "1");
+    assert_string_equal(emb.tdm_policy, "https://example.org/tdm-policy.json");
+    decided d = {0};
+    assert_int_equal(license_embedded_signals(&emb, &d.list, "http://h/a.jpg", NULL), CS_OK);
+    assert_int_equal(d.list.count, 1);
+    assert_int_equal(d.list.items[0].kind, ROBOTS_SIGNAL_TDM_RESERVATION);
+    assert_int_equal(d.list.items[0].source, ROBOTS_SOURCE_EMBEDDED);
+    assert_string_equal(d.list.items[0].detail, "https://example.org/tdm-policy.json");
+    /* the site's header said 0: the file's own reservation is the later layer */
+    tdm(&d, ROBOTS_SOURCE_HEADER, "0");
+    decide(&d);
+    assert_true(d.decision.opted_out);
+    assert_int_equal(d.decision.verdicts[1], ROBOTS_VERDICT_OVERRIDDEN);
+    decided_free(&d);
+    license_embedded_free(&emb);
+    free(bytes);
+}
+
+/* ------------------------------------------------------------------ ai.txt */
+
+/* the effect ai.txt has on url, or -1 when no rule decides */
+static int ai_txt(const char *txt, const char *url, int *line)
+{
+    robots_signal_list list;
+    robots_signal_list_init(&list);
+    assert_int_equal(
+        robots_signals_from_ai_txt(&list, txt, strlen(txt), ROBOTS_OWN_AGENT, url, NULL, NULL),
+        CS_OK);
+    int effect = list.count ? (int)list.items[0].effect : -1;
+    if (line) *line = list.count ? list.items[0].line : 0;
+    robots_signal_list_free(&list);
+    return effect;
+}
+
+static void test_ai_txt_wildcards_over_file_names(void **state)
+{
+    const char *txt = "# Spawning AI\n"
+                      "User-Agent: *\n"
+                      "Disallow: *.jpg\n"
+                      "Disallow: /*.png$\n"
+                      "Allow: /\n";
+    int line = 0;
+    assert_int_equal(ai_txt(txt, "https://h/a/b/photo.jpg", &line), ROBOTS_EFFECT_OPT_OUT);
+    assert_int_equal(line, 3);
+    assert_int_equal(ai_txt(txt, "https://h/photo.jpg?w=200", NULL), ROBOTS_EFFECT_OPT_OUT);
+    assert_int_equal(ai_txt(txt, "https://h/x/y.png", &line), ROBOTS_EFFECT_OPT_OUT);
+    assert_int_equal(line, 4);
+    /* '$' anchors: a query after .png is another path, as in robots.txt */
+    assert_int_equal(ai_txt(txt, "https://h/x/y.png?v=2", NULL), ROBOTS_EFFECT_PERMIT);
+    assert_int_equal(ai_txt(txt, "https://h/x/y.gif", NULL), ROBOTS_EFFECT_PERMIT);
+    /* paths are case-sensitive, as in robots.txt */
+    assert_int_equal(ai_txt(txt, "https://h/x/y.JPG", NULL), ROBOTS_EFFECT_PERMIT);
+}
+
+static void test_ai_txt_rules_without_user_agent_apply_to_all(void **state)
+{
+    const char *txt = "Disallow: *.jpg\nDisallow: *.webp\n";
+    int line = 0;
+    assert_int_equal(ai_txt(txt, "https://h/a.webp", &line), ROBOTS_EFFECT_OPT_OUT);
+    assert_int_equal(line, 2);
+    assert_int_equal(ai_txt(txt, "https://h/a.gif", NULL), -1);
+    /* a group for our token still takes precedence, as in robots.txt */
+    assert_int_equal(
+        ai_txt("Disallow: *.jpg\nUser-Agent: clearsetbot\nAllow: /\n", "https://h/a.jpg", NULL),
+        ROBOTS_EFFECT_PERMIT);
+}
+
+/* ------------------------------------------------------------------ CC-PDDC */
+
+static void test_cc_pddc_accepted_by_every_preset(void **state)
+{
+    static const char *const urls[] = {"http://web.resource.org/cc/PublicDomain",
+                                       "https://creativecommons.org/licenses/publicdomain/"};
+    static const char *const presets[] = {"strict", "open", "research"};
+    for (size_t u = 0; u < 2; u++) {
+        license_info info;
+        assert_int_equal(license_normalize_url(urls[u], strlen(urls[u]), &info), CS_OK);
+        assert_string_equal(info.spdx, "CC-PDDC");
+        assert_false(info.attribution);
+        for (size_t p = 0; p < 3; p++) {
+            license_policy *policy = NULL;
+            assert_int_equal(license_policy_builtin(presets[p], &policy, NULL), CS_OK);
+            assert_true(license_policy_accepts(policy, &info));
+            license_policy_free(policy);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +447,10 @@ int main(void)
         cmocka_unit_test(test_noml_blocks_by_default),
         cmocka_unit_test(test_tdm_embedded_is_the_last_layer),
         cmocka_unit_test(test_tdm_missing_value_does_not_reset),
+        cmocka_unit_test(test_tdm_reservation_in_image_xmp),
+        cmocka_unit_test(test_ai_txt_wildcards_over_file_names),
+        cmocka_unit_test(test_ai_txt_rules_without_user_agent_apply_to_all),
+        cmocka_unit_test(test_cc_pddc_accepted_by_every_preset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
