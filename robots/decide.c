@@ -10,7 +10,9 @@
  *     meta, then metadata embedded in the file); the rest are OVERRIDDEN. A
  *     layer without a reservation value (a tdm-policy alone) resets nothing.
  *  2. Scope: a signal limited to an agent counts when that agent is ours, or
- *     a listed AI crawler and the policy counts AI crawler scopes.
+ *     a listed AI crawler and the policy counts AI crawler scopes. An AI
+ *     crawler rule counts only for a crawler whose function trains (the
+ *     policy's list, else the built-in one, says).
  *  3. Effect: OPT_OUT opts out (402/price and AI crawler rules can be
  *     switched off by policy); POLICY directives opt out only when their
  *     policy flag is set; PERMIT and NONE never opt out. Permissions do not
@@ -58,10 +60,17 @@ static robots_verdict judge(const robots_signal *s, const char *agent, const rob
     if (is_decisive_tdm(s) && tdm_rank(s->source) < tdm_top_rank) return ROBOTS_VERDICT_OVERRIDDEN;
     if (s->kind == ROBOTS_SIGNAL_AI_CRAWLER_RULE) {
         if (!policy->ai_crawler_rules) return ROBOTS_VERDICT_POLICY_OFF;
+        /* only a training crawler's disallow reserves training; a token the list
+           does not know keeps the effect it was recorded with */
+        long at = robots_ai_crawlers_find(policy->ai_crawlers, s->scope);
+        if (at >= 0 && !robots_ai_crawler_function_trains(
+                           robots_ai_crawlers_function(policy->ai_crawlers, (size_t)at)))
+            return ROBOTS_VERDICT_NO_EFFECT;
     } else if (s->scope[0] != '\0') {
         size_t n = strlen(s->scope);
         int ours = agent && robots_ieq(s->scope, n, agent, strlen(agent));
-        int ai = policy->ai_crawler_scope && robots_is_ai_crawler(s->scope);
+        int ai =
+            policy->ai_crawler_scope && robots_ai_crawlers_find(policy->ai_crawlers, s->scope) >= 0;
         if (!ours && !ai) return ROBOTS_VERDICT_OTHER_AGENT;
     }
     switch (s->effect) {

@@ -175,7 +175,16 @@ size_t robots_preferences(const robots_rules *rules, const char *agent, const ch
 /*
  * The maintained list of AI crawler product tokens (robots/ai_crawlers.txt,
  * compiled into the library at build time), written as sites write them
- * ("GPTBot", "CCBot", "Google-Extended", "img2dataset", ...).
+ * ("GPTBot", "CCBot", "Google-Extended", "img2dataset", ...), each with its
+ * operator ("OpenAI") and function:
+ *   "training"    collects content to train AI models
+ *   "ai-search"   indexes content for an AI search or answer engine
+ *   "user-fetch"  fetches a page when a user asks an assistant about it
+ *   "ai-agent"    an autonomous agent browsing on a user's behalf
+ *   "ai-data"     collects content for AI products of unstated use
+ * Only a disallow for a crawler whose function trains ("training" and, as
+ * the careful reading, "ai-data") reserves training; the others are recorded
+ * as saying nothing about it.
  *
  * Rule for tokens that are not valid product tokens ("img2dataset",
  * "AI2Bot", "Kangaroo Bot"): the reference cuts a robots.txt `user-agent`
@@ -185,12 +194,42 @@ size_t robots_preferences(const robots_rules *rules, const char *agent, const ch
  * the reference would match that line with; a token whose leading valid
  * part is empty is never matched. robots_ai_crawler_match_token() returns
  * the string actually queried.
+ *
+ * The functions without a list argument read the built-in list; index i
+ * runs from 0 to robots_ai_crawler_count() - 1, and an index past the end
+ * gives NULL. Strings are static.
  */
 size_t robots_ai_crawler_count(void);
 const char *robots_ai_crawler(size_t i);             /* as listed */
 const char *robots_ai_crawler_match_token(size_t i); /* what is queried */
+const char *robots_ai_crawler_operator(size_t i);    /* "OpenAI", "Common Crawl", ... */
+const char *robots_ai_crawler_function(size_t i);    /* "training", "ai-search", ... */
 /* 1 when token (case-insensitive) is on the list, as listed or as its match token. */
 int robots_is_ai_crawler(const char *token);
+/* 1 when function (a word above) names a crawler whose disallow reserves training. */
+int robots_ai_crawler_function_trains(const char *function);
+
+/*
+ * A crawler list read at run time (`--ai-crawlers FILE`), in the format of
+ * robots/ai_crawlers.txt: "TOKEN | OPERATOR | FUNCTION" lines, '#' comments.
+ * robots_ai_crawlers_parse fills *out (release with robots_ai_crawlers_free);
+ * CS_EFORMAT names the first bad line, CS_ELIMIT past 1 MiB. Every function
+ * taking a list reads the built-in one when given NULL, which
+ * robots_ai_crawlers_builtin() also returns (never to be freed; freeing it
+ * does nothing). A list is immutable: any number of threads may read it.
+ */
+typedef struct robots_ai_crawlers robots_ai_crawlers;
+int robots_ai_crawlers_parse(const char *bytes, size_t len, robots_ai_crawlers **out,
+                             cs_error *err);
+void robots_ai_crawlers_free(robots_ai_crawlers *list);
+const robots_ai_crawlers *robots_ai_crawlers_builtin(void);
+size_t robots_ai_crawlers_count(const robots_ai_crawlers *list);
+const char *robots_ai_crawlers_token(const robots_ai_crawlers *list, size_t i);
+const char *robots_ai_crawlers_match_token(const robots_ai_crawlers *list, size_t i);
+const char *robots_ai_crawlers_operator(const robots_ai_crawlers *list, size_t i);
+const char *robots_ai_crawlers_function(const robots_ai_crawlers *list, size_t i);
+/* Index of token (as listed or as its match token, case-insensitive), or -1. */
+long robots_ai_crawlers_find(const robots_ai_crawlers *list, const char *token);
 
 /* ------------------------------------------------------------------------ */
 /* Signals                                                                  */
@@ -359,11 +398,18 @@ int robots_signals_from_content_signal_header(robots_signal_list *list, const ch
 
 /*
  * For every AI crawler on the list that a group of rules names specifically
- * (not only `*`) and that is disallowed url: one OPT_OUT signal, scope and
- * detail naming the token as listed, line the deciding rule.
+ * (not only `*`) and that is disallowed url: one signal, scope naming the
+ * token as listed, line the deciding rule, detail "TOKEN (OPERATOR,
+ * FUNCTION)". OPT_OUT for a crawler whose function trains, NONE for the
+ * others (a site keeping an AI search engine or a user's assistant out has
+ * not reserved training). robots_signals_from_ai_crawlers reads the built-in
+ * list; robots_signals_from_ai_crawler_list the given one (NULL: built-in).
  */
 int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules *rules,
                                     const char *url, const char *where, cs_error *err);
+int robots_signals_from_ai_crawler_list(robots_signal_list *list, const robots_rules *rules,
+                                        const robots_ai_crawlers *crawlers, const char *url,
+                                        const char *where, cs_error *err);
 
 /*
  * /ai.txt bytes (Spawning; robots.txt grammar), checked for agent and the
@@ -407,7 +453,10 @@ int robots_signals_from_training_mining(robots_signal_list *list, const char *en
 /* ------------------------------------------------------------------------ */
 
 typedef struct robots_policy {
-    unsigned flags;       /* ROBOTS_POLICY_* bits: which POLICY directives opt out */
+    unsigned flags; /* ROBOTS_POLICY_* bits: which POLICY directives opt out */
+    /* the AI crawler list scopes and crawler rules are judged with (NULL: built-in);
+       borrowed, must outlive the decision */
+    const robots_ai_crawlers *ai_crawlers;
     int ai_crawler_rules; /* AI_CRAWLER_RULE signals count (default 1) */
     int ai_crawler_scope; /* directives scoped to a listed AI crawler count (default 1) */
     int payment_required; /* PAYMENT_REQUIRED counts as not permitted (default 1) */

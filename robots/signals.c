@@ -231,15 +231,22 @@ int robots_signals_from_tdm(robots_signal_list *list, robots_signal_source sourc
 int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules *rules,
                                     const char *url, const char *where, cs_error *err)
 {
+    return robots_signals_from_ai_crawler_list(list, rules, NULL, url, where, err);
+}
+
+int robots_signals_from_ai_crawler_list(robots_signal_list *list, const robots_rules *rules,
+                                        const robots_ai_crawlers *crawlers, const char *url,
+                                        const char *where, cs_error *err)
+{
     if (list == NULL) return cs_error_set(err, CS_EINVAL, "robots: no signal list");
     if (rules == NULL) return CS_OK;
-    size_t count = robots_ai_crawler_count();
+    size_t count = robots_ai_crawlers_count(crawlers);
     for (size_t i = 0; i < count; i++) {
-        const char *match = robots_ai_crawler_match_token(i);
+        const char *match = robots_ai_crawlers_match_token(crawlers, i);
         if (match[0] == '\0') continue;
         int seen = 0; /* one check per distinct match token */
         for (size_t j = 0; j < i && !seen; j++) {
-            const char *earlier = robots_ai_crawler_match_token(j);
+            const char *earlier = robots_ai_crawlers_match_token(crawlers, j);
             seen = robots_ieq(earlier, strlen(earlier), match, strlen(match));
         }
         if (seen || !robots_has_specific_group(rules, match)) continue;
@@ -249,12 +256,15 @@ int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules
         robots_signal s;
         signal_init(&s, ROBOTS_SIGNAL_AI_CRAWLER_RULE, ROBOTS_SOURCE_ROBOTS_TXT,
                     where ? where : "robots.txt");
-        s.effect = ROBOTS_EFFECT_OPT_OUT;
+        const char *function = robots_ai_crawlers_function(crawlers, i);
+        s.effect = robots_ai_crawler_function_trains(function) ? ROBOTS_EFFECT_OPT_OUT
+                                                               : ROBOTS_EFFECT_NONE;
         s.line = m.line;
-        const char *token = robots_ai_crawler(i);
+        const char *token = robots_ai_crawlers_token(crawlers, i);
         robots_copy_field(s.scope, sizeof s.scope, token, strlen(token));
         snprintf(s.value, sizeof s.value, "disallow: %s", m.pattern ? m.pattern : "");
-        robots_copy_field(s.detail, sizeof s.detail, token, strlen(token));
+        snprintf(s.detail, sizeof s.detail, "%s (%s, %s)", token,
+                 robots_ai_crawlers_operator(crawlers, i), function);
         int rc = add(list, &s, err);
         if (rc) return rc;
     }

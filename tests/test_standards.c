@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct decided {
     robots_signal_list list;
@@ -408,6 +409,147 @@ static void test_ai_txt_rules_without_user_agent_apply_to_all(void **state)
         ROBOTS_EFFECT_PERMIT);
 }
 
+/* ------------------------------------------------------------------ AI crawler list */
+
+static void test_ai_crawler_list_has_operator_and_function(void **state)
+{
+    static const struct {
+        const char *token, *operator, * function;
+    } known[] = {
+        {"GPTBot", "OpenAI", "training"},
+        {"ChatGPT-User", "OpenAI", "user-fetch"},
+        {"OAI-SearchBot", "OpenAI", "ai-search"},
+        {"ClaudeBot", "Anthropic", "training"},
+        {"Claude-User", "Anthropic", "user-fetch"},
+        {"CCBot", "Common Crawl", "training"},
+        {"Google-Extended", "Google", "training"},
+        {"PerplexityBot", "Perplexity", "ai-search"},
+        {"NovaAct", "Amazon", "ai-agent"},
+        {"img2dataset", "img2dataset (LAION)", "training"},
+    };
+    assert_true(robots_ai_crawler_count() >= 100);
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+        long i = robots_ai_crawlers_find(NULL, known[k].token);
+        assert_true(i >= 0);
+        assert_string_equal(robots_ai_crawler((size_t)i), known[k].token);
+        assert_string_equal(robots_ai_crawler_operator((size_t)i), known[k].operator);
+        assert_string_equal(robots_ai_crawler_function((size_t)i), known[k].function);
+    }
+    for (size_t i = 0; i < robots_ai_crawler_count(); i++) {
+        assert_true(robots_ai_crawler_operator(i)[0] != '\0');
+        const char *f = robots_ai_crawler_function(i);
+        assert_true(strcmp(f, "training") == 0 || strcmp(f, "ai-search") == 0 ||
+                    strcmp(f, "user-fetch") == 0 || strcmp(f, "ai-agent") == 0 ||
+                    strcmp(f, "ai-data") == 0);
+        for (size_t j = 0; j < i; j++) /* no token twice, whatever its case */
+            assert_true(strcasecmp(robots_ai_crawler(i), robots_ai_crawler(j)) != 0);
+    }
+    assert_null(robots_ai_crawler_operator(robots_ai_crawler_count()));
+    assert_null(robots_ai_crawler_function(robots_ai_crawler_count()));
+}
+
+/* The file in the tree, read at run time, is the list the build compiled in. */
+static void test_ai_crawler_file_reads_as_the_compiled_list(void **state)
+{
+    size_t len = 0;
+    char *bytes = ts_read_file(CLEARSET_SOURCE_DIR "/robots/ai_crawlers.txt", &len);
+    assert_non_null(bytes);
+    robots_ai_crawlers *list = NULL;
+    cs_error err;
+    assert_int_equal(robots_ai_crawlers_parse(bytes, len, &list, &err), CS_OK);
+    assert_int_equal(robots_ai_crawlers_count(list), robots_ai_crawler_count());
+    for (size_t i = 0; i < robots_ai_crawler_count(); i++) {
+        assert_string_equal(robots_ai_crawlers_token(list, i), robots_ai_crawler(i));
+        assert_string_equal(robots_ai_crawlers_match_token(list, i),
+                            robots_ai_crawler_match_token(i));
+        assert_string_equal(robots_ai_crawlers_operator(list, i), robots_ai_crawler_operator(i));
+        assert_string_equal(robots_ai_crawlers_function(list, i), robots_ai_crawler_function(i));
+    }
+    robots_ai_crawlers_free(list);
+    free(bytes);
+}
+
+static void test_ai_crawler_file_errors_name_the_line(void **state)
+{
+    static const char *const bad[] = {"# ok\nGPTBot | OpenAI\n", "A | B | C | training\n",
+                                      "GPTBot | OpenAI | scraping\n", " | OpenAI | training\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        robots_ai_crawlers *list = (robots_ai_crawlers *)1;
+        cs_error err;
+        assert_int_equal(robots_ai_crawlers_parse(bad[i], strlen(bad[i]), &list, &err), CS_EFORMAT);
+        assert_null(list);
+        assert_non_null(strstr(err.message, i == 0 ? "line 2" : "line 1"));
+    }
+    robots_ai_crawlers *empty = NULL;
+    assert_int_equal(robots_ai_crawlers_parse("", 0, &empty, NULL), CS_OK);
+    assert_int_equal(robots_ai_crawlers_count(empty), 0);
+    robots_ai_crawlers_free(empty);
+    robots_ai_crawlers_free((robots_ai_crawlers *)robots_ai_crawlers_builtin()); /* no-op */
+}
+
+static void test_only_training_crawlers_disallows_reserve_training(void **state)
+{
+    robots_rules *rules = parse("User-agent: PerplexityBot\nDisallow: /\n"
+                                "User-agent: ChatGPT-User\nDisallow: /\n"
+                                "User-agent: *\nAllow: /\n");
+    decided d = {0};
+    assert_int_equal(robots_signals_from_ai_crawlers(&d.list, rules, "https://h/a.jpg", NULL, NULL),
+                     CS_OK);
+    assert_int_equal(d.list.count, 2);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(d.list.items[i].effect, ROBOTS_EFFECT_NONE);
+    int perplexity = strcmp(d.list.items[0].scope, "PerplexityBot") == 0 ? 0 : 1;
+    assert_string_equal(d.list.items[perplexity].detail, "PerplexityBot (Perplexity, ai-search)");
+    decide(&d);
+    assert_false(d.decision.opted_out);
+    decided_free(&d);
+    robots_free(rules);
+
+    rules = parse("User-agent: GPTBot\nDisallow: /\n");
+    decided t = {0};
+    robots_signals_from_ai_crawlers(&t.list, rules, "https://h/a.jpg", NULL, NULL);
+    assert_int_equal(t.list.count, 1);
+    assert_string_equal(t.list.items[0].detail, "GPTBot (OpenAI, training)");
+    decide(&t);
+    assert_true(t.decision.opted_out);
+    decided_free(&t);
+    robots_free(rules);
+}
+
+static void test_ai_crawler_list_refreshed_at_run_time(void **state)
+{
+    const char *file = "# a refreshed list\n"
+                       "NewAIBot | New AI Lab | training\n"
+                       "PerplexityBot | Perplexity | training # reclassified\n"
+                       "GPTBot | OpenAI | ai-search\n";
+    robots_ai_crawlers *list = NULL;
+    assert_int_equal(robots_ai_crawlers_parse(file, strlen(file), &list, NULL), CS_OK);
+    assert_int_equal(robots_ai_crawlers_count(list), 3);
+    assert_string_equal(robots_ai_crawlers_operator(list, 0), "New AI Lab");
+    robots_rules *rules = parse("User-agent: NewAIBot\nDisallow: /img/\n"
+                                "User-agent: PerplexityBot\nDisallow: /\n"
+                                "User-agent: GPTBot\nDisallow: /\n");
+    decided d = {0};
+    assert_int_equal(robots_signals_from_ai_crawler_list(&d.list, rules, list,
+                                                         "https://h/img/a.jpg", NULL, NULL),
+                     CS_OK);
+    assert_int_equal(d.list.count, 3);
+    assert_int_equal(d.list.items[0].effect, ROBOTS_EFFECT_OPT_OUT);
+    assert_int_equal(d.list.items[1].effect, ROBOTS_EFFECT_OPT_OUT);
+    assert_int_equal(d.list.items[2].effect, ROBOTS_EFFECT_NONE);
+    /* the decision judges crawler rules with the same list */
+    robots_policy policy;
+    robots_policy_default(&policy);
+    policy.ai_crawlers = list;
+    d.list.items[2].effect = ROBOTS_EFFECT_OPT_OUT; /* as a catalog row from another run */
+    assert_int_equal(robots_decide(&d.list, ROBOTS_OWN_AGENT, &policy, &d.decision, NULL), CS_OK);
+    assert_int_equal(d.decision.verdicts[0], ROBOTS_VERDICT_OPTS_OUT);
+    assert_int_equal(d.decision.verdicts[2], ROBOTS_VERDICT_NO_EFFECT);
+    decided_free(&d);
+    robots_free(rules);
+    robots_ai_crawlers_free(list);
+}
+
 /* ------------------------------------------------------------------ CC-PDDC */
 
 static void test_cc_pddc_accepted_by_every_preset(void **state)
@@ -451,6 +593,11 @@ int main(void)
         cmocka_unit_test(test_ai_txt_wildcards_over_file_names),
         cmocka_unit_test(test_ai_txt_rules_without_user_agent_apply_to_all),
         cmocka_unit_test(test_cc_pddc_accepted_by_every_preset),
+        cmocka_unit_test(test_ai_crawler_list_has_operator_and_function),
+        cmocka_unit_test(test_ai_crawler_file_reads_as_the_compiled_list),
+        cmocka_unit_test(test_ai_crawler_file_errors_name_the_line),
+        cmocka_unit_test(test_only_training_crawlers_disallows_reserve_training),
+        cmocka_unit_test(test_ai_crawler_list_refreshed_at_run_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
