@@ -7,6 +7,8 @@
  */
 #include "tests/support/testsupport.h"
 
+#include "common/url.h"
+#include "dataset/catalog.h"
 #include "license/license.h"
 #include "robots/robots.h"
 
@@ -571,6 +573,51 @@ static void test_cc_pddc_accepted_by_every_preset(void **state)
     }
 }
 
+/* ------------------------------------------------------------------ excluded domains */
+
+static void test_excluded_domain_covers_its_subdomains(void **state)
+{
+    assert_true(cs_url_host_in_domain("example.org", "example.org"));
+    assert_true(cs_url_host_in_domain("img.cdn.example.org", "example.org"));
+    assert_true(cs_url_host_in_domain("IMG.Example.ORG", "example.org."));
+    assert_true(cs_url_host_in_domain("example.org.", ".example.org"));
+    assert_true(cs_url_host_in_domain("127.0.4.93", "127.0.4.93"));
+    assert_false(cs_url_host_in_domain("badexample.org", "example.org"));
+    assert_false(cs_url_host_in_domain("example.org.evil.net", "example.org"));
+    assert_false(cs_url_host_in_domain("org", "example.org"));
+    assert_false(cs_url_host_in_domain("example.org", ""));
+    assert_false(cs_url_host_in_domain("example.org", "."));
+    assert_false(cs_url_host_in_domain(NULL, "example.org"));
+}
+
+/* ------------------------------------------------------------------ checked protocols */
+
+static void test_catalog_keeps_the_protocols_checked_per_image(void **state)
+{
+    char dir[TS_PATH_MAX], path[TS_PATH_MAX];
+    catalog *cat = ts_catalog_temp(dir, path);
+    assert_int_equal(catalog_schema_version(cat), 6);
+    catalog_image_info info = {.media_type = "image/png", .width = 1, .height = 1, .source = "t"};
+    int64_t id = 0;
+    int is_new = 0;
+    assert_int_equal(
+        catalog_add_image(cat, (const unsigned char *)"x", 1, &info, &id, &is_new, NULL), CS_OK);
+    static const char *const first[] = {"robots", "ai-crawlers", "tdmrep"};
+    static const char *const second[] = {"tdmrep", "iptc", "c2pa"};
+    assert_int_equal(catalog_record_checks(cat, id, first, 3, NULL), CS_OK);
+    assert_int_equal(catalog_record_checks(cat, id, second, 3, NULL), CS_OK);
+    char **checks = NULL;
+    size_t n = 0;
+    assert_int_equal(catalog_image_checks(cat, id, &checks, &n, NULL), CS_OK);
+    assert_int_equal(n, 5); /* each once, in the order first recorded */
+    static const char *const want[] = {"robots", "ai-crawlers", "tdmrep", "iptc", "c2pa"};
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(checks[i], want[i]);
+    catalog_strings_free(checks, n);
+    catalog_close(cat);
+    ts_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +645,8 @@ int main(void)
         cmocka_unit_test(test_ai_crawler_file_errors_name_the_line),
         cmocka_unit_test(test_only_training_crawlers_disallows_reserve_training),
         cmocka_unit_test(test_ai_crawler_list_refreshed_at_run_time),
+        cmocka_unit_test(test_excluded_domain_covers_its_subdomains),
+        cmocka_unit_test(test_catalog_keeps_the_protocols_checked_per_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
