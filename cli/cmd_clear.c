@@ -18,15 +18,19 @@ static void usage(FILE *out)
                  "shows a blocked image or a registered protected work (a crop, an edit, a\n"
                  "collage: local features verified on one transform, see `clearset audit`) is\n"
                  "blocked for laundering; run `clearset dedup` first so every image has them.\n\n"
-                 "  --policy NAME|FILE  strict (default: CC0, PDM, CC BY), open (adds CC BY-SA),\n"
+                 "  --policy NAME|FILE  strict (default: CC0, PDM, CC-PDDC, CC BY), open (adds CC\n"
+                 "                      BY-SA),\n"
                  "                      research (adds the NC variants), or a JSON policy file:\n"
                  "                      {\"accept\": [\"CC-BY\", \"MIT\", ...], \"page_wide\":\n"
                  "                      \"same-host\"|\"any\"|\"never\", "
                  "\"require_attribution_name\": false,\n"
                  "                      \"opt_out_directives\": [\"noindex\", \"none\", "
-                 "\"noimageindex\", \"noml\"]}\n"
+                 "\"noimageindex\"],\n"
+                 "                      \"training_mining_constrained\": false}\n"
                  "                      (opt_out_directives: robots directives that block an\n"
-                 "                      image too; no preset counts them)\n");
+                 "                      image too; no preset counts them; noml blocks anyway.\n"
+                 "                      training_mining_constrained: true takes a C2PA/CAWG\n"
+                 "                      training-mining \"constrained\" as permission)\n");
 }
 
 /* Prints one verdict as it was stored: one JSON line. */

@@ -406,7 +406,8 @@ int license_policy_builtin(const char *name, license_policy **out, cs_error *err
  * A policy file: JSON
  *   {"name": "mine", "accept": ["CC-BY", "CC-BY-SA-4.0", "MIT", "CC0"],
  *    "page_wide": "same-host" | "any" | "never",
- *    "require_attribution_name": false}
+ *    "require_attribution_name": false,
+ *    "opt_out_directives": ["noindex"], "training_mining_constrained": false}
  * "accept" entries are CC families (match any version/port) or SPDX ids
  * (exact). CS_EFORMAT with a message naming the problem otherwise.
  */

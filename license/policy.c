@@ -11,7 +11,10 @@
  * widen or narrow the reach of page-wide licences, and may count robots
  * directives that say nothing about AI by themselves as opt-outs
  * ("opt_out_directives": ["noindex", "none", "noimageindex", "noml"]; no
- * preset counts them, as DESIGN.md has them only "where configured").
+ * preset counts them, as DESIGN.md has them only "where configured"), and
+ * may take a C2PA / CAWG training-mining "constrained" as permission
+ * ("training_mining_constrained": true; never by default: "constrained" means
+ * allowed only on terms clearset cannot read, so it is no permission).
  */
 #include "license/license_internal.h"
 
@@ -30,6 +33,7 @@ struct license_policy {
     license_page_wide page_wide;
     int require_attribution_name;
     unsigned optout_directives; /* ROBOTS_POLICY_* bits */
+    int training_constrained;   /* a C2PA/CAWG training-mining "constrained" is accepted */
 };
 
 /* The robots directives a policy file may count as opt-outs. */
@@ -173,6 +177,12 @@ int license_policy_parse(const char *json_text, size_t len, const char *name, li
                                   "policy %s: \"require_attribution_name\" must be true or false",
                                   name);
             p->require_attribution_name = json_is_true(value);
+        } else if (strcmp(key, "training_mining_constrained") == 0) {
+            if (!json_is_boolean(value))
+                rc = cs_error_set(
+                    err, CS_EFORMAT,
+                    "policy %s: \"training_mining_constrained\" must be true or false", name);
+            p->training_constrained = json_is_true(value);
         } else if (strcmp(key, "opt_out_directives") == 0) {
             rc = parse_optout_directives(value, name, &p->optout_directives, err);
         } else {
@@ -233,6 +243,7 @@ void license_policy_robots(const license_policy *policy, robots_policy *out)
 {
     robots_policy_default(out);
     out->flags |= policy->optout_directives;
+    out->training_constrained = policy->training_constrained;
 }
 
 int license_policy_accepts(const license_policy *policy, const license_info *license)

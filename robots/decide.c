@@ -73,6 +73,9 @@ static robots_verdict judge(const robots_signal *s, const char *agent, const rob
             policy->ai_crawler_scope && robots_ai_crawlers_find(policy->ai_crawlers, s->scope) >= 0;
         if (!ours && !ai) return ROBOTS_VERDICT_OTHER_AGENT;
     }
+    if (s->kind == ROBOTS_SIGNAL_TRAINING_MINING && policy->training_constrained &&
+        robots_ieq(s->value, strlen(s->value), "constrained", 11))
+        return ROBOTS_VERDICT_PERMITS;
     switch (s->effect) {
     case ROBOTS_EFFECT_OPT_OUT:
         if (s->kind == ROBOTS_SIGNAL_PAYMENT_REQUIRED && !policy->payment_required)

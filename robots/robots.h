@@ -443,6 +443,9 @@ int robots_signals_from_data_mining(robots_signal_list *list, const char *value,
  * C2PA / CAWG training-mining assertion entry: entry is its key
  * ("c2pa.ai_training", "cawg.data_mining", ...; may be NULL), use its "use"
  * value: "notAllowed" and "constrained" are OPT_OUT, "allowed" PERMIT.
+ * "constrained" (allowed on terms given elsewhere) is no permission: it opts
+ * out unless the policy's training_constrained says it is acceptable; its
+ * detail says so.
  */
 int robots_signals_from_training_mining(robots_signal_list *list, const char *entry,
                                         size_t entry_len, const char *use, size_t use_len,
@@ -460,6 +463,9 @@ typedef struct robots_policy {
     int ai_crawler_rules; /* AI_CRAWLER_RULE signals count (default 1) */
     int ai_crawler_scope; /* directives scoped to a listed AI crawler count (default 1) */
     int payment_required; /* PAYMENT_REQUIRED counts as not permitted (default 1) */
+    /* a C2PA / CAWG training-mining "constrained" counts as permission (default 0: it
+       is not one, so it keeps the item from being cleared) */
+    int training_constrained;
 } robots_policy;
 
 /* The defaults: noai/noimageai, TDMRep, Content-Signal/Usage, ai.txt, AI crawler rules,

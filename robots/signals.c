@@ -379,9 +379,13 @@ int robots_signals_from_training_mining(robots_signal_list *list, const char *en
                 where ? where : "c2pa.training-mining");
     robots_copy_field(s.value, sizeof s.value, use, use_len);
     if (entry) robots_copy_field(s.detail, sizeof s.detail, entry, entry_len);
-    if (robots_ieq(use, use_len, "notAllowed", 10) || robots_ieq(use, use_len, "constrained", 11))
+    if (robots_ieq(use, use_len, "notAllowed", 10)) {
         s.effect = ROBOTS_EFFECT_OPT_OUT;
-    else if (robots_ieq(use, use_len, "allowed", 7))
+    } else if (robots_ieq(use, use_len, "constrained", 11)) {
+        s.effect = ROBOTS_EFFECT_OPT_OUT; /* terms we cannot read: not a permission */
+        snprintf(s.detail + strlen(s.detail), sizeof s.detail - strlen(s.detail), "%s%s",
+                 s.detail[0] ? ": " : "", "constrained is not a permission");
+    } else if (robots_ieq(use, use_len, "allowed", 7))
         s.effect = ROBOTS_EFFECT_PERMIT;
     return add(list, &s, err);
 }

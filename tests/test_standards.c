@@ -362,6 +362,32 @@ static void test_tdm_reservation_in_image_xmp(void **state)
     free(bytes);
 }
 
+static void test_cawg_constrained_is_not_a_permission(void **state)
+{
+    decided d = {0};
+    assert_int_equal(robots_signals_from_training_mining(&d.list, "cawg.ai_generative_training", 27,
+                                                         "constrained", 11, NULL, NULL),
+                     CS_OK);
+    decide(&d);
+    assert_true(d.decision.opted_out);
+    assert_non_null(strstr(d.list.items[0].detail, "constrained is not a permission"));
+    robots_decision_free(&d.decision);
+    /* a policy file may say the constraints are the user's to honour */
+    const char *json = "{\"accept\": [\"CC0\"], \"training_mining_constrained\": true}";
+    license_policy *policy = NULL;
+    assert_int_equal(license_policy_parse(json, strlen(json), "p", &policy, NULL), CS_OK);
+    robots_policy counted;
+    license_policy_robots(policy, &counted);
+    assert_true(counted.training_constrained);
+    assert_int_equal(robots_decide(&d.list, ROBOTS_OWN_AGENT, &counted, &d.decision, NULL), CS_OK);
+    assert_false(d.decision.opted_out);
+    assert_int_equal(d.decision.verdicts[0], ROBOTS_VERDICT_PERMITS);
+    license_policy_free(policy);
+    decided_free(&d);
+    const char *bad = "{\"accept\": [\"CC0\"], \"training_mining_constrained\": 1}";
+    assert_int_equal(license_policy_parse(bad, strlen(bad), "p", &policy, NULL), CS_EFORMAT);
+}
+
 /* ------------------------------------------------------------------ ai.txt */
 
 /* the effect ai.txt has on url, or -1 when no rule decides */
@@ -637,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_tdm_embedded_is_the_last_layer),
         cmocka_unit_test(test_tdm_missing_value_does_not_reset),
         cmocka_unit_test(test_tdm_reservation_in_image_xmp),
+        cmocka_unit_test(test_cawg_constrained_is_not_a_permission),
         cmocka_unit_test(test_ai_txt_wildcards_over_file_names),
         cmocka_unit_test(test_ai_txt_rules_without_user_agent_apply_to_all),
         cmocka_unit_test(test_cc_pddc_accepted_by_every_preset),
