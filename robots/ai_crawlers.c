@@ -32,22 +32,20 @@ _Static_assert(
         CS_ARRAY_LEN(robots_ai_crawler_tokens) == CS_ARRAY_LEN(robots_ai_crawler_functions),
     "ai_crawlers_list.h arrays are parallel");
 
+/* The columns of a list, parallel arrays of count strings each. */
+enum { COL_TOKEN, COL_MATCH, COL_OPERATOR, COL_FUNCTION, COL_COUNT };
+
 struct robots_ai_crawlers {
     size_t count;
-    const char *const *tokens;
-    const char *const *match_tokens;
-    const char *const *operators;
-    const char *const *functions;
+    const char *const *columns[COL_COUNT];
     char *text;   /* a parsed list: the strings live here (NULL for the built-in one) */
-    char **slots; /* a parsed list: the four arrays, one allocation */
+    char **slots; /* a parsed list: the four columns, one allocation */
 };
 
 static const robots_ai_crawlers builtin = {
     .count = CS_ARRAY_LEN(robots_ai_crawler_tokens),
-    .tokens = robots_ai_crawler_tokens,
-    .match_tokens = robots_ai_crawler_match_tokens,
-    .operators = robots_ai_crawler_operators,
-    .functions = robots_ai_crawler_functions,
+    .columns = {robots_ai_crawler_tokens, robots_ai_crawler_match_tokens,
+                robots_ai_crawler_operators, robots_ai_crawler_functions},
 };
 
 static const char *const functions[] = {"training", "ai-search", "user-fetch", "ai-agent",
@@ -63,6 +61,13 @@ static const robots_ai_crawlers *or_builtin(const robots_ai_crawlers *list)
     return list ? list : &builtin;
 }
 
+/* Entry i of one column, NULL past the end. */
+static const char *cell(const robots_ai_crawlers *list, size_t i, int column)
+{
+    list = or_builtin(list);
+    return i < list->count ? list->columns[column][i] : NULL;
+}
+
 size_t robots_ai_crawlers_count(const robots_ai_crawlers *list)
 {
     return or_builtin(list)->count;
@@ -70,26 +75,22 @@ size_t robots_ai_crawlers_count(const robots_ai_crawlers *list)
 
 const char *robots_ai_crawlers_token(const robots_ai_crawlers *list, size_t i)
 {
-    list = or_builtin(list);
-    return i < list->count ? list->tokens[i] : NULL;
+    return cell(list, i, COL_TOKEN);
 }
 
 const char *robots_ai_crawlers_match_token(const robots_ai_crawlers *list, size_t i)
 {
-    list = or_builtin(list);
-    return i < list->count ? list->match_tokens[i] : NULL;
+    return cell(list, i, COL_MATCH);
 }
 
 const char *robots_ai_crawlers_operator(const robots_ai_crawlers *list, size_t i)
 {
-    list = or_builtin(list);
-    return i < list->count ? list->operators[i] : NULL;
+    return cell(list, i, COL_OPERATOR);
 }
 
 const char *robots_ai_crawlers_function(const robots_ai_crawlers *list, size_t i)
 {
-    list = or_builtin(list);
-    return i < list->count ? list->functions[i] : NULL;
+    return cell(list, i, COL_FUNCTION);
 }
 
 int robots_ai_crawler_function_trains(const char *function)
@@ -103,7 +104,7 @@ long robots_ai_crawlers_find(const robots_ai_crawlers *list, const char *token)
     list = or_builtin(list);
     size_t n = strlen(token);
     for (size_t i = 0; i < list->count; i++) {
-        const char *listed = list->tokens[i], *match = list->match_tokens[i];
+        const char *listed = list->columns[COL_TOKEN][i], *match = list->columns[COL_MATCH][i];
         if (robots_ieq(listed, strlen(listed), token, n)) return (long)i;
         if (match[0] && robots_ieq(match, strlen(match), token, n)) return (long)i;
     }
@@ -244,10 +245,10 @@ int robots_ai_crawlers_parse(const char *bytes, size_t len, robots_ai_crawlers *
             spare += keep + 1;
         }
     }
-    list->tokens = (const char *const *)tokens;
-    list->match_tokens = (const char *const *)matches;
-    list->operators = (const char *const *)operators;
-    list->functions = (const char *const *)funcs;
+    list->columns[COL_TOKEN] = (const char *const *)tokens;
+    list->columns[COL_MATCH] = (const char *const *)matches;
+    list->columns[COL_OPERATOR] = (const char *const *)operators;
+    list->columns[COL_FUNCTION] = (const char *const *)funcs;
     *out = list;
     return CS_OK;
 }

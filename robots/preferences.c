@@ -135,16 +135,6 @@ static void preference_signal(const robots_preference *p, robots_signal_source s
     if (p->nonstandard) snprintf(s->detail, sizeof s->detail, "%s", ROBOTS_DETAIL_NONSTANDARD);
 }
 
-static int add(robots_signal_list *list, const robots_signal *s, cs_error *err)
-{
-    int rc = robots_signal_list_add(list, s);
-    if (rc == CS_ELIMIT)
-        return cs_error_set(err, rc, "robots: more than %d opt-out signals for one resource",
-                            ROBOTS_MAX_SIGNALS);
-    if (rc) return cs_error_set(err, rc, "robots: out of memory recording a signal");
-    return CS_OK;
-}
-
 int robots_signals_from_preferences(robots_signal_list *list, const robots_rules *rules,
                                     const char *agent, const char *url, const char *where,
                                     cs_error *err)
@@ -173,7 +163,7 @@ int robots_signals_from_preferences(robots_signal_list *list, const robots_rules
             snprintf(s.detail, sizeof s.detail, "overridden by line %d (a longer path)",
                      longest_line);
         }
-        rc = add(list, &s, err);
+        rc = robots_signal_add(list, &s, err);
     }
     free(prefs);
     return rc;
@@ -199,7 +189,7 @@ static int from_header(robots_signal_list *list, int is_usage, const char *value
                       : is_usage ? "Content-Usage"
                                  : "Content-Signal",
                       &s);
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
 
 int robots_signals_from_content_usage_header(robots_signal_list *list, const char *value,

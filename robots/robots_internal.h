@@ -174,6 +174,9 @@ int robots_ieq(const char *a, size_t a_len, const char *b, size_t b_len);
 /* Trims ASCII whitespace (space, \t, \n, \v, \f, \r) from both ends of [*s, *s+*n). */
 void robots_trim(const char **s, size_t *n);
 
+/* Appends *s to list; CS_ELIMIT or CS_ENOMEM with a message in err. */
+int robots_signal_add(robots_signal_list *list, const robots_signal *s, cs_error *err);
+
 /* Bounded copy of a pointer+length string into a fixed field (cut, NUL-terminated). */
 void robots_copy_field(char *dst, size_t size, const char *s, size_t n);
 

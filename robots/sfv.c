@@ -70,6 +70,28 @@ static int parse_key(sf_in *in, const char **key, size_t *len)
     return 0;
 }
 
+/*
+ * A quoted string from its opening '"' to the closing one: printable ASCII
+ * only, and with escapes, the two RFC 9651 allows (\" and \\).
+ */
+static int parse_quoted(sf_in *in, int escapes)
+{
+    in->pos++; /* the opening quote */
+    for (;;) {
+        int c = sf_peek(in);
+        if (c == -1) return -1;
+        in->pos++;
+        if (c == '"') return 0;
+        if (c == '\\' && escapes) {
+            c = sf_peek(in);
+            if (c != '"' && c != '\\') return -1;
+            in->pos++;
+        } else if (c < 0x20 || c > 0x7e) {
+            return -1;
+        }
+    }
+}
+
 /* One bare item (4.2.3.1). Sets *type and, for tokens and booleans, the text. */
 static int parse_bare_item(sf_in *in, robots_sf_type *type, const char **text, size_t *len)
 {
@@ -94,23 +116,8 @@ static int parse_bare_item(sf_in *in, robots_sf_type *type, const char **text, s
         if (digits == 0 || (!dot && digits > 15) || (dot && (frac == 0 || frac > 3))) return -1;
         return 0;
     }
-    if (c == '"') { /* string: printable ASCII, \" and \\ escapes */
-        in->pos++;
-        for (;;) {
-            c = sf_peek(in);
-            if (c == -1) return -1;
-            in->pos++;
-            if (c == '"') return 0;
-            if (c == '\\') {
-                c = sf_peek(in);
-                if (c != '"' && c != '\\') return -1;
-                in->pos++;
-            } else if (c < 0x20 || c > 0x7e) {
-                return -1;
-            }
-        }
-    }
-    if (c == '*' || is_alpha(c)) { /* token */
+    if (c == '"') return parse_quoted(in, 1); /* string */
+    if (c == '*' || is_alpha(c)) {            /* token */
         in->pos++;
         while ((c = sf_peek(in)) != -1 && (is_tchar(c) || c == ':' || c == '/'))
             in->pos++;
@@ -148,17 +155,9 @@ static int parse_bare_item(sf_in *in, robots_sf_type *type, const char **text, s
         if (c != '-' && !is_digit(c)) return -1;
         return parse_bare_item(in, &ignored, &t, &l);
     }
-    if (c == '%') { /* display string: %"...", lower-case %xx escapes */
+    if (c == '%') { /* display string: %"..." with %xx escapes, which are printable */
         in->pos++;
-        if (sf_peek(in) != '"') return -1;
-        in->pos++;
-        for (;;) {
-            c = sf_peek(in);
-            if (c == -1) return -1;
-            in->pos++;
-            if (c == '"') return 0;
-            if (c < 0x20 || c > 0x7e) return -1;
-        }
+        return sf_peek(in) == '"' ? parse_quoted(in, 0) : -1;
     }
     return -1;
 }

@@ -48,7 +48,7 @@ static void signal_init(robots_signal *s, robots_signal_kind kind, robots_signal
     if (where) robots_copy_field(s->where, sizeof s->where, where, strlen(where));
 }
 
-static int add(robots_signal_list *list, const robots_signal *s, cs_error *err)
+int robots_signal_add(robots_signal_list *list, const robots_signal *s, cs_error *err)
 {
     int rc = robots_signal_list_add(list, s);
     if (rc == CS_ELIMIT)
@@ -155,7 +155,7 @@ static int parse_directives(robots_signal_list *list, robots_signal_source sourc
         s.policy_flag = flag;
         robots_copy_field(s.value, sizeof s.value, item, item_len);
         robots_copy_field(s.scope, sizeof s.scope, current_scope, strlen(current_scope));
-        int rc = add(list, &s, err);
+        int rc = robots_signal_add(list, &s, err);
         if (rc) return rc;
     }
     return CS_OK;
@@ -223,7 +223,7 @@ int robots_signals_from_tdm(robots_signal_list *list, robots_signal_source sourc
         robots_trim(&policy, &policy_len);
         robots_copy_field(s.detail, sizeof s.detail, policy, policy_len);
     }
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
 
 /* ---------------------------------------------------------------- robots.txt based */
@@ -265,7 +265,7 @@ int robots_signals_from_ai_crawler_list(robots_signal_list *list, const robots_r
         snprintf(s.value, sizeof s.value, "disallow: %s", m.pattern ? m.pattern : "");
         snprintf(s.detail, sizeof s.detail, "%s (%s, %s)", token,
                  robots_ai_crawlers_operator(crawlers, i), function);
-        int rc = add(list, &s, err);
+        int rc = robots_signal_add(list, &s, err);
         if (rc) return rc;
     }
     return CS_OK;
@@ -305,7 +305,7 @@ int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size
         s.line = m.line - 1; /* the file's own numbering */
         snprintf(s.value, sizeof s.value, "%s: %s", m.rule_is_allow ? "allow" : "disallow",
                  m.pattern ? m.pattern : "");
-        rc = add(list, &s, err);
+        rc = robots_signal_add(list, &s, err);
     }
     robots_free(rules);
     return rc;
@@ -333,7 +333,7 @@ int robots_signals_from_http(robots_signal_list *list, int status, const char *c
         robots_copy_field(s.value, sizeof s.value, crawler_price, price_len);
     if (crawler_price && price_len)
         robots_copy_field(s.detail, sizeof s.detail, crawler_price, price_len);
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
 
 /* ---------------------------------------------------------------- embedded metadata */
@@ -362,7 +362,7 @@ int robots_signals_from_data_mining(robots_signal_list *list, const char *value,
         s.effect = ROBOTS_EFFECT_OPT_OUT;
     else if (robots_ieq(term, term_len, "DMI-ALLOWED", 11))
         s.effect = ROBOTS_EFFECT_PERMIT;
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
 
 int robots_signals_from_training_mining(robots_signal_list *list, const char *entry,
@@ -387,5 +387,5 @@ int robots_signals_from_training_mining(robots_signal_list *list, const char *en
                  s.detail[0] ? ": " : "", "constrained is not a permission");
     } else if (robots_ieq(use, use_len, "allowed", 7))
         s.effect = ROBOTS_EFFECT_PERMIT;
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
