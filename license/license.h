@@ -427,6 +427,14 @@ int license_policy_accepts(const license_policy *policy, const license_info *lic
  */
 struct robots_policy;
 void license_policy_robots(const license_policy *policy, struct robots_policy *out);
+/*
+ * The AI crawler list robots.txt crawler rules are judged with under this
+ * policy (`--ai-crawlers FILE`; NULL, the default, is robots/'s built-in
+ * list). Borrowed: it must outlive the policy's use.
+ */
+struct robots_ai_crawlers;
+void license_policy_set_ai_crawlers(license_policy *policy,
+                                    const struct robots_ai_crawlers *ai_crawlers);
 
 typedef enum license_verdict_kind {
     LICENSE_VERDICT_UNKNOWN = 0, /* no usable evidence either way */

@@ -34,6 +34,7 @@ struct license_policy {
     int require_attribution_name;
     unsigned optout_directives; /* ROBOTS_POLICY_* bits */
     int training_constrained;   /* a C2PA/CAWG training-mining "constrained" is accepted */
+    const struct robots_ai_crawlers *ai_crawlers; /* borrowed; NULL: the built-in list */
 };
 
 /* The robots directives a policy file may count as opt-outs. */
@@ -244,6 +245,13 @@ void license_policy_robots(const license_policy *policy, robots_policy *out)
     robots_policy_default(out);
     out->flags |= policy->optout_directives;
     out->training_constrained = policy->training_constrained;
+    out->ai_crawlers = policy->ai_crawlers;
+}
+
+void license_policy_set_ai_crawlers(license_policy *policy,
+                                    const struct robots_ai_crawlers *ai_crawlers)
+{
+    if (policy) policy->ai_crawlers = ai_crawlers;
 }
 
 int license_policy_accepts(const license_policy *policy, const license_info *license)

@@ -108,4 +108,17 @@ jq -e '[.signals[] | select(.kind == "ai-crawler-rule" and .effect == "none" and
 jq -e '[.signals[] | select(.kind == "content-usage" and .detail == "not an RFC 9651 dictionary: no preference")] | length == 1' "$work/s1.json" >/dev/null
 jq -e '[.signals[] | select(.kind == "ai-crawler-rule" and .verdict == "opts-out")] | length == 1' "$work/s2.json" >/dev/null
 grep -q "line 1" "$work/bad.err"
+
+# crawl --ai-crawlers: the same site read with that list reserves training by the
+# PerplexityBot group, so the CC0 image is blocked by an ai-crawler rule
+"$CLEARSET_BIN" --catalog "$work/d.db" crawl "http://$u/" --allow-loopback --delay 0.05 \
+  --ai-crawlers "$work/crawlers.txt" --max-images 3 > /dev/null
+"$CLEARSET_BIN" --catalog "$work/d.db" clear --ai-crawlers "$work/crawlers.txt" > /dev/null
+"$CLEARSET_BIN" --catalog "$work/d.db" explain "http://$u/broken/c.jpg" --json \
+  --ai-crawlers "$work/crawlers.txt" > "$work/y.json"
+jq -e '.verdict == "blocked" and .stored_verdict == "blocked" and ([.signals[] | select(.applies and .kind == "ai-crawler-rule" and .raw_value == "PerplexityBot: disallow: /")] | length >= 1)' \
+  "$work/y.json" >/dev/null || { echo "crawl --ai-crawlers"; jq . "$work/y.json"; exit 1; }
+# judged with the built-in list, where PerplexityBot is an AI search engine, it reserves nothing
+"$CLEARSET_BIN" --catalog "$work/d.db" explain "http://$u/broken/c.jpg" --json > "$work/z.json"
+jq -e '.verdict == "cleared"' "$work/z.json" >/dev/null
 echo ok
