@@ -68,6 +68,13 @@ json_t *cli_json_text(const char *text);
 /* A progress bar on stderr (for a terminal): "\rCOMMAND [####    ] done/total EXTRA",
  * ending the line when done reaches total. */
 void cli_progress_bar(const char *command, size_t done, size_t total, const char *extra);
+/*
+ * Reads an AI crawler list file (--ai-crawlers FILE, robots/ai_crawlers.txt's
+ * format) into *out (release with robots_ai_crawlers_free). CS_OK or the
+ * reader's error, err naming the file.
+ */
+struct robots_ai_crawlers;
+int cli_load_ai_crawlers(const char *path, struct robots_ai_crawlers **out, cs_error *err);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

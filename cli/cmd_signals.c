@@ -21,30 +21,33 @@
 
 static void print_help(void)
 {
-    printf(
-        "usage: clearset signals URL [--allow-loopback] [--delay SECONDS] [--timeout SECONDS]\n\n"
-        "Fetches what applies to URL - robots.txt, /.well-known/tdmrep.json, /ai.txt and,\n"
-        "when robots.txt allows it, the URL itself (headers and page meta) - politely,\n"
-        "--delay apart per host (default 1 s), and prints one JSON object: each signal\n"
-        "found (kind, source, effect, value, scope, where, detail, verdict) and the\n"
-        "decision for clearsetbot under the default policy. For an image, its embedded\n"
-        "IPTC plus:DataMining and C2PA training-mining count too.\n\n"
-        "A redirect (301, 302, 303, 307, 308) of the URL is followed, up to 5 hops as\n"
-        "in a crawl: http and https only, private and reserved addresses refused\n"
-        "(loopback too unless --allow-loopback), and a new host's robots.txt, tdmrep.json\n"
-        "and ai.txt are fetched before its URL, which is not requested when robots.txt\n"
-        "disallows it. Signals of every hop count ('where' names the URL), so the answer\n"
-        "is for the resource you would get. 'redirects' lists the hops followed (url,\n"
-        "status, location), 'final_url' where they led; 'status', 'robots_txt',\n"
-        "'tdmrep_status' and 'ai_txt_status' describe final_url. A redirect that is not\n"
-        "followed (a loop, a sixth hop, a refused target) leaves its target in\n"
-        "'location' and the reason in 'error', with \"redirect_error\": true.\n\n"
-        "exit status: 0 not opted out, 1 opted out or disallowed (on any hop),\n"
-        "2 bad URL, 3 failure - including a redirect chain that could not be followed\n"
-        "to its end while nothing found so far opts out: the final resource is unknown,\n"
-        "which is neither a yes (0) nor a no (1). An address refused for the URL itself\n"
-        "(private, reserved, or loopback without --allow-loopback) is such a failure too:\n"
-        "\"error\": \"address refused\", nothing asked.\n");
+    printf("usage: clearset signals URL [--allow-loopback] [--delay SECONDS] [--timeout SECONDS]\n"
+           "                            [--ai-crawlers FILE]\n\n"
+           "Fetches what applies to URL - robots.txt, /.well-known/tdmrep.json, /ai.txt and,\n"
+           "when robots.txt allows it, the URL itself (headers and page meta) - politely,\n"
+           "--delay apart per host (default 1 s), and prints one JSON object: each signal\n"
+           "found (kind, source, effect, value, scope, where, detail, verdict) and the\n"
+           "decision for clearsetbot under the default policy. For an image, its embedded\n"
+           "IPTC plus:DataMining, XMP tdm:reservation and C2PA training-mining count too.\n"
+           "robots.txt rules for AI crawlers are read with the built-in crawler list, or\n"
+           "the one --ai-crawlers FILE gives (robots/ai_crawlers.txt's format); only a\n"
+           "training crawler's disallow reserves training.\n\n"
+           "A redirect (301, 302, 303, 307, 308) of the URL is followed, up to 5 hops as\n"
+           "in a crawl: http and https only, private and reserved addresses refused\n"
+           "(loopback too unless --allow-loopback), and a new host's robots.txt, tdmrep.json\n"
+           "and ai.txt are fetched before its URL, which is not requested when robots.txt\n"
+           "disallows it. Signals of every hop count ('where' names the URL), so the answer\n"
+           "is for the resource you would get. 'redirects' lists the hops followed (url,\n"
+           "status, location), 'final_url' where they led; 'status', 'robots_txt',\n"
+           "'tdmrep_status' and 'ai_txt_status' describe final_url. A redirect that is not\n"
+           "followed (a loop, a sixth hop, a refused target) leaves its target in\n"
+           "'location' and the reason in 'error', with \"redirect_error\": true.\n\n"
+           "exit status: 0 not opted out, 1 opted out or disallowed (on any hop),\n"
+           "2 bad URL, 3 failure - including a redirect chain that could not be followed\n"
+           "to its end while nothing found so far opts out: the final resource is unknown,\n"
+           "which is neither a yes (0) nor a no (1). An address refused for the URL itself\n"
+           "(private, reserved, or loopback without --allow-loopback) is such a failure too:\n"
+           "\"error\": \"address refused\", nothing asked.\n");
 }
 
 static json_t *int_or_null(long v)
@@ -61,9 +64,11 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     crawler_fetch_options fetch = {0};
     int64_t delay_ms = 1000;
     const char *url = NULL;
-    enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT };
+    robots_ai_crawlers *ai_crawlers = NULL;
+    enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT, OPT_AI_CRAWLERS };
     static const cli_option options[] = {
         {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
+        {"--ai-crawlers", OPT_AI_CRAWLERS, CLI_TEXT, 0, 0},
         {"--delay", OPT_DELAY, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
         {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
     };
@@ -78,24 +83,34 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
             fetch.allow_loopback = 1;
         else if (args.id == OPT_DELAY)
             delay_ms = (int64_t)args.number;
-        else /* 0 would mean the default timeout: the shortest one asked for is 1 ms */
+        else if (args.id == OPT_AI_CRAWLERS) {
+            cs_error why;
+            robots_ai_crawlers_free(ai_crawlers);
+            ai_crawlers = NULL;
+            if (cli_load_ai_crawlers(args.value, &ai_crawlers, &why) != CS_OK) {
+                robots_ai_crawlers_free(ai_crawlers);
+                return cli_fail("signals", &why);
+            }
+        } else /* 0 would mean the default timeout: the shortest one asked for is 1 ms */
             fetch.total_timeout_ms = args.number > 0 ? (long)args.number : 1;
     }
-    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
-    if (url == NULL) return cli_usage_error("signals", "needs a URL");
+    if (kind == CLI_ARG_ERROR || url == NULL) {
+        robots_ai_crawlers_free(ai_crawlers);
+        return kind == CLI_ARG_ERROR ? CLI_EXIT_USAGE : cli_usage_error("signals", "needs a URL");
+    }
     (void)ctx;
     cs_error err;
     cs_error_clear(&err);
     crawler_signals_result res;
-    int rc = crawler_signals(url, &fetch, delay_ms, &res, &err);
-    if (rc != CS_OK) {
-        crawler_signals_result_free(&res);
-        return cli_fail("signals", &err);
-    }
+    int rc = crawler_signals_list(url, &fetch, delay_ms, ai_crawlers, &res, &err);
     robots_decision decision;
-    rc = crawler_signals_decide(&res, ROBOTS_OWN_AGENT, NULL, &decision, &err);
+    robots_policy policy;
+    robots_policy_default(&policy);
+    policy.ai_crawlers = ai_crawlers;
+    if (rc == CS_OK) rc = crawler_signals_decide(&res, ROBOTS_OWN_AGENT, &policy, &decision, &err);
     if (rc != CS_OK) {
         crawler_signals_result_free(&res);
+        robots_ai_crawlers_free(ai_crawlers);
         return cli_fail("signals", &err);
     }
     json_t *signals = json_array();
@@ -145,5 +160,6 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
                                                              : CLI_EXIT_OK;
     robots_decision_free(&decision);
     crawler_signals_result_free(&res);
+    robots_ai_crawlers_free(ai_crawlers);
     return status;
 }

@@ -254,6 +254,7 @@ typedef struct crawler_stats {
                              loopback without allow_loopback): never cached as the host's
                              answer, the host waits for a run allowed to reach it */
     int64_t disallowed;   /* URLs robots.txt kept us from */
+    int64_t excluded;     /* URLs on an excluded domain: recorded, never requested */
     int64_t hosts_active; /* hosts with a request running now */
     int64_t hosts;        /* hosts known to this crawl */
     int64_t queued;       /* URLs waiting in the frontier */
@@ -286,6 +287,17 @@ typedef struct crawler_options {
     void *progress_ctx;
     int64_t progress_interval_ms; /* default 1000 */
     volatile int *stop;           /* set non-zero (e.g. from a signal handler) to stop */
+    /* AI crawler list robots.txt rules are read with (--ai-crawlers; NULL: built-in) */
+    const robots_ai_crawlers *ai_crawlers;
+    /*
+     * Domains never to be requested (--exclude-domains): a URL whose host is
+     * one of them or a subdomain of one (case-insensitive) is recorded in the
+     * frontier as skipped with the reason "excluded: ...", counted in
+     * stats->excluded, and nothing is ever sent to its host, not even a
+     * robots.txt request (nor one redirected there).
+     */
+    const char *const *exclude_domains;
+    size_t exclude_domain_count;
 } crawler_options;
 
 void crawler_options_default(crawler_options *opts);
@@ -360,6 +372,10 @@ typedef struct crawler_signals_result {
  */
 int crawler_signals(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
                     crawler_signals_result *out, cs_error *err);
+/* crawler_signals with robots.txt's AI crawler rules read by ai_crawlers (NULL: built-in). */
+int crawler_signals_list(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         cs_error *err);
 /*
  * Judges result's signals for agent under policy (NULL: defaults): each
  * resource of the chain apart (TDMRep precedence never reaches across URLs),

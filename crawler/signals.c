@@ -1,7 +1,8 @@
 /*
  * signals.c - hands every piece of opt-out evidence the crawler sees to
  * robots/, which turns it into signals: response headers (X-Robots-Tag,
- * TDMRep tdm-reservation/tdm-policy, 402 and crawler-price), the host's
+ * TDMRep tdm-reservation/tdm-policy, Content-Usage, Content-Signal, 402 and
+ * crawler-price), the host's
  * robots.txt (Content-Signal, Content-Usage, rules for AI-training crawlers),
  * /.well-known/tdmrep.json, /ai.txt, the page's meta elements, and for
  * `clearset signals` on an image its embedded IPTC plus:DataMining. Nothing
@@ -47,6 +48,13 @@ int signals_from_response(robots_signal_list *list, const crawler_response *resp
             tdm_policy = h->value;
         } else if (strcasecmp(h->name, "crawler-price") == 0) {
             price = h->value;
+        } else if (strcasecmp(h->name, "Content-Usage") == 0 ||
+                   strcasecmp(h->name, "Content-Signal") == 0) {
+            int usage = strcasecmp(h->name, "Content-Usage") == 0;
+            int rc = (usage ? robots_signals_from_content_usage_header
+                            : robots_signals_from_content_signal_header)(
+                list, h->value, strlen(h->value), resp->url, err);
+            if (rc != CS_OK) return rc;
         }
     }
     if (tdm || tdm_policy) {
@@ -60,14 +68,15 @@ int signals_from_response(robots_signal_list *list, const crawler_response *resp
 }
 
 int signals_from_host(robots_signal_list *list, const crawl_host *host, const char *url,
-                      cs_error *err)
+                      const robots_ai_crawlers *crawlers, cs_error *err)
 {
     char where[CS_URL_SIZE + 32];
     int rc = CS_OK;
     if (host->rules) {
         snprintf(where, sizeof where, "%s/robots.txt", host->origin);
         rc = robots_signals_from_preferences(list, host->rules, ROBOTS_OWN_AGENT, url, where, err);
-        if (rc == CS_OK) rc = robots_signals_from_ai_crawlers(list, host->rules, url, where, err);
+        if (rc == CS_OK)
+            rc = robots_signals_from_ai_crawler_list(list, host->rules, crawlers, url, where, err);
         if (rc != CS_OK) return rc;
     }
     if (host->tdmrep_status >= 200 && host->tdmrep_status < 300 && host->tdmrep_body) {
@@ -134,6 +143,7 @@ typedef struct signals_run {
     int denied[SIGNALS_MAX_ORIGINS];         /* the fetcher refused the origin's address */
     size_t origin_count;
     crawler_signals_result *out;
+    const robots_ai_crawlers *ai_crawlers; /* NULL: the built-in list */
     cs_error *err;
 } signals_run;
 
@@ -233,7 +243,7 @@ static int add_host_signals(signals_run *run, const crawl_host *host, const char
     robots_signal_list fresh;
     robots_signal_list_init(&fresh);
     robots_signal_list *list = &run->out->signals;
-    int rc = signals_from_host(&fresh, host, url, run->err);
+    int rc = signals_from_host(&fresh, host, url, run->ai_crawlers, run->err);
     for (size_t i = 0; i < fresh.count && rc == CS_OK; i++) {
         size_t j = 0;
         while (j < list->count && !same_signal(&list->items[j], &fresh.items[i]))
@@ -356,6 +366,13 @@ void crawler_signals_result_free(crawler_signals_result *r)
 int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
                     crawler_signals_result *out, cs_error *err)
 {
+    return crawler_signals_list(url_in, fetch, delay_ms, NULL, out, err);
+}
+
+int crawler_signals_list(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         cs_error *err)
+{
     memset(out, 0, sizeof *out);
     robots_signal_list_init(&out->signals);
     out->robots_status = out->tdmrep_status = out->ai_txt_status = -1;
@@ -365,6 +382,7 @@ int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int6
     signals_run run;
     memset(&run, 0, sizeof run);
     run.delay_ms = delay_ms;
+    run.ai_crawlers = ai_crawlers;
     run.out = out;
     run.err = err;
     rc = crawler_fetcher_new(fetch, &run.fetcher, err);
