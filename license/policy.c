@@ -68,10 +68,12 @@ static int parse_optout_directives(const json_t *value, const char *name, unsign
     return CS_OK;
 }
 
-static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-BY"};
-static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-BY", "CC-BY-SA"};
-static const char *const research_accept[] = {"CC0",      "CC-PDM",   "CC-BY",
-                                              "CC-BY-SA", "CC-BY-NC", "CC-BY-NC-SA"};
+/* "RSL": an RSL 1.0 licence that permits AI training for free or for attribution (the
+ * site's own machine-readable grant for exactly this use) in every preset. */
+static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-BY", "RSL"};
+static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-BY", "CC-BY-SA", "RSL"};
+static const char *const research_accept[] = {"CC0",      "CC-PDM",      "CC-BY", "CC-BY-SA",
+                                              "CC-BY-NC", "CC-BY-NC-SA", "RSL"};
 
 static license_policy *policy_new(const char *name)
 {
