@@ -293,14 +293,14 @@ static int record_rsl_evidence(crawl_ctx *ctx, const crawl_host *h, int64_t imag
             continue;
         license_info licence;
         license_from_rsl(terms.answer == ROBOTS_RSL_PERMITTED_ATTRIBUTION, &licence);
-        char field[CS_URL_SIZE + 32];
-        snprintf(field, sizeof field, "RSL content %s", terms.content->url);
+        /* the document is named in field, not found_at: the credit goes to the source page */
+        char field[2 * CS_URL_SIZE + 32];
+        snprintf(field, sizeof field, "RSL %s content %s", doc->url, terms.content->url);
         catalog_rights r = {.image_id = image_id,
                             .origin = license_origin_name(LICENSE_ORIGIN_POLICY_FILE),
                             .field = field,
                             .raw_value = terms.summary,
-                            .license_spdx = licence.spdx,
-                            .found_at = doc->url};
+                            .license_spdx = licence.spdx};
         rc = catalog_record_rights(ctx->cat, &r, ctx->err);
     }
     return rc;
