@@ -11,6 +11,7 @@
  * agrees with the answer.
  */
 #include "robots/robots.h"
+#include "tests/fuzz/fuzz_url_prefix.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,16 +40,13 @@ static void ask(const robots_rsl *rsl, const char *url)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size == 0) return 0;
-    size_t url_len = data[0];
-    if (url_len > size - 1) url_len = size - 1;
-    char *url = malloc(url_len + 1);
+    const char *doc;
+    size_t doc_len;
+    char *url = fuzz_url_prefix(data, size, &doc, &doc_len);
     if (url == NULL) return 0;
-    memcpy(url, data + 1, url_len);
-    url[url_len] = '\0';
 
     robots_rsl rsl;
-    int rc = robots_rsl_parse((const char *)data + 1 + url_len, size - 1 - url_len, &rsl, NULL);
+    int rc = robots_rsl_parse(doc, doc_len, &rsl, NULL);
     if (rc == CS_OK) {
         for (size_t i = 0; i < rsl.content_count; i++)
             if (rsl.contents[i].license_count > 0 && rsl.contents[i].licenses == NULL) abort();
