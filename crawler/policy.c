@@ -171,18 +171,14 @@ policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *k
         crawl_rsl_doc *doc = &host->rsl_docs[i];
         if (doc->status != POLICY_STATUS_UNKNOWN) continue;
         *kind = CRAWLER_KIND_RSL;
-        cs_url_parts parts;
-        if (cs_url_split(doc->url, &parts) != CS_OK) {
-            doc->status = POLICY_STATUS_SKIPPED;
-            return POLICY_SKIPPED;
-        }
-        if (strcmp(parts.origin, host->origin) == 0 &&
-            !robots_allowed(host->rules, ROBOTS_OWN_AGENT, doc->url)) {
-            doc->status = POLICY_STATUS_SKIPPED;
-            cs_strlcpy(url, doc->url, CS_URL_SIZE);
-            return POLICY_SKIPPED;
-        }
         cs_strlcpy(url, doc->url, CS_URL_SIZE);
+        cs_url_parts parts;
+        if (cs_url_split(doc->url, &parts) != CS_OK ||
+            (strcmp(parts.origin, host->origin) == 0 &&
+             !robots_allowed(host->rules, ROBOTS_OWN_AGENT, doc->url))) {
+            doc->status = POLICY_STATUS_SKIPPED; /* robots.txt keeps us from it: never asked */
+            return POLICY_SKIPPED;
+        }
         return POLICY_FETCH;
     }
     return POLICY_DONE;
