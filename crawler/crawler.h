@@ -5,9 +5,9 @@
  *
  * Promises: nothing here prints or exits. Functions return CS_OK or a
  * negative CS_E* code and fill the caller's cs_error (may be NULL). The pure
- * parts (crawler_html_*, crawler_sniff_*) touch neither the network, the
- * clock nor the catalog and are safe on distinct objects from any thread. A crawler_crawl runs on
- * the calling thread only.
+ * parts (crawler_html_*, crawler_link_rsl, crawler_sniff_*) touch neither the
+ * network, the clock nor the catalog and are safe on distinct objects from
+ * any thread. A crawler_crawl runs on the calling thread only.
  */
 #ifndef CLEARSET_CRAWLER_H
 #define CLEARSET_CRAWLER_H

@@ -15,7 +15,8 @@
  *
  *  2. Signals. Each robots_signals_from_*() function turns one piece of raw
  *     evidence (a header value, a meta tag, tdmrep.json bytes, the robots
- *     rules, an HTTP status, an embedded-metadata value) into zero or more
+ *     rules, an HTTP status, an embedded-metadata value, a parsed RSL 1.0
+ *     document from robots_rsl_parse) into zero or more
  *     robots_signal records appended to a robots_signal_list. robots_decide()
  *     turns the list into allow / opt-out, with a verdict and reason per
  *     signal so every decision can be explained.
