@@ -175,7 +175,7 @@ static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
     size_t doc_count = 0;
     int rc = catalog_host_rsl_docs(ctx->cat, h->id, now, &docs, &doc_count, ctx->err);
     for (size_t i = 0; rc == CS_OK && i < doc_count; i++) {
-        rc = policy_rsl_add(h, docs[i].url, docs[i].found_via, NULL, 0, NULL);
+        rc = policy_rsl_add(h, docs[i].url, docs[i].found_via, NULL, NULL, 0, NULL);
         crawl_rsl_doc *doc = rc == CS_OK ? policy_rsl_find(h, docs[i].url) : NULL;
         if (doc)
             policy_rsl_set(doc, docs[i].status < 0 ? POLICY_STATUS_SKIPPED : docs[i].status,
@@ -412,6 +412,12 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
     catalog_frontier_item item;
     for (;;) {
         int rc = catalog_frontier_next(ctx->cat, h->id, now, &item, ctx->err);
+        if (rc == CS_ENOTFOUND && h->rules && policy_rsl_pending(h)) {
+            /* an RSL document a response pointed to is asked for even with nothing queued:
+               the response it speaks for (an image's own Link header) is already recorded */
+            memset(&item, 0, sizeof item);
+            rc = CS_OK;
+        }
         if (rc == CS_ENOTFOUND) {
             int64_t earliest;
             rc = catalog_frontier_earliest(ctx->cat, h->id, &earliest, ctx->err);
@@ -460,6 +466,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             if (ctx->failed) return 0;
             continue;
         }
+        if (item.url == NULL) continue; /* only RSL documents were due: now none is */
         if (policy_robots_unreachable(h->robots_status)) {
             /*
              * RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow,

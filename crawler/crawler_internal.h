@@ -32,10 +32,11 @@
 
 /* An RSL 1.0 document the host's content points to (policy.c fetches and parses it). */
 typedef struct crawl_rsl_doc {
-    char *url;  /* where it is (on any host); an inline script: its page URL + "#rsl-script" */
-    char *via;  /* how it was found: "robots.txt License", "Link header of URL", ... */
-    int status; /* POLICY_STATUS_UNKNOWN until fetched, SKIPPED, HTTP status, 0 unreachable */
-    int parsed; /* rsl holds the document (a 2xx body that parsed) */
+    char *url;     /* where it is (on any host); an inline script: its page URL + "#rsl-script" */
+    char *via;     /* how it was found: "robots.txt License", "Link header of URL", ... */
+    char *for_url; /* the response that pointed to it (Link header, HTML), or NULL */
+    int status;    /* POLICY_STATUS_UNKNOWN until fetched, SKIPPED, HTTP status, 0 unreachable */
+    int parsed;    /* rsl holds the document (a 2xx body that parsed) */
     robots_rsl rsl;
 } crawl_rsl_doc;
 
@@ -119,12 +120,12 @@ int policy_absorb(crawl_host *host, const crawler_response *resp, policy_outcome
 
 /*
  * Adds an RSL document for host's content unless its URL is listed already or
- * CRAWL_MAX_RSL_DOCS are: url and via are copied; text (an inline script,
+ * CRAWL_MAX_RSL_DOCS are: url, via and for_url (may be NULL) are copied; text (an inline script,
  * may be NULL) is parsed at once and the document is then known (status 200).
  * *added (may be NULL) says whether it was new. CS_OK or CS_ENOMEM.
  */
-int policy_rsl_add(crawl_host *host, const char *url, const char *via, const char *text, size_t len,
-                   int *added);
+int policy_rsl_add(crawl_host *host, const char *url, const char *via, const char *for_url,
+                   const char *text, size_t len, int *added);
 /* The document of host listed at url, or NULL. */
 crawl_rsl_doc *policy_rsl_find(crawl_host *host, const char *url);
 /* Sets a document's status (SKIPPED: its host's robots.txt forbids it) and parses a 2xx body. */
@@ -137,6 +138,8 @@ int policy_rsl_discover(crawl_host *host, const crawler_response *resp,
                         const crawler_html_page *page, size_t *added);
 /* The name an inline <script type="application/rsl+xml"> is listed under (page URL, index). */
 #define POLICY_RSL_SCRIPT_URL "%s#rsl-script-%zu"
+/* 1 when an RSL document of host is not known yet (policy_next would ask for it). */
+int policy_rsl_pending(const crawl_host *host);
 /* Releases host's RSL documents. */
 void policy_rsl_free(crawl_host *host);
 

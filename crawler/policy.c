@@ -70,8 +70,8 @@ void policy_rsl_set(crawl_rsl_doc *doc, int status, const unsigned char *body, s
         doc->parsed = robots_rsl_parse((const char *)body, len, &doc->rsl, NULL) == CS_OK;
 }
 
-int policy_rsl_add(crawl_host *host, const char *url, const char *via, const char *text, size_t len,
-                   int *added)
+int policy_rsl_add(crawl_host *host, const char *url, const char *via, const char *for_url,
+                   const char *text, size_t len, int *added)
 {
     if (added) *added = 0;
     if (policy_rsl_find(host, url) || host->rsl_count >= CRAWL_MAX_RSL_DOCS) return CS_OK;
@@ -82,9 +82,11 @@ int policy_rsl_add(crawl_host *host, const char *url, const char *via, const cha
     memset(doc, 0, sizeof *doc);
     doc->url = strdup(url);
     doc->via = strdup(via ? via : "");
-    if (doc->url == NULL || doc->via == NULL) {
+    doc->for_url = for_url ? strdup(for_url) : NULL;
+    if (doc->url == NULL || doc->via == NULL || (for_url && doc->for_url == NULL)) {
         free(doc->url);
         free(doc->via);
+        free(doc->for_url);
         return CS_ENOMEM;
     }
     doc->status = POLICY_STATUS_UNKNOWN;
@@ -94,11 +96,19 @@ int policy_rsl_add(crawl_host *host, const char *url, const char *via, const cha
     return CS_OK;
 }
 
+int policy_rsl_pending(const crawl_host *host)
+{
+    for (size_t i = 0; i < host->rsl_count; i++)
+        if (host->rsl_docs[i].status == POLICY_STATUS_UNKNOWN) return 1;
+    return 0;
+}
+
 void policy_rsl_free(crawl_host *host)
 {
     for (size_t i = 0; i < host->rsl_count; i++) {
         free(host->rsl_docs[i].url);
         free(host->rsl_docs[i].via);
+        free(host->rsl_docs[i].for_url);
         robots_rsl_free(&host->rsl_docs[i].rsl);
     }
     free(host->rsl_docs);
@@ -119,7 +129,7 @@ int policy_rsl_discover(crawl_host *host, const crawler_response *resp,
                                     strlen(resp->headers[i].value), links, CRAWLER_MAX_RSL_LINKS);
         snprintf(via, sizeof via, "Link header of %s", resp->url);
         for (size_t k = 0; k < n && rc == CS_OK; k++) {
-            rc = policy_rsl_add(host, links[k], via, NULL, 0, &fresh);
+            rc = policy_rsl_add(host, links[k], via, resp->url, NULL, 0, &fresh);
             *added += (size_t)fresh;
         }
     }
@@ -128,11 +138,11 @@ int policy_rsl_discover(crawl_host *host, const crawler_response *resp,
         char inline_url[CS_URL_SIZE + 32];
         if (r->url) {
             snprintf(via, sizeof via, "HTML link on %s", resp->url);
-            rc = policy_rsl_add(host, r->url, via, NULL, 0, &fresh);
+            rc = policy_rsl_add(host, r->url, via, resp->url, NULL, 0, &fresh);
         } else {
             snprintf(via, sizeof via, "inline script on %s", resp->url);
             snprintf(inline_url, sizeof inline_url, POLICY_RSL_SCRIPT_URL, resp->url, i);
-            rc = policy_rsl_add(host, inline_url, via, r->text, r->len, &fresh);
+            rc = policy_rsl_add(host, inline_url, via, resp->url, r->text, r->len, &fresh);
         }
         *added += (size_t)fresh;
     }
@@ -164,8 +174,8 @@ policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *k
     if (!host->rsl_from_robots) {
         host->rsl_from_robots = 1; /* a memory failure costs the documents, not the crawl */
         for (size_t i = 0; i < robots_license_count(host->rules); i++)
-            policy_rsl_add(host, robots_license(host->rules, i), "robots.txt License", NULL, 0,
-                           NULL);
+            policy_rsl_add(host, robots_license(host->rules, i), "robots.txt License", NULL, NULL,
+                           0, NULL);
     }
     for (size_t i = 0; i < host->rsl_count; i++) {
         crawl_rsl_doc *doc = &host->rsl_docs[i];

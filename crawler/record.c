@@ -279,30 +279,33 @@ static int header_nofollow(const crawler_response *resp)
  * attribution is evidence like a licence: one rights_evidence row per
  * document that says so.
  */
+static int rsl_doc_evidence(crawl_ctx *ctx, const crawl_rsl_doc *doc, int64_t image_id,
+                            const char *url)
+{
+    robots_rsl_terms terms;
+    robots_rsl_training(&doc->rsl, url, &terms);
+    if (terms.answer != ROBOTS_RSL_PERMITTED_FREE &&
+        terms.answer != ROBOTS_RSL_PERMITTED_ATTRIBUTION)
+        return CS_OK;
+    license_info licence;
+    license_from_rsl(terms.answer == ROBOTS_RSL_PERMITTED_ATTRIBUTION, &licence);
+    /* the document is named in field, not found_at: the credit goes to the source page */
+    char field[2 * CS_URL_SIZE + 32];
+    snprintf(field, sizeof field, "RSL %s content %s", doc->url, terms.content->url);
+    catalog_rights r = {.image_id = image_id,
+                        .origin = license_origin_name(LICENSE_ORIGIN_POLICY_FILE),
+                        .field = field,
+                        .raw_value = terms.summary,
+                        .license_spdx = licence.spdx};
+    return catalog_record_rights(ctx->cat, &r, ctx->err);
+}
+
 static int record_rsl_evidence(crawl_ctx *ctx, const crawl_host *h, int64_t image_id,
                                const char *url)
 {
     int rc = CS_OK;
-    for (size_t i = 0; i < h->rsl_count && rc == CS_OK; i++) {
-        const crawl_rsl_doc *doc = &h->rsl_docs[i];
-        if (!doc->parsed) continue;
-        robots_rsl_terms terms;
-        robots_rsl_training(&doc->rsl, url, &terms);
-        if (terms.answer != ROBOTS_RSL_PERMITTED_FREE &&
-            terms.answer != ROBOTS_RSL_PERMITTED_ATTRIBUTION)
-            continue;
-        license_info licence;
-        license_from_rsl(terms.answer == ROBOTS_RSL_PERMITTED_ATTRIBUTION, &licence);
-        /* the document is named in field, not found_at: the credit goes to the source page */
-        char field[2 * CS_URL_SIZE + 32];
-        snprintf(field, sizeof field, "RSL %s content %s", doc->url, terms.content->url);
-        catalog_rights r = {.image_id = image_id,
-                            .origin = license_origin_name(LICENSE_ORIGIN_POLICY_FILE),
-                            .field = field,
-                            .raw_value = terms.summary,
-                            .license_spdx = licence.spdx};
-        rc = catalog_record_rights(ctx->cat, &r, ctx->err);
-    }
+    for (size_t i = 0; i < h->rsl_count && rc == CS_OK; i++)
+        if (h->rsl_docs[i].parsed) rc = rsl_doc_evidence(ctx, &h->rsl_docs[i], image_id, url);
     return rc;
 }
 
@@ -471,6 +474,35 @@ static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_res
  * fetch row: it is a policy file of the host that points to it, maybe served
  * by another host), cached for a day, or for ten minutes when unreachable.
  */
+/*
+ * A document a response pointed to arrives after that response was recorded
+ * (an image's own Link header): its terms for that URL are recorded now, as
+ * the response's signals (and, for a stored image, its licence evidence).
+ */
+static int record_rsl_for_pointer(crawl_ctx *ctx, const crawl_host *h, const crawl_rsl_doc *doc)
+{
+    catalog_frontier_item item;
+    int rc = catalog_frontier_get(ctx->cat, doc->for_url, &item, ctx->err);
+    if (rc == CS_ENOTFOUND) return CS_OK;
+    if (rc != CS_OK) return rc;
+    int64_t image_id = 0;
+    int is_image = item.kind == CATALOG_URL_IMAGE;
+    if (is_image) rc = catalog_find_image_by_url(ctx->cat, doc->for_url, &image_id, ctx->err);
+    if (rc == CS_ENOTFOUND) rc = CS_OK, image_id = 0;
+    robots_signal_list list;
+    robots_signal_list_init(&list);
+    if (rc == CS_OK) {
+        int gathered =
+            robots_signals_from_rsl(&list, &doc->rsl, doc->for_url, doc->url, doc->via, ctx->err);
+        rc = record_gathered(ctx, gathered, &list, is_image ? "image" : "page", h->id, item.id,
+                             image_id);
+    }
+    robots_signal_list_free(&list);
+    if (rc == CS_OK && image_id) rc = rsl_doc_evidence(ctx, doc, image_id, doc->for_url);
+    catalog_frontier_item_clear(&item);
+    return rc;
+}
+
 static void record_rsl(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
 {
     crawl_host *h = job->host;
@@ -493,7 +525,8 @@ static void record_rsl(crawl_ctx *ctx, crawl_job *job, const crawler_response *r
         policy_robots_unreachable(status) ? CRAWL_ROBOTS_ERROR_CACHE_MS : CRAWL_ROBOTS_CACHE_MS;
     int ok = status >= 200 && status < 300;
     if (catalog_host_save_rsl(ctx->cat, h->id, resp->url, doc->via, status, ok ? resp->body : NULL,
-                              ok ? resp->body_len : 0, now, now + cache_ms, ctx->err) != CS_OK)
+                              ok ? resp->body_len : 0, now, now + cache_ms, ctx->err) != CS_OK ||
+        (doc->parsed && doc->for_url && record_rsl_for_pointer(ctx, h, doc) != CS_OK))
         crawl_fail(ctx, resp->url);
 }
 

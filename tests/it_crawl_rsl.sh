@@ -9,15 +9,15 @@
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 fixture_start crawler/rsl.json 127.0.7.1 127.0.7.2 127.0.7.3 127.0.7.4 127.0.7.5 127.0.7.6 \
-  127.0.7.7
+  127.0.7.7 127.0.7.8
 blocked=${fixture_hosts[0]}; paid=${fixture_hosts[1]}; free=${fixture_hosts[2]}
 linked=${fixture_hosts[3]}; html=${fixture_hosts[4]}; inline=${fixture_hosts[5]}
-licensor=${fixture_hosts[6]}
+licensor=${fixture_hosts[6]}; imglink=${fixture_hosts[7]}
 db="$work/c.db"
 cs() { "$CLEARSET_BIN" --catalog "$db" "$@"; }
 
 cs crawl "http://$blocked/" "http://$paid/" "http://$free/" "http://$linked/" \
-  "http://$html/" "http://$inline/" --allow-loopback --delay 0.1 >/dev/null
+  "http://$html/" "http://$inline/" "http://$imglink/" --allow-loopback --delay 0.1 >/dev/null
 cs clear >"$work/strict.jsonl" 2>/dev/null
 
 # explain URL: verdict, the deciding rule, and the RSL signal with its source URL
@@ -55,6 +55,8 @@ expect "http://$linked/d.jpg" blocked optout "http://$linked/terms.xml"
 expect "http://$html/images/e.jpg" blocked licence-required "http://$html/rsl.xml"
 $check sql "$db" "SELECT count(*) FROM sighting_evidence WHERE raw_value LIKE '%rsl.xml'" 0
 $check sql "$db" "SELECT count(*) FROM rights_evidence WHERE license_url LIKE '%rsl.xml' OR raw_value LIKE '%rsl.xml'" 0
+# an image's own Link header: its document arrives after the image and still speaks for it
+expect "http://$imglink/g.webp" blocked optout "http://$imglink/g-terms.xml"
 # inline script (the train-ai spelling)
 expect "http://$inline/f.png" blocked optout "http://$inline/#rsl-script-0"
 
@@ -64,7 +66,7 @@ count() { jq -r --arg h "$1" --arg p "$2" 'select(.host == $h and .target == $p)
   "$work/log.jsonl" | wc -l; }
 [ "$(count 127.0.7.2 /license.xml)" = 1 ] || { echo "paid /license.xml not fetched once"; exit 1; }
 [ "$(count 127.0.7.7 /rsl/blocked.xml)" = 1 ] || { echo "blocked.xml not fetched once"; exit 1; }
-for h in 127.0.7.3:/license.xml 127.0.7.4:/terms.xml 127.0.7.5:/rsl.xml; do
+for h in 127.0.7.3:/license.xml 127.0.7.4:/terms.xml 127.0.7.5:/rsl.xml 127.0.7.8:/g-terms.xml; do
   [ "$(count "${h%%:*}" "${h#*:}")" = 1 ] || { echo "$h not fetched once"; exit 1; }
 done
 $check first "$work/log.jsonl" 127.0.7.7 /robots.txt
@@ -74,7 +76,7 @@ $check spacing "$work/log.jsonl" 127.0.7.7 0.3
 # cached in the catalog per host, like robots.txt
 $check sql "$db" "SELECT h.origin, d.found_via, d.status FROM rsl_documents d JOIN hosts h ON h.id = d.host_id WHERE d.url LIKE '%forbidden.xml'" \
   "http://$paid|robots.txt License|-2"
-$check sql "$db" "SELECT count(*) FROM rsl_documents WHERE status = 200 AND body IS NOT NULL" 6
+$check sql "$db" "SELECT count(*) FROM rsl_documents WHERE status = 200 AND body IS NOT NULL" 7
 # a second crawl asks for none of them again (cached for a day)
 lines=$(wc -l <"$work/log.jsonl")
 cs crawl "http://$paid/" --allow-loopback --delay 0.1 >/dev/null
