@@ -17,9 +17,11 @@
  *     `clearset signals`), the host's cached copy; for an RSL document, its
  *     rsl_documents row (no frontier URL: it is the host's policy file);
  *   - RSL documents a response's Link header or a page's HTML points to join
- *     the host's list (fetched before its next URL); an image for whose URL
- *     an RSL licence permits training for free or for attribution gets that
- *     licence as evidence (origin policy-file), beside the signals.
+ *     the host's list (fetched before its next URL; when one arrives, its
+ *     terms for the response that pointed to it are recorded then, since that
+ *     response was recorded first); an image for whose URL an RSL licence
+ *     permits training for free or for attribution gets that licence as
+ *     evidence (origin policy-file), beside the signals.
  * A request refused for its address teaches nothing about the URL or its host:
  * the URL goes back to the queue, the host is parked for this run, nothing is
  * cached, and the refusal is counted (stats->refused). Every catalog write
