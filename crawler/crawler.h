@@ -370,4 +370,16 @@ int crawler_signals_decide(const crawler_signals_result *result, const char *age
                            const robots_policy *policy, robots_decision *out, cs_error *err);
 void crawler_signals_result_free(crawler_signals_result *result);
 
+/*
+ * The robots.txt of url's origin (url may be the site, any page of it or its
+ * /robots.txt), fetched once as a crawl fetches it (policy.c: the same
+ * redirects, address checks and size limit). *rules gets what the status
+ * means (2xx parsed, other 3xx and 4xx allow all) and *status the final
+ * HTTP status. 5xx, 429, no answer or a refused address: CS_ENET / CS_EDENIED
+ * with a message, *rules NULL - a caller judging others by these rules must
+ * not guess them. Release *rules with robots_free.
+ */
+int crawler_fetch_robots(const char *url, const crawler_fetch_options *fetch, robots_rules **rules,
+                         int *status, cs_error *err);
+
 #endif

@@ -353,6 +353,57 @@ void crawler_signals_result_free(crawler_signals_result *r)
     memset(r, 0, sizeof *r);
 }
 
+int crawler_fetch_robots(const char *url, const crawler_fetch_options *fetch, robots_rules **rules,
+                         int *status, cs_error *err)
+{
+    *rules = NULL;
+    *status = 0;
+    char normal[CS_URL_SIZE];
+    cs_url_parts parts;
+    int rc = cs_url_normalize(url, strlen(url), normal, err);
+    if (rc != CS_OK) return rc;
+    rc = cs_url_split(normal, &parts);
+    if (rc != CS_OK) return cs_error_set(err, rc, "%s: not a usable URL", url);
+    crawler_fetcher *fetcher = NULL;
+    rc = crawler_fetcher_new(fetch, &fetcher, err);
+    if (rc != CS_OK) return rc;
+    crawl_host host;
+    memset(&host, 0, sizeof host);
+    cs_strlcpy(host.origin, parts.origin, sizeof host.origin);
+    host.robots_status = -1;
+    host.tdmrep_status = host.ai_txt_status = POLICY_STATUS_UNKNOWN;
+    while (rc == CS_OK && host.rules == NULL) { /* robots.txt only, redirects included */
+        char next[CS_URL_SIZE];
+        crawler_kind kind;
+        policy_next(&host, next, &kind);
+        one_response one;
+        rc = fetch_one(fetcher, next, kind, 0, &host.next_fetch_at, &one, err);
+        if (rc != CS_OK) break;
+        policy_outcome outcome;
+        rc = policy_absorb(&host, &one.resp, &outcome, err);
+        crawler_response_free(&one.resp);
+        if (rc == CS_OK && outcome.refused)
+            rc = cs_error_set(err, CS_EDENIED,
+                              "%s/robots.txt: address refused (private, reserved or %s)",
+                              host.origin, fetch->allow_loopback ? "metadata" : "loopback");
+    }
+    crawler_fetcher_free(fetcher);
+    free(host.robots_url);
+    if (rc == CS_OK && host.robots_status == 0)
+        rc = cs_error_set(err, CS_ENET, "%s/robots.txt: unreachable, the rules are unknown",
+                          host.origin);
+    else if (rc == CS_OK && policy_robots_unreachable(host.robots_status))
+        rc = cs_error_set(err, CS_ENET, "%s/robots.txt: status %d, the rules are unknown",
+                          host.origin, host.robots_status);
+    if (rc != CS_OK) {
+        robots_free(host.rules);
+        return rc;
+    }
+    *rules = host.rules;
+    *status = host.robots_status;
+    return CS_OK;
+}
+
 int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
                     crawler_signals_result *out, cs_error *err)
 {
