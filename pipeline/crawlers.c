@@ -14,9 +14,9 @@
  * The decisions are robots/'s: robots_log_parse reads a line,
  * robots_ai_crawler_in_user_agent names the crawler, robots_check answers for
  * its token. Logs repeat a few hundred User-Agents millions of times, so the
- * crawler named by each is remembered in a small direct-mapped cache keyed
- * by the User-Agent's bytes (UA_CACHE_SLOTS, User-Agents up to
- * UA_CACHE_MAX_LEN bytes); a miss asks robots/ again.
+ * crawler named by each is remembered in a hash table keyed by the
+ * User-Agent's bytes (UA_CACHE_ENTRIES of them, up to UA_CACHE_MAX_LEN bytes
+ * each; a full table starts again empty); a miss asks robots/ again.
  */
 #include "pipeline/pipeline.h"
 #include "robots/robots.h"
@@ -29,25 +29,31 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define UA_CACHE_SLOTS   4096 /* distinct User-Agents remembered (a power of two) */
+#define UA_CACHE_SLOTS   8192 /* open-addressing table (a power of two) ... */
+#define UA_CACHE_ENTRIES 4096 /* ... at most half full; when full it starts again empty */
 #define UA_CACHE_MAX_LEN 512  /* longer User-Agents are rare; they are looked up each time */
 #define GZ_BUFFER_BYTES  (256 * 1024) /* zlib's own input buffer */
 
 _Static_assert(PIPELINE_LOG_CHUNK >= 2 * ROBOTS_LOG_MAX_LINE, "a chunk holds a whole line");
+_Static_assert(UA_CACHE_ENTRIES * 2 <= UA_CACHE_SLOTS, "the table stays half empty");
 
 typedef struct ua_slot {
     uint64_t hash;
-    size_t len; /* 0: empty */
-    int crawler;
-    char bytes[UA_CACHE_MAX_LEN];
+    uint32_t len; /* 0: empty */
+    int32_t crawler;
+    size_t offset; /* of the User-Agent's bytes in the arena */
 } ua_slot;
 
 struct pipeline_log_reader {
     pipeline_crawlers_options opts;
     pipeline_crawlers_report report;
-    char *chunk;  /* PIPELINE_LOG_CHUNK bytes */
-    char *target; /* a request target, NUL-terminated for robots_check */
-    ua_slot *ua_cache;
+    char *chunk;              /* PIPELINE_LOG_CHUNK bytes */
+    char *target;             /* a request target, NUL-terminated for robots_check */
+    robots_log_parser parser; /* of the file being read */
+    ua_slot *ua_slots;
+    size_t ua_count;
+    char *ua_arena; /* UA_CACHE_ENTRIES * UA_CACHE_MAX_LEN bytes */
+    size_t ua_arena_len;
 };
 
 /* A fast hash of a User-Agent, eight bytes at a time. */
@@ -71,14 +77,24 @@ static int crawler_of(pipeline_log_reader *r, const char *ua, size_t len)
 {
     if (len == 0 || len > UA_CACHE_MAX_LEN) return robots_ai_crawler_in_user_agent(ua, len);
     uint64_t h = ua_hash(ua, len);
-    ua_slot *slot = &r->ua_cache[h & (UA_CACHE_SLOTS - 1)];
-    if (slot->len == len && slot->hash == h && memcmp(slot->bytes, ua, len) == 0)
-        return slot->crawler;
-    slot->crawler = robots_ai_crawler_in_user_agent(ua, len);
-    slot->hash = h;
-    slot->len = len;
-    memcpy(slot->bytes, ua, len);
-    return slot->crawler;
+    size_t i = h & (UA_CACHE_SLOTS - 1);
+    for (; r->ua_slots[i].len; i = (i + 1) & (UA_CACHE_SLOTS - 1)) {
+        const ua_slot *slot = &r->ua_slots[i];
+        if (slot->hash == h && slot->len == len && memcmp(r->ua_arena + slot->offset, ua, len) == 0)
+            return slot->crawler;
+    }
+    int crawler = robots_ai_crawler_in_user_agent(ua, len);
+    if (r->ua_count == UA_CACHE_ENTRIES) { /* full: start again */
+        memset(r->ua_slots, 0, UA_CACHE_SLOTS * sizeof *r->ua_slots);
+        r->ua_count = 0;
+        r->ua_arena_len = 0;
+        i = h & (UA_CACHE_SLOTS - 1);
+    }
+    memcpy(r->ua_arena + r->ua_arena_len, ua, len);
+    r->ua_slots[i] = (ua_slot){h, (uint32_t)len, crawler, r->ua_arena_len};
+    r->ua_arena_len += len;
+    r->ua_count++;
+    return crawler;
 }
 
 int pipeline_log_reader_new(const pipeline_crawlers_options *opts, pipeline_log_reader **out,
@@ -90,10 +106,12 @@ int pipeline_log_reader_new(const pipeline_crawlers_options *opts, pipeline_log_
     if (r) {
         r->chunk = malloc(PIPELINE_LOG_CHUNK);
         r->target = malloc(ROBOTS_LOG_MAX_LINE + 1);
-        r->ua_cache = calloc(UA_CACHE_SLOTS, sizeof *r->ua_cache);
+        r->ua_slots = calloc(UA_CACHE_SLOTS, sizeof *r->ua_slots);
+        r->ua_arena = malloc((size_t)UA_CACHE_ENTRIES * UA_CACHE_MAX_LEN);
         r->report.crawlers = calloc(count ? count : 1, sizeof *r->report.crawlers);
     }
-    if (r == NULL || !r->chunk || !r->target || !r->ua_cache || !r->report.crawlers) {
+    if (r == NULL || !r->chunk || !r->target || !r->ua_slots || !r->ua_arena ||
+        !r->report.crawlers) {
         pipeline_log_reader_free(r);
         return cs_error_set(err, CS_ENOMEM, "out of memory");
     }
@@ -109,7 +127,8 @@ void pipeline_log_reader_free(pipeline_log_reader *r)
     if (r == NULL) return;
     free(r->chunk);
     free(r->target);
-    free(r->ua_cache);
+    free(r->ua_slots);
+    free(r->ua_arena);
     free(r->report.crawlers);
     free(r);
 }
@@ -130,7 +149,7 @@ static void count_line(pipeline_log_reader *r, const char *path, uint64_t number
 {
     robots_log_entry e;
     cs_error why;
-    if (robots_log_parse(line, len, &e, &why) != CS_OK) {
+    if (robots_log_parse(&r->parser, line, len, &e, &why) != CS_OK) {
         bad_line(r, path, number, &why);
         return;
     }
@@ -167,6 +186,7 @@ int pipeline_log_reader_read(pipeline_log_reader *r, const char *path, cs_error 
     }
     gzbuffer(gz, GZ_BUFFER_BYTES);
     r->report.files++;
+    r->parser = (robots_log_parser){0};
     uint64_t number = 0;
     size_t have = 0;  /* bytes of an unfinished line at the start of chunk */
     int skipping = 0; /* inside a line too long to keep, already reported */

@@ -26,6 +26,9 @@
 #include "robots/robots_internal.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Length of "[10/Oct/2000:13:55:36 -0700]". */
 #define LOG_TIME_LEN 28
@@ -46,8 +49,29 @@ static int log_error(cs_error *err, size_t column, const char *what)
  */
 static size_t first_bad_byte(const unsigned char *s, size_t len, const char **why)
 {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     size_t i = 0;
     while (i < len) {
+        /* printable ASCII many bytes at a time: none >= 0x80, < 0x20 or == 0x7F */
+#ifdef __SSE2__
+        const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+        while (i + 16 <= len) { /* as signed bytes, 0x80..0xFF are below 0x20 too */
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del));
+            if (_mm_movemask_epi8(bad)) break;
+            i += 16;
+        }
+#endif
+        while (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            uint64_t below_space = (w - 0x20 * ones) & ~w & highs;
+            uint64_t x = w ^ (0x7F * ones);
+            uint64_t is_del = (x - ones) & ~x & highs;
+            if ((w & highs) | below_space | is_del) break;
+            i += 8;
+        }
+        if (i >= len) break;
         unsigned c = s[i];
         if (c >= 0x20 && c < 0x7F) {
             i++;
@@ -89,13 +113,13 @@ static size_t first_bad_byte(const unsigned char *s, size_t len, const char **wh
 /* A run of bytes up to the next space (at least one byte). */
 static int take_word(const char *s, size_t len, size_t *pos, const char **word, size_t *word_len)
 {
-    size_t start = *pos, i = start;
-    while (i < len && s[i] != ' ')
-        i++;
-    if (i == start) return 0;
+    size_t start = *pos;
+    const char *space = start < len ? memchr(s + start, ' ', len - start) : NULL;
+    size_t end = space ? (size_t)(space - s) : len;
+    if (end == start) return 0;
     *word = s + start;
-    *word_len = i - start;
-    *pos = i;
+    *word_len = end - start;
+    *pos = end;
     return 1;
 }
 
@@ -111,6 +135,8 @@ static int take_space(const char *s, size_t len, size_t *pos)
 /*
  * A quoted field at *pos: its content (without the quotes) up to the first
  * '"' not escaped by a backslash that ends the line or is followed by a space.
+ * A quote is escaped when an odd number of backslashes precede it (two are
+ * an escaped backslash, so a quote after them closes the field).
  */
 static int take_quoted(const char *s, size_t len, size_t *pos, const char **field,
                        size_t *field_len)
@@ -118,18 +144,18 @@ static int take_quoted(const char *s, size_t len, size_t *pos, const char **fiel
     size_t i = *pos;
     if (i >= len || s[i] != '"') return 0;
     size_t start = ++i;
-    while (i < len) {
-        if (s[i] == '\\' && i + 1 < len) {
-            i += 2;
-            continue;
-        }
-        if (s[i] == '"' && (i + 1 == len || s[i + 1] == ' ')) {
+    const char *q;
+    while ((q = memchr(s + i, '"', len - i)) != NULL) {
+        size_t at = (size_t)(q - s), backslashes = 0;
+        while (at - backslashes > start && s[at - backslashes - 1] == '\\')
+            backslashes++;
+        if (backslashes % 2 == 0 && (at + 1 == len || s[at + 1] == ' ')) {
             *field = s + start;
-            *field_len = i - start;
-            *pos = i + 1;
+            *field_len = at - start;
+            *pos = at + 1;
             return 1;
         }
-        i++;
+        i = at + 1; /* an escaped quote, or one inside the field */
     }
     return 0;
 }
@@ -166,8 +192,9 @@ int robots_log_parse_time(const char *s, size_t len, int64_t *out)
         !two_digits(s + 25, &zone_m))
         return CS_EFORMAT;
     int month = 0;
-    for (int m = 0; m < 12; m++)
-        if (memcmp(s + 4, months + 3 * m, 3) == 0) month = m + 1;
+    for (int m = 0; m < 12 && month == 0; m++)
+        if (s[4] == months[3 * m] && s[5] == months[3 * m + 1] && s[6] == months[3 * m + 2])
+            month = m + 1;
     int year = century * 100 + year2;
     int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     if (month == 0 || day < 1 || day > month_days[month - 1] || (month == 2 && day == 29 && !leap))
@@ -215,11 +242,12 @@ static void split_request(robots_log_entry *e)
     e->target_len = target_len;
 }
 
-int robots_log_parse(const char *line, size_t len, robots_log_entry *out, cs_error *err)
+int robots_log_parse(robots_log_parser *parser, const char *line, size_t len, robots_log_entry *out,
+                     cs_error *err)
 {
     if (out == NULL || (line == NULL && len > 0))
         return cs_error_set(err, CS_EINVAL, "robots: no log line");
-    memset(out, 0, sizeof *out);
+    *out = (robots_log_entry){0};
     if (len > ROBOTS_LOG_MAX_LINE)
         return cs_error_set(err, CS_ELIMIT, "line of %zu bytes (at most %d)", len,
                             ROBOTS_LOG_MAX_LINE);
@@ -242,8 +270,16 @@ int robots_log_parse(const char *line, size_t len, robots_log_entry *out, cs_err
     if (pos >= len || line[pos] != '[') return log_error(err, pos, "no [timestamp]");
     time = line + pos;
     time_len = len - pos < LOG_TIME_LEN ? len - pos : LOG_TIME_LEN;
-    if (robots_log_parse_time(time, time_len, &out->time) != CS_OK)
+    if (parser && parser->has_last && time_len == LOG_TIME_LEN &&
+        memcmp(parser->last_time, time, LOG_TIME_LEN) == 0) {
+        out->time = parser->last_seconds; /* the same second as the line before */
+    } else if (robots_log_parse_time(time, time_len, &out->time) != CS_OK) {
         return log_error(err, pos, "bad timestamp (want [10/Oct/2000:13:55:36 -0700])");
+    } else if (parser) {
+        memcpy(parser->last_time, time, LOG_TIME_LEN);
+        parser->last_seconds = out->time;
+        parser->has_last = 1;
+    }
     pos += LOG_TIME_LEN;
     if (!take_space(line, len, &pos)) return log_error(err, pos, "nothing after the timestamp");
     if (!take_quoted(line, len, &pos, &out->request, &out->request_len))

@@ -471,12 +471,25 @@ typedef struct robots_log_entry {
 } robots_log_entry;
 
 /*
- * Parses one line (without its newline; a final CR is ignored). CS_OK fills
+ * What a parser carries from line to line: the last timestamp read, as a log
+ * repeats each second over many lines. Zero-initialised is a fresh parser;
+ * one per stream and thread.
+ */
+typedef struct robots_log_parser {
+    char last_time[28]; /* "[10/Oct/2000:13:55:36 -0700]" */
+    int64_t last_seconds;
+    int has_last;
+} robots_log_parser;
+
+/*
+ * Parses one line (without its newline; a final CR is ignored). parser may
+ * be NULL (no memory between lines; the result is the same). CS_OK fills
  * *out; CS_EFORMAT (junk: a control or NUL byte, invalid UTF-8, a missing or
  * malformed field, a bad timestamp) and CS_ELIMIT (longer than
  * ROBOTS_LOG_MAX_LINE) fill err with "column N: what"; CS_EINVAL.
  */
-int robots_log_parse(const char *line, size_t len, robots_log_entry *out, cs_error *err);
+int robots_log_parse(robots_log_parser *parser, const char *line, size_t len, robots_log_entry *out,
+                     cs_error *err);
 
 /* "[10/Oct/2000:13:55:36 -0700]" (28 bytes, brackets included) to seconds since the
  * epoch, UTC. CS_EFORMAT for anything else, an impossible date included. */
