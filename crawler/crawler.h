@@ -371,6 +371,35 @@ int crawler_signals_decide(const crawler_signals_result *result, const char *age
 void crawler_signals_result_free(crawler_signals_result *result);
 
 /*
+ * `clearset signals URL --bots`: crawler_signals (same requests, same
+ * result in *out) and, for every listed AI crawler (robots_ai_crawler), what
+ * the chain's URLs let it do: robots.txt for its token (RFC 9309, its match
+ * token), and whether training is reserved for it - robots_decide for its
+ * token over the signals that reach it (its own robots.txt group, the
+ * Content-Signal/Content-Usage lines and ai.txt rules that apply to it,
+ * tdmrep.json, and the URL's headers and meta, where agent-scoped ones count
+ * only for their agent). What was not fetched (a URL robots.txt keeps
+ * clearsetbot from) says nothing. Free *bots with crawler_bot_views_free.
+ */
+typedef struct crawler_bot_view {
+    size_t crawler;                   /* index into robots_ai_crawler() */
+    int allowed;                      /* its token may fetch every URL of the chain read */
+    int robots_line;                  /* the disallowing rule's line (when !allowed) */
+    char disallowed_url[CS_URL_SIZE]; /* the URL of the chain it may not fetch, or "" */
+    int reserved;                     /* training is reserved for it */
+    robots_signal reason;             /* the first signal that reserves it (when reserved) */
+} crawler_bot_view;
+
+typedef struct crawler_bot_views {
+    crawler_bot_view *items; /* robots_ai_crawler_count() entries, in list order; owned */
+    size_t count;
+} crawler_bot_views;
+
+int crawler_signals_bots(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         crawler_signals_result *out, crawler_bot_views *bots, cs_error *err);
+void crawler_bot_views_free(crawler_bot_views *bots);
+
+/*
  * The robots.txt of url's origin (url may be the site, any page of it or its
  * /robots.txt), fetched once as a crawl fetches it (policy.c: the same
  * redirects, address checks and size limit). *rules gets what the status
