@@ -193,32 +193,7 @@ static void print_text(const pipeline_crawlers_report *rep, const seen *list, si
 
 static int html_text(cs_buf *b, const char *s)
 {
-    char *clean = cs_utf8_dup(s, strlen(s));
-    if (clean == NULL) return CS_ENOMEM;
-    int rc = CS_OK;
-    for (const char *p = clean; *p && rc == CS_OK; p++) {
-        switch (*p) {
-        case '&':
-            rc = cs_buf_append_str(b, "&amp;");
-            break;
-        case '<':
-            rc = cs_buf_append_str(b, "&lt;");
-            break;
-        case '>':
-            rc = cs_buf_append_str(b, "&gt;");
-            break;
-        case '"':
-            rc = cs_buf_append_str(b, "&quot;");
-            break;
-        case '\'':
-            rc = cs_buf_append_str(b, "&#39;");
-            break;
-        default:
-            rc = cs_buf_append(b, p, 1);
-        }
-    }
-    free(clean);
-    return rc;
+    return cs_buf_append_html(b, s, strlen(s));
 }
 
 /* One crawler's chart: a bar per status class and one for disallowed requests. */

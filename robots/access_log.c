@@ -85,23 +85,8 @@ static size_t first_bad_byte(const unsigned char *s, size_t len, const char **wh
             *why = c == 0 ? "NUL byte" : "control byte";
             return i;
         }
-        size_t n = 0;
-        unsigned cp = 0;
-        if ((c & 0xE0) == 0xC0)
-            n = 2, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0)
-            n = 3, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0)
-            n = 4, cp = c & 0x07;
-        int ok = n > 0 && i + n <= len;
-        for (size_t k = 1; ok && k < n; k++) {
-            ok = (s[i + k] & 0xC0) == 0x80;
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        if (ok && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-                   cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
-            ok = 0;
-        if (!ok) {
+        size_t n = cs_utf8_sequence(s + i, len - i);
+        if (n == 0) {
             *why = "invalid UTF-8";
             return i;
         }
