@@ -61,6 +61,13 @@ int cli_print_file_error(const char *command, const char *path, const char *why)
 /* A JSON string of any bytes (a file name, a message quoting one): invalid UTF-8 bytes
  * become '?' (cs_utf8_dup). NULL only when out of memory. */
 json_t *cli_json_text(const char *text);
+/*
+ * Reads an AI crawler list file (--ai-crawlers FILE, robots/ai_crawlers.txt's
+ * format) into *out (release with robots_ai_crawlers_free). CS_OK or the
+ * reader's error, err naming the file.
+ */
+struct robots_ai_crawlers;
+int cli_load_ai_crawlers(const char *path, struct robots_ai_crawlers **out, cs_error *err);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

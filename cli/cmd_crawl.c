@@ -51,10 +51,18 @@ static void print_help(void)
            "  --timeout SECONDS         total time per request (default 60)\n"
            "  --connect-timeout SECONDS (default 10)\n"
            "  --allow-loopback          permit 127.0.0.0/8 and ::1 (tests, the demo)\n"
+           "  --exclude-domains FILE    domains never to be requested, one per line (#\n"
+           "                            comments; subdomains count): their URLs are recorded\n"
+           "                            as skipped with the reason \"excluded\", nothing is\n"
+           "                            sent to them (not even a robots.txt request)\n"
+           "  --ai-crawlers FILE        the AI crawler list to read robots.txt rules with, in\n"
+           "                            the format of robots/ai_crawlers.txt (default: the\n"
+           "                            list built in)\n"
            "  --json-progress           progress as JSON lines on stdout\n"
            "  --progress-interval SECONDS  (default 1)\n\n"
            "prints one JSON line: requests, pages, images, bytes, errors, refused, disallowed,\n"
-           "hosts, queued, elapsed_s, stopped_by. A request refused for its address (private,\n"
+           "excluded, hosts, queued, elapsed_s, stopped_by. A request refused for its address "
+           "(private,\n"
            "reserved, or loopback without --allow-loopback) is also reported on stderr; its\n"
            "host is left for a run allowed to reach it.\n");
 }
@@ -81,13 +89,13 @@ static const char *stopped_name(crawler_stop stop)
 
 static json_t *stats_json(const crawler_stats *s, const char *event)
 {
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "event", event,
-                     "requests", (json_int_t)s->requests, "pages", (json_int_t)s->pages, "images",
-                     (json_int_t)s->images, "bytes", (json_int_t)s->bytes, "errors",
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "event",
+                     event, "requests", (json_int_t)s->requests, "pages", (json_int_t)s->pages,
+                     "images", (json_int_t)s->images, "bytes", (json_int_t)s->bytes, "errors",
                      (json_int_t)s->errors, "refused", (json_int_t)s->refused, "disallowed",
-                     (json_int_t)s->disallowed, "hosts", (json_int_t)s->hosts, "hosts_active",
-                     (json_int_t)s->hosts_active, "queued", (json_int_t)s->queued, "elapsed_s",
-                     s->elapsed_ms / 1000.0);
+                     (json_int_t)s->disallowed, "excluded", (json_int_t)s->excluded, "hosts",
+                     (json_int_t)s->hosts, "hosts_active", (json_int_t)s->hosts_active, "queued",
+                     (json_int_t)s->queued, "elapsed_s", s->elapsed_ms / 1000.0);
 }
 
 static void on_progress(void *arg, const crawler_stats *s, int final)
@@ -107,8 +115,8 @@ static void on_progress(void *arg, const crawler_stats *s, int final)
     }
 }
 
-/* Appends each non-empty, non-comment line of the file to *list. */
-static int read_seeds(const char *path, char ***list, size_t *n, size_t *cap, cs_error *err)
+/* Appends each non-empty, non-comment line of the file to *list (seeds, excluded domains). */
+static int read_lines(const char *path, char ***list, size_t *n, size_t *cap, cs_error *err)
 {
     unsigned char *bytes;
     size_t len;
@@ -165,6 +173,8 @@ static int add_hosts(const char *value, char ***list, size_t *count, size_t *cap
 enum {
     OPT_SEEDS,
     OPT_HOSTS,
+    OPT_EXCLUDE_DOMAINS,
+    OPT_AI_CRAWLERS,
     OPT_MAX_DEPTH,
     OPT_MAX_PAGES_PER_HOST,
     OPT_MAX_IMAGES,
@@ -186,6 +196,8 @@ enum {
 static const cli_option crawl_options[] = {
     {"--seeds", OPT_SEEDS, CLI_TEXT, 0, 0},
     {"--hosts", OPT_HOSTS, CLI_TEXT, 0, 0},
+    {"--exclude-domains", OPT_EXCLUDE_DOMAINS, CLI_TEXT, 0, 0},
+    {"--ai-crawlers", OPT_AI_CRAWLERS, CLI_TEXT, 0, 0},
     {"--max-depth", OPT_MAX_DEPTH, CLI_COUNT, 0, INT64_MAX},
     {"--max-pages-per-host", OPT_MAX_PAGES_PER_HOST, CLI_COUNT, 0, INT64_MAX},
     {"--max-images", OPT_MAX_IMAGES, CLI_COUNT, 0, INT64_MAX},
@@ -254,8 +266,10 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     }
     crawler_options opts;
     crawler_options_default(&opts);
-    char **seeds = NULL, **hosts = NULL;
+    char **seeds = NULL, **hosts = NULL, **excluded = NULL;
     size_t seed_count = 0, seed_cap = 0, host_count = 0, host_cap = 0;
+    size_t excluded_count = 0, excluded_cap = 0;
+    robots_ai_crawlers *ai_crawlers = NULL;
     progress_state progress = {.tty = ctx->stderr_is_tty};
     int status = CLI_EXIT_OK;
     cs_error err;
@@ -275,10 +289,26 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         } else if (args.id == OPT_JSON_PROGRESS) {
             progress.json = 1;
         } else if (args.id == OPT_SEEDS) {
-            if (read_seeds(args.value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
+            if (read_lines(args.value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
                 status = cli_fail("crawl", &err);
         } else if (args.id == OPT_HOSTS) {
             if (add_hosts(args.value, &hosts, &host_count, &host_cap, &err) != CS_OK)
+                status = cli_fail("crawl", &err);
+        } else if (args.id == OPT_EXCLUDE_DOMAINS) {
+            size_t from = excluded_count;
+            if (read_lines(args.value, &excluded, &excluded_count, &excluded_cap, &err) != CS_OK)
+                status = cli_fail("crawl", &err);
+            for (size_t i = from; i < excluded_count; i++) { /* "example.org  # why" */
+                char *d = excluded[i];
+                d[strcspn(d, "#")] = '\0';
+                size_t n = strlen(d);
+                while (n > 0 && (d[n - 1] == ' ' || d[n - 1] == '\t'))
+                    d[--n] = '\0';
+            }
+        } else if (args.id == OPT_AI_CRAWLERS) {
+            robots_ai_crawlers_free(ai_crawlers);
+            ai_crawlers = NULL;
+            if (cli_load_ai_crawlers(args.value, &ai_crawlers, &err) != CS_OK)
                 status = cli_fail("crawl", &err);
         } else {
             set_number(&opts, args.id, args.number);
@@ -296,6 +326,9 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         opts.seed_count = seed_count;
         opts.hosts = (const char *const *)hosts;
         opts.host_count = host_count;
+        opts.exclude_domains = (const char *const *)excluded;
+        opts.exclude_domain_count = excluded_count;
+        opts.ai_crawlers = ai_crawlers;
         opts.progress = on_progress;
         opts.progress_ctx = &progress;
         opts.stop = &stop_requested;
@@ -332,5 +365,9 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     for (size_t i = 0; i < host_count; i++)
         free(hosts[i]);
     free(hosts);
+    for (size_t i = 0; i < excluded_count; i++)
+        free(excluded[i]);
+    free(excluded);
+    robots_ai_crawlers_free(ai_crawlers);
     return status;
 }

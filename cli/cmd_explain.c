@@ -8,6 +8,7 @@
  */
 #include "cli/cli.h"
 #include "pipeline/pipeline.h"
+#include "robots/robots.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,15 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: clearset [--catalog PATH] explain IMAGE_ID|SHA256|URL [--policy NAME|FILE] "
-            "[--json]\n\n"
+            "[--json]\n"
+            "                                 [--ai-crawlers FILE]\n\n"
             "Shows the evidence and reasoning behind one image's verdict: where it was\n"
             "found, every rights statement (embedded and page-side), the opt-out signals\n"
             "that apply, near duplicates, and the rules that decided. --json prints one\n"
             "JSON object instead (with the same sentences under \"words\").\n"
-            "The policy defaults to strict.\n");
+            "It also lists the protocols the crawl checked for the image. The policy\n"
+            "defaults to strict; --ai-crawlers FILE judges robots.txt AI crawler rules\n"
+            "with that list, as `clear --ai-crawlers` does.\n");
 }
 
 int cmd_explain(cli_context *ctx, int argc, char **argv)
@@ -30,11 +34,12 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    const char *policy_name = "strict", *key = NULL;
+    const char *policy_name = "strict", *key = NULL, *crawlers_file = NULL;
     int as_json = 0;
-    enum { OPT_POLICY, OPT_JSON };
+    enum { OPT_POLICY, OPT_JSON, OPT_AI_CRAWLERS };
     static const cli_option options[] = {
         {"--policy", OPT_POLICY, CLI_TEXT, 0, 0},
+        {"--ai-crawlers", OPT_AI_CRAWLERS, CLI_TEXT, 0, 0},
         {"--json", OPT_JSON, CLI_FLAG, 0, 0},
     };
     cli_args args = cli_args_start("explain", argc, argv, options, CS_ARRAY_LEN(options), 0);
@@ -46,17 +51,27 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
             key = args.value;
         else if (args.id == OPT_POLICY)
             policy_name = args.value;
+        else if (args.id == OPT_AI_CRAWLERS)
+            crawlers_file = args.value;
         else
             as_json = 1;
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (!key) return cli_usage_error("explain", "needs an IMAGE_ID, SHA256 or URL");
     cs_error err = {0};
+    robots_ai_crawlers *crawlers = NULL;
+    if (crawlers_file && cli_load_ai_crawlers(crawlers_file, &crawlers, &err) != CS_OK)
+        return cli_fail("explain", &err);
     license_policy *policy = NULL;
-    if (license_policy_load(policy_name, &policy, &err) != CS_OK) return cli_fail("explain", &err);
+    if (license_policy_load(policy_name, &policy, &err) != CS_OK) {
+        robots_ai_crawlers_free(crawlers);
+        return cli_fail("explain", &err);
+    }
+    license_policy_set_ai_crawlers(policy, crawlers);
     catalog *cat = NULL;
     if (catalog_open_readonly(ctx->catalog_path, &cat, &err) != CS_OK) {
         license_policy_free(policy);
+        robots_ai_crawlers_free(crawlers);
         return cli_fail("explain", &err);
     }
     json_t *obj = NULL;
@@ -76,5 +91,6 @@ int cmd_explain(cli_context *ctx, int argc, char **argv)
     json_decref(obj);
     catalog_close(cat);
     license_policy_free(policy);
+    robots_ai_crawlers_free(crawlers);
     return rc == CS_OK ? CLI_EXIT_OK : cli_fail("explain", &err);
 }

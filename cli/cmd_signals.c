@@ -27,13 +27,16 @@
 static void print_help(void)
 {
     printf("usage: clearset signals URL [--bots] [--allow-loopback] [--delay SECONDS]\n"
-           "                            [--timeout SECONDS]\n\n"
+           "                            [--timeout SECONDS] [--ai-crawlers FILE]\n\n"
            "Fetches what applies to URL - robots.txt, /.well-known/tdmrep.json, /ai.txt and,\n"
            "when robots.txt allows it, the URL itself (headers and page meta) - politely,\n"
            "--delay apart per host (default 1 s), and prints one JSON object: each signal\n"
            "found (kind, source, effect, value, scope, where, detail, verdict) and the\n"
            "decision for clearsetbot under the default policy. For an image, its embedded\n"
-           "IPTC plus:DataMining and C2PA training-mining count too.\n\n"
+           "IPTC plus:DataMining, XMP tdm:reservation and C2PA training-mining count too.\n"
+           "robots.txt rules for AI crawlers are read with the built-in crawler list, or\n"
+           "the one --ai-crawlers FILE gives (robots/ai_crawlers.txt's format); only a\n"
+           "training crawler's disallow reserves training.\n\n"
            "A redirect (301, 302, 303, 307, 308) of the URL is followed, up to 5 hops as\n"
            "in a crawl: http and https only, private and reserved addresses refused\n"
            "(loopback too unless --allow-loopback), and a new host's robots.txt, tdmrep.json\n"
@@ -55,8 +58,9 @@ static void print_help(void)
            "on every URL of the chain), and is training reserved for it, by which signal\n"
            "(its own robots.txt group, Content-Signal or Content-Usage lines that apply\n"
            "to it, ai.txt, tdmrep.json, X-Robots-Tag or meta noai, ...). A table on a\n"
-           "terminal; otherwise JSON Lines, one object per crawler: crawler, url,\n"
-           "may_fetch, robots_line, disallowed_url, training_reserved, signal, reason.\n"
+           "terminal; otherwise JSON Lines, one object per crawler of the list (--ai-crawlers\n"
+           "or the built-in one): crawler, operator, function, url, may_fetch,\n"
+           "robots_line, disallowed_url, training_reserved, signal, reason.\n"
            "Exit status 1 when some crawler may not fetch URL or has training reserved,\n"
            "0 when none, 3 as above when the chain could not be followed.\n");
 }
@@ -65,10 +69,11 @@ static void print_help(void)
 static int print_bots(const crawler_signals_result *res, const crawler_bot_views *bots)
 {
     int table = isatty(STDOUT_FILENO);
-    if (table) printf("%-30s %-6s %-9s %s\n", "CRAWLER", "FETCH", "TRAINING", "SIGNAL");
+    if (table)
+        printf("%-30s %-22s %-11s %-6s %-9s %s\n", "CRAWLER", "OPERATOR", "FUNCTION", "FETCH",
+               "TRAINING", "SIGNAL");
     for (size_t i = 0; i < bots->count; i++) {
         const crawler_bot_view *v = &bots->items[i];
-        const char *token = robots_ai_crawler(v->crawler);
         char reason[1024] = "";
         if (v->reserved) robots_signal_describe(&v->reason, reason, sizeof reason);
         if (table) {
@@ -77,16 +82,19 @@ static int print_bots(const crawler_signals_result *res, const crawler_bot_views
                 cs_strlcpy(fetch, "yes", sizeof fetch);
             else
                 snprintf(fetch, sizeof fetch, "no:%d", v->robots_line);
-            printf("%-30s %-6s %-9s %s\n", token, fetch, v->reserved ? "reserved" : "-",
-                   v->reserved ? reason : "");
+            printf("%-30s %-22s %-11s %-6s %-9s %s\n", v->token,
+                   v->operator_name ? v->operator_name : "-", v->function ? v->function : "-",
+                   fetch, v->reserved ? "reserved" : "-", v->reserved ? reason : "");
             continue;
         }
         json_t *o = json_pack(
-            "{s:s, s:s, s:b, s:o, s:o, s:b, s:o, s:o}", "crawler", token, "url", res->url,
-            "may_fetch", v->allowed, "robots_line",
-            v->allowed ? json_null() : json_integer(v->robots_line), "disallowed_url",
-            v->allowed ? json_null() : json_string(v->disallowed_url), "training_reserved",
-            v->reserved, "signal",
+            "{s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:b, s:o, s:o}", "crawler",
+            cli_json_text(v->token), "operator",
+            v->operator_name ? cli_json_text(v->operator_name) : json_null(), "function",
+            v->function ? cli_json_text(v->function) : json_null(), "url", res->url, "may_fetch",
+            v->allowed, "robots_line", v->allowed ? json_null() : json_integer(v->robots_line),
+            "disallowed_url", v->allowed ? json_null() : json_string(v->disallowed_url),
+            "training_reserved", v->reserved, "signal",
             v->reserved ? json_string(robots_signal_catalog_kind(&v->reason)) : json_null(),
             "reason", v->reserved ? cli_json_text(reason) : json_null());
         int rc = cli_print_json("signals", o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -111,9 +119,11 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     int64_t delay_ms = 1000;
     const char *url = NULL;
     int bots_wanted = 0;
-    enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT, OPT_BOTS };
+    robots_ai_crawlers *ai_crawlers = NULL;
+    enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT, OPT_AI_CRAWLERS, OPT_BOTS };
     static const cli_option options[] = {
         {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
+        {"--ai-crawlers", OPT_AI_CRAWLERS, CLI_TEXT, 0, 0},
         {"--bots", OPT_BOTS, CLI_FLAG, 0, 0},
         {"--delay", OPT_DELAY, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
         {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
@@ -131,23 +141,30 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
             bots_wanted = 1;
         else if (args.id == OPT_DELAY)
             delay_ms = (int64_t)args.number;
-        else /* 0 would mean the default timeout: the shortest one asked for is 1 ms */
+        else if (args.id == OPT_AI_CRAWLERS) {
+            cs_error why;
+            robots_ai_crawlers_free(ai_crawlers);
+            ai_crawlers = NULL;
+            if (cli_load_ai_crawlers(args.value, &ai_crawlers, &why) != CS_OK) {
+                robots_ai_crawlers_free(ai_crawlers);
+                return cli_fail("signals", &why);
+            }
+        } else /* 0 would mean the default timeout: the shortest one asked for is 1 ms */
             fetch.total_timeout_ms = args.number > 0 ? (long)args.number : 1;
     }
-    if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
-    if (url == NULL) return cli_usage_error("signals", "needs a URL");
+    if (kind == CLI_ARG_ERROR || url == NULL) {
+        robots_ai_crawlers_free(ai_crawlers);
+        return kind == CLI_ARG_ERROR ? CLI_EXIT_USAGE : cli_usage_error("signals", "needs a URL");
+    }
     (void)ctx;
     cs_error err;
     cs_error_clear(&err);
     crawler_signals_result res;
     crawler_bot_views bots = {0};
-    int rc = bots_wanted ? crawler_signals_bots(url, &fetch, delay_ms, &res, &bots, &err)
-                         : crawler_signals(url, &fetch, delay_ms, &res, &err);
-    if (rc != CS_OK) {
-        crawler_signals_result_free(&res);
-        return cli_fail("signals", &err);
-    }
-    if (bots_wanted) {
+    int rc = bots_wanted
+                 ? crawler_signals_bots(url, &fetch, delay_ms, ai_crawlers, &res, &bots, &err)
+                 : crawler_signals_list(url, &fetch, delay_ms, ai_crawlers, &res, &err);
+    if (rc == CS_OK && bots_wanted) {
         int printed = print_bots(&res, &bots);
         int any = 0;
         for (size_t i = 0; i < bots.count; i++)
@@ -161,12 +178,17 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
                                                                  : CLI_EXIT_OK;
         crawler_bot_views_free(&bots);
         crawler_signals_result_free(&res);
+        robots_ai_crawlers_free(ai_crawlers);
         return status;
     }
     robots_decision decision;
-    rc = crawler_signals_decide(&res, ROBOTS_OWN_AGENT, NULL, &decision, &err);
+    robots_policy policy;
+    robots_policy_default(&policy);
+    policy.ai_crawlers = ai_crawlers;
+    if (rc == CS_OK) rc = crawler_signals_decide(&res, ROBOTS_OWN_AGENT, &policy, &decision, &err);
     if (rc != CS_OK) {
         crawler_signals_result_free(&res);
+        robots_ai_crawlers_free(ai_crawlers);
         return cli_fail("signals", &err);
     }
     json_t *signals = json_array();
@@ -216,5 +238,6 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
                                                              : CLI_EXIT_OK;
     robots_decision_free(&decision);
     crawler_signals_result_free(&res);
+    robots_ai_crawlers_free(ai_crawlers);
     return status;
 }

@@ -3,6 +3,7 @@
  * command.
  */
 #include "cli/cli.h"
+#include "robots/robots.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -52,6 +53,23 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     fprintf(stderr, "\n(see 'clearset %s%s--help')\n", command ? command : "",
             command && command[0] ? " " : "");
     return CLI_EXIT_USAGE;
+}
+
+/* A crawler list is a few KiB; robots_ai_crawlers_parse refuses more than 1 MiB anyway. */
+#define CLI_AI_CRAWLERS_MAX_BYTES (2 * 1024 * 1024)
+
+int cli_load_ai_crawlers(const char *path, robots_ai_crawlers **out, cs_error *err)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    int rc = cs_read_file(path, CLI_AI_CRAWLERS_MAX_BYTES, &bytes, &len, err);
+    if (rc != CS_OK) return rc;
+    cs_error why;
+    cs_error_clear(&why);
+    rc = robots_ai_crawlers_parse((const char *)bytes, len, out, &why);
+    free(bytes);
+    if (rc != CS_OK) return cs_error_set(err, rc, "%s: %s", path, why.message);
+    return CS_OK;
 }
 
 int cli_wants_help(int argc, char **argv)

@@ -484,3 +484,24 @@ int cs_url_same_host(const char *a, const char *b)
     host[ra.host_len] = '\0';
     return rb.has_authority && cs_ascii_ieq(rb.host, rb.host_len, host);
 }
+
+int cs_url_host_in_domain(const char *host, const char *domain)
+{
+    if (!host || !domain) return 0;
+    size_t h = strlen(host), d = strlen(domain);
+    while (h > 0 && host[h - 1] == '.') /* "example.org." is "example.org" */
+        h--;
+    while (d > 0 && domain[d - 1] == '.')
+        d--;
+    while (d > 0 && domain[0] == '.') /* ".example.org" as written in some lists */
+        domain++, d--;
+    if (d == 0 || h < d) return 0;
+    const char *tail = host + h - d;
+    for (size_t i = 0; i < d; i++) {
+        unsigned char a = (unsigned char)tail[i], b = (unsigned char)domain[i];
+        if (a >= 'A' && a <= 'Z') a = (unsigned char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z') b = (unsigned char)(b - 'A' + 'a');
+        if (a != b) return 0;
+    }
+    return h == d || host[h - d - 1] == '.';
+}

@@ -79,6 +79,14 @@ typedef struct cs_url_parts {
 /* Splits a URL produced by cs_url_normalize. CS_EFORMAT otherwise. */
 int cs_url_split(const char *url, cs_url_parts *parts);
 
+/*
+ * 1 when host (a URL's host, e.g. cs_url_parts.host) is domain or a subdomain
+ * of it: "img.example.org" is in "example.org", "badexample.org" is not.
+ * Case-insensitive; a trailing dot on either and a leading dot on domain are
+ * ignored. 0 for NULL or an empty domain.
+ */
+int cs_url_host_in_domain(const char *host, const char *domain);
+
 /* Writes byte c as "%XX" (upper-case hex, the normal form of RFC 3986 2.1) into out. */
 void cs_url_percent_encode(unsigned char c, char out[3]);
 

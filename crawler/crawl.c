@@ -98,6 +98,36 @@ static void txn_end(crawl_ctx *ctx)
 
 /* ---- hosts ------------------------------------------------------------------ */
 
+/* The --exclude-domains entry host falls under, or NULL. */
+static const char *excluded_by(const crawl_ctx *ctx, const char *host)
+{
+    for (size_t i = 0; i < ctx->opts->exclude_domain_count; i++)
+        if (cs_url_host_in_domain(host, ctx->opts->exclude_domains[i]))
+            return ctx->opts->exclude_domains[i];
+    return NULL;
+}
+
+/* The same for a host known by its origin ("http://h:8080"). */
+static const char *origin_excluded_by(const crawl_ctx *ctx, const char *origin)
+{
+    if (ctx->opts->exclude_domain_count == 0) return NULL;
+    char probe[CS_URL_SIZE];
+    cs_url_parts parts;
+    snprintf(probe, sizeof probe, "%s/", origin);
+    return cs_url_split(probe, &parts) == CS_OK ? excluded_by(ctx, parts.host) : NULL;
+}
+
+/* Marks a frontier URL on an excluded domain: skipped, why, counted; never requested. */
+static void mark_excluded(crawl_ctx *ctx, int64_t url_id, const char *url, const char *domain)
+{
+    char why[320];
+    snprintf(why, sizeof why, "excluded: %.280s is on the --exclude-domains list", domain);
+    if (catalog_frontier_set_state(ctx->cat, url_id, CATALOG_URL_SKIPPED, 0, 0, why, ctx->err) !=
+        CS_OK)
+        crawl_fail(ctx, url);
+    ctx->stats->excluded++;
+}
+
 static int in_page_scope(crawl_ctx *ctx, const char *origin, const char *host_name)
 {
     for (size_t i = 0; i < ctx->scope_count; i++)
@@ -253,9 +283,15 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
     if (h == NULL) return 0;
     int64_t id = 0;
     int is_new = 0;
+    const char *excluded = excluded_by(ctx, parts.host);
     if (catalog_frontier_add(ctx->cat, url, h->id, crawl_url_kind(kind), depth, referrer_id,
-                             CATALOG_URL_QUEUED, &id, &is_new, ctx->err) != CS_OK) {
+                             excluded ? CATALOG_URL_SKIPPED : CATALOG_URL_QUEUED, &id, &is_new,
+                             ctx->err) != CS_OK) {
         crawl_fail(ctx, url);
+        return 0;
+    }
+    if (excluded) { /* recorded with its reason; its host never hears from us */
+        if (is_new) mark_excluded(ctx, id, url, excluded);
         return 0;
     }
     if (is_new) h->wake_at = 0;
@@ -315,6 +351,14 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
     if (h->robots_url == NULL || cs_url_split(h->robots_url, &parts) != CS_OK ||
         strcmp(parts.origin, h->origin) == 0)
         return 1;
+    if (excluded_by(ctx, parts.host)) {
+        /* robots.txt lives on an excluded domain: it is never asked for, so nothing
+           may be fetched from this host either (RFC 9309: no rules read, no crawl) */
+        h->parked = 1;
+        h->wake_at = INT64_MAX;
+        save_politeness(ctx, h);
+        return 0;
+    }
     crawl_host *t = host_for(ctx, &parts);
     if (t == NULL) return 0; /* ctx->failed says why */
     int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
@@ -342,6 +386,13 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         if (rc != CS_OK) {
             crawl_fail(ctx, h->origin);
             return 0;
+        }
+        const char *excluded = origin_excluded_by(ctx, h->origin);
+        if (excluded) { /* queued by an earlier run without the list: never requested now */
+            mark_excluded(ctx, item.id, item.url, excluded);
+            catalog_frontier_item_clear(&item);
+            if (ctx->failed) return 0;
+            continue;
         }
         /* RFC 9309: robots.txt before anything else, then tdmrep.json and ai.txt */
         char url[CS_URL_SIZE];

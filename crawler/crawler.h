@@ -254,6 +254,7 @@ typedef struct crawler_stats {
                              loopback without allow_loopback): never cached as the host's
                              answer, the host waits for a run allowed to reach it */
     int64_t disallowed;   /* URLs robots.txt kept us from */
+    int64_t excluded;     /* URLs on an excluded domain: recorded, never requested */
     int64_t hosts_active; /* hosts with a request running now */
     int64_t hosts;        /* hosts known to this crawl */
     int64_t queued;       /* URLs waiting in the frontier */
@@ -286,6 +287,17 @@ typedef struct crawler_options {
     void *progress_ctx;
     int64_t progress_interval_ms; /* default 1000 */
     volatile int *stop;           /* set non-zero (e.g. from a signal handler) to stop */
+    /* AI crawler list robots.txt rules are read with (--ai-crawlers; NULL: built-in) */
+    const robots_ai_crawlers *ai_crawlers;
+    /*
+     * Domains never to be requested (--exclude-domains): a URL whose host is
+     * one of them or a subdomain of one (case-insensitive) is recorded in the
+     * frontier as skipped with the reason "excluded: ...", counted in
+     * stats->excluded, and nothing is ever sent to its host, not even a
+     * robots.txt request (nor one redirected there).
+     */
+    const char *const *exclude_domains;
+    size_t exclude_domain_count;
 } crawler_options;
 
 void crawler_options_default(crawler_options *opts);
@@ -360,6 +372,10 @@ typedef struct crawler_signals_result {
  */
 int crawler_signals(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
                     crawler_signals_result *out, cs_error *err);
+/* crawler_signals with robots.txt's AI crawler rules read by ai_crawlers (NULL: built-in). */
+int crawler_signals_list(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         cs_error *err);
 /*
  * Judges result's signals for agent under policy (NULL: defaults): each
  * resource of the chain apart (TDMRep precedence never reaches across URLs),
@@ -371,8 +387,8 @@ int crawler_signals_decide(const crawler_signals_result *result, const char *age
 void crawler_signals_result_free(crawler_signals_result *result);
 
 /*
- * `clearset signals URL --bots`: crawler_signals (same requests, same
- * result in *out) and, for every listed AI crawler (robots_ai_crawler), what
+ * `clearset signals URL --bots`: crawler_signals_list (same requests, same
+ * result in *out) and, for every crawler of the list, with its operator and function, what
  * the chain's URLs let it do: robots.txt for its token (RFC 9309, its match
  * token), and whether training is reserved for it - robots_decide for its
  * token over the signals that reach it (its own robots.txt group, the
@@ -382,7 +398,10 @@ void crawler_signals_result_free(crawler_signals_result *result);
  * clearsetbot from) says nothing. Free *bots with crawler_bot_views_free.
  */
 typedef struct crawler_bot_view {
-    size_t crawler;                   /* index into robots_ai_crawler() */
+    size_t crawler;                   /* index into the crawler list */
+    const char *token;                /* as listed; the strings point into the list */
+    const char *operator_name;        /* "OpenAI", ... */
+    const char *function;             /* "training", "ai-search", "user-fetch", ... */
     int allowed;                      /* its token may fetch every URL of the chain read */
     int robots_line;                  /* the disallowing rule's line (when !allowed) */
     char disallowed_url[CS_URL_SIZE]; /* the URL of the chain it may not fetch, or "" */
@@ -391,12 +410,14 @@ typedef struct crawler_bot_view {
 } crawler_bot_view;
 
 typedef struct crawler_bot_views {
-    crawler_bot_view *items; /* robots_ai_crawler_count() entries, in list order; owned */
+    crawler_bot_view *items; /* one per listed crawler, in list order; owned */
     size_t count;
 } crawler_bot_views;
 
+/* ai_crawlers: the list to answer for (NULL: the built-in one); it must outlive *bots. */
 int crawler_signals_bots(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
-                         crawler_signals_result *out, crawler_bot_views *bots, cs_error *err);
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err);
 void crawler_bot_views_free(crawler_bot_views *bots);
 
 /*

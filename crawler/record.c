@@ -48,11 +48,13 @@ static int record_signals(crawl_ctx *ctx, const robots_signal_list *list, const 
     for (size_t i = 0; i < list->count; i++) {
         const robots_signal *s = &list->items[i];
         if (s->effect == ROBOTS_EFFECT_NONE) continue; /* index, follow, ... say nothing */
-        char raw[ROBOTS_SIGNAL_VALUE_MAX + ROBOTS_SIGNAL_SCOPE_MAX + 4];
+        char raw[ROBOTS_SIGNAL_VALUE_MAX + ROBOTS_SIGNAL_SCOPE_MAX + 32];
+        /* a legacy AIPREF label keeps its mark: the catalog has no detail column */
+        const char *mark = strcmp(s->detail, "legacy-label") == 0 ? " (legacy-label)" : "";
         if (s->scope[0])
-            snprintf(raw, sizeof raw, "%s: %s", s->scope, s->value);
+            snprintf(raw, sizeof raw, "%s: %s%s", s->scope, s->value, mark);
         else
-            snprintf(raw, sizeof raw, "%s", s->value);
+            snprintf(raw, sizeof raw, "%s%s", s->value, mark);
         catalog_optout o = {.scope = scope,
                             .host_id = host_id,
                             .url_id = url_id,
@@ -91,6 +93,9 @@ static int record_embedded(crawl_ctx *ctx, int64_t image_id, const char *url,
         /* unreadable metadata is no evidence, not a crawl failure; no memory is */
         return rc == CS_ENOMEM ? rc : CS_OK;
     }
+    static const char *const embedded_checks[] = {"iptc", "c2pa"}; /* and XMP tdm: */
+    rc = catalog_record_checks(ctx->cat, image_id, embedded_checks, CS_ARRAY_LEN(embedded_checks),
+                               ctx->err);
     for (size_t i = 0; i < emb.evidence.count && rc == CS_OK; i++) {
         const license_evidence *e = &emb.evidence.items[i];
         catalog_rights r = {
@@ -364,6 +369,29 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
     return rc;
 }
 
+/*
+ * The protocols checked for an image served by host, whatever they said: the
+ * response headers always (Content-Signal, Content-Usage, TDMRep), robots.txt
+ * with its AI crawler groups and RSL License lines once read, tdmrep.json
+ * and ai.txt once asked for. The embedded ones (iptc, c2pa) are recorded when
+ * the file's metadata is read (record_embedded).
+ */
+static int record_checks(crawl_ctx *ctx, int64_t image_id, const crawl_host *host)
+{
+    const char *checked[9];
+    size_t n = 0;
+    if (host->rules) {
+        checked[n++] = "robots";
+        checked[n++] = "ai-crawlers";
+    }
+    checked[n++] = "content-signal";
+    checked[n++] = "content-usage";
+    if (host->rules) checked[n++] = "rsl";
+    checked[n++] = "tdmrep";
+    if (host->ai_txt_status >= 0) checked[n++] = "ai.txt";
+    return catalog_record_checks(ctx->cat, image_id, checked, n, ctx->err);
+}
+
 /* Stores an image response; CS_ELIMIT / CS_EUNSUPPORTED name why it was refused. */
 static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_response *resp,
                          int64_t fetch_id, const crawler_image_probe *probe, const char **why)
@@ -389,11 +417,13 @@ static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_res
     if (rc == CS_OK) {
         int gathered = signals_from_response(&signals, resp, ctx->err);
         if (gathered == CS_OK)
-            gathered = signals_from_host(&signals, job->host, resp->url, ctx->err);
+            gathered =
+                signals_from_host(&signals, job->host, resp->url, ctx->opts->ai_crawlers, ctx->err);
         rc =
             record_gathered(ctx, gathered, &signals, "image", job->host->id, job->url_id, image_id);
     }
     robots_signal_list_free(&signals);
+    if (rc == CS_OK) rc = record_checks(ctx, image_id, job->host);
     if (rc == CS_OK && is_new) rc = record_embedded(ctx, image_id, resp->url, resp);
     if (rc == CS_OK) {
         ctx->stats->images++;
@@ -584,7 +614,8 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
             if (rc == CS_OK) {
                 int gathered = signals_from_response(&signals, resp, ctx->err);
                 if (gathered == CS_OK)
-                    gathered = signals_from_host(&signals, h, resp->url, ctx->err);
+                    gathered =
+                        signals_from_host(&signals, h, resp->url, ctx->opts->ai_crawlers, ctx->err);
                 rc = record_gathered(ctx, gathered, &signals, "page", h->id, job->url_id, 0);
             }
             robots_signal_list_free(&signals);

@@ -1,7 +1,8 @@
 /*
  * signals.c - hands every piece of opt-out evidence the crawler sees to
  * robots/, which turns it into signals: response headers (X-Robots-Tag,
- * TDMRep tdm-reservation/tdm-policy, 402 and crawler-price), the host's
+ * TDMRep tdm-reservation/tdm-policy, Content-Usage, Content-Signal, 402 and
+ * crawler-price), the host's
  * robots.txt (Content-Signal, Content-Usage, rules for AI-training crawlers),
  * /.well-known/tdmrep.json, /ai.txt, the page's meta elements, and for
  * `clearset signals` on an image its embedded IPTC plus:DataMining. Nothing
@@ -47,6 +48,13 @@ int signals_from_response(robots_signal_list *list, const crawler_response *resp
             tdm_policy = h->value;
         } else if (strcasecmp(h->name, "crawler-price") == 0) {
             price = h->value;
+        } else if (strcasecmp(h->name, "Content-Usage") == 0 ||
+                   strcasecmp(h->name, "Content-Signal") == 0) {
+            int usage = strcasecmp(h->name, "Content-Usage") == 0;
+            int rc = (usage ? robots_signals_from_content_usage_header
+                            : robots_signals_from_content_signal_header)(
+                list, h->value, strlen(h->value), resp->url, err);
+            if (rc != CS_OK) return rc;
         }
     }
     if (tdm || tdm_policy) {
@@ -60,20 +68,21 @@ int signals_from_response(robots_signal_list *list, const crawler_response *resp
 }
 
 int signals_from_host(robots_signal_list *list, const crawl_host *host, const char *url,
-                      cs_error *err)
+                      const robots_ai_crawlers *crawlers, cs_error *err)
 {
-    return signals_from_host_for(list, host, url, ROBOTS_OWN_AGENT, err);
+    return signals_from_host_for(list, host, url, ROBOTS_OWN_AGENT, crawlers, err);
 }
 
 int signals_from_host_for(robots_signal_list *list, const crawl_host *host, const char *url,
-                          const char *agent, cs_error *err)
+                          const char *agent, const robots_ai_crawlers *crawlers, cs_error *err)
 {
     char where[CS_URL_SIZE + 32];
     int rc = CS_OK;
     if (host->rules) {
         snprintf(where, sizeof where, "%s/robots.txt", host->origin);
         rc = robots_signals_from_preferences(list, host->rules, agent, url, where, err);
-        if (rc == CS_OK) rc = robots_signals_from_ai_crawlers(list, host->rules, url, where, err);
+        if (rc == CS_OK)
+            rc = robots_signals_from_ai_crawler_list(list, host->rules, crawlers, url, where, err);
         if (rc != CS_OK) return rc;
     }
     if (host->tdmrep_status >= 200 && host->tdmrep_status < 300 && host->tdmrep_body) {
@@ -140,6 +149,7 @@ typedef struct signals_run {
     int denied[SIGNALS_MAX_ORIGINS];         /* the fetcher refused the origin's address */
     size_t origin_count;
     crawler_signals_result *out;
+    const robots_ai_crawlers *ai_crawlers; /* NULL: the built-in list */
     cs_error *err;
     /* each URL of the chain whose policy files were read, for the per-crawler views */
     struct {
@@ -247,7 +257,7 @@ static int add_host_signals(signals_run *run, const crawl_host *host, const char
     robots_signal_list fresh;
     robots_signal_list_init(&fresh);
     robots_signal_list *list = &run->out->signals;
-    int rc = signals_from_host(&fresh, host, url, run->err);
+    int rc = signals_from_host(&fresh, host, url, run->ai_crawlers, run->err);
     for (size_t i = 0; i < fresh.count && rc == CS_OK; i++) {
         size_t j = 0;
         while (j < list->count && !same_signal(&list->items[j], &fresh.items[i]))
@@ -449,19 +459,24 @@ static int host_signal_for(robots_signal *s, const char *token)
 static int bot_views(signals_run *run, crawler_bot_views *bots, cs_error *err)
 {
     const crawler_signals_result *out = run->out;
-    size_t count = robots_ai_crawler_count();
+    const robots_ai_crawlers *crawlers = run->ai_crawlers; /* NULL: the built-in list */
+    size_t count = robots_ai_crawlers_count(crawlers);
     bots->items = calloc(count ? count : 1, sizeof *bots->items);
     if (bots->items == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
     bots->count = count;
     robots_policy policy;
     robots_policy_default(&policy);
+    policy.ai_crawlers = crawlers;
     policy.ai_crawler_scope = 0; /* another crawler's rules are not this one's */
     int rc = CS_OK;
     for (size_t i = 0; i < count && rc == CS_OK; i++) {
         crawler_bot_view *v = &bots->items[i];
-        const char *token = robots_ai_crawler(i);
-        const char *match = robots_ai_crawler_match_token(i);
+        const char *token = robots_ai_crawlers_token(crawlers, i);
+        const char *match = robots_ai_crawlers_match_token(crawlers, i);
         v->crawler = i;
+        v->token = token;
+        v->operator_name = robots_ai_crawlers_operator(crawlers, i);
+        v->function = robots_ai_crawlers_function(crawlers, i);
         v->allowed = run->hop_count > 0;
         for (size_t h = 0; h < run->hop_count && rc == CS_OK; h++) {
             const crawl_host *host = run->hops[h].host;
@@ -476,7 +491,7 @@ static int bot_views(signals_run *run, crawler_bot_views *bots, cs_error *err)
             robots_signal_list list, fresh;
             robots_signal_list_init(&list);
             robots_signal_list_init(&fresh);
-            rc = signals_from_host_for(&fresh, host, url, match[0] ? match : token, err);
+            rc = signals_from_host_for(&fresh, host, url, match[0] ? match : token, crawlers, err);
             for (size_t k = 0; k < fresh.count && rc == CS_OK; k++)
                 if (host_signal_for(&fresh.items[k], token))
                     rc = robots_signal_list_add(&list, &fresh.items[k]);
@@ -510,25 +525,35 @@ void crawler_bot_views_free(crawler_bot_views *bots)
 }
 
 static int signals_chain(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
-                         crawler_signals_result *out, crawler_bot_views *bots, cs_error *err);
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err);
 
 int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
                     crawler_signals_result *out, cs_error *err)
 {
-    return signals_chain(url_in, fetch, delay_ms, out, NULL, err);
+    return signals_chain(url_in, fetch, delay_ms, NULL, out, NULL, err);
+}
+
+int crawler_signals_list(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         cs_error *err)
+{
+    return signals_chain(url_in, fetch, delay_ms, ai_crawlers, out, NULL, err);
 }
 
 int crawler_signals_bots(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
-                         crawler_signals_result *out, crawler_bot_views *bots, cs_error *err)
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err)
 {
     memset(bots, 0, sizeof *bots);
-    int rc = signals_chain(url, fetch, delay_ms, out, bots, err);
+    int rc = signals_chain(url, fetch, delay_ms, ai_crawlers, out, bots, err);
     if (rc != CS_OK) crawler_bot_views_free(bots);
     return rc;
 }
 
 static int signals_chain(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
-                         crawler_signals_result *out, crawler_bot_views *bots, cs_error *err)
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err)
 {
     memset(out, 0, sizeof *out);
     robots_signal_list_init(&out->signals);
@@ -539,6 +564,7 @@ static int signals_chain(const char *url_in, const crawler_fetch_options *fetch,
     signals_run run;
     memset(&run, 0, sizeof run);
     run.delay_ms = delay_ms;
+    run.ai_crawlers = ai_crawlers;
     run.out = out;
     run.err = err;
     rc = crawler_fetcher_new(fetch, &run.fetcher, err);

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 5 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 6 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -349,6 +349,17 @@ typedef struct catalog_optout {
     const char *kind, *raw_value, *effect, *found_at;
 } catalog_optout;
 int catalog_record_optout(catalog *cat, const catalog_optout *o, cs_error *err);
+
+/*
+ * The protocols checked for image_id (image_checks): each of protocols[0..count)
+ * is recorded once, its checked_at refreshed when it already is.
+ * catalog_image_checks reads them back in the order first recorded (free with
+ * catalog_strings_free); none is *count 0.
+ */
+int catalog_record_checks(catalog *cat, int64_t image_id, const char *const *protocols,
+                          size_t count, cs_error *err);
+int catalog_image_checks(catalog *cat, int64_t image_id, char ***protocols, size_t *count,
+                         cs_error *err);
 
 /* One rights_evidence row (or, without image, page and found_at, one sighting_evidence row). */
 typedef struct catalog_rights {

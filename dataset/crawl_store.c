@@ -236,6 +236,31 @@ int catalog_link_image_url(catalog *cat, int64_t url_id, int64_t image_id, int64
     return sightings_to_evidence(cat, url_id, image_id, err);
 }
 
+int catalog_record_checks(catalog *cat, int64_t image_id, const char *const *protocols,
+                          size_t count, cs_error *err)
+{
+    int rc = CS_OK;
+    int64_t now = cs_now_ms();
+    for (size_t i = 0; rc == CS_OK && i < count; i++)
+        rc = catalog_run(
+            cat, "recording a checked protocol",
+            "INSERT INTO image_checks (image_id, protocol, checked_at) VALUES (?,?,?) "
+            "ON CONFLICT (image_id, protocol) DO UPDATE SET checked_at = "
+            "excluded.checked_at",
+            CATALOG_ARGS(catalog_int(image_id), catalog_text(protocols[i]), catalog_int(now)), err);
+    return rc;
+}
+
+int catalog_image_checks(catalog *cat, int64_t image_id, char ***protocols, size_t *count,
+                         cs_error *err)
+{
+    return catalog_rows_into(cat, "reading checked protocols",
+                             "SELECT protocol FROM image_checks WHERE image_id = ? ORDER BY rowid",
+                             CATALOG_ARGS(catalog_int(image_id)), catalog_read_string,
+                             catalog_clear_string, sizeof **protocols, (void **)protocols, count,
+                             err);
+}
+
 int catalog_record_optout(catalog *cat, const catalog_optout *o, cs_error *err)
 {
     return catalog_run(

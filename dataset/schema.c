@@ -322,6 +322,21 @@ static const char migration_5[] =
     ");\n"
     "CREATE INDEX local_matches_by_work ON local_matches(work_image_id);\n";
 
+/* -- 6: which opt-out and rights protocols were checked for each image, so an
+ *    auditor sees what was looked at, not only what was found (issue 13: the
+ *    evidence the EU AI Act's copyright obligations ask for). The crawl writes
+ *    one row per protocol when it stores an image; a later crawl that meets the
+ *    image again refreshes checked_at. */
+static const char migration_6[] =
+    "CREATE TABLE image_checks (\n"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),\n"
+    "  protocol TEXT NOT NULL,               -- robots | ai-crawlers | content-signal |\n"
+    "                                        -- content-usage | rsl | tdmrep | ai.txt |\n"
+    "                                        -- iptc | c2pa (what was looked at, found or not)\n"
+    "  checked_at INTEGER NOT NULL,          -- when the crawl last checked it (ms)\n"
+    "  PRIMARY KEY (image_id, protocol)\n"
+    ");\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
@@ -331,6 +346,7 @@ const catalog_migration catalog_migrations[] = {
     {3, "sighting_evidence: every page-side statement; rights_evidence.scope", migration_3},
     {4, "optout_signals.effect 'policy' for noindex & co.", migration_4},
     {5, "protected_works, local_features, local_matches: the similarity audit", migration_5},
+    {6, "image_checks: the protocols checked for each image", migration_6},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

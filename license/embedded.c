@@ -23,6 +23,7 @@
 #include "robots/robots.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -348,6 +349,17 @@ static int summarise(license_embedded *out)
     int rc = set_string(&out->data_mining, field_text(f, "XMP-plus:DataMining", NULL));
     if (rc == CS_OK)
         rc = set_string(&out->digital_source, field_text(f, "XMP-iptcExt:DigitalSourceType", NULL));
+    /* TDMRep in XMP: ExifTool -n prints the reservation as a number */
+    const json_t *reservation = json_object_get(f, "XMP-tdm:Reservation");
+    if (json_is_array(reservation)) reservation = json_array_get(reservation, 0);
+    char number[32];
+    if (json_is_integer(reservation)) {
+        snprintf(number, sizeof number, "%lld", (long long)json_integer_value(reservation));
+        if (rc == CS_OK) rc = set_string(&out->tdm_reservation, number);
+    } else if (rc == CS_OK) {
+        rc = set_string(&out->tdm_reservation, field_text(f, "XMP-tdm:Reservation", NULL));
+    }
+    if (rc == CS_OK) rc = set_string(&out->tdm_policy, field_text(f, "XMP-tdm:Policy", NULL));
     if (out->digital_source) {
         const char *slash = strrchr(out->digital_source, '/');
         const char *term = slash ? slash + 1 : out->digital_source;
@@ -414,6 +426,8 @@ void license_embedded_free(license_embedded *emb)
     json_decref(emb->training_mining);
     license_evidence_list_free(&emb->evidence);
     free(emb->data_mining);
+    free(emb->tdm_reservation);
+    free(emb->tdm_policy);
     free(emb->digital_source);
     free(emb->attribution_name);
     free(emb->attribution_url);
@@ -449,6 +463,8 @@ json_t *license_embedded_json(const license_embedded *emb, const char *file)
                         emb->has_license ? license_info_json(&emb->license) : json_null());
     json_object_set_new(obj, "rights_claim", string_or_null(license_claim_name(emb->claim)));
     json_object_set_new(obj, "data_mining", string_or_null(emb->data_mining));
+    json_object_set_new(obj, "tdm_reservation", string_or_null(emb->tdm_reservation));
+    json_object_set_new(obj, "tdm_policy", string_or_null(emb->tdm_policy));
     json_object_set_new(obj, "ai_generated", json_boolean(emb->ai_generated));
     json_t *attribution = json_null();
     if (emb->attribution_name || emb->attribution_url)
@@ -467,6 +483,11 @@ int license_embedded_signals(const license_embedded *emb, struct robots_signal_l
     if (emb->data_mining)
         rc = robots_signals_from_data_mining(list, emb->data_mining, strlen(emb->data_mining),
                                              where, err);
+    if (rc == CS_OK && (emb->tdm_reservation || emb->tdm_policy)) /* TDMRep's last layer */
+        rc = robots_signals_from_tdm(list, ROBOTS_SOURCE_EMBEDDED, emb->tdm_reservation,
+                                     emb->tdm_reservation ? strlen(emb->tdm_reservation) : 0,
+                                     emb->tdm_policy, emb->tdm_policy ? strlen(emb->tdm_policy) : 0,
+                                     where ? where : "XMP tdm:reservation", err);
     const char *key;
     json_t *use;
     json_object_foreach(emb->training_mining, key, use)

@@ -316,6 +316,8 @@ typedef struct license_embedded {
     license_info license;
     license_claim claim;    /* strongest explicit claim found */
     char *data_mining;      /* plus:DataMining as written (prefix kept), or NULL */
+    char *tdm_reservation;  /* TDMRep XMP tdm:reservation ("1", "0", ...), or NULL */
+    char *tdm_policy;       /* TDMRep XMP tdm:policy (a URL), or NULL */
     char *digital_source;   /* Iptc4xmpExt:DigitalSourceType as written, or NULL */
     int ai_generated;       /* DigitalSourceType says trained/composite algorithmic media */
     char *attribution_name; /* cc:attributionName, else creator/By-line/Artist, or NULL */
@@ -338,7 +340,8 @@ void license_embedded_free(license_embedded *emb);
 json_t *license_info_json(const license_info *license);
 /*
  * The object `clearset license FILE` prints: {"file": file, <fields>...,
- * "license": {...} | null, "rights_claim", "data_mining", "ai_generated",
+ * "license": {...} | null, "rights_claim", "data_mining", "tdm_reservation",
+ * "tdm_policy", "ai_generated",
  * "attribution": {"name", "url"} | null,
  * "training_mining": {...} | null}. New reference, NULL on ENOMEM.
  */
@@ -371,7 +374,9 @@ int license_parse_c2pa(const unsigned char *bytes, size_t len, json_t **entries,
 
 /*
  * The opt-out evidence embedded in a file, as robots/ signals (source
- * EMBEDDED): plus:DataMining and every C2PA / CAWG training-mining entry.
+ * EMBEDDED): plus:DataMining, TDMRep tdm:reservation / tdm:policy (the
+ * protocol's last layer: it overrides tdmrep.json, headers and meta) and every
+ * C2PA / CAWG training-mining entry.
  * robots/ decides what they mean; where (may be NULL) names the file or URL.
  * Returns CS_OK, CS_ENOMEM or CS_ELIMIT.
  */
@@ -392,7 +397,7 @@ typedef enum license_page_wide {
 } license_page_wide;
 
 /*
- * Built-in policies: "strict" (CC0, PDM, CC BY), "open" (adds CC BY-SA),
+ * Built-in policies: "strict" (CC0, PDM, CC-PDDC, CC BY), "open" (adds CC BY-SA),
  * "research" (adds the -NC variants). ND is never accepted by a preset.
  * CS_ENOTFOUND for another name.
  */
@@ -401,7 +406,8 @@ int license_policy_builtin(const char *name, license_policy **out, cs_error *err
  * A policy file: JSON
  *   {"name": "mine", "accept": ["CC-BY", "CC-BY-SA-4.0", "MIT", "CC0"],
  *    "page_wide": "same-host" | "any" | "never",
- *    "require_attribution_name": false}
+ *    "require_attribution_name": false,
+ *    "opt_out_directives": ["noindex"], "training_mining_constrained": false}
  * "accept" entries are CC families (match any version/port) or SPDX ids
  * (exact). CS_EFORMAT with a message naming the problem otherwise.
  */
@@ -421,6 +427,14 @@ int license_policy_accepts(const license_policy *policy, const license_info *lic
  */
 struct robots_policy;
 void license_policy_robots(const license_policy *policy, struct robots_policy *out);
+/*
+ * The AI crawler list robots.txt crawler rules are judged with under this
+ * policy (`--ai-crawlers FILE`; NULL, the default, is robots/'s built-in
+ * list). Borrowed: it must outlive the policy's use.
+ */
+struct robots_ai_crawlers;
+void license_policy_set_ai_crawlers(license_policy *policy,
+                                    const struct robots_ai_crawlers *ai_crawlers);
 
 typedef enum license_verdict_kind {
     LICENSE_VERDICT_UNKNOWN = 0, /* no usable evidence either way */

@@ -3,14 +3,18 @@
  * page-wide licence reaches.
  *
  * The presets follow DESIGN.md ("Clearance"): strict accepts CC0, the Public
- * Domain Mark and CC BY in every version and port; open adds CC BY-SA;
+ * Domain Mark, the Public Domain Dedication (CC-PDDC) and CC BY in every
+ * version and port; open adds CC BY-SA;
  * research adds the NonCommercial variants. No preset accepts ND. A policy
  * file (JSON) lists accepted CC families ("CC-BY-SA"), exact SPDX ids
  * ("MIT", "CC-BY-4.0") or SPDX prefixes ending in '*' ("CC-BY-3.0-*"), may
  * widen or narrow the reach of page-wide licences, and may count robots
  * directives that say nothing about AI by themselves as opt-outs
  * ("opt_out_directives": ["noindex", "none", "noimageindex", "noml"]; no
- * preset counts them, as DESIGN.md has them only "where configured").
+ * preset counts them, as DESIGN.md has them only "where configured"), and
+ * may take a C2PA / CAWG training-mining "constrained" as permission
+ * ("training_mining_constrained": true; never by default: "constrained" means
+ * allowed only on terms clearset cannot read, so it is no permission).
  */
 #include "license/license_internal.h"
 
@@ -29,6 +33,8 @@ struct license_policy {
     license_page_wide page_wide;
     int require_attribution_name;
     unsigned optout_directives; /* ROBOTS_POLICY_* bits */
+    int training_constrained;   /* a C2PA/CAWG training-mining "constrained" is accepted */
+    const struct robots_ai_crawlers *ai_crawlers; /* borrowed; NULL: the built-in list */
 };
 
 /* The robots directives a policy file may count as opt-outs. */
@@ -68,9 +74,12 @@ static int parse_optout_directives(const json_t *value, const char *name, unsign
     return CS_OK;
 }
 
-static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-BY"};
-static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-BY", "CC-BY-SA"};
-static const char *const research_accept[] = {"CC0",      "CC-PDM",   "CC-BY",
+/* Every preset takes the public-domain tools: CC0, the Public Domain Mark and the
+ * retired Public Domain Dedication and Certification (CC-PDDC, family CC-PD, what
+ * the legacy web.resource.org/cc/PublicDomain URL means). */
+static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY"};
+static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY", "CC-BY-SA"};
+static const char *const research_accept[] = {"CC0",      "CC-PDM",   "CC-PD",      "CC-BY",
                                               "CC-BY-SA", "CC-BY-NC", "CC-BY-NC-SA"};
 
 static license_policy *policy_new(const char *name)
@@ -169,6 +178,12 @@ int license_policy_parse(const char *json_text, size_t len, const char *name, li
                                   "policy %s: \"require_attribution_name\" must be true or false",
                                   name);
             p->require_attribution_name = json_is_true(value);
+        } else if (strcmp(key, "training_mining_constrained") == 0) {
+            if (!json_is_boolean(value))
+                rc = cs_error_set(
+                    err, CS_EFORMAT,
+                    "policy %s: \"training_mining_constrained\" must be true or false", name);
+            p->training_constrained = json_is_true(value);
         } else if (strcmp(key, "opt_out_directives") == 0) {
             rc = parse_optout_directives(value, name, &p->optout_directives, err);
         } else {
@@ -229,6 +244,14 @@ void license_policy_robots(const license_policy *policy, robots_policy *out)
 {
     robots_policy_default(out);
     out->flags |= policy->optout_directives;
+    out->training_constrained = policy->training_constrained;
+    out->ai_crawlers = policy->ai_crawlers;
+}
+
+void license_policy_set_ai_crawlers(license_policy *policy,
+                                    const struct robots_ai_crawlers *ai_crawlers)
+{
+    if (policy) policy->ai_crawlers = ai_crawlers;
 }
 
 int license_policy_accepts(const license_policy *policy, const license_info *license)

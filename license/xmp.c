@@ -7,7 +7,8 @@
  * is walked; properties in the namespaces below become fields named as
  * `exiftool -j -G1 -n -struct` names them:
  *   - group "XMP-<prefix>" from ExifTool's prefix for the namespace
- *     (xmpRights, cc, dc, photoshop, plus, iptcExt); the legacy CC namespace
+ *     (xmpRights, cc, dc, photoshop, plus, iptcExt; tdm for TDMRep's
+ *     http://www.w3.org/ns/tdmrep/ reservation and policy); the legacy CC namespace
  *     http://web.resource.org/cc/ is unknown to ExifTool, which names it by
  *     the document's prefix, or "tmp0" when that prefix is "cc" (taken);
  *   - tag = the property's local name with its first letter upper-cased;
@@ -59,6 +60,9 @@ static const xmp_namespace namespaces[] = {
     {"http://ns.adobe.com/photoshop/1.0/", "XMP-photoshop"},
     {"http://ns.useplus.org/ldf/xmp/1.0/", "XMP-plus"},
     {"http://iptc.org/std/Iptc4xmpExt/2008-02-29/", "XMP-iptcExt"},
+    /* W3C TDMRep in XMP; unknown to ExifTool 12.57, which names it by the packet's
+       prefix: "tdm" is the protocol's own and the one writers use */
+    {"http://www.w3.org/ns/tdmrep/", "XMP-tdm"},
 };
 
 static const xmp_property properties[] = {
@@ -81,6 +85,8 @@ static const xmp_property properties[] = {
     {"http://ns.useplus.org/ldf/xmp/1.0/", "DataMining", ROLE_DATA_MINING},
     {"http://ns.useplus.org/ldf/xmp/1.0/", "OtherConstraints", ROLE_NONE},
     {"http://iptc.org/std/Iptc4xmpExt/2008-02-29/", "DigitalSourceType", ROLE_NONE},
+    {"http://www.w3.org/ns/tdmrep/", "reservation", ROLE_NONE},
+    {"http://www.w3.org/ns/tdmrep/", "policy", ROLE_NONE},
 };
 
 typedef struct xmp_walk {

@@ -48,7 +48,11 @@ static void to_signal(const catalog_optout_row *row, robots_signal *s)
     if (s->effect == ROBOTS_EFFECT_POLICY)
         s->policy_flag = policy_flag_of(row->raw_value ? row->raw_value : "");
     const char *raw = row->raw_value ? row->raw_value : "";
-    const char *colon = strstr(raw, ": ");
+    /* only robots directives and AI crawler rules are stored as "agent: value"; an
+       ai.txt row's "disallow: *.png" names no agent */
+    int scoped =
+        s->kind == ROBOTS_SIGNAL_ROBOTS_DIRECTIVE || s->kind == ROBOTS_SIGNAL_AI_CRAWLER_RULE;
+    const char *colon = scoped ? strstr(raw, ": ") : NULL;
     char agent[ROBOTS_SIGNAL_SCOPE_MAX] = "";
     if (colon && (size_t)(colon - raw) < sizeof agent) {
         memcpy(agent, raw, (size_t)(colon - raw));

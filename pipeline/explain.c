@@ -1,7 +1,8 @@
 /*
  * explain.c - the explanation behind one image's verdict: where the image was
- * found, every rights statement (embedded and page-side), the opt-out signals
- * and whether each applies, near duplicates, the rules that decided and the
+ * found, which protocols the crawl checked for it, every rights statement
+ * (embedded and page-side), the opt-out signals and whether each applies,
+ * near duplicates, the rules that decided and the
  * attribution, as sentences ("words") and as JSON.
  *
  * The verdict is decided afresh from the catalog's facts (pipeline_decide_image,
@@ -12,6 +13,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +60,7 @@ static const char *or_dash(const char *s)
 }
 
 static json_t *explain(const pipeline_decision *d, const license_policy *policy,
-                       const catalog_verdict_row *stored)
+                       const catalog_verdict_row *stored, char **checks, size_t check_count)
 {
     const catalog_image_facts *f = &d->facts;
     const license_verdict *v = &d->verdict;
@@ -74,6 +76,17 @@ static json_t *explain(const pipeline_decision *d, const license_policy *policy,
         say(words, "Served at %s", f->image_urls[i]);
     for (size_t i = 0; i < f->page_url_count; i++)
         say(words, "Shown on %s", f->page_urls[i]);
+    json_t *checked = json_array();
+    char list[512] = "";
+    for (size_t i = 0; i < check_count; i++) {
+        json_array_append_new(checked, json_string(checks[i]));
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", checks[i]);
+    }
+    if (check_count)
+        say(words, "Checked: %s.", list);
+    else
+        say(words, "No record of the protocols checked for it (crawled by an older build?).");
     if (d->evidence_count == 0) say(words, "No rights evidence was recorded for it.");
     json_t *evidence = json_array();
     for (size_t i = 0; i < d->evidence_count; i++) {
@@ -169,6 +182,7 @@ static json_t *explain(const pipeline_decision *d, const license_policy *policy,
         json_array_append_new(json_object_get(obj, "pages"), json_string(f->page_urls[k]));
     json_object_set_new(obj, "evidence", evidence);
     json_object_set_new(obj, "signals", signals);
+    json_object_set_new(obj, "checked", checked);
     json_object_set_new(obj, "near_duplicates", near);
     json_object_set_new(obj, "words", words);
     return obj;
@@ -185,14 +199,18 @@ int pipeline_explain(catalog *cat, const license_policy *policy, const char *key
     if (rc == CS_OK) rc = pipeline_decide_image(cat, policy, id, &d, err);
     catalog_verdict_row *rows = NULL;
     size_t row_count = 0;
+    char **checks = NULL;
+    size_t check_count = 0;
     if (rc == CS_OK) rc = catalog_get_verdicts(cat, id, &rows, &row_count, err);
+    if (rc == CS_OK) rc = catalog_image_checks(cat, id, &checks, &check_count, err);
     if (rc == CS_OK) {
         const catalog_verdict_row *stored = NULL;
         for (size_t i = 0; i < row_count; i++)
             if (strcmp(rows[i].policy, license_policy_name(policy)) == 0) stored = &rows[i];
-        *out = explain(&d, policy, stored);
+        *out = explain(&d, policy, stored, checks, check_count);
         if (!*out) rc = cs_error_set(err, CS_ENOMEM, "explain: out of memory");
     }
+    catalog_strings_free(checks, check_count);
     catalog_verdict_rows_free(rows, row_count);
     pipeline_decision_free(&d);
     return rc;

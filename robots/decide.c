@@ -5,10 +5,14 @@
  *
  * Rules, in order:
  *  1. TDMRep precedence: among TDM reservations that say 0 or 1, only those
- *     from the highest source present count (meta > header > tdmrep.json);
- *     the rest are OVERRIDDEN.
+ *     from the highest source present count (the protocol's layers, each
+ *     overriding the one before: tdmrep.json, then the header, then HTML
+ *     meta, then metadata embedded in the file); the rest are OVERRIDDEN. A
+ *     layer without a reservation value (a tdm-policy alone) resets nothing.
  *  2. Scope: a signal limited to an agent counts when that agent is ours, or
- *     a listed AI crawler and the policy counts AI crawler scopes.
+ *     a listed AI crawler and the policy counts AI crawler scopes. An AI
+ *     crawler rule counts only for a crawler whose function trains (the
+ *     policy's list, else the built-in one, says).
  *  3. Effect: OPT_OUT opts out (402/price and AI crawler rules can be
  *     switched off by policy); POLICY directives opt out only when their
  *     policy flag is set; PERMIT and NONE never opt out. Permissions do not
@@ -31,6 +35,8 @@ void robots_policy_default(robots_policy *policy)
 static int tdm_rank(robots_signal_source source)
 {
     switch (source) {
+    case ROBOTS_SOURCE_EMBEDDED:
+        return 4;
     case ROBOTS_SOURCE_META:
         return 3;
     case ROBOTS_SOURCE_HEADER:
@@ -54,12 +60,22 @@ static robots_verdict judge(const robots_signal *s, const char *agent, const rob
     if (is_decisive_tdm(s) && tdm_rank(s->source) < tdm_top_rank) return ROBOTS_VERDICT_OVERRIDDEN;
     if (s->kind == ROBOTS_SIGNAL_AI_CRAWLER_RULE) {
         if (!policy->ai_crawler_rules) return ROBOTS_VERDICT_POLICY_OFF;
+        /* only a training crawler's disallow reserves training; a token the list
+           does not know keeps the effect it was recorded with */
+        long at = robots_ai_crawlers_find(policy->ai_crawlers, s->scope);
+        if (at >= 0 && !robots_ai_crawler_function_trains(
+                           robots_ai_crawlers_function(policy->ai_crawlers, (size_t)at)))
+            return ROBOTS_VERDICT_NO_EFFECT;
     } else if (s->scope[0] != '\0') {
         size_t n = strlen(s->scope);
         int ours = agent && robots_ieq(s->scope, n, agent, strlen(agent));
-        int ai = policy->ai_crawler_scope && robots_is_ai_crawler(s->scope);
+        int ai =
+            policy->ai_crawler_scope && robots_ai_crawlers_find(policy->ai_crawlers, s->scope) >= 0;
         if (!ours && !ai) return ROBOTS_VERDICT_OTHER_AGENT;
     }
+    if (s->kind == ROBOTS_SIGNAL_TRAINING_MINING && policy->training_constrained &&
+        robots_ieq(s->value, strlen(s->value), "constrained", 11))
+        return ROBOTS_VERDICT_PERMITS;
     switch (s->effect) {
     case ROBOTS_EFFECT_OPT_OUT:
         if (s->kind == ROBOTS_SIGNAL_PAYMENT_REQUIRED && !policy->payment_required)

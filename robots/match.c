@@ -389,8 +389,8 @@ static void take_prefs(pref_ctx *ctx, const robots_pref_line *lines, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const robots_pref_line *line = &lines[i];
-        if (line->path &&
-            !robots_pattern_matches(line->path, line->path_len, ctx->path, ctx->path_len))
+        if (line->pref.path &&
+            !robots_pattern_matches(line->pref.path, line->pref.path_len, ctx->path, ctx->path_len))
             continue;
         if (ctx->count < ctx->max) ctx->out[ctx->count] = line->pref;
         ctx->count++;

@@ -118,14 +118,6 @@ size_t robots_agent_prefix_len(const char *s, size_t n)
     return i;
 }
 
-robots_pref robots_pref_parse(const char *s, size_t n)
-{
-    robots_trim(&s, &n);
-    if (robots_ieq(s, n, "yes", 3) || robots_ieq(s, n, "y", 1)) return ROBOTS_PREF_YES;
-    if (robots_ieq(s, n, "no", 2) || robots_ieq(s, n, "n", 1)) return ROBOTS_PREF_NO;
-    return ROBOTS_PREF_UNSET;
-}
-
 void robots_copy_field(char *dst, size_t size, const char *s, size_t n)
 {
     if (size == 0) return;
@@ -314,39 +306,6 @@ static void handle_crawl_delay(parser *p, const char *value, size_t n)
     p->current->crawl_delay = delay > ROBOTS_MAX_CRAWL_DELAY ? ROBOTS_MAX_CRAWL_DELAY : delay;
 }
 
-/* Reads "key=value, key=value" pairs of a Content-Signal / Content-Usage value. */
-static void parse_preferences(robots_preference *pref, const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        size_t start = i;
-        while (i < n && s[i] != ',' && s[i] != ';')
-            i++;
-        const char *item = s + start;
-        size_t item_len = i - start;
-        i++;
-        const char *eq = memchr(item, '=', item_len);
-        if (eq == NULL) continue;
-        const char *key = item;
-        size_t key_len = (size_t)(eq - item);
-        const char *val = eq + 1;
-        size_t val_len = item_len - key_len - 1;
-        robots_trim(&key, &key_len);
-        robots_pref value = robots_pref_parse(val, val_len);
-        if (value == ROBOTS_PREF_UNSET) continue;
-        if (robots_ieq(key, key_len, "search", 6)) {
-            pref->search = value;
-        } else if (robots_ieq(key, key_len, "ai-input", 8)) {
-            pref->ai_input = value;
-        } else if (robots_ieq(key, key_len, "ai-train", 8) ||
-                   robots_ieq(key, key_len, "train-ai", 8) ||
-                   robots_ieq(key, key_len, "train-genai", 11)) {
-            /* A "no" for any training category wins over a "yes" for another. */
-            if (pref->ai_train != ROBOTS_PREF_NO) pref->ai_train = value;
-        }
-    }
-}
-
 static int handle_preference(parser *p, int is_usage, const char *value, size_t n, int line)
 {
     robots_rules *r = p->rules;
@@ -356,19 +315,21 @@ static int handle_preference(parser *p, int is_usage, const char *value, size_t 
     entry.pref.line = line;
     entry.pref.value = robots_arena_strndup(r, value, n);
     if (entry.pref.value == NULL) return CS_ENOMEM;
-    const char *prefs = value;
-    size_t prefs_len = n;
     if (is_usage && n && value[0] == '/') {
-        /* IETF aipref attachment: "Content-Usage: /path/ train-ai=n". */
+        /* IETF AIPREF attachment: "Content-Usage: /path/ train-ai=n". */
         size_t k = 0;
         while (k < n && !is_ws((unsigned char)value[k]))
             k++;
-        entry.path = entry.pref.value; /* same bytes, first k of them */
-        entry.path_len = k;
-        prefs = value + k;
-        prefs_len = n - k;
+        entry.pref.path = entry.pref.value; /* same bytes, first k of them */
+        entry.pref.path_len = k;
+        while (k < n && is_ws((unsigned char)value[k]))
+            k++;
+        robots_content_usage_parse(value + k, n - k, &entry.pref);
+    } else if (is_usage) {
+        robots_content_usage_parse(value, n, &entry.pref);
+    } else {
+        robots_content_signal_parse(value, n, &entry.pref);
     }
-    parse_preferences(&entry.pref, prefs, prefs_len);
 
     robots_pref_line **items;
     size_t *count, *cap;

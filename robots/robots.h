@@ -131,25 +131,38 @@ const char *robots_license(const robots_rules *rules, size_t i);
 
 /*
  * Usage preferences for agent and url: `Content-Signal:` (contentsignals.org:
- * search, ai-input, ai-train = yes/no) and `Content-Usage:` (IETF aipref:
- * train-ai etc. = y/n, optionally preceded by a path pattern). Lines inside
- * the group that applies to agent count; lines before the first
- * `user-agent` apply to every agent. A Content-Usage line with a path counts
- * only when the path pattern matches url (robots.txt pattern syntax).
+ * search, ai-input, ai-train = yes/no) and `Content-Usage:` (IETF AIPREF,
+ * draft-ietf-aipref-vocab/-attach: an RFC 9651 dictionary, train-ai and
+ * search = y/n, optionally preceded by a path pattern). Lines inside the
+ * group that applies to agent count; lines before the first `user-agent`
+ * apply to every agent. A Content-Usage line with a path counts only when the
+ * path pattern matches url (robots.txt pattern syntax); which of several
+ * matching lines applies is robots_signals_from_preferences' business.
+ *
+ * Content-Usage labels are case-sensitive and only the tokens y and n count;
+ * a value that is not a dictionary states no preference (invalid). The older
+ * labels train-genai, ai-use, tdm, genai, ai, all and bots still reserve
+ * training when n (legacy). Content-Signal's non-standard allow/disallow are
+ * read as yes/no and marked nonstandard.
  */
 typedef enum robots_pref {
     ROBOTS_PREF_UNSET = 0, /* not stated */
-    ROBOTS_PREF_YES,       /* "yes" / "y" */
-    ROBOTS_PREF_NO,        /* "no" / "n" */
+    ROBOTS_PREF_YES,       /* "yes" / "y" / "allow" */
+    ROBOTS_PREF_NO,        /* "no" / "n" / "disallow" */
 } robots_pref;
 
 typedef struct robots_preference {
-    int is_content_usage; /* 0: Content-Signal line; 1: Content-Usage line */
-    int line;             /* 1-based line number in robots.txt */
+    int is_content_usage; /* 0: Content-Signal; 1: Content-Usage */
+    int line;             /* 1-based line number in robots.txt; 0 for a header */
     const char *value;    /* the raw value after the colon (owned by rules) */
+    const char *path;     /* Content-Usage path pattern (owned by rules), or NULL */
+    size_t path_len;
+    int invalid;          /* Content-Usage that failed to parse: no preference at all */
+    int legacy;           /* ai_train = NO comes only from a legacy label */
+    int nonstandard;      /* Content-Signal ai-train written allow/disallow */
     robots_pref search;   /* Content-Signal search / Content-Usage search */
     robots_pref ai_input; /* Content-Signal ai-input */
-    robots_pref ai_train; /* Content-Signal ai-train / Content-Usage train-ai or train-genai */
+    robots_pref ai_train; /* Content-Signal ai-train / Content-Usage train-ai (or legacy n) */
 } robots_preference;
 
 /*
@@ -166,7 +179,16 @@ size_t robots_preferences(const robots_rules *rules, const char *agent, const ch
 /*
  * The maintained list of AI crawler product tokens (robots/ai_crawlers.txt,
  * compiled into the library at build time), written as sites write them
- * ("GPTBot", "CCBot", "Google-Extended", "img2dataset", ...).
+ * ("GPTBot", "CCBot", "Google-Extended", "img2dataset", ...), each with its
+ * operator ("OpenAI") and function:
+ *   "training"    collects content to train AI models
+ *   "ai-search"   indexes content for an AI search or answer engine
+ *   "user-fetch"  fetches a page when a user asks an assistant about it
+ *   "ai-agent"    an autonomous agent browsing on a user's behalf
+ *   "ai-data"     collects content for AI products of unstated use
+ * Only a disallow for a crawler whose function trains ("training" and, as
+ * the careful reading, "ai-data") reserves training; the others are recorded
+ * as saying nothing about it.
  *
  * Rule for tokens that are not valid product tokens ("img2dataset",
  * "AI2Bot", "Kangaroo Bot"): the reference cuts a robots.txt `user-agent`
@@ -176,12 +198,42 @@ size_t robots_preferences(const robots_rules *rules, const char *agent, const ch
  * the reference would match that line with; a token whose leading valid
  * part is empty is never matched. robots_ai_crawler_match_token() returns
  * the string actually queried.
+ *
+ * The functions without a list argument read the built-in list; index i
+ * runs from 0 to robots_ai_crawler_count() - 1, and an index past the end
+ * gives NULL. Strings are static.
  */
 size_t robots_ai_crawler_count(void);
 const char *robots_ai_crawler(size_t i);             /* as listed */
 const char *robots_ai_crawler_match_token(size_t i); /* what is queried */
+const char *robots_ai_crawler_operator(size_t i);    /* "OpenAI", "Common Crawl", ... */
+const char *robots_ai_crawler_function(size_t i);    /* "training", "ai-search", ... */
 /* 1 when token (case-insensitive) is on the list, as listed or as its match token. */
 int robots_is_ai_crawler(const char *token);
+/* 1 when function (a word above) names a crawler whose disallow reserves training. */
+int robots_ai_crawler_function_trains(const char *function);
+
+/*
+ * A crawler list read at run time (`--ai-crawlers FILE`), in the format of
+ * robots/ai_crawlers.txt: "TOKEN | OPERATOR | FUNCTION" lines, '#' comments.
+ * robots_ai_crawlers_parse fills *out (release with robots_ai_crawlers_free);
+ * CS_EFORMAT names the first bad line, CS_ELIMIT past 1 MiB. Every function
+ * taking a list reads the built-in one when given NULL, which
+ * robots_ai_crawlers_builtin() also returns (never to be freed; freeing it
+ * does nothing). A list is immutable: any number of threads may read it.
+ */
+typedef struct robots_ai_crawlers robots_ai_crawlers;
+int robots_ai_crawlers_parse(const char *bytes, size_t len, robots_ai_crawlers **out,
+                             cs_error *err);
+void robots_ai_crawlers_free(robots_ai_crawlers *list);
+const robots_ai_crawlers *robots_ai_crawlers_builtin(void);
+size_t robots_ai_crawlers_count(const robots_ai_crawlers *list);
+const char *robots_ai_crawlers_token(const robots_ai_crawlers *list, size_t i);
+const char *robots_ai_crawlers_match_token(const robots_ai_crawlers *list, size_t i);
+const char *robots_ai_crawlers_operator(const robots_ai_crawlers *list, size_t i);
+const char *robots_ai_crawlers_function(const robots_ai_crawlers *list, size_t i);
+/* Index of token (as listed or as its match token, case-insensitive), or -1. */
+long robots_ai_crawlers_find(const robots_ai_crawlers *list, const char *token);
 
 /* ------------------------------------------------------------------------ */
 /* Signals                                                                  */
@@ -223,7 +275,7 @@ enum {
     ROBOTS_POLICY_NOINDEX = 1 << 0,      /* noindex counts as an opt-out */
     ROBOTS_POLICY_NONE = 1 << 1,         /* none counts as an opt-out */
     ROBOTS_POLICY_NOIMAGEINDEX = 1 << 2, /* noimageindex counts as an opt-out */
-    ROBOTS_POLICY_NOML = 1 << 3,         /* noml counts as an opt-out */
+    ROBOTS_POLICY_NOML = 1 << 3,         /* kept for policy files: noml opts out anyway */
 };
 
 #define ROBOTS_SIGNAL_VALUE_MAX  256 /* raw value kept per signal (longer is cut) */
@@ -286,9 +338,9 @@ int robots_signal_from_catalog_kind(const char *word, robots_signal_kind *kind,
  * "agent: directive, ..." scopes the directives after it (in this value) to
  * that agent; known valued directives (unavailable_after, max-snippet, ...)
  * are not agents. Call once per header: several headers combine. Only the
- * directives that bear on AI use are recorded: noai and noimageai (OPT_OUT),
- * noindex, none, noimageindex and noml (POLICY); "nofollow" and the like are
- * not signals.
+ * directives that bear on AI use are recorded: noai, noimageai and noml
+ * (OPT_OUT), noindex, none and noimageindex (POLICY); "nofollow" and the like
+ * are not signals.
  */
 int robots_signals_from_x_robots_tag(robots_signal_list *list, const char *value, size_t len,
                                      const char *where, cs_error *err);
@@ -327,24 +379,50 @@ int robots_signals_from_tdmrep_json(robots_signal_list *list, const char *json, 
 
 /*
  * Content-Signal and Content-Usage lines of robots.txt that apply to agent
- * and url (see robots_preferences). ai-train=no / train-ai=n are OPT_OUT,
- * yes/y PERMIT, anything else NONE.
+ * and url (see robots_preferences). ai-train=no / train-ai=n (or a legacy
+ * label =n, detail "legacy-label") are OPT_OUT, yes/y PERMIT, anything else
+ * NONE. Of the Content-Usage lines that match, the one with the longest path
+ * applies; lines with shorter paths are recorded as NONE ("overridden by line
+ * N"); on equal paths every line counts, so an n wins. A Content-Usage value
+ * that fails to parse is NONE with a detail saying so.
  */
 int robots_signals_from_preferences(robots_signal_list *list, const robots_rules *rules,
                                     const char *agent, const char *url, const char *where,
                                     cs_error *err);
 
 /*
+ * One Content-Usage (IETF AIPREF, RFC 9651 dictionary) or Content-Signal HTTP
+ * response header value, source HEADER, read as the robots.txt lines are
+ * (one signal per call; a parse failure is a NONE signal, no preference).
+ */
+int robots_signals_from_content_usage_header(robots_signal_list *list, const char *value,
+                                             size_t len, const char *where, cs_error *err);
+int robots_signals_from_content_signal_header(robots_signal_list *list, const char *value,
+                                              size_t len, const char *where, cs_error *err);
+
+/*
  * For every AI crawler on the list that a group of rules names specifically
- * (not only `*`) and that is disallowed url: one OPT_OUT signal, scope and
- * detail naming the token as listed, line the deciding rule.
+ * (not only `*`) and that is disallowed url: one signal, scope naming the
+ * token as listed, line the deciding rule, detail "TOKEN (OPERATOR,
+ * FUNCTION)". OPT_OUT for a crawler whose function trains, NONE for the
+ * others (a site keeping an AI search engine or a user's assistant out has
+ * not reserved training). robots_signals_from_ai_crawlers reads the built-in
+ * list; robots_signals_from_ai_crawler_list the given one (NULL: built-in).
  */
 int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules *rules,
                                     const char *url, const char *where, cs_error *err);
+int robots_signals_from_ai_crawler_list(robots_signal_list *list, const robots_rules *rules,
+                                        const robots_ai_crawlers *crawlers, const char *url,
+                                        const char *where, cs_error *err);
 
 /*
- * /ai.txt bytes (robots.txt grammar), checked for agent and the image url:
- * disallowed is OPT_OUT; a deciding allow rule is PERMIT; no rule, nothing.
+ * /ai.txt bytes (Spawning; robots.txt grammar), checked for agent and the
+ * image url with the robots.txt matcher, so wildcards over file names
+ * ("Disallow: *.jpg", or a slash-star pattern anchored with $) mean what they
+ * mean in robots.txt.
+ * Rules before any User-Agent line apply to every agent. Disallowed is
+ * OPT_OUT; a deciding allow rule is PERMIT; no rule, nothing. line is the
+ * file's own line number.
  */
 int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size_t len,
                                const char *agent, const char *url, const char *where,
@@ -369,6 +447,9 @@ int robots_signals_from_data_mining(robots_signal_list *list, const char *value,
  * C2PA / CAWG training-mining assertion entry: entry is its key
  * ("c2pa.ai_training", "cawg.data_mining", ...; may be NULL), use its "use"
  * value: "notAllowed" and "constrained" are OPT_OUT, "allowed" PERMIT.
+ * "constrained" (allowed on terms given elsewhere) is no permission: it opts
+ * out unless the policy's training_constrained says it is acceptable; its
+ * detail says so.
  */
 int robots_signals_from_training_mining(robots_signal_list *list, const char *entry,
                                         size_t entry_len, const char *use, size_t use_len,
@@ -379,10 +460,16 @@ int robots_signals_from_training_mining(robots_signal_list *list, const char *en
 /* ------------------------------------------------------------------------ */
 
 typedef struct robots_policy {
-    unsigned flags;       /* ROBOTS_POLICY_* bits: which POLICY directives opt out */
+    unsigned flags; /* ROBOTS_POLICY_* bits: which POLICY directives opt out */
+    /* the AI crawler list scopes and crawler rules are judged with (NULL: built-in);
+       borrowed, must outlive the decision */
+    const robots_ai_crawlers *ai_crawlers;
     int ai_crawler_rules; /* AI_CRAWLER_RULE signals count (default 1) */
     int ai_crawler_scope; /* directives scoped to a listed AI crawler count (default 1) */
     int payment_required; /* PAYMENT_REQUIRED counts as not permitted (default 1) */
+    /* a C2PA / CAWG training-mining "constrained" counts as permission (default 0: it
+       is not one, so it keeps the item from being cleared) */
+    int training_constrained;
 } robots_policy;
 
 /* The defaults: noai/noimageai, TDMRep, Content-Signal/Usage, ai.txt, AI crawler rules,
@@ -414,10 +501,10 @@ typedef struct robots_decision {
  * Decides for agent (our product token, e.g. ROBOTS_OWN_AGENT) under policy
  * (NULL: defaults). A signal scoped to an agent counts when the scope is
  * agent (case-insensitive), or a listed AI crawler and policy->ai_crawler_scope.
- * TDMRep precedence: meta over header over tdmrep.json; only the highest
- * source present counts. Any counting OPT_OUT signal opts out; permissions
- * never cancel an opt-out. *out must be released with robots_decision_free.
- * Errors: CS_EINVAL, CS_ENOMEM.
+ * TDMRep precedence: embedded metadata over meta over header over
+ * tdmrep.json; only the highest source present that states 0 or 1 counts. Any counting OPT_OUT
+ * signal opts out; permissions never cancel an opt-out. *out must be released with
+ * robots_decision_free. Errors: CS_EINVAL, CS_ENOMEM.
  */
 int robots_decide(const robots_signal_list *signals, const char *agent, const robots_policy *policy,
                   robots_decision *out, cs_error *err);

@@ -22,12 +22,48 @@ typedef struct robots_rule {
     int allow;
 } robots_rule;
 
-/* A Content-Signal or Content-Usage line, parsed. */
+/* A Content-Signal or Content-Usage line, parsed (value and path point into the arena;
+ * path NULL means "everything"). */
 typedef struct robots_pref_line {
-    robots_preference pref; /* value points into the arena */
-    const char *path;       /* Content-Usage path pattern, or NULL for "everything" */
-    size_t path_len;
+    robots_preference pref;
 } robots_pref_line;
+
+/* RFC 9651 dictionaries (sfv.c): what one member holds, as far as clearset reads it. */
+typedef enum robots_sf_type {
+    ROBOTS_SF_OTHER = 0, /* a string, number, byte sequence, date or inner list */
+    ROBOTS_SF_TOKEN,     /* value is the token's text ("y", "n") */
+    ROBOTS_SF_BOOLEAN,   /* value is "1" or "0"; a bare key is boolean true */
+} robots_sf_type;
+
+typedef struct robots_sf_member {
+    const char *key; /* points into the parsed bytes */
+    size_t key_len;
+    robots_sf_type type;
+    const char *value; /* token or boolean text (into the bytes), else NULL */
+    size_t value_len;
+} robots_sf_member;
+
+/* Members read per dictionary; a preference list has a handful, more fails the parse. */
+#define ROBOTS_SF_MAX_MEMBERS 64
+
+/*
+ * Parses s as an RFC 9651 dictionary into out (at most max distinct keys,
+ * file order, a repeated key keeps its last value). Returns 0, or -1 when s is
+ * not a dictionary (a parse failure: the whole field is to be ignored).
+ */
+int robots_sf_dictionary(const char *s, size_t n, robots_sf_member *out, size_t max, size_t *count);
+
+/*
+ * A Content-Usage (IETF AIPREF) or Content-Signal value to a preference:
+ * robots_content_usage_parse reads an RFC 9651 dictionary with the AIPREF
+ * vocabulary (case-sensitive labels, only the tokens y and n count; legacy
+ * labels only when n); robots_content_signal_parse reads contentsignals.org's
+ * "key=yes|no" list (allow/disallow accepted and marked non-standard). Both
+ * fill search/ai_input/ai_train and the flags of *out; value, line and path
+ * are the caller's.
+ */
+void robots_content_usage_parse(const char *s, size_t n, robots_preference *out);
+void robots_content_signal_parse(const char *s, size_t n, robots_preference *out);
 
 /* A user-agent value cut at its first character outside [A-Za-z_-]. */
 typedef struct robots_agent {
@@ -138,8 +174,8 @@ int robots_ieq(const char *a, size_t a_len, const char *b, size_t b_len);
 /* Trims ASCII whitespace (space, \t, \n, \v, \f, \r) from both ends of [*s, *s+*n). */
 void robots_trim(const char **s, size_t *n);
 
-/* Parses "yes"/"y"/"no"/"n" (case-insensitive); ROBOTS_PREF_UNSET otherwise. */
-robots_pref robots_pref_parse(const char *s, size_t n);
+/* Appends *s to list; CS_ELIMIT or CS_ENOMEM with a message in err. */
+int robots_signal_add(robots_signal_list *list, const robots_signal *s, cs_error *err);
 
 /* Bounded copy of a pointer+length string into a fixed field (cut, NUL-terminated). */
 void robots_copy_field(char *dst, size_t size, const char *s, size_t n);

@@ -1,9 +1,9 @@
 /*
  * signals.c - raw evidence to robots_signal records: X-Robots-Tag and meta
- * robots directives, TDMRep headers and meta, Content-Signal/Content-Usage,
- * AI crawler rules, ai.txt, HTTP 402 / crawler-price, IPTC plus:DataMining
- * and C2PA/CAWG training-mining values. (tdmrep.json is in tdmrep.c, the
- * decision in decide.c.)
+ * robots directives, TDMRep headers and meta, AI crawler rules, ai.txt, HTTP 402 / crawler-price,
+ * IPTC plus:DataMining and C2PA/CAWG training-mining values. (tdmrep.json is in tdmrep.c,
+ * Content-Usage and Content-Signal in preferences.c, the decision in
+ * decide.c.)
  *
  * Each producer records only what bears on AI use; a robots directive such
  * as "nofollow" is not a signal. Values are kept as found (cut to the field
@@ -48,7 +48,7 @@ static void signal_init(robots_signal *s, robots_signal_kind kind, robots_signal
     if (where) robots_copy_field(s->where, sizeof s->where, where, strlen(where));
 }
 
-static int add(robots_signal_list *list, const robots_signal *s, cs_error *err)
+int robots_signal_add(robots_signal_list *list, const robots_signal *s, cs_error *err)
 {
     int rc = robots_signal_list_add(list, s);
     if (rc == CS_ELIMIT)
@@ -90,7 +90,8 @@ static int classify_directive(const char *d, size_t n, robots_effect *effect, un
         {"noindex", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NOINDEX},
         {"none", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NONE},
         {"noimageindex", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NOIMAGEINDEX},
-        {"noml", ROBOTS_EFFECT_POLICY, ROBOTS_POLICY_NOML},
+        /* "no machine learning": a training opt-out by itself, whatever the policy */
+        {"noml", ROBOTS_EFFECT_OPT_OUT, 0},
     };
     for (size_t i = 0; i < CS_ARRAY_LEN(table); i++)
         if (robots_ieq(d, n, table[i].name, strlen(table[i].name))) {
@@ -154,7 +155,7 @@ static int parse_directives(robots_signal_list *list, robots_signal_source sourc
         s.policy_flag = flag;
         robots_copy_field(s.value, sizeof s.value, item, item_len);
         robots_copy_field(s.scope, sizeof s.scope, current_scope, strlen(current_scope));
-        int rc = add(list, &s, err);
+        int rc = robots_signal_add(list, &s, err);
         if (rc) return rc;
     }
     return CS_OK;
@@ -222,52 +223,30 @@ int robots_signals_from_tdm(robots_signal_list *list, robots_signal_source sourc
         robots_trim(&policy, &policy_len);
         robots_copy_field(s.detail, sizeof s.detail, policy, policy_len);
     }
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
 
 /* ---------------------------------------------------------------- robots.txt based */
 
-int robots_signals_from_preferences(robots_signal_list *list, const robots_rules *rules,
-                                    const char *agent, const char *url, const char *where,
-                                    cs_error *err)
-{
-    if (list == NULL) return cs_error_set(err, CS_EINVAL, "robots: no signal list");
-    size_t n = robots_preferences(rules, agent, url, NULL, 0);
-    if (n == 0) return CS_OK;
-    robots_preference *prefs = calloc(n, sizeof *prefs);
-    if (prefs == NULL) return cs_error_set(err, CS_ENOMEM, "robots: out of memory");
-    robots_preferences(rules, agent, url, prefs, n);
-    int rc = CS_OK;
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
-        robots_signal s;
-        signal_init(&s,
-                    prefs[i].is_content_usage ? ROBOTS_SIGNAL_CONTENT_USAGE
-                                              : ROBOTS_SIGNAL_CONTENT_SIGNAL,
-                    ROBOTS_SOURCE_ROBOTS_TXT, where ? where : "robots.txt");
-        s.line = prefs[i].line;
-        robots_copy_field(s.value, sizeof s.value, prefs[i].value, strlen(prefs[i].value));
-        if (prefs[i].ai_train == ROBOTS_PREF_NO)
-            s.effect = ROBOTS_EFFECT_OPT_OUT;
-        else if (prefs[i].ai_train == ROBOTS_PREF_YES)
-            s.effect = ROBOTS_EFFECT_PERMIT;
-        rc = add(list, &s, err);
-    }
-    free(prefs);
-    return rc;
-}
-
 int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules *rules,
                                     const char *url, const char *where, cs_error *err)
 {
+    return robots_signals_from_ai_crawler_list(list, rules, NULL, url, where, err);
+}
+
+int robots_signals_from_ai_crawler_list(robots_signal_list *list, const robots_rules *rules,
+                                        const robots_ai_crawlers *crawlers, const char *url,
+                                        const char *where, cs_error *err)
+{
     if (list == NULL) return cs_error_set(err, CS_EINVAL, "robots: no signal list");
     if (rules == NULL) return CS_OK;
-    size_t count = robots_ai_crawler_count();
+    size_t count = robots_ai_crawlers_count(crawlers);
     for (size_t i = 0; i < count; i++) {
-        const char *match = robots_ai_crawler_match_token(i);
+        const char *match = robots_ai_crawlers_match_token(crawlers, i);
         if (match[0] == '\0') continue;
         int seen = 0; /* one check per distinct match token */
         for (size_t j = 0; j < i && !seen; j++) {
-            const char *earlier = robots_ai_crawler_match_token(j);
+            const char *earlier = robots_ai_crawlers_match_token(crawlers, j);
             seen = robots_ieq(earlier, strlen(earlier), match, strlen(match));
         }
         if (seen || !robots_has_specific_group(rules, match)) continue;
@@ -277,25 +256,45 @@ int robots_signals_from_ai_crawlers(robots_signal_list *list, const robots_rules
         robots_signal s;
         signal_init(&s, ROBOTS_SIGNAL_AI_CRAWLER_RULE, ROBOTS_SOURCE_ROBOTS_TXT,
                     where ? where : "robots.txt");
-        s.effect = ROBOTS_EFFECT_OPT_OUT;
+        const char *function = robots_ai_crawlers_function(crawlers, i);
+        s.effect = robots_ai_crawler_function_trains(function) ? ROBOTS_EFFECT_OPT_OUT
+                                                               : ROBOTS_EFFECT_NONE;
         s.line = m.line;
-        const char *token = robots_ai_crawler(i);
+        const char *token = robots_ai_crawlers_token(crawlers, i);
         robots_copy_field(s.scope, sizeof s.scope, token, strlen(token));
         snprintf(s.value, sizeof s.value, "disallow: %s", m.pattern ? m.pattern : "");
-        robots_copy_field(s.detail, sizeof s.detail, token, strlen(token));
-        int rc = add(list, &s, err);
+        snprintf(s.detail, sizeof s.detail, "%s (%s, %s)", token,
+                 robots_ai_crawlers_operator(crawlers, i), function);
+        int rc = robots_signal_add(list, &s, err);
         if (rc) return rc;
     }
     return CS_OK;
 }
+
+/*
+ * ai.txt (Spawning) is written in robots.txt grammar, and its rules are
+ * usually wildcards over file names ("Disallow: *.jpg", or "/" "*.png$" anchored)
+ * that robots_pattern_matches reads exactly as robots.txt patterns. Unlike
+ * robots.txt, many ai.txt files state their rules without any User-Agent
+ * line (the file is for AI crawlers only); such leading rules are read as the
+ * `*` group, by parsing the file behind a "User-Agent: *" line of our own.
+ */
+#define AI_TXT_PREAMBLE "User-Agent: *\n"
 
 int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size_t len,
                                const char *agent, const char *url, const char *where, cs_error *err)
 {
     int rc = check_args(list, bytes, len, err);
     if (rc) return rc;
+    if (len > ROBOTS_MAX_BYTES) len = ROBOTS_MAX_BYTES;
+    size_t pre = strlen(AI_TXT_PREAMBLE);
+    char *text = malloc(pre + len + 1);
+    if (text == NULL) return cs_error_set(err, CS_ENOMEM, "robots: out of memory reading ai.txt");
+    memcpy(text, AI_TXT_PREAMBLE, pre);
+    if (len) memcpy(text + pre, bytes, len);
     robots_rules *rules = NULL;
-    rc = robots_parse(bytes, len, &rules, err);
+    rc = robots_parse(text, pre + len, &rules, err);
+    free(text);
     if (rc) return rc;
     robots_match m;
     robots_check(rules, agent, url, &m);
@@ -303,10 +302,10 @@ int robots_signals_from_ai_txt(robots_signal_list *list, const char *bytes, size
         robots_signal s;
         signal_init(&s, ROBOTS_SIGNAL_AI_TXT, ROBOTS_SOURCE_AI_TXT, where ? where : "ai.txt");
         s.effect = m.allowed ? ROBOTS_EFFECT_PERMIT : ROBOTS_EFFECT_OPT_OUT;
-        s.line = m.line;
+        s.line = m.line - 1; /* the file's own numbering */
         snprintf(s.value, sizeof s.value, "%s: %s", m.rule_is_allow ? "allow" : "disallow",
                  m.pattern ? m.pattern : "");
-        rc = add(list, &s, err);
+        rc = robots_signal_add(list, &s, err);
     }
     robots_free(rules);
     return rc;
@@ -334,7 +333,7 @@ int robots_signals_from_http(robots_signal_list *list, int status, const char *c
         robots_copy_field(s.value, sizeof s.value, crawler_price, price_len);
     if (crawler_price && price_len)
         robots_copy_field(s.detail, sizeof s.detail, crawler_price, price_len);
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
 
 /* ---------------------------------------------------------------- embedded metadata */
@@ -363,7 +362,7 @@ int robots_signals_from_data_mining(robots_signal_list *list, const char *value,
         s.effect = ROBOTS_EFFECT_OPT_OUT;
     else if (robots_ieq(term, term_len, "DMI-ALLOWED", 11))
         s.effect = ROBOTS_EFFECT_PERMIT;
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }
 
 int robots_signals_from_training_mining(robots_signal_list *list, const char *entry,
@@ -380,9 +379,13 @@ int robots_signals_from_training_mining(robots_signal_list *list, const char *en
                 where ? where : "c2pa.training-mining");
     robots_copy_field(s.value, sizeof s.value, use, use_len);
     if (entry) robots_copy_field(s.detail, sizeof s.detail, entry, entry_len);
-    if (robots_ieq(use, use_len, "notAllowed", 10) || robots_ieq(use, use_len, "constrained", 11))
+    if (robots_ieq(use, use_len, "notAllowed", 10)) {
         s.effect = ROBOTS_EFFECT_OPT_OUT;
-    else if (robots_ieq(use, use_len, "allowed", 7))
+    } else if (robots_ieq(use, use_len, "constrained", 11)) {
+        s.effect = ROBOTS_EFFECT_OPT_OUT; /* terms we cannot read: not a permission */
+        snprintf(s.detail + strlen(s.detail), sizeof s.detail - strlen(s.detail), "%s%s",
+                 s.detail[0] ? ": " : "", "constrained is not a permission");
+    } else if (robots_ieq(use, use_len, "allowed", 7))
         s.effect = ROBOTS_EFFECT_PERMIT;
-    return add(list, &s, err);
+    return robots_signal_add(list, &s, err);
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # it_signals_bots.sh - `clearset signals URL --bots`: one row per known AI crawler, over
 # loopback with the fixture server (tests/fixtures/crawlers/bots.json). The site's
-# robots.txt disallows everything for GPTBot and CCBot and says Content-Signal
-# ai-train=no to every other crawler; its page says X-Robots-Tag: Bytespider: noai.
+# robots.txt disallows everything for GPTBot, CCBot (training crawlers) and PerplexityBot
+# (AI search) and says Content-Signal ai-train=no to every other crawler; its page says
+# X-Robots-Tag: Bytespider: noai. Each row names the crawler's operator and function.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 fixture_start crawlers/bots.json 127.0.6.81 127.0.6.84
@@ -28,18 +29,26 @@ jq -e --arg u "$url" 'select(.url != $u)' "$work/bots.jsonl" >/dev/null && { ech
 
 # GPTBot and CCBot: their own group disallows the URL, and that reserves training
 for c in GPTBot CCBot; do
-  expect $c '.may_fetch == false and .robots_line == 3 and .disallowed_url != null'
-  expect $c '.training_reserved == true and .signal == "ai-crawler-rule"'
+  expect $c '.may_fetch == false and .robots_line == 4 and .disallowed_url != null'
+  expect $c '.training_reserved == true and .signal == "ai-crawler-rule" and .function == "training"'
 done
+expect GPTBot '.operator == "OpenAI"'
+expect CCBot '.operator == "Common Crawl"'
+# PerplexityBot: kept out by its own group, but a search crawler's disallow reserves no
+# training, and the * group's Content-Signal is not its group
+expect PerplexityBot '.may_fetch == false and .function == "ai-search" and .training_reserved == false'
+expect PerplexityBot '.signal == null and .reason == null' 
 # everyone else may fetch it; Content-Signal in the * group reserves training for them
-for c in ClaudeBot PerplexityBot Google-Extended Amazonbot; do
+for c in ClaudeBot Claude-SearchBot Google-Extended Amazonbot; do
   expect $c '.may_fetch == true and .robots_line == null and .disallowed_url == null'
   expect $c '.training_reserved == true and .signal == "content-signal" and (.reason | test("ai-train=no"))'
 done
 # the header scoped to Bytespider counts for Bytespider (after robots.txt's Content-Signal)
 expect Bytespider '.may_fetch == true and .training_reserved == true'
-[ "$(jq -s '[.[] | select(.may_fetch == false)] | length' "$work/bots.jsonl")" = 2 ] ||
-  { echo "only GPTBot and CCBot are disallowed"; jq -c 'select(.may_fetch == false)' "$work/bots.jsonl"; exit 1; }
+[ "$(jq -s '[.[] | select(.may_fetch == false)] | length' "$work/bots.jsonl")" = 3 ] ||
+  { echo "only GPTBot, CCBot and PerplexityBot are disallowed"; jq -c 'select(.may_fetch == false)' "$work/bots.jsonl"; exit 1; }
+jq -e 'select(.operator == null or .function == null)' "$work/bots.jsonl" >/dev/null &&
+  { echo "a row without operator or function"; exit 1; }
 
 # the page was fetched once, as clearsetbot, after the policy files: one set of requests
 $check first "$work/log.jsonl" 127.0.6.81 /robots.txt
@@ -50,9 +59,10 @@ $check first "$work/log.jsonl" 127.0.6.81 /robots.txt
 if command -v script >/dev/null; then
   script -qec "'$CLEARSET_BIN' signals '$url' --bots --allow-loopback --delay 0" /dev/null \
     > "$work/table.txt" || true
-  grep -q '^CRAWLER  *FETCH  *TRAINING  *SIGNAL' "$work/table.txt" || { echo "no table header"; cat "$work/table.txt"; exit 1; }
-  grep -Eq '^GPTBot  *no:3  *reserved ' "$work/table.txt" || { echo "no GPTBot row"; cat "$work/table.txt"; exit 1; }
-  grep -Eq '^ClaudeBot  *yes  *reserved .*ai-train=no' "$work/table.txt" || { echo "no ClaudeBot row"; cat "$work/table.txt"; exit 1; }
+  grep -q '^CRAWLER  *OPERATOR  *FUNCTION  *FETCH  *TRAINING  *SIGNAL' "$work/table.txt" || { echo "no table header"; cat "$work/table.txt"; exit 1; }
+  grep -Eq '^GPTBot  *OpenAI  *training  *no:4  *reserved ' "$work/table.txt" || { echo "no GPTBot row"; cat "$work/table.txt"; exit 1; }
+  grep -Eq '^PerplexityBot  *Perplexity  *ai-search  *no:4  *- ' "$work/table.txt" || { echo "no PerplexityBot row"; cat "$work/table.txt"; exit 1; }
+  grep -Eq '^ClaudeBot  *Anthropic  *training  *yes  *reserved .*ai-train=no' "$work/table.txt" || { echo "no ClaudeBot row"; cat "$work/table.txt"; exit 1; }
 fi
 # a site that lets everyone in: only the page's agent-scoped header and meta reserve
 # training, each for its own crawler; exit 1 because some crawler has training reserved

@@ -273,7 +273,8 @@ static void test_user_agents_name_crawlers_as_whole_words(void **state)
     assert_string_equal(crawler_in("img2dataset"), "img2dataset");
     assert_null(crawler_in("XGPTBot/1.0"));
     assert_null(crawler_in("GPTBotanist"));
-    assert_null(crawler_in("facebookexternalhit/1.1"));
+    assert_null(crawler_in("FacebookBotany/1.0")); /* FacebookBot, but not as a word */
+    assert_string_equal(crawler_in("facebookexternalhit/1.1"), "facebookexternalhit");
     assert_null(
         crawler_in("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"));
     assert_null(crawler_in(""));

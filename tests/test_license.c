@@ -33,8 +33,8 @@
 static int is_rights_field(const char *key)
 {
     static const char *const xmp_groups[] = {
-        "XMP-xmpRights:", "XMP-cc:",   "XMP-tmp0:",   "XMP-dc:",
-        "XMP-photoshop:", "XMP-plus:", "XMP-iptcExt:"};
+        "XMP-xmpRights:", "XMP-cc:",   "XMP-tmp0:",    "XMP-dc:",
+        "XMP-photoshop:", "XMP-plus:", "XMP-iptcExt:", "XMP-tdm:"};
     static const char *const xmp_tags[] = {"WebStatement",
                                            "Marked",
                                            "UsageTerms",
@@ -50,7 +50,9 @@ static int is_rights_field(const char *key)
                                            "Licensor",
                                            "DataMining",
                                            "OtherConstraints",
-                                           "DigitalSourceType"};
+                                           "DigitalSourceType",
+                                           "Reservation",
+                                           "Policy"};
     static const char *const fixed[] = {
         "IPTC:ObjectName",       "IPTC:By-line", "IPTC:Credit",   "IPTC:CopyrightNotice",
         "IFD0:ImageDescription", "IFD0:Artist",  "IFD0:Copyright"};
@@ -167,7 +169,7 @@ static const char *const fixture_names[] = {
     "webp-cc0-xmp-exif.webp",  "jpeg-icc-copyright-only.jpg",
     "png-raw-profile-xmp.png", "jpeg-conflict-arr.jpg",
     "jpeg-none.jpg",           "png-none.png",
-    "webp-none.webp",
+    "webp-none.webp",          "jpeg-tdm-reservation.jpg",
 };
 
 static void license_matches_exiftool_on_fixtures(void **state)

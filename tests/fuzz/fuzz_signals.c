@@ -4,7 +4,10 @@
  *
  * Input layout: fields separated by 0xFF bytes, in order: X-Robots-Tag value,
  * meta name, meta content, tdm-reservation, tdm-policy, tdmrep.json bytes,
- * resource URL, plus:DataMining value, training-mining use, crawler-price.
+ * resource URL, plus:DataMining value, training-mining use, crawler-price,
+ * Content-Usage header (RFC 9651 dictionary), Content-Signal header, an AI
+ * crawler list file (robots/ai_crawlers.txt's format; when it parses, the
+ * decision judges with it).
  * Missing fields are absent (NULL), so both "absent" and "empty" are tried.
  * Fields are passed as pointer plus length, not NUL-terminated, except the
  * URL, which the API takes as a C string.
@@ -15,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FIELDS 10
+#define FIELDS 13
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,9 +52,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (field[8])
         robots_signals_from_training_mining(&list, field[1], len[1], field[8], len[8], NULL, NULL);
     robots_signals_from_http(&list, size % 2 ? 402 : 200, field[9], len[9], NULL, NULL);
+    if (field[10]) robots_signals_from_content_usage_header(&list, field[10], len[10], NULL, NULL);
+    if (field[11]) robots_signals_from_content_signal_header(&list, field[11], len[11], NULL, NULL);
+    robots_ai_crawlers *crawlers = NULL;
+    if (field[12] && robots_ai_crawlers_parse(field[12], len[12], &crawlers, NULL) == CS_OK) {
+        for (size_t i = 0; i < robots_ai_crawlers_count(crawlers); i++)
+            if (!robots_ai_crawlers_token(crawlers, i) || !robots_ai_crawlers_function(crawlers, i))
+                abort();
+        if (robots_ai_crawlers_token(crawlers, robots_ai_crawlers_count(crawlers))) abort();
+    }
 
     robots_policy policy;
     robots_policy_default(&policy);
+    policy.ai_crawlers = crawlers;
     policy.flags = (unsigned)size & 15u;
     robots_decision decision;
     if (robots_decide(&list, ROBOTS_OWN_AGENT, &policy, &decision, NULL) != CS_OK) abort();
@@ -65,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     robots_decision_free(&decision);
     robots_signal_list_free(&list);
+    robots_ai_crawlers_free(crawlers);
     free(url);
     return 0;
 }
