@@ -31,30 +31,34 @@
 
 static void print_help(void)
 {
-    printf("usage: clearset crawlers ACCESS_LOG... [--robots FILE_OR_URL] [--text] [--html FILE]\n"
-           "                         [--allow-loopback] [--timeout SECONDS]\n\n"
-           "Reads web server access logs (nginx/Apache common or combined format; gzip\n"
-           "too, recognised by its bytes; '-' is stdin), finds the requests of known AI\n"
-           "crawlers by their User-Agent tokens and prints, per crawler seen: requests,\n"
-           "bytes, first_seen and last_seen (ISO 8601 UTC), status classes, and with\n"
-           "--robots how many requests robots.txt disallowed for that crawler's token\n"
-           "(it ignored the rules). JSON Lines: one object per crawler, most requests\n"
-           "first, then one {\"summary\": true, ...} object.\n\n"
-           "  --robots FILE_OR_URL  the robots.txt to judge by: a file, or an http(s) URL\n"
-           "                        whose origin's /robots.txt is fetched once (the\n"
-           "                        crawler's safety rules apply; 5xx or unreachable is\n"
-           "                        an error, 4xx means nothing is disallowed)\n"
-           "  --text                a table for people instead of JSON\n"
-           "  --html FILE           also write a self-contained HTML page with a chart\n"
-           "                        per crawler\n"
-           "  --allow-loopback      let a --robots URL reach 127.0.0.0/8 and ::1\n"
-           "  --timeout SECONDS     for the --robots URL (default 60)\n\n"
-           "A bad line (not a log line, huge, binary, invalid UTF-8, a cut gzip stream)\n"
-           "is reported on stderr as FILE:LINE (the first %d per file, then a count) and\n"
-           "skipped; the run goes on.\n\n"
-           "exit status: 0 read, 1 an AI crawler fetched what robots.txt disallowed for\n"
-           "it, 2 bad usage or a file that could not be read, 3 failure.\n",
-           CRAWLERS_SHOWN_BAD_LINES);
+    printf(
+        "usage: clearset crawlers ACCESS_LOG... [--robots FILE_OR_URL] [--text] [--html FILE]\n"
+        "                         [--ai-crawlers FILE] [--allow-loopback] [--timeout SECONDS]\n\n"
+        "Reads web server access logs (nginx/Apache common or combined format; gzip\n"
+        "too, recognised by its bytes; '-' is stdin), finds the requests of known AI\n"
+        "crawlers by their User-Agent tokens and prints, per crawler seen: its operator\n"
+        "and function (training, ai-search, user-fetch, ...), requests,\n"
+        "bytes, first_seen and last_seen (ISO 8601 UTC), status classes, and with\n"
+        "--robots how many requests robots.txt disallowed for that crawler's token\n"
+        "(it ignored the rules). JSON Lines: one object per crawler, most requests\n"
+        "first, then one {\"summary\": true, ...} object.\n\n"
+        "  --robots FILE_OR_URL  the robots.txt to judge by: a file, or an http(s) URL\n"
+        "                        whose origin's /robots.txt is fetched once (the\n"
+        "                        crawler's safety rules apply; 5xx or unreachable is\n"
+        "                        an error, 4xx means nothing is disallowed)\n"
+        "  --text                a table for people instead of JSON\n"
+        "  --html FILE           also write a self-contained HTML page with a chart\n"
+        "                        per crawler\n"
+        "  --ai-crawlers FILE    the crawler list to look for (robots/ai_crawlers.txt's\n"
+        "                        format; default: the built-in list)\n"
+        "  --allow-loopback      let a --robots URL reach 127.0.0.0/8 and ::1\n"
+        "  --timeout SECONDS     for the --robots URL (default 60)\n\n"
+        "A bad line (not a log line, huge, binary, invalid UTF-8, a cut gzip stream)\n"
+        "is reported on stderr as FILE:LINE (the first %d per file, then a count) and\n"
+        "skipped; the run goes on.\n\n"
+        "exit status: 0 read, 1 an AI crawler fetched what robots.txt disallowed for\n"
+        "it, 2 bad usage or a file that could not be read, 3 failure.\n",
+        CRAWLERS_SHOWN_BAD_LINES);
 }
 
 /* Bad lines of the file being read: shown up to the limit, then counted. */
@@ -83,6 +87,7 @@ static void iso_time(int64_t seconds, char out[32])
 typedef struct seen {
     size_t index;
     const pipeline_crawler_stats *stats;
+    const char *token, *operator_name, *function; /* from the crawler list */
 } seen;
 
 static int by_requests(const void *a, const void *b)
@@ -93,11 +98,15 @@ static int by_requests(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static size_t crawlers_seen(const pipeline_crawlers_report *rep, seen *out)
+static size_t crawlers_seen(const pipeline_crawlers_report *rep, const robots_ai_crawlers *crawlers,
+                            seen *out)
 {
     size_t n = 0;
     for (size_t i = 0; i < rep->crawler_count; i++)
-        if (rep->crawlers[i].requests > 0) out[n++] = (seen){i, &rep->crawlers[i]};
+        if (rep->crawlers[i].requests > 0)
+            out[n++] = (seen){i, &rep->crawlers[i], robots_ai_crawlers_token(crawlers, i),
+                              robots_ai_crawlers_operator(crawlers, i),
+                              robots_ai_crawlers_function(crawlers, i)};
     qsort(out, n, sizeof *out, by_requests);
     return n;
 }
@@ -118,17 +127,18 @@ static int print_json(const pipeline_crawlers_report *rep, const seen *list, siz
         for (int s = 1; s <= 6; s++)
             json_object_set_new(status, class_names[s % 6],
                                 json_integer((json_int_t)c->status_class[s % 6]));
-        json_t *o =
-            json_pack("{s:s, s:I, s:I, s:s, s:s, s:o}", "crawler", robots_ai_crawler(list[k].index),
-                      "requests", (json_int_t)c->requests, "bytes", (json_int_t)c->bytes,
-                      "first_seen", first, "last_seen", last, "status", status);
+        json_t *o = json_pack(
+            "{s:o, s:o, s:o, s:I, s:I, s:s, s:s, s:o}", "crawler", cli_json_text(list[k].token),
+            "operator", list[k].operator_name ? cli_json_text(list[k].operator_name) : json_null(),
+            "function", list[k].function ? cli_json_text(list[k].function) : json_null(),
+            "requests", (json_int_t)c->requests, "bytes", (json_int_t)c->bytes, "first_seen", first,
+            "last_seen", last, "status", status);
         if (o && rep->robots_checked) {
             json_object_set_new(o, "robots_disallowed", json_integer((json_int_t)c->disallowed));
             json_object_set_new(o, "ignored_robots", json_boolean(c->disallowed > 0));
             json_object_set_new(o, "example_disallowed",
                                 c->disallowed ? cli_json_text(c->example) : json_null());
-            if (c->disallowed)
-                json_array_append_new(ignoring, json_string(robots_ai_crawler(list[k].index)));
+            if (c->disallowed) json_array_append_new(ignoring, cli_json_text(list[k].token));
             disallowed += c->disallowed;
         }
         int rc = cli_print_json("crawlers", o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -155,8 +165,9 @@ static int print_json(const pipeline_crawlers_report *rep, const seen *list, siz
 static void print_text(const pipeline_crawlers_report *rep, const seen *list, size_t n,
                        const char *robots)
 {
-    printf("%-28s %10s %14s %-20s %-20s %8s %8s %8s %8s %10s\n", "CRAWLER", "REQUESTS", "BYTES",
-           "FIRST SEEN", "LAST SEEN", "2XX", "3XX", "4XX", "5XX", "DISALLOWED");
+    printf("%-28s %-22s %-11s %10s %14s %-20s %-20s %8s %8s %8s %8s %10s\n", "CRAWLER", "OPERATOR",
+           "FUNCTION", "REQUESTS", "BYTES", "FIRST SEEN", "LAST SEEN", "2XX", "3XX", "4XX", "5XX",
+           "DISALLOWED");
     for (size_t k = 0; k < n; k++) {
         const pipeline_crawler_stats *c = list[k].stats;
         char first[32], last[32], dis[24];
@@ -166,8 +177,9 @@ static void print_text(const pipeline_crawlers_report *rep, const seen *list, si
             snprintf(dis, sizeof dis, "%llu", (unsigned long long)c->disallowed);
         else
             cs_strlcpy(dis, "-", sizeof dis);
-        printf("%-28s %10llu %14llu %-20s %-20s %8llu %8llu %8llu %8llu %10s\n",
-               robots_ai_crawler(list[k].index), (unsigned long long)c->requests,
+        printf("%-28s %-22s %-11s %10llu %14llu %-20s %-20s %8llu %8llu %8llu %8llu %10s\n",
+               list[k].token, list[k].operator_name ? list[k].operator_name : "-",
+               list[k].function ? list[k].function : "-", (unsigned long long)c->requests,
                (unsigned long long)c->bytes, first, last, (unsigned long long)c->status_class[2],
                (unsigned long long)c->status_class[3], (unsigned long long)c->status_class[4],
                (unsigned long long)c->status_class[5], dis);
@@ -184,9 +196,8 @@ static void print_text(const pipeline_crawlers_report *rep, const seen *list, si
     printf("robots.txt: %s\n", robots);
     for (size_t k = 0; k < n; k++)
         if (list[k].stats->disallowed)
-            printf("  %s ignored it: %llu disallowed request(s), e.g. %s\n",
-                   robots_ai_crawler(list[k].index), (unsigned long long)list[k].stats->disallowed,
-                   list[k].stats->example);
+            printf("  %s ignored it: %llu disallowed request(s), e.g. %s\n", list[k].token,
+                   (unsigned long long)list[k].stats->disallowed, list[k].stats->example);
 }
 
 /* ---- --html ----------------------------------------------------------------------- */
@@ -251,16 +262,22 @@ static int write_html(const char *path, const pipeline_crawlers_report *rep, con
                            n, (unsigned long long)rep->bad_lines);
     if (rc == CS_OK) rc = html_text(&b, robots ? robots : "not checked");
     if (rc == CS_OK)
-        rc = cs_buf_append_str(&b, ".</p>\n<table><tr><th>crawler</th><th>requests</th>"
-                                   "<th>bytes</th><th>first seen</th><th>last seen</th>"
-                                   "<th>disallowed</th></tr>\n");
+        rc = cs_buf_append_str(
+            &b,
+            ".</p>\n<table><tr><th>crawler</th><th>operator</th><th>function</th><th>requests</th>"
+            "<th>bytes</th><th>first seen</th><th>last seen</th>"
+            "<th>disallowed</th></tr>\n");
     for (size_t k = 0; k < n && rc == CS_OK; k++) {
         const pipeline_crawler_stats *c = list[k].stats;
         char first[32], last[32];
         iso_time(c->first_seen, first);
         iso_time(c->last_seen, last);
         rc = cs_buf_append_str(&b, "<tr><td>");
-        if (rc == CS_OK) rc = html_text(&b, robots_ai_crawler(list[k].index));
+        if (rc == CS_OK) rc = html_text(&b, list[k].token);
+        if (rc == CS_OK) rc = cs_buf_append_str(&b, "</td><td>");
+        if (rc == CS_OK) rc = html_text(&b, list[k].operator_name ? list[k].operator_name : "-");
+        if (rc == CS_OK) rc = cs_buf_append_str(&b, "</td><td>");
+        if (rc == CS_OK) rc = html_text(&b, list[k].function ? list[k].function : "-");
         if (rc == CS_OK)
             rc = cs_buf_printf(&b, "</td><td>%llu</td><td>%llu</td><td>%s</td><td>%s</td><td>",
                                (unsigned long long)c->requests, (unsigned long long)c->bytes, first,
@@ -273,7 +290,7 @@ static int write_html(const char *path, const pipeline_crawlers_report *rep, con
     }
     if (rc == CS_OK) rc = cs_buf_append_str(&b, "</table>\n");
     for (size_t k = 0; k < n && rc == CS_OK; k++) {
-        const char *token = robots_ai_crawler(list[k].index);
+        const char *token = list[k].token;
         rc = cs_buf_append_str(&b, "<section class=\"crawler\" data-crawler=\"");
         if (rc == CS_OK) rc = html_text(&b, token);
         if (rc == CS_OK) rc = cs_buf_append_str(&b, "\"><h2>");
@@ -305,15 +322,16 @@ int cmd_crawlers(cli_context *ctx, int argc, char **argv)
         print_help();
         return CLI_EXIT_OK;
     }
-    enum { OPT_ROBOTS, OPT_TEXT, OPT_HTML, OPT_ALLOW_LOOPBACK, OPT_TIMEOUT };
+    enum { OPT_ROBOTS, OPT_TEXT, OPT_HTML, OPT_ALLOW_LOOPBACK, OPT_TIMEOUT, OPT_AI_CRAWLERS };
     static const cli_option options[] = {
         {"--robots", OPT_ROBOTS, CLI_TEXT, 0, 0},
+        {"--ai-crawlers", OPT_AI_CRAWLERS, CLI_TEXT, 0, 0},
         {"--text", OPT_TEXT, CLI_FLAG, 0, 0},
         {"--html", OPT_HTML, CLI_TEXT, 0, 0},
         {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
         {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 0, CRAWLERS_MAX_SECONDS_MS},
     };
-    const char *robots = NULL, *html = NULL;
+    const char *robots = NULL, *html = NULL, *crawlers_file = NULL;
     int text = 0;
     crawler_fetch_options fetch = {0};
     char **files = calloc((size_t)argc, sizeof *files);
@@ -335,6 +353,8 @@ int cmd_crawlers(cli_context *ctx, int argc, char **argv)
             html = args.value;
         else if (args.id == OPT_ALLOW_LOOPBACK)
             fetch.allow_loopback = 1;
+        else if (args.id == OPT_AI_CRAWLERS)
+            crawlers_file = args.value;
         else
             fetch.total_timeout_ms = args.number > 0 ? (long)args.number : 1;
     }
@@ -354,16 +374,23 @@ int cmd_crawlers(cli_context *ctx, int argc, char **argv)
 
     cs_error err;
     cs_error_clear(&err);
+    robots_ai_crawlers *crawlers = NULL;
+    if (crawlers_file && cli_load_ai_crawlers(crawlers_file, &crawlers, &err) != CS_OK) {
+        free(files);
+        return cli_fail("crawlers", &err);
+    }
     robots_rules *rules = NULL;
     if (robots) {
         int rc = pipeline_crawlers_robots(robots, &fetch, &rules, &err);
         if (rc != CS_OK) {
+            robots_ai_crawlers_free(crawlers);
             free(files);
             return cli_fail("crawlers", &err);
         }
     }
     bad_lines bad = {0};
-    pipeline_crawlers_options opts = {.rules = rules, .on_bad_line = on_bad_line, .arg = &bad};
+    pipeline_crawlers_options opts = {
+        .rules = rules, .crawlers = crawlers, .on_bad_line = on_bad_line, .arg = &bad};
     pipeline_log_reader *reader = NULL;
     int rc = pipeline_log_reader_new(&opts, &reader, &err);
     for (size_t i = 0; i < file_count && rc == CS_OK; i++) {
@@ -387,7 +414,7 @@ int cmd_crawlers(cli_context *ctx, int argc, char **argv)
             fprintf(stderr, "clearset crawlers: out of memory\n");
             status = CLI_EXIT_RUNTIME;
         } else {
-            size_t n = crawlers_seen(rep, list);
+            size_t n = crawlers_seen(rep, crawlers, list);
             int printed = CLI_EXIT_OK;
             if (text) {
                 print_text(rep, list, n, robots);
@@ -410,6 +437,7 @@ int cmd_crawlers(cli_context *ctx, int argc, char **argv)
     }
     pipeline_log_reader_free(reader);
     robots_free(rules);
+    robots_ai_crawlers_free(crawlers);
     free(files);
     return status;
 }

@@ -12,7 +12,7 @@
  * after the last good one: what came before it counts.
  *
  * The decisions are robots/'s: robots_log_parse reads a line,
- * robots_ai_crawler_in_user_agent names the crawler, robots_check answers for
+ * robots_ai_crawlers_in_user_agent names the crawler, robots_check answers for
  * its token. Logs repeat a few hundred User-Agents millions of times, so the
  * crawler named by each is remembered in a hash table keyed by the
  * User-Agent's bytes (UA_CACHE_ENTRIES of them, up to UA_CACHE_MAX_LEN bytes
@@ -75,7 +75,8 @@ static uint64_t ua_hash(const char *s, size_t n)
 
 static int crawler_of(pipeline_log_reader *r, const char *ua, size_t len)
 {
-    if (len == 0 || len > UA_CACHE_MAX_LEN) return robots_ai_crawler_in_user_agent(ua, len);
+    if (len == 0 || len > UA_CACHE_MAX_LEN)
+        return robots_ai_crawlers_in_user_agent(r->opts.crawlers, ua, len);
     uint64_t h = ua_hash(ua, len);
     size_t i = h & (UA_CACHE_SLOTS - 1);
     for (; r->ua_slots[i].len; i = (i + 1) & (UA_CACHE_SLOTS - 1)) {
@@ -83,7 +84,7 @@ static int crawler_of(pipeline_log_reader *r, const char *ua, size_t len)
         if (slot->hash == h && slot->len == len && memcmp(r->ua_arena + slot->offset, ua, len) == 0)
             return slot->crawler;
     }
-    int crawler = robots_ai_crawler_in_user_agent(ua, len);
+    int crawler = robots_ai_crawlers_in_user_agent(r->opts.crawlers, ua, len);
     if (r->ua_count == UA_CACHE_ENTRIES) { /* full: start again */
         memset(r->ua_slots, 0, UA_CACHE_SLOTS * sizeof *r->ua_slots);
         r->ua_count = 0;
@@ -102,7 +103,7 @@ int pipeline_log_reader_new(const pipeline_crawlers_options *opts, pipeline_log_
 {
     *out = NULL;
     pipeline_log_reader *r = calloc(1, sizeof *r);
-    size_t count = robots_ai_crawler_count();
+    size_t count = robots_ai_crawlers_count(opts ? opts->crawlers : NULL);
     if (r) {
         r->chunk = malloc(PIPELINE_LOG_CHUNK);
         r->target = malloc(ROBOTS_LOG_MAX_LINE + 1);
@@ -170,7 +171,11 @@ static void count_line(pipeline_log_reader *r, const char *path, uint64_t number
     if (r->opts.rules == NULL || e.target == NULL) return;
     memcpy(r->target, e.target, e.target_len);
     r->target[e.target_len] = '\0';
-    if (robots_allowed(r->opts.rules, robots_ai_crawler_match_token((size_t)i), r->target)) return;
+    const char *match = robots_ai_crawlers_match_token(r->opts.crawlers, (size_t)i);
+    if (robots_allowed(r->opts.rules,
+                       match[0] ? match : robots_ai_crawlers_token(r->opts.crawlers, (size_t)i),
+                       r->target))
+        return;
     if (c->disallowed++ == 0) cs_strlcpy(c->example, r->target, sizeof c->example);
 }
 

@@ -275,7 +275,7 @@ void pipeline_export_stats_free(pipeline_export_stats *stats);
  * `clearset crawlers`: the site owner's audit. Access logs (nginx/Apache
  * common or combined format, plain or gzip, robots_log_parse per line) are
  * read as a stream; each request whose User-Agent names a listed AI crawler
- * (robots_ai_crawler_in_user_agent) is counted for it and, when robots.txt
+ * (robots_ai_crawlers_in_user_agent) is counted for it and, when robots.txt
  * rules are given, checked against them for that crawler's token
  * (robots_check): a disallowed request is one it made although the rules
  * asked it not to. A bad line is reported through on_bad_line and skipped;
@@ -296,8 +296,8 @@ typedef struct pipeline_crawler_stats {
 } pipeline_crawler_stats;
 
 typedef struct pipeline_crawlers_report {
-    size_t crawler_count;             /* robots_ai_crawler_count() */
-    pipeline_crawler_stats *crawlers; /* indexed like robots_ai_crawler(i); owned */
+    size_t crawler_count;             /* robots_ai_crawlers_count(opts->crawlers) */
+    pipeline_crawler_stats *crawlers; /* indexed like the crawler list; owned */
     uint64_t files;                   /* files read (even partly) */
     uint64_t lines;                   /* lines seen, bad ones included */
     uint64_t bad_lines;               /* lines refused (and gzip streams cut short) */
@@ -313,6 +313,7 @@ typedef void (*pipeline_bad_line_fn)(void *arg, const char *file, uint64_t line,
 
 typedef struct pipeline_crawlers_options {
     const robots_rules *rules; /* robots.txt to check against; NULL: no check (not owned) */
+    const robots_ai_crawlers *crawlers; /* the crawler list; NULL: built-in (not owned) */
     pipeline_bad_line_fn on_bad_line;
     void *arg;
 } pipeline_crawlers_options;

@@ -322,16 +322,21 @@ static unsigned char lower(unsigned char c)
 
 int robots_ai_crawler_in_user_agent(const char *ua, size_t len)
 {
+    return robots_ai_crawlers_in_user_agent(NULL, ua, len);
+}
+
+int robots_ai_crawlers_in_user_agent(const robots_ai_crawlers *list, const char *ua, size_t len)
+{
     if (ua == NULL) return -1;
     const unsigned char *s = (const unsigned char *)ua;
-    size_t count = robots_ai_crawler_count();
+    size_t count = robots_ai_crawlers_count(list);
     int best = -1;
     size_t best_len = 0;
     for (size_t pos = 0; pos < len; pos++) {
         if (!is_alnum(s[pos]) || (pos > 0 && is_alnum(s[pos - 1]))) continue; /* a word start */
         unsigned char first = lower(s[pos]);
         for (size_t i = 0; i < count; i++) {
-            const char *token = robots_ai_crawler(i);
+            const char *token = robots_ai_crawlers_token(list, i);
             if (lower((unsigned char)token[0]) != first) continue;
             size_t n = strlen(token);
             if (n <= best_len || n > len - pos) continue;

@@ -590,5 +590,8 @@ int robots_log_parse_time(const char *s, size_t len, int64_t *out);
  * over a shorter one it contains).
  */
 int robots_ai_crawler_in_user_agent(const char *user_agent, size_t len);
+/* The same for a crawler list (NULL: the built-in one); the index is into that list. */
+int robots_ai_crawlers_in_user_agent(const robots_ai_crawlers *list, const char *user_agent,
+                                     size_t len);
 
 #endif

@@ -65,6 +65,7 @@ crawler() { echo "(.[] | select(.crawler == \"$1\"))"; }
 crawlers plain 1 "$work/access.log" --robots "$work/robots.txt"
 expect plain '[.[] | select(.crawler) | .crawler] == ["GPTBot", "ClaudeBot", "CCBot"]'
 expect plain "$(crawler GPTBot) | .requests == 5 and .bytes == 1600 and .robots_disallowed == 3 and .ignored_robots"
+expect plain "$(crawler GPTBot) | .operator == \"OpenAI\" and .function == \"training\""
 expect plain "$(crawler GPTBot) | .first_seen == \"2026-10-09T23:59:59Z\" and .last_seen == \"2026-10-12T08:00:00Z\""
 expect plain "$(crawler GPTBot) | .status == {\"1xx\":0,\"2xx\":3,\"3xx\":1,\"4xx\":1,\"5xx\":0,\"other\":0}"
 expect plain "$(crawler GPTBot) | .example_disallowed == \"/private/a.jpg\""
@@ -98,6 +99,13 @@ grep -q 'address refused' "$work/refused.err"
 crawlers norobots 0 "$work/access.log"
 expect norobots '[.[] | select(.crawler) | has("robots_disallowed")] == [false, false, false]'
 expect norobots '.[-1].robots == null and (.[-1] | has("ignoring_robots") | not)'
+
+# --ai-crawlers FILE: only the crawlers of that list are looked for
+printf '# a list of one\nClaudeBot | Anthropic | training\n' > "$work/list.txt"
+crawlers list 0 "$work/access.log" --robots "$work/robots.txt" --ai-crawlers "$work/list.txt"
+expect list '[.[] | select(.crawler) | .crawler] == ["ClaudeBot"] and .[-1].ai_requests == 3'
+printf 'ClaudeBot | Anthropic\n' > "$work/badlist.txt"
+crawlers badlist 2 "$work/access.log" --ai-crawlers "$work/badlist.txt"
 
 # a cut gzip stream, then a good log: the error names the place, the run goes on
 head -c $(($(stat -c %s "$work/access.log.gz") / 2)) "$work/access.log.gz" > "$work/cut.log.gz"
@@ -141,8 +149,8 @@ crawlers badopt 2 "$work/access.log" --frobnicate
 # --text: the table for people
 crawlers text 1 "$work/access.log" --robots "$work/robots.txt" --text
 mv "$work/text.jsonl" "$work/text.txt"
-grep -Eq '^CRAWLER +REQUESTS +BYTES +FIRST SEEN +LAST SEEN +2XX +3XX +4XX +5XX +DISALLOWED$' "$work/text.txt"
-grep -Eq '^GPTBot +5 +1600 +2026-10-09T23:59:59Z +2026-10-12T08:00:00Z +3 +1 +1 +0 +3$' "$work/text.txt"
+grep -Eq '^CRAWLER +OPERATOR +FUNCTION +REQUESTS +BYTES +FIRST SEEN +LAST SEEN +2XX +3XX +4XX +5XX +DISALLOWED$' "$work/text.txt"
+grep -Eq '^GPTBot +OpenAI +training +5 +1600 +2026-10-09T23:59:59Z +2026-10-12T08:00:00Z +3 +1 +1 +0 +3$' "$work/text.txt"
 grep -q 'GPTBot ignored it: 3 disallowed request(s), e.g. /private/a.jpg' "$work/text.txt"
 
 # --html: a page with one chart per crawler, every text escaped (a robots path with markup)

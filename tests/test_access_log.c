@@ -281,6 +281,21 @@ static void test_user_agents_name_crawlers_as_whole_words(void **state)
     assert_int_equal(robots_ai_crawler_in_user_agent(NULL, 0), -1);
 }
 
+static void test_user_agents_are_read_with_the_list_given(void **state)
+{
+    (void)state;
+    static const char text[] = "ExampleBot | Example | training\nGPTBot | OpenAI | training\n";
+    robots_ai_crawlers *list = NULL;
+    assert_int_equal(robots_ai_crawlers_parse(text, sizeof text - 1, &list, NULL), CS_OK);
+    const char *ua = "Mozilla/5.0 (compatible; ExampleBot/3.1)";
+    assert_int_equal(robots_ai_crawlers_in_user_agent(list, ua, strlen(ua)), 0);
+    assert_int_equal(robots_ai_crawler_in_user_agent(ua, strlen(ua)), -1); /* not built in */
+    ua = "CCBot/2.0";
+    assert_int_equal(robots_ai_crawlers_in_user_agent(list, ua, strlen(ua)), -1);
+    assert_true(robots_ai_crawler_in_user_agent(ua, strlen(ua)) >= 0);
+    robots_ai_crawlers_free(list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_huge_lines_are_refused_without_reading_them),
         cmocka_unit_test(test_parser_remembers_the_last_timestamp_only_when_equal),
         cmocka_unit_test(test_user_agents_name_crawlers_as_whole_words),
+        cmocka_unit_test(test_user_agents_are_read_with_the_list_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
