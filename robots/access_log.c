@@ -95,12 +95,13 @@ static size_t first_bad_byte(const unsigned char *s, size_t len, const char **wh
     return len;
 }
 
-/* A run of bytes up to the next space (at least one byte). */
+/* A run of bytes up to the next space (at least one byte). Fields here are short (an
+ * address, "-"), so a plain loop beats a call to memchr. */
 static int take_word(const char *s, size_t len, size_t *pos, const char **word, size_t *word_len)
 {
-    size_t start = *pos;
-    const char *space = start < len ? memchr(s + start, ' ', len - start) : NULL;
-    size_t end = space ? (size_t)(space - s) : len;
+    size_t start = *pos, end = start;
+    while (end < len && s[end] != ' ')
+        end++;
     if (end == start) return 0;
     *word = s + start;
     *word_len = end - start;
@@ -194,6 +195,15 @@ int robots_log_parse_time(const char *s, size_t len, int64_t *out)
     return CS_OK;
 }
 
+/* Two timestamps' 28 bytes compared as words: called once per line. */
+static int same_time_text(const char *a, const char *b)
+{
+    uint64_t x[4] = {0}, y[4] = {0};
+    memcpy(x, a, LOG_TIME_LEN);
+    memcpy(y, b, LOG_TIME_LEN);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
+
 /* The request line "METHOD TARGET PROTOCOL" (or "METHOD TARGET", HTTP/0.9). */
 static void split_request(robots_log_entry *e)
 {
@@ -256,7 +266,7 @@ int robots_log_parse(robots_log_parser *parser, const char *line, size_t len, ro
     time = line + pos;
     time_len = len - pos < LOG_TIME_LEN ? len - pos : LOG_TIME_LEN;
     if (parser && parser->has_last && time_len == LOG_TIME_LEN &&
-        memcmp(parser->last_time, time, LOG_TIME_LEN) == 0) {
+        same_time_text(parser->last_time, time)) {
         out->time = parser->last_seconds; /* the same second as the line before */
     } else if (robots_log_parse_time(time, time_len, &out->time) != CS_OK) {
         return log_error(err, pos, "bad timestamp (want [10/Oct/2000:13:55:36 -0700])");
