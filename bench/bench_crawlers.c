@@ -10,11 +10,11 @@
  * a dozen kinds, the rest browsers with a few hundred distinct User-Agents,
  * some paths under /private/, which the generated robots.txt disallows for
  * GPTBot and CCBot) is written to a temporary directory that is removed at
- * the end. Both programs are started with posix_spawn (stdout to /dev/null,
- * LC_ALL=C, grep's fastest locale) after one warm-up run each that brings the
- * file into the page cache; BENCH_ROUNDS rounds alternate them and the median
- * wall time of each counts, and the median CPU time (user + system, which a busy machine
- * disturbs less).
+ * the end. Both programs are started with posix_spawn (stdout to a file, see
+ * out_path; LC_ALL=C, grep's fastest locale) after one warm-up run each that
+ * brings the file into the page cache; BENCH_ROUNDS rounds alternate them and
+ * the median wall time of each counts, and the median CPU time (user +
+ * system, which a busy machine disturbs less).
  */
 #include "common/common.h"
 
