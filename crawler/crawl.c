@@ -7,8 +7,10 @@
  *      delay and pause, and possibly holding due URLs gets one request, up
  *      to the concurrency limit: robots.txt first (from the catalog cache
  *      when fresh; a redirect to another host waits for that host too), then
- *      /.well-known/tdmrep.json and /ai.txt once (policy.c says which comes
- *      next and reads the answers), then the next due frontier URL that
+ *      /.well-known/tdmrep.json and /ai.txt once, then the RSL documents its
+ *      content points to (policy.c says which comes next and reads the
+ *      answers; one on another host waits for that host's robots.txt and
+ *      delay), then the next due frontier URL that
  *      robots.txt allows (disallowed ones are marked so and never requested);
  *   2. the fetcher runs until something happens or the next host is due;
  *   3. each finished response is recorded (record.c) in the turn's transaction:
@@ -198,6 +200,28 @@ static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
     h->ai_txt_body = row.ai_txt_body;
     h->ai_txt_len = row.ai_txt_len;
     row.ai_txt_body = NULL;
+    /* the RSL documents still cached for this host (a fetched one is not asked again) */
+    catalog_rsl_doc *docs = NULL;
+    size_t doc_count = 0;
+    int rc = catalog_host_rsl_docs(ctx->cat, h->id, now, &docs, &doc_count, ctx->err);
+    for (size_t i = 0; rc == CS_OK && i < doc_count; i++) {
+        rc = policy_rsl_add(h, docs[i].url, docs[i].found_via, NULL, NULL, 0, NULL);
+        crawl_rsl_doc *doc = rc == CS_OK ? policy_rsl_find(h, docs[i].url) : NULL;
+        if (doc)
+            policy_rsl_set(doc, docs[i].status < 0 ? POLICY_STATUS_SKIPPED : docs[i].status,
+                           docs[i].body, docs[i].len);
+    }
+    catalog_rsl_docs_free(docs, doc_count);
+    if (rc != CS_OK) {
+        if (rc == CS_ENOMEM) cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+        policy_rsl_free(h);
+        robots_free(h->rules);
+        free(h->tdmrep_body);
+        free(h->ai_txt_body);
+        free(h);
+        crawl_fail(ctx, parts->origin);
+        return NULL;
+    }
     double crawl_delay = h->rules ? robots_crawl_delay(h->rules, ROBOTS_OWN_AGENT) : -1.0;
     h->delay_ms =
         politeness_delay_ms(ctx->opts->delay_ms, crawl_delay, ctx->opts->max_crawl_delay_ms);
@@ -209,6 +233,7 @@ static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
     h->pages_fetched = pages;
     catalog_host_clear(&row);
     if (crawl_hosts_add(&ctx->hosts, h) != CS_OK) {
+        policy_rsl_free(h);
         robots_free(h->rules);
         free(h->tdmrep_body);
         free(h->ai_txt_body);
@@ -243,6 +268,8 @@ catalog_url_kind crawl_url_kind(crawler_kind kind)
         return CATALOG_URL_TDMREP;
     case CRAWLER_KIND_AI_TXT:
         return CATALOG_URL_AI_TXT;
+    case CRAWLER_KIND_RSL:
+        break; /* never a frontier URL: rsl_documents keeps it */
     }
     return CATALOG_URL_PAGE;
 }
@@ -370,12 +397,71 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
     return 1;
 }
 
+/* Stores that an RSL document of h is never requested: its host's robots.txt forbids it. */
+static void rsl_skipped(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now)
+{
+    crawl_rsl_doc *doc = policy_rsl_find(h, url);
+    if (doc == NULL) return;
+    doc->status = POLICY_STATUS_SKIPPED;
+    if (catalog_host_save_rsl(ctx->cat, h->id, url, doc->via, POLICY_STATUS_SKIPPED, NULL, 0, now,
+                              now + CRAWL_ROBOTS_CACHE_MS, ctx->err) != CS_OK)
+        crawl_fail(ctx, url);
+}
+
+/*
+ * An RSL document of h on another origin is that origin's request: fetched
+ * under its robots.txt (asked first, as a request of that host) and its
+ * delay, the host idle. Returns RSL_GO (*via set, or NULL for h's own
+ * origin), RSL_WAIT (h->wake_at set), RSL_SKIPPED (forbidden there, stored)
+ * or RSL_ROBOTS_STARTED (that host's robots.txt request went out).
+ */
+enum { RSL_GO, RSL_WAIT, RSL_SKIPPED, RSL_ROBOTS_STARTED };
+static int rsl_host(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now, crawl_host **via)
+{
+    *via = NULL;
+    cs_url_parts parts;
+    if (cs_url_split(url, &parts) != CS_OK || strcmp(parts.origin, h->origin) == 0) return RSL_GO;
+    crawl_host *t = host_for(ctx, &parts);
+    if (t == NULL) return RSL_WAIT; /* ctx->failed says why */
+    if (t->parked) {
+        rsl_skipped(ctx, h, url, now);
+        return RSL_SKIPPED;
+    }
+    int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
+    if (t->in_flight || due > now) {
+        h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
+        return RSL_WAIT;
+    }
+    if (t->rules == NULL) {
+        char robots[CS_URL_SIZE];
+        crawler_kind kind;
+        if (policy_next(t, robots, &kind) != POLICY_FETCH || kind != CRAWLER_KIND_ROBOTS)
+            return RSL_WAIT;
+        start_job(ctx, t, NULL, robots, kind, 0, 0, 1);
+        h->wake_at = now + CS_MAX(t->delay_ms, 1);
+        return RSL_ROBOTS_STARTED;
+    }
+    if (policy_robots_unreachable(t->robots_status) ||
+        !robots_allowed(t->rules, ROBOTS_OWN_AGENT, url)) {
+        rsl_skipped(ctx, h, url, now);
+        return RSL_SKIPPED;
+    }
+    *via = t;
+    return RSL_GO;
+}
+
 /* Starts the host's next request if it has one due; returns 1 when a request started. */
 static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
 {
     catalog_frontier_item item;
     for (;;) {
         int rc = catalog_frontier_next(ctx->cat, h->id, now, &item, ctx->err);
+        if (rc == CS_ENOTFOUND && h->rules && policy_rsl_pending(h)) {
+            /* an RSL document a response pointed to is asked for even with nothing queued:
+               the response it speaks for (an image's own Link header) is already recorded */
+            memset(&item, 0, sizeof item);
+            rc = CS_OK;
+        }
         if (rc == CS_ENOTFOUND) {
             int64_t earliest;
             rc = catalog_frontier_earliest(ctx->cat, h->id, &earliest, ctx->err);
@@ -403,8 +489,23 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             crawl_host *via = NULL;
             if (policy_kind == CRAWLER_KIND_ROBOTS && !robots_redirect_host(ctx, h, now, &via))
                 return 0;
+            if (policy_kind == CRAWLER_KIND_RSL) {
+                int r = rsl_host(ctx, h, url, now, &via);
+                if (r == RSL_WAIT) return 0;
+                if (r == RSL_ROBOTS_STARTED) return 1;
+                if (r == RSL_SKIPPED) {
+                    if (ctx->failed) return 0;
+                    continue;
+                }
+            }
             start_job(ctx, h, via, url, policy_kind, 0, 0, 1);
             return 1;
+        }
+        if (step == POLICY_SKIPPED && policy_kind == CRAWLER_KIND_RSL) {
+            rsl_skipped(ctx, h, url, now);
+            catalog_frontier_item_clear(&item);
+            if (ctx->failed) return 0;
+            continue;
         }
         if (step == POLICY_SKIPPED) { /* robots.txt keeps us from it: stored as 0, not fetched */
             int tdm = policy_kind == CRAWLER_KIND_TDMREP;
@@ -416,6 +517,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             if (ctx->failed) return 0;
             continue;
         }
+        if (item.url == NULL) continue; /* only RSL documents were due: now none is */
         if (policy_robots_unreachable(h->robots_status)) {
             /*
              * RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow,

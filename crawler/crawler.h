@@ -5,9 +5,9 @@
  *
  * Promises: nothing here prints or exits. Functions return CS_OK or a
  * negative CS_E* code and fill the caller's cs_error (may be NULL). The pure
- * parts (crawler_html_*, crawler_sniff_*) touch neither the network, the
- * clock nor the catalog and are safe on distinct objects from any thread. A crawler_crawl runs on
- * the calling thread only.
+ * parts (crawler_html_*, crawler_link_rsl, crawler_sniff_*) touch neither the
+ * network, the clock nor the catalog and are safe on distinct objects from
+ * any thread. A crawler_crawl runs on the calling thread only.
  */
 #ifndef CLEARSET_CRAWLER_H
 #define CLEARSET_CRAWLER_H
@@ -67,6 +67,18 @@ typedef struct crawler_html_jsonld {
     size_t len;
 } crawler_html_jsonld;
 
+/*
+ * An RSL 1.0 document the page points to: <link rel="license"
+ * type="application/rsl+xml" href=...> (url set, text NULL), or inline in
+ * <script type="application/rsl+xml"> (text set, url NULL). Such a link is
+ * never also a rel=license licence link: its URL names terms, not a CC licence.
+ */
+typedef struct crawler_html_rsl {
+    char *url;  /* absolute, normalised, or NULL */
+    char *text; /* the script's text (at most ROBOTS_RSL_MAX_BYTES), or NULL */
+    size_t len;
+} crawler_html_rsl;
+
 /* A microdata item (itemscope) and its properties (props[] with item_index). */
 typedef struct crawler_html_item {
     const void *node;  /* internal; NULL after extraction */
@@ -95,6 +107,8 @@ typedef struct crawler_html_page {
     size_t meta_count, meta_cap;
     crawler_html_jsonld *jsonld;
     size_t jsonld_count, jsonld_cap;
+    crawler_html_rsl *rsl;
+    size_t rsl_count, rsl_cap;
     crawler_html_figure *figures;
     size_t figure_count, figure_cap;
     crawler_html_item *items;
@@ -113,6 +127,25 @@ typedef struct crawler_html_page {
 int crawler_html_extract(const char *page_url, const unsigned char *html, size_t len,
                          crawler_html_page *out, cs_error *err);
 void crawler_html_page_free(crawler_html_page *page);
+
+/* ---- Link headers (link.c) ------------------------------------------------ */
+
+/* RSL documents taken from one Link header; more is a hostile response. */
+#define CRAWLER_MAX_RSL_LINKS 8
+
+/* 1 when a type attribute or parameter value is application/rsl+xml (case, spaces and
+ * parameters aside). */
+int crawler_is_rsl_type(const char *type, size_t len);
+
+/*
+ * The RSL documents one Link header value (RFC 8288) names: every link-value
+ * whose rel tokens include "license" and whose type is application/rsl+xml,
+ * its target resolved against base (the response's URL), http(s) only. Any
+ * bytes; a malformed link-value is skipped. Writes at most max URLs into out
+ * and returns how many. Pure (no I/O).
+ */
+size_t crawler_link_rsl(const char *base, const char *value, size_t len, char (*out)[CS_URL_SIZE],
+                        size_t max);
 
 /* ---- Image sniffing (sniff.c) ------------------------------------------- */
 
@@ -142,12 +175,13 @@ int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_pr
 typedef enum crawler_kind {
     CRAWLER_KIND_PAGE = 0,
     CRAWLER_KIND_IMAGE,
-    CRAWLER_KIND_ROBOTS, /* robots.txt, tdmrep.json, ai.txt: truncated, never refused */
+    CRAWLER_KIND_ROBOTS, /* robots.txt, tdmrep.json, ai.txt, RSL: truncated, never refused */
     CRAWLER_KIND_TDMREP,
     CRAWLER_KIND_AI_TXT,
+    CRAWLER_KIND_RSL, /* an RSL 1.0 document (robots.txt License, Link header, HTML) */
 } crawler_kind;
 
-/* A kind's name for messages: "page", "image", "robots", "tdmrep", "ai_txt". */
+/* A kind's name for messages: "page", "image", "robots", "tdmrep", "ai_txt", "rsl". */
 const char *crawler_kind_name(crawler_kind kind);
 
 typedef struct crawler_fetch_options {

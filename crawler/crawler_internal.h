@@ -27,6 +27,19 @@
 /* A Retry-After longer than this parks the host instead of waiting. */
 #define CRAWL_MAX_RETRY_AFTER_MS (60LL * 60 * 1000)
 
+/* Each host's content may point to a few RSL documents; more is a hostile site. */
+#define CRAWL_MAX_RSL_DOCS 16
+
+/* An RSL 1.0 document the host's content points to (policy.c fetches and parses it). */
+typedef struct crawl_rsl_doc {
+    char *url;     /* where it is (on any host); an inline script: its page URL + "#rsl-script" */
+    char *via;     /* how it was found: "robots.txt License", "Link header of URL", ... */
+    char *for_url; /* the response that pointed to it (Link header, HTML), or NULL */
+    int status;    /* POLICY_STATUS_UNKNOWN until fetched, SKIPPED, HTTP status, 0 unreachable */
+    int parsed;    /* rsl holds the document (a 2xx body that parsed) */
+    robots_rsl rsl;
+} crawl_rsl_doc;
+
 /* In-memory state of one host (scheme://host:port). */
 typedef struct crawl_host {
     int64_t id;
@@ -38,6 +51,9 @@ typedef struct crawl_host {
     int tdmrep_status, ai_txt_status; /* HTTP status, 0 unreachable, or POLICY_STATUS_* */
     unsigned char *tdmrep_body, *ai_txt_body;
     size_t tdmrep_len, ai_txt_len;
+    crawl_rsl_doc *rsl_docs; /* RSL documents for this host's content (owned) */
+    size_t rsl_count, rsl_cap;
+    int rsl_from_robots;   /* robots.txt's License lines are in rsl_docs */
     int64_t delay_ms;      /* effective minimum spacing of requests */
     int64_t next_fetch_at; /* no request before this (wall ms) */
     int64_t paused_until;  /* Retry-After or back-off */
@@ -73,14 +89,18 @@ int policy_robots_unreachable(int status);
 robots_rules *policy_rules_for_status(int status, const unsigned char *body, size_t len);
 
 typedef enum policy_step {
-    POLICY_DONE = 0, /* robots.txt, tdmrep.json and ai.txt are all known */
+    POLICY_DONE = 0, /* robots.txt, tdmrep.json, ai.txt and the RSL documents are all known */
     POLICY_FETCH,    /* request url (of kind) next and hand the response to policy_absorb */
     POLICY_SKIPPED,  /* robots.txt forbids the file of kind: now POLICY_STATUS_SKIPPED */
 } policy_step;
 
 /*
  * What host still needs, in order: robots.txt (or the redirect target it led
- * to) while host->rules is NULL, then tdmrep.json, then ai.txt.
+ * to) while host->rules is NULL, then tdmrep.json, then ai.txt, then each RSL
+ * document not known yet (robots.txt's License lines join the list once
+ * robots.txt is known). An RSL document on another origin comes back as
+ * POLICY_FETCH all the same: the caller fetches it under that origin's
+ * robots.txt and delay, or marks it with policy_rsl_set_skipped.
  */
 policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *kind);
 
@@ -97,6 +117,31 @@ typedef struct policy_outcome {
  */
 int policy_absorb(crawl_host *host, const crawler_response *resp, policy_outcome *out,
                   cs_error *err);
+
+/*
+ * Adds an RSL document for host's content unless its URL is listed already or
+ * CRAWL_MAX_RSL_DOCS are: url, via and for_url (may be NULL) are copied; text (an inline script,
+ * may be NULL) is parsed at once and the document is then known (status 200).
+ * *added (may be NULL) says whether it was new. CS_OK or CS_ENOMEM.
+ */
+int policy_rsl_add(crawl_host *host, const char *url, const char *via, const char *for_url,
+                   const char *text, size_t len, int *added);
+/* The document of host listed at url, or NULL. */
+crawl_rsl_doc *policy_rsl_find(crawl_host *host, const char *url);
+/* Sets a document's status (SKIPPED: its host's robots.txt forbids it) and parses a 2xx body. */
+void policy_rsl_set(crawl_rsl_doc *doc, int status, const unsigned char *body, size_t len);
+/*
+ * The RSL documents a response's Link headers and its page (may be NULL) point
+ * to, added to host's list; *added counts the new ones. CS_OK or CS_ENOMEM.
+ */
+int policy_rsl_discover(crawl_host *host, const crawler_response *resp,
+                        const crawler_html_page *page, size_t *added);
+/* The name an inline <script type="application/rsl+xml"> is listed under (page URL, index). */
+#define POLICY_RSL_SCRIPT_URL "%s#rsl-script-%zu"
+/* 1 when an RSL document of host is not known yet (policy_next would ask for it). */
+int policy_rsl_pending(const crawl_host *host);
+/* Releases host's RSL documents. */
+void policy_rsl_free(crawl_host *host);
 
 /* ---- Politeness (politeness.c) ------------------------------------------------- */
 

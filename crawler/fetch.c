@@ -86,7 +86,7 @@ typedef struct transfer {
     char error_buffer[CURL_ERROR_SIZE];
 } transfer;
 
-static const char *const kind_names[] = {"page", "image", "robots", "tdmrep", "ai_txt"};
+static const char *const kind_names[] = {"page", "image", "robots", "tdmrep", "ai_txt", "rsl"};
 
 const char *crawler_kind_name(crawler_kind kind)
 {
@@ -101,7 +101,7 @@ const char *crawler_user_agent(void)
 static int is_policy_kind(crawler_kind kind)
 {
     return kind == CRAWLER_KIND_ROBOTS || kind == CRAWLER_KIND_TDMREP ||
-           kind == CRAWLER_KIND_AI_TXT;
+           kind == CRAWLER_KIND_AI_TXT || kind == CRAWLER_KIND_RSL;
 }
 
 /* ---- address check -------------------------------------------------------- */

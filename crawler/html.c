@@ -13,6 +13,9 @@
  *   - every meta name/content pair (robots, TDMRep, licence metas) and
  *     meta robots nofollow/noindex;
  *   - JSON-LD script blocks as raw text; microdata items (itemscope/itemprop);
+ *   - RSL 1.0 documents: link rel=license type=application/rsl+xml (kept apart
+ *     from licence links, so an RSL URL never reaches the CC/SPDX mapping) and
+ *     inline script type=application/rsl+xml text;
  *   - title and the first base href, which every other URL resolves against.
  * URLs are resolved and normalised with common/url.c; references that do not
  * resolve to http(s) URLs are dropped. Every list has a cap (below) so a
@@ -37,6 +40,7 @@
 #define HTML_MAX_LICENSES 256
 #define HTML_MAX_METAS    128
 #define HTML_MAX_JSONLD   32
+#define HTML_MAX_RSL      8 /* RSL documents (links and inline scripts) per page */
 #define HTML_MAX_ITEMS    256
 #define HTML_MAX_PROPS    1024 /* microdata properties over all items */
 /* JSON-LD text kept per block; license/ parses it with jansson. */
@@ -414,6 +418,36 @@ static void add_jsonld(extract_ctx *ctx, const xmlNode *node)
     if (j->text == NULL || rc == CS_ENOMEM) ctx->failed = 1;
 }
 
+/* An RSL document: a link's resolved href (text NULL) or an inline script's text (node). */
+static void add_rsl(extract_ctx *ctx, const xmlNode *node, const char *href)
+{
+    crawler_html_page *page = ctx->page;
+    if (page->rsl_count >= HTML_MAX_RSL ||
+        grow((void **)&page->rsl, page->rsl_count, &page->rsl_cap, sizeof *page->rsl)) {
+        page->dropped++;
+        return;
+    }
+    crawler_html_rsl *r = &page->rsl[page->rsl_count];
+    if (href) {
+        r->url = resolve(ctx, href, strlen(href));
+        if (r->url == NULL) return; /* not an http(s) URL: nothing to fetch */
+    } else {
+        cs_buf buf;
+        cs_buf_init(&buf, ROBOTS_RSL_MAX_BYTES + 1); /* one byte over: the parser refuses it */
+        int rc = CS_OK;
+        for (const xmlNode *c = node->children; c && rc == CS_OK; c = c->next)
+            if (c->content) rc = cs_buf_append_str(&buf, (const char *)c->content);
+        r->text = (char *)cs_buf_take(&buf, &r->len);
+        if (r->text == NULL || rc == CS_ENOMEM) {
+            free(r->text);
+            r->text = NULL;
+            ctx->failed = 1;
+            return;
+        }
+    }
+    page->rsl_count++;
+}
+
 /* The nearest itemscope element strictly above node (or NULL). */
 static const xmlNode *enclosing_item(const xmlNode *node)
 {
@@ -537,8 +571,15 @@ static void visit(extract_ctx *ctx, xmlNode *node)
         xmlFree(srcset);
     } else if (name_is(node, "a") || name_is(node, "area") || name_is(node, "link")) {
         char *rel = attr(node, "rel");
-        if (has_token(rel, "license") || has_token(rel, "cc:license"))
+        char *type = attr(node, "type");
+        if (has_token(rel, "license") && type && crawler_is_rsl_type(type, strlen(type))) {
+            char *href = attr(node, "href");
+            if (href) add_rsl(ctx, node, href);
+            xmlFree(href);
+        } else if (has_token(rel, "license") || has_token(rel, "cc:license")) {
             add_license(ctx, node, name_is(node, "link") && enclosing(node, "head") != NULL);
+        }
+        xmlFree(type);
         xmlFree(rel);
         if (!name_is(node, "link")) add_link(ctx, node);
     } else if (name_is(node, "meta")) {
@@ -546,6 +587,7 @@ static void visit(extract_ctx *ctx, xmlNode *node)
     } else if (name_is(node, "script")) {
         char *type = attr(node, "type");
         if (type && cs_ascii_ieq(type, strlen(type), "application/ld+json")) add_jsonld(ctx, node);
+        if (type && crawler_is_rsl_type(type, strlen(type))) add_rsl(ctx, node, NULL);
         xmlFree(type);
     }
     if (xmlHasProp(node, (const xmlChar *)"itemscope")) add_item(ctx, node);
@@ -650,6 +692,11 @@ void crawler_html_page_free(crawler_html_page *page)
     for (size_t i = 0; i < page->jsonld_count; i++)
         free(page->jsonld[i].text);
     free(page->jsonld);
+    for (size_t i = 0; i < page->rsl_count; i++) {
+        free(page->rsl[i].url);
+        free(page->rsl[i].text);
+    }
+    free(page->rsl);
     for (size_t i = 0; i < page->figure_count; i++) {
         free(page->figures[i].caption);
         free(page->figures[i].images); /* the strings belong to images[] */

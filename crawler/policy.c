@@ -18,6 +18,12 @@
  *   2. tdmrep.json, then ai.txt, once each, when robots.txt allows them;
  *      otherwise marked POLICY_STATUS_SKIPPED and never requested. A 2xx body
  *      is kept (copied) for the signals it carries.
+ *   3. RSL 1.0 documents: robots.txt's License URLs, and those a page or a
+ *      response points to (policy_rsl_discover), each once per host, parsed
+ *      when it arrives. One on this origin is requested when robots.txt
+ *      allows it; one on another origin is the caller's to send under that
+ *      origin's robots.txt and delay (crawl.c, signals.c). A redirect of an
+ *      RSL document is not followed: its 3xx is kept as its status.
  * A refused address (private, reserved, loopback without allow_loopback) is
  * this run's setting, not the site's answer: nothing is learned from it, the
  * file stays unknown and the caller reports the refusal instead of caching it.
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int policy_robots_unreachable(int status)
 {
@@ -46,6 +53,101 @@ robots_rules *policy_rules_for_status(int status, const unsigned char *body, siz
 }
 
 static const char *const file_paths[] = {"/.well-known/tdmrep.json", "/ai.txt"};
+
+crawl_rsl_doc *policy_rsl_find(crawl_host *host, const char *url)
+{
+    for (size_t i = 0; i < host->rsl_count; i++)
+        if (strcmp(host->rsl_docs[i].url, url) == 0) return &host->rsl_docs[i];
+    return NULL;
+}
+
+void policy_rsl_set(crawl_rsl_doc *doc, int status, const unsigned char *body, size_t len)
+{
+    robots_rsl_free(&doc->rsl);
+    doc->parsed = 0;
+    doc->status = status;
+    if (status >= 200 && status < 300 && body)
+        doc->parsed = robots_rsl_parse((const char *)body, len, &doc->rsl, NULL) == CS_OK;
+}
+
+int policy_rsl_add(crawl_host *host, const char *url, const char *via, const char *for_url,
+                   const char *text, size_t len, int *added)
+{
+    if (added) *added = 0;
+    if (policy_rsl_find(host, url) || host->rsl_count >= CRAWL_MAX_RSL_DOCS) return CS_OK;
+    if (cs_array_reserve((void **)&host->rsl_docs, &host->rsl_cap, host->rsl_count,
+                         sizeof *host->rsl_docs, 0) != CS_OK)
+        return CS_ENOMEM;
+    crawl_rsl_doc *doc = &host->rsl_docs[host->rsl_count];
+    memset(doc, 0, sizeof *doc);
+    doc->url = strdup(url);
+    doc->via = strdup(via ? via : "");
+    doc->for_url = for_url ? strdup(for_url) : NULL;
+    if (doc->url == NULL || doc->via == NULL || (for_url && doc->for_url == NULL)) {
+        free(doc->url);
+        free(doc->via);
+        free(doc->for_url);
+        return CS_ENOMEM;
+    }
+    doc->status = POLICY_STATUS_UNKNOWN;
+    host->rsl_count++;
+    if (text) policy_rsl_set(doc, 200, (const unsigned char *)text, len);
+    if (added) *added = 1;
+    return CS_OK;
+}
+
+int policy_rsl_pending(const crawl_host *host)
+{
+    for (size_t i = 0; i < host->rsl_count; i++)
+        if (host->rsl_docs[i].status == POLICY_STATUS_UNKNOWN) return 1;
+    return 0;
+}
+
+void policy_rsl_free(crawl_host *host)
+{
+    for (size_t i = 0; i < host->rsl_count; i++) {
+        free(host->rsl_docs[i].url);
+        free(host->rsl_docs[i].via);
+        free(host->rsl_docs[i].for_url);
+        robots_rsl_free(&host->rsl_docs[i].rsl);
+    }
+    free(host->rsl_docs);
+    host->rsl_docs = NULL;
+    host->rsl_count = host->rsl_cap = 0;
+}
+
+int policy_rsl_discover(crawl_host *host, const crawler_response *resp,
+                        const crawler_html_page *page, size_t *added)
+{
+    char via[CS_URL_SIZE + 32];
+    int rc = CS_OK, fresh = 0;
+    *added = 0;
+    for (size_t i = 0; resp && i < resp->header_count && rc == CS_OK; i++) {
+        if (strcasecmp(resp->headers[i].name, "Link") != 0) continue;
+        char links[CRAWLER_MAX_RSL_LINKS][CS_URL_SIZE];
+        size_t n = crawler_link_rsl(resp->url, resp->headers[i].value,
+                                    strlen(resp->headers[i].value), links, CRAWLER_MAX_RSL_LINKS);
+        snprintf(via, sizeof via, "Link header of %s", resp->url);
+        for (size_t k = 0; k < n && rc == CS_OK; k++) {
+            rc = policy_rsl_add(host, links[k], via, resp->url, NULL, 0, &fresh);
+            *added += (size_t)fresh;
+        }
+    }
+    for (size_t i = 0; page && resp && i < page->rsl_count && rc == CS_OK; i++) {
+        const crawler_html_rsl *r = &page->rsl[i];
+        char inline_url[CS_URL_SIZE + 32];
+        if (r->url) {
+            snprintf(via, sizeof via, "HTML link on %s", resp->url);
+            rc = policy_rsl_add(host, r->url, via, resp->url, NULL, 0, &fresh);
+        } else {
+            snprintf(via, sizeof via, "inline script on %s", resp->url);
+            snprintf(inline_url, sizeof inline_url, POLICY_RSL_SCRIPT_URL, resp->url, i);
+            rc = policy_rsl_add(host, inline_url, via, resp->url, r->text, r->len, &fresh);
+        }
+        *added += (size_t)fresh;
+    }
+    return rc;
+}
 
 policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *kind)
 {
@@ -67,6 +169,26 @@ policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *k
             return POLICY_SKIPPED;
         }
         snprintf(url, CS_URL_SIZE, "%s%s", host->origin, file_paths[i]);
+        return POLICY_FETCH;
+    }
+    if (!host->rsl_from_robots) {
+        host->rsl_from_robots = 1; /* a memory failure costs the documents, not the crawl */
+        for (size_t i = 0; i < robots_license_count(host->rules); i++)
+            policy_rsl_add(host, robots_license(host->rules, i), "robots.txt License", NULL, NULL,
+                           0, NULL);
+    }
+    for (size_t i = 0; i < host->rsl_count; i++) {
+        crawl_rsl_doc *doc = &host->rsl_docs[i];
+        if (doc->status != POLICY_STATUS_UNKNOWN) continue;
+        *kind = CRAWLER_KIND_RSL;
+        cs_strlcpy(url, doc->url, CS_URL_SIZE);
+        cs_url_parts parts;
+        if (cs_url_split(doc->url, &parts) != CS_OK ||
+            (strcmp(parts.origin, host->origin) == 0 &&
+             !robots_allowed(host->rules, ROBOTS_OWN_AGENT, doc->url))) {
+            doc->status = POLICY_STATUS_SKIPPED; /* robots.txt keeps us from it: never asked */
+            return POLICY_SKIPPED;
+        }
         return POLICY_FETCH;
     }
     return POLICY_DONE;
@@ -139,5 +261,10 @@ int policy_absorb(crawl_host *host, const crawler_response *resp, policy_outcome
     if (resp->kind == CRAWLER_KIND_ROBOTS) return absorb_robots(host, resp, out, err);
     if (resp->kind == CRAWLER_KIND_TDMREP || resp->kind == CRAWLER_KIND_AI_TXT)
         return absorb_file(host, resp, out, err);
+    if (resp->kind == CRAWLER_KIND_RSL) {
+        crawl_rsl_doc *doc = policy_rsl_find(host, resp->url);
+        if (doc) policy_rsl_set(doc, out->status, resp->body, resp->body_len);
+        return CS_OK;
+    }
     return cs_error_set(err, CS_EINVAL, "%s is no policy file", resp->url);
 }

@@ -33,6 +33,7 @@ void crawl_hosts_free(crawl_hosts *hosts)
         free(hosts->items[i]->tdmrep_body);
         free(hosts->items[i]->ai_txt_body);
         free(hosts->items[i]->robots_url);
+        policy_rsl_free(hosts->items[i]);
         free(hosts->items[i]);
     }
     free(hosts->items);

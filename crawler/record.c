@@ -14,7 +14,14 @@
  *     with), the blob, its header dimensions, its embedded rights metadata
  *     and opt-out signals; a header claiming too many pixels is refused;
  *   - for robots.txt, tdmrep.json and ai.txt (read by policy.c, as for
- *     `clearset signals`), the host's cached copy.
+ *     `clearset signals`), the host's cached copy; for an RSL document, its
+ *     rsl_documents row (no frontier URL: it is the host's policy file);
+ *   - RSL documents a response's Link header or a page's HTML points to join
+ *     the host's list (fetched before its next URL; when one arrives, its
+ *     terms for the response that pointed to it are recorded then, since that
+ *     response was recorded first); an image for whose URL an RSL licence
+ *     permits training for free or for attribution gets that licence as
+ *     evidence (origin policy-file), beside the signals.
  * A request refused for its address teaches nothing about the URL or its host:
  * the URL goes back to the queue, the host is parked for this run, nothing is
  * cached, and the refusal is counted (stats->refused). Every catalog write
@@ -274,6 +281,65 @@ static int header_nofollow(const crawler_response *resp)
     return 0;
 }
 
+/*
+ * An RSL licence of the host that permits training of url for free or for
+ * attribution is evidence like a licence: one rights_evidence row per
+ * document that says so.
+ */
+static int rsl_doc_evidence(crawl_ctx *ctx, const crawl_rsl_doc *doc, int64_t image_id,
+                            const char *url)
+{
+    robots_rsl_terms terms;
+    robots_rsl_training(&doc->rsl, url, &terms);
+    if (terms.answer != ROBOTS_RSL_PERMITTED_FREE &&
+        terms.answer != ROBOTS_RSL_PERMITTED_ATTRIBUTION)
+        return CS_OK;
+    license_info licence;
+    license_from_rsl(terms.answer == ROBOTS_RSL_PERMITTED_ATTRIBUTION, &licence);
+    /* the document is named in field, not found_at: the credit goes to the source page */
+    char field[2 * CS_URL_SIZE + 32];
+    snprintf(field, sizeof field, "RSL %s content %s", doc->url, terms.content->url);
+    catalog_rights r = {.image_id = image_id,
+                        .origin = license_origin_name(LICENSE_ORIGIN_POLICY_FILE),
+                        .field = field,
+                        .raw_value = terms.summary,
+                        .license_spdx = licence.spdx};
+    return catalog_record_rights(ctx->cat, &r, ctx->err);
+}
+
+static int record_rsl_evidence(crawl_ctx *ctx, const crawl_host *h, int64_t image_id,
+                               const char *url)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < h->rsl_count && rc == CS_OK; i++)
+        if (h->rsl_docs[i].parsed) rc = rsl_doc_evidence(ctx, &h->rsl_docs[i], image_id, url);
+    return rc;
+}
+
+/* RSL documents resp (and its page, may be NULL) point to join host's list; ENOMEM only. */
+static int discover_rsl(crawl_ctx *ctx, crawl_host *h, const crawler_response *resp,
+                        const crawler_html_page *page)
+{
+    size_t added = 0;
+    if (policy_rsl_discover(h, resp, page, &added) != CS_OK)
+        return cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+    int rc = CS_OK;
+    int64_t now = cs_now_ms();
+    for (size_t i = 0; page && i < page->rsl_count && rc == CS_OK; i++) {
+        if (page->rsl[i].url) continue;
+        /* an inline script is known at once: cached like a fetched document */
+        char url[CS_URL_SIZE + 32];
+        snprintf(url, sizeof url, POLICY_RSL_SCRIPT_URL, resp->url, i);
+        const crawl_rsl_doc *doc = policy_rsl_find(h, url);
+        if (doc)
+            rc =
+                catalog_host_save_rsl(ctx->cat, h->id, url, doc->via, 200, page->rsl[i].text,
+                                      page->rsl[i].len, now, now + CRAWL_ROBOTS_CACHE_MS, ctx->err);
+    }
+    if (added) h->wake_at = 0; /* fetched before the host's next URL */
+    return rc;
+}
+
 static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_response *resp,
                         int64_t fetch_id)
 {
@@ -309,6 +375,7 @@ static int process_page(crawl_ctx *ctx, const crawl_job *job, const crawler_resp
         rc = record_gathered(ctx, signals_from_page(&signals, &page, resp->url, ctx->err), &signals,
                              "page", job->host->id, job->url_id, 0);
     robots_signal_list_free(&signals);
+    if (rc == CS_OK) rc = discover_rsl(ctx, job->host, resp, &page);
 
     /* links: same-scope pages one level deeper, unless the page says nofollow */
     int queued_links = 0;
@@ -424,6 +491,8 @@ static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_res
     }
     robots_signal_list_free(&signals);
     if (rc == CS_OK) rc = record_checks(ctx, image_id, job->host);
+    if (rc == CS_OK) rc = record_rsl_evidence(ctx, job->host, image_id, resp->url);
+    if (rc == CS_OK) rc = discover_rsl(ctx, job->host, resp, NULL);
     if (rc == CS_OK && is_new) rc = record_embedded(ctx, image_id, resp->url, resp);
     if (rc == CS_OK) {
         ctx->stats->images++;
@@ -432,9 +501,74 @@ static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_res
     return rc;
 }
 
+/*
+ * An RSL document's response: kept in rsl_documents (no frontier URL or
+ * fetch row: it is a policy file of the host that points to it, maybe served
+ * by another host), cached for a day, or for ten minutes when unreachable.
+ */
+/*
+ * A document a response pointed to arrives after that response was recorded
+ * (an image's own Link header): its terms for that URL are recorded now, as
+ * the response's signals (and, for a stored image, its licence evidence).
+ */
+static int record_rsl_for_pointer(crawl_ctx *ctx, const crawl_host *h, const crawl_rsl_doc *doc)
+{
+    catalog_frontier_item item;
+    int rc = catalog_frontier_get(ctx->cat, doc->for_url, &item, ctx->err);
+    if (rc == CS_ENOTFOUND) return CS_OK;
+    if (rc != CS_OK) return rc;
+    int64_t image_id = 0;
+    int is_image = item.kind == CATALOG_URL_IMAGE;
+    if (is_image) rc = catalog_find_image_by_url(ctx->cat, doc->for_url, &image_id, ctx->err);
+    if (rc == CS_ENOTFOUND) rc = CS_OK, image_id = 0;
+    robots_signal_list list;
+    robots_signal_list_init(&list);
+    if (rc == CS_OK) {
+        int gathered =
+            robots_signals_from_rsl(&list, &doc->rsl, doc->for_url, doc->url, doc->via, ctx->err);
+        rc = record_gathered(ctx, gathered, &list, is_image ? "image" : "page", h->id, item.id,
+                             image_id);
+    }
+    robots_signal_list_free(&list);
+    if (rc == CS_OK && image_id) rc = rsl_doc_evidence(ctx, doc, image_id, doc->for_url);
+    catalog_frontier_item_clear(&item);
+    return rc;
+}
+
+static void record_rsl(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
+{
+    crawl_host *h = job->host;
+    h->next_fetch_at = now + h->delay_ms;
+    policy_outcome outcome;
+    if (policy_absorb(h, resp, &outcome, ctx->err) != CS_OK) {
+        crawl_fail(ctx, resp->url);
+        return;
+    }
+    crawl_rsl_doc *doc = policy_rsl_find(h, resp->url);
+    if (doc == NULL) return;
+    if (outcome.refused) { /* not the site's answer: asked again by a run allowed to connect */
+        crawl_note_refused(ctx, resp);
+        ctx->stats->errors++;
+        doc->status = POLICY_STATUS_SKIPPED;
+        return;
+    }
+    int status = outcome.status;
+    int64_t cache_ms =
+        policy_robots_unreachable(status) ? CRAWL_ROBOTS_ERROR_CACHE_MS : CRAWL_ROBOTS_CACHE_MS;
+    int ok = status >= 200 && status < 300;
+    if (catalog_host_save_rsl(ctx->cat, h->id, resp->url, doc->via, status, ok ? resp->body : NULL,
+                              ok ? resp->body_len : 0, now, now + cache_ms, ctx->err) != CS_OK ||
+        (doc->parsed && doc->for_url && record_rsl_for_pointer(ctx, h, doc) != CS_OK))
+        crawl_fail(ctx, resp->url);
+}
+
 void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
 {
     crawl_host *h = job->host;
+    if (job->kind == CRAWLER_KIND_RSL) {
+        record_rsl(ctx, job, resp, now);
+        return;
+    }
     int64_t url_id = 0;
     int64_t served_by = job->via ? job->via->id : h->id; /* the URL's own host */
     if (catalog_frontier_add(ctx->cat, resp->url, served_by, crawl_url_kind(job->kind), 0, 0,
@@ -621,6 +755,7 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
             robots_signal_list_free(&signals);
             if (rc == CS_OK) {
                 int prc = process_page(ctx, job, resp, fetch_id);
+                if (prc == CS_EFORMAT && rc == CS_OK) rc = discover_rsl(ctx, h, resp, NULL);
                 if (prc == CS_EFORMAT) {
                     state = CATALOG_URL_FAILED;
                     snprintf(why, sizeof why, "unreadable HTML");

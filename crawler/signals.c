@@ -97,6 +97,10 @@ int signals_from_host_for(robots_signal_list *list, const crawl_host *host, cons
         rc = robots_signals_from_ai_txt(list, (const char *)host->ai_txt_body, host->ai_txt_len,
                                         agent, url, where, err);
     }
+    for (size_t i = 0; i < host->rsl_count && rc == CS_OK; i++)
+        if (host->rsl_docs[i].parsed)
+            rc = robots_signals_from_rsl(list, &host->rsl_docs[i].rsl, url, host->rsl_docs[i].url,
+                                         host->rsl_docs[i].via, err);
     return rc;
 }
 
@@ -194,12 +198,84 @@ static int fetch_one(crawler_fetcher *f, const char *url, crawler_kind kind, int
     return rc;
 }
 
+static int origin_prepare(signals_run *run, const cs_url_parts *parts, crawl_host **out,
+                          int *denied);
+
 /*
- * The origin of parts with its robots.txt, tdmrep.json and ai.txt, fetched
- * the first time it is seen: policy.c says which request comes next and reads
- * each answer, as in a crawl (same redirects, same statuses, same bytes).
- * *denied is set when the fetcher refused the origin's address; its files
- * then stay unknown (host->rules NULL).
+ * An RSL document of host: on host's origin it is requested at once; on
+ * another origin only once that origin's robots.txt (fetched first) allows
+ * it, spaced by that origin's delay. A document that may not be requested is
+ * marked skipped.
+ */
+static int fetch_rsl(signals_run *run, crawl_host *host, const char *url)
+{
+    crawl_rsl_doc *doc = policy_rsl_find(host, url);
+    if (doc == NULL) return CS_OK;
+    int64_t *next_at = &host->next_fetch_at;
+    cs_url_parts parts;
+    if (cs_url_split(url, &parts) != CS_OK) {
+        doc->status = POLICY_STATUS_SKIPPED;
+        return CS_OK;
+    }
+    if (strcmp(parts.origin, host->origin) != 0) {
+        crawl_host *other = NULL;
+        int denied = 0;
+        int rc = origin_prepare(run, &parts, &other, &denied);
+        if (rc != CS_OK && rc != CS_ELIMIT) return rc;
+        if (rc == CS_ELIMIT || denied || policy_robots_unreachable(other->robots_status) ||
+            !robots_allowed(other->rules, ROBOTS_OWN_AGENT, url)) {
+            doc->status = POLICY_STATUS_SKIPPED; /* never asked: that host keeps us from it */
+            return CS_OK;
+        }
+        next_at = &other->next_fetch_at;
+    }
+    one_response one;
+    int rc = fetch_one(run->fetcher, url, CRAWLER_KIND_RSL, run->delay_ms, next_at, &one, run->err);
+    if (rc != CS_OK) return rc;
+    policy_outcome outcome;
+    rc = policy_absorb(host, &one.resp, &outcome, run->err);
+    crawler_response_free(&one.resp);
+    if (rc == CS_OK && outcome.refused) doc->status = POLICY_STATUS_SKIPPED;
+    return rc;
+}
+
+/*
+ * Fetches what host (run->origins[index]) still needs: policy.c says which
+ * request comes next and reads each answer, as in a crawl (same redirects,
+ * same statuses, same bytes). *denied is set when the fetcher refused the
+ * origin's address; its files then stay unknown (host->rules NULL).
+ */
+static int origin_fetch_pending(signals_run *run, crawl_host *host, size_t index, int *denied)
+{
+    for (;;) {
+        char url[CS_URL_SIZE];
+        crawler_kind kind;
+        policy_step step = policy_next(host, url, &kind);
+        if (step == POLICY_DONE) return CS_OK;
+        if (step == POLICY_SKIPPED) continue;
+        if (kind == CRAWLER_KIND_RSL) {
+            int rc = fetch_rsl(run, host, url);
+            if (rc != CS_OK) return rc;
+            continue;
+        }
+        one_response one;
+        int rc =
+            fetch_one(run->fetcher, url, kind, run->delay_ms, &host->next_fetch_at, &one, run->err);
+        if (rc != CS_OK) return rc;
+        policy_outcome outcome;
+        rc = policy_absorb(host, &one.resp, &outcome, run->err);
+        crawler_response_free(&one.resp);
+        if (rc != CS_OK) return rc;
+        if (outcome.refused) {
+            run->denied[index] = *denied = 1;
+            return CS_OK;
+        }
+    }
+}
+
+/*
+ * The origin of parts with its robots.txt, tdmrep.json, ai.txt and RSL
+ * documents, fetched the first time it is seen (origin_fetch_pending).
  */
 static int origin_prepare(signals_run *run, const cs_url_parts *parts, crawl_host **out,
                           int *denied)
@@ -222,25 +298,7 @@ static int origin_prepare(signals_run *run, const cs_url_parts *parts, crawl_hos
     host->robots_status = -1; /* not asked */
     host->tdmrep_status = host->ai_txt_status = POLICY_STATUS_UNKNOWN;
     *out = host;
-    for (;;) {
-        char url[CS_URL_SIZE];
-        crawler_kind kind;
-        policy_step step = policy_next(host, url, &kind);
-        if (step == POLICY_DONE) return CS_OK;
-        if (step == POLICY_SKIPPED) continue;
-        one_response one;
-        int rc =
-            fetch_one(run->fetcher, url, kind, run->delay_ms, &host->next_fetch_at, &one, run->err);
-        if (rc != CS_OK) return rc;
-        policy_outcome outcome;
-        rc = policy_absorb(host, &one.resp, &outcome, run->err);
-        crawler_response_free(&one.resp);
-        if (rc != CS_OK) return rc;
-        if (outcome.refused) {
-            run->denied[index] = *denied = 1;
-            return CS_OK;
-        }
-    }
+    return origin_fetch_pending(run, host, index, denied);
 }
 
 static int same_signal(const robots_signal *a, const robots_signal *b)
@@ -269,11 +327,17 @@ static int add_host_signals(signals_run *run, const crawl_host *host, const char
     return rc;
 }
 
-/* What a final 2xx body says: an image's embedded metadata, or a page's meta elements. */
-static int add_body_signals(signals_run *run, const crawler_response *resp, const char *url)
+/*
+ * What a final 2xx body says: an image's embedded metadata, or a page's meta
+ * elements; the RSL documents its Link headers or HTML point to join host's
+ * list (*rsl_added counts the new ones).
+ */
+static int add_body_signals(signals_run *run, crawl_host *host, const crawler_response *resp,
+                            const char *url, size_t *rsl_added)
 {
     crawler_image_probe probe;
     int rc = CS_OK;
+    *rsl_added = 0;
     if (crawler_sniff_image(resp->body, resp->body_len, &probe) == CS_OK) {
         /* an image: what its own metadata (IPTC DataMining, C2PA) says */
         license_embedded emb;
@@ -281,10 +345,14 @@ static int add_body_signals(signals_run *run, const crawler_response *resp, cons
         if (license_read_embedded(resp->body, resp->body_len, &emb, NULL) == CS_OK)
             rc = license_embedded_signals(&emb, &run->out->signals, url, run->err);
         license_embedded_free(&emb);
+        if (rc == CS_OK && policy_rsl_discover(host, resp, NULL, rsl_added) != CS_OK)
+            rc = cs_error_set(run->err, CS_ENOMEM, "out of memory");
     } else {
         crawler_html_page page;
         if (crawler_html_extract(url, resp->body, resp->body_len, &page, NULL) == CS_OK) {
             rc = signals_from_page(&run->out->signals, &page, url, run->err);
+            if (rc == CS_OK && policy_rsl_discover(host, resp, &page, rsl_added) != CS_OK)
+                rc = cs_error_set(run->err, CS_ENOMEM, "out of memory");
             crawler_html_page_free(&page);
         }
     }
@@ -650,8 +718,14 @@ static int signals_chain(const char *url_in, const crawler_fetch_options *fetch,
         if (location && out->status >= 300 && out->status < 400 &&
             cs_url_resolve(current, location, strlen(location), out->location, NULL) != CS_OK)
             out->location[0] = '\0';
+        size_t rsl_added = 0;
         if (rc == CS_OK && one.resp.error == CS_OK && out->status >= 200 && out->status < 300)
-            rc = add_body_signals(&run, &one.resp, current);
+            rc = add_body_signals(&run, host, &one.resp, current, &rsl_added);
+        if (rc == CS_OK && rsl_added) { /* RSL documents the response pointed to */
+            int ignored = 0;
+            rc = origin_fetch_pending(&run, host, (size_t)(host - run.origins), &ignored);
+            if (rc == CS_OK) rc = add_host_signals(&run, host, current);
+        }
         crawler_response_free(&one.resp);
         break;
     }
@@ -661,6 +735,7 @@ static int signals_chain(const char *url_in, const crawler_fetch_options *fetch,
         free(run.origins[i].robots_url);
         free(run.origins[i].tdmrep_body);
         free(run.origins[i].ai_txt_body);
+        policy_rsl_free(&run.origins[i]);
     }
     crawler_fetcher_free(run.fetcher);
     return rc;

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 6 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 7 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -229,6 +229,21 @@ int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const vo
 /* Stores /.well-known/tdmrep.json (CATALOG_URL_TDMREP) or /ai.txt (CATALOG_URL_AI_TXT). */
 int catalog_host_save_policy_file(catalog *cat, int64_t host_id, catalog_url_kind which, int status,
                                   const void *body, size_t len, cs_error *err);
+/* One RSL 1.0 document a host's content points to (rsl_documents). */
+typedef struct catalog_rsl_doc {
+    char *url, *found_via;
+    int status;          /* HTTP status, 0 unreachable, -2 disallowed by its host's robots.txt */
+    unsigned char *body; /* NUL after len; NULL when none */
+    size_t len;
+} catalog_rsl_doc;
+/* Stores (or replaces) an RSL document of host_id and its cache window. */
+int catalog_host_save_rsl(catalog *cat, int64_t host_id, const char *url, const char *found_via,
+                          int status, const void *body, size_t len, int64_t fetched_at,
+                          int64_t expires_at, cs_error *err);
+/* host_id's RSL documents whose cache has not expired at now. Free with catalog_rsl_docs_free. */
+int catalog_host_rsl_docs(catalog *cat, int64_t host_id, int64_t now, catalog_rsl_doc **out,
+                          size_t *count, cs_error *err);
+void catalog_rsl_docs_free(catalog_rsl_doc *docs, size_t count);
 /* Stores the politeness state. */
 int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fetch_at,
                                  int64_t paused_until, int consecutive_errors, int parked,

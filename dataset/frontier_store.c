@@ -147,6 +147,58 @@ int catalog_host_save_policy_file(catalog *cat, int64_t host_id, catalog_url_kin
         CATALOG_ARGS(catalog_int(status), catalog_blob(body, len), catalog_int(host_id)), err);
 }
 
+int catalog_host_save_rsl(catalog *cat, int64_t host_id, const char *url, const char *found_via,
+                          int status, const void *body, size_t len, int64_t fetched_at,
+                          int64_t expires_at, cs_error *err)
+{
+    return catalog_run(
+        cat, "storing an RSL document",
+        "INSERT INTO rsl_documents (host_id, url, found_via, status, body, fetched_at, expires_at) "
+        "VALUES (?,?,?,?,?,?,?) ON CONFLICT(host_id, url) DO UPDATE SET "
+        "found_via = excluded.found_via, status = excluded.status, body = excluded.body, "
+        "fetched_at = excluded.fetched_at, expires_at = excluded.expires_at",
+        CATALOG_ARGS(catalog_int(host_id), catalog_text(url), catalog_text(found_via),
+                     catalog_int(status), catalog_blob(body, body ? len : 0),
+                     catalog_int(fetched_at), catalog_int(expires_at)),
+        err);
+}
+
+static int read_rsl_doc(sqlite3_stmt *row, void *target)
+{
+    catalog_rsl_doc *d = target;
+    d->url = catalog_column_strdup(row, 0);
+    d->found_via = catalog_column_strdup(row, 1);
+    d->status = (int)catalog_column_int_or(row, 2, 0);
+    d->body = catalog_column_blob(row, 3, &d->len);
+    if (d->url == NULL || d->found_via == NULL ||
+        (d->body == NULL && sqlite3_column_type(row, 3) != SQLITE_NULL))
+        return CS_ENOMEM;
+    return CS_OK;
+}
+
+static void clear_rsl_doc(void *item)
+{
+    catalog_rsl_doc *d = item;
+    free(d->url), free(d->found_via), free(d->body);
+}
+
+int catalog_host_rsl_docs(catalog *cat, int64_t host_id, int64_t now, catalog_rsl_doc **out,
+                          size_t *count, cs_error *err)
+{
+    return catalog_rows_into(cat, "reading RSL documents",
+                             "SELECT url, found_via, status, body FROM rsl_documents "
+                             "WHERE host_id = ? AND expires_at > ? ORDER BY id",
+                             CATALOG_ARGS(catalog_int(host_id), catalog_int(now)), read_rsl_doc,
+                             clear_rsl_doc, sizeof **out, (void **)out, count, err);
+}
+
+void catalog_rsl_docs_free(catalog_rsl_doc *docs, size_t count)
+{
+    for (size_t i = 0; docs && i < count; i++)
+        clear_rsl_doc(&docs[i]);
+    free(docs);
+}
+
 int catalog_host_save_politeness(catalog *cat, int64_t host_id, int64_t next_fetch_at,
                                  int64_t paused_until, int consecutive_errors, int parked,
                                  cs_error *err)

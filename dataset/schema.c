@@ -337,6 +337,30 @@ static const char migration_6[] =
     "  PRIMARY KEY (image_id, protocol)\n"
     ");\n";
 
+/* -- 7: RSL 1.0 documents (Really Simple Licensing). A host's content points
+ *    to them from robots.txt (License:), Link headers and HTML; each is
+ *    fetched once per host that points to it and cached like robots.txt, so
+ *    every image of the host can be judged by the terms for its URL. (6 is
+ *    the AIPREF/Content-Signal work's; this one is numbered after it.) The
+ *    signals they give are optout_signals rows of kind 'rsl' (training
+ *    prohibited, or permitted for free) and 'rsl-licence-required' (training
+ *    needs payment or a licence server). */
+static const char migration_7[] =
+    "CREATE TABLE rsl_documents (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  host_id INTEGER NOT NULL REFERENCES hosts(id), -- the host whose content points to it\n"
+    "  url TEXT NOT NULL,                    -- where it is (any host); for an inline\n"
+    "                                        -- <script>: the page URL + '#rsl-script-N'\n"
+    "  found_via TEXT NOT NULL,              -- robots.txt License | Link header of URL |\n"
+    "                                        -- HTML link on URL | inline script on URL\n"
+    "  status INTEGER NOT NULL,              -- HTTP status; 0 = unreachable; -2 = the robots.txt\n"
+    "                                        -- of its host disallows it (never requested)\n"
+    "  body BLOB,                            -- the XML as fetched (2xx only)\n"
+    "  fetched_at INTEGER NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL,          -- cache end: fetched_at + 24 h, as robots.txt\n"
+    "  UNIQUE (host_id, url)\n"
+    ");\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
@@ -347,6 +371,7 @@ const catalog_migration catalog_migrations[] = {
     {4, "optout_signals.effect 'policy' for noindex & co.", migration_4},
     {5, "protected_works, local_features, local_matches: the similarity audit", migration_5},
     {6, "image_checks: the protocols checked for each image", migration_6},
+    {7, "rsl_documents: RSL 1.0 licence documents per host", migration_7},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

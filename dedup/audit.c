@@ -310,7 +310,7 @@ int dedup_audit(const dedup_works *w, const dedup_query *q, size_t max_matches,
         free(f.items);
         return rc;
     }
-    qsort(f.items, f.count, sizeof *f.items, by_strength);
+    if (f.count > 1) qsort(f.items, f.count, sizeof *f.items, by_strength); /* items NULL when 0 */
     size_t limit = max_matches ? max_matches : AUDIT_DEFAULT_MATCHES;
     out->count = f.count < limit ? f.count : limit;
     out->matches = f.items;

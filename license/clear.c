@@ -3,7 +3,9 @@
  *
  * license_clear reads as DESIGN.md's four conditions, one function each:
  *  1. no opt-out applies: an opt-out that robots/ decided applies to the image
- *     or a page it was found on blocks it;
+ *     or a page it was found on blocks it; an RSL licence that asks payment
+ *     (or a licence server) for training blocks it too, with the rule
+ *     "licence-required" (it may be licensed, but not by us for free);
  *  4. not laundered: a near duplicate of a blocked image or of a registered
  *     protected work blocks it. It is checked second, right after the
  *     opt-outs, because neither needs any licence evidence; the reasons come
@@ -101,9 +103,12 @@ static int clear_no_optout(clearance *c)
     int rc = CS_OK;
     for (size_t i = 0; i < c->in->optout_count && rc == CS_OK; i++) {
         const license_optout *o = &c->in->optouts[i];
-        snprintf(c->detail, sizeof c->detail, "opt-out %s \"%s\" at %s", o->kind ? o->kind : "?",
-                 o->raw_value ? o->raw_value : "", o->found_at ? o->found_at : "?");
-        rc = add_reason(c->out, "optout", c->detail, c->in, NULL, 0);
+        snprintf(c->detail, sizeof c->detail, "%s %s \"%s\" at %s",
+                 o->license_required ? "training needs a licence:" : "opt-out",
+                 o->kind ? o->kind : "?", o->raw_value ? o->raw_value : "",
+                 o->found_at ? o->found_at : "?");
+        rc = add_reason(c->out, o->license_required ? "licence-required" : "optout", c->detail,
+                        c->in, NULL, 0);
         json_t *last = json_array_get(c->out->reasons, json_array_size(c->out->reasons) - 1);
         if (rc == CS_OK && o->signal_id &&
             json_object_set_new(last, "signals", json_pack("[I]", (json_int_t)o->signal_id)) != 0)

@@ -105,6 +105,15 @@ int license_normalize_text(const char *text, size_t len, license_info *out, int 
 /* Looks up an SPDX id (case-insensitive) or a CC family+version; CS_ENOTFOUND otherwise. */
 int license_from_spdx(const char *spdx, license_info *out);
 
+/*
+ * An RSL 1.0 licence that permits AI training without payment (payment
+ * "free", or "attribution" when attribution is 1), as a licence: family
+ * "RSL", spdx "LicenseRef-RSL-free" or "LicenseRef-RSL-attribution" (which
+ * license_from_spdx reads back), no URL: an RSL document's URL is never a
+ * CC/SPDX licence URL and never goes through license_normalize_url.
+ */
+void license_from_rsl(int attribution, license_info *out);
+
 /* ------------------------------------------------------------------------- */
 /* Evidence records: one statement about one image's rights, with provenance  */
 
@@ -448,6 +457,8 @@ const char *license_verdict_name(license_verdict_kind kind);
 /* An opt-out that applies to the image or a page it was found on (decided by robots/). */
 typedef struct license_optout {
     int64_t signal_id;     /* catalog optout_signals id, or 0 */
+    int license_required;  /* an RSL demand for payment or a licence server, not a refusal:
+                              reported as rule "licence-required" */
     const char *kind;      /* catalog word: "x-robots-tag", "iptc-data-mining", ... */
     const char *raw_value; /* the directive as found */
     const char *found_at;  /* URL it was found at */
@@ -491,8 +502,8 @@ typedef enum license_attribution_source {
 
 /*
  * A verdict with its reasons. reasons is a JSON array of objects
- * {"rule": "optout" | "conflict" | "license" | "policy" | "attribution" |
- *           "laundering" | "no-evidence" | "page-wide-scope",
+ * {"rule": "optout" | "licence-required" | "conflict" | "license" | "policy" |
+ *           "attribution" | "laundering" | "no-evidence" | "page-wide-scope",
  *  "detail": "one sentence", "evidence": [ids...], "signals": [ids...]} (owned;
  *  "signals" only on "optout" reasons).
  * attribution is a JSON object {"source": ..., "name": ..., "url": ...,

@@ -200,6 +200,15 @@ static void fill_pddc(license_info *out)
                             "https://creativecommons.org/licenses/publicdomain/");
 }
 
+void license_from_rsl(int attribution, license_info *out)
+{
+    memset(out, 0, sizeof *out);
+    cs_strlcpy(out->family, "RSL", sizeof out->family);
+    cs_strlcpy(out->spdx, attribution ? "LicenseRef-RSL-attribution" : "LicenseRef-RSL-free",
+               sizeof out->spdx);
+    out->attribution = attribution != 0;
+}
+
 /* Path segments of a URL path, lower-cased, empty segments skipped. */
 #define URL_SEGMENTS_MAX 8
 #define URL_SEGMENT_MAX  32
@@ -595,6 +604,8 @@ int license_from_spdx(const char *spdx, license_info *out)
     if (strcmp(up, "CC0-1.0") == 0 || strcmp(up, "CC0") == 0) return fill_cc0(out), CS_OK;
     if (strcmp(up, "CC-PDM-1.0") == 0 || strcmp(up, "CC-PDM") == 0) return fill_pdm(out), CS_OK;
     if (strcmp(up, "CC-PDDC") == 0) return fill_pddc(out), CS_OK;
+    if (strcmp(up, "LICENSEREF-RSL-FREE") == 0) return license_from_rsl(0, out), CS_OK;
+    if (strcmp(up, "LICENSEREF-RSL-ATTRIBUTION") == 0) return license_from_rsl(1, out), CS_OK;
     const char *rest = up;
     if (strncmp(rest, "LICENSEREF-", 11) == 0) rest += 11;
     if (strncmp(rest, "CC-", 3) == 0) {

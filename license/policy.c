@@ -76,11 +76,13 @@ static int parse_optout_directives(const json_t *value, const char *name, unsign
 
 /* Every preset takes the public-domain tools: CC0, the Public Domain Mark and the
  * retired Public Domain Dedication and Certification (CC-PDDC, family CC-PD, what
- * the legacy web.resource.org/cc/PublicDomain URL means). */
-static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY"};
-static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY", "CC-BY-SA"};
-static const char *const research_accept[] = {"CC0",      "CC-PDM",   "CC-PD",      "CC-BY",
-                                              "CC-BY-SA", "CC-BY-NC", "CC-BY-NC-SA"};
+ * the legacy web.resource.org/cc/PublicDomain URL means), and "RSL": an RSL 1.0
+ * licence that permits AI training for free or for attribution (the site's own
+ * machine-readable grant for exactly this use). */
+static const char *const strict_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY", "RSL"};
+static const char *const open_accept[] = {"CC0", "CC-PDM", "CC-PD", "CC-BY", "CC-BY-SA", "RSL"};
+static const char *const research_accept[] = {"CC0",      "CC-PDM",   "CC-PD",       "CC-BY",
+                                              "CC-BY-SA", "CC-BY-NC", "CC-BY-NC-SA", "RSL"};
 
 static license_policy *policy_new(const char *name)
 {

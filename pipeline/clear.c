@@ -10,6 +10,8 @@
  * as a scoped directive) and robots_decide says which of them opt the image
  * out for clearsetbot, counting the directives the clearance policy's
  * opt_out_directives names (noindex & co., stored with effect 'policy').
+ * An RSL demand for a licence (kind 'rsl-licence-required') is handed on
+ * marked as such, so clearance names it "licence-required", not "optout".
  * Every decision is license_clear's; this file only gathers its input and
  * stores its output.
  */
@@ -210,10 +212,15 @@ int pipeline_decide_image(catalog *cat, const license_policy *policy, int64_t im
     for (size_t i = 0; rc == CS_OK && i < f->optout_count; i++) {
         if (!opts_out[i]) continue;
         const catalog_optout_row *row = &f->optouts[i];
-        out->optouts[out->optout_count] = (license_optout){.signal_id = row->id,
-                                                           .kind = row->kind,
-                                                           .raw_value = row->raw_value,
-                                                           .found_at = row->found_at};
+        robots_signal_kind kind = 0;
+        robots_signal_source source;
+        if (row->kind) robots_signal_from_catalog_kind(row->kind, &kind, &source);
+        out->optouts[out->optout_count] =
+            (license_optout){.signal_id = row->id,
+                             .license_required = kind == ROBOTS_SIGNAL_RSL_LICENSE_REQUIRED,
+                             .kind = row->kind,
+                             .raw_value = row->raw_value,
+                             .found_at = row->found_at};
         out->optout_ids[out->optout_count++] = row->id;
     }
     free(opts_out);

@@ -36,6 +36,8 @@ static const catalog_kind words[] = {
     {"crawler-price", ROBOTS_SIGNAL_PAYMENT_REQUIRED, 0},
     {"iptc-data-mining", ROBOTS_SIGNAL_DATA_MINING, 0},
     {"c2pa-training", ROBOTS_SIGNAL_TRAINING_MINING, 0},
+    {"rsl", ROBOTS_SIGNAL_RSL, 0},
+    {"rsl-licence-required", ROBOTS_SIGNAL_RSL_LICENSE_REQUIRED, 0},
 };
 
 /* The source a word stands for when read back: its own, or the kind's usual one. */
@@ -51,6 +53,9 @@ static robots_signal_source usual_source(robots_signal_kind kind)
     case ROBOTS_SIGNAL_DATA_MINING:
     case ROBOTS_SIGNAL_TRAINING_MINING:
         return ROBOTS_SOURCE_EMBEDDED;
+    case ROBOTS_SIGNAL_RSL:
+    case ROBOTS_SIGNAL_RSL_LICENSE_REQUIRED:
+        return ROBOTS_SOURCE_RSL;
     default:
         return ROBOTS_SOURCE_HEADER;
     }

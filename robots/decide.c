@@ -13,8 +13,8 @@
  *     a listed AI crawler and the policy counts AI crawler scopes. An AI
  *     crawler rule counts only for a crawler whose function trains (the
  *     policy's list, else the built-in one, says).
- *  3. Effect: OPT_OUT opts out (402/price and AI crawler rules can be
- *     switched off by policy); POLICY directives opt out only when their
+ *  3. Effect: OPT_OUT opts out (402/price, an RSL demand for a licence and
+ *     AI crawler rules can be switched off by policy); POLICY directives opt out only when their
  *     policy flag is set; PERMIT and NONE never opt out. Permissions do not
  *     cancel an opt-out: any one opt-out blocks.
  */
@@ -78,7 +78,9 @@ static robots_verdict judge(const robots_signal *s, const char *agent, const rob
         return ROBOTS_VERDICT_PERMITS;
     switch (s->effect) {
     case ROBOTS_EFFECT_OPT_OUT:
-        if (s->kind == ROBOTS_SIGNAL_PAYMENT_REQUIRED && !policy->payment_required)
+        if ((s->kind == ROBOTS_SIGNAL_PAYMENT_REQUIRED ||
+             s->kind == ROBOTS_SIGNAL_RSL_LICENSE_REQUIRED) &&
+            !policy->payment_required)
             return ROBOTS_VERDICT_POLICY_OFF;
         return ROBOTS_VERDICT_OPTS_OUT;
     case ROBOTS_EFFECT_POLICY:
@@ -170,6 +172,10 @@ const char *robots_signal_kind_name(robots_signal_kind kind)
         return "iptc-data-mining";
     case ROBOTS_SIGNAL_TRAINING_MINING:
         return "c2pa-training-mining";
+    case ROBOTS_SIGNAL_RSL:
+        return "rsl";
+    case ROBOTS_SIGNAL_RSL_LICENSE_REQUIRED:
+        return "rsl-licence-required";
     }
     return "unknown";
 }
@@ -191,6 +197,8 @@ const char *robots_signal_source_name(robots_signal_source source)
         return "http-status";
     case ROBOTS_SOURCE_EMBEDDED:
         return "embedded";
+    case ROBOTS_SOURCE_RSL:
+        return "rsl";
     }
     return "unknown";
 }

@@ -292,6 +292,16 @@ static int add_string(robots_rules *r, const char ***items, size_t *count, size_
     return CS_OK;
 }
 
+/* RSL 1.0: "License: <absolute URL>"; anything else (a relative path, junk) is ignored. */
+static int handle_license(robots_rules *r, const char *value, size_t n)
+{
+    char url[CS_URL_SIZE];
+    if (!(starts_with_icase(value, n, "http://") || starts_with_icase(value, n, "https://")) ||
+        cs_url_normalize(value, n, url, NULL) != CS_OK)
+        return CS_OK;
+    return add_string(r, &r->licenses, &r->license_count, &r->license_cap, url, strlen(url));
+}
+
 static void handle_crawl_delay(parser *p, const char *value, size_t n)
 {
     if (p->current == NULL || p->current->crawl_delay >= 0) return;
@@ -364,7 +374,7 @@ static int parse_line(parser *p, const char *line, size_t n, int line_number)
     case KEY_SITEMAP:
         return add_string(r, &r->sitemaps, &r->sitemap_count, &r->sitemap_cap, value, value_len);
     case KEY_LICENSE:
-        return add_string(r, &r->licenses, &r->license_count, &r->license_cap, value, value_len);
+        return handle_license(r, value, value_len);
     case KEY_CRAWL_DELAY:
         handle_crawl_delay(p, value, value_len);
         return CS_OK;

@@ -15,7 +15,8 @@
  *
  *  2. Signals. Each robots_signals_from_*() function turns one piece of raw
  *     evidence (a header value, a meta tag, tdmrep.json bytes, the robots
- *     rules, an HTTP status, an embedded-metadata value) into zero or more
+ *     rules, an HTTP status, an embedded-metadata value, a parsed RSL 1.0
+ *     document from robots_rsl_parse) into zero or more
  *     robots_signal records appended to a robots_signal_list. robots_decide()
  *     turns the list into allow / opt-out, with a verdict and reason per
  *     signal so every decision can be explained.
@@ -125,7 +126,12 @@ double robots_crawl_delay(const robots_rules *rules, const char *agent);
 size_t robots_sitemap_count(const robots_rules *rules);
 const char *robots_sitemap(const robots_rules *rules, size_t i);
 
-/* `License:` values (file-wide, in file order; e.g. an RSL licence URL). */
+/*
+ * `License:` URLs (RSL 1.0 discovery): file-wide wherever the line stands,
+ * even inside a group, in file order, repeats kept. Only absolute http(s)
+ * URLs count (normalised with common/url.h; they may name another host); a
+ * relative or malformed value is ignored.
+ */
 size_t robots_license_count(const robots_rules *rules);
 const char *robots_license(const robots_rules *rules, size_t i);
 
@@ -249,6 +255,8 @@ typedef enum robots_signal_kind {
     ROBOTS_SIGNAL_PAYMENT_REQUIRED,     /* HTTP 402 or a crawler-price header */
     ROBOTS_SIGNAL_DATA_MINING,          /* IPTC plus:DataMining */
     ROBOTS_SIGNAL_TRAINING_MINING,      /* C2PA / CAWG training-mining assertion */
+    ROBOTS_SIGNAL_RSL,                  /* RSL 1.0 terms: training prohibited, or free */
+    ROBOTS_SIGNAL_RSL_LICENSE_REQUIRED, /* RSL 1.0: training needs payment or a licence server */
 } robots_signal_kind;
 
 /* Where the signal was found. */
@@ -260,6 +268,7 @@ typedef enum robots_signal_source {
     ROBOTS_SOURCE_AI_TXT,      /* /ai.txt */
     ROBOTS_SOURCE_HTTP_STATUS, /* the response status code */
     ROBOTS_SOURCE_EMBEDDED,    /* metadata embedded in the file (XMP, C2PA manifest) */
+    ROBOTS_SOURCE_RSL,         /* an RSL 1.0 document (fetched, or inline in a page) */
 } robots_signal_source;
 
 /* What the signal says by itself, before policy. */
@@ -319,7 +328,7 @@ const char *robots_effect_name(robots_effect effect);
  * together with where it was found - "x-robots-tag", "meta-robots",
  * "tdm-header", "tdm-meta", "tdmrep-json", "content-signal", "content-usage",
  * "ai-txt", "ai-crawler-rule", "http-402", "crawler-price",
- * "iptc-data-mining", "c2pa-training". Static strings.
+ * "iptc-data-mining", "c2pa-training", "rsl", "rsl-licence-required". Static strings.
  */
 const char *robots_signal_catalog_kind(const robots_signal *signal);
 /* The reverse: the kind and source a catalog word stands for; CS_ENOTFOUND if unknown. */
@@ -454,6 +463,129 @@ int robots_signals_from_data_mining(robots_signal_list *list, const char *value,
 int robots_signals_from_training_mining(robots_signal_list *list, const char *entry,
                                         size_t entry_len, const char *use, size_t use_len,
                                         const char *where, cs_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* RSL 1.0 (Really Simple Licensing, rslstandard.org, November 2025)        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An RSL document says, per content URL pattern, which uses are permitted or
+ * prohibited and on what terms (payment, a licence server). robots_rsl_parse
+ * reads one (libxml2, no network, no DTD, no entity expansion; a document
+ * with a DOCTYPE is refused, so no entity can be declared) into plain data;
+ * robots_rsl_training says what it means for AI training of one URL, and
+ * robots_signals_from_rsl turns that into a signal.
+ */
+
+/* An RSL document is a short list of content entries; larger input is refused (CS_ELIMIT)
+ * before libxml2 sees it, which bounds the tree a hostile document can make. */
+#define ROBOTS_RSL_MAX_BYTES (256 * 1024)
+#define ROBOTS_RSL_NAMESPACE "https://rslstandard.org/rsl"
+
+/* Usage tokens of permits/prohibits type="usage" (bits). */
+enum {
+    ROBOTS_RSL_USAGE_ALL = 1 << 0,      /* all */
+    ROBOTS_RSL_USAGE_AI_ALL = 1 << 1,   /* ai-all */
+    ROBOTS_RSL_USAGE_AI_TRAIN = 1 << 2, /* ai-train, and the "train-ai" spelling seen in the wild */
+    ROBOTS_RSL_USAGE_AI_INPUT = 1 << 3, /* ai-input */
+    ROBOTS_RSL_USAGE_AI_INDEX = 1 << 4, /* ai-index */
+    ROBOTS_RSL_USAGE_SEARCH = 1 << 5,   /* search */
+};
+/* The usages that cover training a model. */
+#define ROBOTS_RSL_USAGE_TRAINING                                                                  \
+    (ROBOTS_RSL_USAGE_ALL | ROBOTS_RSL_USAGE_AI_ALL | ROBOTS_RSL_USAGE_AI_TRAIN)
+
+/* payment@type. */
+typedef enum robots_rsl_payment {
+    ROBOTS_RSL_PAYMENT_NONE = 0, /* no payment element: nothing asked */
+    ROBOTS_RSL_PAYMENT_FREE,
+    ROBOTS_RSL_PAYMENT_ATTRIBUTION,
+    ROBOTS_RSL_PAYMENT_PURCHASE,
+    ROBOTS_RSL_PAYMENT_SUBSCRIPTION,
+    ROBOTS_RSL_PAYMENT_TRAINING,
+    ROBOTS_RSL_PAYMENT_CRAWL,
+    ROBOTS_RSL_PAYMENT_INFERENCE,
+    ROBOTS_RSL_PAYMENT_OTHER, /* a type this build does not know: treated as paid */
+} robots_rsl_payment;
+
+/* "free", "attribution", "purchase", ...; "none", "other". Static. */
+const char *robots_rsl_payment_name(robots_rsl_payment payment);
+
+/* One <license>. */
+typedef struct robots_rsl_license {
+    int has_permits;            /* a <permits type="usage"> was given */
+    unsigned permits;           /* ROBOTS_RSL_USAGE_* bits it lists */
+    unsigned prohibits;         /* ROBOTS_RSL_USAGE_* bits <prohibits type="usage"> lists */
+    robots_rsl_payment payment; /* the most demanding payment@type given */
+} robots_rsl_license;
+
+/* One <content url="..." server="...">. Strings owned by the document. */
+typedef struct robots_rsl_content {
+    char *url;    /* the pattern as written (robots.txt '*' and '$'; absolute or a path) */
+    char *server; /* content@server (a licence server), or NULL */
+    robots_rsl_license *licenses;
+    size_t license_count;
+} robots_rsl_content;
+
+/* A parsed document. Zero-initialised is an empty one. */
+typedef struct robots_rsl {
+    robots_rsl_content *contents;
+    size_t content_count;
+} robots_rsl;
+
+/*
+ * Parses RSL XML bytes into *out (released with robots_rsl_free, also after
+ * an error). CS_ELIMIT past ROBOTS_RSL_MAX_BYTES or too many entries,
+ * CS_EFORMAT for malformed XML, a DOCTYPE, or a root that is not <rsl>,
+ * CS_ENOMEM. Elements count in the RSL namespace or in none.
+ */
+int robots_rsl_parse(const char *bytes, size_t len, robots_rsl *out, cs_error *err);
+void robots_rsl_free(robots_rsl *rsl);
+
+/*
+ * The content entry that speaks for url (absolute, normalised): the one whose
+ * pattern matches with the most octets (robots.txt semantics; an absolute
+ * pattern must also name url's scheme and host), the first on a tie; NULL
+ * when none matches.
+ */
+const robots_rsl_content *robots_rsl_match(const robots_rsl *rsl, const char *url);
+
+/* What an RSL document says about AI training of one URL. */
+typedef enum robots_rsl_answer {
+    ROBOTS_RSL_SILENT = 0,           /* no content entry for the URL, or no licence in it */
+    ROBOTS_RSL_PROHIBITED,           /* a licence prohibits training, or none permits it */
+    ROBOTS_RSL_LICENSE_REQUIRED,     /* permitted only for payment or via a licence server */
+    ROBOTS_RSL_PERMITTED_FREE,       /* a licence permits training for free */
+    ROBOTS_RSL_PERMITTED_ATTRIBUTION /* ... for attribution */
+} robots_rsl_answer;
+
+typedef struct robots_rsl_terms {
+    robots_rsl_answer answer;
+    const robots_rsl_content *content;     /* the entry that spoke (borrowed), or NULL */
+    robots_rsl_payment payment;            /* of the licence the answer rests on */
+    char summary[ROBOTS_SIGNAL_VALUE_MAX]; /* "prohibits ai-train", "permits ai-train; payment
+                                              attribution", ... */
+} robots_rsl_terms;
+
+/*
+ * Rules, most restrictive first: any licence of the entry that prohibits a
+ * training usage (all, ai-all, ai-train/train-ai) makes it PROHIBITED; else a
+ * licence that permits training (no permits element permits every usage)
+ * without payment (none, free, attribution) and no content@server makes it
+ * PERMITTED_*; else one that permits it for payment or with a server,
+ * LICENSE_REQUIRED; else, when licences exist but all permit only other
+ * usages, PROHIBITED. Never fails.
+ */
+void robots_rsl_training(const robots_rsl *rsl, const char *url, robots_rsl_terms *out);
+
+/*
+ * One signal for url from rsl, where = the document's URL, detail = how it
+ * was found ("robots.txt License", "Link header of URL", ...; may be NULL):
+ * PROHIBITED is an OPT_OUT of kind RSL, PERMITTED_* a PERMIT of kind RSL,
+ * LICENSE_REQUIRED an OPT_OUT of kind RSL_LICENSE_REQUIRED. SILENT adds nothing.
+ */
+int robots_signals_from_rsl(robots_signal_list *list, const robots_rsl *rsl, const char *url,
+                            const char *where, const char *detail, cs_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Decision                                                                 */

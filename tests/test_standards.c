@@ -622,7 +622,7 @@ static void test_catalog_keeps_the_protocols_checked_per_image(void **state)
 {
     char dir[TS_PATH_MAX], path[TS_PATH_MAX];
     catalog *cat = ts_catalog_temp(dir, path);
-    assert_int_equal(catalog_schema_version(cat), 6);
+    assert_true(catalog_schema_version(cat) >= 6); /* image_checks came with 6 */
     catalog_image_info info = {.media_type = "image/png", .width = 1, .height = 1, .source = "t"};
     int64_t id = 0;
     int is_new = 0;

@@ -15,6 +15,7 @@
  * uses), which is slow but obviously right.
  */
 #include "robots/robots.h"
+#include "tests/fuzz/fuzz_url_prefix.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -76,15 +77,10 @@ static void differential(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     differential(data, size);
-    if (size == 0) return 0;
-    size_t url_len = data[0];
-    if (url_len > size - 1) url_len = size - 1;
-    char *url = malloc(url_len + 1);
+    const char *txt;
+    size_t txt_len;
+    char *url = fuzz_url_prefix(data, size, &txt, &txt_len);
     if (url == NULL) return 0;
-    memcpy(url, data + 1, url_len);
-    url[url_len] = '\0';
-    const char *txt = (const char *)data + 1 + url_len;
-    size_t txt_len = size - 1 - url_len;
 
     robots_rules *rules = NULL;
     if (robots_parse(txt, txt_len, &rules, NULL) != CS_OK) abort();

@@ -146,6 +146,13 @@ write("fuzz_robots", bytes([3]) + b"/a*" + b"\xef\xbb\xbfuser-agent:clearsetbot\
 
 for path in files_under("demo/site/www", ext=("tdmrep.json",)):
     write("fuzz_signals", b"\xff" * 5 + read(path) + b"\xffhttps://h/photos/a.jpg")
+# fuzz_rsl: each RSL fixture after a URL its content patterns speak for (or not)
+rsl_urls = {"free-attribution.xml": b"https://h/p?x", "patterns.xml": b"https://h/images/c.png",
+            "payment-purchase.xml": b"https://h/images/b.jpg",
+            "train-ai.xml": b"https://photos.example/gallery/1.jpg"}
+for path in files_under("tests/fixtures/rsl", ext=(".xml",)):
+    url = rsl_urls.get(os.path.basename(path), b"https://h/a.jpg")
+    write("fuzz_rsl", bytes([len(url)]) + url + read(path))
 fields = [b"noai, noimageai", b"robots", b"noindex, noai", b"1", b"https://h/policy.json",
           b'[{"location":"/*","tdm-reservation":1}]', b"https://h/a.jpg",
           b"http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-AIMLTRAINING", b"notAllowed", b"0.01"]
