@@ -9,6 +9,10 @@
  * followed to its end (loop, too many hops, refused target) or the URL's own
  * address was refused, and nothing found so far says no - the answer for the
  * final resource is unknown.
+ *
+ * --bots prints one row per listed AI crawler instead (crawler_signals_bots):
+ * whether it may fetch the URL and whether training is reserved for it, by
+ * which signal; a table when stdout is a terminal, JSON Lines otherwise.
  */
 #include "cli/cli.h"
 #include "crawler/crawler.h"
@@ -16,13 +20,14 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SIGNALS_MAX_SECONDS_MS (1000000ull * 1000) /* a million seconds: far past any use */
 
 static void print_help(void)
 {
-    printf("usage: clearset signals URL [--allow-loopback] [--delay SECONDS] [--timeout SECONDS]\n"
-           "                            [--ai-crawlers FILE]\n\n"
+    printf("usage: clearset signals URL [--bots] [--allow-loopback] [--delay SECONDS]\n"
+           "                            [--timeout SECONDS] [--ai-crawlers FILE]\n\n"
            "Fetches what applies to URL - robots.txt, /.well-known/tdmrep.json, /ai.txt and,\n"
            "when robots.txt allows it, the URL itself (headers and page meta) - politely,\n"
            "--delay apart per host (default 1 s), and prints one JSON object: each signal\n"
@@ -47,7 +52,56 @@ static void print_help(void)
            "to its end while nothing found so far opts out: the final resource is unknown,\n"
            "which is neither a yes (0) nor a no (1). An address refused for the URL itself\n"
            "(private, reserved, or loopback without --allow-loopback) is such a failure too:\n"
-           "\"error\": \"address refused\", nothing asked.\n");
+           "\"error\": \"address refused\", nothing asked.\n\n"
+           "--bots answers for every known AI crawler token instead (the site owner's\n"
+           "view), from the same requests: may it fetch URL (robots.txt for that token,\n"
+           "on every URL of the chain), and is training reserved for it, by which signal\n"
+           "(its own robots.txt group, Content-Signal or Content-Usage lines that apply\n"
+           "to it, ai.txt, tdmrep.json, X-Robots-Tag or meta noai, ...). A table on a\n"
+           "terminal; otherwise JSON Lines, one object per crawler of the list (--ai-crawlers\n"
+           "or the built-in one): crawler, operator, function, url, may_fetch,\n"
+           "robots_line, disallowed_url, training_reserved, signal, reason.\n"
+           "Exit status 1 when some crawler may not fetch URL or has training reserved,\n"
+           "0 when none, 3 as above when the chain could not be followed.\n");
+}
+
+/* --bots: one row per listed AI crawler, a table on a terminal, JSON Lines otherwise. */
+static int print_bots(const crawler_signals_result *res, const crawler_bot_views *bots)
+{
+    int table = isatty(STDOUT_FILENO);
+    if (table)
+        printf("%-30s %-22s %-11s %-6s %-9s %s\n", "CRAWLER", "OPERATOR", "FUNCTION", "FETCH",
+               "TRAINING", "SIGNAL");
+    for (size_t i = 0; i < bots->count; i++) {
+        const crawler_bot_view *v = &bots->items[i];
+        char reason[1024] = "";
+        if (v->reserved) robots_signal_describe(&v->reason, reason, sizeof reason);
+        if (table) {
+            char fetch[32];
+            if (v->allowed)
+                cs_strlcpy(fetch, "yes", sizeof fetch);
+            else
+                snprintf(fetch, sizeof fetch, "no:%d", v->robots_line);
+            printf("%-30s %-22s %-11s %-6s %-9s %s\n", v->token,
+                   v->operator_name ? v->operator_name : "-", v->function ? v->function : "-",
+                   fetch, v->reserved ? "reserved" : "-", v->reserved ? reason : "");
+            continue;
+        }
+        json_t *o = json_pack(
+            "{s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:b, s:o, s:o}", "crawler",
+            cli_json_text(v->token), "operator",
+            v->operator_name ? cli_json_text(v->operator_name) : json_null(), "function",
+            v->function ? cli_json_text(v->function) : json_null(), "url", res->url, "may_fetch",
+            v->allowed, "robots_line", v->allowed ? json_null() : json_integer(v->robots_line),
+            "disallowed_url", v->allowed ? json_null() : json_string(v->disallowed_url),
+            "training_reserved", v->reserved, "signal",
+            v->reserved ? json_string(robots_signal_catalog_kind(&v->reason)) : json_null(),
+            "reason", v->reserved ? cli_json_text(reason) : json_null());
+        int rc = cli_print_json("signals", o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (rc != CLI_EXIT_OK) return rc;
+    }
+    if (table && fflush(stdout) != 0) return CLI_EXIT_RUNTIME;
+    return CLI_EXIT_OK;
 }
 
 static json_t *int_or_null(long v)
@@ -64,11 +118,13 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     crawler_fetch_options fetch = {0};
     int64_t delay_ms = 1000;
     const char *url = NULL;
+    int bots_wanted = 0;
     robots_ai_crawlers *ai_crawlers = NULL;
-    enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT, OPT_AI_CRAWLERS };
+    enum { OPT_ALLOW_LOOPBACK, OPT_DELAY, OPT_TIMEOUT, OPT_AI_CRAWLERS, OPT_BOTS };
     static const cli_option options[] = {
         {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
         {"--ai-crawlers", OPT_AI_CRAWLERS, CLI_TEXT, 0, 0},
+        {"--bots", OPT_BOTS, CLI_FLAG, 0, 0},
         {"--delay", OPT_DELAY, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
         {"--timeout", OPT_TIMEOUT, CLI_SECONDS, 0, SIGNALS_MAX_SECONDS_MS},
     };
@@ -81,6 +137,8 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
             url = args.value;
         else if (args.id == OPT_ALLOW_LOOPBACK)
             fetch.allow_loopback = 1;
+        else if (args.id == OPT_BOTS)
+            bots_wanted = 1;
         else if (args.id == OPT_DELAY)
             delay_ms = (int64_t)args.number;
         else if (args.id == OPT_AI_CRAWLERS) {
@@ -102,7 +160,27 @@ int cmd_signals(cli_context *ctx, int argc, char **argv)
     cs_error err;
     cs_error_clear(&err);
     crawler_signals_result res;
-    int rc = crawler_signals_list(url, &fetch, delay_ms, ai_crawlers, &res, &err);
+    crawler_bot_views bots = {0};
+    int rc = bots_wanted
+                 ? crawler_signals_bots(url, &fetch, delay_ms, ai_crawlers, &res, &bots, &err)
+                 : crawler_signals_list(url, &fetch, delay_ms, ai_crawlers, &res, &err);
+    if (rc == CS_OK && bots_wanted) {
+        int printed = print_bots(&res, &bots);
+        int any = 0;
+        for (size_t i = 0; i < bots.count; i++)
+            any |= !bots.items[i].allowed || bots.items[i].reserved;
+        if (res.address_refused || res.redirect_error)
+            fprintf(stderr, "clearset signals: %s: %s\n", res.url,
+                    res.error[0] ? res.error : "the redirect chain could not be followed");
+        int status = printed != CLI_EXIT_OK                      ? printed
+                     : res.address_refused || res.redirect_error ? CLI_EXIT_RUNTIME
+                     : any                                       ? CLI_EXIT_FOUND
+                                                                 : CLI_EXIT_OK;
+        crawler_bot_views_free(&bots);
+        crawler_signals_result_free(&res);
+        robots_ai_crawlers_free(ai_crawlers);
+        return status;
+    }
     robots_decision decision;
     robots_policy policy;
     robots_policy_default(&policy);

@@ -14,7 +14,10 @@
 
 COMMAND("status", cmd_status, "counts per host, per verdict, per licence")
 COMMAND("crawl", cmd_crawl, "polite, resumable crawl into the catalog")
-COMMAND("signals", cmd_signals, "signals URL: every AI opt-out signal for one URL and the decision")
+COMMAND("signals", cmd_signals,
+        "signals URL [--bots]: AI opt-out signals for a URL and the decision, or per AI crawler")
+COMMAND("crawlers", cmd_crawlers,
+        "crawlers ACCESS_LOG...: which AI crawlers came, which ignored robots.txt")
 COMMAND("robots", cmd_robots, "robots check ROBOTS_FILE AGENT URL...: what a robots.txt allows")
 COMMAND("hash", cmd_hash, "SHA-256, PDQ and pHash of image files, as JSON lines")
 COMMAND("dedup", cmd_dedup, "hash new images, cluster near duplicates, flag licence conflicts")

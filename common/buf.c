@@ -79,3 +79,18 @@ void cs_buf_free(cs_buf *buf)
     buf->data = NULL;
     buf->len = buf->cap = 0;
 }
+
+int cs_buf_append_html(cs_buf *buf, const char *s, size_t len)
+{
+    static const char special[] = "&<>\"'";
+    static const char *const entity[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
+    char *clean = cs_utf8_dup(s ? s : "", s ? len : 0);
+    if (clean == NULL) return CS_ENOMEM;
+    int rc = CS_OK;
+    for (const char *p = clean; rc == CS_OK && *p; p++) {
+        const char *hit = strchr(special, *p);
+        rc = hit ? cs_buf_append_str(buf, entity[hit - special]) : cs_buf_append(buf, p, 1);
+    }
+    free(clean);
+    return rc;
+}

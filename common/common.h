@@ -68,6 +68,9 @@ void cs_buf_init(cs_buf *buf, size_t limit);
 int cs_buf_append(cs_buf *buf, const void *bytes, size_t n);
 int cs_buf_append_str(cs_buf *buf, const char *s);
 int cs_buf_printf(cs_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends len bytes as HTML text or attribute value: & < > " ' as entities, bytes that
+ * are not valid UTF-8 as '?', NULs dropped (cs_utf8_dup). For every HTML page written. */
+int cs_buf_append_html(cs_buf *buf, const char *s, size_t len);
 /* Ensures room for n more bytes without changing len. */
 int cs_buf_reserve(cs_buf *buf, size_t n);
 /* Hands the bytes to the caller (free() them) and leaves the buffer empty. */
@@ -143,6 +146,10 @@ int cs_ascii_ieq(const char *s, size_t n, const char *literal);
  * no valid sequence becomes '?', NULs are dropped. NULL only when out of memory.
  */
 char *cs_utf8_dup(const char *s, size_t len);
+/* Length (1..4) of the valid UTF-8 sequence that starts s (n bytes available; n > 0), or 0
+ * when none does (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF,
+ * a sequence cut off). The one UTF-8 check: cs_utf8_dup and the access-log reader use it. */
+size_t cs_utf8_sequence(const unsigned char *s, size_t n);
 
 /* Wall-clock time in milliseconds and a monotonic clock in nanoseconds. */
 int64_t cs_now_ms(void);

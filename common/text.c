@@ -97,8 +97,7 @@ char *cs_strndup(const char *s, size_t n)
     return copy;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
+size_t cs_utf8_sequence(const unsigned char *s, size_t n)
 {
     if (s[0] < 0x80) return 1;
     size_t len;
@@ -133,7 +132,7 @@ char *cs_utf8_dup(const char *s, size_t len)
             i++; /* dropped, as ExifTool does in JSON strings */
             continue;
         }
-        size_t n = utf8_sequence(p + i, len - i);
+        size_t n = cs_utf8_sequence(p + i, len - i);
         if (n == 0) {
             out[o++] = '?';
             i++;

@@ -420,4 +420,50 @@ int crawler_signals_decide(const crawler_signals_result *result, const char *age
                            const robots_policy *policy, robots_decision *out, cs_error *err);
 void crawler_signals_result_free(crawler_signals_result *result);
 
+/*
+ * `clearset signals URL --bots`: crawler_signals_list (same requests, same
+ * result in *out) and, for every crawler of the list, with its operator and function, what
+ * the chain's URLs let it do: robots.txt for its token (RFC 9309, its match
+ * token), and whether training is reserved for it - robots_decide for its
+ * token over the signals that reach it (its own robots.txt group, the
+ * Content-Signal/Content-Usage lines and ai.txt rules that apply to it,
+ * tdmrep.json, and the URL's headers and meta, where agent-scoped ones count
+ * only for their agent). What was not fetched (a URL robots.txt keeps
+ * clearsetbot from) says nothing. Free *bots with crawler_bot_views_free.
+ */
+typedef struct crawler_bot_view {
+    size_t crawler;                   /* index into the crawler list */
+    const char *token;                /* as listed; the strings point into the list */
+    const char *operator_name;        /* "OpenAI", ... */
+    const char *function;             /* "training", "ai-search", "user-fetch", ... */
+    int allowed;                      /* its token may fetch every URL of the chain read */
+    int robots_line;                  /* the disallowing rule's line (when !allowed) */
+    char disallowed_url[CS_URL_SIZE]; /* the URL of the chain it may not fetch, or "" */
+    int reserved;                     /* training is reserved for it */
+    robots_signal reason;             /* the first signal that reserves it (when reserved) */
+} crawler_bot_view;
+
+typedef struct crawler_bot_views {
+    crawler_bot_view *items; /* one per listed crawler, in list order; owned */
+    size_t count;
+} crawler_bot_views;
+
+/* ai_crawlers: the list to answer for (NULL: the built-in one); it must outlive *bots. */
+int crawler_signals_bots(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err);
+void crawler_bot_views_free(crawler_bot_views *bots);
+
+/*
+ * The robots.txt of url's origin (url may be the site, any page of it or its
+ * /robots.txt), fetched once as a crawl fetches it (policy.c: the same
+ * redirects, address checks and size limit). *rules gets what the status
+ * means (2xx parsed, other 3xx and 4xx allow all) and *status the final
+ * HTTP status. 5xx, 429, no answer or a refused address: CS_ENET / CS_EDENIED
+ * with a message, *rules NULL - a caller judging others by these rules must
+ * not guess them. Release *rules with robots_free.
+ */
+int crawler_fetch_robots(const char *url, const crawler_fetch_options *fetch, robots_rules **rules,
+                         int *status, cs_error *err);
+
 #endif

@@ -176,6 +176,10 @@ const char *frontier_trap_reason(const char *url, int max_path_segments, int max
 int signals_from_response(robots_signal_list *list, const crawler_response *resp, cs_error *err);
 int signals_from_host(robots_signal_list *list, const crawl_host *host, const char *url,
                       const robots_ai_crawlers *crawlers, cs_error *err);
+/* The same as agent reads its host's files (signals_from_host is this for clearsetbot):
+ * the Content-Signal/Content-Usage lines and ai.txt rules that apply to agent. */
+int signals_from_host_for(robots_signal_list *list, const crawl_host *host, const char *url,
+                          const char *agent, const robots_ai_crawlers *crawlers, cs_error *err);
 int signals_from_page(robots_signal_list *list, const crawler_html_page *page, const char *url,
                       cs_error *err);
 /* The catalog's word for a signal ("x-robots-tag", "tdm-meta", ...) and effect. */

@@ -70,11 +70,17 @@ int signals_from_response(robots_signal_list *list, const crawler_response *resp
 int signals_from_host(robots_signal_list *list, const crawl_host *host, const char *url,
                       const robots_ai_crawlers *crawlers, cs_error *err)
 {
+    return signals_from_host_for(list, host, url, ROBOTS_OWN_AGENT, crawlers, err);
+}
+
+int signals_from_host_for(robots_signal_list *list, const crawl_host *host, const char *url,
+                          const char *agent, const robots_ai_crawlers *crawlers, cs_error *err)
+{
     char where[CS_URL_SIZE + 32];
     int rc = CS_OK;
     if (host->rules) {
         snprintf(where, sizeof where, "%s/robots.txt", host->origin);
-        rc = robots_signals_from_preferences(list, host->rules, ROBOTS_OWN_AGENT, url, where, err);
+        rc = robots_signals_from_preferences(list, host->rules, agent, url, where, err);
         if (rc == CS_OK)
             rc = robots_signals_from_ai_crawler_list(list, host->rules, crawlers, url, where, err);
         if (rc != CS_OK) return rc;
@@ -89,7 +95,7 @@ int signals_from_host(robots_signal_list *list, const crawl_host *host, const ch
     if (host->ai_txt_status >= 200 && host->ai_txt_status < 300 && host->ai_txt_body) {
         snprintf(where, sizeof where, "%s/ai.txt", host->origin);
         rc = robots_signals_from_ai_txt(list, (const char *)host->ai_txt_body, host->ai_txt_len,
-                                        ROBOTS_OWN_AGENT, url, where, err);
+                                        agent, url, where, err);
     }
     for (size_t i = 0; i < host->rsl_count && rc == CS_OK; i++)
         if (host->rsl_docs[i].parsed)
@@ -149,6 +155,14 @@ typedef struct signals_run {
     crawler_signals_result *out;
     const robots_ai_crawlers *ai_crawlers; /* NULL: the built-in list */
     cs_error *err;
+    /* each URL of the chain whose policy files were read, for the per-crawler views */
+    struct {
+        crawl_host *host;
+        char url[CS_URL_SIZE];
+        size_t start;    /* out->signals before its host's signals */
+        size_t host_end; /* after them: the response's and body's follow up to the next start */
+    } hops[SIGNALS_MAX_ORIGINS];
+    size_t hop_count;
 } signals_run;
 
 typedef struct one_response {
@@ -431,15 +445,183 @@ void crawler_signals_result_free(crawler_signals_result *r)
     memset(r, 0, sizeof *r);
 }
 
+int crawler_fetch_robots(const char *url, const crawler_fetch_options *fetch, robots_rules **rules,
+                         int *status, cs_error *err)
+{
+    *rules = NULL;
+    *status = 0;
+    char normal[CS_URL_SIZE];
+    cs_url_parts parts;
+    int rc = cs_url_normalize(url, strlen(url), normal, err);
+    if (rc != CS_OK) return rc;
+    rc = cs_url_split(normal, &parts);
+    if (rc != CS_OK) return cs_error_set(err, rc, "%s: not a usable URL", url);
+    crawler_fetcher *fetcher = NULL;
+    rc = crawler_fetcher_new(fetch, &fetcher, err);
+    if (rc != CS_OK) return rc;
+    crawl_host host;
+    memset(&host, 0, sizeof host);
+    cs_strlcpy(host.origin, parts.origin, sizeof host.origin);
+    host.robots_status = -1;
+    host.tdmrep_status = host.ai_txt_status = POLICY_STATUS_UNKNOWN;
+    while (rc == CS_OK && host.rules == NULL) { /* robots.txt only, redirects included */
+        char next[CS_URL_SIZE];
+        crawler_kind kind;
+        policy_next(&host, next, &kind);
+        one_response one;
+        rc = fetch_one(fetcher, next, kind, 0, &host.next_fetch_at, &one, err);
+        if (rc != CS_OK) break;
+        policy_outcome outcome;
+        rc = policy_absorb(&host, &one.resp, &outcome, err);
+        crawler_response_free(&one.resp);
+        if (rc == CS_OK && outcome.refused)
+            rc = cs_error_set(err, CS_EDENIED,
+                              "%s/robots.txt: address refused (private, reserved or %s)",
+                              host.origin, fetch->allow_loopback ? "metadata" : "loopback");
+    }
+    crawler_fetcher_free(fetcher);
+    free(host.robots_url);
+    if (rc == CS_OK && host.robots_status == 0)
+        rc = cs_error_set(err, CS_ENET, "%s/robots.txt: unreachable, the rules are unknown",
+                          host.origin);
+    else if (rc == CS_OK && policy_robots_unreachable(host.robots_status))
+        rc = cs_error_set(err, CS_ENET, "%s/robots.txt: status %d, the rules are unknown",
+                          host.origin, host.robots_status);
+    if (rc != CS_OK) {
+        robots_free(host.rules);
+        return rc;
+    }
+    *rules = host.rules;
+    *status = host.robots_status;
+    return CS_OK;
+}
+
+/* The leading [A-Za-z_-] run of a token: what robots.txt matching reads it as. */
+static size_t match_length(const char *token)
+{
+    size_t n = 0;
+    while (token[n] == '-' || token[n] == '_' ||
+           ((token[n] | 0x20) >= 'a' && (token[n] | 0x20) <= 'z'))
+        n++;
+    return n;
+}
+
+/*
+ * Whether a signal of the host's files speaks of crawler i: unscoped ones do,
+ * and one scoped to a token robots.txt reads the same way (the list checks
+ * "AI2Bot" and "Ai2Bot-Dolma" once, under the first); that one is rescoped to
+ * the token itself so that robots_decide counts it.
+ */
+static int host_signal_for(robots_signal *s, const char *token)
+{
+    if (s->scope[0] == '\0') return 1;
+    size_t a = match_length(s->scope), b = match_length(token);
+    if (strcasecmp(s->scope, token) != 0 &&
+        (a == 0 || a != b || strncasecmp(s->scope, token, a) != 0))
+        return 0;
+    cs_strlcpy(s->scope, token, sizeof s->scope);
+    return 1;
+}
+
+/* What every listed AI crawler may do with the chain's URLs (crawler_signals_bots). */
+static int bot_views(signals_run *run, crawler_bot_views *bots, cs_error *err)
+{
+    const crawler_signals_result *out = run->out;
+    const robots_ai_crawlers *crawlers = run->ai_crawlers; /* NULL: the built-in list */
+    size_t count = robots_ai_crawlers_count(crawlers);
+    bots->items = calloc(count ? count : 1, sizeof *bots->items);
+    if (bots->items == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory");
+    bots->count = count;
+    robots_policy policy;
+    robots_policy_default(&policy);
+    policy.ai_crawlers = crawlers;
+    policy.ai_crawler_scope = 0; /* another crawler's rules are not this one's */
+    int rc = CS_OK;
+    for (size_t i = 0; i < count && rc == CS_OK; i++) {
+        crawler_bot_view *v = &bots->items[i];
+        const char *token = robots_ai_crawlers_token(crawlers, i);
+        const char *match = robots_ai_crawlers_match_token(crawlers, i);
+        v->crawler = i;
+        v->token = token;
+        v->operator_name = robots_ai_crawlers_operator(crawlers, i);
+        v->function = robots_ai_crawlers_function(crawlers, i);
+        v->allowed = run->hop_count > 0;
+        for (size_t h = 0; h < run->hop_count && rc == CS_OK; h++) {
+            const crawl_host *host = run->hops[h].host;
+            const char *url = run->hops[h].url;
+            robots_match m;
+            robots_check(host->rules, match[0] ? match : token, url, &m);
+            if (!m.allowed && v->allowed) {
+                v->allowed = 0;
+                v->robots_line = m.line;
+                cs_strlcpy(v->disallowed_url, url, sizeof v->disallowed_url);
+            }
+            robots_signal_list list, fresh;
+            robots_signal_list_init(&list);
+            robots_signal_list_init(&fresh);
+            rc = signals_from_host_for(&fresh, host, url, match[0] ? match : token, crawlers, err);
+            for (size_t k = 0; k < fresh.count && rc == CS_OK; k++)
+                if (host_signal_for(&fresh.items[k], token))
+                    rc = robots_signal_list_add(&list, &fresh.items[k]);
+            size_t end = h + 1 < run->hop_count ? run->hops[h + 1].start : out->signals.count;
+            for (size_t k = run->hops[h].host_end; k < end && rc == CS_OK; k++)
+                rc = robots_signal_list_add(&list, &out->signals.items[k]);
+            robots_decision d;
+            if (rc == CS_OK) rc = robots_decide(&list, token, &policy, &d, err);
+            if (rc == CS_OK) {
+                if (d.opted_out && !v->reserved) {
+                    v->reserved = 1;
+                    v->reason = list.items[d.first_reason];
+                }
+                robots_decision_free(&d);
+            } else if (rc == CS_ELIMIT || rc == CS_ENOMEM) {
+                cs_error_set(err, rc, "too many signals");
+            }
+            robots_signal_list_free(&fresh);
+            robots_signal_list_free(&list);
+        }
+    }
+    return rc;
+}
+
+void crawler_bot_views_free(crawler_bot_views *bots)
+{
+    if (bots == NULL) return;
+    free(bots->items);
+    bots->items = NULL;
+    bots->count = 0;
+}
+
+static int signals_chain(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err);
+
 int crawler_signals(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
                     crawler_signals_result *out, cs_error *err)
 {
-    return crawler_signals_list(url_in, fetch, delay_ms, NULL, out, err);
+    return signals_chain(url_in, fetch, delay_ms, NULL, out, NULL, err);
 }
 
 int crawler_signals_list(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
                          const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
                          cs_error *err)
+{
+    return signals_chain(url_in, fetch, delay_ms, ai_crawlers, out, NULL, err);
+}
+
+int crawler_signals_bots(const char *url, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err)
+{
+    memset(bots, 0, sizeof *bots);
+    int rc = signals_chain(url, fetch, delay_ms, ai_crawlers, out, bots, err);
+    if (rc != CS_OK) crawler_bot_views_free(bots);
+    return rc;
+}
+
+static int signals_chain(const char *url_in, const crawler_fetch_options *fetch, int64_t delay_ms,
+                         const robots_ai_crawlers *ai_crawlers, crawler_signals_result *out,
+                         crawler_bot_views *bots, cs_error *err)
 {
     memset(out, 0, sizeof *out);
     robots_signal_list_init(&out->signals);
@@ -495,7 +677,14 @@ int crawler_signals_list(const char *url_in, const crawler_fetch_options *fetch,
         robots_check(host->rules, ROBOTS_OWN_AGENT, current, &match);
         out->allowed = match.allowed;
         out->robots_line = match.line;
+        size_t start = out->signals.count;
         rc = add_host_signals(&run, host, current);
+        if (rc == CS_OK && run.hop_count < SIGNALS_MAX_ORIGINS) {
+            run.hops[run.hop_count].host = host;
+            cs_strlcpy(run.hops[run.hop_count].url, current, CS_URL_SIZE);
+            run.hops[run.hop_count].start = start;
+            run.hops[run.hop_count++].host_end = out->signals.count;
+        }
         if (rc != CS_OK || !out->allowed) break; /* a disallowed URL is never requested */
 
         one_response one;
@@ -540,6 +729,7 @@ int crawler_signals_list(const char *url_in, const crawler_fetch_options *fetch,
         crawler_response_free(&one.resp);
         break;
     }
+    if (rc == CS_OK && bots) rc = bot_views(&run, bots, err);
     for (size_t i = 0; i < run.origin_count; i++) {
         robots_free(run.origins[i].rules);
         free(run.origins[i].robots_url);

@@ -67,21 +67,10 @@ static json_t *json_share(double x)
     return json_real(round(x * 10000.0) / 10000.0);
 }
 
-/* Appends s as HTML text or attribute value: & < > " ' escaped, invalid UTF-8 as '?'. */
+/* A C string as HTML text or attribute value (cs_buf_append_html); NULL appends nothing. */
 static int html_text(cs_buf *b, const char *s)
 {
-    static const char special[] = "&<>\"'";
-    static const char *const entity[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
-    if (s == NULL) return CS_OK;
-    char *clean = cs_utf8_dup(s, strlen(s));
-    if (clean == NULL) return CS_ENOMEM;
-    int rc = CS_OK;
-    for (const char *p = clean; rc == CS_OK && *p; p++) {
-        const char *hit = strchr(special, *p);
-        rc = hit ? cs_buf_append_str(b, entity[hit - special]) : cs_buf_append(b, p, 1);
-    }
-    free(clean);
-    return rc;
+    return s ? cs_buf_append_html(b, s, strlen(s)) : CS_OK;
 }
 
 static int write_bytes(FILE *f, const void *bytes, size_t n)

@@ -34,6 +34,7 @@
 #define CLEARSET_PIPELINE_H
 
 #include "common/common.h"
+#include "crawler/crawler.h"
 #include "dataset/catalog.h"
 #include "dedup/dedup.h"
 #include "license/license.h"
@@ -273,6 +274,78 @@ typedef struct pipeline_export_stats {
 int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_export_stats *stats,
                     cs_error *err);
 void pipeline_export_stats_free(pipeline_export_stats *stats);
+
+/* ------------------------------------------- AI crawlers in access logs */
+
+/*
+ * `clearset crawlers`: the site owner's audit. Access logs (nginx/Apache
+ * common or combined format, plain or gzip, robots_log_parse per line) are
+ * read as a stream; each request whose User-Agent names a listed AI crawler
+ * (robots_ai_crawlers_in_user_agent) is counted for it and, when robots.txt
+ * rules are given, checked against them for that crawler's token
+ * (robots_check): a disallowed request is one it made although the rules
+ * asked it not to. A bad line is reported through on_bad_line and skipped;
+ * it never stops the run.
+ */
+
+/* Buffer the reader works in; lines longer than ROBOTS_LOG_MAX_LINE are skipped in it. */
+#define PIPELINE_LOG_CHUNK (1024 * 1024)
+
+/* What one crawler did. */
+typedef struct pipeline_crawler_stats {
+    uint64_t requests;
+    uint64_t bytes;
+    int64_t first_seen, last_seen; /* seconds since the epoch, UTC (valid when requests > 0) */
+    uint64_t status_class[6];      /* [1]..[5]: 1xx..5xx; [0]: anything else ("-") */
+    uint64_t disallowed;           /* requests robots.txt disallowed for its token */
+    char example[256];             /* the first disallowed target, cut; "" when none */
+} pipeline_crawler_stats;
+
+typedef struct pipeline_crawlers_report {
+    size_t crawler_count;             /* robots_ai_crawlers_count(opts->crawlers) */
+    pipeline_crawler_stats *crawlers; /* indexed like the crawler list; owned */
+    uint64_t files;                   /* files read (even partly) */
+    uint64_t lines;                   /* lines seen, bad ones included */
+    uint64_t bad_lines;               /* lines refused (and gzip streams cut short) */
+    uint64_t requests;                /* lines parsed */
+    uint64_t ai_requests;             /* of those, by a listed AI crawler */
+    uint64_t without_agent;           /* common-format lines: no User-Agent to read */
+    int robots_checked;               /* rules were given */
+} pipeline_crawlers_report;
+
+/* A line that was not read: file ("-" is stdin), its 1-based number, why. */
+typedef void (*pipeline_bad_line_fn)(void *arg, const char *file, uint64_t line,
+                                     const cs_error *why);
+
+typedef struct pipeline_crawlers_options {
+    const robots_rules *rules; /* robots.txt to check against; NULL: no check (not owned) */
+    const robots_ai_crawlers *crawlers; /* the crawler list; NULL: built-in (not owned) */
+    pipeline_bad_line_fn on_bad_line;
+    void *arg;
+} pipeline_crawlers_options;
+
+typedef struct pipeline_log_reader pipeline_log_reader;
+
+/* A reader for any number of files; CS_ENOMEM. Free with pipeline_log_reader_free. */
+int pipeline_log_reader_new(const pipeline_crawlers_options *opts, pipeline_log_reader **out,
+                            cs_error *err);
+void pipeline_log_reader_free(pipeline_log_reader *reader);
+/*
+ * Reads one file ("-": stdin) to its end into the reader's report. Gzip is
+ * recognised by its bytes, whatever the name. CS_EIO when the file cannot be
+ * opened or read (nothing counted from it past that point), CS_ENOMEM.
+ */
+int pipeline_log_reader_read(pipeline_log_reader *reader, const char *path, cs_error *err);
+/* The counts so far (owned by the reader). */
+const pipeline_crawlers_report *pipeline_log_reader_report(const pipeline_log_reader *reader);
+
+/*
+ * The robots.txt to judge crawlers by: file_or_url is an http(s) URL (its
+ * origin's /robots.txt, fetched once: crawler_fetch_robots) or a file
+ * (at most ROBOTS_MAX_BYTES are parsed). *rules is the caller's (robots_free).
+ */
+int pipeline_crawlers_robots(const char *file_or_url, const crawler_fetch_options *fetch,
+                             robots_rules **rules, cs_error *err);
 
 /* --------------------------------------------------------------- crawl lock */
 

@@ -21,6 +21,10 @@
  *     turns the list into allow / opt-out, with a verdict and reason per
  *     signal so every decision can be explained.
  *
+ *  3. The site owner's side: one access-log line parsed (robots_log_parse)
+ *     and the AI crawler a User-Agent names, so a caller can check what each
+ *     crawler did against what robots.txt asked of it.
+ *
  * Promises:
  *  - No I/O, no clock, no global mutable state: bytes in, structs out. The
  *    caller fetches robots.txt, headers, pages and tdmrep.json.
@@ -644,5 +648,82 @@ const char *robots_verdict_name(robots_verdict verdict);
  * "X-Robots-Tag noai (https://h/img.jpg)". Always NUL-terminates; returns out.
  */
 char *robots_signal_describe(const robots_signal *signal, char *out, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Access logs: the site owner's side                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One line of a web server access log (NCSA common or combined format, as
+ * nginx and Apache write them), for `clearset crawlers`: which crawlers came
+ * and whether they kept to robots.txt. Same promises as the rest of this
+ * header: bytes in, struct out, nothing allocated, no clock.
+ */
+
+/* Longest line read: a request line and a User-Agent are each a few KiB at most (servers
+ * refuse request lines past 8 KiB by default); anything longer is not a log line. */
+#define ROBOTS_LOG_MAX_LINE (64 * 1024)
+
+/* A parsed line. Pointers point into the caller's line (quoted fields without their
+ * quotes, escapes as written); a missing part is NULL with length 0. */
+typedef struct robots_log_entry {
+    const char *client; /* %h: address or host name */
+    size_t client_len;
+    const char *user; /* %u: "-" when none */
+    size_t user_len;
+    int64_t time;        /* %t as seconds since 1970-01-01 UTC */
+    const char *request; /* %r: the whole request line */
+    size_t request_len;
+    const char *method; /* from the request line; NULL when it is "-" or junk */
+    size_t method_len;
+    const char *target; /* request target as sent ("/p?q" or absolute) */
+    size_t target_len;
+    const char *protocol; /* "HTTP/1.1"; NULL for an HTTP/0.9 line */
+    size_t protocol_len;
+    int status;    /* 100..999; 0 when logged as "-" */
+    int64_t bytes; /* body bytes; 0 when logged as "-" */
+    int combined;  /* 1 when referer and user agent are present */
+    const char *referer;
+    size_t referer_len;
+    const char *user_agent;
+    size_t user_agent_len;
+} robots_log_entry;
+
+/*
+ * What a parser carries from line to line: the last timestamp read, as a log
+ * repeats each second over many lines. Zero-initialised is a fresh parser;
+ * one per stream and thread.
+ */
+typedef struct robots_log_parser {
+    char last_time[28]; /* "[10/Oct/2000:13:55:36 -0700]" */
+    int64_t last_seconds;
+    int has_last;
+} robots_log_parser;
+
+/*
+ * Parses one line (without its newline; a final CR is ignored). parser may
+ * be NULL (no memory between lines; the result is the same). CS_OK fills
+ * *out; CS_EFORMAT (junk: a control or NUL byte, invalid UTF-8, a missing or
+ * malformed field, a bad timestamp) and CS_ELIMIT (longer than
+ * ROBOTS_LOG_MAX_LINE) fill err with "column N: what"; CS_EINVAL.
+ */
+int robots_log_parse(robots_log_parser *parser, const char *line, size_t len, robots_log_entry *out,
+                     cs_error *err);
+
+/* "[10/Oct/2000:13:55:36 -0700]" (28 bytes, brackets included) to seconds since the
+ * epoch, UTC. CS_EFORMAT for anything else, an impossible date included. */
+int robots_log_parse_time(const char *s, size_t len, int64_t *out);
+
+/*
+ * The AI crawler (index into robots_ai_crawler) a User-Agent names, or -1:
+ * a listed token found case-insensitively as a whole word (not preceded or
+ * followed by a letter or digit: "GPTBot/1.2" names GPTBot, "XGPTBot" does
+ * not); when several are found, the longest token wins ("ChatGPT-User"
+ * over a shorter one it contains).
+ */
+int robots_ai_crawler_in_user_agent(const char *user_agent, size_t len);
+/* The same for a crawler list (NULL: the built-in one); the index is into that list. */
+int robots_ai_crawlers_in_user_agent(const robots_ai_crawlers *list, const char *user_agent,
+                                     size_t len);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * test_common.c - common/: the one way arrays grow (cs_array_reserve and
  * cs_array_grow), with the limits untrusted input relies on; base64 as RFC
- * 4648 gives it.
+ * 4648 gives it; HTML text escaping and the UTF-8 check.
  */
 #include "common/common.h"
 
@@ -91,6 +91,29 @@ static void base64_matches_the_rfc_4648_vectors(void **state)
     cs_buf_free(&b);
 }
 
+static void html_text_escapes_markup_and_replaces_invalid_utf8(void **state)
+{
+    cs_buf b;
+    cs_buf_init(&b, 0);
+    static const char text[] = "<a href=\"x\">R&D's</a> caf\xc3\xa9 \xff\0end";
+    assert_int_equal(cs_buf_append_html(&b, text, sizeof text - 1), CS_OK);
+    assert_string_equal((const char *)b.data,
+                        "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt; caf\xc3\xa9 ?end");
+    cs_buf_free(&b);
+}
+
+static void utf8_sequence_accepts_only_shortest_forms(void **state)
+{
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"a", 1), 1);
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"\xc3\xa9", 2), 2);
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"\xc3", 1), 0);         /* cut */
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"\xc0\xaf", 2), 0);     /* overlong */
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"\xed\xa0\x80", 3), 0); /* surrogate */
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"\x80", 1), 0);
+    assert_int_equal(cs_utf8_sequence((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +122,8 @@ int main(void)
         cmocka_unit_test(array_grow_makes_room_for_many_at_once),
         cmocka_unit_test(array_grow_refuses_a_size_that_overflows),
         cmocka_unit_test(base64_matches_the_rfc_4648_vectors),
+        cmocka_unit_test(html_text_escapes_markup_and_replaces_invalid_utf8),
+        cmocka_unit_test(utf8_sequence_accepts_only_shortest_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,6 +195,26 @@ write("fuzz_manifest", manifest([("a", b"x")]).replace(b'"format_version": 1', b
 write("fuzz_manifest", manifest([("a", b"x")]).replace(b'"size": 1', b'"size": 1, "size": 2'),
       "duplicate-key")
 
+# fuzz_access_log: access-log lines as nginx and Apache write them (Apache's mod_log_config
+# examples, nginx's combined format with its \x22 escapes), then the hostile kinds.
+apache_common = b'127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326'
+apache_combined = apache_common + b' "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"'
+nginx = (b'203.0.113.5 - - [04/Dec/2026:21:30:06 +0000] "GET /private/a.jpg HTTP/1.1" 200 48213 "-" '
+         b'"Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)"')
+write("fuzz_access_log", apache_common, "apache-common")
+write("fuzz_access_log", apache_combined, "apache-combined")
+write("fuzz_access_log", b"\n".join([nginx, nginx, nginx.replace(b"21:30:06", b"21:30:07"),
+                                     b'2001:db8::1 - - [04/Dec/2026:21:30:07 +0000] "HEAD / HTTP/2.0" 304 - '
+                                     b'"https://h/\\"q\\"" "CCBot/2.0 (https://commoncrawl.org/faq/)" "10.0.0.1" 0.004']),
+      "nginx-combined-lines")
+write("fuzz_access_log", b'10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "\\x16\\x03\\x01\\x02\\x00" 400 157 "-" "-"\n'
+      b'10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "-" - - "-" "-"\n'
+      b'10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /old" 200 9', "dashes-and-junk-requests")
+write("fuzz_access_log", b'1.2.3.4 - - [29/Feb/2023:00:00:00 +0000] "GET / HTTP/1.1" 200 1\n'
+      b'1.2.3.4 - - [29/Feb/2024:23:59:60 +1400] "GET / HTTP/1.1" 200 1\n'
+      b'1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /\0 HTTP/1.1" 200 1\n'
+      b'1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /\xc3\xa9\xff HTTP/1.1" 200 1\r\n', "bad-dates-and-bytes")
+
 missing = [t for t in sorted(os.path.splitext(n)[0] for n in os.listdir(os.path.dirname(__file__))
                              if n.startswith("fuzz_") and n.endswith(".c"))
            if not os.path.isdir(os.path.join(OUT, t))]
