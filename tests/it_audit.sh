@@ -232,17 +232,11 @@ h=rep/report.html
 ! grep -q '<b>&amp; ' $h || fail "report.html has the hostile name unescaped"
 
 # -- report.html in a real browser
-browser=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$browser" ]; then
-  echo "it_audit: SKIPPED the browser check: chromium is not installed" >&2
-  [ "${CI:-}" = true ] && fail "chromium is required under CI"
-  exit 77
-fi
+. "$here/support/browser.sh"
+browser_require it_audit
 chrome() {
-  local flags=(--headless --disable-gpu --hide-scrollbars --force-device-scale-factor=1
-    --window-size=1280,2400 --user-data-dir="$work/chrome" --no-first-run)
-  [ "$(id -u)" -eq 0 ] && flags+=(--no-sandbox)
-  timeout 60 "$browser" "${flags[@]}" "$@" 2>>chrome.err
+  browser_run "$work/chrome" --hide-scrollbars --force-device-scale-factor=1 \
+    --window-size=1280,2400 "$@"
 }
 # the DOM after the page's script ran, with the first query outline's box written into it
 cp $h probe.html

@@ -158,16 +158,9 @@ cp "$work/robots.txt" "$work/r<b>&x'.txt"
 crawlers html 1 "$work/access.log" --robots "$work/r<b>&x'.txt" --html "$work/report.html"
 grep -q "<b>&" "$work/report.html" && { echo "html: unescaped markup from a file name"; exit 1; }
 grep -qi '<script\|src=\|href=' "$work/report.html" && { echo "html: not self-contained"; exit 1; }
-chromium=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chromium" ]; then
-  echo "SKIPPED: the --html check needs chromium (Debian package chromium)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
-sandbox=()
-[ "$(id -u)" = 0 ] && sandbox=(--no-sandbox)
-timeout 120 "$chromium" --headless "${sandbox[@]}" --disable-gpu --user-data-dir="$work/chromium" \
-  --dump-dom "file://$work/report.html" > "$work/dom.html" 2> "$work/chromium.err" ||
+. "$CLEARSET_SOURCE_DIR/tests/support/browser.sh"
+browser_require crawlers
+browser_run "$work/chromium" --dump-dom "file://$work/report.html" > "$work/dom.html" ||
   { echo "chromium failed"; cat "$work/chromium.err"; exit 1; }
 /usr/bin/python3 - "$work/dom.html" <<'PY'
 import sys
