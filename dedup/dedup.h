@@ -311,6 +311,11 @@ int dedup_local_verify(const dedup_local *query, const dedup_local *work, dedup_
  */
 typedef struct dedup_works dedup_works;
 
+/* Works whose features stage 2 verifies per query side (the query, then its mirror): the
+ * feature index's best-voted; verification is the per-query cost that does not grow with
+ * the number of works (bench/bench_audit.c). */
+#define DEDUP_AUDIT_CANDIDATES 16
+
 typedef struct dedup_work_desc {
     pdq_hash pdq;
     int pdq_quality;

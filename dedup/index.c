@@ -49,16 +49,8 @@ struct dedup_searcher {
     size_t ncand, candcap;
 };
 
-/*
- * Verification is popcount-bound. Baseline x86-64 has no POPCNT instruction
- * (gcc then calls a library routine, three times slower), so the two hot loops
- * are compiled twice and the loader picks the POPCNT build where the CPU has it.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MIH_HOT __attribute__((target_clones("popcnt", "default")))
-#else
-#define MIH_HOT
-#endif
+/* Verification is popcount-bound: DEDUP_POPCOUNT_HOT (dedup_internal.h). */
+#define MIH_HOT DEDUP_POPCOUNT_HOT
 
 static inline int distance256(const pdq_hash *a, const pdq_hash *b)
 {
