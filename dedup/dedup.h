@@ -306,8 +306,10 @@ int dedup_local_verify(const dedup_local *query, const dedup_local *work, dedup_
 /*
  * A set of protected works held for querying: each work's PDQ (its dihedral
  * variants are the query's side), pHash and local features. Memory is about
- * DEDUP_LOCAL_MAX_BYTES per work. Build: new, add every work, build; then
- * dedup_audit may run from many threads at once on the built set.
+ * 12 KB per work (bench_audit at 10k works: 4 KB of keypoints, 8 KB of the
+ * feature index, the PDQ index) plus 5 MB of fixed tables. Build: new, add
+ * every work, build; then dedup_audit may run from many threads at once on
+ * the built set.
  */
 typedef struct dedup_works dedup_works;
 

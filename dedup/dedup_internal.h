@@ -69,6 +69,9 @@ void local_geometry(const dedup_local *f, local_geom *out);
 #define DEDUP_POPCOUNT_HOT
 #endif
 
+/* Bytes a built PDQ index holds (index.c): what dedup_works_memory counts. */
+size_t dedup_index_memory(const dedup_index *ix);
+
 /* Hamming distance of two 64-bit codes. */
 static inline int local_distance(uint64_t a, uint64_t b)
 {

@@ -98,6 +98,13 @@ nomem:
     return cs_error_set(err, CS_ENOMEM, "out of memory indexing %zu codes", n);
 }
 
+size_t dedup_index_memory(const dedup_index *ix)
+{
+    if (!ix) return 0;
+    return sizeof *ix + ix->n * sizeof(pdq_hash) +
+           MIH_SLOTS * ((MIH_SLOT_VALUES + 1) * sizeof(uint32_t) + ix->n * sizeof(uint32_t));
+}
+
 void dedup_index_free(dedup_index *ix)
 {
     if (!ix) return;

