@@ -27,9 +27,9 @@
  * descriptor (bin t + 8 bx + 32 by, bx along the keypoint's orientation)
  * the cell row by becomes 3 - by and the orientation bin t becomes -t mod 8.
  *
- * Threads: VLFeat keeps no state between calls here (one filter per call);
- * vl_sift_new refills a static exp() table with the same values each time,
- * a benign race the thread test runs through.
+ * Threads: each call has its own VLFeat filter; VLFeat's only shared state
+ * on this path is a static exp() table that vl_sift_new refills with the
+ * same values each time (benign: every writer stores identical doubles).
  *
  * Serialised form (little-endian, version 1): "CSLF", version, code bits (64),
  * count (u16), width and height (u32), then per point the code (u64), x and y
