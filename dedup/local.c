@@ -304,7 +304,7 @@ int dedup_local_extract(const dedup_image *img, dedup_local **out, cs_error *err
     if (rc == CS_OK && count && !keep) rc = CS_ENOMEM;
     size_t chosen = 0;
     if (rc == CS_OK) {
-        qsort(cands, count, sizeof *cands, by_response);
+        if (count) qsort(cands, count, sizeof *cands, by_response);
         /* the coarse points first (a thumbnail has no others), then the strongest of all */
         chosen = choose(cands, count, keep, 0, LOCAL_COARSE_POINTS, LOCAL_COARSE_SIGMA);
         chosen = choose(cands, count, keep, chosen, LOCAL_MAX_POINTS, 0);
