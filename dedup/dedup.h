@@ -261,8 +261,9 @@ typedef struct dedup_local dedup_local;
 /*
  * The keypoints of img (any size, grey or RGB). Coordinates are kept in the
  * pixels of img's full-resolution source (source_width x source_height), so
- * regions can be drawn on the original. An image too small or too flat for
- * any keypoint gets an empty set, not an error. CS_ENOMEM is the only failure.
+ * regions can be drawn on the original. An image too small (under 32 pixels
+ * on its short side) or too flat for any keypoint gets an empty set, not an
+ * error. CS_ENOMEM is the only failure.
  */
 int dedup_local_extract(const dedup_image *img, dedup_local **out, cs_error *err);
 /* The set the left-right mirrored image would give (derived, not re-extracted). */

@@ -48,6 +48,10 @@
 #define LOCAL_SIDE 384
 /* Below this short side (after normalising) there is nothing to detect. */
 #define LOCAL_MIN_SIDE 16
+/* Pixels an image must have on its short side to get keypoints at all: blown up 20x, two
+ * unrelated 20 px gradients (the crawler fixtures plasma.jpg and third.jpg) agreed on 11
+ * keypoints; a 64 px thumbnail still carries its photo's structure. PDQ covers the rest. */
+#define LOCAL_MIN_SOURCE_SIDE 32
 /* Points kept: 256 x 14 bytes + 16 fits DEDUP_LOCAL_MAX_BYTES (4096). */
 #define LOCAL_MAX_POINTS 256
 /* Points reserved for coarse keypoints (sigma >= LOCAL_COARSE_SIGMA at the normalised
@@ -290,7 +294,8 @@ int dedup_local_extract(const dedup_image *img, dedup_local **out, cs_error *err
     int longest = CS_MAX(img->width, img->height);
     int w = longest > 0 ? (int)lrint((double)img->width * LOCAL_SIDE / longest) : 0;
     int h = longest > 0 ? (int)lrint((double)img->height * LOCAL_SIDE / longest) : 0;
-    if (w < LOCAL_MIN_SIDE || h < LOCAL_MIN_SIDE || !img->pixels)
+    if (w < LOCAL_MIN_SIDE || h < LOCAL_MIN_SIDE || !img->pixels ||
+        CS_MIN(img->width, img->height) < LOCAL_MIN_SOURCE_SIDE)
         return local_new(CS_MAX(src_w, 1), CS_MAX(src_h, 1), 0, out) == CS_OK
                    ? CS_OK
                    : cs_error_set(err, CS_ENOMEM, "local features: out of memory");
