@@ -10,7 +10,7 @@
  * pHash has no dihedral form); it never overrules PDQ.
  *
  * Stage 2 (local features): the works the feature index (local_index.c) votes
- * for, AUDIT_VERIFY_CANDIDATES of them, are verified (verify.c) against the
+ * for most, DEDUP_AUDIT_CANDIDATES of them (dedup.h), are verified (verify.c) against the
  * query's keypoints and against its mirror's. A verified work is a copy when
  * the query as a whole is the work: the work, mapped by the verified
  * transform, covers at least AUDIT_COPY_QUERY_OVERLAP of the query, and the
@@ -29,9 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Candidates verified per query side: verification is the per-query cost that does not grow
- * with the number of works, and the true work ranks in the first few (bench_audit). */
-#define AUDIT_VERIFY_CANDIDATES 16
 /*
  * Stage 2 copy: the mapped work covers this much of the query (1 for a copy or
  * a crop, about 0.9 after a 10 degree rotation on the same canvas; a collage's
@@ -240,8 +237,8 @@ static void unmirror(dedup_local_match *m, int qw)
 static int stage2(const dedup_works *w, const dedup_local *query, int mirrored, found *f,
                   cs_error *err)
 {
-    uint32_t ids[AUDIT_VERIFY_CANDIDATES];
-    long n = local_index_candidates(w->features, query, ids, AUDIT_VERIFY_CANDIDATES);
+    uint32_t ids[DEDUP_AUDIT_CANDIDATES];
+    long n = local_index_candidates(w->features, query, ids, DEDUP_AUDIT_CANDIDATES);
     if (n < 0) return cs_error_set(err, (int)n, "audit: out of memory searching features");
     for (long i = 0; i < n; i++) {
         const dedup_local *work = w->locals[ids[i]];

@@ -261,8 +261,9 @@ typedef struct dedup_local dedup_local;
 /*
  * The keypoints of img (any size, grey or RGB). Coordinates are kept in the
  * pixels of img's full-resolution source (source_width x source_height), so
- * regions can be drawn on the original. An image too small or too flat for
- * any keypoint gets an empty set, not an error. CS_ENOMEM is the only failure.
+ * regions can be drawn on the original. An image too small (under 32 pixels
+ * on its short side) or too flat for any keypoint gets an empty set, not an
+ * error. CS_ENOMEM is the only failure.
  */
 int dedup_local_extract(const dedup_image *img, dedup_local **out, cs_error *err);
 /* The set the left-right mirrored image would give (derived, not re-extracted). */
@@ -306,10 +307,17 @@ int dedup_local_verify(const dedup_local *query, const dedup_local *work, dedup_
 /*
  * A set of protected works held for querying: each work's PDQ (its dihedral
  * variants are the query's side), pHash and local features. Memory is about
- * DEDUP_LOCAL_MAX_BYTES per work. Build: new, add every work, build; then
- * dedup_audit may run from many threads at once on the built set.
+ * 12 KB per work (bench_audit at 10k works: 4 KB of keypoints, 8 KB of the
+ * feature index, the PDQ index) plus 5 MB of fixed tables. Build: new, add
+ * every work, build; then dedup_audit may run from many threads at once on
+ * the built set.
  */
 typedef struct dedup_works dedup_works;
+
+/* Works whose features stage 2 verifies per query side (the query, then its mirror): the
+ * feature index's best-voted; verification is the per-query cost that does not grow with
+ * the number of works (bench/bench_audit.c). */
+#define DEDUP_AUDIT_CANDIDATES 16
 
 typedef struct dedup_work_desc {
     pdq_hash pdq;

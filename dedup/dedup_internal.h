@@ -34,19 +34,15 @@ void dedup_composite_on_white(const unsigned char *in, int color_channels, size_
 int dedup_apply_orientation(dedup_image *img, int orientation, cs_error *err);
 
 /*
- * Local features (local.c). A keypoint as every stage-2 file reads it: its
- * binary code, and its geometry in the source image's pixels (x to the right,
- * y down, angle in radians from the x axis towards y, as VLFeat measures it).
- * The q* fields are the serialised, quantised values; the floats are decoded
- * from them, so a set read back is exactly the set written.
+ * Local features (local.c). A keypoint as it is stored and serialised: its
+ * binary code and its quantised geometry in the source image's pixels (x to
+ * the right, y down, angle from the x axis towards y, as VLFeat measures it):
+ * 16 bytes in memory, 14 serialised.
  */
 typedef struct local_point {
     uint64_t code;
-    float x, y;  /* source pixels, pixel centres at +0.5 */
-    float scale; /* SIFT sigma in source pixels */
-    float angle; /* radians, 0..2 pi */
-    uint16_t qx, qy;
-    uint8_t qscale, qangle;
+    uint16_t qx, qy;        /* x / width and y / height, in 1/65535 */
+    uint8_t qscale, qangle; /* log2 of sigma in 1/16 octave steps; angle in 1/256 turn */
 } local_point;
 
 struct dedup_local {
@@ -54,6 +50,27 @@ struct dedup_local {
     size_t count;
     local_point *points;
 };
+
+/* A point's geometry decoded: source pixels (centres at +0.5), sigma, radians 0..2 pi. */
+typedef struct local_geom {
+    float x, y, scale, angle;
+} local_geom;
+/* The geometry of each of f's points, into out (f->count entries). */
+void local_geometry(const dedup_local *f, local_geom *out);
+
+/*
+ * The popcount-bound loops (codes' Hamming distances) are compiled twice on
+ * x86-64, and the loader picks the POPCNT build where the CPU has it: baseline
+ * x86-64 has no POPCNT instruction, and gcc's library routine is 3x slower.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DEDUP_POPCOUNT_HOT __attribute__((target_clones("popcnt", "default")))
+#else
+#define DEDUP_POPCOUNT_HOT
+#endif
+
+/* Bytes a built PDQ index holds (index.c): what dedup_works_memory counts. */
+size_t dedup_index_memory(const dedup_index *ix);
 
 /* Hamming distance of two 64-bit codes. */
 static inline int local_distance(uint64_t a, uint64_t b)

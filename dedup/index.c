@@ -49,16 +49,8 @@ struct dedup_searcher {
     size_t ncand, candcap;
 };
 
-/*
- * Verification is popcount-bound. Baseline x86-64 has no POPCNT instruction
- * (gcc then calls a library routine, three times slower), so the two hot loops
- * are compiled twice and the loader picks the POPCNT build where the CPU has it.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MIH_HOT __attribute__((target_clones("popcnt", "default")))
-#else
-#define MIH_HOT
-#endif
+/* Verification is popcount-bound: DEDUP_POPCOUNT_HOT (dedup_internal.h). */
+#define MIH_HOT DEDUP_POPCOUNT_HOT
 
 static inline int distance256(const pdq_hash *a, const pdq_hash *b)
 {
@@ -104,6 +96,13 @@ int dedup_index_build(const pdq_hash *codes, size_t n, dedup_index **out, cs_err
 nomem:
     dedup_index_free(ix);
     return cs_error_set(err, CS_ENOMEM, "out of memory indexing %zu codes", n);
+}
+
+size_t dedup_index_memory(const dedup_index *ix)
+{
+    if (!ix) return 0;
+    return sizeof *ix + ix->n * sizeof(pdq_hash) +
+           MIH_SLOTS * ((MIH_SLOT_VALUES + 1) * sizeof(uint32_t) + ix->n * sizeof(uint32_t));
 }
 
 void dedup_index_free(dedup_index *ix)

@@ -10,7 +10,9 @@
  * detected keypoint gets its DoG response, its orientations (up to four) and
  * a descriptor. The LOCAL_MAX_POINTS kept are the strongest responses taken
  * round-robin over a LOCAL_GRID x LOCAL_GRID grid, so a crop, a caption or a
- * logo that hides part of the image still leaves keypoints elsewhere.
+ * logo that hides part of the image still leaves keypoints elsewhere; the
+ * coarse ones are chosen first (up to LOCAL_COARSE_POINTS), so a thumbnail,
+ * which has no fine ones, still finds partners.
  *
  * The code. The 128-bin descriptor becomes RootSIFT (square root of the
  * L1-normalised bins), is centred on its own mean, and projected on 64
@@ -25,6 +27,10 @@
  * descriptor (bin t + 8 bx + 32 by, bx along the keypoint's orientation)
  * the cell row by becomes 3 - by and the orientation bin t becomes -t mod 8.
  *
+ * Threads: each call has its own VLFeat filter; VLFeat's only shared state
+ * on this path is a static exp() table that vl_sift_new refills with the
+ * same values each time (benign: every writer stores identical doubles).
+ *
  * Serialised form (little-endian, version 1): "CSLF", version, code bits (64),
  * count (u16), width and height (u32), then per point the code (u64), x and y
  * as u16 fractions of the width and height, log2 scale in 1/16 octave steps
@@ -38,16 +44,25 @@
 #include <vl/sift.h>
 
 /* Longest side of the image SIFT sees: 384 px keeps the detail a photo's
- * structure needs while SIFT stays near 20 ms a query (bench/bench_audit.c). */
+ * structure needs while SIFT stays near 45 ms a query on one core (bench_audit). */
 #define LOCAL_SIDE 384
 /* Below this short side (after normalising) there is nothing to detect. */
 #define LOCAL_MIN_SIDE 16
+/* Pixels an image must have on its short side to get keypoints at all: blown up 20x, two
+ * unrelated 20 px gradients (the crawler fixtures plasma.jpg and third.jpg) agreed on 11
+ * keypoints; a 64 px thumbnail still carries its photo's structure. PDQ covers the rest. */
+#define LOCAL_MIN_SOURCE_SIDE 32
 /* Points kept: 256 x 14 bytes + 16 fits DEDUP_LOCAL_MAX_BYTES (4096). */
 #define LOCAL_MAX_POINTS 256
+/* Points reserved for coarse keypoints (sigma >= LOCAL_COARSE_SIGMA at the normalised
+ * size, octave 2 and up): a thumbnail of a work shows only those, and by response alone a
+ * detailed work keeps too few of them (a 64 px copy of q0122 then verified 7 points). */
+#define LOCAL_COARSE_POINTS 64
+#define LOCAL_COARSE_SIGMA  6.4f
 /* Grid over which the points are spread: 4 x 4 cells. */
 #define LOCAL_GRID 4
 /* VLFeat's DoG peak threshold on 0..1 luma: low, since the strongest are chosen afterwards. */
-#define LOCAL_PEAK_THRESH 0.002
+#define LOCAL_PEAK_THRESH 0.001
 /* VLFeat's edge threshold (Lowe's 10): rejects keypoints on straight edges. */
 #define LOCAL_EDGE_THRESH 10.0
 /* Candidates examined at most (bounds memory and time on very busy images). */
@@ -126,13 +141,15 @@ static uint64_t code_of(const float *desc, float proj[LOCAL_CODE_BITS][LOCAL_DES
     return code;
 }
 
-/* Quantised geometry, and the floats decoded from it. */
-static void point_decode(local_point *p, int width, int height)
+void local_geometry(const dedup_local *f, local_geom *out)
 {
-    p->x = (float)(p->qx * (double)width / 65535.0);
-    p->y = (float)(p->qy * (double)height / 65535.0);
-    p->scale = (float)exp2(p->qscale / LOCAL_SCALE_STEPS - LOCAL_SCALE_BIAS);
-    p->angle = (float)(p->qangle * (2 * LOCAL_PI / 256.0));
+    for (size_t i = 0; i < f->count; i++) {
+        const local_point *p = &f->points[i];
+        out[i].x = (float)(p->qx * (double)f->width / 65535.0);
+        out[i].y = (float)(p->qy * (double)f->height / 65535.0);
+        out[i].scale = (float)exp2(p->qscale / LOCAL_SCALE_STEPS - LOCAL_SCALE_BIAS);
+        out[i].angle = (float)(p->qangle * (2 * LOCAL_PI / 256.0));
+    }
 }
 
 static long clampl(double v, long lo, long hi)
@@ -149,7 +166,6 @@ static void point_encode(local_point *p, double x, double y, double scale, doubl
     p->qscale = (uint8_t)clampl(
         (log2(scale > 0 ? scale : 1e-6) + LOCAL_SCALE_BIAS) * LOCAL_SCALE_STEPS, 0, 255);
     p->qangle = (uint8_t)(clampl(angle / (2 * LOCAL_PI) * 256.0, -100000, 100000) & 255);
-    point_decode(p, width, height);
 }
 
 static int by_response(const void *a, const void *b)
@@ -227,17 +243,20 @@ static int detect(const float *luma, int w, int h, candidate **cands, size_t *co
 }
 
 /*
- * Chooses up to LOCAL_MAX_POINTS of the sorted candidates: in rounds, each
- * cell gives its strongest remaining one, so every part of the image is
- * represented before any part gets a second point. Marks them in keep[].
+ * Chooses up to `limit` of the sorted candidates with sigma >= min_sigma not
+ * chosen yet: in rounds, each cell gives its strongest remaining one, so every
+ * part of the image is represented before any part gets a second point.
+ * Marks them in keep[]; returns how many are marked in all.
  */
-static size_t choose(const candidate *cands, size_t n, unsigned char *keep)
+static size_t choose(const candidate *cands, size_t n, unsigned char *keep, size_t chosen,
+                     size_t limit, float min_sigma)
 {
-    size_t next[LOCAL_GRID * LOCAL_GRID] = {0}, chosen = 0;
+    size_t next[LOCAL_GRID * LOCAL_GRID] = {0};
     for (;;) {
         int any = 0;
-        for (int cell = 0; cell < LOCAL_GRID * LOCAL_GRID && chosen < LOCAL_MAX_POINTS; cell++) {
-            while (next[cell] < n && cands[next[cell]].cell != cell)
+        for (int cell = 0; cell < LOCAL_GRID * LOCAL_GRID && chosen < limit; cell++) {
+            while (next[cell] < n && (cands[next[cell]].cell != cell || keep[next[cell]] ||
+                                      cands[next[cell]].sigma < min_sigma))
                 next[cell]++;
             if (next[cell] < n) {
                 keep[next[cell]++] = 1;
@@ -245,7 +264,7 @@ static size_t choose(const candidate *cands, size_t n, unsigned char *keep)
                 any = 1;
             }
         }
-        if (!any || chosen >= LOCAL_MAX_POINTS) return chosen;
+        if (!any || chosen >= limit) return chosen;
     }
 }
 
@@ -275,7 +294,8 @@ int dedup_local_extract(const dedup_image *img, dedup_local **out, cs_error *err
     int longest = CS_MAX(img->width, img->height);
     int w = longest > 0 ? (int)lrint((double)img->width * LOCAL_SIDE / longest) : 0;
     int h = longest > 0 ? (int)lrint((double)img->height * LOCAL_SIDE / longest) : 0;
-    if (w < LOCAL_MIN_SIDE || h < LOCAL_MIN_SIDE || !img->pixels)
+    if (w < LOCAL_MIN_SIDE || h < LOCAL_MIN_SIDE || !img->pixels ||
+        CS_MIN(img->width, img->height) < LOCAL_MIN_SOURCE_SIDE)
         return local_new(CS_MAX(src_w, 1), CS_MAX(src_h, 1), 0, out) == CS_OK
                    ? CS_OK
                    : cs_error_set(err, CS_ENOMEM, "local features: out of memory");
@@ -289,8 +309,10 @@ int dedup_local_extract(const dedup_image *img, dedup_local **out, cs_error *err
     if (rc == CS_OK && count && !keep) rc = CS_ENOMEM;
     size_t chosen = 0;
     if (rc == CS_OK) {
-        qsort(cands, count, sizeof *cands, by_response);
-        chosen = choose(cands, count, keep);
+        if (count) qsort(cands, count, sizeof *cands, by_response);
+        /* the coarse points first (a thumbnail has no others), then the strongest of all */
+        chosen = choose(cands, count, keep, 0, LOCAL_COARSE_POINTS, LOCAL_COARSE_SIGMA);
+        chosen = choose(cands, count, keep, chosen, LOCAL_MAX_POINTS, 0);
         rc = local_new(src_w, src_h, chosen, out);
     }
     if (rc == CS_OK && chosen) {
@@ -331,7 +353,6 @@ int dedup_local_mirror(const dedup_local *in, dedup_local **out, cs_error *err)
         m->qy = p->qy;
         m->qscale = p->qscale;
         m->qangle = (uint8_t)((128 - p->qangle) & 255);
-        point_decode(m, in->width, in->height);
     }
     return CS_OK;
 }
@@ -413,7 +434,6 @@ int dedup_local_deserialize(const unsigned char *bytes, size_t len, dedup_local 
         pt->qy = (uint16_t)get_le(p + 10, 2);
         pt->qscale = p[12];
         pt->qangle = p[13];
-        point_decode(pt, (int)width, (int)height);
     }
     return CS_OK;
 }

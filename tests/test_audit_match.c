@@ -307,6 +307,38 @@ static void test_flips_are_copies(void **state)
     expect_edit(fx, "upside down", Q0122, flip_tb, DEDUP_RISK_COPY, -1);
 }
 
+/* A mirrored crop (PDQ misses it) is found through the mirror and reported in the query's
+ * own coordinates: the work's top-left corner lands at the query's top-right. */
+static void test_a_mirrored_crop_is_reported_in_the_query_frame(void **state)
+{
+    fixture *fx = *state;
+    dedup_image flipped, edited;
+    assert_int_equal(ig_flip_lr(&fx->photos[BRIDGE], &flipped), CS_OK);
+    assert_int_equal(ig_crop(&flipped, 20, &edited), CS_OK);
+    dedup_audit_result res;
+    audit_image(fx, &edited, 90, &res);
+    assert_true(res.count >= 1);
+    const dedup_similarity *m = &res.matches[0];
+    assert_int_equal(m->work, fx->ids[BRIDGE]);
+    assert_int_equal(m->stage, DEDUP_STAGE_LOCAL);
+    assert_int_equal(m->risk, DEDUP_RISK_COPY);
+    assert_true(m->mirrored);
+    assert_non_null(strstr(m->why, "mirrored"));
+    /* the work was registered from the same decoded pixels the query is cut from, so the
+     * transform is x -> right - x, y -> y - top */
+    assert_true(fabs(m->local.transform[0] + 1) < 0.02 && fabs(m->local.transform[4] - 1) < 0.02);
+    assert_true(fabs(m->local.transform[1]) < 0.02 && fabs(m->local.transform[3]) < 0.02);
+    /* x = 0 in the work is the right edge of the uncut mirrored image: cut 2/3 of 20% there */
+    double right = edited.width + (fx->photos[BRIDGE].width * 0.2 * 2 / 3);
+    assert_true(fabs(m->local.outline[0][0] - right) < 0.02 * edited.width);
+    assert_true(m->local.query_box[0] >= 0 && m->local.query_box[2] <= edited.width);
+    assert_true(m->local.query_overlap > 0.95);
+    assert_true(m->local.work_overlap > 0.55 && m->local.work_overlap < 0.73);
+    dedup_audit_result_free(&res);
+    dedup_image_free(&flipped);
+    dedup_image_free(&edited);
+}
+
 static void test_jpeg_q30_resize_and_tone_changes_are_copies(void **state)
 {
     fixture *fx = *state;
@@ -565,6 +597,19 @@ static void test_flat_and_tiny_images_have_no_keypoints_and_no_error(void **stat
     l = extract(&tiny);
     assert_int_equal(dedup_local_count(l), 0);
     dedup_local_free(l);
+    /* a detailed image under 32 px on a side has no keypoints either (blown up 12x and
+     * more, unrelated tiny images agree by chance), at 32 px it has */
+    dedup_image small;
+    assert_int_equal(ig_generate(3, 31, 40, &small), CS_OK);
+    l = extract(&small);
+    assert_int_equal(dedup_local_count(l), 0);
+    dedup_local_free(l);
+    dedup_image_free(&small);
+    assert_int_equal(ig_generate(3, 32, 40, &small), CS_OK);
+    l = extract(&small);
+    assert_true(dedup_local_count(l) > 0);
+    dedup_local_free(l);
+    dedup_image_free(&small);
 }
 
 static void test_analyze_hashes_like_dedup_hash_bytes(void **state)
@@ -662,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_a_small_crop_of_a_work_is_a_partial_match),
         cmocka_unit_test(test_rotations_small_and_quarter_are_copies),
         cmocka_unit_test(test_flips_are_copies),
+        cmocka_unit_test(test_a_mirrored_crop_is_reported_in_the_query_frame),
         cmocka_unit_test(test_jpeg_q30_resize_and_tone_changes_are_copies),
         cmocka_unit_test(test_caption_and_logo_overlays_are_copies),
         cmocka_unit_test(test_a_work_pasted_in_a_collage_is_a_partial_match),

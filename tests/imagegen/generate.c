@@ -1,7 +1,8 @@
 /*
  * generate.c - procedural images for imagegen.h: a smooth two-colour gradient,
- * then 20 to 60 shapes (discs, boxes, thin bars) in random colours and sizes
- * from a tenth of the short side to a half, then +-6 levels of uniform noise.
+ * then 40 to 150 shapes (discs, boxes, thin bars) in random colours, most of
+ * them small (sizes from 4% to 40% of the short side, skewed to the small
+ * end), then +-6 levels of uniform noise.
  * Overlapping opaque shapes give corners and blobs at many scales, which is
  * what SIFT detects in photos, so these stand in for unrelated images (the
  * bench's negatives) and for distractor works (filling an index to 10k).
@@ -12,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IG_MIN_SHAPES 20
-#define IG_MAX_SHAPES 60
+#define IG_MIN_SHAPES 40
+#define IG_MAX_SHAPES 150
 #define IG_NOISE      6
 
 int ig_generate(uint64_t seed, int width, int height, dedup_image *out)
@@ -44,7 +45,7 @@ int ig_generate(uint64_t seed, int width, int height, dedup_image *out)
     int short_side = width < height ? width : height;
     for (int k = 0; k < shapes; k++) {
         int kind = (int)(ig_uniform(&s) * 3);
-        double size = short_side * (0.1 + 0.4 * ig_uniform(&s));
+        double small = ig_uniform(&s), size = short_side * (0.04 + 0.36 * small * small);
         double cx = ig_uniform(&s) * width, cy = ig_uniform(&s) * height;
         double aspect = kind == 2 ? 0.08 + 0.1 * ig_uniform(&s) : 0.4 + 0.6 * ig_uniform(&s);
         double angle = ig_uniform(&s) * 3.14159265358979323846;
