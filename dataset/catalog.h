@@ -565,7 +565,7 @@ int catalog_export_snapshot(catalog *cat, const char *policy, int64_t *snapshot_
 
 /* Who claims a registered work. Strings borrowed for the call; owner/note may be NULL. */
 typedef struct catalog_protect_info {
-    const char *path; /* the file as given to `clearset protect` */
+    const char *path; /* the registered file (pipeline/protect.c stores its absolute path) */
     const char *owner;
     const char *note;
     int width, height; /* from the header; 0 when unknown */

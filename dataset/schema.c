@@ -298,7 +298,7 @@ static const char migration_4[] =
 static const char migration_5[] =
     "CREATE TABLE protected_works (\n"
     "  image_id INTEGER PRIMARY KEY REFERENCES images(id),\n"
-    "  path TEXT NOT NULL,                   -- the file as given to `clearset protect`\n"
+    "  path TEXT NOT NULL,                   -- where the file was (absolute) when registered\n"
     "  owner TEXT,                           -- who holds the rights (--owner)\n"
     "  note TEXT,                            -- anything else the registrant said (--note)\n"
     "  registered_at INTEGER NOT NULL\n"

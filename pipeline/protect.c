@@ -37,7 +37,9 @@ static int store_work(protect_run *run, const char *path, const unsigned char *b
 {
     char media_type[32];
     snprintf(media_type, sizeof media_type, "image/%s", dedup_format_name(h->format));
-    catalog_protect_info info = {.path = path,
+    /* the catalog outlives the working directory: keep where the file really is */
+    char *absolute = realpath(path, NULL);
+    catalog_protect_info info = {.path = absolute ? absolute : path,
                                  .owner = run->opts->owner,
                                  .note = run->opts->note,
                                  .width = h->width,
@@ -48,6 +50,7 @@ static int store_work(protect_run *run, const char *path, const unsigned char *b
     int rc = dedup_local_serialize(local, &features, run->err);
     if (rc != CS_OK) {
         cs_buf_free(&features);
+        free(absolute);
         return rc;
     }
     int64_t image_id = 0;
@@ -55,6 +58,7 @@ static int store_work(protect_run *run, const char *path, const unsigned char *b
     rc = catalog_begin(run->cat, run->err);
     if (rc != CS_OK) {
         cs_buf_free(&features);
+        free(absolute);
         return rc;
     }
     rc = catalog_protect(run->cat, bytes, len, &info, &image_id, &added, run->err);
@@ -72,6 +76,7 @@ static int store_work(protect_run *run, const char *path, const unsigned char *b
         rc = catalog_put_local_features(run->cat, image_id, features.data, features.len, keypoints,
                                         run->err);
     cs_buf_free(&features);
+    free(absolute);
     if (rc == CS_OK)
         rc = catalog_commit(run->cat, run->err);
     else

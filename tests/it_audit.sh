@@ -62,12 +62,14 @@ jq -e -s 'length == 1 and .[0].path == "works/q0122.jpg" and .[0].added == false
 "$bin" --catalog c.db protect --list >list.jsonl
 jq -e -s 'length == 4 and all(.owner == "Meta <pdq@example.org>")' list.jsonl >/dev/null ||
   fail "protect --list: $(cat list.jsonl)"
-wee=$(jq -r 'select(.path == "works/wee.jpg") | .id' list.jsonl)
+# the catalog keeps where a work really is (stdout above says the path as given)
+abs=$(pwd -P)
+wee=$(jq -r --arg p "$abs/works/wee.jpg" 'select(.path == $p) | .id' list.jsonl)
 [ -n "$wee" ] || fail "protect --list has no wee.jpg: $(cat list.jsonl)"
 "$bin" --catalog c.db protect --remove "$wee" >removed.json
 jq -e --argjson id "$wee" '.removed == $id' removed.json >/dev/null || fail "--remove: $(cat removed.json)"
 "$bin" --catalog c.db protect --list >list2.jsonl
-jq -e -s 'length == 3 and all(.path != "works/wee.jpg")' list2.jsonl >/dev/null ||
+jq -e -s --arg p "$abs/works/wee.jpg" 'length == 3 and all(.path != $p)' list2.jsonl >/dev/null ||
   fail "protect --list after --remove: $(cat list2.jsonl)"
 set +e
 "$bin" --catalog c.db protect --remove "$wee" 2>/dev/null; rc1=$?
@@ -80,7 +82,7 @@ set -e
 
 # -- the queries
 mkdir q q/clean
-bridge=works/bridge-1-original.jpg
+bridge=$abs/works/bridge-1-original.jpg
 "$tool" "$bridge" q/crop.jpg crop 30
 "$tool" "$bridge" q/rotate8.jpg rotate 8
 "$tool" works/q2821.jpg q/quarter.jpg rotate90 1
@@ -129,9 +131,9 @@ expect() { # expect FILE RISKS BEST_WORK
 }
 expect q/crop.jpg "copy partial" "$bridge"
 expect q/rotate8.jpg "copy partial" "$bridge"
-expect q/quarter.jpg "copy" works/q2821.jpg
+expect q/quarter.jpg "copy" "$abs/works/q2821.jpg"
 expect q/mirror.jpg "copy" "$bridge"
-expect q/recompressed.jpg "copy" works/q0122.jpg
+expect q/recompressed.jpg "copy" "$abs/works/q0122.jpg"
 expect q/collage.jpg "partial" "$bridge"
 expect q/clean/unrelated1.jpg "none" none
 expect q/clean/unrelated2.png "none" none
