@@ -42,24 +42,11 @@ typedef struct fixture {
     dedup_image background; /* an unrelated generated image for collages */
 } fixture;
 
-static const char *vectors_dir(void)
-{
-    const char *env = getenv("CLEARSET_PDQ_VECTORS");
-    return env && env[0] ? env : CLEARSET_FIXTURES "/pdq";
-}
-
-static unsigned char *load_photo_bytes(const char *name, size_t *len)
-{
-    char path[TS_PATH_MAX];
-    ts_join(path, vectors_dir(), name);
-    return (unsigned char *)ts_read_file(path, len);
-}
-
 /* What dedup_analyze decodes: the fast path with orientation. */
 static dedup_image decode_photo(const char *name)
 {
     size_t len;
-    unsigned char *bytes = load_photo_bytes(name, &len);
+    unsigned char *bytes = ts_read_pdq_vector(name, &len);
     dedup_decode_options opts = {.min_short_side = DEDUP_FAST_MIN_SHORT_SIDE,
                                  .apply_orientation = 1};
     dedup_image img;
@@ -616,7 +603,7 @@ static void test_analyze_hashes_like_dedup_hash_bytes(void **state)
 {
     (void)state;
     size_t len;
-    unsigned char *bytes = load_photo_bytes("bridge-1-original.jpg", &len);
+    unsigned char *bytes = ts_read_pdq_vector("bridge-1-original.jpg", &len);
     dedup_hashes a, b;
     dedup_local *l;
     cs_error err;

@@ -34,19 +34,6 @@
 #define FAST_TOLERANCE     10
 #define NEAR_TOLERANCE     PDQ_DEFAULT_NEAR_DISTANCE
 
-static const char *vectors_dir(void)
-{
-    const char *env = getenv("CLEARSET_PDQ_VECTORS");
-    return env && env[0] ? env : CLEARSET_FIXTURES "/pdq";
-}
-
-static unsigned char *load_vector(const char *name, size_t *len)
-{
-    char path[TS_PATH_MAX];
-    ts_join(path, vectors_dir(), name);
-    return (unsigned char *)ts_read_file(path, len);
-}
-
 static void decode_or_fail(const unsigned char *bytes, size_t len, const dedup_decode_options *opts,
                            dedup_image *img)
 {
@@ -78,7 +65,7 @@ static int distance_to(const pdq_hash *h, const dedup_image *img)
 static dedup_image vector_image(const char *name)
 {
     size_t len;
-    unsigned char *bytes = load_vector(name, &len);
+    unsigned char *bytes = ts_read_pdq_vector(name, &len);
     dedup_image img;
     decode_or_fail(bytes, len, NULL, &img);
     free(bytes);
@@ -213,7 +200,7 @@ static void test_pdq_matches_reference_vectors_bit_for_bit(void **state)
     (void)state;
     char path[TS_PATH_MAX];
     size_t csv_len;
-    char *csv = ts_read_file(ts_join(path, vectors_dir(), "expected.csv"), &csv_len);
+    char *csv = ts_read_file(ts_join(path, ts_pdq_vectors_dir(), "expected.csv"), &csv_len);
     int checked = 0;
     char *save = NULL;
     for (char *line = strtok_r(csv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -222,7 +209,7 @@ static void test_pdq_matches_reference_vectors_bit_for_bit(void **state)
         if (sscanf(line, "%255[^,],%79[^,],%d", name, hex, &quality) != 3) continue;
         if (strcmp(name, "file") == 0) continue;
         size_t len;
-        unsigned char *bytes = load_vector(name, &len);
+        unsigned char *bytes = ts_read_pdq_vector(name, &len);
         dedup_hashes h;
         cs_error err;
         assert_int_equal(dedup_hash_bytes(bytes, len, 1, 0, &h, &err), CS_OK);
@@ -241,7 +228,7 @@ static void test_clearset_hash_exact_prints_reference_hashes(void **state)
 {
     (void)state;
     char path[TS_PATH_MAX];
-    ts_join(path, vectors_dir(), "q2821.jpg");
+    ts_join(path, ts_pdq_vectors_dir(), "q2821.jpg");
     const char *argv[] = {"clearset", "hash", "--exact", "--dihedral", path, NULL};
     ts_run_result r;
     ts_run_clearset(&r, NULL, argv);
@@ -270,7 +257,7 @@ static void test_fast_path_stays_within_10_bits_of_exact(void **state)
     const char *names[] = {"bridge-1-original.jpg", "q0122.jpg", "q2821.jpg", "wee.jpg"};
     for (size_t i = 0; i < CS_ARRAY_LEN(names); i++) {
         size_t len;
-        unsigned char *bytes = load_vector(names[i], &len);
+        unsigned char *bytes = ts_read_pdq_vector(names[i], &len);
         dedup_hashes fast, exact;
         cs_error err;
         assert_int_equal(dedup_hash_bytes(bytes, len, 0, 0, &fast, &err), CS_OK);
@@ -605,7 +592,7 @@ static void test_pixel_limit_is_checked_from_the_header(void **state)
     assert_int_equal(dedup_decode(bomb, len, NULL, &img, &err), CS_ELIMIT);
     free(bomb);
     /* A JPEG whose SOF claims 60000x60000. */
-    unsigned char *jpeg = load_vector("wee.jpg", &len);
+    unsigned char *jpeg = ts_read_pdq_vector("wee.jpg", &len);
     int patched = 0;
     for (size_t at = 2; at + 9 < len && !patched;) { /* walk the marker segments */
         unsigned marker = jpeg[at + 1];
@@ -1345,7 +1332,7 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     dedup_image bridge = vector_image("bridge-1-original.jpg");
     dedup_image half = ts_resize_rgb(&bridge, bridge.width / 2, bridge.height / 2);
     size_t len;
-    unsigned char *orig = load_vector("bridge-1-original.jpg", &len);
+    unsigned char *orig = ts_read_pdq_vector("bridge-1-original.jpg", &len);
     int64_t original = add_image(cat, orig, len);
     free(orig);
     unsigned char *q40 =
@@ -1360,7 +1347,7 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
                                     NULL, 0, NULL, 0, &len);
     int64_t resized = add_image(cat, png, len);
     free(png);
-    unsigned char *other = load_vector("q2821.jpg", &len);
+    unsigned char *other = ts_read_pdq_vector("q2821.jpg", &len);
     int64_t zebra = add_image(cat, other, len);
     free(other);
     unsigned char grey[64 * 64];
@@ -1461,7 +1448,7 @@ static void test_dedup_exits_3_when_no_image_could_be_hashed(void **state)
     catalog *cat = ts_catalog_temp(dir, path);
     cs_error err;
     size_t len;
-    unsigned char *jpeg = load_vector("q2821.jpg", &len);
+    unsigned char *jpeg = ts_read_pdq_vector("q2821.jpg", &len);
     add_image(cat, jpeg, len / 3); /* truncated: no decoder reads it */
     add_image(cat, (const unsigned char *)"not an image at all", 19);
     free(jpeg);
@@ -1477,7 +1464,7 @@ static void test_dedup_exits_3_when_no_image_could_be_hashed(void **state)
 
     /* one image that decodes makes the same run a success */
     if (catalog_open(path, &cat, &err) != CS_OK) fail_msg("%s", err.message);
-    jpeg = load_vector("q2821.jpg", &len);
+    jpeg = ts_read_pdq_vector("q2821.jpg", &len);
     add_image(cat, jpeg, len);
     free(jpeg);
     catalog_close(cat);

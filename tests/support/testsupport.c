@@ -144,6 +144,19 @@ char *ts_read_file(const char *path, size_t *len)
     return (char *)data;
 }
 
+const char *ts_pdq_vectors_dir(void)
+{
+    const char *env = getenv("CLEARSET_PDQ_VECTORS");
+    return env && env[0] ? env : CLEARSET_FIXTURES "/pdq";
+}
+
+unsigned char *ts_read_pdq_vector(const char *name, size_t *len)
+{
+    char path[TS_PATH_MAX];
+    ts_join(path, ts_pdq_vectors_dir(), name);
+    return (unsigned char *)ts_read_file(path, len);
+}
+
 catalog *ts_catalog_temp(char dir[TS_PATH_MAX], char path[TS_PATH_MAX])
 {
     ts_tempdir(dir);

@@ -58,4 +58,9 @@ void ts_write_file(const char *path, const void *bytes, size_t n);
 /* Reads a whole file into a new NUL-terminated buffer, failing the test on error. */
 char *ts_read_file(const char *path, size_t *len);
 
+/* The PDQ reference photos' folder: tests/fixtures/pdq, or $CLEARSET_PDQ_VECTORS when set. */
+const char *ts_pdq_vectors_dir(void);
+/* One file of that folder, read whole (ts_read_file). */
+unsigned char *ts_read_pdq_vector(const char *name, size_t *len);
+
 #endif
