@@ -92,6 +92,14 @@ int dedup_resize(const dedup_image *img, int width, int height, dedup_image *out
  * appended to out. Deterministic: same pixels, same bytes (encode.c).
  */
 int dedup_encode(const dedup_image *img, cs_image_format format, cs_buf *out, cs_error *err);
+/*
+ * img as PNG (as dedup_encode writes it) carrying xmp (an XMP packet, xmp_len
+ * bytes of text without NUL) in an uncompressed iTXt chunk with the keyword
+ * "XML:com.adobe.xmp", before the image data, where ExifTool and
+ * license_parse_xmp's callers look. CS_EINVAL for no pixels or an empty packet.
+ */
+int dedup_encode_png_xmp(const dedup_image *img, const char *xmp, size_t xmp_len, cs_buf *out,
+                         cs_error *err);
 /* The same as JPEG at quality 1..100 (CS_EINVAL otherwise): the audit's re-encoded copies. */
 int dedup_encode_jpeg(const dedup_image *img, int quality, cs_buf *out, cs_error *err);
 

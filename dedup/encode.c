@@ -7,8 +7,10 @@
  * writes a time or a random value): JPEG at DEDUP_ENCODE_JPEG_QUALITY (or
  * the quality dedup_encode_jpeg is given; the audit tests re-encode at 30) with
  * 4:2:0 chroma (grey stays grey), PNG at zlib's default level with no text
- * chunks, WebP lossy at DEDUP_ENCODE_WEBP_QUALITY. libpng reports errors by
- * longjmp, caught here and returned as CS_EFORMAT.
+ * chunks (dedup_encode_png_xmp adds one: an XMP packet in an uncompressed
+ * iTXt chunk before the image data, libpng computing its CRC), WebP lossy at
+ * DEDUP_ENCODE_WEBP_QUALITY. libpng reports errors by longjmp, caught here and returned as
+ * CS_EFORMAT.
  */
 #include "dedup/dedup_internal.h"
 
@@ -59,7 +61,11 @@ static void png_flush_nothing(png_structp png)
     (void)png;
 }
 
-static int encode_png(const dedup_image *img, cs_buf *out, cs_error *err)
+/* The iTXt keyword XMP lives under in PNG (XMP Specification Part 3, 1.1.5). */
+#define DEDUP_PNG_XMP_KEYWORD "XML:com.adobe.xmp"
+
+static int encode_png(const dedup_image *img, const char *xmp, size_t xmp_len, cs_buf *out,
+                      cs_error *err)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -82,6 +88,16 @@ static int encode_png(const dedup_image *img, cs_buf *out, cs_error *err)
     png_set_IHDR(png, info, (png_uint_32)img->width, (png_uint_32)img->height, 8,
                  img->channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (xmp) {
+        /* XMP asks for no compression, so a reader can find the packet by scanning */
+        png_text text = {.compression = PNG_ITXT_COMPRESSION_NONE,
+                         .key = (png_charp)DEDUP_PNG_XMP_KEYWORD,
+                         .text = (png_charp)xmp,
+                         .itxt_length = xmp_len,
+                         .lang = (png_charp) "",
+                         .lang_key = (png_charp) ""};
+        png_set_text(png, info, &text, 1);
+    }
     for (int y = 0; y < img->height; y++)
         rows[y] = img->pixels + (size_t)y * (size_t)img->width * (size_t)img->channels;
     png_write_info(png, info);
@@ -122,11 +138,22 @@ int dedup_encode(const dedup_image *img, cs_image_format format, cs_buf *out, cs
     case CS_IMAGE_JPEG:
         return dedup_encode_jpeg(img, DEDUP_ENCODE_JPEG_QUALITY, out, err);
     case CS_IMAGE_PNG:
-        return encode_png(img, out, err);
+        return encode_png(img, NULL, 0, out, err);
     case CS_IMAGE_WEBP:
         return encode_webp(img, out, err);
     default:
         return cs_error_set(err, CS_EUNSUPPORTED, "encode: %s is not a format clearset writes",
                             dedup_format_name(format));
     }
+}
+
+int dedup_encode_png_xmp(const dedup_image *img, const char *xmp, size_t xmp_len, cs_buf *out,
+                         cs_error *err)
+{
+    if (!img->pixels || img->width <= 0 || img->height <= 0 ||
+        (img->channels != 1 && img->channels != 3))
+        return cs_error_set(err, CS_EINVAL, "encode: no pixels");
+    if (!xmp || xmp_len == 0 || memchr(xmp, '\0', xmp_len))
+        return cs_error_set(err, CS_EINVAL, "encode: an XMP packet must be non-empty text");
+    return encode_png(img, xmp, xmp_len, out, err);
 }
