@@ -25,25 +25,26 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: clearset [--catalog PATH] audit IMAGE_OR_DIR... --report DIR\n"
-                 "       [--protected DIR] [--policy NAME|FILE] [--max-pixels N]\n\n"
-                 "Checks each image (folders are walked for JPEG, PNG and WebP files) against\n"
-                 "the protected works: PDQ near copies of the image or its rotations and flips,\n"
-                 "then local features verified geometrically (crops, rotations, collages).\n"
-                 "Writes DIR/report.json (images, with risk copy|partial|none and the closest\n"
-                 "works, best first) and DIR/report.html (thumbnails side by side, the matched\n"
-                 "region outlined, filterable by risk; one self-contained file). Memory grows\n"
-                 "with the works, not with the images. One JSON summary on stdout.\n\n"
-                 "The works: the catalog's registered works ('clearset protect') and the images\n"
-                 "blocked under the policy, when the catalog exists (it is only read), plus:\n"
-                 "  --protected DIR    every image in DIR, analysed on the fly (not stored)\n"
-                 "  --policy NAME|FILE whose blocked images count as works (default strict)\n"
-                 "  --report DIR       where the reports go (created if missing)\n"
-                 "  --max-pixels N     refuse images whose header declares more pixels\n"
-                 "  --model MODEL      the generator's memorisation check: not in this build\n\n"
-                 "exit status: 0 no image is a copy, 1 an image is a copy or partial copy of a\n"
-                 "work, 2 bad usage, no works, or a file that could not be read (listed in the\n"
-                 "report; the others are audited), 3 runtime failure\n");
+    fprintf(out,
+            "usage: clearset [--catalog PATH] audit IMAGE_OR_DIR... --report DIR\n"
+            "       [--protected DIR] [--policy NAME|FILE] [--max-pixels N]\n\n"
+            "Checks each image (folders are walked for JPEG, PNG and WebP files) against\n"
+            "the protected works: PDQ near copies of the image or its rotations and flips,\n"
+            "then local features verified geometrically (crops, rotations, collages).\n"
+            "Writes DIR/report.json (images, with risk copy|partial|none and the closest\n"
+            "works, best first) and DIR/report.html (thumbnails side by side, the matched\n"
+            "region outlined, filterable by risk; one self-contained file). Memory grows\n"
+            "with the works, not with the images. One JSON summary on stdout.\n\n"
+            "The works: the catalog's registered works ('clearset protect') and the images\n"
+            "blocked under the policy, when the catalog exists (it is only read), plus:\n"
+            "  --protected DIR    every image in DIR, analysed on the fly (not stored)\n"
+            "  --policy NAME|FILE whose blocked images count as works (default strict)\n"
+            "  --report DIR       where the reports go (created if missing)\n"
+            "  --max-pixels N     refuse images whose header declares more pixels\n"
+            "  --model MODEL      the generator's memorisation check: run 'clearset generate'\n\n"
+            "exit status: 0 no image is a copy, 1 an image is a copy or partial copy of a\n"
+            "work, 2 bad usage, no works, or a file that could not be read (listed in the\n"
+            "report; the others are audited), 3 runtime failure\n");
 }
 
 static void show_progress(void *arg, size_t done, size_t total, size_t risky)
@@ -108,8 +109,8 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
         /* the message is printed */
     } else if (model) {
         fprintf(stderr, "clearset audit: --model (the generator's memorisation check against "
-                        "its training set) comes with 'clearset generate', which this build "
-                        "does not have yet\n");
+                        "its training set) is part of 'clearset generate', which audits what "
+                        "it makes\n");
     } else if (opts.report_dir == NULL || opts.report_dir[0] == '\0') {
         cli_usage_error("audit", "--report DIR is required");
     } else if (opts.query_count == 0) {

@@ -29,6 +29,8 @@ COMMAND("keygen", cmd_keygen, "keygen --out KEY: an Ed25519 key pair for signing
 COMMAND("verify", cmd_verify, "verify DIR: an export's signature, file hashes and nothing extra")
 COMMAND("protect", cmd_protect, "registers protected works (also --list, --remove ID)")
 COMMAND("audit", cmd_audit, "checks images against the protected works; JSON and HTML report")
+COMMAND("generate", cmd_generate,
+        "samples a trained model: labelled PNGs, audited for copies and memorisation")
 COMMAND("demo", cmd_demo, "the whole pipeline on the bundled sample site, on loopback")
 
 #ifdef CLI_COMMANDS_UNDEF

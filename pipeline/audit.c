@@ -160,6 +160,10 @@ static int audit_file(void *arg, const char *path, const cs_error *problem)
     dedup_query query = {.hashes = &a.hashes, .local = a.local};
     dedup_audit_result result = {0};
     rc = dedup_audit(run->works.set, &query, PIPELINE_AUDIT_MAX_MATCHES, &result, run->err);
+    pipeline_audit_extra extra = {0};
+    if (rc == CS_OK && run->opts->extra)
+        rc = run->opts->extra(run->opts->arg, path, &extra, run->err);
+    if (rc == CS_OK && extra.copy) result.risk = DEDUP_RISK_COPY;
     audit_thumbnail thumbnail = {0};
     if (rc == CS_OK) {
         audit_thumbnail_make(a.bytes, a.len, run->opts->max_pixels, &thumbnail, NULL);
@@ -170,10 +174,12 @@ static int audit_file(void *arg, const char *path, const cs_error *problem)
                              .result = &result,
                              .works = run->works.info,
                              .work_thumbnails = run->thumbnails,
-                             .thumbnail = &thumbnail};
+                             .thumbnail = &thumbnail,
+                             .extra = run->opts->extra ? &extra : NULL};
         rc = audit_report_image(run->report, &entry, run->err);
     }
     if (rc == CS_OK) {
+        if (run->opts->on_image) run->opts->on_image(run->opts->arg, path, result.risk);
         run->stats->images++;
         run->stats->risk[result.risk]++;
         progress(run);
@@ -197,14 +203,14 @@ static int collect_works(audit_run *run)
         rc = pipeline_each_image_file(&o->protected_dir, 1, add_file_work, run);
     run->stats->works = run->works.count;
     if (rc != CS_OK) return rc;
-    if (run->works.count == 0)
+    if (run->works.count == 0 && !o->allow_no_works)
         return cs_error_set(run->err, CS_ENOTFOUND,
                             "no protected works to compare with: register some with 'clearset "
                             "protect'%s, or name a folder of them with --protected DIR",
                             run->cat ? "" : " (there is no catalog)");
     size_t n = run->works.count;
-    run->thumbnails = calloc(n, sizeof *run->thumbnails);
-    run->thumbnail_tried = calloc(n, 1);
+    run->thumbnails = calloc(n ? n : 1, sizeof *run->thumbnails);
+    run->thumbnail_tried = calloc(n ? n : 1, 1);
     if (!run->thumbnails || !run->thumbnail_tried)
         return cs_error_set(run->err, CS_ENOMEM, "audit: out of memory");
     return dedup_works_build(run->works.set, run->err);

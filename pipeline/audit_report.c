@@ -292,9 +292,16 @@ static json_t *image_json(const audit_entry *e)
             matches = NULL;
         }
     }
-    return json_pack("{s:o, s:s, s:o, s:s, s:i, s:i}", "file", pipeline_json_text(e->path), "risk",
-                     dedup_risk_name(res->risk), "matches", matches, "sha256", e->hashes->sha256,
-                     "width", e->hashes->width, "height", e->hashes->height);
+    json_t *o =
+        json_pack("{s:o, s:s, s:o, s:s, s:i, s:i}", "file", pipeline_json_text(e->path), "risk",
+                  dedup_risk_name(res->risk), "matches", matches, "sha256", e->hashes->sha256,
+                  "width", e->hashes->width, "height", e->hashes->height);
+    if (o && e->extra && e->extra->section &&
+        json_object_set(o, "memorisation", e->extra->section) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* <img> of a thumbnail with its SVG overlay (shapes, already written into shapes), or a
@@ -435,6 +442,11 @@ static int image_html(cs_buf *b, const audit_entry *e)
     }
     if (rc == CS_OK && e->result->count == 0)
         rc = cs_buf_append_str(b, "<p>No protected work comes close.</p>");
+    if (rc == CS_OK && e->extra && e->extra->text) {
+        rc = cs_buf_append_str(b, "<p class=\"memorisation\">");
+        if (rc == CS_OK) rc = html_text(b, e->extra->text);
+        if (rc == CS_OK) rc = cs_buf_append_str(b, "</p>");
+    }
     if (rc == CS_OK) rc = cs_buf_append_str(b, "</div></section>\n");
     return rc;
 }

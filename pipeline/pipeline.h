@@ -438,6 +438,17 @@ int pipeline_protected_list(catalog *cat,
 /* Matches reported per image, best first. */
 #define PIPELINE_AUDIT_MAX_MATCHES 5
 
+/*
+ * A second check of one query besides the works (generate's memorisation
+ * test): a JSON object the report shows as the image's "memorisation", a
+ * sentence for the HTML page, and whether it makes the image a copy.
+ */
+typedef struct pipeline_audit_extra {
+    json_t *section;  /* owned by the caller; NULL: nothing to add */
+    const char *text; /* one sentence, owned by the caller; may be NULL */
+    int copy;         /* 1: the image is rated copy whatever the works say */
+} pipeline_audit_extra;
+
 typedef struct pipeline_audit_options {
     const char *report_dir;     /* DIR: report.json and report.html (created if missing) */
     const char *const *queries; /* the IMAGE_OR_DIR operands */
@@ -451,6 +462,12 @@ typedef struct pipeline_audit_options {
     void (*on_progress)(void *arg, size_t done, size_t total, size_t risky);
     void (*on_file_error)(void *arg, const char *path, const cs_error *err);
     void *arg;
+    /* generate's additions (NULL/0 for `clearset audit`): extra fills the second check of
+     * each query (CS_OK, or a failure that ends the run); on_image gets each query's final
+     * risk; allow_no_works runs with no works at all (the works' check then finds nothing). */
+    int (*extra)(void *arg, const char *path, pipeline_audit_extra *out, cs_error *err);
+    void (*on_image)(void *arg, const char *path, dedup_risk risk);
+    int allow_no_works;
 } pipeline_audit_options;
 
 typedef struct pipeline_audit_stats {
@@ -476,5 +493,62 @@ typedef struct pipeline_audit_stats {
  */
 int pipeline_audit(catalog *cat, const pipeline_audit_options *opts, pipeline_audit_stats *stats,
                    cs_error *err);
+
+/* ----------------------------------------------------------------- generate */
+
+/* IPTC's term for "created by a model trained on sampled content" (NewsCodes). */
+#define PIPELINE_DIGITAL_SOURCE_TYPE                                                               \
+    "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+/* What a generated image is labelled with (generate_label.c). */
+typedef struct pipeline_generated_label {
+    char model_sha256[CS_SHA256_HEX];    /* of the checkpoint file */
+    char manifest_sha256[CS_SHA256_HEX]; /* of the training export's manifest.json */
+    char signer[CS_SHA256_HEX];          /* the export signer's key, as the checkpoint holds it */
+    const char *obligations;             /* licence obligations text; NULL or "": not written */
+} pipeline_generated_label;
+
+/*
+ * The XMP packet (RDF/XML) that labels a generated image: Iptc4xmpExt:DigitalSourceType
+ * (PIPELINE_DIGITAL_SOURCE_TYPE), clearset:ModelSHA256, clearset:ManifestSHA256,
+ * clearset:Signer, dc:source naming both hashes, and with obligations
+ * xmpRights:UsageTerms and dc:rights. Appended to out; CS_ENOMEM only.
+ */
+int pipeline_generated_xmp(const pipeline_generated_label *label, cs_buf *out);
+
+typedef struct pipeline_generate_options {
+    const char *model_path;       /* --model: a checkpoint with provenance */
+    const char *dataset_dir;      /* --dataset: the export it was trained on (memorisation) */
+    const char *out_dir;          /* --out DIR: NNNN.png, NNNN.json, report.*, quarantine/ */
+    int count;                    /* -n */
+    uint64_t seed;                /* --seed */
+    int grid;                     /* --grid: DIR/grid.png of all samples too */
+    pipeline_audit_options audit; /* protected_dir, policy, catalog_label, max_pixels,
+                                     progress; the rest is set by pipeline_generate */
+} pipeline_generate_options;
+
+typedef struct pipeline_generate_stats {
+    size_t images;      /* images written */
+    size_t memorised;   /* of those, memorised copies of a training image */
+    size_t quarantined; /* moved to DIR/quarantine/ (memorised or a copy of a work) */
+    size_t training;    /* training images compared with */
+    pipeline_audit_stats audit;
+    pipeline_generated_label label;
+} pipeline_generate_stats;
+
+/*
+ * `clearset generate`: loads the checkpoint (gan_load: CS_ECORRUPT for a wrong
+ * checksum) and refuses one without provenance (CS_EINVAL: an all-zero manifest
+ * hash) or whose manifest hash is not that of dataset_dir/manifest.json
+ * (CS_EINVAL); samples count images with seed; writes each as DIR/NNNN.png
+ * labelled with pipeline_generated_xmp's packet and DIR/NNNN.json (the label
+ * as JSON); then audits them (pipeline_audit, with cat as `clearset audit`
+ * uses it) against the protected works and, as a second check, against the
+ * training images for memorisation (gan_nn_ratios in pixels at the model's
+ * resolution). Every image rated copy moves with its sidecar to
+ * DIR/quarantine/. stats->quarantined > 0 is for the caller to report.
+ */
+int pipeline_generate(catalog *cat, const pipeline_generate_options *opts,
+                      pipeline_generate_stats *stats, cs_error *err);
 
 #endif

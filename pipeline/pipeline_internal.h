@@ -105,6 +105,7 @@ typedef struct audit_entry {
     const pipeline_work_info *works;        /* indexed by dedup_similarity.work */
     const audit_thumbnail *work_thumbnails; /* the same; uri NULL when none was made */
     const audit_thumbnail *thumbnail;       /* of the query; uri NULL when none could be made */
+    const pipeline_audit_extra *extra;      /* a second check (memorisation); may be NULL */
 } audit_entry;
 
 /* What the report's summary says besides the counts. */

@@ -1,0 +1,418 @@
+/*
+ * generate.c - `clearset generate`: a model's samples, labelled, then audited.
+ *
+ * 1. The checkpoint: gan_load checks its SHA-256 (CS_ECORRUPT); one without
+ *    provenance (an all-zero manifest hash: trained on data nobody verified)
+ *    is refused, and so is a --dataset whose manifest.json does not hash to
+ *    the one the checkpoint records: the memorisation check must compare with
+ *    the data the model saw. The checkpoint does not store the export's path
+ *    (it can move), so the caller names it; its hash ties it to the model.
+ * 2. The samples: gan_sample(seed), each written as DIR/NNNN.png with the
+ *    XMP label (generate_label.c, dedup_encode_png_xmp) and DIR/NNNN.json
+ *    (the same facts as JSON); with --grid, DIR/grid.png of them all.
+ * 3. The audit is pipeline_audit, exactly as `clearset audit` runs it (same
+ *    works, same report), with one second check per image: the
+ *    nearest-neighbour distance ratio against the training images
+ *    (gan_nn_ratios, Carlini et al. 2023) in pixels at the model's
+ *    resolution, the training images decoded, centre-cropped and resized to
+ *    32 x 32 as the model saw them. A ratio under GAN_MEMORISE_COPY_RATIO
+ *    rates the image copy; its entry in the report says which training image
+ *    it copies and by how much.
+ * 4. Every image rated copy (by the works or by memorisation) moves with its
+ *    sidecar to DIR/quarantine/ under the same name.
+ */
+#include "generator/generator.h"
+#include "pipeline/pipeline_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define GENERATE_MAX_IMAGES     100000 /* NNNN.png with 5 digits at most; a run, not a dataset */
+#define GENERATE_MAX_TRAINING   100000 /* 32x32x3 floats each: 1.2 GiB at most in memory */
+#define GENERATE_MAX_CHECKPOINT (1024u * 1024 * 1024) /* hashed in memory */
+
+typedef struct generate_run {
+    const pipeline_generate_options *opts;
+    pipeline_generate_stats *stats;
+    cs_error *err;
+    int channels;
+    size_t dim;
+    float *samples; /* count x dim */
+    char **paths;   /* DIR/NNNN.png */
+    float *training;
+    char **training_paths;
+    size_t training_count, training_cap;
+    gan_nn_ratio *ratios;
+    dedup_risk *risks;
+    json_t *section; /* the current image's memorisation entry */
+    char text[512];
+} generate_run;
+
+static int hash_file(const char *path, char hex[CS_SHA256_HEX], cs_error *err)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    int rc = cs_read_regular_file(path, GENERATE_MAX_CHECKPOINT, &bytes, &len, err);
+    if (rc == CS_OK) cs_sha256_hex(bytes, len, hex);
+    free(bytes);
+    return rc;
+}
+
+/* Pixels (8-bit, interleaved) to the model's floats (NCHW, [-1, 1]) and back. */
+static void pixels_to_floats(const dedup_image *img, int channels, float *out)
+{
+    size_t n = (size_t)img->width * (size_t)img->height;
+    for (int c = 0; c < channels; c++)
+        for (size_t i = 0; i < n; i++) {
+            const unsigned char *p = img->pixels + i * (size_t)img->channels;
+            double v = img->channels == channels ? p[c]
+                       : channels == 1           ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
+                                                 : p[0];
+            out[(size_t)c * n + i] = (float)(v / 127.5 - 1.0);
+        }
+}
+
+static unsigned char float_to_byte(float v)
+{
+    double x = ((double)v + 1.0) * 127.5;
+    return (unsigned char)(x <= 0 ? 0 : x >= 255 ? 255 : lround(x));
+}
+
+static void floats_to_pixels(const float *in, int channels, int side, unsigned char *out)
+{
+    size_t n = (size_t)side * (size_t)side;
+    for (int c = 0; c < channels; c++)
+        for (size_t i = 0; i < n; i++)
+            out[i * (size_t)channels + (size_t)c] = float_to_byte(in[(size_t)c * n + i]);
+}
+
+static int add_training(void *arg, const char *path, const cs_error *problem)
+{
+    generate_run *run = arg;
+    if (problem) return cs_error_set(run->err, CS_EFORMAT, "%s", problem->message);
+    if (run->training_count >= GENERATE_MAX_TRAINING)
+        return cs_error_set(run->err, CS_ELIMIT, "%s: more than %d training images",
+                            run->opts->dataset_dir, GENERATE_MAX_TRAINING);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    dedup_image img = {0}, small = {0};
+    int rc = cs_read_regular_file(path, PIPELINE_MAX_IMAGE_BYTES, &bytes, &len, run->err);
+    if (rc == CS_OK) rc = dedup_decode(bytes, len, NULL, &img, run->err);
+    free(bytes);
+    if (rc == CS_OK) rc = dedup_square_resize(&img, GAN_IMAGE_SIZE, &small, run->err);
+    dedup_image_free(&img);
+    if (rc == CS_OK) {
+        size_t cap = run->training_cap;
+        rc = cs_array_reserve((void **)&run->training_paths, &run->training_cap,
+                              run->training_count, sizeof(char *), 0);
+        if (rc == CS_OK && cap != run->training_cap) {
+            float *more = realloc(run->training, run->training_cap * run->dim * sizeof(float));
+            if (more)
+                run->training = more;
+            else
+                rc = CS_ENOMEM;
+        }
+        char *copy = rc == CS_OK ? strdup(path) : NULL;
+        if (copy) {
+            pixels_to_floats(&small, run->channels, run->training + run->training_count * run->dim);
+            run->training_paths[run->training_count++] = copy;
+        } else {
+            rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+        }
+    }
+    dedup_image_free(&small);
+    return rc;
+}
+
+/* The export the model names: its manifest must be the one the checkpoint records. */
+static int load_training(generate_run *run)
+{
+    const char *dir = run->opts->dataset_dir;
+    char *manifest_path = NULL, *images = NULL;
+    if (asprintf(&manifest_path, "%s/manifest.json", dir) < 0) manifest_path = NULL;
+    if (asprintf(&images, "%s/images", dir) < 0) images = NULL;
+    char hex[CS_SHA256_HEX];
+    int rc = manifest_path && images ? CS_OK
+                                     : cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+    if (rc == CS_OK) rc = hash_file(manifest_path, hex, run->err);
+    if (rc == CS_OK && strcmp(hex, run->stats->label.manifest_sha256) != 0)
+        rc = cs_error_set(run->err, CS_EINVAL,
+                          "%s: its manifest.json (sha256 %s) is not the one the model was trained "
+                          "on (sha256 %s)",
+                          dir, hex, run->stats->label.manifest_sha256);
+    const char *const walk[] = {images};
+    if (rc == CS_OK) rc = pipeline_each_image_file(walk, 1, add_training, run);
+    free(manifest_path);
+    free(images);
+    run->stats->training = run->training_count;
+    return rc;
+}
+
+/* DIR/NNNN.png -> DIR/NNNN.json (new string; NULL when out of memory). */
+static char *sidecar_path(const char *png_path)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%.*s.json", (int)(strlen(png_path) - 4), png_path) < 0) return NULL;
+    return path;
+}
+
+static int write_sidecar(generate_run *run, size_t index, cs_error *err)
+{
+    const pipeline_generated_label *l = &run->stats->label;
+    char *path = sidecar_path(run->paths[index]);
+    json_t *o =
+        path ? json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "file",
+                         strrchr(run->paths[index], '/') + 1, "index", (json_int_t)index, "seed",
+                         (json_int_t)run->opts->seed, "model_sha256", l->model_sha256,
+                         "manifest_sha256", l->manifest_sha256, "signer", l->signer,
+                         "digital_source_type", PIPELINE_DIGITAL_SOURCE_TYPE, "obligations",
+                         l->obligations && l->obligations[0] ? json_string(l->obligations)
+                                                             : json_null(),
+                         "label", "AI-generated by clearset generate (trainedAlgorithmicMedia)")
+             : NULL;
+    char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    int rc = text ? cs_write_file_atomic(path, text, strlen(text), err)
+                  : cs_error_set(err, CS_ENOMEM, "generate: out of memory");
+    free(text);
+    json_decref(o);
+    free(path);
+    return rc;
+}
+
+static int write_png(const char *path, const dedup_image *img, const cs_buf *xmp, cs_error *err)
+{
+    cs_buf png;
+    cs_buf_init(&png, 0);
+    int rc = xmp ? dedup_encode_png_xmp(img, (const char *)xmp->data, xmp->len, &png, err)
+                 : dedup_encode(img, CS_IMAGE_PNG, &png, err);
+    if (rc == CS_OK) rc = cs_write_file_atomic(path, png.data, png.len, err);
+    cs_buf_free(&png);
+    return rc;
+}
+
+static int write_samples(generate_run *run)
+{
+    const pipeline_generate_options *o = run->opts;
+    int side = GAN_IMAGE_SIZE, c = run->channels;
+    cs_buf xmp;
+    cs_buf_init(&xmp, 0);
+    int rc = pipeline_generated_xmp(&run->stats->label, &xmp);
+    unsigned char *pixels = malloc(run->dim);
+    if (rc != CS_OK || !pixels) rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+    for (int i = 0; rc == CS_OK && i < o->count; i++) {
+        floats_to_pixels(run->samples + (size_t)i * run->dim, c, side, pixels);
+        dedup_image img = {.width = side, .height = side, .channels = c, .pixels = pixels};
+        rc = write_png(run->paths[i], &img, &xmp, run->err);
+        if (rc == CS_OK) rc = write_sidecar(run, (size_t)i, run->err);
+        if (rc == CS_OK) run->stats->images++;
+    }
+    free(pixels);
+    if (rc == CS_OK && o->grid) { /* a near-square grid, in sample order, 2 px gaps */
+        int cols = (int)ceil(sqrt((double)o->count)), rows = (o->count + cols - 1) / cols;
+        int gap = 2, w = cols * (side + gap) - gap, h = rows * (side + gap) - gap;
+        unsigned char *grid = calloc((size_t)w * (size_t)h, (size_t)c);
+        unsigned char *one = malloc(run->dim);
+        char *path = NULL;
+        if (!grid || !one || asprintf(&path, "%s/grid.png", o->out_dir) < 0) {
+            path = NULL;
+            rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+        }
+        for (int i = 0; rc == CS_OK && i < o->count; i++) {
+            floats_to_pixels(run->samples + (size_t)i * run->dim, c, side, one);
+            int x0 = (i % cols) * (side + gap), y0 = (i / cols) * (side + gap);
+            for (int y = 0; y < side; y++)
+                memcpy(grid + (((size_t)(y0 + y) * (size_t)w) + (size_t)x0) * (size_t)c,
+                       one + (size_t)y * (size_t)side * (size_t)c, (size_t)side * (size_t)c);
+        }
+        dedup_image img = {.width = w, .height = h, .channels = c, .pixels = grid};
+        if (rc == CS_OK) rc = write_png(path, &img, &xmp, run->err);
+        free(path);
+        free(one);
+        free(grid);
+    }
+    cs_buf_free(&xmp);
+    return rc;
+}
+
+static long index_of(const generate_run *run, const char *path)
+{
+    for (int i = 0; i < run->opts->count; i++)
+        if (strcmp(run->paths[i], path) == 0) return i;
+    return -1;
+}
+
+/* The audit's second check: this image's memorisation ratio, computed up front. */
+static int memorisation(void *arg, const char *path, pipeline_audit_extra *out, cs_error *err)
+{
+    generate_run *run = arg;
+    json_decref(run->section);
+    run->section = NULL;
+    long i = index_of(run, path);
+    if (i < 0) return CS_OK;
+    const gan_nn_ratio *r = &run->ratios[i];
+    int copy = r->k >= 2 && r->ratio < GAN_MEMORISE_COPY_RATIO;
+    const char *nearest = run->training_count ? run->training_paths[r->nearest] : NULL;
+    run->section = json_pack(
+        "{s:s, s:s, s:i, s:o, s:f, s:f, s:f, s:f, s:b}", "measure",
+        "l2 nearest-neighbour distance / mean l2 distance to the k nearest training images "
+        "(Carlini et al. 2023)",
+        "space", run->channels == 1 ? "pixels, 32x32 grey, [-1, 1]" : "pixels, 32x32 RGB, [-1, 1]",
+        "k", r->k, "nearest", pipeline_json_text(nearest), "distance", r->distance, "mean_distance",
+        r->mean_distance, "ratio", r->ratio, "threshold", GAN_MEMORISE_COPY_RATIO, "memorised",
+        copy);
+    if (!run->section) return cs_error_set(err, CS_ENOMEM, "generate: out of memory");
+    if (copy) {
+        run->stats->memorised++;
+        snprintf(run->text, sizeof run->text,
+                 "Memorised: a copy of the training image %s (nearest-neighbour distance ratio "
+                 "%.3f < %.3f over its %d nearest training images); quarantined.",
+                 nearest, r->ratio, GAN_MEMORISE_COPY_RATIO, r->k);
+    } else if (r->k >= 2) {
+        snprintf(run->text, sizeof run->text,
+                 "Not memorised: nearest-neighbour distance ratio %.3f (a copy is under %.3f); "
+                 "nearest training image %s.",
+                 r->ratio, GAN_MEMORISE_COPY_RATIO, nearest);
+    } else {
+        snprintf(run->text, sizeof run->text,
+                 "Memorisation not measured: the ratio needs at least 2 training images.");
+    }
+    *out = (pipeline_audit_extra){.section = run->section, .text = run->text, .copy = copy};
+    return CS_OK;
+}
+
+static void record_risk(void *arg, const char *path, dedup_risk risk)
+{
+    generate_run *run = arg;
+    long i = index_of(run, path);
+    if (i >= 0) run->risks[i] = risk;
+}
+
+static int move_into(const char *from, const char *dir, cs_error *err)
+{
+    const char *name = strrchr(from, '/');
+    char *to = NULL;
+    if (asprintf(&to, "%s%s", dir, name ? name : "/") < 0)
+        return cs_error_set(err, CS_ENOMEM, "generate: out of memory");
+    int rc = rename(from, to) == 0 ? CS_OK
+                                   : cs_error_set(err, CS_EIO, "%s: cannot move into %s: %s", from,
+                                                  dir, strerror(errno));
+    free(to);
+    return rc;
+}
+
+static int quarantine(generate_run *run)
+{
+    char *dir = NULL;
+    if (asprintf(&dir, "%s/quarantine", run->opts->out_dir) < 0)
+        return cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+    int rc = CS_OK;
+    for (int i = 0; rc == CS_OK && i < run->opts->count; i++) {
+        if (run->risks[i] != DEDUP_RISK_COPY) continue;
+        rc = cs_mkdir_p(dir, run->err);
+        char *sidecar = rc == CS_OK ? sidecar_path(run->paths[i]) : NULL;
+        if (rc == CS_OK && !sidecar) rc = cs_error_set(run->err, CS_ENOMEM, "out of memory");
+        if (rc == CS_OK) rc = move_into(run->paths[i], dir, run->err);
+        if (rc == CS_OK) rc = move_into(sidecar, dir, run->err);
+        free(sidecar);
+        if (rc == CS_OK) run->stats->quarantined++;
+    }
+    free(dir);
+    return rc;
+}
+
+static int load_model(generate_run *run, gan **model, unsigned char manifest[CS_SHA256_BYTES])
+{
+    const pipeline_generate_options *o = run->opts;
+    struct stat st;
+    if (stat(o->model_path, &st) != 0) /* a wrong name is the user's to fix: usage, not runtime */
+        return cs_error_set(run->err, errno == ENOENT ? CS_ENOTFOUND : CS_EIO, "%s: %s",
+                            o->model_path, strerror(errno));
+    int rc = gan_load(o->model_path, 0, model, run->err);
+    if (rc != CS_OK) return rc;
+    unsigned char signer[GAN_SIGNER_BYTES];
+    gan_get_provenance(*model, manifest, signer);
+    static const unsigned char zero[CS_SHA256_BYTES];
+    if (memcmp(manifest, zero, sizeof zero) == 0)
+        return cs_error_set(run->err, CS_EINVAL,
+                            "%s: the model has no provenance (no training manifest hash): it was "
+                            "not trained on a verified export",
+                            o->model_path);
+    pipeline_generated_label *l = &run->stats->label;
+    cs_hex_encode(manifest, CS_SHA256_BYTES, l->manifest_sha256);
+    cs_hex_encode(signer, GAN_SIGNER_BYTES, l->signer);
+    run->channels = gan_get_config(*model)->channels;
+    run->dim = (size_t)run->channels * GAN_IMAGE_SIZE * GAN_IMAGE_SIZE;
+    return hash_file(o->model_path, l->model_sha256, run->err);
+}
+
+static void free_run(generate_run *run)
+{
+    for (int i = 0; run->paths && i < run->opts->count; i++)
+        free(run->paths[i]);
+    free(run->paths);
+    for (size_t i = 0; i < run->training_count; i++)
+        free(run->training_paths[i]);
+    free(run->training_paths);
+    free(run->training);
+    free(run->samples);
+    free(run->ratios);
+    free(run->risks);
+    json_decref(run->section);
+}
+
+int pipeline_generate(catalog *cat, const pipeline_generate_options *opts,
+                      pipeline_generate_stats *stats, cs_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    if (opts->count < 1 || opts->count > GENERATE_MAX_IMAGES)
+        return cs_error_set(err, CS_EINVAL, "generate: -n must be 1..%d", GENERATE_MAX_IMAGES);
+    generate_run run = {.opts = opts, .stats = stats, .err = err};
+    gan *model = NULL;
+    unsigned char manifest[CS_SHA256_BYTES];
+    int rc = load_model(&run, &model, manifest);
+    if (rc == CS_OK) rc = load_training(&run);
+    size_t n = (size_t)opts->count;
+    if (rc == CS_OK) {
+        run.samples = malloc(n * run.dim * sizeof(float));
+        run.paths = calloc(n, sizeof *run.paths);
+        run.ratios = calloc(n, sizeof *run.ratios);
+        run.risks = calloc(n, sizeof *run.risks);
+        if (!run.samples || !run.paths || !run.ratios || !run.risks)
+            rc = cs_error_set(err, CS_ENOMEM, "generate: out of memory");
+    }
+    for (size_t i = 0; rc == CS_OK && i < n; i++)
+        if (asprintf(&run.paths[i], "%s/%04zu.png", opts->out_dir, i) < 0) {
+            run.paths[i] = NULL;
+            rc = cs_error_set(err, CS_ENOMEM, "generate: out of memory");
+        }
+    if (rc == CS_OK) rc = cs_mkdir_p(opts->out_dir, err);
+    if (rc == CS_OK) {
+        gan_sample(model, opts->seed, opts->count, run.samples);
+        rc = write_samples(&run);
+    }
+    if (rc == CS_OK)
+        rc = gan_nn_ratios(run.samples, n, run.training, run.training_count, run.dim,
+                           GAN_MEMORISE_K, run.ratios, err);
+    if (rc == CS_OK) {
+        pipeline_audit_options audit = opts->audit;
+        audit.report_dir = opts->out_dir;
+        audit.queries = (const char *const *)run.paths;
+        audit.query_count = n;
+        audit.extra = memorisation;
+        audit.on_image = record_risk;
+        audit.allow_no_works = 1;
+        /* progress and file errors go to the caller's arg; the two hooks need the run */
+        audit.arg = &run;
+        audit.on_progress = NULL;
+        audit.on_file_error = NULL;
+        rc = pipeline_audit(cat, &audit, &stats->audit, err);
+    }
+    if (rc == CS_OK) rc = quarantine(&run);
+    gan_free(model);
+    free_run(&run);
+    return rc;
+}
