@@ -27,6 +27,7 @@ COMMAND("explain", cmd_explain, "the evidence and reasoning behind one image's v
 COMMAND("export", cmd_export, "the cleared images as a dataset folder: metadata, attribution, card")
 COMMAND("keygen", cmd_keygen, "keygen --out KEY: an Ed25519 key pair for signing exports")
 COMMAND("verify", cmd_verify, "verify DIR: an export's signature, file hashes and nothing extra")
+COMMAND("train", cmd_train, "trains the GAN on a verified export only; model card beside it")
 COMMAND("protect", cmd_protect, "registers protected works (also --list, --remove ID)")
 COMMAND("audit", cmd_audit, "checks images against the protected works; JSON and HTML report")
 COMMAND("generate", cmd_generate,

@@ -59,6 +59,15 @@ int manifest_keygen(const char *key_path, int force, char fingerprint[MANIFEST_F
                     cs_error *err);
 
 /*
+ * The raw 32-byte Ed25519 public key in the PEM file at pubkey_path (a
+ * signer.pub or KEY.pub): what a model's checkpoint records as its data's
+ * signer. CS_ENOTFOUND, CS_EFORMAT (not an Ed25519 public key), CS_EIO.
+ */
+#define MANIFEST_PUBLIC_KEY_BYTES 32
+int manifest_public_key_raw(const char *pubkey_path, unsigned char out[MANIFEST_PUBLIC_KEY_BYTES],
+                            cs_error *err);
+
+/*
  * Signs the folder dir with the private key at key_path: lists and hashes
  * every file (see above), writes manifest.json with the caller's fields
  * (a JSON object, may be NULL; it must not use the keys "format",

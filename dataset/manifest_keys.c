@@ -115,6 +115,20 @@ int manifest_key_load_public(const char *path, EVP_PKEY **out, cs_error *err)
     return rc;
 }
 
+int manifest_public_key_raw(const char *pubkey_path, unsigned char out[MANIFEST_PUBLIC_KEY_BYTES],
+                            cs_error *err)
+{
+    EVP_PKEY *key = NULL;
+    int rc = manifest_key_load_public(pubkey_path, &key, err);
+    if (rc != CS_OK) return rc;
+    size_t len = MANIFEST_PUBLIC_KEY_BYTES;
+    if (EVP_PKEY_get_raw_public_key(key, out, &len) != 1 || len != MANIFEST_PUBLIC_KEY_BYTES)
+        rc = cs_error_set(err, CS_EFORMAT, "%s: not an Ed25519 public key", pubkey_path);
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    return rc;
+}
+
 int manifest_key_fingerprint(EVP_PKEY *key, char out[MANIFEST_FINGERPRINT_HEX])
 {
     out[0] = '\0';

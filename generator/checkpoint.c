@@ -12,8 +12,13 @@
  *   u64 rng[4]            the training stream's state, so training resumes exactly
  *   u8  manifest_sha256[32], signer[32]   provenance (zero until the train command sets it)
  *   u64 G params, G state, D params, D state   float counts, checked against the architecture
+ *   u64 metadata_bytes    (version 2 on) length of the metadata text
  *   payload               per network (G, then D): params, Adam m, Adam v, state
+ *   metadata              (version 2 on) the gan_set_metadata text, no NUL
  *   u8  sha256[32]        of every byte before it
+ *
+ * Version 1 is version 2 without metadata_bytes and metadata; it still loads,
+ * with gan_metadata NULL. The header size field tells the two apart too.
  *
  * A file is refused unless its magic, hash, version, architecture and length
  * all check out, so a truncated or flipped byte is never loaded as weights.
@@ -31,9 +36,11 @@
 #define CKPT_MAGIC       "CLEARGAN"
 #define CKPT_MAGIC_BYTES 8
 /* magic, version, header size, 7 i32, 4 f32, 4 u64, rng, provenance, 4 counts */
-#define CKPT_HEADER_BYTES                                                                          \
+#define CKPT_HEADER_V1_BYTES                                                                       \
     (CKPT_MAGIC_BYTES + 4 + 4 + 7 * 4 + 4 * 4 + 4 * 8 + 4 * 8 + CS_SHA256_BYTES +                  \
      GAN_SIGNER_BYTES + 4 * 8)
+/* version 2 adds the metadata length */
+#define CKPT_HEADER_BYTES (CKPT_HEADER_V1_BYTES + 8)
 /* Refuse to read more than this: the largest configuration anyone trains here
  * is a few MiB; 1 GiB leaves room without letting a bad path eat memory. */
 #define CKPT_MAX_BYTES ((size_t)1 << 30)
@@ -95,8 +102,9 @@ static size_t store_bytes(const gen_store *st)
 
 int gan_save(const gan *g, const char *path, cs_error *err)
 {
-    size_t total =
-        CKPT_HEADER_BYTES + store_bytes(&g->gen) + store_bytes(&g->disc) + CS_SHA256_BYTES;
+    size_t meta_len = g->metadata == NULL ? 0 : strlen(g->metadata);
+    size_t total = CKPT_HEADER_BYTES + store_bytes(&g->gen) + store_bytes(&g->disc) + meta_len +
+                   CS_SHA256_BYTES;
     unsigned char *bytes = malloc(total);
     if (bytes == NULL) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
     writer w = {bytes};
@@ -125,6 +133,7 @@ int gan_save(const gan *g, const char *path, cs_error *err)
         put_u64(&w, stores[s]->param_count);
         put_u64(&w, stores[s]->state_count);
     }
+    put_u64(&w, meta_len);
     for (int s = 0; s < 2; s++) {
         const gen_store *st = stores[s];
         put_bytes(&w, st->params, st->param_count * sizeof(float));
@@ -132,6 +141,7 @@ int gan_save(const gan *g, const char *path, cs_error *err)
         put_bytes(&w, st->v, st->param_count * sizeof(float));
         put_bytes(&w, st->state, st->state_count * sizeof(float));
     }
+    if (meta_len > 0) put_bytes(&w, g->metadata, meta_len);
     cs_sha256(bytes, total - CS_SHA256_BYTES, w.p);
     int rc = cs_write_file_atomic(path, bytes, total, err);
     free(bytes);
@@ -143,7 +153,7 @@ static int parse(const unsigned char *bytes, size_t len, int threads, const char
 {
     if (len < CKPT_MAGIC_BYTES || memcmp(bytes, CKPT_MAGIC, CKPT_MAGIC_BYTES) != 0)
         return cs_error_set(err, CS_EFORMAT, "%s: not a clearset GAN checkpoint", path);
-    if (len < CKPT_HEADER_BYTES + CS_SHA256_BYTES)
+    if (len < CKPT_HEADER_V1_BYTES + CS_SHA256_BYTES)
         return cs_error_set(err, CS_ECORRUPT, "%s: truncated checkpoint (%zu bytes)", path, len);
     unsigned char digest[CS_SHA256_BYTES];
     cs_sha256(bytes, len - CS_SHA256_BYTES, digest);
@@ -155,7 +165,8 @@ static int parse(const unsigned char *bytes, size_t len, int threads, const char
     if (version > GAN_CHECKPOINT_VERSION)
         return cs_error_set(err, CS_EVERSION, "%s: checkpoint version %u is newer than %d", path,
                             version, GAN_CHECKPOINT_VERSION);
-    if (version != GAN_CHECKPOINT_VERSION || header != CKPT_HEADER_BYTES)
+    size_t header_expected = version == 1 ? CKPT_HEADER_V1_BYTES : CKPT_HEADER_BYTES;
+    if (version < 1 || header != header_expected || len < header + CS_SHA256_BYTES)
         return cs_error_set(err, CS_EFORMAT, "%s: unknown checkpoint version %u", path, version);
 
     gan_config c;
@@ -193,7 +204,9 @@ static int parse(const unsigned char *bytes, size_t len, int threads, const char
                                 "%s: tensor sizes do not match the architecture in the header",
                                 path);
     }
-    if (len != CKPT_HEADER_BYTES + store_bytes(&g->gen) + store_bytes(&g->disc) + CS_SHA256_BYTES)
+    uint64_t meta_len = version >= 2 ? get_u64(&r) : 0;
+    if (meta_len > GAN_METADATA_MAX_BYTES ||
+        len != header + store_bytes(&g->gen) + store_bytes(&g->disc) + meta_len + CS_SHA256_BYTES)
         return cs_error_set(err, CS_EFORMAT, "%s: checkpoint length does not match its header",
                             path);
     for (int s = 0; s < 2; s++) {
@@ -202,6 +215,14 @@ static int parse(const unsigned char *bytes, size_t len, int threads, const char
         get_bytes(&r, st->m, st->param_count * sizeof(float));
         get_bytes(&r, st->v, st->param_count * sizeof(float));
         get_bytes(&r, st->state, st->state_count * sizeof(float));
+    }
+    if (meta_len > 0) {
+        g->metadata = malloc(meta_len + 1);
+        if (g->metadata == NULL) return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
+        get_bytes(&r, g->metadata, meta_len);
+        g->metadata[meta_len] = '\0';
+        if (strlen(g->metadata) != meta_len)
+            return cs_error_set(err, CS_EFORMAT, "%s: checkpoint metadata holds a NUL byte", path);
     }
     return CS_OK;
 }

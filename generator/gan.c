@@ -287,6 +287,7 @@ void gan_free(gan *g)
     gen_store_free(&g->gen);
     gen_store_free(&g->disc);
     free(g->z);
+    free(g->metadata);
     for (int l = 0; l < GEN_G_LAYERS; l++) {
         free(g->g_pre[l]);
         free(g->g_act[l]);
@@ -570,4 +571,26 @@ void gan_get_provenance(const gan *g, unsigned char manifest_sha256[CS_SHA256_BY
 {
     memcpy(manifest_sha256, g->manifest_sha256, CS_SHA256_BYTES);
     memcpy(signer, g->signer, GAN_SIGNER_BYTES);
+}
+
+int gan_set_metadata(gan *g, const char *json, cs_error *err)
+{
+    size_t len = json == NULL ? 0 : strlen(json);
+    if (len > GAN_METADATA_MAX_BYTES)
+        return cs_error_set(err, CS_EINVAL, "model metadata of %zu bytes exceeds %d", len,
+                            GAN_METADATA_MAX_BYTES);
+    char *copy = NULL;
+    if (json != NULL) {
+        copy = malloc(len + 1);
+        if (copy == NULL) return cs_error_set(err, CS_ENOMEM, "model metadata: out of memory");
+        memcpy(copy, json, len + 1);
+    }
+    free(g->metadata);
+    g->metadata = copy;
+    return CS_OK;
+}
+
+const char *gan_metadata(const gan *g)
+{
+    return g->metadata;
 }

@@ -135,8 +135,12 @@ const gan_tensor *gan_tensor_at(const gan *g, gan_net_id net, int index);
 
 /* --- checkpoints ------------------------------------------------------- */
 
-#define GAN_CHECKPOINT_VERSION 1
+/* 2 added the metadata text; version 1 files still load (without metadata). */
+#define GAN_CHECKPOINT_VERSION 2
 #define GAN_SIGNER_BYTES       32 /* an Ed25519 public key */
+/* Metadata is a model card's worth of JSON (licence counts, settings); 1 MiB
+ * is far above that and keeps a bad checkpoint from asking for much memory. */
+#define GAN_METADATA_MAX_BYTES (1024 * 1024)
 
 /* Provenance recorded in checkpoints: the SHA-256 of the training data's
  * manifest and the public key that signed it (all zero until set). */
@@ -146,7 +150,19 @@ void gan_get_provenance(const gan *g, unsigned char manifest_sha256[CS_SHA256_BY
                         unsigned char signer[GAN_SIGNER_BYTES]);
 
 /*
- * Writes architecture, step, provenance, weights, Adam state, spectral-norm
+ * Opaque metadata recorded in checkpoints (format 2 on): a NUL-terminated
+ * text the caller chooses; `clearset train` stores a JSON object with the
+ * data's licence summary and the training settings (see pipeline/train.c).
+ * The library never parses it. gan_set_metadata copies json (NULL clears it);
+ * CS_EINVAL when it is longer than GAN_METADATA_MAX_BYTES. gan_metadata
+ * returns NULL until set, else a pointer owned by the gan, valid until the
+ * next gan_set_metadata or gan_free. The checkpoint's SHA-256 covers it.
+ */
+int gan_set_metadata(gan *g, const char *json, cs_error *err);
+const char *gan_metadata(const gan *g);
+
+/*
+ * Writes architecture, step, provenance, metadata, weights, Adam state, spectral-norm
  * state and the training stream's position, followed by the SHA-256 of all of
  * it, atomically (a crash leaves the old file or the new one).
  */

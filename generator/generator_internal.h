@@ -197,6 +197,7 @@ struct gan {
     uint64_t step;
     unsigned char manifest_sha256[CS_SHA256_BYTES];
     unsigned char signer[GAN_SIGNER_BYTES];
+    char *metadata; /* the caller's JSON text, NUL-terminated; NULL until set */
 
     /* layer geometry and the indices of their tensors */
     gen_conv g_conv[GEN_G_LAYERS], d_conv[GEN_D_LAYERS];

@@ -342,6 +342,9 @@ json_t *export_metadata_json(const export_item *item)
     bad |= json_object_set_new(o, "title", nullable(json_text(item->attribution, "title")));
     bad |= json_object_set_new(o, "author", nullable(json_text(item->attribution, "name")));
     bad |= json_object_set_new(o, "attribution", nullable(item->credit));
+    /* Only cleared images are exported; saying so per image lets a trainer
+     * refuse a metadata file that lists anything else (pipeline/train.c). */
+    bad |= json_object_set_new(o, "verdict", json_string("cleared"));
     bad |= json_object_set_new(o, "reasons", json_incref(item->reasons));
     bad |=
         json_object_set_new(o, "width", json_integer(item->resized ? item->file_width : r->width));

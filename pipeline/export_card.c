@@ -318,7 +318,8 @@ int export_card_md(const export_set *set, cs_buf *out)
             "`metadata.jsonl` has one object per image: `file_name`, `key`, `sha256`, `url` "
             "(where the image was fetched), `page_url`, `caption` (the page's figcaption, "
             "else its alt text), `license` (SPDX id), `license_url`, `title`, `author`, "
-            "`attribution` (the credit line to give), `reasons` (why it was cleared), "
+            "`attribution` (the credit line to give), `verdict` (always `cleared`), "
+            "`reasons` (why it was cleared), "
             "`width`, `height`. `ATTRIBUTION.md` lists the credit each image needs; "
             "`croissant.json` describes the files in MLCommons Croissant 1.0.\n\n"
             "```python\nfrom datasets import load_dataset\n"
@@ -411,6 +412,7 @@ static json_t *record_sets(void)
         {"title", "sc:Text", "the work's title"},
         {"author", "sc:Text", "the author or licensor to credit"},
         {"attribution", "sc:Text", "the credit line to give (TASL)"},
+        {"verdict", "sc:Text", "the clearance verdict: always cleared"},
         {"width", "sc:Integer", "width in pixels"},
         {"height", "sc:Integer", "height in pixels"},
     };

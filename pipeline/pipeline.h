@@ -36,10 +36,13 @@
 #include "common/common.h"
 #include "crawler/crawler.h"
 #include "dataset/catalog.h"
+#include "dataset/manifest.h"
 #include "dedup/dedup.h"
+#include "generator/generator.h"
 #include "license/license.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -550,5 +553,108 @@ typedef struct pipeline_generate_stats {
  */
 int pipeline_generate(catalog *cat, const pipeline_generate_options *opts,
                       pipeline_generate_stats *stats, cs_error *err);
+
+/* ------------------------------------------- training on a verified export */
+
+/* Images held in memory at once (train_data.c): 32x32 RGB is 15 KiB each
+ * while loading, so the limit is about 1.5 GB; Fashion-MNIST's 60 000 fit. */
+#define PIPELINE_TRAIN_MAX_IMAGES 100000
+/* manifest.json of an export at the image limit is a few tens of MiB. */
+#define PIPELINE_TRAIN_MANIFEST_MAX_BYTES (256u * 1024 * 1024)
+
+/* One licence of the training data and what it obliges a model's user to. */
+typedef struct pipeline_train_licence {
+    char *spdx;      /* the SPDX id from metadata.jsonl ("unknown" when null) */
+    size_t count;    /* images under it */
+    int attribution; /* the licence requires credit (license_from_spdx) */
+    int share_alike; /* the licence requires adaptations under the same terms */
+} pipeline_train_licence;
+
+/* A verified export's images as generator/ wants them. */
+typedef struct pipeline_train_data {
+    char manifest_sha256[CS_SHA256_HEX];             /* of manifest.json's bytes */
+    char fingerprint[MANIFEST_FINGERPRINT_HEX];      /* of the signer's key */
+    unsigned char signer[MANIFEST_PUBLIC_KEY_BYTES]; /* the signer's raw Ed25519 key */
+    char *policy;                                    /* the clearance policy's name */
+    size_t count;                                    /* images */
+    int channels, size;                              /* 1 when every image is grey, else 3 */
+    float *images; /* count x channels x size x size, NCHW in [-1, 1]; owned */
+    pipeline_train_licence *licences;
+    size_t licence_count, licence_cap;
+} pipeline_train_data;
+
+/*
+ * The gate (train_data.c): dir must be a signed clearset export that passes
+ * manifest_verify_dir with nothing wrong, signed by a key whose fingerprint
+ * is a line of trusted_keys (a file; NULL: any signer), whose metadata.jsonl
+ * says "verdict": "cleared" for every image. Then every image, decoded and
+ * resized to size x size. Refusals: CS_ENOTFOUND (not an export),
+ * CS_ECORRUPT (bad signature, a file that fails its hash or is unlisted),
+ * CS_EINVAL (untrusted signer, an image not cleared, no images), CS_EFORMAT
+ * and CS_EUNSUPPORTED (metadata that is not an imagefolder export's), each
+ * with err naming the folder and the problem. Release out with
+ * pipeline_train_data_free whatever this returns.
+ */
+int pipeline_train_load(const char *dir, const char *trusted_keys, int size,
+                        pipeline_train_data *out, cs_error *err);
+void pipeline_train_data_free(pipeline_train_data *d);
+
+typedef struct pipeline_train_progress {
+    uint64_t step, steps; /* steps done, steps to reach */
+    float d_loss, g_loss; /* of the last step */
+    double images_per_s;  /* since this run started */
+    double eta_s;         /* at that rate */
+    int checkpoint;       /* 1 when a checkpoint was just written */
+} pipeline_train_progress;
+
+typedef struct pipeline_train_options {
+    const char *dataset_dir, *model_path;
+    const char *trusted_keys;  /* NULL: any signer */
+    uint64_t steps;            /* the step count the model reaches (resumed steps included) */
+    uint64_t time_limit_ms;    /* 0: none; else stop with a checkpoint after this long */
+    uint64_t checkpoint_every; /* 0: only at the end */
+    int batch_size, size;      /* size: GAN_IMAGE_SIZE only */
+    uint64_t seed;
+    int resume;  /* continue model_path (its batch size and seed win) */
+    int threads; /* 0: the generator's default */
+    /* Read after every step: non-zero stops training with a checkpoint (a
+     * SIGINT handler sets it). May be NULL. */
+    volatile sig_atomic_t *stop;
+    void (*on_progress)(void *arg, const pipeline_train_progress *p);
+    void *arg;
+} pipeline_train_options;
+
+typedef struct pipeline_train_result {
+    uint64_t step;        /* steps the model has done */
+    int interrupted;      /* stopped by *stop */
+    int timed_out;        /* stopped by time_limit_ms */
+    float d_loss, g_loss; /* of the last step (0 when none ran) */
+    gan_swd_result swd;   /* samples against real images, at the end */
+    size_t images;
+    int channels;
+    char manifest_sha256[CS_SHA256_HEX];
+    char fingerprint[MANIFEST_FINGERPRINT_HEX];
+} pipeline_train_result;
+
+/*
+ * `clearset train` (train.c): pipeline_train_load, then trains model_path's
+ * GAN until it has done opts->steps steps, writing the checkpoint (gan_save,
+ * with provenance and the JSON metadata train.c describes) and
+ * MODEL.grid.png (8 x 8 samples) every checkpoint_every steps and at the end,
+ * and MODEL.md (the model card) at the end. A model_path that exists is
+ * refused (CS_EEXIST) without resume; with resume it must have been trained
+ * on the same export (CS_EINVAL otherwise) and training continues bit for
+ * bit as if it had never stopped.
+ */
+int pipeline_train(const pipeline_train_options *opts, pipeline_train_result *result,
+                   cs_error *err);
+
+/*
+ * What a checkpoint says about itself, for `clearset train --info` and the
+ * tests: {"model", "step", "manifest_sha256",
+ * "signer" (raw key, hex), "metadata" (the JSON train stored, or null)}. New
+ * reference in *out.
+ */
+int pipeline_train_info(const char *model_path, json_t **out, cs_error *err);
 
 #endif

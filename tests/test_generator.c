@@ -685,6 +685,59 @@ static void test_checkpoint_round_trips_and_resumes_exactly(void **state)
     ts_rmtree(dir);
 }
 
+static void test_checkpoint_keeps_metadata_and_reads_version_1(void **state)
+{
+    (void)state;
+    char dir[TS_PATH_MAX], path[TS_PATH_MAX], old[TS_PATH_MAX];
+    ts_tempdir(dir);
+    ts_join(path, dir, "model.ckpt");
+    ts_join(old, dir, "v1.ckpt");
+    gan_config cfg;
+    small_config(&cfg, GAN_DNORM_BATCH);
+    gan *a, *b = NULL;
+    cs_error err;
+    assert_int_equal(gan_new(&cfg, &a, NULL), CS_OK);
+    assert_null(gan_metadata(a));
+
+    /* No metadata: a version 2 file; the same file as version 1 (without the
+     * metadata length field) still loads, with no metadata. */
+    assert_int_equal(gan_save(a, path, &err), CS_OK);
+    size_t len;
+    unsigned char *bytes = (unsigned char *)ts_read_file(path, &len);
+    const size_t v1_header = 220, count_at = v1_header; /* the v2 metadata length */
+    unsigned char *v1 = malloc(len - 8);
+    assert_non_null(v1);
+    memcpy(v1, bytes, count_at);
+    memcpy(v1 + count_at, bytes + count_at + 8, len - count_at - 8);
+    uint32_t version = 1, header = (uint32_t)v1_header;
+    memcpy(v1 + 8, &version, 4);
+    memcpy(v1 + 12, &header, 4);
+    cs_sha256(v1, len - 8 - CS_SHA256_BYTES, v1 + len - 8 - CS_SHA256_BYTES);
+    ts_write_file(old, v1, len - 8);
+    assert_int_equal(gan_load(old, 1, &b, &err), CS_OK);
+    assert_null(gan_metadata(b));
+    gan_free(b);
+    free(v1);
+    free(bytes);
+
+    /* With metadata: it comes back byte for byte, covered by the hash. */
+    const char *json = "{\"licences\":{\"CC0-1.0\":3},\"steps\":10}";
+    assert_int_equal(gan_set_metadata(a, json, &err), CS_OK);
+    assert_int_equal(gan_save(a, path, &err), CS_OK);
+    assert_int_equal(gan_load(path, 1, &b, &err), CS_OK);
+    assert_string_equal(gan_metadata(b), json);
+    gan_free(b);
+    bytes = (unsigned char *)ts_read_file(path, &len);
+    bytes[len - CS_SHA256_BYTES - 3] ^= 0x01;
+    ts_write_file(old, bytes, len);
+    assert_int_equal(gan_load(old, 1, &b, &err), CS_ECORRUPT);
+    free(bytes);
+    assert_int_equal(gan_set_metadata(a, NULL, &err), CS_OK);
+    assert_null(gan_metadata(a));
+    gan_free(a);
+    ts_rmtree(dir);
+}
+
 static void test_damaged_checkpoints_are_refused(void **state)
 {
     (void)state;
@@ -808,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_generate_from_latents_is_reproducible_per_batch),
         cmocka_unit_test(test_two_threads_compute_the_same_bits_as_one),
         cmocka_unit_test(test_checkpoint_round_trips_and_resumes_exactly),
+        cmocka_unit_test(test_checkpoint_keeps_metadata_and_reads_version_1),
         cmocka_unit_test(test_damaged_checkpoints_are_refused),
         cmocka_unit_test(test_bad_configurations_are_rejected),
         cmocka_unit_test(test_swd_ranks_similar_sets_closer_than_noise),
