@@ -9,7 +9,8 @@
 # model's images carry the label (ExifTool reads IPTC DigitalSourceType and the hashes),
 # their sidecars parse, the report has a memorisation entry per image and exit is 0; the
 # memorising model's copies are quarantined with their sidecars, the report says why and
-# exit is 1; an image that is a protected work (--protected) is quarantined too.
+# exit is 1; a model `clearset train` made gets its licence obligations in the label and the
+# sidecar; an image that is a protected work (--protected) is quarantined too.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 py=/usr/bin/python3
@@ -115,7 +116,19 @@ PY
 grep -q "Memorised: a copy of the training image" o-mem/report.html ||
   { echo "report.html does not say why"; exit 1; }
 
-# 4. a generated image that is a protected work: quarantined by the works' check
+# 4. a model `clearset train` made carries the export's licences: the label says what they oblige
+"$CLEARSET_BIN" train --dataset ds --out trained.ckpt --steps 2 --batch 8 >/dev/null 2>train.err ||
+  { echo "train: exit $?"; cat train.err; exit 1; }
+rc=0; gen --model trained.ckpt --out o-trained -n 2 >/dev/null 2>trained.err || rc=$?
+[ "$rc" -le 1 ] || { echo "trained model: exit $rc"; cat trained.err; exit 1; }
+png=o-trained/0000.png; [ -f "$png" ] || png=o-trained/quarantine/0000.png
+exiftool -j -G1 -XMP-xmpRights:UsageTerms -XMP-dc:Rights "$png" >rights.json
+jq -e '.[0]["XMP-xmpRights:UsageTerms"] | test("^Trained on CC0-1.0 \\(4 images\\) images; attribution: see ATTRIBUTION.md")' \
+  rights.json >/dev/null || { echo "obligations label:"; cat rights.json; exit 1; }
+jq -e '.licences[0].spdx == "CC0-1.0" and (.obligations | test("CC0-1.0"))' "${png%.png}.json" \
+  >/dev/null || { echo "obligations sidecar:"; cat "${png%.png}.json"; exit 1; }
+
+# 5. a generated image that is a protected work: quarantined by the works' check
 mkdir works && cp o-fresh/0003.png works/
 rc=0; gen --model fresh.ckpt --out o-works --protected works >/dev/null 2>works.err || rc=$?
 [ "$rc" -eq 1 ] && [ -f o-works/quarantine/0003.png ] && [ -f o-works/quarantine/0003.json ] ||
