@@ -486,7 +486,8 @@ typedef struct pipeline_audit_stats {
  * pipeline_works_add_catalog: registered works, and the images blocked under
  * opts->policy that dedup has hashed) plus the image files of
  * opts->protected_dir, analysed on the fly. No work at all: CS_ENOTFOUND, nothing
- * written. Then each query image (pipeline_each_image_file) is analysed and
+ * written (unless opts->allow_no_works). opts->extra, when set, adds a second check to
+ * each query's entry and may rate it copy (generate's memorisation test). Then each query image (pipeline_each_image_file) is analysed and
  * checked (dedup_audit), and its entry written to DIR/report.json and
  * DIR/report.html at once (audit_report.c), so memory is bounded by the works,
  * not the queries; both files are built as DIR/report.*.partial and renamed at
