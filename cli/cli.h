@@ -75,6 +75,16 @@ void cli_progress_bar(const char *command, size_t done, size_t total, const char
  */
 struct robots_ai_crawlers;
 int cli_load_ai_crawlers(const char *path, struct robots_ai_crawlers **out, cs_error *err);
+/*
+ * What `audit` and `generate` compare with: the policy (NAME or FILE) and the
+ * catalog opened read-only, or *cat NULL when there is none (only --protected
+ * DIR's works then). CS_OK or the failure, err naming it; on failure release
+ * what was opened all the same (license_policy_free, catalog_close).
+ */
+struct license_policy;
+struct catalog;
+int cli_open_works(const cli_context *ctx, const char *policy_name, struct license_policy **policy,
+                   struct catalog **cat, cs_error *err);
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

@@ -101,14 +101,7 @@ int cmd_generate(cli_context *ctx, int argc, char **argv)
     cs_error err = {0};
     license_policy *policy = NULL;
     catalog *cat = NULL;
-    int rc = license_policy_load(policy_name, &policy, &err);
-    if (rc == CS_OK) {
-        rc = catalog_open_readonly(ctx->catalog_path, &cat, &err);
-        if (rc == CS_ENOTFOUND) { /* no catalog: only --protected DIR's works */
-            rc = CS_OK;
-            cs_error_clear(&err);
-        }
-    }
+    int rc = cli_open_works(ctx, policy_name, &policy, &cat, &err);
     pipeline_generate_stats stats;
     if (rc == CS_OK) {
         opts.audit.policy = policy;

@@ -128,3 +128,16 @@ json_t *cli_json_text(const char *text)
 {
     return pipeline_json_text(text);
 }
+
+int cli_open_works(const cli_context *ctx, const char *policy_name, license_policy **policy,
+                   catalog **cat, cs_error *err)
+{
+    int rc = license_policy_load(policy_name, policy, err);
+    if (rc != CS_OK) return rc;
+    rc = catalog_open_readonly(ctx->catalog_path, cat, err);
+    if (rc == CS_ENOTFOUND) { /* no catalog: only --protected DIR's works */
+        rc = CS_OK;
+        cs_error_clear(err);
+    }
+    return rc;
+}

@@ -487,9 +487,9 @@ typedef struct pipeline_audit_stats {
  * opts->policy that dedup has hashed) plus the image files of
  * opts->protected_dir, analysed on the fly. No work at all: CS_ENOTFOUND, nothing
  * written (unless opts->allow_no_works). opts->extra, when set, adds a second check to
- * each query's entry and may rate it copy (generate's memorisation test). Then each query image (pipeline_each_image_file) is analysed and
- * checked (dedup_audit), and its entry written to DIR/report.json and
- * DIR/report.html at once (audit_report.c), so memory is bounded by the works,
+ * each query's entry and may rate it copy (generate's memorisation test). Then each query image
+ * (pipeline_each_image_file) is analysed and checked (dedup_audit), and its entry written to
+ * DIR/report.json and DIR/report.html at once (audit_report.c), so memory is bounded by the works,
  * not the queries; both files are built as DIR/report.*.partial and renamed at
  * the end. A query or work file that cannot be read or decoded is named in the
  * report's "unreadable" list and counted, and the run goes on. Reads the
