@@ -52,6 +52,7 @@ typedef struct generate_run {
     json_t *licences;  /* the checkpoint metadata's "licences" (train.c), or NULL */
     char *obligations; /* the label's obligations text, or NULL */
     char text[512];
+    int next_index; /* where index_of looks first */
 } generate_run;
 
 static int hash_file(const char *path, char hex[CS_SHA256_HEX], cs_error *err)
@@ -241,10 +242,17 @@ static int write_samples(generate_run *run)
     return rc;
 }
 
-static long index_of(const generate_run *run, const char *path)
+/* The sample path names: the audit takes the queries in order, so the one after the last
+ * found is tried first (a linear pass over the run, not a scan per image). */
+static long index_of(generate_run *run, const char *path)
 {
-    for (int i = 0; i < run->opts->count; i++)
-        if (strcmp(run->paths[i], path) == 0) return i;
+    for (int tried = 0; tried < run->opts->count; tried++) {
+        int i = (run->next_index + tried) % run->opts->count;
+        if (strcmp(run->paths[i], path) == 0) {
+            run->next_index = i;
+            return i;
+        }
+    }
     return -1;
 }
 
