@@ -75,6 +75,9 @@ void cli_progress_bar(const char *command, size_t done, size_t total, const char
  */
 struct robots_ai_crawlers;
 int cli_load_ai_crawlers(const char *path, struct robots_ai_crawlers **out, cs_error *err);
+/* Installs handler for SIGINT and SIGTERM (sigaction, no flags): the commands
+ * that stop cleanly on Ctrl-C (crawl, train) set their stop flag in it. */
+void cli_on_stop_signals(void (*handler)(int));
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

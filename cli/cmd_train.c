@@ -226,11 +226,7 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
     opts.on_progress = on_progress;
     opts.arg = &progress;
     opts.stop = &stop_requested;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_on_stop_signals(on_signal);
 
     cs_error err = {0};
     pipeline_train_result result;
