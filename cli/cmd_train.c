@@ -230,7 +230,10 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
 
     cs_error err = {0};
     pipeline_train_result result;
-    if (pipeline_train(&opts, &result, &err) != CS_OK) return cli_fail("train", &err);
+    int rc = pipeline_train(&opts, &result, &err);
+    /* A bar stopped short of its end has not ended its line. */
+    if (progress.tty && result.step > 0 && result.step < opts.steps) fputc('\n', stderr);
+    if (rc != CS_OK) return cli_fail("train", &err);
     if (result.interrupted)
         fprintf(stderr,
                 "clearset train: stopped at step %llu with a checkpoint; --resume "
