@@ -85,6 +85,9 @@ struct license_policy;
 struct catalog;
 int cli_open_works(const cli_context *ctx, const char *policy_name, struct license_policy **policy,
                    struct catalog **cat, cs_error *err);
+/* Installs handler for SIGINT and SIGTERM (sigaction, no flags): the commands
+ * that stop cleanly on Ctrl-C (crawl, train) set their stop flag in it. */
+void cli_on_stop_signals(void (*handler)(int));
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

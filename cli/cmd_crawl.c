@@ -332,11 +332,7 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         opts.progress = on_progress;
         opts.progress_ctx = &progress;
         opts.stop = &stop_requested;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        cli_on_stop_signals(on_signal);
         crawler_stats stats;
         int rc = crawler_crawl(cat, &opts, &stats, &err);
         if (rc != CS_OK) {

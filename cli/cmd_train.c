@@ -226,15 +226,14 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
     opts.on_progress = on_progress;
     opts.arg = &progress;
     opts.stop = &stop_requested;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_on_stop_signals(on_signal);
 
     cs_error err = {0};
     pipeline_train_result result;
-    if (pipeline_train(&opts, &result, &err) != CS_OK) return cli_fail("train", &err);
+    int rc = pipeline_train(&opts, &result, &err);
+    /* A bar stopped short of its end has not ended its line. */
+    if (progress.tty && result.step > 0 && result.step < opts.steps) fputc('\n', stderr);
+    if (rc != CS_OK) return cli_fail("train", &err);
     if (result.interrupted)
         fprintf(stderr,
                 "clearset train: stopped at step %llu with a checkpoint; --resume "

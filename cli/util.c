@@ -6,6 +6,7 @@
 #include "pipeline/pipeline.h"
 #include "robots/robots.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,15 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     fprintf(stderr, "\n(see 'clearset %s%s--help')\n", command ? command : "",
             command && command[0] ? " " : "");
     return CLI_EXIT_USAGE;
+}
+
+void cli_on_stop_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 void cli_progress_bar(const char *command, size_t done, size_t total, const char *extra)

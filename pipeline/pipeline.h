@@ -1,7 +1,8 @@
 /*
  * pipeline.h - the application layer: each step that runs a library over the
- * catalog (clear the catalog, dedup the catalog, build an explanation) and
- * what several such runs must agree on (one crawl per catalog at a time).
+ * catalog (clear the catalog, dedup the catalog, build an explanation), the
+ * one that runs the generator over a verified export (train), and what
+ * several such runs must agree on (one crawl per catalog at a time).
  *
  * Layering (DESIGN.md "Layout", STYLE.md "Layers"), from the top down:
  *
