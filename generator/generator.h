@@ -133,6 +133,19 @@ int gan_tensor_count(const gan *g, gan_net_id net);
 /* NULL when index is out of range. */
 const gan_tensor *gan_tensor_at(const gan *g, gan_net_id net, int index);
 
+/* --- pixels (pixels.c) ------------------------------------------------ */
+
+/* One 8-bit sample value as the model's value in [-1, 1], and back (rounded, clamped). */
+float gan_pixel_to_value(unsigned char byte);
+unsigned char gan_value_to_pixel(float v);
+/*
+ * n images (NCHW floats in [-1, 1], size x size) tiled into one 8-bit
+ * interleaved image, cols per row in order, gap pixels of 0 between. *out is
+ * new (free), *width x *height x channels bytes. CS_EINVAL, CS_ENOMEM.
+ */
+int gan_tile_pixels(const float *images, int n, int channels, int size, int cols, int gap,
+                    unsigned char **out, int *width, int *height);
+
 /* --- checkpoints ------------------------------------------------------- */
 
 /* 2 added the metadata text; version 1 files still load (without metadata). */

@@ -75,22 +75,8 @@ static void pixels_to_floats(const dedup_image *img, int channels, float *out)
             double v = img->channels == channels ? p[c]
                        : channels == 1           ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
                                                  : p[0];
-            out[(size_t)c * n + i] = (float)(v / 127.5 - 1.0);
+            out[(size_t)c * n + i] = gan_pixel_to_value((unsigned char)lround(v));
         }
-}
-
-static unsigned char float_to_byte(float v)
-{
-    double x = ((double)v + 1.0) * 127.5;
-    return (unsigned char)(x <= 0 ? 0 : x >= 255 ? 255 : lround(x));
-}
-
-static void floats_to_pixels(const float *in, int channels, int side, unsigned char *out)
-{
-    size_t n = (size_t)side * (size_t)side;
-    for (int c = 0; c < channels; c++)
-        for (size_t i = 0; i < n; i++)
-            out[i * (size_t)channels + (size_t)c] = float_to_byte(in[(size_t)c * n + i]);
 }
 
 static int add_training(void *arg, const char *path, const cs_error *problem)
@@ -205,38 +191,30 @@ static int write_samples(generate_run *run)
     cs_buf xmp;
     cs_buf_init(&xmp, 0);
     int rc = pipeline_generated_xmp(&run->stats->label, &xmp);
-    unsigned char *pixels = malloc(run->dim);
-    if (rc != CS_OK || !pixels) rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+    if (rc != CS_OK) rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
     for (int i = 0; rc == CS_OK && i < o->count; i++) {
-        floats_to_pixels(run->samples + (size_t)i * run->dim, c, side, pixels);
-        dedup_image img = {.width = side, .height = side, .channels = c, .pixels = pixels};
-        rc = write_png(run->paths[i], &img, &xmp, run->err);
+        dedup_image img = {.channels = c};
+        if (gan_tile_pixels(run->samples + (size_t)i * run->dim, 1, c, side, 1, 0, &img.pixels,
+                            &img.width, &img.height) != CS_OK)
+            rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+        if (rc == CS_OK) rc = write_png(run->paths[i], &img, &xmp, run->err);
         if (rc == CS_OK) rc = write_sidecar(run, (size_t)i, run->err);
         if (rc == CS_OK) run->stats->images++;
+        free(img.pixels);
     }
-    free(pixels);
     if (rc == CS_OK && o->grid) { /* a near-square grid, in sample order, 2 px gaps */
-        int cols = (int)ceil(sqrt((double)o->count)), rows = (o->count + cols - 1) / cols;
-        int gap = 2, w = cols * (side + gap) - gap, h = rows * (side + gap) - gap;
-        unsigned char *grid = calloc((size_t)w * (size_t)h, (size_t)c);
-        unsigned char *one = malloc(run->dim);
+        int cols = (int)ceil(sqrt((double)o->count));
+        dedup_image img = {.channels = c};
         char *path = NULL;
-        if (!grid || !one || asprintf(&path, "%s/grid.png", o->out_dir) < 0) {
+        if (gan_tile_pixels(run->samples, o->count, c, side, cols, 2, &img.pixels, &img.width,
+                            &img.height) != CS_OK ||
+            asprintf(&path, "%s/grid.png", o->out_dir) < 0) {
             path = NULL;
             rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
         }
-        for (int i = 0; rc == CS_OK && i < o->count; i++) {
-            floats_to_pixels(run->samples + (size_t)i * run->dim, c, side, one);
-            int x0 = (i % cols) * (side + gap), y0 = (i / cols) * (side + gap);
-            for (int y = 0; y < side; y++)
-                memcpy(grid + (((size_t)(y0 + y) * (size_t)w) + (size_t)x0) * (size_t)c,
-                       one + (size_t)y * (size_t)side * (size_t)c, (size_t)side * (size_t)c);
-        }
-        dedup_image img = {.width = w, .height = h, .channels = c, .pixels = grid};
         if (rc == CS_OK) rc = write_png(path, &img, &xmp, run->err);
         free(path);
-        free(one);
-        free(grid);
+        free(img.pixels);
     }
     cs_buf_free(&xmp);
     return rc;

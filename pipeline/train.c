@@ -161,32 +161,17 @@ static int write_grid(gan *g, const char *model_path, cs_error *err)
     char path[PATH_MAX];
     int rc = path_with_suffix(path, model_path, ".grid.png", err);
     if (rc != CS_OK) return rc;
-    const int n = TRAIN_GRID_SIDE * TRAIN_GRID_SIDE, s = GAN_IMAGE_SIZE;
-    const int channels = gan_get_config(g)->channels, side = TRAIN_GRID_SIDE * s;
+    const int n = TRAIN_GRID_SIDE * TRAIN_GRID_SIDE;
+    const int channels = gan_get_config(g)->channels;
     float *images = samples(g, TRAIN_GRID_SEED, n);
-    dedup_image grid = {
-        .width = side, .height = side, .channels = channels, .format = CS_IMAGE_PNG};
-    grid.pixels = malloc((size_t)side * (size_t)side * (size_t)channels);
-    if (images == NULL || grid.pixels == NULL) {
+    dedup_image grid = {.channels = channels, .format = CS_IMAGE_PNG};
+    rc = images ? gan_tile_pixels(images, n, channels, GAN_IMAGE_SIZE, TRAIN_GRID_SIDE, 0,
+                                  &grid.pixels, &grid.width, &grid.height)
+                : CS_ENOMEM;
+    if (rc != CS_OK) {
         free(images);
-        free(grid.pixels);
-        return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
+        return cs_error_set(err, rc, "%s: out of memory", path);
     }
-    for (int k = 0; k < n; k++)
-        for (int c = 0; c < channels; c++)
-            for (int y = 0; y < s; y++)
-                for (int x = 0; x < s; x++) {
-                    float v = images[(((size_t)k * (size_t)channels + (size_t)c) * (size_t)s +
-                                      (size_t)y) *
-                                         (size_t)s +
-                                     (size_t)x];
-                    float byte = (v + 1.0f) * 127.5f + 0.5f;
-                    byte = byte < 0.0f ? 0.0f : byte > 255.0f ? 255.0f : byte;
-                    size_t row = (size_t)(k / TRAIN_GRID_SIDE * s + y);
-                    size_t col = (size_t)(k % TRAIN_GRID_SIDE * s + x);
-                    grid.pixels[(row * (size_t)side + col) * (size_t)channels + (size_t)c] =
-                        (unsigned char)byte;
-                }
     free(images);
     cs_buf png;
     cs_buf_init(&png, 0);

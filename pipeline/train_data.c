@@ -174,7 +174,7 @@ static int to_tensor(pipeline_train_data *d, const unsigned char *bytes, cs_erro
         for (int c = 0; c < d->channels; c++)
             for (size_t i = 0; i < plane; i++)
                 d->images[k * per + (size_t)c * plane + i] =
-                    (float)bytes[(k * plane + i) * 3 + (size_t)c] / 127.5f - 1.0f;
+                    gan_pixel_to_value(bytes[(k * plane + i) * 3 + (size_t)c]);
     return CS_OK;
 }
 
