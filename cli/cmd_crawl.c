@@ -1,6 +1,9 @@
 /*
  * cmd_crawl.c - `clearset crawl [SEED_URL...] [--seeds FILE] [options]`: a
  * polite crawl into the catalog. Run it again to continue where it stopped.
+ * `--url-list FILE` adds image URLs from a list (crawler/url_list.c) as the
+ * crawl needs them; a second run reads the list again from its start and the
+ * frontier, which remembers every URL, fetches none of them twice.
  *
  * Prints one JSON summary line on stdout at the end; with --json-progress
  * also a JSON line every --progress-interval seconds (all lines carry
@@ -18,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEEDS_FILE_MAX (64 * 1024 * 1024) /* a seed list larger than this is a mistake */
+#define SEEDS_FILE_MAX  (64 * 1024 * 1024) /* a seed list larger than this is a mistake */
+#define BAD_LINES_SHOWN 20 /* --url-list: bad lines printed one by one, then only counted */
 
 static volatile int stop_requested;
 
@@ -37,6 +41,13 @@ static void print_help(void)
            "(with or without seeds) to continue; nothing done is fetched again.\n\n"
            "options:\n"
            "  --seeds FILE              more seed URLs, one per line (# comments)\n"
+           "  --url-list FILE           image URLs to fetch directly (img2dataset's inputs):\n"
+           "                            txt, csv, tsv or jsonl, plain or gzip; - is stdin.\n"
+           "                            Read as a stream; bad lines reported and skipped\n"
+           "  --input-format F          txt|csv|tsv|jsonl (default: from the name, .gz aside)\n"
+           "  --url-col NAME            the list's URL column or key (default url)\n"
+           "  --caption-col NAME        its caption column or key, kept as a sighting\n"
+           "                            without a page (default caption, when present)\n"
            "  --hosts H1,H2             more hosts whose pages are in scope (default: the\n"
            "                            seeds' hosts; images come from any host)\n"
            "  --max-depth N             link hops from a seed for pages (default 3)\n"
@@ -61,7 +72,8 @@ static void print_help(void)
            "  --json-progress           progress as JSON lines on stdout\n"
            "  --progress-interval SECONDS  (default 1)\n\n"
            "prints one JSON line: requests, pages, images, bytes, errors, refused, disallowed,\n"
-           "excluded, hosts, queued, elapsed_s, stopped_by. A request refused for its address "
+           "excluded, hosts, queued, elapsed_s, stopped_by (with --url-list also list_read,\n"
+           "list_queued, list_bad). A request refused for its address "
            "(private,\n"
            "reserved, or loopback without --allow-loopback) is also reported on stderr; its\n"
            "host is left for a run allowed to reach it.\n");
@@ -172,6 +184,10 @@ static int add_hosts(const char *value, char ***list, size_t *count, size_t *cap
 
 enum {
     OPT_SEEDS,
+    OPT_URL_LIST,
+    OPT_INPUT_FORMAT,
+    OPT_URL_COL,
+    OPT_CAPTION_COL,
     OPT_HOSTS,
     OPT_EXCLUDE_DOMAINS,
     OPT_AI_CRAWLERS,
@@ -195,6 +211,10 @@ enum {
 
 static const cli_option crawl_options[] = {
     {"--seeds", OPT_SEEDS, CLI_TEXT, 0, 0},
+    {"--url-list", OPT_URL_LIST, CLI_TEXT, 0, 0},
+    {"--input-format", OPT_INPUT_FORMAT, CLI_TEXT, 0, 0},
+    {"--url-col", OPT_URL_COL, CLI_TEXT, 0, 0},
+    {"--caption-col", OPT_CAPTION_COL, CLI_TEXT, 0, 0},
     {"--hosts", OPT_HOSTS, CLI_TEXT, 0, 0},
     {"--exclude-domains", OPT_EXCLUDE_DOMAINS, CLI_TEXT, 0, 0},
     {"--ai-crawlers", OPT_AI_CRAWLERS, CLI_TEXT, 0, 0},
@@ -258,6 +278,29 @@ static void set_number(crawler_options *opts, int id, uint64_t n)
     }
 }
 
+/* --url-list: a bad line on stderr, the first BAD_LINES_SHOWN of them. */
+static void on_bad_line(void *arg, const cs_error *why)
+{
+    int64_t *shown = arg;
+    if (++*shown <= BAD_LINES_SHOWN)
+        fprintf(stderr, "clearset crawl: %s, skipped\n", why->message);
+    else if (*shown == BAD_LINES_SHOWN + 1)
+        fprintf(stderr, "clearset crawl: more bad lines; only counted (list_bad)\n");
+}
+
+static int parse_list_format(const char *name, crawler_url_list_format *out)
+{
+    static const char *const names[] = {"txt", "csv", "tsv", "jsonl"};
+    static const crawler_url_list_format formats[] = {CRAWLER_URL_LIST_TXT, CRAWLER_URL_LIST_CSV,
+                                                      CRAWLER_URL_LIST_TSV, CRAWLER_URL_LIST_JSONL};
+    for (size_t i = 0; i < CS_ARRAY_LEN(names); i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = formats[i];
+            return 1;
+        }
+    return 0;
+}
+
 int cmd_crawl(cli_context *ctx, int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) {
@@ -271,6 +314,10 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     size_t excluded_count = 0, excluded_cap = 0;
     robots_ai_crawlers *ai_crawlers = NULL;
     progress_state progress = {.tty = ctx->stderr_is_tty};
+    const char *list_path = NULL, *url_col = NULL, *caption_col = NULL;
+    crawler_url_list_format list_format = CRAWLER_URL_LIST_AUTO;
+    crawler_url_list *list = NULL;
+    int64_t bad_lines_shown = 0;
     int status = CLI_EXIT_OK;
     cs_error err;
     cs_error_clear(&err);
@@ -288,6 +335,19 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
             opts.fetch.allow_loopback = 1;
         } else if (args.id == OPT_JSON_PROGRESS) {
             progress.json = 1;
+        } else if (args.id == OPT_URL_LIST) {
+            list_path = args.value;
+        } else if (args.id == OPT_URL_COL) {
+            url_col = args.value;
+        } else if (args.id == OPT_CAPTION_COL) {
+            caption_col = args.value;
+        } else if (args.id == OPT_INPUT_FORMAT) {
+            if (!parse_list_format(args.value, &list_format)) {
+                fprintf(stderr,
+                        "clearset crawl: --input-format: '%s' is not txt, csv, tsv or jsonl\n",
+                        args.value);
+                status = CLI_EXIT_USAGE;
+            }
         } else if (args.id == OPT_SEEDS) {
             if (read_lines(args.value, &seeds, &seed_count, &seed_cap, &err) != CS_OK)
                 status = cli_fail("crawl", &err);
@@ -321,7 +381,13 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         status = cli_fail("crawl", &err);
     if (status == CLI_EXIT_OK && catalog_open(ctx->catalog_path, &cat, &err) != CS_OK)
         status = cli_fail("crawl", &err);
+    if (status == CLI_EXIT_OK && list_path &&
+        crawler_url_list_open(list_path, list_format, url_col, caption_col, &list, &err) != CS_OK)
+        status = cli_fail("crawl", &err);
     if (status == CLI_EXIT_OK) {
+        opts.url_list = list;
+        opts.list_bad_line = on_bad_line;
+        opts.list_bad_line_ctx = &bad_lines_shown;
         opts.seeds = (const char *const *)seeds;
         opts.seed_count = seed_count;
         opts.hosts = (const char *const *)hosts;
@@ -344,6 +410,14 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
                 json_decref(line);
                 line = NULL;
             }
+            if (line && list &&
+                json_object_update_new(line, json_pack("{s:I, s:I, s:I}", "list_read",
+                                                       (json_int_t)stats.list_read, "list_queued",
+                                                       (json_int_t)stats.list_queued, "list_bad",
+                                                       (json_int_t)stats.list_bad)) != 0) {
+                json_decref(line);
+                line = NULL;
+            }
             status = cli_print_json("crawl", line, JSON_COMPACT | JSON_REAL_PRECISION(6));
             if (stats.refused > 0)
                 fprintf(stderr,
@@ -353,6 +427,7 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
                         opts.fetch.allow_loopback ? "" : "; loopback needs --allow-loopback");
         }
     }
+    crawler_url_list_close(list);
     catalog_close(cat);
     pipeline_crawl_lock_release(lock);
     for (size_t i = 0; i < seed_count; i++)

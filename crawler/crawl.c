@@ -37,6 +37,12 @@
 #define CRAWL_POLL_MAX_MS 100 /* longest wait for the network in one turn (stop/time checks) */
 /* --max-depth default: the seed page, its links, and theirs. */
 #define CRAWL_DEFAULT_MAX_DEPTH 3
+/* --url-list: entries read per transaction, when fewer URLs than the low water
+ * mark are queued, and how often the queue is measured: the frontier holds a
+ * few thousand of the list's URLs at a time, never the whole list. */
+#define CRAWL_LIST_BATCH     1000
+#define CRAWL_LIST_LOW_WATER 2000
+#define CRAWL_LIST_CHECK_MS  200
 
 void crawler_options_default(crawler_options *o)
 {
@@ -634,6 +640,59 @@ static int add_seeds(crawl_ctx *ctx)
     return CS_OK;
 }
 
+/*
+ * Reads the next batch of --url-list entries into the frontier, in one
+ * transaction, when few URLs are queued or nothing can be fetched now (idle). An URL the frontier
+ * already holds keeps its state (a second run fetches nothing again); its caption is recorded all
+ * the same.
+ */
+static void feed_list(crawl_ctx *ctx, int64_t now, int idle)
+{
+    const crawler_options *o = ctx->opts;
+    if (o->url_list == NULL || ctx->list_done || ctx->failed) return;
+    ctx->list_checked_at = now;
+    int64_t queued = 0;
+    if (catalog_frontier_count(ctx->cat, 0, CATALOG_URL_ANY_KIND, CATALOG_URL_QUEUED, &queued,
+                               ctx->err) != CS_OK) {
+        crawl_fail(ctx, NULL);
+        return;
+    }
+    if (queued >= CRAWL_LIST_LOW_WATER && !idle) return; /* idle: its queued hosts wait */
+    txn_begin(ctx);
+    crawler_url_list_entry e;
+    for (int taken = 0; taken < CRAWL_LIST_BATCH && !ctx->failed;) {
+        cs_error why;
+        int rc = crawler_url_list_next(o->url_list, &e, &why);
+        if (rc == 0) {
+            ctx->list_done = 1;
+            break;
+        }
+        if (rc == CS_EFORMAT) {
+            ctx->stats->list_bad++;
+            if (o->list_bad_line) o->list_bad_line(o->list_bad_line_ctx, &why);
+            continue;
+        }
+        if (rc < 0) {
+            cs_error_set(ctx->err, rc, "%s", why.message);
+            ctx->failed = 1;
+            break;
+        }
+        taken++;
+        ctx->stats->list_read++;
+        catalog_frontier_item known;
+        int found = catalog_frontier_get(ctx->cat, e.url, &known, NULL) == CS_OK;
+        if (found) catalog_frontier_item_clear(&known);
+        int64_t id = crawl_enqueue(ctx, e.url, CRAWLER_KIND_IMAGE, 0, 0);
+        if (id == 0) continue;
+        if (!found) ctx->stats->list_queued++;
+        if (e.caption[0] == '\0') continue;
+        catalog_sighting s = {
+            .page_id = 0, .image_url_id = id, .element = "url-list", .caption = e.caption};
+        if (catalog_record_sighting(ctx->cat, &s, ctx->err) != CS_OK) crawl_fail(ctx, e.url);
+    }
+    txn_end(ctx);
+}
+
 static int load_queued_hosts(crawl_ctx *ctx)
 {
     catalog_host_ref *refs = NULL;
@@ -685,6 +744,10 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         rc = catalog_frontier_count(cat, 0, CATALOG_URL_IMAGE, CATALOG_URL_DONE, &stored, err);
         ctx.images_stored = stored;
     }
+    if (rc == CS_OK) {
+        feed_list(&ctx, cs_now_ms(), 0);
+        if (ctx.failed) rc = err && err->code ? err->code : CS_EDB;
+    }
     int64_t last_report = started;
     size_t rotate = 0;
     int concurrency = opts->concurrency > 0 ? opts->concurrency : 16;
@@ -707,6 +770,8 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
             if (stats->stopped_by != CRAWLER_STOP_MAX_IMAGES) break;
             if (crawler_fetcher_active(ctx.fetcher) == 0) break;
         }
+        if (!stopping && now - ctx.list_checked_at >= CRAWL_LIST_CHECK_MS) feed_list(&ctx, now, 0);
+        if (ctx.failed) break;
         int64_t next_due = INT64_MAX;
         int saturated = 0;
         size_t n = ctx.hosts.count;
@@ -735,7 +800,8 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
                 crawl_host *h = ctx.hosts.items[i];
                 if (!h->parked && h->wake_at != INT64_MAX) pending = 1;
             }
-            if (!pending) break;
+            if (!pending && (opts->url_list == NULL || ctx.list_done)) break;
+            if (!pending) feed_list(&ctx, cs_now_ms(), 1); /* idle: read more of the list now */
             continue;
         }
         int64_t wait = next_due == INT64_MAX ? CRAWL_POLL_MAX_MS : next_due - cs_now_ms();

@@ -293,6 +293,9 @@ typedef struct crawler_stats {
     int64_t hosts;        /* hosts known to this crawl */
     int64_t queued;       /* URLs waiting in the frontier */
     int64_t elapsed_ms;
+    int64_t list_read;   /* --url-list: entries read (good lines) */
+    int64_t list_queued; /* --url-list: entries new to the frontier */
+    int64_t list_bad;    /* --url-list: bad lines skipped */
     crawler_stop stopped_by;
     char first_refused[CS_URL_SIZE + 128]; /* "URL: why" of the first refusal, or "" */
 } crawler_stats;
@@ -332,6 +335,17 @@ typedef struct crawler_options {
      */
     const char *const *exclude_domains;
     size_t exclude_domain_count;
+    /*
+     * --url-list: image URLs read as the crawl needs them, in batches of
+     * CRAWL_LIST_BATCH (one transaction each) whenever fewer than
+     * CRAWL_LIST_LOW_WATER URLs are queued, so memory does not grow with the
+     * list. Each is queued as an image (depth 0, no page scope check), its
+     * caption kept as a sighting without a page. Borrowed; NULL: none.
+     * Each bad line is passed to list_bad_line (may be NULL) and skipped.
+     */
+    struct crawler_url_list *url_list;
+    void (*list_bad_line)(void *ctx, const cs_error *why);
+    void *list_bad_line_ctx;
 } crawler_options;
 
 void crawler_options_default(crawler_options *opts);
@@ -344,6 +358,47 @@ void crawler_options_default(crawler_options *opts);
  * catalog fails (the crawl stops; what was committed stays).
  */
 int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stats, cs_error *err);
+
+/* ---- URL lists (url_list.c) ------------------------------------------------------ */
+
+/*
+ * A list of image URLs, read as a stream (see url_list.c for the formats).
+ * Not thread-safe; one reader per list.
+ */
+typedef struct crawler_url_list crawler_url_list;
+
+typedef enum crawler_url_list_format {
+    CRAWLER_URL_LIST_AUTO, /* from the name: .txt .csv .tsv .jsonl .json, each with .gz */
+    CRAWLER_URL_LIST_TXT,  /* one URL per line; blank lines and # comments skipped */
+    CRAWLER_URL_LIST_CSV,  /* RFC 4180, header row */
+    CRAWLER_URL_LIST_TSV,  /* tab-separated, header row, no quoting */
+    CRAWLER_URL_LIST_JSONL /* one JSON object per line */
+} crawler_url_list_format;
+
+typedef struct crawler_url_list_entry {
+    char url[CS_URL_SIZE]; /* normalised */
+    char caption[2048];    /* "" when none; cut to fit */
+    uint64_t line;         /* where the record starts */
+} crawler_url_list_entry;
+
+/* The format a file name implies (TXT when none does; "-" is TXT). */
+crawler_url_list_format crawler_url_list_format_of(const char *path);
+/*
+ * Opens path ("-": stdin), plain or gzip. url_col / caption_col name the
+ * column (CSV, TSV) or key (JSON Lines); NULL: "url" and "caption". A missing
+ * caption column is no error. CS_EIO when the file cannot be opened.
+ */
+int crawler_url_list_open(const char *path, crawler_url_list_format format, const char *url_col,
+                          const char *caption_col, crawler_url_list **out, cs_error *err);
+/*
+ * The next entry: 1 (e filled), 0 at the end, CS_EFORMAT for a bad line (err
+ * says "FILE:LINE: why"; call again to go on), CS_EINVAL when the header names
+ * no URL column (the list cannot be read).
+ */
+int crawler_url_list_next(crawler_url_list *l, crawler_url_list_entry *e, cs_error *err);
+/* Lines consumed so far. */
+uint64_t crawler_url_list_line(const crawler_url_list *l);
+void crawler_url_list_close(crawler_url_list *l);
 
 /* ---- clearset signals (signals.c) ------------------------------------------------ */
 

@@ -210,8 +210,10 @@ typedef struct crawl_ctx {
     char **scope_origins;
     size_t scope_count, scope_cap;
     int64_t images_stored;
-    int failed; /* a catalog error: stop */
-    int in_txn; /* a catalog transaction is open (see txn_begin) */
+    int failed;              /* a catalog error: stop */
+    int in_txn;              /* a catalog transaction is open (see txn_begin) */
+    int list_done;           /* --url-list read to its end */
+    int64_t list_checked_at; /* when the queue was last measured for the list */
     cs_error *err;
 } crawl_ctx;
 

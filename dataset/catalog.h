@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 7 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 8 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -332,7 +332,8 @@ int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const ch
 /* A page showed an image, with the page-side rights context (strings may be NULL). */
 struct catalog_rights;
 typedef struct catalog_sighting {
-    int64_t page_id, image_url_id;
+    int64_t page_id; /* 0: no page (a URL list's caption; no evidence then) */
+    int64_t image_url_id;
     const char *element, *alt, *caption;
     const char *license_url;   /* the strongest page-side licence for this image, if any */
     const char *license_spdx;  /* its SPDX id (or LicenseRef-...), when it names one */
@@ -478,6 +479,8 @@ typedef struct catalog_image_facts {
     size_t image_url_count;
     char **page_urls; /* pages the image was sighted on */
     size_t page_url_count;
+    char **list_captions; /* captions URL lists gave its URLs (page-less sightings) */
+    size_t list_caption_count;
     catalog_evidence_row *evidence;
     size_t evidence_count;
     catalog_optout_row *optouts; /* image, its URLs, its pages, and their hosts (host scope) */

@@ -189,6 +189,16 @@ static int store_sighting_evidence(catalog *cat, const catalog_sighting *s, cs_e
 
 int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *err)
 {
+    if (s->page_id <= 0) /* a URL list's caption: one page-less sighting per image URL */
+        return catalog_run(
+            cat, "recording a listed caption",
+            "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption) "
+            "VALUES (NULL, ?1, (SELECT image_id FROM image_urls WHERE url_id = ?1 LIMIT 1), "
+            "?2, ?3, ?4) ON CONFLICT(image_url_id) WHERE page_id IS NULL DO UPDATE SET "
+            "element = excluded.element, alt = excluded.alt, caption = excluded.caption",
+            CATALOG_ARGS(catalog_int(s->image_url_id), catalog_text(s->element),
+                         catalog_text(s->alt), catalog_text(s->caption)),
+            err);
     int rc = catalog_run(
         cat, "recording a sighting",
         "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption, "

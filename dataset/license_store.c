@@ -108,6 +108,14 @@ static int read_facts(catalog *cat, catalog_image_facts *f, const char *policy, 
             &image, 1, catalog_read_string, catalog_clear_string, sizeof *f->page_urls,
             (void **)&f->page_urls, &f->page_url_count, err);
     if (rc == CS_OK)
+        rc = catalog_rows_into(cat, "reading listed captions",
+                               "SELECT s.caption FROM sightings s WHERE s.image_id = ?1 AND "
+                               "s.page_id IS NULL AND s.caption IS NOT NULL "
+                               "GROUP BY s.caption ORDER BY min(s.id)",
+                               &image, 1, catalog_read_string, catalog_clear_string,
+                               sizeof *f->list_captions, (void **)&f->list_captions,
+                               &f->list_caption_count, err);
+    if (rc == CS_OK)
         rc = catalog_rows_into(
             cat, "reading evidence",
             "SELECT r.id, coalesce(r.page_id, 0), r.origin, r.field, r.raw_value, r.license_spdx, "
@@ -188,6 +196,9 @@ void catalog_image_facts_clear(catalog_image_facts *f)
     for (size_t i = 0; i < f->page_url_count; i++)
         free(f->page_urls[i]);
     free(f->page_urls);
+    for (size_t i = 0; i < f->list_caption_count; i++)
+        free(f->list_captions[i]);
+    free(f->list_captions);
     for (size_t i = 0; i < f->evidence_count; i++)
         clear_evidence_row(&f->evidence[i]);
     free(f->evidence);

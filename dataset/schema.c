@@ -361,6 +361,36 @@ static const char migration_7[] =
     "  UNIQUE (host_id, url)\n"
     ");\n";
 
+/* -- 8: sightings without a page. `clearset crawl --url-list` reads image
+ *    URLs with their captions from a list (img2dataset's inputs); the caption
+ *    is a sighting whose page_id is NULL, one per image URL (the partial
+ *    unique index). SQLite cannot drop NOT NULL in place, so the table is
+ *    copied (nothing references sightings). */
+static const char migration_8[] =
+    "CREATE TABLE sightings_new (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  page_id INTEGER REFERENCES pages(id), -- NULL: from a URL list, not a page\n"
+    "  image_url_id INTEGER NOT NULL REFERENCES urls(id),\n"
+    "  image_id INTEGER REFERENCES images(id), -- NULL until the image is fetched\n"
+    "  element TEXT,                         -- img | picture | source | link | json-ld |\n"
+    "                                        -- url-list\n"
+    "  alt TEXT,\n"
+    "  caption TEXT,                         -- figcaption text, or the list's caption\n"
+    "  license_url TEXT,                     -- page-side licence for this image, if any\n"
+    "  license_scope TEXT,                   -- rdfa-about | figure | json-ld | page\n"
+    "  attribution_name TEXT,\n"
+    "  attribution_url TEXT,\n"
+    "  license_spdx TEXT,                    -- SPDX id of license_url, if it names one\n"
+    "  UNIQUE (page_id, image_url_id)\n"
+    ");\n"
+    "INSERT INTO sightings_new SELECT id, page_id, image_url_id, image_id, element, alt, caption, "
+    "  license_url, license_scope, attribution_name, attribution_url, license_spdx FROM "
+    "sightings;\n"
+    "DROP TABLE sightings;\n"
+    "ALTER TABLE sightings_new RENAME TO sightings;\n"
+    "CREATE INDEX sightings_by_image ON sightings(image_id);\n"
+    "CREATE UNIQUE INDEX sightings_listed ON sightings(image_url_id) WHERE page_id IS NULL;\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
@@ -372,6 +402,7 @@ const catalog_migration catalog_migrations[] = {
     {5, "protected_works, local_features, local_matches: the similarity audit", migration_5},
     {6, "image_checks: the protocols checked for each image", migration_6},
     {7, "rsl_documents: RSL 1.0 licence documents per host", migration_7},
+    {8, "sightings.page_id NULL: captions from URL lists", migration_8},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];

@@ -76,6 +76,8 @@ static json_t *explain(const pipeline_decision *d, const license_policy *policy,
         say(words, "Served at %s", f->image_urls[i]);
     for (size_t i = 0; i < f->page_url_count; i++)
         say(words, "Shown on %s", f->page_urls[i]);
+    for (size_t i = 0; i < f->list_caption_count; i++)
+        say(words, "Listed with the caption \"%s\"", f->list_captions[i]);
     json_t *checked = json_array();
     char list[512] = "";
     for (size_t i = 0; i < check_count; i++) {
@@ -180,6 +182,9 @@ static json_t *explain(const pipeline_decision *d, const license_policy *policy,
     json_object_set_new(obj, "pages", json_array());
     for (size_t k = 0; k < f->page_url_count; k++)
         json_array_append_new(json_object_get(obj, "pages"), json_string(f->page_urls[k]));
+    json_object_set_new(obj, "captions", json_array());
+    for (size_t k = 0; k < f->list_caption_count; k++)
+        json_array_append_new(json_object_get(obj, "captions"), json_string(f->list_captions[k]));
     json_object_set_new(obj, "evidence", evidence);
     json_object_set_new(obj, "signals", signals);
     json_object_set_new(obj, "checked", checked);
