@@ -43,6 +43,10 @@
 #define CRAWL_LIST_BATCH     1000
 #define CRAWL_LIST_LOW_WATER 2000
 #define CRAWL_LIST_CHECK_MS  200
+/* Entries the frontier already holds (a resumed list) do not count toward a
+ * batch; at most this many lines are read per call, so a long run of them
+ * still lets the loop look at signals and limits. */
+#define CRAWL_LIST_SCAN_MAX 100000
 
 void crawler_options_default(crawler_options *o)
 {
@@ -660,7 +664,10 @@ static void feed_list(crawl_ctx *ctx, int64_t now, int idle)
     if (queued >= CRAWL_LIST_LOW_WATER && !idle) return; /* idle: its queued hosts wait */
     txn_begin(ctx);
     crawler_url_list_entry e;
-    for (int taken = 0; taken < CRAWL_LIST_BATCH && !ctx->failed;) {
+    int64_t queued_here = 0;
+    for (int64_t scanned = 0;
+         queued_here < CRAWL_LIST_BATCH && scanned < CRAWL_LIST_SCAN_MAX && !ctx->failed;
+         scanned++) {
         cs_error why;
         int rc = crawler_url_list_next(o->url_list, &e, &why);
         if (rc == 0) {
@@ -677,14 +684,16 @@ static void feed_list(crawl_ctx *ctx, int64_t now, int idle)
             ctx->failed = 1;
             break;
         }
-        taken++;
         ctx->stats->list_read++;
         catalog_frontier_item known;
         int found = catalog_frontier_get(ctx->cat, e.url, &known, NULL) == CS_OK;
         if (found) catalog_frontier_item_clear(&known);
         int64_t id = crawl_enqueue(ctx, e.url, CRAWLER_KIND_IMAGE, 0, 0);
         if (id == 0) continue;
-        if (!found) ctx->stats->list_queued++;
+        if (!found) {
+            ctx->stats->list_queued++;
+            queued_here++;
+        }
         if (e.caption[0] == '\0') continue;
         catalog_sighting s = {
             .page_id = 0, .image_url_id = id, .element = "url-list", .caption = e.caption};
