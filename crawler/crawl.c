@@ -646,7 +646,10 @@ static int add_seeds(crawl_ctx *ctx)
 
 /*
  * Reads the next batch of --url-list entries into the frontier, in one
- * transaction, when few URLs are queued or nothing can be fetched now (idle). An URL the frontier
+ * transaction, when few URLs are queued or nothing can be fetched now (idle:
+ * every known host waits, e.g. for an unreachable robots.txt, so the list is
+ * read on, into the frontier on disk, until a URL of a host that can be
+ * fetched turns up; process memory stays bounded either way). An URL the frontier
  * already holds keeps its state (a second run fetches nothing again); its caption is recorded all
  * the same.
  */

@@ -7,7 +7,8 @@
  * inflated, other bytes pass through, "-" is stdin. Memory stays at one
  * URL_LIST_MAX_RECORD buffer whatever the list's length. A record is a line;
  * in CSV a newline inside double quotes belongs to the field (RFC 4180:
- * quoted fields hold commas, newlines and doubled quotes). TSV fields are
+ * quoted fields hold commas, newlines and doubled quotes; a quote inside an
+ * unquoted field is a plain byte, as Python's csv reads it). TSV fields are
  * split on tabs, unquoted. CSV and TSV start with a header row naming the
  * columns; JSON Lines holds one object per line, read with jansson. A UTF-8
  * BOM at the start and a CR before each newline are dropped.
@@ -146,15 +147,24 @@ static int fill(crawler_url_list *l, cs_error *err, int *gz_error)
  */
 static size_t record_end(const char *p, size_t n, int csv, int *open_quote, uint64_t *newlines)
 {
-    int quoted = 0;
+    int quoted = 0, field_start = 1; /* a quote opens a field only at its start */
     *newlines = 0;
     for (size_t i = 0; i < n; i++) {
-        if (csv && p[i] == '"')
-            quoted = !quoted;
-        else if (p[i] == '\n') {
-            if (!quoted) return i;
-            (*newlines)++;
+        char c = p[i];
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 < n && p[i + 1] == '"')
+                    i++; /* a doubled quote */
+                else
+                    quoted = 0;
+            } else if (c == '\n') {
+                (*newlines)++;
+            }
+            continue;
         }
+        if (c == '\n') return i;
+        if (csv && c == '"' && field_start) quoted = 1;
+        field_start = c == ',';
     }
     *open_quote = quoted;
     return n;
@@ -328,6 +338,7 @@ int crawler_url_list_next(crawler_url_list *l, crawler_url_list_entry *e, cs_err
         const char *p = l->buf + l->pos;
         uint64_t line = l->line + 1;
         l->line += inner + 1;
+        l->bom_checked = 1; /* a BOM counts only at the very start */
         l->pos += end + (l->pos + end < l->len ? 1 : 0);
         size_t n = end;
         if (n > 0 && p[n - 1] == '\r') n--;

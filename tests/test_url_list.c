@@ -135,6 +135,19 @@ static void test_csv_missing_column_and_unclosed_quote_are_bad_lines(void **stat
     free(r);
 }
 
+static void test_csv_quote_inside_an_unquoted_field_is_a_plain_byte(void **state)
+{
+    (void)state;
+    const char text[] = "url,caption\nhttp://a.example/1.jpg,5\" tall\nhttp://a.example/2.jpg,b\n";
+    ts_write_file("l.csv", text, sizeof text - 1);
+    listed *r = read_list("l.csv", CRAWLER_URL_LIST_AUTO, NULL, NULL);
+    assert_int_equal(r->bad_count, 0);
+    assert_int_equal(r->count, 2);
+    assert_string_equal(r->entries[0].caption, "5\" tall");
+    assert_int_equal(r->entries[1].line, 3);
+    free(r);
+}
+
 static void test_header_without_the_url_column_stops_the_list(void **state)
 {
     (void)state;
@@ -238,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_txt_skips_blanks_and_comments_and_reports_bad_urls),
         cmocka_unit_test(test_csv_quoting_of_rfc_4180),
         cmocka_unit_test(test_csv_missing_column_and_unclosed_quote_are_bad_lines),
+        cmocka_unit_test(test_csv_quote_inside_an_unquoted_field_is_a_plain_byte),
         cmocka_unit_test(test_header_without_the_url_column_stops_the_list),
         cmocka_unit_test(test_tsv_with_named_columns_and_crlf),
         cmocka_unit_test(test_jsonl_objects_and_bad_json),
