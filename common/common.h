@@ -172,4 +172,21 @@ int cs_array_grow(void **items, size_t *cap, size_t needed, size_t item_size, si
 #define CS_MIN(a, b)    ((a) < (b) ? (a) : (b))
 #define CS_MAX(a, b)    ((a) > (b) ? (a) : (b))
 
+/* ---- streams (stream.c) ---------------------------------------------------- */
+
+/*
+ * A file ("-": stdin) read as a stream, gzip inflated when the content is
+ * gzip. Not thread-safe; one reader per stream.
+ */
+typedef struct cs_stream cs_stream;
+/* CS_EIO (err: "PATH: why") when the file cannot be opened. */
+int cs_stream_open(const char *path, cs_stream **out, cs_error *err);
+/*
+ * Up to cap bytes into buf: how many (> 0), 0 at the end, CS_EIO when a read
+ * fails or CS_EFORMAT when gzip data is cut short or corrupt (err: "gzip data
+ * cut short" and the like, without the path; the bytes before were returned).
+ */
+long cs_stream_read(cs_stream *s, void *buf, size_t cap, cs_error *err);
+void cs_stream_close(cs_stream *s);
+
 #endif

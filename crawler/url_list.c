@@ -2,9 +2,9 @@
  * url_list.c - image URL lists (`clearset crawl --url-list FILE`): txt, CSV,
  * TSV and JSON Lines, img2dataset's inputs other than parquet, plain or gzip.
  *
- * The file is a stream read through zlib's gzread, as pipeline/crawlers.c
- * reads access logs: gzip (detected by content, several members too) is
- * inflated, other bytes pass through, "-" is stdin. Memory stays at one
+ * The file is a cs_stream (common/stream.c), as access logs are for
+ * `clearset crawlers`: gzip (detected by content) is inflated, other bytes
+ * pass through, "-" is stdin. Memory stays at one
  * URL_LIST_MAX_RECORD buffer whatever the list's length. A record is a line;
  * in CSV a newline inside double quotes belongs to the field (RFC 4180:
  * quoted fields hold commas, newlines and doubled quotes; a quote inside an
@@ -21,19 +21,14 @@
  */
 #include "crawler/crawler.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #define URL_LIST_MAX_RECORD (1024 * 1024) /* a record longer than this is no list entry */
-#define URL_LIST_GZ_BUFFER  (256 * 1024)  /* zlib's own input buffer */
 
 struct crawler_url_list {
-    gzFile gz;
+    cs_stream *in;
     char *path;
     crawler_url_list_format format;
     char *url_col, *caption_col;
@@ -69,22 +64,25 @@ int crawler_url_list_open(const char *path, crawler_url_list_format format, cons
                           const char *caption_col, crawler_url_list **out, cs_error *err)
 {
     *out = NULL;
-    int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
+    cs_stream *in = NULL;
+    int rc = cs_stream_open(path, &in, err);
+    if (rc != CS_OK) return rc;
     crawler_url_list *l = calloc(1, sizeof *l);
-    if (l == NULL || (l->buf = malloc(URL_LIST_MAX_RECORD + 1)) == NULL ||
+    if (l == NULL) {
+        cs_stream_close(in);
+        return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
+    }
+    l->in = in;
+    if ((l->buf = malloc(URL_LIST_MAX_RECORD + 1)) == NULL ||
         (l->field = malloc(URL_LIST_MAX_RECORD + 1)) == NULL ||
         (l->path = cs_strndup(path, strlen(path))) == NULL ||
         (l->url_col = cs_strndup(url_col ? url_col : "url", strlen(url_col ? url_col : "url"))) ==
             NULL ||
         (l->caption_col = cs_strndup(caption_col ? caption_col : "caption",
-                                     strlen(caption_col ? caption_col : "caption"))) == NULL ||
-        (l->gz = gzdopen(fd, "rb")) == NULL) {
-        if (l == NULL || l->gz == NULL) close(fd);
+                                     strlen(caption_col ? caption_col : "caption"))) == NULL) {
         crawler_url_list_close(l);
         return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
     }
-    gzbuffer(l->gz, URL_LIST_GZ_BUFFER);
     l->format = format == CRAWLER_URL_LIST_AUTO ? crawler_url_list_format_of(path) : format;
     l->url_index = l->caption_index = -1;
     *out = l;
@@ -94,7 +92,7 @@ int crawler_url_list_open(const char *path, crawler_url_list_format format, cons
 void crawler_url_list_close(crawler_url_list *l)
 {
     if (l == NULL) return;
-    if (l->gz) gzclose_r(l->gz);
+    cs_stream_close(l->in);
     free(l->buf);
     free(l->field);
     free(l->path);
@@ -117,7 +115,8 @@ static int fill(crawler_url_list *l, cs_error *err, int *gz_error)
         l->pos = 0;
     }
     if (l->eof || l->len >= URL_LIST_MAX_RECORD) return 0;
-    int n = gzread(l->gz, l->buf + l->len, (unsigned)(URL_LIST_MAX_RECORD - l->len));
+    cs_error why;
+    long n = cs_stream_read(l->in, l->buf + l->len, URL_LIST_MAX_RECORD - l->len, &why);
     if (n > 0) {
         l->len += (size_t)n;
         if (!l->bom_checked && l->len >= 3) {
@@ -127,16 +126,11 @@ static int fill(crawler_url_list *l, cs_error *err, int *gz_error)
         return 1;
     }
     l->eof = 1;
-    int code = Z_OK;
-    const char *message = gzerror(l->gz, &code);
-    if (code != Z_OK && !l->gz_reported) {
+    if (n < 0 && !l->gz_reported) {
         l->gz_reported = 1;
         *gz_error = 1;
-        cs_error_set(err, CS_EFORMAT, "%s:%llu: gzip data %s", l->path,
-                     (unsigned long long)l->line + 1,
-                     code == Z_BUF_ERROR ? "cut short"
-                     : message           ? message
-                                         : "corrupt");
+        cs_error_set(err, CS_EFORMAT, "%s:%llu: %s", l->path, (unsigned long long)l->line + 1,
+                     why.message);
     }
     return 0;
 }

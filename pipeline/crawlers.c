@@ -2,9 +2,9 @@
  * crawlers.c - `clearset crawlers`: AI crawlers in web server access logs,
  * counted per crawler and checked against robots.txt.
  *
- * Each file is a stream read through zlib's gzread, which inflates gzip
- * (several members too, as logrotate and cat make them) and passes any other
- * bytes through unchanged, so a plain log, a .gz and stdin take one path and
+ * Each file is a cs_stream (common/stream.c), which inflates gzip (several
+ * members too, as logrotate and cat make them) and passes any other bytes
+ * through unchanged, so a plain log, a .gz and stdin take one path and
  * memory stays at one chunk whatever the file's size. Lines are cut with
  * memchr in a PIPELINE_LOG_CHUNK buffer; a line longer than
  * ROBOTS_LOG_MAX_LINE is reported and skipped to its newline without being
@@ -21,18 +21,13 @@
 #include "pipeline/pipeline.h"
 #include "robots/robots.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #define UA_CACHE_SLOTS   8192 /* open-addressing table (a power of two) ... */
 #define UA_CACHE_ENTRIES 4096 /* ... at most half full; when full it starts again empty */
 #define UA_CACHE_MAX_LEN 512  /* longer User-Agents are rare; they are looked up each time */
-#define GZ_BUFFER_BYTES  (256 * 1024) /* zlib's own input buffer */
 
 _Static_assert(PIPELINE_LOG_CHUNK >= 2 * ROBOTS_LOG_MAX_LINE, "a chunk holds a whole line");
 _Static_assert(UA_CACHE_ENTRIES * 2 <= UA_CACHE_SLOTS, "the table stays half empty");
@@ -181,23 +176,18 @@ static void count_line(pipeline_log_reader *r, const char *path, uint64_t number
 
 int pipeline_log_reader_read(pipeline_log_reader *r, const char *path, cs_error *err)
 {
-    int stdin_used = strcmp(path, "-") == 0;
-    int fd = stdin_used ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cs_error_set(err, CS_EIO, "%s: %s", path, strerror(errno));
-    gzFile gz = gzdopen(fd, "rb");
-    if (gz == NULL) {
-        close(fd);
-        return cs_error_set(err, CS_ENOMEM, "%s: out of memory", path);
-    }
-    gzbuffer(gz, GZ_BUFFER_BYTES);
+    cs_stream *in = NULL;
+    int rc = cs_stream_open(path, &in, err);
+    if (rc != CS_OK) return rc;
     r->report.files++;
     r->parser = (robots_log_parser){0};
     uint64_t number = 0;
     size_t have = 0;  /* bytes of an unfinished line at the start of chunk */
     int skipping = 0; /* inside a line too long to keep, already reported */
-    int rc = CS_OK;
+    cs_error stream_err;
+    long n;
     for (;;) {
-        int n = gzread(gz, r->chunk + have, (unsigned)(PIPELINE_LOG_CHUNK - have));
+        n = cs_stream_read(in, r->chunk + have, PIPELINE_LOG_CHUNK - have, &stream_err);
         if (n <= 0) break;
         char *p = r->chunk, *end = r->chunk + have + (size_t)n;
         char *nl;
@@ -221,28 +211,23 @@ int pipeline_log_reader_read(pipeline_log_reader *r, const char *path, cs_error 
         else if (have > 0 && p != r->chunk)
             memmove(r->chunk, p, have);
     }
-    int gz_code = Z_OK;
-    const char *gz_message = gzerror(gz, &gz_code);
-    if (gz_code == Z_ERRNO) {
-        rc = cs_error_set(err, CS_EIO, "%s: read failed after line %llu: %s", path,
-                          (unsigned long long)number, strerror(errno));
-    } else if (gz_code != Z_OK) {
+    if (n == CS_EIO) {
+        rc = cs_error_set(err, CS_EIO, "%s: %s after line %llu", path, stream_err.message,
+                          (unsigned long long)number);
+    } else if (n < 0) {
         cs_error why;
-        cs_error_set(&why, CS_EFORMAT, "gzip data %s after line %llu",
-                     gz_code == Z_BUF_ERROR ? "cut short"
-                     : gz_message           ? gz_message
-                                            : "corrupt",
+        cs_error_set(&why, CS_EFORMAT, "%s after line %llu", stream_err.message,
                      (unsigned long long)number);
         bad_line(r, path, number + 1, &why);
     }
-    if (have > 0 && !skipping && gz_code == Z_OK) { /* a last line without its newline */
+    if (have > 0 && !skipping && n == 0) { /* a last line without its newline */
         number++;
         r->report.lines++;
         count_line(r, path, number, r->chunk, have);
     } else if (have > 0 || skipping) {
         r->report.lines++; /* cut by the broken stream, or too long: reported above */
     }
-    gzclose_r(gz);
+    cs_stream_close(in);
     return rc;
 }
 
