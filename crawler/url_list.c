@@ -243,7 +243,11 @@ static int entry_url(crawler_url_list *l, uint64_t line, const char *url, size_t
 
 static void entry_caption(crawler_url_list_entry *e, const char *s, size_t n)
 {
-    if (n >= sizeof e->caption) n = sizeof e->caption - 1;
+    if (n >= sizeof e->caption) { /* cut at a UTF-8 character boundary */
+        n = sizeof e->caption - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
     memcpy(e->caption, s, n);
     e->caption[n] = '\0';
 }

@@ -198,6 +198,25 @@ static void test_jsonl_objects_and_bad_json(void **state)
     free(r);
 }
 
+static void test_long_caption_is_cut_at_a_character_boundary(void **state)
+{
+    (void)state;
+    static char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "url\tcaption\nhttp://a.example/1.jpg\t");
+    for (int i = 0; i < 2000; i++) { /* 4000 bytes of two-byte characters */
+        text[n++] = '\xC3';
+        text[n++] = '\xA9';
+    }
+    text[n++] = '\n';
+    ts_write_file("l.tsv", text, n);
+    listed *r = read_list("l.tsv", CRAWLER_URL_LIST_AUTO, NULL, NULL);
+    assert_int_equal(r->count, 1);
+    size_t len = strlen(r->entries[0].caption);
+    assert_int_equal(len, sizeof r->entries[0].caption - 2); /* 2047 would split one: 2 * 1023 */
+    assert_int_equal((unsigned char)r->entries[0].caption[len - 1], 0xA9);
+    free(r);
+}
+
 static void test_gzip_is_found_by_content(void **state)
 {
     (void)state;
@@ -255,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_header_without_the_url_column_stops_the_list),
         cmocka_unit_test(test_tsv_with_named_columns_and_crlf),
         cmocka_unit_test(test_jsonl_objects_and_bad_json),
+        cmocka_unit_test(test_long_caption_is_cut_at_a_character_boundary),
         cmocka_unit_test(test_gzip_is_found_by_content),
         cmocka_unit_test(test_truncated_gzip_keeps_what_came_before),
         cmocka_unit_test(test_missing_file_is_an_io_error),
