@@ -57,7 +57,7 @@ refused() { # refused WHAT-THE-MESSAGE-SAYS ARGS...: exit 2, nothing quarantined
 # 1. refusals
 refused "provenance" --model noprov.ckpt --out o-noprov
 cp mem.ckpt bad.ckpt
-printf '\xff' | dd of=bad.ckpt bs=1 seek=2000 conv=notrunc status=none
+/usr/bin/python3 -c "import sys; f = open(sys.argv[1], 'r+b'); f.seek(2000); b = f.read(1); f.seek(2000); f.write(bytes([b[0] ^ 0xff]))" bad.ckpt # always a change
 refused "bad.ckpt" --model bad.ckpt --out o-bad
 refused "no-such.ckpt" --model no-such.ckpt --out o-missing
 cp -r ds other && printf ' ' >>other/manifest.json
