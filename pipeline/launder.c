@@ -14,7 +14,7 @@
  * (clear.c) then see each match as a near relation and block with a
  * "laundering" reason that names the inliers and coverage.
  */
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,27 +33,15 @@ static const catalog_hash_row *find_hashes(const catalog_hash_row *rows, size_t 
     return lo < n && rows[lo].image_id == image_id ? &rows[lo] : NULL;
 }
 
-/* The query side from stored rows: the stored PDQ stands for every dihedral variant. */
-static int stored_query(const catalog_hash_row *row, dedup_hashes *h)
-{
-    memset(h, 0, sizeof *h);
-    if (pdq_hash_from_hex(row->pdq, strlen(row->pdq), &h->pdq) != CS_OK) return CS_EFORMAT;
-    for (int d = 0; d < PDQ_DIH_COUNT; d++)
-        h->dihedral[d] = h->pdq;
-    h->pdq_quality = row->pdq_quality;
-    if (phash_from_hex(row->phash, strlen(row->phash), &h->phash) != CS_OK) h->phash = 0;
-    h->width = row->width;
-    h->height = row->height;
-    return CS_OK;
-}
-
 /* Checks one image; records its local matches. */
 static int check_image(catalog *cat, const char *policy, const pipeline_works *works,
                        const catalog_hash_row *row, int *matched, cs_error *err)
 {
     *matched = 0;
     dedup_hashes h;
-    if (stored_query(row, &h) != CS_OK) return CS_OK;
+    if (pipeline_stored_hashes(row->pdq, row->pdq_quality, row->phash, row->width, row->height,
+                               &h) != CS_OK)
+        return CS_OK;
     unsigned char *data = NULL;
     size_t len = 0;
     int rc = catalog_get_local_features(cat, row->image_id, &data, &len, err);

@@ -1,7 +1,9 @@
 /*
  * pipeline_internal.h - what the files of pipeline/ share and other folders
  * never include: the export's selected set, which export.c builds and
- * export_card.c describes (ATTRIBUTION.md, the dataset card, croissant.json).
+ * export_card.c describes (ATTRIBUTION.md, the dataset card, croissant.json);
+ * the audit's report writer (audit_report.c); and the one reading of stored
+ * hashes that the works (works.c) and clearance's stage 2 (launder.c) share.
  */
 #ifndef CLEARSET_PIPELINE_INTERNAL_H
 #define CLEARSET_PIPELINE_INTERNAL_H
@@ -129,5 +131,14 @@ int audit_report_unreadable(audit_report *r, const char *path, const char *role,
                             cs_error *err);
 int audit_report_finish(audit_report *r, const audit_summary *summary, cs_error *err);
 void audit_report_free(audit_report *r);
+
+/*
+ * An image's hashes as the catalog stores them (works.c), for a work or a
+ * clearance query: the stored PDQ stands for every dihedral variant, a
+ * missing or bad pHash is 0. CS_EFORMAT when the PDQ is missing or not 64
+ * hex digits (the image has not been hashed by `clearset dedup`).
+ */
+int pipeline_stored_hashes(const char *pdq_hex, int pdq_quality, const char *phash_hex, int width,
+                           int height, dedup_hashes *out);
 
 #endif

@@ -10,7 +10,7 @@
  * is still usable. Files under --protected are analysed by the caller and
  * added with pipeline_works_add.
  */
-#include "pipeline/pipeline.h"
+#include "pipeline/pipeline_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +68,22 @@ int pipeline_works_add(pipeline_works *w, const pipeline_work_info *info,
     return CS_OK;
 }
 
+int pipeline_stored_hashes(const char *pdq_hex, int pdq_quality, const char *phash_hex, int width,
+                           int height, dedup_hashes *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!pdq_hex || pdq_hash_from_hex(pdq_hex, strlen(pdq_hex), &out->pdq) != CS_OK)
+        return CS_EFORMAT;
+    for (int d = 0; d < PDQ_DIH_COUNT; d++)
+        out->dihedral[d] = out->pdq;
+    out->pdq_quality = pdq_quality;
+    if (!phash_hex || phash_from_hex(phash_hex, strlen(phash_hex), &out->phash) != CS_OK)
+        out->phash = 0;
+    out->width = width;
+    out->height = height;
+    return CS_OK;
+}
+
 typedef struct catalog_walk {
     pipeline_works *works;
     cs_error *err;
@@ -76,11 +92,10 @@ typedef struct catalog_walk {
 static int add_catalog_work(void *arg, const catalog_work_row *row)
 {
     catalog_walk *walk = arg;
-    dedup_hashes h = {.pdq_quality = row->pdq_quality, .width = row->width, .height = row->height};
-    if (!row->pdq || pdq_hash_from_hex(row->pdq, strlen(row->pdq), &h.pdq) != CS_OK)
+    dedup_hashes h;
+    if (pipeline_stored_hashes(row->pdq, row->pdq_quality, row->phash, row->width, row->height,
+                               &h) != CS_OK)
         return CS_OK; /* not hashed yet: `clearset dedup` has not seen it */
-    if (!row->phash || phash_from_hex(row->phash, strlen(row->phash), &h.phash) != CS_OK)
-        h.phash = 0;
     dedup_local *local = NULL;
     if (row->local && dedup_local_deserialize(row->local, row->local_len, &local, NULL) != CS_OK)
         local = NULL;
