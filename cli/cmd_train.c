@@ -112,11 +112,12 @@ static json_t *result_json(const pipeline_train_options *opts, const pipeline_tr
     char grid[PATH_MAX], card[PATH_MAX];
     snprintf(grid, sizeof grid, "%s.grid.png", opts->model_path);
     snprintf(card, sizeof card, "%s.md", opts->model_path);
-    return json_pack("{s:o, s:I, s:b, s:b, s:f, s:f, s:f, s:I, s:i, s:s, s:s, s:o, s:o}", "model",
-                     cli_json_text(opts->model_path), "step", (json_int_t)r->step, "interrupted",
-                     r->interrupted, "timed_out", r->timed_out, "d_loss", (double)r->d_loss,
-                     "g_loss", (double)r->g_loss, "swd", r->swd.mean, "images",
-                     (json_int_t)r->images, "channels", r->channels, "manifest_sha256",
+    return json_pack("{s:o, s:I, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:I, s:i, s:s, s:s, s:o, s:o}",
+                     "model", cli_json_text(opts->model_path), "step", (json_int_t)r->step,
+                     "interrupted", r->interrupted, "timed_out", r->timed_out, "d_loss",
+                     (double)r->d_loss, "g_loss", (double)r->g_loss, "images_per_s",
+                     r->images_per_s, "train_seconds", r->train_seconds, "swd", r->swd.mean,
+                     "images", (json_int_t)r->images, "channels", r->channels, "manifest_sha256",
                      r->manifest_sha256, "signer_fingerprint", r->fingerprint, "grid",
                      cli_json_text(grid), "card", cli_json_text(card));
 }

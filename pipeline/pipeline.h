@@ -631,6 +631,8 @@ typedef struct pipeline_train_result {
     int interrupted;      /* stopped by *stop */
     int timed_out;        /* stopped by time_limit_ms */
     float d_loss, g_loss; /* of the last step (0 when none ran) */
+    double train_seconds; /* spent in this run's training steps (not loading, checkpoints, SWD) */
+    double images_per_s;  /* this run's steps x batch / train_seconds (0 when none ran) */
     gan_swd_result swd;   /* samples against real images, at the end */
     size_t images;
     int channels;

@@ -367,14 +367,16 @@ static int train_loop(const pipeline_train_options *opts, gan *g, train_batches 
     size_t per = (size_t)d->channels * (size_t)d->size * (size_t)d->size;
     float *real = malloc((size_t)c->batch_size * per * sizeof(float));
     if (real == NULL) return cs_error_set(err, CS_ENOMEM, "out of memory for a batch");
-    int64_t started = cs_monotonic_ns();
+    int64_t started = cs_monotonic_ns(), stepping_ns = 0;
     uint64_t first = gan_step_count(g);
     int rc = CS_OK;
     while (rc == CS_OK && gan_step_count(g) < opts->steps) {
         uint64_t step = gan_step_count(g);
+        int64_t t0 = cs_monotonic_ns();
         batch_at(batches, step, c->batch_size, real);
         gan_step_stats stats;
         gan_train_step(g, real, NULL, &stats);
+        stepping_ns += cs_monotonic_ns() - t0;
         r->d_loss = stats.d_loss;
         r->g_loss = stats.g_loss;
         double elapsed = (double)(cs_monotonic_ns() - started) / 1e9;
@@ -399,6 +401,9 @@ static int train_loop(const pipeline_train_options *opts, gan *g, train_batches 
         }
         if (r->interrupted || r->timed_out) break;
     }
+    r->train_seconds = (double)stepping_ns / 1e9;
+    if (stepping_ns > 0)
+        r->images_per_s = (double)(gan_step_count(g) - first) * c->batch_size / r->train_seconds;
     /* Nothing to do (already at --steps): the checkpoint still gets today's metadata. */
     if (rc == CS_OK && gan_step_count(g) == first) rc = save(g, opts, metadata, err);
     free(real);
