@@ -86,7 +86,7 @@ c_train() {
   [ "${1:-}" = --resume ] || rm -f "$model" "$model".*
   "$clearset" train --dataset "$export_dir" --out "$model" --steps "$n" \
     --threads "$threads" --batch 64 --seed "$seed" --checkpoint-every 0 "$@" \
-    2>>"$out/c.log" | jq -r .images_per_s
+    2>>"$out/c.log" | jq -r '.images_per_s * 10 | round / 10'
 }
 # torch_rate ENV THREADS STEPS: PyTorch's images/s.
 torch_rate() {
@@ -173,7 +173,7 @@ for seed in "${cs_seeds[@]}"; do
     resume=(--resume)
     line=$("$bench" swd-model "$model" "$data" --eval-images "$eval_images" \
       --label "s$seed step $s" --grid "$out/c_s${seed}_grid.png")
-    echo "$line  ($r images/s)"
+    echo "$line  (${r} images/s)"
   done
   c_final+=("$(echo "$line" | swd_last)")
 done
@@ -190,7 +190,7 @@ tmin=$(printf '%s\n' "${t_final[@]}" | sort -g | head -n 1)
 tmax=$(printf '%s\n' "${t_final[@]}" | sort -g | tail -n 1)
 for i in "${!cs_seeds[@]}"; do
   where=$(awk -v v="${c_final[$i]}" -v a="$tmin" -v b="$tmax" \
-    'BEGIN{print v < a ? "below (better)" : v > b ? "above (worse)" : "within"}')
+    'BEGIN{print (v < a ? "below (better)" : (v > b ? "above (worse)" : "within"))}')
   [ "$where" = within ] || within="no: C seed ${cs_seeds[$i]} is $where"
 done
 echo "C within PyTorch's spread (every C seed in min..max): $within"
