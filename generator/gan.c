@@ -174,6 +174,18 @@ int gen_gan_build(gan *g, const gan_config *cfg, cs_error *err)
             g->d_u[l] = add_tensor(&g->disc, name, false, 1, d_ch[l + 1], 0, 0, 0);
         }
     }
+    for (int l = 0; l < GEN_G_LAYERS + GEN_D_LAYERS; l++) {
+        const gen_conv *cv = l < GEN_G_LAYERS ? &g->g_conv[l] : &g->d_conv[l - GEN_G_LAYERS];
+        /* A convolution reads patches of its input; a transposed one writes its output's. */
+        gen_patches p = l < GEN_G_LAYERS
+                            ? (gen_patches){cv->out_c,  B,       cv->out_h, cv->out_w, cv->k,
+                                            cv->stride, cv->pad, cv->in_h,  cv->in_w}
+                            : (gen_patches){cv->in_c,   B,       cv->in_h,  cv->in_w, cv->k,
+                                            cv->stride, cv->pad, cv->out_h, cv->out_w};
+        if (!gen_patches_fit(&p))
+            return cs_error_set(err, CS_EINVAL, "gan: a layer's padded planes exceed %d floats",
+                                GEN_PLANE_FLOATS);
+    }
     if ((rc = gen_store_alloc(&g->gen)) != CS_OK || (rc = gen_store_alloc(&g->disc)) != CS_OK)
         return cs_error_set(err, rc, "gan: out of memory for parameters");
 

@@ -112,6 +112,11 @@ typedef struct gen_patches {
 void gen_im2col(const gen_patches *p, const float *image, int b0, int nb, float *col, size_t ld);
 /* The adjoint: zeroes images b0 .. b0+nb-1, then adds every column into them. */
 void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int nb, float *image);
+/* im2col and col2im work through a zero-padded copy of one image plane on the
+ * stack: at most this many floats (a 64 x 64 plane padded by 1 needs 4356). */
+#define GEN_PLANE_FLOATS 8192
+/* Whether p's padded planes fit GEN_PLANE_FLOATS; gen_gan_build checks every layer. */
+bool gen_patches_fit(const gen_patches *p);
 /* How many images of a batch to process at once when each needs that many column floats. */
 int gen_chunk_images(size_t floats_per_image, int batch);
 
