@@ -280,8 +280,9 @@ static int cmd_swd_model(const char *model, const char *data, int argc, char **a
         return 3;
     }
     const gan_config *cfg = gan_get_config(g);
-    if (cfg->channels != 1 || eval_n < 1) {
-        fprintf(stderr, "bench_gan: %s: a grey model and --eval-images >= 1 expected\n", model);
+    if (cfg->channels != 1 || cfg->image_size != IMG || eval_n < 1) {
+        fprintf(stderr, "bench_gan: %s: a grey %dx%d model and --eval-images >= 1 expected\n",
+                model, IMG, IMG);
         gan_free(g);
         return 2;
     }
