@@ -140,9 +140,9 @@ echo "## SWD references ($eval_images images against $eval_images held-out test 
 IFS=, read -ra eval_steps <<<"$evals"
 IFS=, read -ra t_seeds <<<"$torch_seeds"
 IFS=, read -ra cs_seeds <<<"$c_seeds"
-eval_steps=($(for s in "${eval_steps[@]}"; do [ "$s" -le "$steps" ] && echo "$s"; done))
-eval_steps+=("$steps")
-eval_steps=($(printf '%s\n' "${eval_steps[@]}" | sort -nu))
+# the evaluation steps up to GAN_STEPS, and GAN_STEPS itself (the spread is judged there)
+mapfile -t eval_steps < <(for s in "${eval_steps[@]}" "$steps"; do
+  [ "$s" -le "$steps" ] && echo "$s"; done | sort -nu)
 last=$steps
 swd_last() { awk '{print $NF}' | tail -n 1; } # the "mean" column of the last line
 
@@ -167,7 +167,6 @@ c_final=()
 for seed in "${cs_seeds[@]}"; do
   model=$out/c_s$seed.ckpt
   resume=()
-  seconds=0
   for s in "${eval_steps[@]}"; do
     r=$(c_train "$model" "$s" "$best_threads" "$seed" "${resume[@]}")
     resume=(--resume)
