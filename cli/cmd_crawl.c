@@ -376,10 +376,11 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     }
     catalog *cat = NULL;
     pipeline_crawl_lock *lock = NULL;
-    if (status == CLI_EXIT_OK &&
+    if (status == CLI_EXIT_OK && !catalog_is_shared(ctx->catalog_path) &&
         pipeline_crawl_lock_acquire(ctx->catalog_path, &lock, &err) != CS_OK)
         status = cli_fail("crawl", &err);
-    if (status == CLI_EXIT_OK && catalog_open(ctx->catalog_path, &cat, &err) != CS_OK)
+    if (status == CLI_EXIT_OK &&
+        catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err) != CS_OK)
         status = cli_fail("crawl", &err);
     if (status == CLI_EXIT_OK && list_path &&
         crawler_url_list_open(list_path, list_format, url_col, caption_col, &list, &err) != CS_OK)

@@ -1,10 +1,14 @@
 /*
- * catalog.h - the catalog: everything clearset knows, in one SQLite file,
- * with image bytes beside it in a content-addressed blob store.
+ * catalog.h - the catalog: everything clearset knows, in one SQLite file or
+ * one PostgreSQL database, with image bytes in a content-addressed blob store
+ * (beside the SQLite file by default).
  *
- * The schema (dataset/schema.c) is the documentation of the data. Every other
- * folder reaches the catalog only through the functions declared here, so
- * the backend can change (PostgreSQL past one machine) without touching them.
+ * The schema (dataset/schema.c) is the documentation of the data; both
+ * backends hold the same tables, columns and migrations. Every other folder
+ * reaches the catalog only through the functions declared here, so none of
+ * them knows which backend runs: a location that is a postgresql:// (or
+ * postgres://) URL, as libpq reads it, opens PostgreSQL; anything else is the
+ * path of a SQLite file.
  *
  * Promises:
  * - catalog_open creates a missing catalog, runs pending migrations in a
@@ -15,7 +19,8 @@
  *   folder the user cannot write (see there for how, and the one exception).
  * - The catalog uses WAL, foreign keys and a busy timeout, so several
  *   processes may open one catalog; a catalog handle is used by one thread at
- *   a time (open one handle per thread).
+ *   a time (open one handle per thread). A PostgreSQL catalog is shared by
+ *   any number of processes on any number of machines (see the leases below).
  * - An image row is written only after its blob is durable on disk, so a
  *   crash never leaves a row pointing at a missing or partial blob.
  * - Functions return CS_OK or a negative CS_E* code and fill err (may be NULL).
@@ -40,6 +45,28 @@ typedef struct blob_store blob_store;
 /* Opens (creating if needed) the catalog at path and its blob store beside it. */
 int catalog_open(const char *path, catalog **out, cs_error *err);
 /*
+ * catalog_open with the blob store at blob_dir (made when missing). blob_dir
+ * NULL: beside a SQLite file (catalog_blob_dir_for), and for PostgreSQL
+ * CATALOG_PG_DEFAULT_BLOBS in the current directory. A PostgreSQL catalog
+ * shared by several machines needs a blob_dir they all mount.
+ */
+int catalog_open_at(const char *location, const char *blob_dir, catalog **out, cs_error *err);
+#define CATALOG_PG_DEFAULT_BLOBS "clearset.blobs"
+/* catalog_open_readonly with the blob store at blob_dir (NULL: as catalog_open_at). */
+int catalog_open_readonly_at(const char *location, const char *blob_dir, catalog **out,
+                             cs_error *err);
+/*
+ * 1 when a catalog may be at location without opening it: the SQLite file
+ * exists, or location is a PostgreSQL URL (only connecting tells more).
+ */
+int catalog_exists(const char *location);
+/*
+ * 1 when the catalog at location may be shared by processes on several
+ * machines (PostgreSQL): a lock file beside it would guard nothing, and
+ * crawls coordinate through host leases instead (catalog_lease_*).
+ */
+int catalog_is_shared(const char *location);
+/*
  * Opens the existing catalog at path for reading only (CS_ENOTFOUND when it
  * does not exist; nothing is created, not even the blob folder).
  *
@@ -62,18 +89,21 @@ int catalog_open(const char *path, catalog **out, cs_error *err);
  *   queries: it is migrated with catalog_open when the user may write it
  *   (what every command did before), else CS_EVERSION says to migrate it.
  * Write functions on a read-only catalog fail with CS_EDB.
+ * PostgreSQL: every transaction of the connection is read-only; an older
+ * schema is refused with CS_EVERSION (open it once with catalog_open).
  */
 int catalog_open_readonly(const char *path, catalog **out, cs_error *err);
 void catalog_close(catalog *cat);
 /* The schema version the open catalog is at (== CATALOG_SCHEMA_VERSION). */
 int catalog_schema_version(const catalog *cat);
+/* The catalog's file, or its PostgreSQL URL with any password replaced by "***". */
 const char *catalog_path(const catalog *cat);
 /* The blob store beside the catalog; owned by the catalog. */
 blob_store *catalog_blobs(catalog *cat);
 /* The blob directory for a catalog path: "x.db" -> "x.blobs", else path + ".blobs". */
 char *catalog_blob_dir_for(const char *catalog_path);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* BEGIN (SQLite: IMMEDIATE) / COMMIT / ROLLBACK (only when a transaction is open). */
 int catalog_begin(catalog *cat, cs_error *err);
 int catalog_commit(catalog *cat, cs_error *err);
 void catalog_rollback(catalog *cat);

@@ -6,6 +6,8 @@
 #   pg_start            # sets $pg_url: postgresql://USER@127.0.0.1:PORT/clearset
 #   pg_sql "SELECT 1"   # runs SQL on that database, prints rows as psql -At does
 #
+# pg_start also exports CLEARSET_PG_BIN, where crawl_check.py finds psql.
+#
 # The server comes from Debian's postgresql package (scripts/setup installs it): initdb
 # and pg_ctl under /usr/lib/postgresql/*/bin, or $CLEARSET_PG_BIN. Without them the
 # test exits 77 and says SKIPPED (tests/CMakeLists.txt counts 77 as skipped), never a
@@ -31,7 +33,7 @@ pg_stop() {
 }
 
 pg_sql() {
-  "${pg_as[@]}" "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 "$pg_url" -c "$1"
+  "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 "$pg_url" -c "$1"
 }
 
 pg_start() {
@@ -74,4 +76,5 @@ pg_start() {
   }
   "${pg_as[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U "$pg_user" clearset
   pg_url="postgresql://$pg_user@127.0.0.1:$port/clearset"
+  export CLEARSET_PG_BIN=$pg_bin
 }
