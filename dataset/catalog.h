@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 8 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 9 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -324,6 +324,46 @@ int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *
 void catalog_host_refs_free(catalog_host_ref *refs, size_t n);
 /* Hosts of seed pages (page URLs at depth 0), which stay in scope when a crawl resumes. */
 int catalog_frontier_seed_origins(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err);
+
+/* ---- Host leases (crawl --worker) ----------------------------------------
+ * Workers that share one catalog (any number of processes on any number of
+ * machines, on PostgreSQL) crawl a host only while they hold its lease: the
+ * hosts row names the owner and when the lease lapses unless renewed. So a
+ * host is crawled by one worker at a time, and its politeness state
+ * (next_fetch_at, paused_until, the robots.txt cache with its Crawl-delay)
+ * is read from the catalog by whichever worker holds it next. A worker that
+ * dies (even by SIGKILL) just stops renewing: its leases lapse and another
+ * worker takes its hosts, queueing again the URLs it had in flight (the only
+ * ones that may be fetched twice). Owners are strings the workers choose
+ * (host name, pid and a random part: unique). On SQLite the same functions
+ * work for processes on one machine, serialised by its write lock.
+ */
+typedef struct catalog_lease {
+    int64_t host_id;
+    char *origin;
+    int taken_over; /* the lease was another owner's and had lapsed */
+} catalog_lease;
+/*
+ * Leases to owner, until now + lease_ms, up to max hosts that are not parked,
+ * have queued or in-flight URLs and whose lease is free or has lapsed, those
+ * due soonest first; the in_flight URLs of each host taken go back to queued.
+ * One transaction of its own (call it outside one); on PostgreSQL the hosts
+ * are chosen FOR UPDATE SKIP LOCKED, so concurrent workers never take the
+ * same host. *out (free with catalog_leases_free) may be empty.
+ */
+int catalog_lease_acquire(catalog *cat, const char *owner, int64_t now, int64_t lease_ms,
+                          size_t max, catalog_lease **out, size_t *n, cs_error *err);
+void catalog_leases_free(catalog_lease *leases, size_t n);
+/*
+ * Extends every lease owner holds to now + lease_ms; *ids (caller frees) are
+ * the hosts it still holds: one missing lapsed and went to another worker.
+ */
+int catalog_lease_renew(catalog *cat, const char *owner, int64_t now, int64_t lease_ms,
+                        int64_t **ids, size_t *n, cs_error *err);
+/* Gives up owner's lease of host_id, or every lease of owner when host_id is 0. */
+int catalog_lease_release(catalog *cat, const char *owner, int64_t host_id, cs_error *err);
+/* How many hosts not parked still have queued or in-flight URLs (work for some worker). */
+int catalog_lease_work_left(catalog *cat, int64_t *hosts, cs_error *err);
 /* Number of URLs of host (0: all hosts) of kind (or any) in state (or any). */
 int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
                            catalog_url_state state, int64_t *out, cs_error *err);

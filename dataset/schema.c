@@ -417,6 +417,15 @@ static const char migration_8_pg[] =
     "ALTER TABLE sightings ALTER COLUMN page_id DROP NOT NULL;\n"
     "CREATE UNIQUE INDEX sightings_listed ON sightings(image_url_id) WHERE page_id IS NULL;\n";
 
+/* -- 9: host leases, for crawl workers sharing one catalog (issue 15; see
+ *    catalog.h "Host leases"). A worker crawls a host only while it holds the
+ *    lease; a lease nobody renews lapses, and another worker takes the host. */
+static const char migration_9[] =
+    "ALTER TABLE hosts ADD COLUMN lease_owner TEXT; -- the worker crawling the host; NULL: none\n"
+    "ALTER TABLE hosts ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0; -- the lease "
+    "lapses then unless renewed\n"
+    "CREATE INDEX hosts_by_lease ON hosts(lease_owner);\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
@@ -429,6 +438,7 @@ const catalog_migration catalog_migrations[] = {
     {6, "image_checks: the protocols checked for each image", migration_6, NULL},
     {7, "rsl_documents: RSL 1.0 licence documents per host", migration_7, NULL},
     {8, "sightings.page_id NULL: captions from URL lists", migration_8, migration_8_pg},
+    {9, "hosts.lease_owner, lease_expires_at: host leases of crawl workers", migration_9, NULL},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];
