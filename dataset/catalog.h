@@ -103,6 +103,19 @@ blob_store *catalog_blobs(catalog *cat);
 /* The blob directory for a catalog path: "x.db" -> "x.blobs", else path + ".blobs". */
 char *catalog_blob_dir_for(const char *catalog_path);
 
+/*
+ * Copies every table of from into to, which must be empty (CS_EINVAL
+ * otherwise) and at the same schema version (as opening both makes them):
+ * every row with its id, in one transaction on to, so a failed copy leaves
+ * to empty. Blob files are not touched: to's rows name the same hashes, so
+ * to needs from's blob folder (catalog_open_at's blob_dir). on_table (may be
+ * NULL) hears each table's row count as it is done. Works either way between
+ * SQLite and PostgreSQL; `clearset migrate` is its command.
+ */
+int catalog_copy(catalog *from, catalog *to,
+                 void (*on_table)(void *arg, const char *table, int64_t rows), void *arg,
+                 cs_error *err);
+
 /* BEGIN (SQLite: IMMEDIATE) / COMMIT / ROLLBACK (only when a transaction is open). */
 int catalog_begin(catalog *cat, cs_error *err);
 int catalog_commit(catalog *cat, cs_error *err);

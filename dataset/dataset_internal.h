@@ -132,6 +132,16 @@ typedef struct catalog_cursor {
  */
 typedef int (*catalog_row_reader)(catalog_cursor *row, void *target);
 
+/* PostgreSQL's type ids (pg_type.h) for the types the catalog binds and reads. */
+#define CATALOG_PG_OID_BOOL   16
+#define CATALOG_PG_OID_BYTEA  17
+#define CATALOG_PG_OID_INT8   20
+#define CATALOG_PG_OID_INT2   21
+#define CATALOG_PG_OID_INT4   23
+#define CATALOG_PG_OID_TEXT   25
+#define CATALOG_PG_OID_FLOAT4 700
+#define CATALOG_PG_OID_FLOAT8 701
+
 /* Runs SQL without arguments or results (may hold several statements). */
 int catalog_exec(catalog *cat, const char *sql, cs_error *err);
 /* Runs one statement that returns no rows (INSERT, UPDATE, DELETE). */
@@ -187,6 +197,16 @@ const char *catalog_column_text(catalog_cursor *row, int column);
 const void *catalog_column_bytes(catalog_cursor *row, int column, size_t *len);
 /* A copy of a text column (caller frees), or NULL when the column is NULL. */
 char *catalog_column_strdup(catalog_cursor *row, int column);
+/* How many columns the row has, and the name of one (valid while the statement runs). */
+int catalog_column_count(catalog_cursor *row);
+const char *catalog_column_name(catalog_cursor *row, int column);
+/*
+ * A column as an argument for another statement, typed as stored (SQLite) or
+ * as declared (PostgreSQL: integers and booleans INT, floats REAL, bytea
+ * BLOB, anything else TEXT); its bytes are valid until the row changes.
+ * CATALOG_VALUE_NULL also when a bytea could not be unescaped (out of memory).
+ */
+catalog_value catalog_column_value(catalog_cursor *row, int column);
 /*
  * Copies text columns first, first + 1, ... into *fields[0], *fields[1], ...
  * (NULL for SQL NULL); CS_ENOMEM when a copy failed (the others are made).

@@ -226,6 +226,47 @@ const void *catalog_column_bytes(catalog_cursor *row, int column, size_t *len)
     return row->bytea[column];
 }
 
+int catalog_column_count(catalog_cursor *row)
+{
+    return row->result ? PQnfields(row->result) : sqlite3_column_count(row->stmt);
+}
+
+const char *catalog_column_name(catalog_cursor *row, int column)
+{
+    return row->result ? PQfname(row->result, column) : sqlite3_column_name(row->stmt, column);
+}
+
+catalog_value catalog_column_value(catalog_cursor *row, int column)
+{
+    int kind;
+    if (catalog_column_is_null(row, column)) return (catalog_value){.type = CATALOG_VALUE_NULL};
+    if (row->result) {
+        Oid type = PQftype(row->result, column);
+        kind = type == CATALOG_PG_OID_BYTEA                                     ? SQLITE_BLOB
+               : type == CATALOG_PG_OID_FLOAT4 || type == CATALOG_PG_OID_FLOAT8 ? SQLITE_FLOAT
+               : type == CATALOG_PG_OID_INT8 || type == CATALOG_PG_OID_INT4 ||
+                       type == CATALOG_PG_OID_INT2 || type == CATALOG_PG_OID_BOOL
+                   ? SQLITE_INTEGER
+                   : SQLITE_TEXT;
+    } else {
+        kind = sqlite3_column_type(row->stmt, column);
+    }
+    switch (kind) {
+    case SQLITE_INTEGER:
+        return catalog_int(catalog_column_int64(row, column));
+    case SQLITE_FLOAT:
+        return catalog_real(catalog_column_double(row, column));
+    case SQLITE_BLOB: {
+        size_t len = 0;
+        const void *bytes = catalog_column_bytes(row, column, &len);
+        if (bytes == NULL && row->result) return (catalog_value){.type = CATALOG_VALUE_NULL};
+        return catalog_blob(bytes ? bytes : "", len); /* SQLite: NULL for a 0-byte blob */
+    }
+    default:
+        return catalog_text(catalog_column_text(row, column));
+    }
+}
+
 char *catalog_column_strdup(catalog_cursor *row, int column)
 {
     const char *text = catalog_column_text(row, column);

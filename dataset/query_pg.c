@@ -21,10 +21,6 @@
 #include <string.h>
 
 #define PG_MAX_ARGS       64      /* the most ?N any statement of dataset/ binds (16 today) */
-#define PG_OID_BYTEA      17      /* pg_type.h */
-#define PG_OID_INT8       20      /* pg_type.h */
-#define PG_OID_TEXT       25      /* pg_type.h */
-#define PG_OID_FLOAT8     701     /* pg_type.h */
 #define PG_SQLSTATE_NOMEM "53200" /* out_of_memory */
 
 /* The CS_E code for a failed result (NULL: no result at all). */
@@ -119,16 +115,16 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
         case CATALOG_VALUE_INT:
             snprintf(numbers[i], sizeof numbers[i], "%lld", (long long)v->integer);
             values[i] = numbers[i];
-            types[i] = PG_OID_INT8;
+            types[i] = CATALOG_PG_OID_INT8;
             break;
         case CATALOG_VALUE_REAL:
             snprintf(numbers[i], sizeof numbers[i], "%.17g", v->real);
             values[i] = numbers[i];
-            types[i] = PG_OID_FLOAT8;
+            types[i] = CATALOG_PG_OID_FLOAT8;
             break;
         case CATALOG_VALUE_TEXT:
             values[i] = v->bytes;
-            types[i] = PG_OID_TEXT;
+            types[i] = CATALOG_PG_OID_TEXT;
             break;
         case CATALOG_VALUE_BLOB:
             if (v->len > (size_t)INT32_MAX)
@@ -137,7 +133,7 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
             values[i] = v->len ? v->bytes : "";
             lengths[i] = (int)v->len;
             formats[i] = 1;
-            types[i] = PG_OID_BYTEA;
+            types[i] = CATALOG_PG_OID_BYTEA;
             break;
         case CATALOG_VALUE_NULL:
             break;
