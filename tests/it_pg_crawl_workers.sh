@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # it_pg_crawl_workers.sh - four `crawl --worker` processes share one PostgreSQL catalog
-# over 50 loopback hosts, each given a quarter of the seeds, and pages link across
-# hosts; one worker is SIGKILLed halfway. Judged from the fixture server's own log and
+# over 50 loopback hosts, each given a quarter of the seeds, and every host's pages link
+# to two pages of two other hosts (in both orders, so workers record the same new URLs
+# at once); one worker is SIGKILLed halfway. Judged from the fixture server's own log and
 # the catalog: no URL was requested twice except those in flight at the kill (a policy
 # file at most once more), no host saw two requests closer than the delay (so never two
 # workers at once), each surviving worker did part of the work, and the crawl still
@@ -21,8 +22,10 @@ cat >"$work/site.json" <<'JSON'
   {"path": "/", "content_type": "text/html",
    "body": "<a href='/p1.html'>1</a><a href='/p2.html'>2</a><a href='/p3.html'>3</a>"},
   {"path": "/p1.html", "content_type": "text/html", "body": "<img src='/i1.jpg'><a href='/p2.html'>2</a>"},
-  {"path": "/p2.html", "content_type": "text/html", "body": "<img src='/i2.jpg'><a href='/p3.html'>3</a>"},
-  {"path": "/p3.html", "content_type": "text/html", "body": "<img src='/i3.jpg'><a href='/'>home</a>"},
+  {"path": "/p2.html", "content_type": "text/html",
+   "body": "<img src='/i2.jpg'><a href='/p3.html'>3</a><a href='{{origin:127.0.20.1}}/p2.html'>x</a><a href='{{origin:127.0.20.2}}/p3.html'>y</a>"},
+  {"path": "/p3.html", "content_type": "text/html",
+   "body": "<img src='/i3.jpg'><a href='/'>home</a><a href='{{origin:127.0.20.2}}/p3.html'>y</a><a href='{{origin:127.0.20.1}}/p2.html'>x</a>"},
   {"path": "/i1.jpg", "content_type": "image/jpeg", "body_file": "plasma.jpg"},
   {"path": "/i2.jpg", "content_type": "image/jpeg", "body_file": "red.jpg"},
   {"path": "/i3.jpg", "content_type": "image/jpeg", "body_file": "third.jpg"}
