@@ -37,7 +37,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: clearset train --dataset DIR --out MODEL [--steps N] [--time-limit S]\n"
-            "                      [--batch N] [--size 32] [--seed N] [--resume]\n"
+            "                      [--batch N] [--size 32|64] [--seed N] [--resume]\n"
             "                      [--trusted-keys FILE] [--checkpoint-every N] [--threads N]\n"
             "       clearset train --info MODEL\n\n"
             "Trains the GAN on a clearset export, and only on one that verifies: the same\n"
@@ -54,7 +54,7 @@ static void usage(FILE *out)
             "  --time-limit S         stop with a checkpoint after S seconds\n"
             "  --batch N              images per step (default %d; taken from MODEL on\n"
             "                         --resume)\n"
-            "  --size 32              image size; the generator is built for 32 x 32 only\n"
+            "  --size 32|64           image size (default 32; 64 adds a layer to each network)\n"
             "  --seed N               weights, noise and batch order (default 1; taken from\n"
             "                         MODEL on --resume)\n"
             "  --resume               continue MODEL: the same result, bit for bit, as one\n"
@@ -219,9 +219,9 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
         return cli_usage_error("train", "needs --dataset DIR (a clearset export)");
     if (opts.model_path == NULL || opts.model_path[0] == '\0')
         return cli_usage_error("train", "needs --out MODEL");
-    if (opts.size != GAN_IMAGE_SIZE)
-        return cli_usage_error("train", "--size %d: the generator is built for %d x %d only",
-                               opts.size, GAN_IMAGE_SIZE, GAN_IMAGE_SIZE);
+    if (opts.size != 32 && opts.size != 64)
+        return cli_usage_error("train", "--size %d: the generator is built for 32 or 64 only",
+                               opts.size);
 
     progress_ctx progress = {ctx->stderr_is_tty};
     opts.on_progress = on_progress;

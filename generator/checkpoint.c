@@ -7,6 +7,7 @@
  *   u32 version           GAN_CHECKPOINT_VERSION
  *   u32 header_bytes      offset of the payload
  *   i32 channels, latent_dim, g_width, d_width, batch_size, d_norm, loss
+ *   i32 image_size        (version 3 on) 32 or 64
  *   f32 lr, beta1, beta2, adam_eps
  *   u64 seed, step, G's Adam step, D's Adam step
  *   u64 rng[4]            the training stream's state, so training resumes exactly
@@ -17,8 +18,9 @@
  *   metadata              (version 2 on) the gan_set_metadata text, no NUL
  *   u8  sha256[32]        of every byte before it
  *
- * Version 1 is version 2 without metadata_bytes and metadata; it still loads,
- * with gan_metadata NULL. The header size field tells the two apart too.
+ * Version 2 is version 3 without image_size (always 32); version 1 is
+ * version 2 without metadata_bytes and metadata. Both still load, with
+ * gan_metadata NULL for version 1. The header size field tells them apart too.
  *
  * A file is refused unless its magic, hash, version, architecture and length
  * all check out, so a truncated or flipped byte is never loaded as weights.
@@ -39,8 +41,9 @@
 #define CKPT_HEADER_V1_BYTES                                                                       \
     (CKPT_MAGIC_BYTES + 4 + 4 + 7 * 4 + 4 * 4 + 4 * 8 + 4 * 8 + CS_SHA256_BYTES +                  \
      GAN_SIGNER_BYTES + 4 * 8)
-/* version 2 adds the metadata length */
-#define CKPT_HEADER_BYTES (CKPT_HEADER_V1_BYTES + 8)
+/* version 2 adds the metadata length, version 3 the image size */
+#define CKPT_HEADER_V2_BYTES (CKPT_HEADER_V1_BYTES + 8)
+#define CKPT_HEADER_BYTES    (CKPT_HEADER_V2_BYTES + 4)
 /* Refuse to read more than this: the largest configuration anyone trains here
  * is a few MiB; 1 GiB leaves room without letting a bad path eat memory. */
 #define CKPT_MAX_BYTES ((size_t)1 << 30)
@@ -116,6 +119,7 @@ int gan_save(const gan *g, const char *path, cs_error *err)
                        c->batch_size, (int32_t)c->d_norm, (int32_t)c->loss};
     for (int i = 0; i < 7; i++)
         put_u32(&w, (uint32_t)ints[i]);
+    put_u32(&w, (uint32_t)c->image_size);
     put_f32(&w, c->lr);
     put_f32(&w, c->beta1);
     put_f32(&w, c->beta2);
@@ -165,7 +169,9 @@ static int parse(const unsigned char *bytes, size_t len, int threads, const char
     if (version > GAN_CHECKPOINT_VERSION)
         return cs_error_set(err, CS_EVERSION, "%s: checkpoint version %u is newer than %d", path,
                             version, GAN_CHECKPOINT_VERSION);
-    size_t header_expected = version == 1 ? CKPT_HEADER_V1_BYTES : CKPT_HEADER_BYTES;
+    size_t header_expected = version == 1   ? CKPT_HEADER_V1_BYTES
+                             : version == 2 ? CKPT_HEADER_V2_BYTES
+                                            : CKPT_HEADER_BYTES;
     if (version < 1 || header != header_expected || len < header + CS_SHA256_BYTES)
         return cs_error_set(err, CS_EFORMAT, "%s: unknown checkpoint version %u", path, version);
 
@@ -178,6 +184,7 @@ static int parse(const unsigned char *bytes, size_t len, int threads, const char
     c.batch_size = (int32_t)get_u32(&r);
     c.d_norm = (gan_dnorm)(int32_t)get_u32(&r);
     c.loss = (gan_loss)(int32_t)get_u32(&r);
+    c.image_size = version >= 3 ? (int32_t)get_u32(&r) : 32;
     c.lr = get_f32(&r);
     c.beta1 = get_f32(&r);
     c.beta2 = get_f32(&r);

@@ -44,76 +44,143 @@ int gen_chunk_images(size_t floats_per_image, int batch)
     return n < 1 ? 1 : n > (size_t)batch ? batch : (int)n;
 }
 
-/* The output columns x in [*lo, *hi) whose input column x*stride - pad + kj is inside [0, w). */
-static void valid_range(int w, int ow, int stride, int pad, int kj, int *lo, int *hi)
+/*
+ * im2col and col2im work one image plane at a time through a zero-padded copy
+ * of it on the stack (at most GEN_PLANE_FLOATS floats, gen_patches_fit), so
+ * that a patch row is a plain strided copy with no bounds test: kernel tap
+ * (ki, kj) reads padded[(y*stride + ki) * pw + x*stride + kj]. The rows are
+ * short (1 to 32 floats), so loop overhead would be most of the cost: the
+ * DCGAN's shapes (stride 2 at widths 4 to 32, and the 1x1 output of its 4x4
+ * valid convolutions) get copies of this code compiled for their constant
+ * width and stride, which the compiler vectorises and unrolls.
+ */
+bool gen_patches_fit(const gen_patches *p)
 {
-    int first = pad - kj; /* x*stride >= first */
-    *lo = first <= 0 ? 0 : (first + stride - 1) / stride;
-    int last = w - 1 + pad - kj; /* x*stride <= last */
-    *hi = last < 0 ? 0 : CS_MIN(ow, last / stride + 1);
-    if (*hi < *lo) *hi = *lo;
+    size_t ph = (size_t)(p->oh - 1) * p->stride + p->k, pw = (size_t)(p->ow - 1) * p->stride + p->k;
+    return p->stride >= 1 && p->oh >= 1 && p->ow >= 1 && ph * pw <= GEN_PLANE_FLOATS;
 }
+
+/* The padded plane's size: every position a kernel tap reads. */
+static inline int padded_height(const gen_patches *p, int s)
+{
+    return (p->oh - 1) * s + p->k;
+}
+static inline int padded_width(const gen_patches *p, int ow, int s)
+{
+    return (ow - 1) * s + p->k;
+}
+
+/* im2col of one image plane into its k*k rows (rows + tap * ld), for width ow and stride s. */
+static inline __attribute__((always_inline)) void
+im2col_plane(const gen_patches *p, const float *plane, float *rows, size_t ld, int ow, int s)
+{
+    const int k = p->k, oh = p->oh, ph = padded_height(p, s), pw = padded_width(p, ow, s);
+    float padded[GEN_PLANE_FLOATS];
+    /* Columns [x0, x1) of a padded row come from the plane; the rest are 0. */
+    const int x0 = p->pad, x1 = CS_MIN(pw, p->pad + p->w);
+    for (int py = 0; py < ph; py++) {
+        int iy = py - p->pad;
+        float *dst = padded + py * pw;
+        if (iy < 0 || iy >= p->h) {
+            for (int px = 0; px < pw; px++)
+                dst[px] = 0.0f;
+            continue;
+        }
+        const float *src = plane + iy * p->w - p->pad;
+        for (int px = 0; px < x0; px++)
+            dst[px] = 0.0f;
+        for (int px = x0; px < x1; px++)
+            dst[px] = src[px];
+        for (int px = x1; px < pw; px++)
+            dst[px] = 0.0f;
+    }
+    for (int ki = 0; ki < k; ki++)
+        for (int kj = 0; kj < k; kj++) {
+            float *dst = rows + (size_t)(ki * k + kj) * ld;
+            for (int y = 0; y < oh; y++) {
+                const float *src = padded + (y * s + ki) * pw + kj;
+                for (int x = 0; x < ow; x++)
+                    dst[y * ow + x] = src[x * s];
+            }
+        }
+}
+
+/* The adjoint of im2col_plane: plane = the sum of its k*k rows. */
+static inline __attribute__((always_inline)) void
+col2im_plane(const gen_patches *p, const float *rows, size_t ld, float *plane, int ow, int s)
+{
+    const int k = p->k, oh = p->oh, ph = padded_height(p, s), pw = padded_width(p, ow, s);
+    float padded[GEN_PLANE_FLOATS];
+    for (int i = 0; i < ph * pw; i++)
+        padded[i] = 0.0f;
+    for (int ki = 0; ki < k; ki++)
+        for (int kj = 0; kj < k; kj++) {
+            const float *src = rows + (size_t)(ki * k + kj) * ld;
+            for (int y = 0; y < oh; y++) {
+                float *dst = padded + (y * s + ki) * pw + kj;
+                for (int x = 0; x < ow; x++)
+                    dst[x * s] += src[y * ow + x];
+            }
+        }
+    /* Columns [0, x1) of a plane row lie inside the padded plane; the rest are 0. */
+    const int x1 = CS_MIN(p->w, pw - p->pad);
+    for (int iy = 0; iy < p->h; iy++) {
+        int py = iy + p->pad;
+        float *dst = plane + iy * p->w;
+        const float *src = padded + py * pw + p->pad;
+        if (py >= ph) {
+            for (int ix = 0; ix < p->w; ix++)
+                dst[ix] = 0.0f;
+            continue;
+        }
+        for (int ix = 0; ix < x1; ix++)
+            dst[ix] = src[ix];
+        for (int ix = x1; ix < p->w; ix++)
+            dst[ix] = 0.0f;
+    }
+}
+
+/* Runs BODY(ow, s) with compile-time constants for the DCGAN's shapes. */
+#define GEN_FOR_SHAPE(p, BODY)                                                                     \
+    do {                                                                                           \
+        if ((p)->stride == 2 && (p)->ow == 4)                                                      \
+            BODY(4, 2);                                                                            \
+        else if ((p)->stride == 2 && (p)->ow == 8)                                                 \
+            BODY(8, 2);                                                                            \
+        else if ((p)->stride == 2 && (p)->ow == 16)                                                \
+            BODY(16, 2);                                                                           \
+        else if ((p)->stride == 2 && (p)->ow == 32)                                                \
+            BODY(32, 2);                                                                           \
+        else if ((p)->stride == 1 && (p)->ow == 1)                                                 \
+            BODY(1, 1);                                                                            \
+        else                                                                                       \
+            BODY((p)->ow, (p)->stride);                                                            \
+    } while (0)
 
 void gen_im2col(const gen_patches *p, const float *image, int b0, int nb, float *col, size_t ld)
 {
-    const int k = p->k, s = p->stride, oh = p->oh, ow = p->ow;
+    const size_t plane_size = (size_t)p->h * p->w, out_size = (size_t)p->oh * p->ow;
     for (int ch = 0; ch < p->c; ch++) {
-        for (int ki = 0; ki < k; ki++) {
-            for (int kj = 0; kj < k; kj++) {
-                float *row = col + (size_t)((ch * k + ki) * k + kj) * ld;
-                int lo, hi, offset = kj - p->pad;
-                valid_range(p->w, ow, s, p->pad, kj, &lo, &hi);
-                for (int b = 0; b < nb; b++) {
-                    const float *plane = image + ((size_t)ch * p->batch + b0 + b) * p->h * p->w;
-                    for (int y = 0; y < oh; y++) {
-                        float *dst = row + ((size_t)b * oh + y) * ow;
-                        int iy = y * s - p->pad + ki;
-                        if (iy < 0 || iy >= p->h) {
-                            memset(dst, 0, (size_t)ow * sizeof(float));
-                            continue;
-                        }
-                        const float *src = plane + (size_t)iy * p->w;
-                        for (int x = 0; x < lo; x++)
-                            dst[x] = 0.0f;
-                        if (s == 1)
-                            memcpy(dst + lo, src + lo + offset, (size_t)(hi - lo) * sizeof(float));
-                        else
-                            for (int x = lo; x < hi; x++)
-                                dst[x] = src[x * s + offset];
-                        for (int x = hi; x < ow; x++)
-                            dst[x] = 0.0f;
-                    }
-                }
-            }
+        float *rows = col + (size_t)ch * p->k * p->k * ld;
+        const float *planes = image + ((size_t)ch * p->batch + b0) * plane_size;
+        for (int b = 0; b < nb; b++) {
+#define IM2COL(OW, S) im2col_plane(p, planes + b * plane_size, rows + b * out_size, ld, OW, S)
+            GEN_FOR_SHAPE(p, IM2COL);
+#undef IM2COL
         }
     }
 }
 
 void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int nb, float *image)
 {
-    const int k = p->k, s = p->stride, oh = p->oh, ow = p->ow;
-    const size_t plane_size = (size_t)p->h * p->w;
-    for (int ch = 0; ch < p->c; ch++)
-        memset(image + ((size_t)ch * p->batch + b0) * plane_size, 0,
-               (size_t)nb * plane_size * sizeof(float));
+    const size_t plane_size = (size_t)p->h * p->w, out_size = (size_t)p->oh * p->ow;
     for (int ch = 0; ch < p->c; ch++) {
-        for (int ki = 0; ki < k; ki++) {
-            for (int kj = 0; kj < k; kj++) {
-                const float *row = col + (size_t)((ch * k + ki) * k + kj) * ld;
-                int lo, hi, offset = kj - p->pad;
-                valid_range(p->w, ow, s, p->pad, kj, &lo, &hi);
-                for (int b = 0; b < nb; b++) {
-                    float *plane = image + ((size_t)ch * p->batch + b0 + b) * plane_size;
-                    for (int y = 0; y < oh; y++) {
-                        int iy = y * s - p->pad + ki;
-                        if (iy < 0 || iy >= p->h) continue;
-                        const float *src = row + ((size_t)b * oh + y) * ow;
-                        float *dst = plane + (size_t)iy * p->w;
-                        for (int x = lo; x < hi; x++)
-                            dst[x * s + offset] += src[x];
-                    }
-                }
-            }
+        const float *rows = col + (size_t)ch * p->k * p->k * ld;
+        float *planes = image + ((size_t)ch * p->batch + b0) * plane_size;
+        for (int b = 0; b < nb; b++) {
+#define COL2IM(OW, S) col2im_plane(p, rows + b * out_size, ld, planes + b * plane_size, OW, S)
+            GEN_FOR_SHAPE(p, COL2IM);
+#undef COL2IM
         }
     }
 }

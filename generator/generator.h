@@ -1,5 +1,5 @@
 /*
- * generator.h - the GAN: a DCGAN generator and discriminator for 32x32 images,
+ * generator.h - the GAN: a DCGAN generator and discriminator for 32x32 or 64x64 images,
  * trained in plain C (GEMM through OpenBLAS), its checkpoints, and the sliced
  * Wasserstein distance that measures its samples.
  *
@@ -37,7 +37,10 @@
 
 #include "common/common.h"
 
-#define GAN_IMAGE_SIZE 32 /* the only resolution the architecture is built for */
+/* The resolutions the architecture is built for: 32 (four layers each side)
+ * and 64 (five, as in the DCGAN paper); 32 is the default. */
+#define GAN_IMAGE_SIZE     32
+#define GAN_MAX_IMAGE_SIZE 64
 
 /* Normalisation between the discriminator's convolutions. */
 typedef enum gan_dnorm {
@@ -52,9 +55,10 @@ typedef enum gan_loss {
 
 typedef struct gan_config {
     int channels;   /* 1 (grey) or 3 (RGB) */
+    int image_size; /* 32 or 64: images are image_size x image_size */
     int latent_dim; /* length of z */
-    int g_width;    /* generator channels at 16x16; 2x and 4x below that */
-    int d_width;    /* discriminator channels at 16x16; 2x and 4x below that */
+    int g_width;    /* generator channels of its last hidden layer; 2x, 4x (8x) below */
+    int d_width;    /* discriminator channels of its first layer; 2x, 4x (8x) after */
     int batch_size; /* images per training step and per sampling pass */
     gan_dnorm d_norm;
     gan_loss loss;
@@ -63,7 +67,7 @@ typedef struct gan_config {
     int threads;                      /* workers per gan; not stored in checkpoints */
 } gan_config;
 
-/* Fills cfg with the defaults: grey, z of 100, widths 32, batch 64, batch norm
+/* Fills cfg with the defaults: grey 32x32, z of 100, widths 32, batch 64, batch norm
  * in D, non-saturating loss, Adam(2e-4, 0.5, 0.999, 1e-8), seed 1, and as
  * many threads as there are online cores, at most 2 (measured faster than
  * one on two cores; more have not been measured, and a batch is cut into 8
@@ -100,7 +104,7 @@ typedef struct gan_step_stats {
 void gan_train_step(gan *g, const float *real, const float *z, gan_step_stats *stats);
 
 /*
- * Writes n samples to out (n x channels x 32 x 32) from latents drawn with
+ * Writes n samples to out (n x channels x size x size) from latents drawn with
  * `seed` (independent of the training stream). Batch norm uses the statistics
  * of each sampling batch (batch_size latents, as in training), so a given seed
  * and n always give the same images. Does not change the gan's weights.
@@ -148,8 +152,9 @@ int gan_tile_pixels(const float *images, int n, int channels, int size, int cols
 
 /* --- checkpoints ------------------------------------------------------- */
 
-/* 2 added the metadata text; version 1 files still load (without metadata). */
-#define GAN_CHECKPOINT_VERSION 2
+/* 2 added the metadata text, 3 the image size; older files still load (without
+ * metadata, at 32x32). */
+#define GAN_CHECKPOINT_VERSION 3
 #define GAN_SIGNER_BYTES       32 /* an Ed25519 public key */
 /* Metadata is a model card's worth of JSON (licence counts, settings); 1 MiB
  * is far above that and keeps a bad checkpoint from asking for much memory. */

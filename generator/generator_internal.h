@@ -112,6 +112,11 @@ typedef struct gen_patches {
 void gen_im2col(const gen_patches *p, const float *image, int b0, int nb, float *col, size_t ld);
 /* The adjoint: zeroes images b0 .. b0+nb-1, then adds every column into them. */
 void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int nb, float *image);
+/* im2col and col2im work through a zero-padded copy of one image plane on the
+ * stack: at most this many floats (a 64 x 64 plane padded by 1 needs 4356). */
+#define GEN_PLANE_FLOATS 8192
+/* Whether p's padded planes fit GEN_PLANE_FLOATS; gen_gan_build checks every layer. */
+bool gen_patches_fit(const gen_patches *p);
 /* How many images of a batch to process at once when each needs that many column floats. */
 int gen_chunk_images(size_t floats_per_image, int batch);
 
@@ -186,8 +191,10 @@ void gen_adam_step(gen_store *st, float lr, float beta1, float beta2, float eps)
 
 /* --- gan.c: the model --------------------------------------------------- */
 
-#define GEN_G_LAYERS 4
-#define GEN_D_LAYERS 4
+/* Layers per network: 4 at 32x32, 5 at 64x64 (gen_gan_layers). */
+#define GEN_G_LAYERS 5
+#define GEN_D_LAYERS 5
+int gen_gan_layers(int image_size);
 
 /* Activations and scratch of one network for one batch. */
 struct gan {
@@ -199,23 +206,25 @@ struct gan {
     unsigned char signer[GAN_SIGNER_BYTES];
     char *metadata; /* the caller's JSON text, NUL-terminated; NULL until set */
 
-    /* layer geometry and the indices of their tensors */
+    /* layer geometry and the indices of their tensors; g_layers and
+     * d_layers of the GEN_*_LAYERS slots are used */
+    int g_layers, d_layers;
     gen_conv g_conv[GEN_G_LAYERS], d_conv[GEN_D_LAYERS];
     int g_w[GEN_G_LAYERS], g_gamma[GEN_G_LAYERS], g_beta[GEN_G_LAYERS];
     int d_w[GEN_D_LAYERS], d_gamma[GEN_D_LAYERS], d_beta[GEN_D_LAYERS], d_u[GEN_D_LAYERS];
     gen_spectral d_sn[GEN_D_LAYERS];
 
-    /* G: z -> [convt -> bn -> relu] x3 -> convt -> tanh */
+    /* G: z -> [convt -> bn -> relu] x (g_layers - 1) -> convt -> tanh */
     float *z;                   /* [latent][B] */
     float *g_pre[GEN_G_LAYERS]; /* convt outputs */
     float *g_xhat[GEN_G_LAYERS], *g_invstd[GEN_G_LAYERS];
-    float *g_act[GEN_G_LAYERS]; /* relu outputs; g_act[3] = tanh = fake */
+    float *g_act[GEN_G_LAYERS]; /* relu outputs; g_act[g_layers - 1] = tanh = fake */
     float *g_dpre, *g_dact;     /* gradient scratch, largest layer */
 
-    /* D: x -> conv -> lrelu -> [conv -> norm -> lrelu] x2 -> conv -> logit */
+    /* D: x -> conv -> lrelu -> [conv -> norm -> lrelu] x (d_layers - 2) -> conv -> logit */
     float *real;                /* the real batch in CNHW */
     float *d_col[GEN_D_LAYERS]; /* im2col of each conv's input */
-    float *d_pre[GEN_D_LAYERS]; /* conv outputs; d_pre[3] = logits */
+    float *d_pre[GEN_D_LAYERS]; /* conv outputs; d_pre[d_layers - 1] = logits */
     float *d_xhat[GEN_D_LAYERS], *d_invstd[GEN_D_LAYERS];
     float *d_act[GEN_D_LAYERS]; /* lrelu outputs */
     float *d_dimage;            /* dL/d(D's input) for G's step */

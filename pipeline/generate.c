@@ -40,6 +40,7 @@ typedef struct generate_run {
     pipeline_generate_stats *stats;
     cs_error *err;
     int channels;
+    int size; /* the model's image side */
     size_t dim;
     float *samples; /* count x dim */
     char **paths;   /* DIR/NNNN.png */
@@ -92,7 +93,7 @@ static int add_training(void *arg, const char *path, const cs_error *problem)
     int rc = cs_read_regular_file(path, PIPELINE_MAX_IMAGE_BYTES, &bytes, &len, run->err);
     if (rc == CS_OK) rc = dedup_decode(bytes, len, NULL, &img, run->err);
     free(bytes);
-    if (rc == CS_OK) rc = dedup_square_resize(&img, GAN_IMAGE_SIZE, &small, run->err);
+    if (rc == CS_OK) rc = dedup_square_resize(&img, run->size, &small, run->err);
     dedup_image_free(&img);
     if (rc == CS_OK) {
         size_t cap = run->training_cap;
@@ -187,7 +188,7 @@ static int write_png(const char *path, const dedup_image *img, const cs_buf *xmp
 static int write_samples(generate_run *run)
 {
     const pipeline_generate_options *o = run->opts;
-    int side = GAN_IMAGE_SIZE, c = run->channels;
+    int side = run->size, c = run->channels;
     cs_buf xmp;
     cs_buf_init(&xmp, 0);
     int rc = pipeline_generated_xmp(&run->stats->label, &xmp);
@@ -388,7 +389,8 @@ static int load_model(generate_run *run, gan **model, unsigned char manifest[CS_
     rc = read_obligations(run, *model);
     if (rc != CS_OK) return rc;
     run->channels = gan_get_config(*model)->channels;
-    run->dim = (size_t)run->channels * GAN_IMAGE_SIZE * GAN_IMAGE_SIZE;
+    run->size = gan_get_config(*model)->image_size;
+    run->dim = (size_t)run->channels * (size_t)run->size * (size_t)run->size;
     return hash_file(o->model_path, l->model_sha256, run->err);
 }
 

@@ -615,7 +615,7 @@ typedef struct pipeline_train_options {
     uint64_t steps;            /* the step count the model reaches (resumed steps included) */
     uint64_t time_limit_ms;    /* 0: none; else stop with a checkpoint after this long */
     uint64_t checkpoint_every; /* 0: only at the end */
-    int batch_size, size;      /* size: GAN_IMAGE_SIZE only */
+    int batch_size, size;      /* size: 32 or 64 (a resumed model keeps its own) */
     uint64_t seed;
     int resume;  /* continue model_path (its batch size and seed win) */
     int threads; /* 0: the generator's default */

@@ -148,9 +148,9 @@ static int path_with_suffix(char *out, const char *path, const char *suffix, cs_
 /* n images of the gan (NCHW, [-1, 1]) from the fixed sample seed; malloc'd. */
 static float *samples(gan *g, uint64_t seed, int n)
 {
-    int channels = gan_get_config(g)->channels;
-    float *out =
-        malloc((size_t)n * (size_t)channels * GAN_IMAGE_SIZE * GAN_IMAGE_SIZE * sizeof(float));
+    const gan_config *c = gan_get_config(g);
+    float *out = malloc((size_t)n * (size_t)c->channels * (size_t)c->image_size *
+                        (size_t)c->image_size * sizeof(float));
     if (out) gan_sample(g, seed, n, out);
     return out;
 }
@@ -165,8 +165,8 @@ static int write_grid(gan *g, const char *model_path, cs_error *err)
     const int channels = gan_get_config(g)->channels;
     float *images = samples(g, TRAIN_GRID_SEED, n);
     dedup_image grid = {.channels = channels, .format = CS_IMAGE_PNG};
-    rc = images ? gan_tile_pixels(images, n, channels, GAN_IMAGE_SIZE, TRAIN_GRID_SIDE, 0,
-                                  &grid.pixels, &grid.width, &grid.height)
+    rc = images ? gan_tile_pixels(images, n, channels, gan_get_config(g)->image_size,
+                                  TRAIN_GRID_SIDE, 0, &grid.pixels, &grid.width, &grid.height)
                 : CS_ENOMEM;
     if (rc != CS_OK) {
         free(images);
@@ -338,6 +338,10 @@ static int open_model(const pipeline_train_options *opts, const pipeline_train_d
         gan_get_provenance(*out, manifest, signer);
         char hex[CS_SHA256_HEX];
         cs_hex_encode(manifest, CS_SHA256_BYTES, hex);
+        if (gan_get_config(*out)->image_size != d->size)
+            return cs_error_set(err, CS_EINVAL, "%s is a %d x %d model; resume it with --size %d",
+                                opts->model_path, gan_get_config(*out)->image_size,
+                                gan_get_config(*out)->image_size, gan_get_config(*out)->image_size);
         if (strcmp(hex, d->manifest_sha256) != 0 || gan_get_config(*out)->channels != d->channels)
             return cs_error_set(err, CS_EINVAL,
                                 "%s was trained on another export (manifest %s), not on %s "
@@ -348,6 +352,7 @@ static int open_model(const pipeline_train_options *opts, const pipeline_train_d
     gan_config cfg;
     gan_config_default(&cfg);
     cfg.channels = d->channels;
+    cfg.image_size = d->size;
     cfg.batch_size = opts->batch_size;
     cfg.seed = opts->seed;
     if (opts->threads > 0) cfg.threads = opts->threads;
@@ -413,10 +418,10 @@ static int train_loop(const pipeline_train_options *opts, gan *g, train_batches 
 int pipeline_train(const pipeline_train_options *opts, pipeline_train_result *result, cs_error *err)
 {
     memset(result, 0, sizeof *result);
-    if (opts->size != GAN_IMAGE_SIZE)
+    if (opts->size != 32 && opts->size != 64)
         return cs_error_set(err, CS_EUNSUPPORTED,
-                            "--size %d: the generator is built for %d x %d images only", opts->size,
-                            GAN_IMAGE_SIZE, GAN_IMAGE_SIZE);
+                            "--size %d: the generator is built for 32 x 32 and 64 x 64 images",
+                            opts->size);
     pipeline_train_data data;
     int rc = pipeline_train_load(opts->dataset_dir, opts->trusted_keys, opts->size, &data, err);
     if (rc != CS_OK) {

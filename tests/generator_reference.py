@@ -25,45 +25,54 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def layer_count(size):
+    """4 layers per network at 32x32, 5 at 64x64 (generator/gan.c)."""
+    return {32: 4, 64: 5}[size]
+
+
 class Generator(nn.Module):
-    def __init__(self, nz, gw, nc):
+    """convt1..convtL, bn1..bn(L-1); channels (8gw,) 4gw, 2gw, gw, nc."""
+
+    def __init__(self, nz, gw, nc, size=32):
         super().__init__()
-        self.convt1 = nn.ConvTranspose2d(nz, 4 * gw, 4, 1, 0, bias=False)
-        self.bn1 = nn.BatchNorm2d(4 * gw)
-        self.convt2 = nn.ConvTranspose2d(4 * gw, 2 * gw, 4, 2, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(2 * gw)
-        self.convt3 = nn.ConvTranspose2d(2 * gw, gw, 4, 2, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(gw)
-        self.convt4 = nn.ConvTranspose2d(gw, nc, 4, 2, 1, bias=False)
+        self.layers = layer_count(size)
+        chans = [nz] + [gw << (self.layers - 1 - l) for l in range(1, self.layers)] + [nc]
+        for l in range(self.layers):
+            stride, pad = (1, 0) if l == 0 else (2, 1)
+            setattr(self, f"convt{l + 1}",
+                    nn.ConvTranspose2d(chans[l], chans[l + 1], 4, stride, pad, bias=False))
+            if l < self.layers - 1:
+                setattr(self, f"bn{l + 1}", nn.BatchNorm2d(chans[l + 1]))
 
     def forward(self, z):
         x = z.view(z.shape[0], -1, 1, 1)
-        x = F.relu(self.bn1(self.convt1(x)))
-        x = F.relu(self.bn2(self.convt2(x)))
-        x = F.relu(self.bn3(self.convt3(x)))
-        return torch.tanh(self.convt4(x))
+        for l in range(1, self.layers):
+            x = F.relu(getattr(self, f"bn{l}")(getattr(self, f"convt{l}")(x)))
+        return torch.tanh(getattr(self, f"convt{self.layers}")(x))
 
 
 class Discriminator(nn.Module):
-    def __init__(self, dw, nc, dnorm):
+    """conv1..convL; bn2..bn(L-1) with batch norm; channels dw, 2dw, 4dw (, 8dw), 1."""
+
+    def __init__(self, dw, nc, dnorm, size=32):
         super().__init__()
+        self.layers = layer_count(size)
         sn = (lambda m: nn.utils.spectral_norm(m)) if dnorm == "spectral" else (lambda m: m)
-        self.conv1 = sn(nn.Conv2d(nc, dw, 4, 2, 1, bias=False))
-        self.conv2 = sn(nn.Conv2d(dw, 2 * dw, 4, 2, 1, bias=False))
-        self.conv3 = sn(nn.Conv2d(2 * dw, 4 * dw, 4, 2, 1, bias=False))
-        self.conv4 = sn(nn.Conv2d(4 * dw, 1, 4, 1, 0, bias=False))
+        chans = [nc] + [dw << (l - 1) for l in range(1, self.layers)] + [1]
         self.batchnorm = dnorm == "batch"
-        if self.batchnorm:
-            self.bn2 = nn.BatchNorm2d(2 * dw)
-            self.bn3 = nn.BatchNorm2d(4 * dw)
+        for l in range(self.layers):
+            stride, pad = (1, 0) if l == self.layers - 1 else (2, 1)
+            setattr(self, f"conv{l + 1}",
+                    sn(nn.Conv2d(chans[l], chans[l + 1], 4, stride, pad, bias=False)))
+            if self.batchnorm and 0 < l < self.layers - 1:
+                setattr(self, f"bn{l + 1}", nn.BatchNorm2d(chans[l + 1]))
 
     def forward(self, x):
         x = F.leaky_relu(self.conv1(x), 0.2)
-        x = self.conv2(x)
-        x = F.leaky_relu(self.bn2(x) if self.batchnorm else x, 0.2)
-        x = self.conv3(x)
-        x = F.leaky_relu(self.bn3(x) if self.batchnorm else x, 0.2)
-        return self.conv4(x).view(-1)
+        for l in range(2, self.layers):
+            x = getattr(self, f"conv{l}")(x)
+            x = F.leaky_relu(getattr(self, f"bn{l}")(x) if self.batchnorm else x, 0.2)
+        return getattr(self, f"conv{self.layers}")(x).view(-1)
 
 
 def torch_name(net_id, name, dnorm):
@@ -101,6 +110,7 @@ def main():
     p.add_argument("--beta1", type=float, default=0.5)
     p.add_argument("--beta2", type=float, default=0.999)
     p.add_argument("--eps", type=float, default=1e-8)
+    p.add_argument("--size", type=int, choices=[32, 64], default=32)
     a = p.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
@@ -112,8 +122,8 @@ def main():
     def save(name, tensor):
         tensor.detach().contiguous().numpy().astype("<f4").tofile(os.path.join(a.dir, name))
 
-    G = Generator(a.latent, a.g_width, a.channels)
-    D = Discriminator(a.d_width, a.channels, a.d_norm)
+    G = Generator(a.latent, a.g_width, a.channels, a.size)
+    D = Discriminator(a.d_width, a.channels, a.d_norm, a.size)
     nets = {"G": G, "D": D}
     names = {}
     for net_id, net in nets.items():
@@ -127,7 +137,7 @@ def main():
         net.load_state_dict(state)
         net.train()
 
-    real = load("real.f32", (a.batch, a.channels, 32, 32))
+    real = load("real.f32", (a.batch, a.channels, a.size, a.size))
     z = load("z.f32", (a.batch, a.latent))
     opt = {k: torch.optim.Adam(n.parameters(), lr=a.lr, betas=(a.beta1, a.beta2), eps=a.eps)
            for k, n in nets.items()}

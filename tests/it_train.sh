@@ -13,7 +13,9 @@
 # SHA-256 and signer key in the checkpoint and the licences in its metadata;
 # MODEL.md names the licences and obligations; the grid PNG decodes (clearset
 # hash). 6 steps in one run give the same checkpoint bytes as 3 + 3 with
-# --resume. SIGINT mid-run exits 130 and leaves a checkpoint that loads.
+# --resume. --size 64 trains the five-layer networks (a 512 x 512 grid, size 64 in
+# the metadata), resumes only at 64, and generates 64 x 64 PNGs; --size 48 is bad
+# usage. SIGINT mid-run exits 130 and leaves a checkpoint that loads.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 py=/usr/bin/python3
@@ -137,6 +139,31 @@ cmp one.ckpt.grid.png two.ckpt.grid.png || { echo "resumed grid differs"; exit 1
 rc=0
 train --dataset tampered --out two.ckpt --steps 8 --resume >/dev/null 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || { echo "resume on a tampered export: exit $rc"; exit 1; }
+
+# -- --size 64: the five-layer networks, resumed at their own size only
+train --dataset ds --out big.ckpt --size 64 --steps 2 >big.json 2>big.err || { cat big.err; exit 1; }
+jq -e '.step == 2' big.json >/dev/null || { cat big.json; exit 1; }
+"$CLEARSET_BIN" hash big.ckpt.grid.png >big_grid.json
+jq -e '.width == 512 and .height == 512' big_grid.json >/dev/null || { cat big_grid.json; exit 1; }
+"$CLEARSET_BIN" train --info big.ckpt | jq -e '.metadata.data.size == 64' >/dev/null ||
+  { "$CLEARSET_BIN" train --info big.ckpt; exit 1; }
+rc=0
+train --dataset ds --out big.ckpt --steps 4 --resume >/dev/null 2>big.err || rc=$?
+[ "$rc" = 2 ] && grep -q -- "--size 64" big.err || { echo "resume at 32: exit $rc"; cat big.err; exit 1; }
+train --dataset ds --out big.ckpt --size 64 --steps 3 --resume >/dev/null 2>big.err ||
+  { cat big.err; exit 1; }
+rc=0
+"$CLEARSET_BIN" --catalog gen64.db generate --dataset ds --model big.ckpt -n 2 --out gen64 \
+  >gen64.json 2>gen64.err || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "generate at 64: exit $rc"; cat gen64.err; exit 1; }
+for f in gen64/*.png; do
+  "$CLEARSET_BIN" hash "$f" | jq -e '.width == 64 and .height == 64' >/dev/null ||
+    { echo "$f is not 64 x 64"; exit 1; }
+done
+[ "$(ls gen64/*.png gen64/quarantine/*.png 2>/dev/null | wc -l)" = 2 ] || { ls -R gen64; exit 1; }
+rc=0
+train --dataset ds --out odd.ckpt --size 48 >/dev/null 2>odd.err || rc=$?
+[ "$rc" = 2 ] || { echo "--size 48: exit $rc"; exit 1; }
 
 # -- SIGINT: stops after the current step with a loadable checkpoint, exit 130
 "$CLEARSET_BIN" train --dataset ds --out int.ckpt --batch 4 --steps 1000000 --checkpoint-every 1 \

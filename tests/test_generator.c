@@ -699,25 +699,41 @@ static void test_checkpoint_keeps_metadata_and_reads_version_1(void **state)
     assert_int_equal(gan_new(&cfg, &a, NULL), CS_OK);
     assert_null(gan_metadata(a));
 
-    /* No metadata: a version 2 file; the same file as version 1 (without the
-     * metadata length field) still loads, with no metadata. */
+    /* No metadata: a version 3 file. The same file without the image size
+     * (version 2), and also without the metadata length (version 1), still
+     * loads: as a 32x32 model with no metadata. */
     assert_int_equal(gan_save(a, path, &err), CS_OK);
     size_t len;
     unsigned char *bytes = (unsigned char *)ts_read_file(path, &len);
-    const size_t v1_header = 220, count_at = v1_header; /* the v2 metadata length */
-    unsigned char *v1 = malloc(len - 8);
-    assert_non_null(v1);
-    memcpy(v1, bytes, count_at);
-    memcpy(v1 + count_at, bytes + count_at + 8, len - count_at - 8);
-    uint32_t version = 1, header = (uint32_t)v1_header;
-    memcpy(v1 + 8, &version, 4);
-    memcpy(v1 + 12, &header, 4);
-    cs_sha256(v1, len - 8 - CS_SHA256_BYTES, v1 + len - 8 - CS_SHA256_BYTES);
-    ts_write_file(old, v1, len - 8);
-    assert_int_equal(gan_load(old, 1, &b, &err), CS_OK);
-    assert_null(gan_metadata(b));
-    gan_free(b);
-    free(v1);
+    const size_t size_at = 44;                         /* after magic, version, header, 7 i32 */
+    const size_t v1_header = 220, meta_at = v1_header; /* in the version 2 layout */
+    for (uint32_t version = 2; version >= 1; version--) {
+        unsigned char *old_bytes = malloc(len);
+        assert_non_null(old_bytes);
+        size_t n = 0;
+        memcpy(old_bytes, bytes, size_at);
+        n = size_at;
+        size_t rest_from = size_at + 4, rest = len - rest_from;
+        if (version == 1) { /* also drop the metadata length */
+            size_t head = meta_at - size_at;
+            memcpy(old_bytes + n, bytes + rest_from, head);
+            n += head;
+            rest_from += head + 8;
+            rest = len - rest_from;
+        }
+        memcpy(old_bytes + n, bytes + rest_from, rest);
+        n += rest;
+        uint32_t header = (uint32_t)(version == 1 ? v1_header : v1_header + 8);
+        memcpy(old_bytes + 8, &version, 4);
+        memcpy(old_bytes + 12, &header, 4);
+        cs_sha256(old_bytes, n - CS_SHA256_BYTES, old_bytes + n - CS_SHA256_BYTES);
+        ts_write_file(old, old_bytes, n);
+        assert_int_equal(gan_load(old, 1, &b, &err), CS_OK);
+        assert_null(gan_metadata(b));
+        assert_int_equal(gan_get_config(b)->image_size, 32);
+        gan_free(b);
+        free(old_bytes);
+    }
     free(bytes);
 
     /* With metadata: it comes back byte for byte, covered by the hash. */

@@ -110,7 +110,7 @@ static float *to_nchw(const float *cnhw, int c, int b, size_t plane)
     return out;
 }
 
-static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
+static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads, int size)
 {
     char dir[TS_PATH_MAX], name[256];
     ts_tempdir(dir);
@@ -125,6 +125,7 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
     cfg.loss = loss;
     cfg.threads = threads;
     cfg.seed = 2024;
+    cfg.image_size = size;
     gan *g;
     assert_int_equal(gan_new(&cfg, &g, NULL), CS_OK);
     const char *net_names[2] = {"G", "D"};
@@ -136,7 +137,8 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
             snprintf(name, sizeof name, "%s.%s.f32", net_names[net], t->name);
             write_floats(dir, name, t->value, t->count);
         }
-    size_t n_real = (size_t)cfg.batch_size * cfg.channels * 32 * 32;
+    const size_t plane = (size_t)size * size;
+    size_t n_real = (size_t)cfg.batch_size * cfg.channels * plane;
     size_t n_z = (size_t)cfg.batch_size * cfg.latent_dim;
     float *real = malloc(n_real * sizeof(float)), *z = malloc(n_z * sizeof(float));
     gen_rng rng;
@@ -148,7 +150,7 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
     write_floats(dir, "z.f32", z, n_z);
 
     /* PyTorch's step. */
-    char script[TS_PATH_MAX], args[8][64];
+    char script[TS_PATH_MAX], args[9][64];
     ts_join(script, CLEARSET_SOURCE_DIR, "tests/generator_reference.py");
     snprintf(args[0], 64, "--channels=%d", cfg.channels);
     snprintf(args[1], 64, "--latent=%d", cfg.latent_dim);
@@ -157,8 +159,9 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
     snprintf(args[4], 64, "--batch=%d", cfg.batch_size);
     snprintf(args[5], 64, "--d-norm=%s", d_norm == GAN_DNORM_SPECTRAL ? "spectral" : "batch");
     snprintf(args[6], 64, "--loss=%s", loss == GAN_LOSS_HINGE ? "hinge" : "nonsaturating");
+    snprintf(args[7], 64, "--size=%d", size);
     const char *argv[] = {PYTHON,  script,  dir,     args[0], args[1], args[2],
-                          args[3], args[4], args[5], args[6], NULL};
+                          args[3], args[4], args[5], args[6], args[7], NULL};
     ts_run_result run;
     ts_run(&run, NULL, argv);
     if (run.status != 0) {
@@ -171,11 +174,12 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
     gan_step_stats stats;
     gan_train_step(g, real, z, &stats);
 
-    printf("%s, %s, %d thread%s:\n", d_norm == GAN_DNORM_SPECTRAL ? "spectral norm" : "batch norm",
+    printf("%dx%d, %s, %s, %d thread%s:\n", size, size,
+           d_norm == GAN_DNORM_SPECTRAL ? "spectral norm" : "batch norm",
            loss == GAN_LOSS_HINGE ? "hinge loss" : "non-saturating loss", threads,
            threads == 1 ? "" : "s");
     int failures = 0;
-    float *fake = to_nchw(g->g_act[GEN_G_LAYERS - 1], cfg.channels, cfg.batch_size, 32 * 32);
+    float *fake = to_nchw(g->g_act[g->g_layers - 1], cfg.channels, cfg.batch_size, plane);
     failures += compare(dir, "out.fake.f32", fake, n_real, ABS_TOL);
     free(fake);
     float *logits_real = read_floats(dir, "out.logits_real.f32", cfg.batch_size);
@@ -191,7 +195,7 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
     write_floats(dir, "out.logit_means.f32", means, 2);
     failures += compare(dir, "out.logit_means.f32", c_means, 2, ABS_TOL);
     failures +=
-        compare(dir, "out.logits_g.f32", g->d_pre[GEN_D_LAYERS - 1], cfg.batch_size, ABS_TOL);
+        compare(dir, "out.logits_g.f32", g->d_pre[g->d_layers - 1], cfg.batch_size, ABS_TOL);
     float losses[2] = {stats.d_loss, stats.g_loss};
     failures += compare(dir, "out.losses.f32", losses, 2, ABS_TOL);
 
@@ -221,20 +225,28 @@ static void check_one_step(gan_dnorm d_norm, gan_loss loss, int threads)
 static void test_spectral_norm_step_matches_pytorch(void **state)
 {
     (void)state;
-    check_one_step(GAN_DNORM_SPECTRAL, GAN_LOSS_NONSATURATING, 1);
+    check_one_step(GAN_DNORM_SPECTRAL, GAN_LOSS_NONSATURATING, 1, 32);
 }
 
 static void test_batch_norm_hinge_step_matches_pytorch(void **state)
 {
     (void)state;
-    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE, 1);
+    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE, 1, 32);
 }
 
 static void test_both_networks_on_two_threads_match_pytorch(void **state)
 {
     (void)state;
-    check_one_step(GAN_DNORM_SPECTRAL, GAN_LOSS_NONSATURATING, 2);
-    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE, 2);
+    check_one_step(GAN_DNORM_SPECTRAL, GAN_LOSS_NONSATURATING, 2, 32);
+    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE, 2, 32);
+}
+
+/* The 64x64 networks: one layer more on each side, batch norm on D's three middle layers. */
+static void test_64_pixel_networks_match_pytorch(void **state)
+{
+    (void)state;
+    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_NONSATURATING, 2, 64);
+    check_one_step(GAN_DNORM_BATCH, GAN_LOSS_HINGE, 1, 64);
 }
 
 int main(void)
@@ -243,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_spectral_norm_step_matches_pytorch),
         cmocka_unit_test(test_batch_norm_hinge_step_matches_pytorch),
         cmocka_unit_test(test_both_networks_on_two_threads_match_pytorch),
+        cmocka_unit_test(test_64_pixel_networks_match_pytorch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
