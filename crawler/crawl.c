@@ -264,6 +264,9 @@ int crawl_host_reload(crawl_ctx *ctx, crawl_host *h)
     int rc = host_load(ctx, h->origin, &fresh);
     if (rc != CS_OK) return rc;
     fresh.leased = h->leased;
+    fresh.in_flight = h->in_flight; /* a request through it (a robots.txt redirect) runs on */
+    fresh.next_fetch_at = CS_MAX(fresh.next_fetch_at, h->next_fetch_at);
+    fresh.paused_until = CS_MAX(fresh.paused_until, h->paused_until);
     crawl_host_clear(h);
     *h = fresh;
     return CS_OK;

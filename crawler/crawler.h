@@ -368,8 +368,9 @@ void crawler_options_default(crawler_options *opts);
 
 /*
  * Crawls into the catalog until the frontier is exhausted or a limit is hit.
- * Resumable: URLs left in flight by a killed crawl are queued again, done ones
- * are never fetched again; seeds already in the frontier keep their state.
+ * Resumable: URLs left in flight by a killed crawl are queued again (by a
+ * --worker only when it takes the host's lapsed lease), done ones are never
+ * fetched again; seeds already in the frontier keep their state.
  * Returns CS_OK (stats filled), CS_EINVAL for a bad seed, or CS_EDB when the
  * catalog fails (the crawl stops; what was committed stays).
  */
