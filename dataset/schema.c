@@ -447,9 +447,10 @@ const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalo
 static int word_at(const char *start, const char *p, const char *w)
 {
     size_t n = strlen(w);
+    if (strncmp(p, w, n) != 0) return 0; /* first: p[n] is only readable when this matched */
     int before = p > start && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
     int after = isalnum((unsigned char)p[n]) || p[n] == '_';
-    return !before && !after && strncmp(p, w, n) == 0;
+    return !before && !after;
 }
 
 char *catalog_pg_schema_sql(const char *sql)

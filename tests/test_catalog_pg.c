@@ -292,6 +292,7 @@ static void leases_behave(const char *location, const char *blobs)
     assert_int_equal(nc, 2); /* A's two; B's was renewed */
     assert_true(held_by(c, nc, a[0].host_id) && held_by(c, nc, a[1].host_id));
     assert_true(c[0].taken_over && c[1].taken_over);
+    catalog_leases_free(c, nc);
     catalog_frontier_item again;
     assert_int_equal(catalog_frontier_get(cat, item.url, &again, &err), CS_OK);
     assert_int_equal(again.state, CATALOG_URL_QUEUED); /* A's in-flight URL goes back */
