@@ -397,12 +397,14 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     pipeline_crawl_lock *lock = NULL;
     if (status == CLI_EXIT_OK && opts.worker && list_path)
         status = cli_usage_error("crawl", "--worker does not read --url-list");
-    /* workers coordinate through leases; a file lock beside a shared catalog guards nothing */
-    if (status == CLI_EXIT_OK && !opts.worker && !catalog_is_shared(ctx->catalog_path) &&
-        pipeline_crawl_lock_acquire(ctx->catalog_path, &lock, &err) != CS_OK)
+    /* one plain crawl, or any number of workers (they share hosts through leases); a lock
+       file beside a catalog file, an advisory lock in a shared (PostgreSQL) catalog */
+    if (status == CLI_EXIT_OK && !catalog_is_shared(ctx->catalog_path) &&
+        pipeline_crawl_lock_acquire(ctx->catalog_path, opts.worker, &lock, &err) != CS_OK)
         status = cli_fail("crawl", &err);
     if (status == CLI_EXIT_OK &&
-        catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err) != CS_OK)
+        (catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err) != CS_OK ||
+         catalog_claim_crawl(cat, opts.worker, &err) != CS_OK))
         status = cli_fail("crawl", &err);
     if (status == CLI_EXIT_OK && list_path &&
         crawler_url_list_open(list_path, list_format, url_col, caption_col, &list, &err) != CS_OK)

@@ -67,6 +67,17 @@ int catalog_exists(const char *location);
  */
 int catalog_is_shared(const char *location);
 /*
+ * Claims a shared catalog for a crawl, for as long as the handle is open:
+ * exclusively for a plain crawl (shared 0), shared by `crawl --worker`s
+ * (shared 1), which coordinate through host leases and keep only a plain
+ * crawl out. PostgreSQL: a session advisory lock, which the server drops
+ * when the connection ends, so a killed crawl never leaves it behind;
+ * CS_EIO naming the catalog when the other kind of crawl holds it. A SQLite
+ * catalog: CS_OK and nothing done (a lock file beside it does this job,
+ * pipeline_crawl_lock_acquire).
+ */
+int catalog_claim_crawl(catalog *cat, int shared, cs_error *err);
+/*
  * Opens the existing catalog at path for reading only (CS_ENOTFOUND when it
  * does not exist; nothing is created, not even the blob folder).
  *

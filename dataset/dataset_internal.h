@@ -272,9 +272,9 @@ int catalog_open_blob_dir(catalog *cat, const char *dir, int create, cs_error *e
  * clearset_schema, and migrates under advisory lock CATALOG_PG_MIGRATION_LOCK.
  */
 int catalog_migrate(catalog *cat, cs_error *err);
-#define CATALOG_PG_MIGRATION_LOCK                                                                  \
-    "7221000001" /* any bigint no other user of the database takes                                 \
-                  */
+/* Advisory lock ids (any bigint no other user of the database takes): migrating, crawling. */
+#define CATALOG_PG_MIGRATION_LOCK "7221000001"
+#define CATALOG_PG_CRAWL_LOCK     "7221000002"
 /* Reads cat's schema version (0: a new catalog). */
 int catalog_schema_version_read(catalog *cat, int *version, cs_error *err);
 /* CS_EVERSION: the catalog's schema is newer than this build's. */

@@ -10,6 +10,10 @@
  * once take different hosts instead of waiting for (or stealing) each
  * other's. SQLite has no row locks and needs none: BEGIN IMMEDIATE already
  * lets one process choose at a time.
+ *
+ * catalog_claim_crawl keeps a plain crawl (which queues every in-flight URL
+ * again as its own) and workers apart on PostgreSQL, with a session advisory
+ * lock: exclusive for the one, shared among the others.
  */
 #include "dataset/dataset_internal.h"
 
@@ -106,4 +110,22 @@ int catalog_lease_work_left(catalog *cat, int64_t *hosts, cs_error *err)
     *hosts = 0;
     return catalog_row(cat, "counting hosts with work", "SELECT count(*) " HOSTS_WITH_WORK,
                        CATALOG_NO_ARGS, catalog_read_int64, hosts, err);
+}
+
+int catalog_claim_crawl(catalog *cat, int shared, cs_error *err)
+{
+    if (!cat->pg) return CS_OK;
+    int64_t got = 0;
+    int rc =
+        catalog_query_int64(cat,
+                            shared ? "SELECT pg_try_advisory_lock_shared(" CATALOG_PG_CRAWL_LOCK ")"
+                                   : "SELECT pg_try_advisory_lock(" CATALOG_PG_CRAWL_LOCK ")",
+                            &got, err);
+    if (rc == CS_OK && !got)
+        rc = cs_error_set(err, CS_EIO,
+                          shared ? "catalog %s: a crawl without --worker is running on it"
+                                 : "catalog %s: another crawl is running on it (workers, or a "
+                                   "crawl without --worker)",
+                          cat->path);
+    return rc;
 }

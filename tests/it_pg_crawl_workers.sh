@@ -5,8 +5,9 @@
 # at once); one worker is SIGKILLed halfway. Judged from the fixture server's own log and
 # the catalog: no URL was requested twice except those in flight at the kill (a policy
 # file at most once more), no host saw two requests closer than the delay (so never two
-# workers at once), each surviving worker did part of the work, and the crawl still
-# completed: every page and image of every host done, no lease left behind.
+# workers at once), each surviving worker did part of the work, a plain crawl was kept
+# out while they ran, and the crawl still completed: every page and image of every host
+# done, no lease left behind.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 . "$CLEARSET_SOURCE_DIR/tests/support/postgres.sh"
@@ -53,6 +54,14 @@ for _ in $(seq 600); do
   [ "$(wc -l <"$work/log.jsonl")" -ge $((total / 2)) ] && break
   sleep 0.05
 done
+# meanwhile a plain crawl (it would take every in-flight URL for its own) is kept out
+set +e
+"$CLEARSET_BIN" --catalog "$pg_url" --blobs "$work/blobs" crawl --allow-loopback >/dev/null \
+  2>"$work/plain.err"
+plain=$?
+set -e
+[ $plain -eq 3 ] && grep -q "another crawl is running" "$work/plain.err" ||
+  { echo "a plain crawl beside the workers exited $plain:"; cat "$work/plain.err"; exit 1; }
 kill -KILL "${pids[1]}"
 wait "${pids[1]}" 2>/dev/null || true
 at_kill=$(wc -l <"$work/log.jsonl")

@@ -3,8 +3,9 @@
  * the current schema (once, however many open it at the same moment), a
  * newer one refused, read-only opens, the password kept out of messages,
  * bytes that come back as they went in, failures that name the catalog and
- * what was done, and host leases (also on SQLite, where the same functions
- * serve workers on one machine).
+ * what was done, host leases (also on SQLite, where the same functions serve
+ * workers on one machine), and the claim that keeps a plain crawl and
+ * workers apart.
  *
  * Needs a server: CLEARSET_TEST_PG_URL, which tests/support/with_postgres.sh
  * sets after starting one of its own (tests/CMakeLists.txt runs this test
@@ -28,11 +29,17 @@ typedef struct fixture {
     const char *url;
 } fixture;
 
+static void drop_notice(void *arg, const char *message)
+{
+    (void)arg, (void)message;
+}
+
 /* Runs SQL on the test database with libpq, outside the catalog; fails the test on error. */
 static void sql(const char *url, const char *statement)
 {
     PGconn *conn = PQconnectdb(url);
     if (PQstatus(conn) != CONNECTION_OK) fail_msg("%s: %s", url, PQerrorMessage(conn));
+    PQsetNoticeProcessor(conn, drop_notice, NULL); /* DROP ... CASCADE lists what it drops */
     PGresult *res = PQexec(conn, statement);
     ExecStatusType status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
@@ -319,6 +326,32 @@ static void test_a_host_lease_has_one_owner_and_lapses_to_another(void **state)
     leases_behave(f->url, f->blobs);
 }
 
+static void test_a_plain_crawl_and_workers_keep_each_other_out(void **state)
+{
+    fixture *f = *state;
+    catalog *plain = NULL, *a = NULL, *b = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open_at(f->url, f->blobs, &plain, &err), CS_OK);
+    assert_int_equal(catalog_open_at(f->url, f->blobs, &a, &err), CS_OK);
+    assert_int_equal(catalog_open_at(f->url, f->blobs, &b, &err), CS_OK);
+    assert_int_equal(catalog_claim_crawl(plain, 0, &err), CS_OK);
+    assert_int_equal(catalog_claim_crawl(a, 1, &err), CS_EIO);
+    assert_non_null(strstr(err.message, "without --worker"));
+    catalog_close(plain); /* the server drops the claim when it sees the connection end */
+    int rc = CS_EIO;
+    for (int tries = 0; tries < 100 && rc == CS_EIO; tries++) {
+        rc = catalog_claim_crawl(a, 1, &err);
+        if (rc == CS_EIO) usleep(50 * 1000);
+    }
+    assert_int_equal(rc, CS_OK);
+    assert_int_equal(catalog_claim_crawl(b, 1, &err), CS_OK); /* workers share it */
+    assert_int_equal(catalog_open_at(f->url, f->blobs, &plain, &err), CS_OK);
+    assert_int_equal(catalog_claim_crawl(plain, 0, &err), CS_EIO);
+    catalog_close(plain);
+    catalog_close(a);
+    catalog_close(b);
+}
+
 static void test_host_leases_work_the_same_on_sqlite(void **state)
 {
     fixture *f = *state;
@@ -344,6 +377,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_host_lease_has_one_owner_and_lapses_to_another,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_plain_crawl_and_workers_keep_each_other_out, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_host_leases_work_the_same_on_sqlite, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
