@@ -389,9 +389,9 @@ static void gen_forward(gan *g)
             gen_batchnorm_forward(g->workers, cv->out_c, n / cv->out_c, g->g_pre[l],
                                   param(&g->gen, g->g_gamma[l]), param(&g->gen, g->g_beta[l]),
                                   g->g_xhat[l], g->g_invstd[l], g->g_act[l]);
-            gen_relu_forward(n, g->g_act[l], g->g_act[l]);
+            gen_workers_map1(g->workers, n, gen_relu_forward, g->g_act[l], g->g_act[l]);
         } else {
-            gen_tanh_forward(n, g->g_pre[l], g->g_act[l]);
+            gen_workers_map1(g->workers, n, gen_tanh_forward, g->g_pre[l], g->g_act[l]);
         }
         x = g->g_act[l];
     }
@@ -406,9 +406,9 @@ static void gen_backward(gan *g, const float *dfake)
         const gen_conv *cv = &g->g_conv[l];
         size_t n = conv_out_count(cv, B);
         if (l == g->g_layers - 1) {
-            gen_tanh_backward(n, g->g_act[l], dfake, dpre);
+            gen_workers_map2(g->workers, n, gen_tanh_backward, g->g_act[l], dfake, dpre);
         } else {
-            gen_relu_backward(n, g->g_act[l], dact, dact);
+            gen_workers_map2(g->workers, n, gen_relu_backward, g->g_act[l], dact, dact);
             gen_batchnorm_backward(g->workers, cv->out_c, n / cv->out_c, g->g_xhat[l],
                                    g->g_invstd[l], param(&g->gen, g->g_gamma[l]), dact,
                                    grad(&g->gen, g->g_gamma[l]), grad(&g->gen, g->g_beta[l]), dpre);
@@ -441,7 +441,8 @@ static void disc_forward(gan *g, const float *image)
             gen_batchnorm_forward(g->workers, cv->out_c, n / cv->out_c, g->d_pre[l],
                                   param(&g->disc, g->d_gamma[l]), param(&g->disc, g->d_beta[l]),
                                   g->d_xhat[l], g->d_invstd[l], g->d_act[l]);
-        gen_lrelu_forward(n, g->d_gamma[l] >= 0 ? g->d_act[l] : g->d_pre[l], g->d_act[l]);
+        gen_workers_map1(g->workers, n, gen_lrelu_forward,
+                         g->d_gamma[l] >= 0 ? g->d_act[l] : g->d_pre[l], g->d_act[l]);
         x = g->d_act[l];
     }
 }
@@ -457,7 +458,8 @@ static void disc_backward(gan *g, const float *dlogits, bool with_weights, float
         size_t n = conv_out_count(cv, B);
         const float *dout = dlogits;
         if (l < g->d_layers - 1) {
-            gen_lrelu_backward(n, g->d_act[l], grads[cur], grads[cur]);
+            gen_workers_map2(g->workers, n, gen_lrelu_backward, g->d_act[l], grads[cur],
+                             grads[cur]);
             if (g->d_gamma[l] >= 0) {
                 gen_batchnorm_backward(g->workers, cv->out_c, n / cv->out_c, g->d_xhat[l],
                                        g->d_invstd[l], param(&g->disc, g->d_gamma[l]), grads[cur],
@@ -527,7 +529,7 @@ void gan_train_step(gan *g, const float *real, const float *z, gan_step_stats *s
         s.d_fake_mean += logits[i] / B;
     s.d_loss += gen_d_loss(cfg->loss, B, logits, false, dlogits);
     disc_backward(g, dlogits, true, NULL);
-    gen_adam_step(&g->disc, cfg->lr, cfg->beta1, cfg->beta2, cfg->adam_eps);
+    gen_adam_step(g->workers, &g->disc, cfg->lr, cfg->beta1, cfg->beta2, cfg->adam_eps);
 
     /* 3. G's step: the same fake batch through the updated D, towards "real". */
     gen_store_zero_grad(&g->gen);
@@ -535,7 +537,7 @@ void gan_train_step(gan *g, const float *real, const float *z, gan_step_stats *s
     s.g_loss = gen_g_loss(cfg->loss, B, logits, dlogits);
     disc_backward(g, dlogits, false, g->d_dimage);
     gen_backward(g, g->d_dimage);
-    gen_adam_step(&g->gen, cfg->lr, cfg->beta1, cfg->beta2, cfg->adam_eps);
+    gen_adam_step(g->workers, &g->gen, cfg->lr, cfg->beta1, cfg->beta2, cfg->adam_eps);
 
     g->step++;
     if (stats != NULL) *stats = s;

@@ -85,8 +85,16 @@ void gen_workers_slice(int n, int piece, int pieces, int *lo, int *hi);
 /* Where a piece accumulates (+=) its share of a weight gradient of n floats:
  * dweight itself for piece 0, its own buffer (zeroed here) for the others. */
 float *gen_workers_grad(gen_workers *w, int piece, float *dweight, size_t n);
-/* After a run: dweight += the buffers of pieces 1, 2, ... in that order. */
+/* After a run: dweight += the buffers of pieces 1, 2, ... in that order (each
+ * element in that order, the elements shared out among the workers). */
 void gen_workers_sum_grads(gen_workers *w, int pieces, float *dweight, size_t n);
+/* Element-wise functions run on n floats in slices, one per piece: each
+ * element is computed by the same code whichever worker runs it. */
+typedef void (*gen_unary)(size_t n, const float *x, float *y);
+typedef void (*gen_binary)(size_t n, const float *a, const float *b, float *y);
+void gen_workers_map1(gen_workers *w, size_t n, gen_unary fn, const float *x, float *y);
+void gen_workers_map2(gen_workers *w, size_t n, gen_binary fn, const float *a, const float *b,
+                      float *y);
 
 /* --- conv.c, convt.c: convolutions as im2col + SGEMM --------------------- */
 
@@ -186,8 +194,9 @@ float gen_g_loss(gan_loss kind, int n, const float *logits, float *dlogits);
 
 /* --- adam.c ------------------------------------------------------------- */
 
-/* One Adam step over every trainable float of st (PyTorch's formula). */
-void gen_adam_step(gen_store *st, float lr, float beta1, float beta2, float eps);
+/* One Adam step over every trainable float of st (PyTorch's formula), the
+ * floats shared out among pool's workers (NULL: the calling thread). */
+void gen_adam_step(gen_workers *pool, gen_store *st, float lr, float beta1, float beta2, float eps);
 
 /* --- gan.c: the model --------------------------------------------------- */
 

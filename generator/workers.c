@@ -204,11 +204,68 @@ float *gen_workers_grad(gen_workers *w, int piece, float *dweight, size_t n)
     return w->grads[piece];
 }
 
+/* [lo, hi) of n floats for one piece of an element-wise job. */
+static void float_slice(size_t n, int piece, int pieces, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)piece / (size_t)pieces;
+    *hi = n * (size_t)(piece + 1) / (size_t)pieces;
+}
+
+typedef struct sum_job {
+    gen_workers *w;
+    int parts; /* gradient pieces to add */
+    float *dweight;
+    size_t n;
+} sum_job;
+
+/* Each element adds the parts in piece order, whichever worker runs it. */
+static void sum_slice(void *ctx, int piece, int pieces)
+{
+    const sum_job *j = ctx;
+    size_t lo, hi;
+    float_slice(j->n, piece, pieces, &lo, &hi);
+    for (int part = 1; part < j->parts; part++) {
+        const float *src = j->w->grads[part];
+        for (size_t i = lo; i < hi; i++)
+            j->dweight[i] += src[i];
+    }
+}
+
 void gen_workers_sum_grads(gen_workers *w, int pieces, float *dweight, size_t n)
 {
-    for (int piece = 1; piece < pieces; piece++) {
-        const float *part = w->grads[piece];
-        for (size_t i = 0; i < n; i++)
-            dweight[i] += part[i];
-    }
+    if (pieces < 2) return;
+    sum_job j = {w, pieces, dweight, n};
+    gen_workers_run(w, gen_workers_pieces(w, GEN_WORKERS_PIECES), sum_slice, &j);
+}
+
+typedef struct map_job {
+    size_t n;
+    gen_unary unary;
+    gen_binary binary;
+    const float *a, *b;
+    float *out;
+} map_job;
+
+static void map_slice(void *ctx, int piece, int pieces)
+{
+    const map_job *j = ctx;
+    size_t lo, hi;
+    float_slice(j->n, piece, pieces, &lo, &hi);
+    if (j->unary)
+        j->unary(hi - lo, j->a + lo, j->out + lo);
+    else
+        j->binary(hi - lo, j->a + lo, j->b + lo, j->out + lo);
+}
+
+void gen_workers_map1(gen_workers *w, size_t n, gen_unary fn, const float *x, float *y)
+{
+    map_job j = {.n = n, .unary = fn, .a = x, .out = y};
+    gen_workers_run(w, gen_workers_pieces(w, GEN_WORKERS_PIECES), map_slice, &j);
+}
+
+void gen_workers_map2(gen_workers *w, size_t n, gen_binary fn, const float *a, const float *b,
+                      float *y)
+{
+    map_job j = {.n = n, .binary = fn, .a = a, .b = b, .out = y};
+    gen_workers_run(w, gen_workers_pieces(w, GEN_WORKERS_PIECES), map_slice, &j);
 }

@@ -14,8 +14,8 @@
  *    works, same report), with one second check per image: the
  *    nearest-neighbour distance ratio against the training images
  *    (gan_nn_ratios, Carlini et al. 2023) in pixels at the model's
- *    resolution, the training images decoded, centre-cropped and resized to
- *    32 x 32 as the model saw them. A ratio under GAN_MEMORISE_COPY_RATIO
+ *    resolution, the training images read by pipeline_train_load exactly as
+ *    `clearset train` read them. A ratio under GAN_MEMORISE_COPY_RATIO
  *    rates the image copy; its entry in the report says which training image
  *    it copies and by how much.
  * 4. Every image rated copy (by the works or by memorisation) moves with its
@@ -25,6 +25,7 @@
 #include "pipeline/pipeline_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,6 @@
 #include <sys/stat.h>
 
 #define GENERATE_MAX_IMAGES     100000 /* NNNN.png with 5 digits at most; a run, not a dataset */
-#define GENERATE_MAX_TRAINING   100000 /* 32x32x3 floats each: 1.2 GiB at most in memory */
 #define GENERATE_MAX_CHECKPOINT (1024u * 1024 * 1024) /* hashed in memory */
 
 typedef struct generate_run {
@@ -42,11 +42,9 @@ typedef struct generate_run {
     int channels;
     int size; /* the model's image side */
     size_t dim;
-    float *samples; /* count x dim */
-    char **paths;   /* DIR/NNNN.png */
-    float *training;
-    char **training_paths;
-    size_t training_count, training_cap;
+    float *samples;               /* count x dim */
+    char **paths;                 /* DIR/NNNN.png */
+    pipeline_train_data training; /* the export the model was trained on, as train read it */
     gan_nn_ratio *ratios;
     dedup_risk *risks;
     json_t *section;   /* the current image's memorisation entry */
@@ -66,79 +64,33 @@ static int hash_file(const char *path, char hex[CS_SHA256_HEX], cs_error *err)
     return rc;
 }
 
-/* Pixels (8-bit, interleaved) to the model's floats (NCHW, [-1, 1]) and back. */
-static void pixels_to_floats(const dedup_image *img, int channels, float *out)
-{
-    size_t n = (size_t)img->width * (size_t)img->height;
-    for (int c = 0; c < channels; c++)
-        for (size_t i = 0; i < n; i++) {
-            const unsigned char *p = img->pixels + i * (size_t)img->channels;
-            double v = img->channels == channels ? p[c]
-                       : channels == 1           ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
-                                                 : p[0];
-            out[(size_t)c * n + i] = gan_pixel_to_value((unsigned char)lround(v));
-        }
-}
-
-static int add_training(void *arg, const char *path, const cs_error *problem)
-{
-    generate_run *run = arg;
-    if (problem) return cs_error_set(run->err, CS_EFORMAT, "%s", problem->message);
-    if (run->training_count >= GENERATE_MAX_TRAINING)
-        return cs_error_set(run->err, CS_ELIMIT, "%s: more than %d training images",
-                            run->opts->dataset_dir, GENERATE_MAX_TRAINING);
-    unsigned char *bytes = NULL;
-    size_t len = 0;
-    dedup_image img = {0}, small = {0};
-    int rc = cs_read_regular_file(path, PIPELINE_MAX_IMAGE_BYTES, &bytes, &len, run->err);
-    if (rc == CS_OK) rc = dedup_decode(bytes, len, NULL, &img, run->err);
-    free(bytes);
-    if (rc == CS_OK) rc = dedup_square_resize(&img, run->size, &small, run->err);
-    dedup_image_free(&img);
-    if (rc == CS_OK) {
-        size_t cap = run->training_cap;
-        rc = cs_array_reserve((void **)&run->training_paths, &run->training_cap,
-                              run->training_count, sizeof(char *), 0);
-        if (rc == CS_OK && cap != run->training_cap) {
-            float *more = realloc(run->training, run->training_cap * run->dim * sizeof(float));
-            if (more)
-                run->training = more;
-            else
-                rc = CS_ENOMEM;
-        }
-        char *copy = rc == CS_OK ? strdup(path) : NULL;
-        if (copy) {
-            pixels_to_floats(&small, run->channels, run->training + run->training_count * run->dim);
-            run->training_paths[run->training_count++] = copy;
-        } else {
-            rc = cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
-        }
-    }
-    dedup_image_free(&small);
-    return rc;
-}
-
-/* The export the model names: its manifest must be the one the checkpoint records. */
+/*
+ * The export the model names: its manifest must be the one the checkpoint
+ * records (checked first, for a message that says so), and then it is read
+ * exactly as `clearset train` read it (pipeline_train_load: verified,
+ * decoded and resized the same way), so the memorisation check compares
+ * with the pixels the model saw.
+ */
 static int load_training(generate_run *run)
 {
     const char *dir = run->opts->dataset_dir;
-    char *manifest_path = NULL, *images = NULL;
+    char *manifest_path = NULL;
     if (asprintf(&manifest_path, "%s/manifest.json", dir) < 0) manifest_path = NULL;
-    if (asprintf(&images, "%s/images", dir) < 0) images = NULL;
     char hex[CS_SHA256_HEX];
-    int rc = manifest_path && images ? CS_OK
-                                     : cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
-    if (rc == CS_OK) rc = hash_file(manifest_path, hex, run->err);
+    int rc = manifest_path ? hash_file(manifest_path, hex, run->err)
+                           : cs_error_set(run->err, CS_ENOMEM, "generate: out of memory");
+    free(manifest_path);
     if (rc == CS_OK && strcmp(hex, run->stats->label.manifest_sha256) != 0)
         rc = cs_error_set(run->err, CS_EINVAL,
                           "%s: its manifest.json (sha256 %s) is not the one the model was trained "
                           "on (sha256 %s)",
                           dir, hex, run->stats->label.manifest_sha256);
-    const char *const walk[] = {images};
-    if (rc == CS_OK) rc = pipeline_each_image_file(walk, 1, add_training, run);
-    free(manifest_path);
-    free(images);
-    run->stats->training = run->training_count;
+    if (rc == CS_OK) rc = pipeline_train_load(dir, NULL, run->size, &run->training, run->err);
+    if (rc == CS_OK && run->training.channels != run->channels)
+        rc = cs_error_set(run->err, CS_EINVAL,
+                          "%s: its images have %d channels, the model %d: not its training data",
+                          dir, run->training.channels, run->channels);
+    run->stats->training = run->training.count;
     return rc;
 }
 
@@ -245,15 +197,23 @@ static int memorisation(void *arg, const char *path, pipeline_audit_extra *out, 
     if (i < 0) return CS_OK;
     const gan_nn_ratio *r = &run->ratios[i];
     int copy = r->k >= 2 && r->ratio < GAN_MEMORISE_COPY_RATIO;
-    const char *nearest = run->training_count ? run->training_paths[r->nearest] : NULL;
+    char nearest_path[PATH_MAX];
+    const char *nearest = NULL;
+    if (run->training.count > 0) {
+        snprintf(nearest_path, sizeof nearest_path, "%s/%s", run->opts->dataset_dir,
+                 run->training.files[r->nearest]);
+        nearest = nearest_path;
+    }
+    char space[64];
+    snprintf(space, sizeof space, "pixels, %dx%d %s, [-1, 1]", run->size, run->size,
+             run->channels == 1 ? "grey" : "RGB");
     run->section = json_pack(
         "{s:s, s:s, s:i, s:o, s:f, s:f, s:f, s:f, s:b}", "measure",
         "l2 nearest-neighbour distance / mean l2 distance to the k nearest training images "
         "(Carlini et al. 2023)",
-        "space", run->channels == 1 ? "pixels, 32x32 grey, [-1, 1]" : "pixels, 32x32 RGB, [-1, 1]",
-        "k", r->k, "nearest", pipeline_json_text(nearest), "distance", r->distance, "mean_distance",
-        r->mean_distance, "ratio", r->ratio, "threshold", GAN_MEMORISE_COPY_RATIO, "memorised",
-        copy);
+        "space", space, "k", r->k, "nearest", pipeline_json_text(nearest), "distance", r->distance,
+        "mean_distance", r->mean_distance, "ratio", r->ratio, "threshold", GAN_MEMORISE_COPY_RATIO,
+        "memorised", copy);
     if (!run->section) return cs_error_set(err, CS_ENOMEM, "generate: out of memory");
     if (copy) {
         run->stats->memorised++;
@@ -399,10 +359,7 @@ static void free_run(generate_run *run)
     for (int i = 0; run->paths && i < run->opts->count; i++)
         free(run->paths[i]);
     free(run->paths);
-    for (size_t i = 0; i < run->training_count; i++)
-        free(run->training_paths[i]);
-    free(run->training_paths);
-    free(run->training);
+    pipeline_train_data_free(&run->training);
     free(run->samples);
     free(run->ratios);
     free(run->risks);
@@ -443,7 +400,7 @@ int pipeline_generate(catalog *cat, const pipeline_generate_options *opts,
         rc = write_samples(&run);
     }
     if (rc == CS_OK)
-        rc = gan_nn_ratios(run.samples, n, run.training, run.training_count, run.dim,
+        rc = gan_nn_ratios(run.samples, n, run.training.images, run.training.count, run.dim,
                            GAN_MEMORISE_K, run.ratios, err);
     if (rc == CS_OK) {
         pipeline_audit_options audit = opts->audit;

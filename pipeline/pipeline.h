@@ -584,6 +584,7 @@ typedef struct pipeline_train_data {
     size_t count;                                    /* images */
     int channels, size;                              /* 1 when every image is grey, else 3 */
     float *images; /* count x channels x size x size, NCHW in [-1, 1]; owned */
+    char **files;  /* count file names as metadata.jsonl lists them ("images/..."); owned */
     pipeline_train_licence *licences;
     size_t licence_count, licence_cap;
 } pipeline_train_data;

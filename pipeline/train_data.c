@@ -47,6 +47,9 @@ void pipeline_train_data_free(pipeline_train_data *d)
 {
     if (d == NULL) return;
     free(d->images);
+    for (size_t i = 0; d->files && i < d->count; i++)
+        free(d->files[i]);
+    free(d->files);
     free(d->policy);
     for (size_t i = 0; i < d->licence_count; i++)
         free(d->licences[i].spdx);
@@ -195,7 +198,7 @@ static int read_metadata(const char *dir, const manifest_listing *listing, int s
     int rc = cs_read_regular_file(path, TRAIN_METADATA_MAX_BYTES, &bytes, &len, err);
     if (rc != CS_OK) return rc;
     unsigned char *pixels = NULL;
-    size_t cap = 0, image_files = 0, line_no = 0;
+    size_t cap = 0, files_cap = 0, image_files = 0, line_no = 0;
     for (size_t i = 0; i < listing->file_count; i++)
         image_files += strncmp(listing->files[i].path, "images/", 7) == 0;
     int all_grey = 1;
@@ -232,14 +235,17 @@ static int read_metadata(const char *dir, const manifest_listing *listing, int s
                                         (size_t)size * (size_t)size * 3,
                                         PIPELINE_TRAIN_MAX_IMAGES)) != CS_OK)
             cs_error_set(err, rc, "out of memory for %zu images", d->count + 1);
-        else if ((rc = add_licence(d, spdx ? spdx : "unknown")) != CS_OK)
-            cs_error_set(err, rc, "out of memory");
+        else if ((rc = cs_array_reserve((void **)&d->files, &files_cap, d->count, sizeof(char *),
+                                        PIPELINE_TRAIN_MAX_IMAGES)) != CS_OK ||
+                 (rc = add_licence(d, spdx ? spdx : "unknown")) != CS_OK ||
+                 (d->files[d->count] = strdup(file)) == NULL)
+            rc = cs_error_set(err, CS_ENOMEM, "out of memory");
         else {
             int grey = 0;
+            d->count++; /* files[count - 1] is owned from here on */
             rc = load_image(dir, listed(listing, file), size,
-                            pixels + d->count * (size_t)size * (size_t)size * 3, &grey, err);
+                            pixels + (d->count - 1) * (size_t)size * (size_t)size * 3, &grey, err);
             all_grey &= grey;
-            d->count++;
         }
         json_decref(o);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # it_generate.sh - `clearset generate` on a model trained on a real signed export.
 # The export: four CC0 images crawled over loopback, cleared under the open policy,
-# exported and signed. Models (tests/tools/tinygan until `clearset train` lands): one
+# exported and signed (grey copies of the fixtures). Models (tests/tools/tinygan, which
+# reads the export as `clearset train` does but trains a narrow GAN fast): one
 # trained 400 steps on the four (it collapses onto them: memorised copies), one
 # untrained (noise, like no training image), one without provenance.
 # Checks: generate refuses a model without provenance, a corrupted checkpoint, a missing
@@ -15,8 +16,10 @@ set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 py=/usr/bin/python3
 tinygan=${CLEARSET_TINYGAN_BIN:?}
-cp "$here/fixtures/crawler/red.jpg" "$here/fixtures/crawler/plasma.jpg" \
-  "$here/fixtures/crawler/third.jpg" "$here/fixtures/crawler/blue.png" "$work/"
+# Grey copies: the narrow test GAN collapses onto four grey images within 400 steps.
+for f in red.jpg plasma.jpg third.jpg blue.png; do
+  "${CLEARSET_IMGTRANSFORM_BIN:?}" "$here/fixtures/crawler/$f" "$work/$f" grey
+done
 
 $py - "$work/site.json" <<'PY'
 import json, sys
@@ -96,7 +99,7 @@ PY
 
 # 3. a model that memorised its four images: copies quarantined, the report says why, exit 1
 rc=0; gen --model mem.ckpt --out o-mem >mem.json 2>mem.err || rc=$?
-[ "$rc" -eq 1 ] || { echo "memorising model: exit $rc"; cat mem.err; exit 1; }
+[ "$rc" -eq 1 ] || { echo "memorising model: exit $rc"; jq -c "[.images[].memorisation.ratio]" o-mem/report.json; cat mem.err; exit 1; }
 $py - o-mem <<'PY'
 import json, sys, os
 d = sys.argv[1]

@@ -483,7 +483,7 @@ static void test_adam_first_step_moves_each_weight_by_the_learning_rate(void **s
     assert_int_equal(gen_store_alloc(&st), CS_OK);
     float grads[4] = {0.5f, -2.0f, 1e-3f, 0.0f};
     memcpy(st.grads, grads, sizeof grads);
-    gen_adam_step(&st, 2e-4f, 0.5f, 0.999f, 1e-8f);
+    gen_adam_step(NULL, &st, 2e-4f, 0.5f, 0.999f, 1e-8f);
     /* With bias correction, step one is lr * g / (|g| + eps). */
     assert_float_equal(st.params[0], -2e-4f, 1e-9);
     assert_float_equal(st.params[1], 2e-4f, 1e-9);

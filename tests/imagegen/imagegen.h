@@ -20,6 +20,8 @@
 
 /* A copy as RGB (grey expanded). */
 int ig_rgb(const dedup_image *in, dedup_image *out);
+/* A one-channel copy: Rec. 601 luma of RGB, grey copied. */
+int ig_grey(const dedup_image *in, dedup_image *out);
 /* Removes percent (0..90) of the width and of the height: a third of it from
  * the left and top, two thirds from the right and bottom. */
 int ig_crop(const dedup_image *in, double percent, dedup_image *out);

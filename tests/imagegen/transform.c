@@ -60,6 +60,21 @@ int ig_rgb(const dedup_image *in, dedup_image *out)
     return CS_OK;
 }
 
+int ig_grey(const dedup_image *in, dedup_image *out)
+{
+    int rc = blank(in->width, in->height, out);
+    if (rc != CS_OK) return rc;
+    out->channels = 1;
+    size_t n = (size_t)in->width * (size_t)in->height;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = in->pixels + i * (size_t)in->channels;
+        out->pixels[i] = in->channels == 1
+                             ? p[0]
+                             : (unsigned char)lrint(0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]);
+    }
+    return CS_OK;
+}
+
 int ig_crop(const dedup_image *in, double percent, dedup_image *out)
 {
     if (percent < 0 || percent > 90) return CS_EINVAL;

@@ -7,7 +7,7 @@
  *   imgtransform - OUT generate SEED W H [EDIT...]   a procedural image instead of IN
  *
  * EDIT is one of: crop PERCENT | rotate DEGREES | rotate90 TURNS | flip-lr |
- * flip-tb | jpeg QUALITY | resize FACTOR | tone BRIGHTNESS CONTRAST |
+ * flip-tb | grey | jpeg QUALITY | resize FACTOR | tone BRIGHTNESS CONTRAST |
  * caption SEED | logo SEED | collage BACKGROUND COVER SEED.
  * OUT ending in .jpg/.jpeg is JPEG at quality 90, .png PNG, .webp WebP.
  *
@@ -71,9 +71,9 @@ static int edit(int argc, char **argv, int *i, dedup_image *img)
     static const struct {
         const char *name;
         int nargs;
-    } edits[] = {{"crop", 1},    {"rotate", 1}, {"rotate90", 1}, {"flip-lr", 0},
-                 {"flip-tb", 0}, {"jpeg", 1},   {"resize", 1},   {"tone", 2},
-                 {"caption", 1}, {"logo", 1},   {"collage", 3}};
+    } edits[] = {{"crop", 1},    {"rotate", 1},  {"rotate90", 1}, {"flip-lr", 0},
+                 {"flip-tb", 0}, {"grey", 0},    {"jpeg", 1},     {"resize", 1},
+                 {"tone", 2},    {"caption", 1}, {"logo", 1},     {"collage", 3}};
     int nargs = -1;
     for (size_t k = 0; k < CS_ARRAY_LEN(edits); k++)
         if (strcmp(name, edits[k].name) == 0) nargs = edits[k].nargs;
@@ -93,6 +93,8 @@ static int edit(int argc, char **argv, int *i, dedup_image *img)
         rc = ig_flip_lr(img, &out);
     else if (!strcmp(name, "flip-tb"))
         rc = ig_flip_tb(img, &out);
+    else if (!strcmp(name, "grey"))
+        rc = ig_grey(img, &out);
     else if (!strcmp(name, "jpeg"))
         rc = ig_jpeg(img, atoi(a[0]), &out);
     else if (!strcmp(name, "resize"))
