@@ -8,10 +8,16 @@
 # workers at once), each surviving worker did part of the work, a plain crawl was kept
 # out while they ran, and the crawl still completed: every page and image of every host
 # done, no lease left behind.
+# With CLEARSET_TEST_CATALOG=sqlite (it_crawl_workers.sh) the same runs on a SQLite file.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
-. "$CLEARSET_SOURCE_DIR/tests/support/postgres.sh"
-pg_start
+if [ "${CLEARSET_TEST_CATALOG:-}" = sqlite ]; then
+  db=$work/c.db
+else
+  . "$CLEARSET_SOURCE_DIR/tests/support/postgres.sh"
+  pg_start
+  db=$pg_url
+fi
 
 hosts=50 delay=0.2
 cp "$here/fixtures/crawler/plasma.jpg" "$here/fixtures/crawler/red.jpg" \
@@ -42,7 +48,7 @@ pids=()
 for w in 0 1 2 3; do
   seeds=("http://${fixture_hosts[0]}/")
   for ((i = w; i < hosts; i += 4)); do seeds+=("http://${fixture_hosts[$i]}/"); done
-  "$CLEARSET_BIN" --catalog "$pg_url" --blobs "$work/blobs" crawl --worker "${seeds[@]}" \
+  "$CLEARSET_BIN" --catalog "$db" --blobs "$work/blobs" crawl --worker "${seeds[@]}" \
     --allow-loopback --delay $delay --lease 1 --concurrency 6 >"$work/worker$w.json" \
     2>"$work/worker$w.err" &
   pids+=($!)
@@ -56,7 +62,7 @@ for _ in $(seq 600); do
 done
 # meanwhile a plain crawl (it would take every in-flight URL for its own) is kept out
 set +e
-"$CLEARSET_BIN" --catalog "$pg_url" --blobs "$work/blobs" crawl --allow-loopback >/dev/null \
+"$CLEARSET_BIN" --catalog "$db" --blobs "$work/blobs" crawl --allow-loopback >/dev/null \
   2>"$work/plain.err"
 plain=$?
 set -e
@@ -65,7 +71,7 @@ set -e
 kill -KILL "${pids[1]}"
 wait "${pids[1]}" 2>/dev/null || true
 at_kill=$(wc -l <"$work/log.jsonl")
-$check rows "$pg_url" "SELECT url FROM urls WHERE state = 'in_flight'" >"$work/in_flight"
+$check rows "$db" "SELECT url FROM urls WHERE state = 'in_flight'" >"$work/in_flight"
 echo "worker 1 killed after $at_kill of about $total requests, $(wc -l <"$work/in_flight") in flight"
 [ "$at_kill" -lt "$total" ] || { echo "the crawl had ended before the kill"; exit 1; }
 
@@ -82,10 +88,10 @@ for address in "${addresses[@]}"; do
     /i2.jpg /i3.jpg >/dev/null
   $check spacing "$work/log.jsonl" "$address" $delay >/dev/null
 done
-$check sql "$pg_url" "SELECT count(*) FROM urls WHERE kind = 'page' AND state = 'done'" \
+$check sql "$db" "SELECT count(*) FROM urls WHERE kind = 'page' AND state = 'done'" \
   $((hosts * 4))
-$check sql "$pg_url" "SELECT count(*) FROM urls WHERE kind = 'image' AND state = 'done'" \
+$check sql "$db" "SELECT count(*) FROM urls WHERE kind = 'image' AND state = 'done'" \
   $((hosts * 3))
-$check sql "$pg_url" "SELECT count(*) FROM urls WHERE state NOT IN ('done')" 0
-$check sql "$pg_url" "SELECT count(*) FROM hosts WHERE lease_owner IS NOT NULL" 0
+$check sql "$db" "SELECT count(*) FROM urls WHERE state NOT IN ('done')" 0
+$check sql "$db" "SELECT count(*) FROM hosts WHERE lease_owner IS NOT NULL" 0
 echo "ok: $(wc -l <"$work/log.jsonl") requests in all"
