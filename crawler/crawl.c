@@ -413,7 +413,11 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
         return 0;
     }
     crawl_host *t = crawl_host_for(ctx, &parts);
-    if (t == NULL) return 0; /* ctx->failed says why */
+    if (t == NULL) return 0;                /* ctx->failed says why */
+    if (!worker_may_request(ctx, t, now)) { /* another worker's host: ask again later */
+        h->wake_at = now + CS_MAX(t->delay_ms, 1);
+        return 0;
+    }
     int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
     if (t->in_flight || due > now) {
         h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
@@ -448,7 +452,11 @@ static int rsl_host(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now,
     cs_url_parts parts;
     if (cs_url_split(url, &parts) != CS_OK || strcmp(parts.origin, h->origin) == 0) return RSL_GO;
     crawl_host *t = crawl_host_for(ctx, &parts);
-    if (t == NULL) return RSL_WAIT; /* ctx->failed says why */
+    if (t == NULL) return RSL_WAIT;         /* ctx->failed says why */
+    if (!worker_may_request(ctx, t, now)) { /* another worker's host: ask again later */
+        h->wake_at = now + CS_MAX(t->delay_ms, 1);
+        return RSL_WAIT;
+    }
     if (t->parked) {
         rsl_skipped(ctx, h, url, now);
         return RSL_SKIPPED;

@@ -264,6 +264,13 @@ int worker_start(crawl_ctx *ctx, int64_t now);
  * ctx->failed on a catalog error.
  */
 void worker_tend(crawl_ctx *ctx, int64_t now, int concurrency);
+/*
+ * 1 when this worker may send t a request: not a worker, or it holds t's
+ * lease (taking it now if it is free or lapsed; t is then read again from
+ * the catalog). 0: another worker crawls t, wait. Inside the turn's
+ * transaction; ctx->failed on a catalog error.
+ */
+int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now);
 /* 1 while any host still has work for some worker (the crawl must wait, not end). */
 int worker_work_left(crawl_ctx *ctx);
 /* Gives up every lease this worker holds (at the end; errors are ignored). */

@@ -15,6 +15,9 @@
  *     the last worker left them); one taken over from a lapsed lease waits a
  *     full delay from now first, since its last request may have ended only
  *     when its worker died.
+ * A request that goes to a host for another's sake (robots.txt redirected
+ * there, an RSL document there) needs that host's lease too
+ * (worker_may_request): taken on the spot when free, else the request waits.
  * The seed origins are read again with each lease taken, so a seed another
  * worker added keeps its host's pages in scope here too.
  */
@@ -132,6 +135,23 @@ void worker_tend(crawl_ctx *ctx, int64_t now, int concurrency)
     }
     if (!ctx->failed && held < (size_t)concurrency && now - ctx->leases_sought_at >= WORKER_SEEK_MS)
         seek(ctx, now, (size_t)concurrency - held);
+}
+
+int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now)
+{
+    if (!ctx->opts->worker || t->leased) return 1;
+    int taken = 0, taken_over = 0;
+    if (catalog_lease_take(ctx->cat, ctx->worker_id, t->id, now, lease_ms(ctx), &taken, &taken_over,
+                           ctx->err) != CS_OK) {
+        crawl_fail(ctx, t->origin);
+        return 0;
+    }
+    if (!taken) return 0;
+    if (crawl_host_reload(ctx, t) != CS_OK) return 0;
+    t->leased = 1;
+    t->wake_at = 0;
+    if (taken_over) t->next_fetch_at = CS_MAX(t->next_fetch_at, now + t->delay_ms);
+    return 1;
 }
 
 int worker_work_left(crawl_ctx *ctx)

@@ -379,6 +379,18 @@ int catalog_lease_acquire(catalog *cat, const char *owner, int64_t now, int64_t 
                           size_t max, catalog_lease **out, size_t *n, cs_error *err);
 void catalog_leases_free(catalog_lease *leases, size_t n);
 /*
+ * Takes the lease of one host for owner, if it is free, lapsed or owner's
+ * already (*taken 1; *taken_over 1 when it was another owner's and lapsed;
+ * its in_flight URLs go back to queued as with catalog_lease_acquire), else
+ * *taken 0: another worker crawls it. For a request to a host the worker
+ * does not crawl otherwise (a robots.txt redirect, an RSL document there).
+ * Runs in the caller's transaction (call it inside catalog_begin), whose end
+ * releases the row lock PostgreSQL takes (FOR UPDATE SKIP LOCKED: a host
+ * another worker is taking at that moment counts as not free).
+ */
+int catalog_lease_take(catalog *cat, const char *owner, int64_t host_id, int64_t now,
+                       int64_t lease_ms, int *taken, int *taken_over, cs_error *err);
+/*
  * Extends every lease owner holds to now + lease_ms; *ids (caller frees) are
  * the hosts it still holds: one missing lapsed and went to another worker.
  */

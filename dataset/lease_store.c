@@ -31,6 +31,23 @@
     " AND (h.lease_owner IS NULL OR h.lease_expires_at <= ?2) "                                    \
     "ORDER BY h.next_fetch_at, h.id LIMIT ?3"
 
+/* Writes owner's lease of host_id until expires_at and queues its in-flight URLs again. */
+static int lease(catalog *cat, const char *owner, int64_t host_id, int64_t expires_at,
+                 cs_error *err)
+{
+    int rc = catalog_run(
+        cat, "leasing a host",
+        "UPDATE hosts SET lease_owner = ?1, lease_expires_at = ?2 WHERE id = ?3",
+        CATALOG_ARGS(catalog_text(owner), catalog_int(expires_at), catalog_int(host_id)), err);
+    /* whoever marked these is gone (or was this worker, in an earlier life) */
+    if (rc == CS_OK)
+        rc = catalog_run(
+            cat, "queueing a leased host's URLs again",
+            "UPDATE urls SET state = 'queued' WHERE host_id = ?1 AND state = 'in_flight'",
+            CATALOG_ARGS(catalog_int(host_id)), err);
+    return rc;
+}
+
 static int read_lease(catalog_cursor *row, void *target)
 {
     catalog_lease *l = target;
@@ -64,25 +81,37 @@ int catalog_lease_acquire(catalog *cat, const char *owner, int64_t now, int64_t 
         catalog_sql(cat, LEASABLE, LEASABLE " FOR UPDATE OF h SKIP LOCKED"),
         CATALOG_ARGS(catalog_text(owner), catalog_int(now), catalog_int((int64_t)max)), read_lease,
         clear_lease, sizeof **out, (void **)out, n, err);
-    for (size_t i = 0; rc == CS_OK && i < *n; i++) {
-        rc = catalog_run(cat, "leasing a host",
-                         "UPDATE hosts SET lease_owner = ?1, lease_expires_at = ?2 WHERE id = ?3",
-                         CATALOG_ARGS(catalog_text(owner), catalog_int(now + lease_ms),
-                                      catalog_int((*out)[i].host_id)),
-                         err);
-        /* whoever marked these is gone (or was this worker, in an earlier life) */
-        if (rc == CS_OK)
-            rc = catalog_run(cat, "queueing a leased host's URLs again",
-                             "UPDATE urls SET state = 'queued' "
-                             "WHERE host_id = ?1 AND state = 'in_flight'",
-                             CATALOG_ARGS(catalog_int((*out)[i].host_id)), err);
-    }
+    for (size_t i = 0; rc == CS_OK && i < *n; i++)
+        rc = lease(cat, owner, (*out)[i].host_id, now + lease_ms, err);
     if (rc == CS_OK) rc = catalog_commit(cat, err);
     if (rc != CS_OK) {
         catalog_rollback(cat);
         catalog_leases_free(*out, *n);
         *out = NULL;
         *n = 0;
+    }
+    return rc;
+}
+
+/* One host's lease if free, lapsed or owner's: whether another owner's lapsed. */
+#define TAKEABLE                                                                                   \
+    "SELECT lease_owner IS NOT NULL AND lease_owner != ?1 FROM hosts WHERE id = ?2 "               \
+    "AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_expires_at <= ?3)"
+
+int catalog_lease_take(catalog *cat, const char *owner, int64_t host_id, int64_t now,
+                       int64_t lease_ms, int *taken, int *taken_over, cs_error *err)
+{
+    *taken = *taken_over = 0;
+    int64_t other = 0;
+    int rc = catalog_row(cat, "choosing a host to lease",
+                         catalog_sql(cat, TAKEABLE, TAKEABLE " FOR UPDATE SKIP LOCKED"),
+                         CATALOG_ARGS(catalog_text(owner), catalog_int(host_id), catalog_int(now)),
+                         catalog_read_int64, &other, err);
+    if (rc == CS_ENOTFOUND) return CS_OK; /* another worker's */
+    if (rc == CS_OK) rc = lease(cat, owner, host_id, now + lease_ms, err);
+    if (rc == CS_OK) {
+        *taken = 1;
+        *taken_over = other != 0;
     }
     return rc;
 }
