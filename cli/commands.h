@@ -33,6 +33,7 @@ COMMAND("audit", cmd_audit, "checks images against the protected works; JSON and
 COMMAND("generate", cmd_generate,
         "samples a trained model: labelled PNGs, audited for copies and memorisation")
 COMMAND("demo", cmd_demo, "the whole pipeline on the bundled sample site, on loopback")
+COMMAND("migrate", cmd_migrate, "migrate --from DB --to postgresql://...: copies a catalog across")
 
 #ifdef CLI_COMMANDS_UNDEF
 #undef COMMAND
