@@ -69,6 +69,12 @@ typedef struct pipeline_decision {
     license_optout *optouts; /* the opt-outs that apply (borrowing facts' strings) */
     int64_t *optout_ids;
     size_t optout_count;
+    /* Parallel to facts.optouts, what robots_decide made of each row: OPTS_OUT when it
+     * opts out among the signals of any resource it belongs to, else its verdict among
+     * its own resource's signals; for OVERRIDDEN, superseded_by is the facts.optouts
+     * index of the TDMRep statement that counted instead (SIZE_MAX when not known). */
+    robots_verdict *row_verdicts;
+    size_t *superseded_by;
     license_verdict verdict;
 } pipeline_decision;
 
