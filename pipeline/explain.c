@@ -19,9 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXPLAIN_LINE_MAX    2048 /* one sentence; longer ones are cut (URLs are capped far below) */
-#define EXPLAIN_OUTCOME_MAX 1024 /* what one signal did, naming the statement that superseded it   \
-                                  */
+#define EXPLAIN_LINE_MAX 2048 /* one sentence; longer ones are cut (URLs are capped far below) */
+#define EXPLAIN_OUTCOME_MAX                                                                        \
+    1024 /* what one signal did, naming the statement that superseded it                           \
+          */
 
 int pipeline_find_image(catalog *cat, const char *key, int64_t *id, cs_error *err)
 {
