@@ -444,24 +444,22 @@ static int hosts_html(catalog *cat, cs_buf *out, const catalog_status *st,
     if (rc == CS_OK && signal_count > REPORT_MAX_HOST_SIGNALS)
         rc = cs_buf_printf(out, "<p>Only the first %d statements are listed.</p>",
                            REPORT_MAX_HOST_SIGNALS);
-    size_t from = 0;
-    signal_count = CS_MIN(signal_count, (size_t)REPORT_MAX_HOST_SIGNALS);
+    size_t usable = CS_MIN(signal_count, (size_t)REPORT_MAX_HOST_SIGNALS);
+    catalog_host_signal *mine = calloc(usable ? usable : 1, sizeof *mine);
+    if (!mine) rc = cs_error_set(err, CS_ENOMEM, "report: out of memory");
     for (size_t i = 0; rc == CS_OK && i < host_count; i++) {
         const char *origin = hosts[i].origin ? hosts[i].origin : "";
-        /* both lists are in origin order */
-        while (from < signal_count && signals[from].origin &&
-               strcmp(signals[from].origin, origin) < 0)
-            from++;
-        size_t to = from;
-        while (to < signal_count && signals[to].origin && strcmp(signals[to].origin, origin) == 0)
-            to++;
+        /* the host's statements, in the order first recorded (borrowed, not copied) */
+        size_t n = 0;
+        for (size_t k = 0; k < usable; k++)
+            if (signals[k].origin && strcmp(signals[k].origin, origin) == 0) mine[n++] = signals[k];
         const catalog_host_status *counts = NULL;
         for (size_t k = 0; k < st->host_count && !counts; k++)
             if (st->per_host[k].origin && strcmp(st->per_host[k].origin, origin) == 0)
                 counts = &st->per_host[k];
-        rc = host_html(cat, out, &hosts[i], counts, signals + from, to - from, err);
-        from = to;
+        rc = host_html(cat, out, &hosts[i], counts, mine, n, err);
     }
+    free(mine);
     if (rc == CS_OK && host_count == 0) rc = cs_buf_append_str(out, "<p>No hosts crawled.</p>");
     if (rc == CS_OK) rc = cs_buf_append_str(out, "</section>\n");
     if (rc == CS_ENOMEM) rc = cs_error_set(err, CS_ENOMEM, "report: out of memory");
