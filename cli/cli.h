@@ -32,6 +32,7 @@ enum {
 
 typedef struct cli_context {
     const char *catalog_path; /* --catalog, default CLI_DEFAULT_CATALOG */
+    const char *blob_dir;     /* --blobs, or NULL: the catalog's default (catalog_open_at) */
     int stderr_is_tty;        /* progress bars only on a terminal */
 } cli_context;
 

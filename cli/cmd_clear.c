@@ -81,7 +81,7 @@ int cmd_clear(cli_context *ctx, int argc, char **argv)
     }
     license_policy_set_ai_crawlers(policy, crawlers);
     catalog *cat = NULL;
-    if (catalog_open(ctx->catalog_path, &cat, &err) != CS_OK) {
+    if (catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err) != CS_OK) {
         license_policy_free(policy);
         robots_ai_crawlers_free(crawlers);
         return cli_fail("clear", &err);

@@ -9,6 +9,8 @@
  * also a JSON line every --progress-interval seconds (all lines carry
  * "event"). On a terminal, stderr shows a live progress line. SIGINT and
  * SIGTERM stop the crawl cleanly; what is in flight is fetched next run.
+ * `--worker` makes it one of many crawls sharing the catalog through host
+ * leases (crawler/worker.c) instead of the one crawl a lock file allows.
  */
 #include "cli/cli.h"
 #include "crawler/crawler.h"
@@ -69,6 +71,14 @@ static void print_help(void)
            "  --ai-crawlers FILE        the AI crawler list to read robots.txt rules with, in\n"
            "                            the format of robots/ai_crawlers.txt (default: the\n"
            "                            list built in)\n"
+           "  --worker                  one of many crawls sharing this catalog (on\n"
+           "                            PostgreSQL: from any number of machines): crawls\n"
+           "                            only hosts whose lease it holds, so each host has\n"
+           "                            one worker at a time and its delays hold across\n"
+           "                            workers; ends when no host has work left. Not with\n"
+           "                            --url-list\n"
+           "  --lease SECONDS           how long a worker's host lease lasts unrenewed: how\n"
+           "                            soon a dead worker's hosts pass on (default 30)\n"
            "  --json-progress           progress as JSON lines on stdout\n"
            "  --progress-interval SECONDS  (default 1)\n\n"
            "prints one JSON line: requests, pages, images, bytes, errors, refused, disallowed,\n"
@@ -205,6 +215,8 @@ enum {
     OPT_PROGRESS_INTERVAL,
     OPT_ALLOW_LOOPBACK,
     OPT_JSON_PROGRESS,
+    OPT_WORKER,
+    OPT_LEASE,
 };
 
 #define CRAWL_MAX_SECONDS_MS (10000000ull * 1000) /* ten million seconds: about 16 weeks */
@@ -232,6 +244,8 @@ static const cli_option crawl_options[] = {
     {"--progress-interval", OPT_PROGRESS_INTERVAL, CLI_SECONDS, 1, CRAWL_MAX_SECONDS_MS},
     {"--allow-loopback", OPT_ALLOW_LOOPBACK, CLI_FLAG, 0, 0},
     {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
+    {"--worker", OPT_WORKER, CLI_FLAG, 0, 0},
+    {"--lease", OPT_LEASE, CLI_SECONDS, 500, CRAWL_MAX_SECONDS_MS},
 };
 
 /* A numeric option's value (ms for seconds) into opts; counts above a sane cap are
@@ -274,6 +288,9 @@ static void set_number(crawler_options *opts, int id, uint64_t n)
         break;
     case OPT_PROGRESS_INTERVAL:
         opts->progress_interval_ms = (int64_t)n;
+        break;
+    case OPT_LEASE:
+        opts->lease_ms = (int64_t)n;
         break;
     }
 }
@@ -335,6 +352,8 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
             opts.fetch.allow_loopback = 1;
         } else if (args.id == OPT_JSON_PROGRESS) {
             progress.json = 1;
+        } else if (args.id == OPT_WORKER) {
+            opts.worker = 1;
         } else if (args.id == OPT_URL_LIST) {
             list_path = args.value;
         } else if (args.id == OPT_URL_COL) {
@@ -376,10 +395,16 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     }
     catalog *cat = NULL;
     pipeline_crawl_lock *lock = NULL;
-    if (status == CLI_EXIT_OK &&
-        pipeline_crawl_lock_acquire(ctx->catalog_path, &lock, &err) != CS_OK)
+    if (status == CLI_EXIT_OK && opts.worker && list_path)
+        status = cli_usage_error("crawl", "--worker does not read --url-list");
+    /* one plain crawl, or any number of workers (they share hosts through leases); a lock
+       file beside a catalog file, an advisory lock in a shared (PostgreSQL) catalog */
+    if (status == CLI_EXIT_OK && !catalog_is_shared(ctx->catalog_path) &&
+        pipeline_crawl_lock_acquire(ctx->catalog_path, opts.worker, &lock, &err) != CS_OK)
         status = cli_fail("crawl", &err);
-    if (status == CLI_EXIT_OK && catalog_open(ctx->catalog_path, &cat, &err) != CS_OK)
+    if (status == CLI_EXIT_OK &&
+        (catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err) != CS_OK ||
+         catalog_claim_crawl(cat, opts.worker, &err) != CS_OK))
         status = cli_fail("crawl", &err);
     if (status == CLI_EXIT_OK && list_path &&
         crawler_url_list_open(list_path, list_format, url_col, caption_col, &list, &err) != CS_OK)

@@ -74,7 +74,7 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
     cs_error err;
     cs_error_clear(&err);
     catalog *cat = NULL;
-    int rc = catalog_open(ctx->catalog_path, &cat, &err);
+    int rc = catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err);
     if (rc != CS_OK) return cli_fail("dedup", &err);
     pipeline_dedup_stats st;
     rc = pipeline_dedup(cat, &opts, &st, &err);

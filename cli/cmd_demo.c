@@ -146,14 +146,15 @@ static int run_step(cli_context *ctx, cli_command_fn command, int stdout_to_stde
 }
 
 /* Refuses a catalog that already holds URLs: the demo needs a fresh one. */
-static int check_catalog_is_fresh(const char *path)
+static int check_catalog_is_fresh(const cli_context *ctx)
 {
-    if (access(path, F_OK) != 0) return CLI_EXIT_OK;
+    const char *path = ctx->catalog_path;
+    if (!catalog_exists(path)) return CLI_EXIT_OK;
     cs_error err;
     cs_error_clear(&err);
     catalog *cat = NULL;
     catalog_status *status = NULL;
-    int rc = catalog_open(path, &cat, &err);
+    int rc = catalog_open_at(path, ctx->blob_dir, &cat, &err);
     if (rc == CS_OK) rc = catalog_status_read(cat, &status, &err);
     int64_t urls = status ? status->urls : 0;
     catalog_status_free(status);
@@ -194,12 +195,14 @@ static int run_pipeline(cli_context *ctx, const demo_scenario *scenario, demo_se
     const char *dedup[] = {"dedup", NULL};
     const char *clear[] = {"clear", "--policy", policy, NULL};
     const char *status[] = {"status", "--text", NULL};
-    /* The export and its key sit beside the catalog: x.db -> x.export, x.key. */
+    /* The export and its key sit beside the catalog: x.db -> x.export, x.key; beside a
+       shared (PostgreSQL) catalog there is no "beside": ./clearset.export, ./clearset.key. */
     char stem[4096], key[4200], pub[4200], out[4200];
-    size_t len = strlen(ctx->catalog_path);
-    if (len >= 3 && strcmp(ctx->catalog_path + len - 3, ".db") == 0) len -= 3;
+    const char *named = catalog_is_shared(ctx->catalog_path) ? "clearset" : ctx->catalog_path;
+    size_t len = strlen(named);
+    if (len >= 3 && strcmp(named + len - 3, ".db") == 0) len -= 3;
     if (len >= sizeof stem) return cli_usage_error("demo", "catalog path too long");
-    memcpy(stem, ctx->catalog_path, len);
+    memcpy(stem, named, len);
     stem[len] = '\0';
     snprintf(key, sizeof key, "%s.key", stem);
     snprintf(pub, sizeof pub, "%s.key.pub", stem);
@@ -262,7 +265,7 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         return cli_usage_error("demo", "unknown argument '%s'", args.value);
 
     if (!serve && !list) {
-        int fresh = check_catalog_is_fresh(ctx->catalog_path);
+        int fresh = check_catalog_is_fresh(ctx);
         if (fresh != CLI_EXIT_OK) return fresh;
     }
 

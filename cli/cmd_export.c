@@ -114,7 +114,7 @@ int cmd_export(cli_context *ctx, int argc, char **argv)
     license_policy *policy = NULL;
     if (license_policy_load(policy_name, &policy, &err) != CS_OK) return cli_fail("export", &err);
     catalog *cat = NULL;
-    if (catalog_open_readonly(ctx->catalog_path, &cat, &err) != CS_OK) {
+    if (catalog_open_readonly_at(ctx->catalog_path, ctx->blob_dir, &cat, &err) != CS_OK) {
         license_policy_free(policy);
         return cli_fail("export", &err);
     }

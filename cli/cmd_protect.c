@@ -79,7 +79,7 @@ static int list_works(cli_context *ctx)
 {
     cs_error err = {0};
     catalog *cat = NULL;
-    int rc = catalog_open_readonly(ctx->catalog_path, &cat, &err);
+    int rc = catalog_open_readonly_at(ctx->catalog_path, ctx->blob_dir, &cat, &err);
     if (rc == CS_ENOTFOUND) return CLI_EXIT_OK; /* no catalog: nothing is registered */
     if (rc != CS_OK) return cli_fail("protect", &err);
     printer p = {CLI_EXIT_OK, 1};
@@ -92,9 +92,9 @@ static int remove_work(cli_context *ctx, int64_t image_id)
 {
     cs_error err = {0};
     catalog *cat = NULL;
-    int rc = catalog_open_readonly(ctx->catalog_path, &cat, &err);
+    int rc = catalog_open_readonly_at(ctx->catalog_path, ctx->blob_dir, &cat, &err);
     catalog_close(cat); /* only to refuse making a catalog to remove something from */
-    if (rc == CS_OK) rc = catalog_open(ctx->catalog_path, &cat, &err);
+    if (rc == CS_OK) rc = catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err);
     if (rc == CS_OK) rc = catalog_protected_remove(cat, image_id, &err);
     catalog_close(cat);
     if (rc != CS_OK) return cli_fail("protect", &err);
@@ -155,7 +155,7 @@ int cmd_protect(cli_context *ctx, int argc, char **argv)
         opts.on_file_error = print_file_error;
         opts.arg = &p;
         pipeline_protect_stats stats;
-        int rc = catalog_open(ctx->catalog_path, &cat, &err);
+        int rc = catalog_open_at(ctx->catalog_path, ctx->blob_dir, &cat, &err);
         if (rc == CS_OK) rc = pipeline_protect(cat, paths, count, &opts, &stats, &err);
         catalog_close(cat);
         status = rc != CS_OK ? cli_fail("protect", &err) : p.status;

@@ -85,12 +85,12 @@ int cmd_report(cli_context *ctx, int argc, char **argv)
         return CLI_EXIT_USAGE; /* a policy that does not load */
     }
     catalog *cat = NULL;
-    if (catalog_open_readonly(ctx->catalog_path, &cat, &err) != CS_OK) {
+    if (catalog_open_readonly_at(ctx->catalog_path, ctx->blob_dir, &cat, &err) != CS_OK) {
         license_policy_free(policy);
         return cli_fail("report", &err);
     }
     opts.policy = policy;
-    opts.catalog_label = ctx->catalog_path;
+    opts.catalog_label = catalog_path(cat); /* a URL without its password */
     pipeline_report_stats stats;
     int status;
     if (pipeline_report(cat, &opts, &stats, &err) != CS_OK) {

@@ -121,11 +121,14 @@ int cmd_status(cli_context *ctx, int argc, char **argv)
     catalog_status empty = {.schema_version = CATALOG_SCHEMA_VERSION};
     catalog_status *status = &empty;
     catalog *cat = NULL;
-    int exists = access(ctx->catalog_path, F_OK) == 0;
+    int exists = catalog_exists(ctx->catalog_path);
     if (exists) {
-        int rc = catalog_open_readonly(ctx->catalog_path, &cat, &err);
-        if (rc == CS_OK) rc = catalog_status_read(cat, &status, &err);
-        if (rc != CS_OK) {
+        int rc = catalog_open_readonly_at(ctx->catalog_path, ctx->blob_dir, &cat, &err);
+        if (rc == CS_ENOTFOUND) /* a PostgreSQL database no clearset has written yet */
+            exists = 0;
+        else if (rc == CS_OK)
+            rc = catalog_status_read(cat, &status, &err);
+        if (rc != CS_OK && rc != CS_ENOTFOUND) {
             catalog_close(cat);
             return cli_fail("status", &err);
         }

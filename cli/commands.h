@@ -35,6 +35,7 @@ COMMAND("generate", cmd_generate,
 COMMAND("report", cmd_report,
         "report --out FILE.html: the catalog as one page: hosts, signals, verdicts, thumbnails")
 COMMAND("demo", cmd_demo, "the whole pipeline on the bundled sample site, on loopback")
+COMMAND("migrate", cmd_migrate, "migrate --from DB --to postgresql://...: copies a catalog across")
 
 #ifdef CLI_COMMANDS_UNDEF
 #undef COMMAND

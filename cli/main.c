@@ -1,13 +1,14 @@
 /*
  * main.c - clearset's entry point: global options, then one subcommand.
  *
- *   clearset [--catalog PATH] COMMAND [ARGS...]
+ *   clearset [--catalog PATH|postgresql://...] [--blobs DIR] COMMAND [ARGS...]
  *
  * The command table lives in commands.h; each command is a function in its
  * own cmd_<name>.c file that parses its arguments and calls library code.
  */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "dataset/catalog.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -28,26 +29,29 @@ static void print_usage(FILE *out)
 {
     fprintf(out,
             "clearset %s - build image training sets that are cleared for use\n\n"
-            "usage: clearset [--catalog PATH] COMMAND [ARGS...]\n\n"
+            "usage: clearset [--catalog PATH|URL] [--blobs DIR] COMMAND [ARGS...]\n\n"
             "global options:\n"
-            "  --catalog PATH  the catalog (default ./%s; blobs beside it)\n"
+            "  --catalog PATH  the catalog (default ./%s; blobs beside it), or a\n"
+            "                  postgresql://USER@HOST/DB URL: a catalog and frontier that\n"
+            "                  workers on many machines share\n"
+            "  --blobs DIR     where image bytes live (default: beside a catalog file;\n"
+            "                  ./%s for PostgreSQL); may be a shared mount\n"
             "  --version       print the version\n"
             "  -h, --help      this help; COMMAND --help for a command's own\n\n"
             "Every option that takes a value reads it as --opt VALUE or --opt=VALUE.\n\n"
             "commands:\n",
-            CLEARSET_VERSION, CLI_DEFAULT_CATALOG);
+            CLEARSET_VERSION, CLI_DEFAULT_CATALOG, CATALOG_PG_DEFAULT_BLOBS);
     for (size_t i = 0; i < CS_ARRAY_LEN(commands); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nexit status: 0 success, 1 the check found something, 2 bad usage or "
                  "input, 3 runtime failure\n");
 }
 
-enum { OPT_CATALOG, OPT_HELP, OPT_VERSION };
+enum { OPT_CATALOG, OPT_BLOBS, OPT_HELP, OPT_VERSION };
 
 static const cli_option global_options[] = {
-    {"--catalog", OPT_CATALOG, CLI_TEXT, 0, 0},
-    {"-h", OPT_HELP, CLI_FLAG, 0, 0},
-    {"--help", OPT_HELP, CLI_FLAG, 0, 0},
+    {"--catalog", OPT_CATALOG, CLI_TEXT, 0, 0}, {"--blobs", OPT_BLOBS, CLI_TEXT, 0, 0},
+    {"-h", OPT_HELP, CLI_FLAG, 0, 0},           {"--help", OPT_HELP, CLI_FLAG, 0, 0},
     {"--version", OPT_VERSION, CLI_FLAG, 0, 0},
 };
 
@@ -59,6 +63,8 @@ int main(int argc, char **argv)
     while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
         if (args.id == OPT_CATALOG) {
             ctx.catalog_path = args.value;
+        } else if (args.id == OPT_BLOBS) {
+            ctx.blob_dir = args.value;
         } else if (args.id == OPT_HELP) {
             print_usage(stdout);
             return CLI_EXIT_OK;

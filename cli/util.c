@@ -144,7 +144,7 @@ int cli_open_works(const cli_context *ctx, const char *policy_name, license_poli
 {
     int rc = license_policy_load(policy_name, policy, err);
     if (rc != CS_OK) return rc;
-    rc = catalog_open_readonly(ctx->catalog_path, cat, err);
+    rc = catalog_open_readonly_at(ctx->catalog_path, ctx->blob_dir, cat, err);
     if (rc == CS_ENOTFOUND) { /* no catalog: only --protected DIR's works */
         rc = CS_OK;
         cs_error_clear(err);

@@ -151,7 +151,7 @@ static int in_page_scope(crawl_ctx *ctx, const char *origin, const char *host_na
     return 0;
 }
 
-static int add_scope_origin(crawl_ctx *ctx, const char *origin)
+int crawl_add_scope_origin(crawl_ctx *ctx, const char *origin)
 {
     for (size_t i = 0; i < ctx->scope_count; i++)
         if (strcmp(ctx->scope_origins[i], origin) == 0) return CS_OK;
@@ -164,43 +164,33 @@ static int add_scope_origin(crawl_ctx *ctx, const char *origin)
     return CS_OK;
 }
 
-/* The in-memory host for a URL's origin, loaded from (or added to) the catalog. */
-static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
+/*
+ * Fills h (zeroed by the caller) with origin's host from the catalog (adding
+ * it when new): its robots.txt and policy files while cached, its RSL
+ * documents, its politeness state. On failure (ctx->failed) h holds nothing.
+ */
+static int host_load(crawl_ctx *ctx, const char *origin, crawl_host *h)
 {
-    crawl_host *h = crawl_hosts_find(&ctx->hosts, parts->origin);
-    if (h) return h;
     catalog_host row;
-    if (catalog_host_get_or_add(ctx->cat, parts->origin, &row, ctx->err) != CS_OK) {
-        crawl_fail(ctx, parts->origin);
-        return NULL;
+    if (catalog_host_get_or_add(ctx->cat, origin, &row, ctx->err) != CS_OK) {
+        crawl_fail(ctx, origin);
+        return CS_EDB;
     }
     int64_t pages = 0;
     if (catalog_frontier_count(ctx->cat, row.id, CATALOG_URL_PAGE, CATALOG_URL_DONE, &pages,
                                ctx->err) != CS_OK) {
         catalog_host_clear(&row);
-        crawl_fail(ctx, parts->origin);
-        return NULL;
-    }
-    h = calloc(1, sizeof *h);
-    if (h == NULL) {
-        catalog_host_clear(&row);
-        cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
-        crawl_fail(ctx, parts->origin);
-        return NULL;
+        crawl_fail(ctx, origin);
+        return CS_EDB;
     }
     int64_t now = cs_now_ms();
     h->id = row.id;
-    cs_strlcpy(h->origin, parts->origin, sizeof h->origin);
+    cs_strlcpy(h->origin, origin, sizeof h->origin);
     h->robots_status = row.robots_status;
+    int rc = CS_OK;
     if (row.robots_status >= 0 && row.robots_expires_at > now) {
         h->rules = policy_rules_for_status(row.robots_status, row.robots_body, row.robots_len);
-        if (h->rules == NULL) {
-            catalog_host_clear(&row);
-            free(h);
-            cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
-            crawl_fail(ctx, parts->origin);
-            return NULL;
-        }
+        if (h->rules == NULL) rc = CS_ENOMEM;
     }
     h->tdmrep_status = row.tdmrep_status;
     h->tdmrep_body = row.tdmrep_body;
@@ -213,7 +203,7 @@ static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
     /* the RSL documents still cached for this host (a fetched one is not asked again) */
     catalog_rsl_doc *docs = NULL;
     size_t doc_count = 0;
-    int rc = catalog_host_rsl_docs(ctx->cat, h->id, now, &docs, &doc_count, ctx->err);
+    if (rc == CS_OK) rc = catalog_host_rsl_docs(ctx->cat, h->id, now, &docs, &doc_count, ctx->err);
     for (size_t i = 0; rc == CS_OK && i < doc_count; i++) {
         rc = policy_rsl_add(h, docs[i].url, docs[i].found_via, NULL, NULL, 0, NULL);
         crawl_rsl_doc *doc = rc == CS_OK ? policy_rsl_find(h, docs[i].url) : NULL;
@@ -224,13 +214,10 @@ static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
     catalog_rsl_docs_free(docs, doc_count);
     if (rc != CS_OK) {
         if (rc == CS_ENOMEM) cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
-        policy_rsl_free(h);
-        robots_free(h->rules);
-        free(h->tdmrep_body);
-        free(h->ai_txt_body);
-        free(h);
-        crawl_fail(ctx, parts->origin);
-        return NULL;
+        catalog_host_clear(&row);
+        crawl_host_clear(h);
+        crawl_fail(ctx, origin);
+        return rc;
     }
     double crawl_delay = h->rules ? robots_crawl_delay(h->rules, ROBOTS_OWN_AGENT) : -1.0;
     h->delay_ms =
@@ -242,11 +229,25 @@ static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
     h->parked = 0;
     h->pages_fetched = pages;
     catalog_host_clear(&row);
+    return CS_OK;
+}
+
+crawl_host *crawl_host_for(crawl_ctx *ctx, const cs_url_parts *parts)
+{
+    crawl_host *h = crawl_hosts_find(&ctx->hosts, parts->origin);
+    if (h) return h;
+    h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+        crawl_fail(ctx, parts->origin);
+        return NULL;
+    }
+    if (host_load(ctx, parts->origin, h) != CS_OK) {
+        free(h);
+        return NULL;
+    }
     if (crawl_hosts_add(&ctx->hosts, h) != CS_OK) {
-        policy_rsl_free(h);
-        robots_free(h->rules);
-        free(h->tdmrep_body);
-        free(h->ai_txt_body);
+        crawl_host_clear(h);
         free(h);
         cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
         crawl_fail(ctx, parts->origin);
@@ -254,6 +255,21 @@ static crawl_host *host_for(crawl_ctx *ctx, const cs_url_parts *parts)
     }
     ctx->stats->hosts = (int64_t)ctx->hosts.count;
     return h;
+}
+
+int crawl_host_reload(crawl_ctx *ctx, crawl_host *h)
+{
+    crawl_host fresh;
+    memset(&fresh, 0, sizeof fresh);
+    int rc = host_load(ctx, h->origin, &fresh);
+    if (rc != CS_OK) return rc;
+    fresh.leased = h->leased;
+    fresh.in_flight = h->in_flight; /* a request through it (a robots.txt redirect) runs on */
+    fresh.next_fetch_at = CS_MAX(fresh.next_fetch_at, h->next_fetch_at);
+    fresh.paused_until = CS_MAX(fresh.paused_until, h->paused_until);
+    crawl_host_clear(h);
+    *h = fresh;
+    return CS_OK;
 }
 
 static void save_politeness(crawl_ctx *ctx, crawl_host *h)
@@ -316,7 +332,7 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
     if (kind == CRAWLER_KIND_PAGE &&
         (depth > ctx->opts->max_depth || !in_page_scope(ctx, parts.origin, parts.host)))
         return 0; /* checked before the host is known, so out-of-scope hosts leave no row */
-    crawl_host *h = host_for(ctx, &parts);
+    crawl_host *h = crawl_host_for(ctx, &parts);
     if (h == NULL) return 0;
     int64_t id = 0;
     int is_new = 0;
@@ -396,8 +412,12 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
         save_politeness(ctx, h);
         return 0;
     }
-    crawl_host *t = host_for(ctx, &parts);
-    if (t == NULL) return 0; /* ctx->failed says why */
+    crawl_host *t = crawl_host_for(ctx, &parts);
+    if (t == NULL) return 0;                /* ctx->failed says why */
+    if (!worker_may_request(ctx, t, now)) { /* another worker's host: ask again later */
+        h->wake_at = now + CS_MAX(t->delay_ms, 1);
+        return 0;
+    }
     int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
     if (t->in_flight || due > now) {
         h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
@@ -431,8 +451,12 @@ static int rsl_host(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now,
     *via = NULL;
     cs_url_parts parts;
     if (cs_url_split(url, &parts) != CS_OK || strcmp(parts.origin, h->origin) == 0) return RSL_GO;
-    crawl_host *t = host_for(ctx, &parts);
-    if (t == NULL) return RSL_WAIT; /* ctx->failed says why */
+    crawl_host *t = crawl_host_for(ctx, &parts);
+    if (t == NULL) return RSL_WAIT;         /* ctx->failed says why */
+    if (!worker_may_request(ctx, t, now)) { /* another worker's host: ask again later */
+        h->wake_at = now + CS_MAX(t->delay_ms, 1);
+        return RSL_WAIT;
+    }
     if (t->parked) {
         rsl_skipped(ctx, h, url, now);
         return RSL_SKIPPED;
@@ -623,7 +647,7 @@ static int add_seeds(crawl_ctx *ctx)
             return cs_error_set(ctx->err, CS_EINVAL, "seed '%s': %s", seed, why.message);
         cs_url_parts parts;
         cs_url_split(url, &parts);
-        rc = add_scope_origin(ctx, parts.origin);
+        rc = crawl_add_scope_origin(ctx, parts.origin);
         if (rc != CS_OK) return cs_error_set(ctx->err, rc, "seed '%s': out of memory", seed);
     }
     /* Seeds of earlier runs keep their hosts in scope when a crawl is resumed. */
@@ -632,7 +656,7 @@ static int add_seeds(crawl_ctx *ctx)
     int rc = catalog_frontier_seed_origins(ctx->cat, &refs, &n, ctx->err);
     if (rc != CS_OK) return rc;
     for (size_t i = 0; i < n && rc == CS_OK; i++)
-        rc = add_scope_origin(ctx, refs[i].origin);
+        rc = crawl_add_scope_origin(ctx, refs[i].origin);
     catalog_host_refs_free(refs, n);
     if (rc != CS_OK) return cs_error_set(ctx->err, rc, "out of memory");
     for (size_t i = 0; i < ctx->opts->seed_count; i++) {
@@ -715,7 +739,7 @@ static int load_queued_hosts(crawl_ctx *ctx)
         char probe[CS_URL_SIZE];
         snprintf(probe, sizeof probe, "%s/", refs[i].origin);
         if (cs_url_split(probe, &parts) != CS_OK) continue;
-        if (host_for(ctx, &parts) == NULL) rc = ctx->err ? ctx->err->code : CS_EDB;
+        if (crawl_host_for(ctx, &parts) == NULL) rc = ctx->err ? ctx->err->code : CS_EDB;
     }
     catalog_host_refs_free(refs, n);
     return rc;
@@ -744,13 +768,15 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     int rc = crawler_fetcher_new(&fetch, &ctx.fetcher, err);
     if (rc != CS_OK) return rc;
     int64_t requeued = 0;
-    rc = catalog_frontier_requeue_in_flight(cat, &requeued, err);
+    /* a worker leaves other workers' in-flight URLs alone: their leases say whose they are */
+    if (!opts->worker) rc = catalog_frontier_requeue_in_flight(cat, &requeued, err);
     txn_begin(&ctx); /* a long seed list is one commit, not one per URL */
     if (rc == CS_OK && !ctx.failed) rc = add_seeds(&ctx);
-    if (rc == CS_OK && !ctx.failed) rc = load_queued_hosts(&ctx);
+    if (rc == CS_OK && !ctx.failed && !opts->worker) rc = load_queued_hosts(&ctx);
     if (rc != CS_OK) ctx.failed = 1;
     txn_end(&ctx);
     if (rc == CS_OK && ctx.failed) rc = err && err->code ? err->code : CS_EDB;
+    if (rc == CS_OK && opts->worker) rc = worker_start(&ctx, cs_now_ms());
     if (rc == CS_OK) {
         int64_t stored = 0;
         rc = catalog_frontier_count(cat, 0, CATALOG_URL_IMAGE, CATALOG_URL_DONE, &stored, err);
@@ -783,12 +809,14 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
             if (crawler_fetcher_active(ctx.fetcher) == 0) break;
         }
         if (!stopping && now - ctx.list_checked_at >= CRAWL_LIST_CHECK_MS) feed_list(&ctx, now, 0);
+        if (!stopping && opts->worker) worker_tend(&ctx, now, concurrency);
         if (ctx.failed) break;
         int64_t next_due = INT64_MAX;
         int saturated = 0;
         size_t n = ctx.hosts.count;
         for (size_t k = 0; k < n && !stopping && !ctx.failed; k++) {
             crawl_host *h = ctx.hosts.items[(rotate + k) % n];
+            if (opts->worker && !h->leased) continue; /* another worker's, or nobody's yet */
             if (h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
             int64_t due = CS_MAX(CS_MAX(h->next_fetch_at, h->paused_until), h->wake_at);
             if (due > now) {
@@ -810,11 +838,16 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
             int pending = 0; /* hosts added while we scanned may still have work */
             for (size_t i = 0; i < ctx.hosts.count; i++) {
                 crawl_host *h = ctx.hosts.items[i];
-                if (!h->parked && h->wake_at != INT64_MAX) pending = 1;
+                if (!h->parked && h->wake_at != INT64_MAX && (!opts->worker || h->leased))
+                    pending = 1;
             }
-            if (!pending && (opts->url_list == NULL || ctx.list_done)) break;
-            if (!pending) feed_list(&ctx, cs_now_ms(), 1); /* idle: read more of the list now */
-            continue;
+            if (opts->worker) { /* idle here; while any host has work, it may come our way */
+                if (!pending && !worker_work_left(&ctx)) break;
+            } else {
+                if (!pending && (opts->url_list == NULL || ctx.list_done)) break;
+                if (!pending) feed_list(&ctx, cs_now_ms(), 1); /* idle: read more of the list */
+                continue;
+            }
         }
         int64_t wait = next_due == INT64_MAX ? CRAWL_POLL_MAX_MS : next_due - cs_now_ms();
         if (saturated) wait = CRAWL_POLL_MAX_MS;
@@ -827,6 +860,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         }
     }
     txn_end(&ctx);
+    if (opts->worker) worker_stop(&ctx); /* a stopped worker's in-flight URLs wait for a lease */
     /* Abandoned requests (time limit, stop, failure) stay in_flight for the next run. */
     while (ctx.jobs) {
         crawl_job *job = ctx.jobs;

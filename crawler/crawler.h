@@ -346,14 +346,31 @@ typedef struct crawler_options {
     struct crawler_url_list *url_list;
     void (*list_bad_line)(void *ctx, const cs_error *why);
     void *list_bad_line_ctx;
+    /*
+     * --worker: one of any number of crawls sharing the catalog (worker.c).
+     * It crawls only hosts whose lease it holds (catalog.h "Host leases"),
+     * renewed every lease_ms / 3 and given up when a host has nothing due, so
+     * each host has one worker at a time and its delay, Crawl-delay and
+     * Retry-After hold across workers. It leaves other workers' in-flight URLs
+     * alone (a lapsed lease queues them again) and ends when no host that is
+     * not parked has queued or in-flight URLs left. worker_id names it in the
+     * catalog (NULL: host name, pid and a random part). Not with url_list.
+     */
+    int worker;
+    const char *worker_id;
+    int64_t lease_ms; /* default CRAWLER_DEFAULT_LEASE_MS */
 } crawler_options;
+
+/* How long a worker's host lease lasts unrenewed: how soon a killed worker's hosts move on. */
+#define CRAWLER_DEFAULT_LEASE_MS 30000
 
 void crawler_options_default(crawler_options *opts);
 
 /*
  * Crawls into the catalog until the frontier is exhausted or a limit is hit.
- * Resumable: URLs left in flight by a killed crawl are queued again, done ones
- * are never fetched again; seeds already in the frontier keep their state.
+ * Resumable: URLs left in flight by a killed crawl are queued again (by a
+ * --worker only when it takes the host's lapsed lease), done ones are never
+ * fetched again; seeds already in the frontier keep their state.
  * Returns CS_OK (stats filled), CS_EINVAL for a bad seed, or CS_EDB when the
  * catalog fails (the crawl stops; what was committed stays).
  */

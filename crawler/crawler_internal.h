@@ -62,6 +62,7 @@ typedef struct crawl_host {
     int in_flight;         /* a request to this host is running */
     int64_t wake_at;       /* no due URL before this; INT64_MAX: nothing queued */
     int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
+    int leased;            /* --worker: this worker holds the host's lease */
 } crawl_host;
 
 /* All hosts of a crawl, findable by origin. */
@@ -72,6 +73,8 @@ typedef struct crawl_hosts {
     size_t index_cap;
 } crawl_hosts;
 
+/* Frees what h owns (rules, policy files, RSL documents) and zeroes it. */
+void crawl_host_clear(crawl_host *h);
 void crawl_hosts_free(crawl_hosts *hosts);
 crawl_host *crawl_hosts_find(crawl_hosts *hosts, const char *origin);
 /* Adds a host (owned by the table); CS_ENOMEM. */
@@ -214,6 +217,8 @@ typedef struct crawl_ctx {
     int in_txn;              /* a catalog transaction is open (see txn_begin) */
     int list_done;           /* --url-list read to its end */
     int64_t list_checked_at; /* when the queue was last measured for the list */
+    char worker_id[128];     /* --worker: the owner of this worker's leases */
+    int64_t leases_renewed_at, leases_sought_at;
     cs_error *err;
 } crawl_ctx;
 
@@ -235,6 +240,42 @@ crawler_kind crawl_request_kind(catalog_url_kind kind);
  */
 int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int depth,
                       int64_t referrer_id);
+/*
+ * The in-memory host for a URL's origin, loaded from (or added to) the
+ * catalog with its politeness state; NULL (ctx->failed) on error.
+ */
+crawl_host *crawl_host_for(crawl_ctx *ctx, const cs_url_parts *parts);
+/*
+ * Reads h again from the catalog (its lease flag kept), for a worker that
+ * takes the host over: another worker may have crawled it meanwhile.
+ */
+int crawl_host_reload(crawl_ctx *ctx, crawl_host *h);
+/* Adds origin to the origins whose pages are in scope; CS_ENOMEM. */
+int crawl_add_scope_origin(crawl_ctx *ctx, const char *origin);
+
+/* ---- --worker: host leases (worker.c) ----------------------------------------- */
+
+/* Names the worker (ctx->worker_id) and takes its first leases; CS_E code on failure. */
+int worker_start(crawl_ctx *ctx, int64_t now);
+/*
+ * Called every loop turn outside a transaction: renews the leases when due
+ * (dropping hosts another worker has taken), gives up the leases of idle
+ * hosts, and takes more when fewer than concurrency are held. Sets
+ * ctx->failed on a catalog error.
+ */
+void worker_tend(crawl_ctx *ctx, int64_t now, int concurrency);
+/*
+ * 1 when this worker may send t a request: not a worker, or it holds t's
+ * lease (taking it now if it is free or lapsed; t is then read again from
+ * the catalog). 0: another worker crawls t, wait. Inside the turn's
+ * transaction; ctx->failed on a catalog error.
+ */
+int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now);
+/* 1 while any host still has work for some worker (the crawl must wait, not end). */
+int worker_work_left(crawl_ctx *ctx);
+/* Gives up every lease this worker holds (at the end; errors are ignored). */
+void worker_stop(crawl_ctx *ctx);
+
 /* Record a finished response inside the caller's transaction (ctx->failed on error). */
 void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);
 void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);

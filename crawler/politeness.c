@@ -26,14 +26,20 @@ static uint64_t hash_origin(const char *s)
     return h;
 }
 
+void crawl_host_clear(crawl_host *h)
+{
+    robots_free(h->rules);
+    free(h->tdmrep_body);
+    free(h->ai_txt_body);
+    free(h->robots_url);
+    policy_rsl_free(h);
+    memset(h, 0, sizeof *h);
+}
+
 void crawl_hosts_free(crawl_hosts *hosts)
 {
     for (size_t i = 0; i < hosts->count; i++) {
-        robots_free(hosts->items[i]->rules);
-        free(hosts->items[i]->tdmrep_body);
-        free(hosts->items[i]->ai_txt_body);
-        free(hosts->items[i]->robots_url);
-        policy_rsl_free(hosts->items[i]);
+        crawl_host_clear(hosts->items[i]);
         free(hosts->items[i]);
     }
     free(hosts->items);

@@ -1,6 +1,9 @@
 /*
  * catalog.c - opening a catalog, migrating its schema, transactions.
  *
+ * A location that is a postgresql:// URL is opened by catalog_pg.c; anything
+ * else is a SQLite file, opened here.
+ *
  * Opening: SQLite in WAL mode (readers never block the writer, a crash never
  * corrupts), foreign keys on, a busy timeout so several clearset processes
  * can share one catalog. The schema version lives in PRAGMA user_version;
@@ -22,9 +25,25 @@
     (60 * 60 * 1000) /* a blob temp file this old is from a dead writer                            \
                       */
 
+int catalog_location_is_postgres(const char *location)
+{
+    return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
+}
+
+int catalog_exists(const char *location)
+{
+    return catalog_location_is_postgres(location) || access(location, F_OK) == 0;
+}
+
+int catalog_is_shared(const char *location)
+{
+    return catalog_location_is_postgres(location);
+}
+
 int catalog_begin(catalog *cat, cs_error *err)
 {
-    return catalog_exec(cat, "BEGIN IMMEDIATE", err);
+    /* SQLite: take the write lock now, so two writers never deadlock upgrading it */
+    return catalog_exec(cat, cat->pg ? "BEGIN" : "BEGIN IMMEDIATE", err);
 }
 
 int catalog_commit(catalog *cat, cs_error *err)
@@ -34,7 +53,11 @@ int catalog_commit(catalog *cat, cs_error *err)
 
 void catalog_rollback(catalog *cat)
 {
-    if (!sqlite3_get_autocommit(cat->db)) sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    if (cat->pg) {
+        if (PQtransactionStatus(cat->pg) != PQTRANS_IDLE) PQclear(PQexec(cat->pg, "ROLLBACK"));
+    } else if (!sqlite3_get_autocommit(cat->db)) {
+        sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+    }
 }
 
 char *catalog_blob_dir_for(const char *catalog_path)
@@ -48,15 +71,35 @@ char *catalog_blob_dir_for(const char *catalog_path)
     return dir;
 }
 
-static int read_user_version(catalog *cat, int *version, cs_error *err)
+/* The schema version: SQLite's PRAGMA user_version; PostgreSQL's clearset_schema row. */
+int catalog_schema_version_read(catalog *cat, int *version, cs_error *err)
 {
     int64_t v = 0;
-    int rc = catalog_query_int64(cat, "PRAGMA user_version", &v, err);
+    int rc = CS_OK;
+    if (cat->pg) { /* no clearset_schema table yet: a new catalog, version 0 */
+        rc = catalog_query_int64(cat, "SELECT to_regclass('clearset_schema') IS NOT NULL", &v, err);
+        if (rc == CS_OK && v)
+            rc = catalog_query_int64(cat, "SELECT coalesce(max(version), 0) FROM clearset_schema",
+                                     &v, err);
+    } else {
+        rc = catalog_query_int64(cat, "PRAGMA user_version", &v, err);
+    }
     if (rc == CS_OK) *version = (int)v;
     return rc;
 }
 
-static int refuse_newer(catalog *cat, int version, cs_error *err)
+static int write_user_version(catalog *cat, int version, cs_error *err)
+{
+    char sql[128];
+    if (cat->pg)
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM clearset_schema; INSERT INTO clearset_schema VALUES (%d)", version);
+    else
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+    return catalog_exec(cat, sql, err);
+}
+
+int catalog_refuse_newer(catalog *cat, int version, cs_error *err)
 {
     return cs_error_set(err, CS_EVERSION,
                         "catalog %s has schema version %d, newer than this clearset reads (%d); "
@@ -64,30 +107,58 @@ static int refuse_newer(catalog *cat, int version, cs_error *err)
                         cat->path, version, CATALOG_SCHEMA_VERSION);
 }
 
-static int migrate(catalog *cat, cs_error *err)
+/*
+ * Takes the lock that makes migrating one process's job: SQLite's write lock
+ * (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock, and
+ * the version table made if it is missing.
+ */
+static int begin_migration(catalog *cat, cs_error *err)
+{
+    int rc = catalog_begin(cat, err);
+    if (rc == CS_OK && cat->pg)
+        rc = catalog_exec(cat,
+                          "SELECT pg_advisory_xact_lock(" CATALOG_PG_MIGRATION_LOCK "); "
+                          "CREATE TABLE IF NOT EXISTS clearset_schema (\n"
+                          "  version BIGINT NOT NULL -- the last migration applied (one row)\n"
+                          ")",
+                          err);
+    return rc;
+}
+
+/* Runs migration m on cat's backend. */
+static int run_migration(catalog *cat, const catalog_migration *m, cs_error *err)
+{
+    if (!cat->pg) return catalog_exec(cat, m->sql, err);
+    if (m->pg_sql) return catalog_exec(cat, m->pg_sql, err);
+    char *sql = catalog_pg_schema_sql(m->sql);
+    if (sql == NULL) return cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+    int rc = catalog_exec(cat, sql, err);
+    free(sql);
+    return rc;
+}
+
+int catalog_migrate(catalog *cat, cs_error *err)
 {
     int version = 0;
-    int rc = read_user_version(cat, &version, err);
+    int rc = catalog_schema_version_read(cat, &version, err);
     if (rc != CS_OK) return rc;
-    if (version > CATALOG_SCHEMA_VERSION) return refuse_newer(cat, version, err);
+    if (version > CATALOG_SCHEMA_VERSION) return catalog_refuse_newer(cat, version, err);
     if (version == CATALOG_SCHEMA_VERSION) {
         cat->schema_version = version;
         return CS_OK;
     }
-    if ((rc = catalog_begin(cat, err)) != CS_OK) return rc;
+    if ((rc = begin_migration(cat, err)) != CS_OK) goto fail;
     /* Another process may have migrated between our read and the lock. */
-    if ((rc = read_user_version(cat, &version, err)) != CS_OK) goto fail;
+    if ((rc = catalog_schema_version_read(cat, &version, err)) != CS_OK) goto fail;
     if (version > CATALOG_SCHEMA_VERSION) {
-        rc = refuse_newer(cat, version, err);
+        rc = catalog_refuse_newer(cat, version, err);
         goto fail;
     }
     for (size_t i = 0; i < catalog_migration_count; i++) {
         const catalog_migration *m = &catalog_migrations[i];
         if (m->version <= version) continue;
-        if ((rc = catalog_exec(cat, m->sql, err)) != CS_OK) goto fail;
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
-        if ((rc = catalog_exec(cat, pragma, err)) != CS_OK) goto fail;
+        if ((rc = run_migration(cat, m, err)) != CS_OK) goto fail;
+        if ((rc = write_user_version(cat, m->version, err)) != CS_OK) goto fail;
         version = m->version;
     }
     if ((rc = catalog_commit(cat, err)) != CS_OK) goto fail;
@@ -98,8 +169,7 @@ fail:
     return rc;
 }
 
-/* A new catalog handle for path, without a database yet. */
-static catalog *new_handle(const char *path, cs_error *err)
+catalog *catalog_new_handle(const char *path, cs_error *err)
 {
     catalog *cat = calloc(1, sizeof *cat);
     if (cat == NULL || (cat->path = strdup(path)) == NULL) {
@@ -122,29 +192,46 @@ static int open_database(catalog *cat, const char *name, int flags, int *version
         return cs_error_set(err, CS_EIO, "catalog %s: cannot open: %s", cat->path,
                             cat->db ? sqlite3_errmsg(cat->db) : "out of memory");
     sqlite3_busy_timeout(cat->db, CATALOG_BUSY_TIMEOUT_MS);
-    if (read_user_version(cat, version, NULL) != CS_OK)
+    if (catalog_schema_version_read(cat, version, NULL) != CS_OK)
         return cs_error_set(err, sqlite3_errcode(cat->db) == SQLITE_NOTADB ? CS_EFORMAT : CS_EDB,
                             "catalog %s: %s", cat->path, sqlite3_errmsg(cat->db));
-    if (*version > CATALOG_SCHEMA_VERSION) return refuse_newer(cat, *version, err);
+    if (*version > CATALOG_SCHEMA_VERSION) return catalog_refuse_newer(cat, *version, err);
     return CS_OK;
 }
 
-/* Opens the blob store beside the catalog, making its folder first when create is set. */
-static int open_blobs(catalog *cat, int create, cs_error *err)
+int catalog_open_blob_dir(catalog *cat, const char *dir, int create, cs_error *err)
 {
-    char *blob_dir = catalog_blob_dir_for(cat->path);
-    if (blob_dir == NULL)
-        return cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
-    int rc = create ? cs_mkdir_p(blob_dir, err) : CS_OK;
-    if (rc == CS_OK) rc = blob_store_open(blob_dir, &cat->blobs, err);
-    free(blob_dir);
+    int rc = create ? cs_mkdir_p(dir, err) : CS_OK;
+    if (rc == CS_OK) rc = blob_store_open(dir, &cat->blobs, err);
+    return rc;
+}
+
+/* Opens the blob store at blob_dir, or beside the catalog file when blob_dir is NULL. */
+static int open_blobs(catalog *cat, const char *blob_dir, int create, cs_error *err)
+{
+    if (blob_dir) return catalog_open_blob_dir(cat, blob_dir, create, err);
+    char *beside = catalog_blob_dir_for(cat->path);
+    if (beside == NULL) return cs_error_set(err, CS_ENOMEM, "catalog %s: out of memory", cat->path);
+    int rc = catalog_open_blob_dir(cat, beside, create, err);
+    free(beside);
     return rc;
 }
 
 int catalog_open(const char *path, catalog **out, cs_error *err)
 {
+    return catalog_open_at(path, NULL, out, err);
+}
+
+int catalog_open_readonly(const char *path, catalog **out, cs_error *err)
+{
+    return catalog_open_readonly_at(path, NULL, out, err);
+}
+
+int catalog_open_at(const char *path, const char *blob_dir, catalog **out, cs_error *err)
+{
     *out = NULL;
-    catalog *cat = new_handle(path, err);
+    if (catalog_location_is_postgres(path)) return catalog_pg_open(path, blob_dir, 0, out, err);
+    catalog *cat = catalog_new_handle(path, err);
     if (cat == NULL) return CS_ENOMEM;
     int version = 0;
     int rc = open_database(cat, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &version, err);
@@ -153,8 +240,8 @@ int catalog_open(const char *path, catalog **out, cs_error *err)
                           "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
                           "PRAGMA synchronous = NORMAL",
                           err);
-    if (rc == CS_OK) rc = migrate(cat, err);
-    if (rc == CS_OK) rc = open_blobs(cat, 1, err);
+    if (rc == CS_OK) rc = catalog_migrate(cat, err);
+    if (rc == CS_OK) rc = open_blobs(cat, blob_dir, 1, err);
     if (rc != CS_OK) {
         catalog_close(cat);
         return rc;
@@ -218,14 +305,15 @@ static int refuse_unreadable_log(catalog *cat, cs_error *err)
                         sqlite3_errmsg(cat->db));
 }
 
-int catalog_open_readonly(const char *path, catalog **out, cs_error *err)
+int catalog_open_readonly_at(const char *path, const char *blob_dir, catalog **out, cs_error *err)
 {
     *out = NULL;
+    if (catalog_location_is_postgres(path)) return catalog_pg_open(path, blob_dir, 1, out, err);
     struct stat st;
     if (stat(path, &st) != 0)
         return cs_error_set(err, errno == ENOENT ? CS_ENOTFOUND : CS_EIO, "catalog %s: %s", path,
                             strerror(errno));
-    catalog *cat = new_handle(path, err);
+    catalog *cat = catalog_new_handle(path, err);
     if (cat == NULL) return CS_ENOMEM;
     char wal[4096];
     int has_log = access(sibling(wal, sizeof wal, path, "-wal"), F_OK) == 0;
@@ -243,7 +331,7 @@ int catalog_open_readonly(const char *path, catalog **out, cs_error *err)
     }
     if (rc == CS_OK && version < CATALOG_SCHEMA_VERSION) {
         catalog_close(cat);
-        if (writable && access(path, W_OK) == 0) return catalog_open(path, out, err);
+        if (writable && access(path, W_OK) == 0) return catalog_open_at(path, blob_dir, out, err);
         return cs_error_set(err, CS_EVERSION,
                             "catalog %s has schema version %d, older than this clearset reads "
                             "(%d), and cannot be migrated by this user; open it once with write "
@@ -251,7 +339,7 @@ int catalog_open_readonly(const char *path, catalog **out, cs_error *err)
                             path, version, CATALOG_SCHEMA_VERSION);
     }
     cat->schema_version = version;
-    if (rc == CS_OK) rc = open_blobs(cat, 0, err);
+    if (rc == CS_OK) rc = open_blobs(cat, blob_dir, 0, err);
     if (rc != CS_OK) {
         catalog_close(cat);
         return rc;
@@ -264,6 +352,7 @@ void catalog_close(catalog *cat)
 {
     if (cat == NULL) return;
     if (cat->db) sqlite3_close_v2(cat->db);
+    if (cat->pg) PQfinish(cat->pg);
     blob_store_close(cat->blobs);
     free(cat->path);
     free(cat);

@@ -1,10 +1,14 @@
 /*
- * catalog.h - the catalog: everything clearset knows, in one SQLite file,
- * with image bytes beside it in a content-addressed blob store.
+ * catalog.h - the catalog: everything clearset knows, in one SQLite file or
+ * one PostgreSQL database, with image bytes in a content-addressed blob store
+ * (beside the SQLite file by default).
  *
- * The schema (dataset/schema.c) is the documentation of the data. Every other
- * folder reaches the catalog only through the functions declared here, so
- * the backend can change (PostgreSQL past one machine) without touching them.
+ * The schema (dataset/schema.c) is the documentation of the data; both
+ * backends hold the same tables, columns and migrations. Every other folder
+ * reaches the catalog only through the functions declared here, so none of
+ * them knows which backend runs: a location that is a postgresql:// (or
+ * postgres://) URL, as libpq reads it, opens PostgreSQL; anything else is the
+ * path of a SQLite file.
  *
  * Promises:
  * - catalog_open creates a missing catalog, runs pending migrations in a
@@ -15,7 +19,8 @@
  *   folder the user cannot write (see there for how, and the one exception).
  * - The catalog uses WAL, foreign keys and a busy timeout, so several
  *   processes may open one catalog; a catalog handle is used by one thread at
- *   a time (open one handle per thread).
+ *   a time (open one handle per thread). A PostgreSQL catalog is shared by
+ *   any number of processes on any number of machines (see the leases below).
  * - An image row is written only after its blob is durable on disk, so a
  *   crash never leaves a row pointing at a missing or partial blob.
  * - Functions return CS_OK or a negative CS_E* code and fill err (may be NULL).
@@ -30,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 8 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 9 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -39,6 +44,39 @@ typedef struct blob_store blob_store;
 
 /* Opens (creating if needed) the catalog at path and its blob store beside it. */
 int catalog_open(const char *path, catalog **out, cs_error *err);
+/*
+ * catalog_open with the blob store at blob_dir (made when missing). blob_dir
+ * NULL: beside a SQLite file (catalog_blob_dir_for), and for PostgreSQL
+ * CATALOG_PG_DEFAULT_BLOBS in the current directory. A PostgreSQL catalog
+ * shared by several machines needs a blob_dir they all mount.
+ */
+int catalog_open_at(const char *location, const char *blob_dir, catalog **out, cs_error *err);
+#define CATALOG_PG_DEFAULT_BLOBS "clearset.blobs"
+/* catalog_open_readonly with the blob store at blob_dir (NULL: as catalog_open_at). */
+int catalog_open_readonly_at(const char *location, const char *blob_dir, catalog **out,
+                             cs_error *err);
+/*
+ * 1 when a catalog may be at location without opening it: the SQLite file
+ * exists, or location is a PostgreSQL URL (only connecting tells more).
+ */
+int catalog_exists(const char *location);
+/*
+ * 1 when the catalog at location may be shared by processes on several
+ * machines (PostgreSQL): a lock file beside it would guard nothing, and
+ * crawls coordinate through host leases instead (catalog_lease_*).
+ */
+int catalog_is_shared(const char *location);
+/*
+ * Claims a shared catalog for a crawl, for as long as the handle is open:
+ * exclusively for a plain crawl (shared 0), shared by `crawl --worker`s
+ * (shared 1), which coordinate through host leases and keep only a plain
+ * crawl out. PostgreSQL: a session advisory lock, which the server drops
+ * when the connection ends, so a killed crawl never leaves it behind;
+ * CS_EIO naming the catalog when the other kind of crawl holds it. A SQLite
+ * catalog: CS_OK and nothing done (a lock file beside it does this job,
+ * pipeline_crawl_lock_acquire).
+ */
+int catalog_claim_crawl(catalog *cat, int shared, cs_error *err);
 /*
  * Opens the existing catalog at path for reading only (CS_ENOTFOUND when it
  * does not exist; nothing is created, not even the blob folder).
@@ -62,18 +100,34 @@ int catalog_open(const char *path, catalog **out, cs_error *err);
  *   queries: it is migrated with catalog_open when the user may write it
  *   (what every command did before), else CS_EVERSION says to migrate it.
  * Write functions on a read-only catalog fail with CS_EDB.
+ * PostgreSQL: every transaction of the connection is read-only; an older
+ * schema is refused with CS_EVERSION (open it once with catalog_open).
  */
 int catalog_open_readonly(const char *path, catalog **out, cs_error *err);
 void catalog_close(catalog *cat);
 /* The schema version the open catalog is at (== CATALOG_SCHEMA_VERSION). */
 int catalog_schema_version(const catalog *cat);
+/* The catalog's file, or its PostgreSQL URL with any password replaced by "***". */
 const char *catalog_path(const catalog *cat);
 /* The blob store beside the catalog; owned by the catalog. */
 blob_store *catalog_blobs(catalog *cat);
 /* The blob directory for a catalog path: "x.db" -> "x.blobs", else path + ".blobs". */
 char *catalog_blob_dir_for(const char *catalog_path);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/*
+ * Copies every table of from into to, which must be empty (CS_EINVAL
+ * otherwise) and at the same schema version (as opening both makes them):
+ * every row with its id, in one transaction on to, so a failed copy leaves
+ * to empty. Blob files are not touched: to's rows name the same hashes, so
+ * to needs from's blob folder (catalog_open_at's blob_dir). on_table (may be
+ * NULL) hears each table's row count as it is done. Works either way between
+ * SQLite and PostgreSQL; `clearset migrate` is its command.
+ */
+int catalog_copy(catalog *from, catalog *to,
+                 void (*on_table)(void *arg, const char *table, int64_t rows), void *arg,
+                 cs_error *err);
+
+/* BEGIN (SQLite: IMMEDIATE) / COMMIT / ROLLBACK (only when a transaction is open). */
 int catalog_begin(catalog *cat, cs_error *err);
 int catalog_commit(catalog *cat, cs_error *err);
 void catalog_rollback(catalog *cat);
@@ -297,6 +351,58 @@ int catalog_frontier_hosts_queued(catalog *cat, catalog_host_ref **out, size_t *
 void catalog_host_refs_free(catalog_host_ref *refs, size_t n);
 /* Hosts of seed pages (page URLs at depth 0), which stay in scope when a crawl resumes. */
 int catalog_frontier_seed_origins(catalog *cat, catalog_host_ref **out, size_t *n, cs_error *err);
+
+/* ---- Host leases (crawl --worker) ----------------------------------------
+ * Workers that share one catalog (any number of processes on any number of
+ * machines, on PostgreSQL) crawl a host only while they hold its lease: the
+ * hosts row names the owner and when the lease lapses unless renewed. So a
+ * host is crawled by one worker at a time, and its politeness state
+ * (next_fetch_at, paused_until, the robots.txt cache with its Crawl-delay)
+ * is read from the catalog by whichever worker holds it next. A worker that
+ * dies (even by SIGKILL) just stops renewing: its leases lapse and another
+ * worker takes its hosts, queueing again the URLs it had in flight (the only
+ * ones that may be fetched twice). Owners are strings the workers choose
+ * (host name, pid and a random part: unique). On SQLite the same functions
+ * work for processes on one machine, serialised by its write lock.
+ */
+typedef struct catalog_lease {
+    int64_t host_id;
+    char *origin;
+    int taken_over; /* the lease was another owner's and had lapsed */
+} catalog_lease;
+/*
+ * Leases to owner, until now + lease_ms, up to max hosts that are not parked,
+ * have queued or in-flight URLs and whose lease is free or has lapsed, those
+ * due soonest first; the in_flight URLs of each host taken go back to queued.
+ * One transaction of its own (call it outside one); on PostgreSQL the hosts
+ * are chosen FOR UPDATE SKIP LOCKED, so concurrent workers never take the
+ * same host. *out (free with catalog_leases_free) may be empty.
+ */
+int catalog_lease_acquire(catalog *cat, const char *owner, int64_t now, int64_t lease_ms,
+                          size_t max, catalog_lease **out, size_t *n, cs_error *err);
+void catalog_leases_free(catalog_lease *leases, size_t n);
+/*
+ * Takes the lease of one host for owner, if it is free, lapsed or owner's
+ * already (*taken 1; *taken_over 1 when it was another owner's and lapsed;
+ * its in_flight URLs go back to queued as with catalog_lease_acquire), else
+ * *taken 0: another worker crawls it. For a request to a host the worker
+ * does not crawl otherwise (a robots.txt redirect, an RSL document there).
+ * Runs in the caller's transaction (call it inside catalog_begin), whose end
+ * releases the row lock PostgreSQL takes (FOR UPDATE SKIP LOCKED: a host
+ * another worker is taking at that moment counts as not free).
+ */
+int catalog_lease_take(catalog *cat, const char *owner, int64_t host_id, int64_t now,
+                       int64_t lease_ms, int *taken, int *taken_over, cs_error *err);
+/*
+ * Extends every lease owner holds to now + lease_ms; *ids (caller frees) are
+ * the hosts it still holds: one missing lapsed and went to another worker.
+ */
+int catalog_lease_renew(catalog *cat, const char *owner, int64_t now, int64_t lease_ms,
+                        int64_t **ids, size_t *n, cs_error *err);
+/* Gives up owner's lease of host_id, or every lease of owner when host_id is 0. */
+int catalog_lease_release(catalog *cat, const char *owner, int64_t host_id, cs_error *err);
+/* How many hosts not parked still have queued or in-flight URLs (work for some worker). */
+int catalog_lease_work_left(catalog *cat, int64_t *hosts, cs_error *err);
 /* Number of URLs of host (0: all hosts) of kind (or any) in state (or any). */
 int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
                            catalog_url_state state, int64_t *out, cs_error *err);

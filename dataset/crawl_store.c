@@ -19,24 +19,29 @@
 int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t *fetch_id,
                          cs_error *err)
 {
-    int rc = catalog_run(
+    int64_t id = 0;
+    int rc = catalog_row(
         cat, "recording a fetch",
         "INSERT INTO fetches (url_id, started_at, elapsed_ms, http_status, final_url, redirects, "
-        "content_type, body_bytes, headers, error_code, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "content_type, body_bytes, headers, error_code, error) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+        "RETURNING id",
         CATALOG_ARGS(catalog_int(rec->url_id), catalog_int(rec->started_at),
                      catalog_int(rec->elapsed_ms), catalog_positive_or_null(rec->http_status),
                      catalog_text(rec->final_url), catalog_int(rec->redirects),
                      catalog_text(rec->content_type), catalog_int_or_null(rec->body_bytes),
                      catalog_text(rec->headers_json), catalog_text(rec->error_code),
                      catalog_text(rec->error)),
-        err);
-    if (rc == CS_OK && fetch_id) *fetch_id = sqlite3_last_insert_rowid(cat->db);
+        catalog_read_int64, &id, err);
+    if (rc == CS_ENOTFOUND)
+        rc = cs_error_set(err, CS_EDB, "catalog %s: recording a fetch: no row id came back",
+                          cat->path);
+    if (rc == CS_OK && fetch_id) *fetch_id = id;
     return rc;
 }
 
-static int read_found(sqlite3_stmt *row, void *target)
+static int read_found(catalog_cursor *row, void *target)
 {
-    *(int *)target = sqlite3_column_int(row, 0) > 0;
+    *(int *)target = catalog_column_int(row, 0) > 0;
     return CS_OK;
 }
 
@@ -55,10 +60,10 @@ int catalog_redirect_chain_contains(catalog *cat, int64_t url_id, int64_t target
         read_found, found, err);
 }
 
-static int read_redirects(sqlite3_stmt *row, void *target)
+static int read_redirects(catalog_cursor *row, void *target)
 {
-    int status = sqlite3_column_int(row, 0);
-    if (status >= 300 && status < 400) *(int *)target = sqlite3_column_int(row, 1);
+    int status = catalog_column_int(row, 0);
+    if (status >= 300 && status < 400) *(int *)target = catalog_column_int(row, 1);
     return CS_OK;
 }
 
@@ -178,11 +183,10 @@ static int store_sighting_evidence(catalog *cat, const catalog_sighting *s, cs_e
         args[0] = catalog_int(s->page_id);
         args[1] = catalog_int(s->image_url_id);
         statement_args(args + 2, &s->evidence[i], "page");
-        rc = catalog_run(
-            cat, "recording page evidence",
-            "INSERT OR IGNORE INTO sighting_evidence (page_id, image_url_id, " STATEMENT_COLUMNS
-            ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            args, CS_ARRAY_LEN(args), err);
+        rc = catalog_run(cat, "recording page evidence",
+                         "INSERT INTO sighting_evidence (page_id, image_url_id, " STATEMENT_COLUMNS
+                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                         args, CS_ARRAY_LEN(args), err);
     }
     return rc;
 }
@@ -265,7 +269,13 @@ int catalog_image_checks(catalog *cat, int64_t image_id, char ***protocols, size
                          cs_error *err)
 {
     return catalog_rows_into(cat, "reading checked protocols",
-                             "SELECT protocol FROM image_checks WHERE image_id = ? ORDER BY rowid",
+                             catalog_sql(cat,
+                                         "SELECT protocol FROM image_checks WHERE image_id = ? "
+                                         "ORDER BY rowid",
+                                         /* no rowid: ctid is the order rows were written in
+                                            while none was updated (a refresh may move one) */
+                                         "SELECT protocol FROM image_checks WHERE image_id = ? "
+                                         "ORDER BY ctid"),
                              CATALOG_ARGS(catalog_int(image_id)), catalog_read_string,
                              catalog_clear_string, sizeof **protocols, (void **)protocols, count,
                              err);

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int read_unhashed(sqlite3_stmt *row, void *target)
+static int read_unhashed(catalog_cursor *row, void *target)
 {
     catalog_unhashed *u = target;
-    u->image_id = sqlite3_column_int64(row, 0);
+    u->image_id = catalog_column_int64(row, 0);
     catalog_column_copy(row, 1, u->sha256, sizeof u->sha256);
     return CS_OK;
 }
@@ -34,8 +34,11 @@ int catalog_list_unhashed(catalog *cat, catalog_unhashed **out, size_t *count, c
 int catalog_put_hashes(catalog *cat, const catalog_hash_row *row, cs_error *err)
 {
     return catalog_run(cat, "recording hashes",
-                       "INSERT OR REPLACE INTO hashes (image_id, pdq, pdq_quality, phash, "
-                       "width, height, computed_at) VALUES (?,?,?,?,?,?,?)",
+                       "INSERT INTO hashes (image_id, pdq, pdq_quality, phash, width, height, "
+                       "computed_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(image_id) DO UPDATE SET "
+                       "pdq = excluded.pdq, pdq_quality = excluded.pdq_quality, "
+                       "phash = excluded.phash, width = excluded.width, "
+                       "height = excluded.height, computed_at = excluded.computed_at",
                        CATALOG_ARGS(catalog_int(row->image_id), catalog_text(row->pdq),
                                     catalog_int(row->pdq_quality), catalog_text(row->phash),
                                     catalog_int(row->width), catalog_int(row->height),
@@ -43,15 +46,15 @@ int catalog_put_hashes(catalog *cat, const catalog_hash_row *row, cs_error *err)
                        err);
 }
 
-static int read_hash_row(sqlite3_stmt *row, void *target)
+static int read_hash_row(catalog_cursor *row, void *target)
 {
     catalog_hash_row *r = target;
-    r->image_id = sqlite3_column_int64(row, 0);
+    r->image_id = catalog_column_int64(row, 0);
     catalog_column_copy(row, 1, r->pdq, sizeof r->pdq);
-    r->pdq_quality = sqlite3_column_int(row, 2);
+    r->pdq_quality = catalog_column_int(row, 2);
     catalog_column_copy(row, 3, r->phash, sizeof r->phash);
-    r->width = sqlite3_column_int(row, 4);
-    r->height = sqlite3_column_int(row, 5);
+    r->width = catalog_column_int(row, 4);
+    r->height = catalog_column_int(row, 5);
     return CS_OK;
 }
 
@@ -80,11 +83,14 @@ int catalog_clear_clusters(catalog *cat, cs_error *err)
 int catalog_add_cluster(catalog *cat, const char *kind, int threshold, int64_t *cluster_id,
                         cs_error *err)
 {
-    int rc = catalog_run(
+    int rc = catalog_row(
         cat, "recording a cluster",
-        "INSERT INTO clusters (kind, threshold, created_at) VALUES (?,?,?)",
-        CATALOG_ARGS(catalog_text(kind), catalog_int(threshold), catalog_int(cs_now_ms())), err);
-    if (rc == CS_OK) *cluster_id = sqlite3_last_insert_rowid(cat->db);
+        "INSERT INTO clusters (kind, threshold, created_at) VALUES (?,?,?) RETURNING id",
+        CATALOG_ARGS(catalog_text(kind), catalog_int(threshold), catalog_int(cs_now_ms())),
+        catalog_read_int64, cluster_id, err);
+    if (rc == CS_ENOTFOUND)
+        rc = cs_error_set(err, CS_EDB, "catalog %s: recording a cluster: no row id came back",
+                          cat->path);
     return rc;
 }
 
@@ -93,7 +99,8 @@ int catalog_add_cluster_member(catalog *cat, int64_t cluster_id, int64_t image_i
 {
     return catalog_run(
         cat, "recording a cluster member",
-        "INSERT OR IGNORE INTO cluster_members (cluster_id, image_id, distance) VALUES (?,?,?)",
+        "INSERT INTO cluster_members (cluster_id, image_id, distance) VALUES (?,?,?) "
+        "ON CONFLICT DO NOTHING",
         CATALOG_ARGS(catalog_int(cluster_id), catalog_int(image_id), catalog_int(distance)), err);
 }
 

@@ -21,13 +21,13 @@
             &(r)->host, &(r)->page_url, &(r)->caption, &(r)->alt                                   \
     }
 
-static int read_export_row(sqlite3_stmt *row, void *target)
+static int read_export_row(catalog_cursor *row, void *target)
 {
     catalog_export_row *r = target;
     char **const texts[] = EXPORT_TEXTS(r);
-    r->image_id = sqlite3_column_int64(row, 0);
+    r->image_id = catalog_column_int64(row, 0);
     catalog_column_copy(row, 1, r->sha256, sizeof r->sha256);
-    r->byte_size = sqlite3_column_int64(row, 2);
+    r->byte_size = catalog_column_int64(row, 2);
     r->width = (int)catalog_column_int_or(row, 3, 0);
     r->height = (int)catalog_column_int_or(row, 4, 0);
     r->pdq_quality = (int)catalog_column_int_or(row, 5, -1);
@@ -96,11 +96,11 @@ void catalog_export_rows_free(catalog_export_row *rows, size_t count)
     free(rows);
 }
 
-static int read_member(sqlite3_stmt *row, void *target)
+static int read_member(catalog_cursor *row, void *target)
 {
     catalog_cluster_member *m = target;
-    m->cluster_id = sqlite3_column_int64(row, 0);
-    m->image_id = sqlite3_column_int64(row, 1);
+    m->cluster_id = catalog_column_int64(row, 0);
+    m->image_id = catalog_column_int64(row, 1);
     return CS_OK;
 }
 
@@ -120,8 +120,10 @@ int catalog_export_near_members(catalog *cat, const char *policy, catalog_cluste
 int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **out, size_t *count,
                               cs_error *err)
 {
-    return catalog_rows_into(
-        cat, "counting excluded images",
+    /* The reasons' rules: SQLite's json_each; PostgreSQL's jsonb_array_elements, whose
+       cast needs valid JSON (which every verdict row clearance writes is). */
+    const char *sql = catalog_sql(
+        cat,
         "SELECT name, n FROM ("
         " SELECT v.verdict AS name, count(*) AS n FROM verdicts v JOIN images i ON i.id = "
         "  v.image_id WHERE v.policy = ?1 AND v.verdict != 'cleared' AND i.source != 'protected' "
@@ -132,16 +134,29 @@ int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **
         "  json_each(CASE WHEN json_valid(v.reasons) THEN v.reasons ELSE '[]' END) r "
         "  WHERE v.policy = ?1 AND v.verdict != 'cleared' AND i.source != 'protected' "
         "  GROUP BY 1) ORDER BY name",
-        CATALOG_ARGS(catalog_text(policy)), catalog_read_count, catalog_clear_count, sizeof **out,
-        (void **)out, count, err);
+        "SELECT name, n FROM ("
+        " SELECT v.verdict AS name, count(*) AS n FROM verdicts v JOIN images i ON i.id = "
+        "  v.image_id WHERE v.policy = ?1 AND v.verdict != 'cleared' AND i.source != 'protected' "
+        "  GROUP BY v.verdict "
+        " UNION ALL "
+        " SELECT v.verdict || ':' || coalesce(r.value->>'rule', '?'), "
+        "  count(DISTINCT v.image_id) FROM verdicts v JOIN images i ON i.id = v.image_id, "
+        "  jsonb_array_elements(CASE WHEN jsonb_typeof(v.reasons::jsonb) = 'array' "
+        "    THEN v.reasons::jsonb ELSE '[]'::jsonb END) r "
+        "  WHERE v.policy = ?1 AND v.verdict != 'cleared' AND i.source != 'protected' "
+        "  GROUP BY 1) AS counts ORDER BY name");
+    return catalog_rows_into(cat, "counting excluded images", sql,
+                             CATALOG_ARGS(catalog_text(policy)), catalog_read_count,
+                             catalog_clear_count, sizeof **out, (void **)out, count, err);
 }
 
 int catalog_export_snapshot(catalog *cat, const char *policy, int64_t *snapshot_ms, cs_error *err)
 {
     *snapshot_ms = 0;
     int rc = catalog_row(cat, "reading the catalog's latest time",
-                         "SELECT max(coalesce((SELECT max(started_at) FROM fetches), 0), "
-                         "coalesce((SELECT max(decided_at) FROM verdicts WHERE policy = ?1), 0))",
+                         "SELECT max(t) FROM (SELECT max(started_at) AS t FROM fetches "
+                         "UNION ALL SELECT max(decided_at) FROM verdicts WHERE policy = ?1 "
+                         "UNION ALL SELECT 0) AS times",
                          CATALOG_ARGS(catalog_text(policy)), catalog_read_int64, snapshot_ms, err);
     return rc == CS_ENOTFOUND ? CS_OK : rc;
 }

@@ -50,14 +50,14 @@ const char *catalog_url_state_name(catalog_url_state state)
 }
 
 /* The index of word in words, or -1. */
-static int find_word(const char *const *words, size_t n, const unsigned char *word)
+static int find_word(const char *const *words, size_t n, const char *word)
 {
     for (size_t i = 0; word && i < n; i++)
-        if (strcmp(words[i], (const char *)word) == 0) return (int)i;
+        if (strcmp(words[i], word) == 0) return (int)i;
     return -1;
 }
 
-int catalog_url_state_parse(const unsigned char *word, catalog_url_state *out)
+int catalog_url_state_parse(const char *word, catalog_url_state *out)
 {
     int i = find_word(state_words, CS_ARRAY_LEN(state_words), word);
     if (i < 0) return CS_ECORRUPT;
@@ -75,24 +75,24 @@ void catalog_host_clear(catalog_host *host)
     memset(host, 0, sizeof *host);
 }
 
-static int read_host(sqlite3_stmt *row, void *target)
+static int read_host(catalog_cursor *row, void *target)
 {
     catalog_host *out = target;
-    out->id = sqlite3_column_int64(row, 0);
+    out->id = catalog_column_int64(row, 0);
     out->origin = catalog_column_strdup(row, 1);
     out->robots_status = (int)catalog_column_int_or(row, 2, -1);
     out->robots_body = catalog_column_blob(row, 3, &out->robots_len);
-    out->robots_fetched_at = sqlite3_column_int64(row, 4);
-    out->robots_expires_at = sqlite3_column_int64(row, 5);
+    out->robots_fetched_at = catalog_column_int64(row, 4);
+    out->robots_expires_at = catalog_column_int64(row, 5);
     out->crawl_delay_ms = catalog_column_int_or(row, 6, -1);
     out->tdmrep_status = (int)catalog_column_int_or(row, 7, -1);
     out->tdmrep_body = catalog_column_blob(row, 8, &out->tdmrep_len);
     out->ai_txt_status = (int)catalog_column_int_or(row, 9, -1);
     out->ai_txt_body = catalog_column_blob(row, 10, &out->ai_txt_len);
-    out->next_fetch_at = sqlite3_column_int64(row, 11);
-    out->paused_until = sqlite3_column_int64(row, 12);
-    out->consecutive_errors = sqlite3_column_int(row, 13);
-    out->parked = sqlite3_column_int(row, 14);
+    out->next_fetch_at = catalog_column_int64(row, 11);
+    out->paused_until = catalog_column_int64(row, 12);
+    out->consecutive_errors = catalog_column_int(row, 13);
+    out->parked = catalog_column_int(row, 14);
     return CS_OK;
 }
 
@@ -186,7 +186,7 @@ int catalog_host_save_rsl(catalog *cat, int64_t host_id, const char *url, const 
         err);
 }
 
-static int read_rsl_doc(sqlite3_stmt *row, void *target)
+static int read_rsl_doc(catalog_cursor *row, void *target)
 {
     catalog_rsl_doc *d = target;
     d->url = catalog_column_strdup(row, 0);
@@ -194,7 +194,7 @@ static int read_rsl_doc(sqlite3_stmt *row, void *target)
     d->status = (int)catalog_column_int_or(row, 2, 0);
     d->body = catalog_column_blob(row, 3, &d->len);
     if (d->url == NULL || d->found_via == NULL ||
-        (d->body == NULL && sqlite3_column_type(row, 3) != SQLITE_NULL))
+        (d->body == NULL && !catalog_column_is_null(row, 3)))
         return CS_ENOMEM;
     return CS_OK;
 }
@@ -244,42 +244,37 @@ void catalog_frontier_item_clear(catalog_frontier_item *item)
 
 #define ITEM_COLUMNS "id, host_id, referrer_id, url, kind, state, depth, attempts, next_attempt_at"
 
-static int read_item(sqlite3_stmt *row, void *target)
+static int read_item(catalog_cursor *row, void *target)
 {
     catalog_frontier_item *out = target;
-    out->id = sqlite3_column_int64(row, 0);
-    out->host_id = sqlite3_column_int64(row, 1);
-    out->referrer_id = sqlite3_column_int64(row, 2); /* NULL reads as 0 */
+    out->id = catalog_column_int64(row, 0);
+    out->host_id = catalog_column_int64(row, 1);
+    out->referrer_id = catalog_column_int64(row, 2); /* NULL reads as 0 */
     out->url = catalog_column_strdup(row, 3);
-    int kind = find_word(kind_words, CS_ARRAY_LEN(kind_words), sqlite3_column_text(row, 4));
+    int kind = find_word(kind_words, CS_ARRAY_LEN(kind_words), catalog_column_text(row, 4));
     out->kind = (catalog_url_kind)kind;
-    out->depth = sqlite3_column_int(row, 6);
-    out->attempts = sqlite3_column_int(row, 7);
-    out->next_attempt_at = sqlite3_column_int64(row, 8);
+    out->depth = catalog_column_int(row, 6);
+    out->attempts = catalog_column_int(row, 7);
+    out->next_attempt_at = catalog_column_int64(row, 8);
     if (kind < 0) return CS_ECORRUPT;
-    return catalog_url_state_parse(sqlite3_column_text(row, 5), &out->state);
+    return catalog_url_state_parse(catalog_column_text(row, 5), &out->state);
 }
 
 int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, catalog_url_kind kind,
                          int depth, int64_t referrer_id, catalog_url_state state, int64_t *url_id,
                          int *is_new, cs_error *err)
 {
-    int rc = catalog_run(
+    int rc = catalog_row(
         cat, "adding a URL",
         "INSERT INTO urls (url, host_id, kind, state, depth, referrer_id, "
-        "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
+        "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING RETURNING id",
         CATALOG_ARGS(catalog_text(url), catalog_int(host_id), catalog_text(kind_word(kind)),
                      catalog_text(state_word(state)), catalog_int(depth),
                      catalog_positive_or_null(referrer_id), catalog_int(cs_now_ms())),
-        err);
-    if (rc != CS_OK) return rc;
-    int created = sqlite3_changes(cat->db) > 0;
-    if (is_new) *is_new = created;
-    if (created) {
-        *url_id = sqlite3_last_insert_rowid(cat->db);
-        return CS_OK;
-    }
-    catalog_frontier_item item;
+        catalog_read_int64, url_id, err);
+    if (is_new) *is_new = rc == CS_OK;
+    if (rc != CS_ENOTFOUND) return rc; /* added, or failed */
+    catalog_frontier_item item;        /* known already: no row came back */
     rc = catalog_frontier_get(cat, url, &item, err);
     if (rc == CS_OK) *url_id = item.id;
     catalog_frontier_item_clear(&item);
@@ -322,14 +317,14 @@ int catalog_frontier_set_state(catalog *cat, int64_t url_id, catalog_url_state s
 int catalog_frontier_requeue_in_flight(catalog *cat, int64_t *count, cs_error *err)
 {
     int rc = catalog_exec(cat, "UPDATE urls SET state = 'queued' WHERE state = 'in_flight'", err);
-    if (rc == CS_OK && count) *count = sqlite3_changes(cat->db);
+    if (rc == CS_OK && count) *count = catalog_changes(cat);
     return rc;
 }
 
-static int read_host_ref(sqlite3_stmt *row, void *target)
+static int read_host_ref(catalog_cursor *row, void *target)
 {
     catalog_host_ref *ref = target;
-    ref->id = sqlite3_column_int64(row, 0);
+    ref->id = catalog_column_int64(row, 0);
     ref->origin = catalog_column_strdup(row, 1);
     return CS_OK;
 }
@@ -374,16 +369,17 @@ int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
 {
     return catalog_row(cat, "counting URLs",
                        "SELECT count(*) FROM urls WHERE (?1 = 0 OR host_id = ?1) AND "
-                       "(?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR state = ?3)",
+                       "(CAST(?2 AS TEXT) IS NULL OR kind = ?2) AND "
+                       "(CAST(?3 AS TEXT) IS NULL OR state = ?3)",
                        CATALOG_ARGS(catalog_int(host_id), catalog_text(kind_word(kind)),
                                     catalog_text(state_word(state))),
                        catalog_read_int64, out, err);
 }
 
-static int read_earliest(sqlite3_stmt *row, void *target)
+static int read_earliest(catalog_cursor *row, void *target)
 {
-    if (sqlite3_column_type(row, 0) == SQLITE_NULL) return CS_ENOTFOUND; /* none queued */
-    *(int64_t *)target = sqlite3_column_int64(row, 0);
+    if (catalog_column_is_null(row, 0)) return CS_ENOTFOUND; /* none queued */
+    *(int64_t *)target = catalog_column_int64(row, 0);
     return CS_OK;
 }
 

@@ -32,7 +32,7 @@ int catalog_add_image(catalog *cat, const void *bytes, size_t n, const catalog_i
             catalog_text(info && info->source ? info->source : "crawl"), catalog_int(cs_now_ms())),
         err);
     if (rc != CS_OK) return rc;
-    int created = sqlite3_changes(cat->db) > 0;
+    int created = catalog_changes(cat) > 0;
     if (is_new) *is_new = created;
 
     catalog_image image;
@@ -43,18 +43,18 @@ int catalog_add_image(catalog *cat, const void *bytes, size_t n, const catalog_i
     return CS_OK;
 }
 
-static int read_image(sqlite3_stmt *row, void *target)
+static int read_image(catalog_cursor *row, void *target)
 {
     catalog_image *out = target;
-    out->id = sqlite3_column_int64(row, 0);
+    out->id = catalog_column_int64(row, 0);
     catalog_column_copy(row, 1, out->sha256, sizeof out->sha256);
     out->blob_path = catalog_column_strdup(row, 2);
     out->media_type = catalog_column_strdup(row, 3);
-    out->byte_size = sqlite3_column_int64(row, 4);
-    out->width = sqlite3_column_int(row, 5);
-    out->height = sqlite3_column_int(row, 6);
+    out->byte_size = catalog_column_int64(row, 4);
+    out->width = catalog_column_int(row, 5);
+    out->height = catalog_column_int(row, 6);
     out->source = catalog_column_strdup(row, 7);
-    out->first_seen_at = sqlite3_column_int64(row, 8);
+    out->first_seen_at = catalog_column_int64(row, 8);
     return CS_OK;
 }
 

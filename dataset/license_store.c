@@ -37,12 +37,12 @@ int catalog_clearance_images(catalog *cat, int64_t **ids, size_t *count, cs_erro
         &(v)->policy, &(v)->verdict, &(v)->license_spdx, &(v)->attribution, &(v)->reasons          \
     }
 
-static int read_evidence_row(sqlite3_stmt *row, void *target)
+static int read_evidence_row(catalog_cursor *row, void *target)
 {
     catalog_evidence_row *e = target;
     char **const texts[] = EVIDENCE_TEXTS(e);
-    e->id = sqlite3_column_int64(row, 0);
-    e->page_id = sqlite3_column_int64(row, 1);
+    e->id = catalog_column_int64(row, 0);
+    e->page_id = catalog_column_int64(row, 1);
     return catalog_column_texts(row, 2, texts, CS_ARRAY_LEN(texts));
 }
 
@@ -52,11 +52,11 @@ static void clear_evidence_row(void *item)
     catalog_free_texts(texts, CS_ARRAY_LEN(texts));
 }
 
-static int read_optout_row(sqlite3_stmt *row, void *target)
+static int read_optout_row(catalog_cursor *row, void *target)
 {
     catalog_optout_row *o = target;
     char **const texts[] = OPTOUT_TEXTS(o);
-    o->id = sqlite3_column_int64(row, 0);
+    o->id = catalog_column_int64(row, 0);
     return catalog_column_texts(row, 1, texts, CS_ARRAY_LEN(texts));
 }
 
@@ -66,21 +66,21 @@ static void clear_optout_row(void *item)
     catalog_free_texts(texts, CS_ARRAY_LEN(texts));
 }
 
-static int read_near_row(sqlite3_stmt *row, void *target)
+static int read_near_row(catalog_cursor *row, void *target)
 {
     catalog_near_row *n = target;
-    n->cluster_id = sqlite3_column_int64(row, 0);
-    n->image_id = sqlite3_column_int64(row, 1);
+    n->cluster_id = catalog_column_int64(row, 0);
+    n->image_id = catalog_column_int64(row, 1);
     catalog_column_copy(row, 2, n->sha256, sizeof n->sha256);
     n->kind = catalog_column_strdup(row, 3);
-    int d1 = sqlite3_column_int(row, 4), d2 = sqlite3_column_int(row, 5);
+    int d1 = catalog_column_int(row, 4), d2 = catalog_column_int(row, 5);
     n->distance = d1 == 0 ? d2 : d2 == 0 ? d1 : d1 + d2; /* triangle bound via the first */
-    n->is_protected = sqlite3_column_int(row, 6);
+    n->is_protected = catalog_column_int(row, 6);
     n->conflict = catalog_column_strdup(row, 7);
     n->verdict = catalog_column_strdup(row, 8);
-    n->inliers = sqlite3_column_int(row, 9);
-    n->work_coverage = sqlite3_column_double(row, 10);
-    n->query_coverage = sqlite3_column_double(row, 11);
+    n->inliers = catalog_column_int(row, 9);
+    n->work_coverage = catalog_column_double(row, 10);
+    n->query_coverage = catalog_column_double(row, 11);
     return CS_OK;
 }
 
@@ -103,8 +103,8 @@ static int read_facts(catalog *cat, catalog_image_facts *f, const char *policy, 
     if (rc == CS_OK)
         rc = catalog_rows_into(
             cat, "reading page URLs",
-            "SELECT DISTINCT u.url FROM sightings s JOIN pages p ON p.id = s.page_id "
-            "JOIN urls u ON u.id = p.url_id WHERE s.image_id = ?1 ORDER BY u.id",
+            "SELECT u.url FROM urls u WHERE u.id IN (SELECT p.url_id FROM sightings s "
+            "JOIN pages p ON p.id = s.page_id WHERE s.image_id = ?1) ORDER BY u.id",
             &image, 1, catalog_read_string, catalog_clear_string, sizeof *f->page_urls,
             (void **)&f->page_urls, &f->page_url_count, err);
     if (rc == CS_OK)
@@ -228,11 +228,11 @@ int catalog_put_verdict(catalog *cat, int64_t image_id, const char *policy, cons
         err);
 }
 
-static int read_verdict_row(sqlite3_stmt *row, void *target)
+static int read_verdict_row(catalog_cursor *row, void *target)
 {
     catalog_verdict_row *v = target;
     char **const texts[] = VERDICT_TEXTS(v);
-    v->decided_at = sqlite3_column_int64(row, 5);
+    v->decided_at = catalog_column_int64(row, 5);
     return catalog_column_texts(row, 0, texts, CS_ARRAY_LEN(texts));
 }
 

@@ -20,11 +20,11 @@
         &(s)->origin, &(s)->kind, &(s)->raw_value, &(s)->effect, &(s)->found_at                    \
     }
 
-static int read_host_signal(sqlite3_stmt *row, void *target)
+static int read_host_signal(catalog_cursor *row, void *target)
 {
     catalog_host_signal *s = target;
     char **const texts[] = HOST_SIGNAL_TEXTS(s);
-    s->rows = sqlite3_column_int64(row, 5);
+    s->rows = catalog_column_int64(row, 5);
     return catalog_column_texts(row, 0, texts, CS_ARRAY_LEN(texts));
 }
 

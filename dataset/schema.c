@@ -9,8 +9,20 @@
  *
  * Times are integer milliseconds since the Unix epoch (UTC). Booleans are 0/1.
  * Free-form structured values (headers, reasons) are JSON text.
+ *
+ * PostgreSQL runs the same migrations with the same tables, columns and
+ * constraints. Its column types come from SQLite's by catalog_pg_schema_sql
+ * (INTEGER -> BIGINT, "id INTEGER PRIMARY KEY" -> an identity column, BLOB ->
+ * BYTEA, REAL -> DOUBLE PRECISION); where SQLite's text does not run there
+ * (a table rebuilt to change a constraint) the migration has a PostgreSQL
+ * text of its own, beside the SQLite one. The version is kept in the table
+ * clearset_schema there (catalog.c), as SQLite keeps it in user_version.
  */
 #include "dataset/dataset_internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char migration_1[] =
     /* -- Hosts: one row per origin the crawler has met, with its robots.txt
@@ -289,6 +301,15 @@ static const char migration_4[] =
     "CREATE INDEX optout_by_image ON optout_signals(image_id);\n"
     "CREATE INDEX optout_by_host ON optout_signals(host_id);\n";
 
+/* -- 4 on PostgreSQL, which changes a CHECK in place (the constraint keeps the
+ *    name PostgreSQL gave it in migration 1). */
+static const char migration_4_pg[] =
+    "ALTER TABLE optout_signals DROP CONSTRAINT optout_signals_effect_check;\n"
+    "UPDATE optout_signals SET effect = 'policy' "
+    "  WHERE effect = 'none' AND kind IN ('x-robots-tag', 'meta-robots');\n"
+    "ALTER TABLE optout_signals ADD CONSTRAINT optout_signals_effect_check "
+    "  CHECK (effect IN ('opt-out','permit','policy','none'));\n";
+
 /* -- 5: the similarity audit. Registered protected works (`clearset protect`)
  *    say who claims them; every image may get local features (SIFT keypoints,
  *    stage 2 of the audit) computed by `clearset dedup`; and clearance records
@@ -391,18 +412,82 @@ static const char migration_8[] =
     "CREATE INDEX sightings_by_image ON sightings(image_id);\n"
     "CREATE UNIQUE INDEX sightings_listed ON sightings(image_url_id) WHERE page_id IS NULL;\n";
 
+/* -- 8 on PostgreSQL, which drops NOT NULL in place. */
+static const char migration_8_pg[] =
+    "ALTER TABLE sightings ALTER COLUMN page_id DROP NOT NULL;\n"
+    "CREATE UNIQUE INDEX sightings_listed ON sightings(image_url_id) WHERE page_id IS NULL;\n";
+
+/* -- 9: host leases, for crawl workers sharing one catalog (issue 15; see
+ *    catalog.h "Host leases"). A worker crawls a host only while it holds the
+ *    lease; a lease nobody renews lapses, and another worker takes the host. */
+static const char migration_9[] =
+    "ALTER TABLE hosts ADD COLUMN lease_owner TEXT; -- the worker crawling the host; NULL: none\n"
+    "ALTER TABLE hosts ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0; -- the lease "
+    "lapses then unless renewed\n"
+    "CREATE INDEX hosts_by_lease ON hosts(lease_owner);\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
      "rights_evidence, optout_signals, hashes, clusters, cluster_members, verdicts",
-     migration_1},
-    {2, "sightings.license_spdx", migration_2},
-    {3, "sighting_evidence: every page-side statement; rights_evidence.scope", migration_3},
-    {4, "optout_signals.effect 'policy' for noindex & co.", migration_4},
-    {5, "protected_works, local_features, local_matches: the similarity audit", migration_5},
-    {6, "image_checks: the protocols checked for each image", migration_6},
-    {7, "rsl_documents: RSL 1.0 licence documents per host", migration_7},
-    {8, "sightings.page_id NULL: captions from URL lists", migration_8},
+     migration_1, NULL},
+    {2, "sightings.license_spdx", migration_2, NULL},
+    {3, "sighting_evidence: every page-side statement; rights_evidence.scope", migration_3, NULL},
+    {4, "optout_signals.effect 'policy' for noindex & co.", migration_4, migration_4_pg},
+    {5, "protected_works, local_features, local_matches: the similarity audit", migration_5, NULL},
+    {6, "image_checks: the protocols checked for each image", migration_6, NULL},
+    {7, "rsl_documents: RSL 1.0 licence documents per host", migration_7, NULL},
+    {8, "sightings.page_id NULL: captions from URL lists", migration_8, migration_8_pg},
+    {9, "hosts.lease_owner, lease_expires_at: host leases of crawl workers", migration_9, NULL},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];
+
+/* Whether the text at p is the words w, not part of a longer name. */
+static int word_at(const char *start, const char *p, const char *w)
+{
+    size_t n = strlen(w);
+    if (strncmp(p, w, n) != 0) return 0; /* first: p[n] is only readable when this matched */
+    int before = p > start && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+    int after = isalnum((unsigned char)p[n]) || p[n] == '_';
+    return !before && !after;
+}
+
+char *catalog_pg_schema_sql(const char *sql)
+{
+    static const struct {
+        const char *sqlite, *pg;
+    } types[] = {
+        {"id INTEGER PRIMARY KEY", "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+        {"INTEGER", "BIGINT"},
+        {"BLOB", "BYTEA"},
+        {"REAL", "DOUBLE PRECISION"},
+    };
+    cs_buf out;
+    cs_buf_init(&out, 0);
+    int rc = CS_OK, quoted = 0;
+    for (const char *p = sql; rc == CS_OK && *p;) {
+        size_t i = CS_ARRAY_LEN(types);
+        if (!quoted && p[0] == '-' && p[1] == '-') { /* a comment, to the end of its line */
+            size_t n = strcspn(p, "\n");
+            rc = cs_buf_append(&out, p, n);
+            p += n;
+            continue;
+        }
+        if (*p == '\'') quoted = !quoted;
+        for (size_t t = 0; !quoted && t < CS_ARRAY_LEN(types) && i == CS_ARRAY_LEN(types); t++)
+            if (word_at(sql, p, types[t].sqlite)) i = t;
+        if (i < CS_ARRAY_LEN(types)) {
+            rc = cs_buf_append_str(&out, types[i].pg);
+            p += strlen(types[i].sqlite);
+        } else {
+            rc = cs_buf_append(&out, p++, 1);
+        }
+    }
+    if (rc == CS_OK) rc = cs_buf_append(&out, "", 1);
+    if (rc != CS_OK) {
+        cs_buf_free(&out);
+        return NULL;
+    }
+    return (char *)cs_buf_take(&out, NULL);
+}

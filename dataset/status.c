@@ -16,21 +16,21 @@ static int read_counts(catalog *cat, const char *sql, catalog_count **out, size_
                              catalog_clear_count, sizeof **out, (void **)out, count, err);
 }
 
-static int read_state_count(sqlite3_stmt *row, void *target)
+static int read_state_count(catalog_cursor *row, void *target)
 {
     catalog_status *status = target;
     catalog_url_state state;
-    int rc = catalog_url_state_parse(sqlite3_column_text(row, 0), &state);
-    if (rc == CS_OK) status->url_states[state] = sqlite3_column_int64(row, 1);
+    int rc = catalog_url_state_parse(catalog_column_text(row, 0), &state);
+    if (rc == CS_OK) status->url_states[state] = catalog_column_int64(row, 1);
     return rc;
 }
 
-static int read_host_status(sqlite3_stmt *row, void *target)
+static int read_host_status(catalog_cursor *row, void *target)
 {
     catalog_host_status *h = target;
     int64_t *const counts[] = {&h->urls, &h->pages, &h->images, &h->failed, &h->disallowed};
     for (size_t i = 0; i < CS_ARRAY_LEN(counts); i++)
-        *counts[i] = sqlite3_column_int64(row, (int)i + 1);
+        *counts[i] = catalog_column_int64(row, (int)i + 1);
     char **const origin[] = {&h->origin};
     return catalog_column_texts(row, 0, origin, 1);
 }
@@ -89,15 +89,16 @@ int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
                          "GROUP BY policy, verdict ORDER BY policy, verdict",
                          &status->verdicts, &status->verdict_count, err);
     if (rc == CS_OK)
-        rc = read_counts(cat,
-                         "SELECT licence, count(*) FROM ("
-                         /* the licence the latest verdict rests on, else the evidence's */
-                         " SELECT coalesce((SELECT v.license_spdx FROM verdicts v"
-                         "   WHERE v.image_id = i.id ORDER BY v.decided_at DESC LIMIT 1),"
-                         "  (SELECT min(e.license_spdx) FROM rights_evidence e"
-                         "   WHERE e.image_id = i.id)) AS licence"
-                         " FROM images i) GROUP BY licence ORDER BY licence IS NULL, licence",
-                         &status->licenses, &status->license_count, err);
+        rc = read_counts(
+            cat,
+            "SELECT licence, count(*) FROM ("
+            /* the licence the latest verdict rests on, else the evidence's */
+            " SELECT coalesce((SELECT v.license_spdx FROM verdicts v"
+            "   WHERE v.image_id = i.id ORDER BY v.decided_at DESC LIMIT 1),"
+            "  (SELECT min(e.license_spdx) FROM rights_evidence e"
+            "   WHERE e.image_id = i.id)) AS licence"
+            " FROM images i) AS licences GROUP BY licence ORDER BY licence IS NULL, licence",
+            &status->licenses, &status->license_count, err);
     if (rc == CS_OK) rc = read_hosts(cat, status, err);
     if (rc != CS_OK) {
         catalog_status_free(status);

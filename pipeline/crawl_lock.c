@@ -3,7 +3,9 @@
  *
  * Two crawls of one catalog would each keep their own per-host politeness and
  * together be rude to every host. An exclusive, non-blocking flock on
- * CATALOG_PATH.crawl-lock says "a crawl runs here". flock locks belong to the
+ * CATALOG_PATH.crawl-lock says "a crawl runs here"; `crawl --worker`s, which
+ * share the hosts through leases, take it shared: they keep a plain crawl
+ * out, not each other. flock locks belong to the
  * open file description, so the kernel drops the lock when the process dies,
  * even by SIGKILL: a killed crawl never leaves a stale lock behind. The file
  * itself stays (empty); its presence means nothing.
@@ -24,7 +26,8 @@ struct pipeline_crawl_lock {
     int fd;
 };
 
-int pipeline_crawl_lock_acquire(const char *catalog_path, pipeline_crawl_lock **out, cs_error *err)
+int pipeline_crawl_lock_acquire(const char *catalog_path, int shared, pipeline_crawl_lock **out,
+                                cs_error *err)
 {
     *out = NULL;
     char path[CRAWL_LOCK_PATH_MAX];
@@ -37,9 +40,9 @@ int pipeline_crawl_lock_acquire(const char *catalog_path, pipeline_crawl_lock **
         free(lock);
         return rc;
     }
-    if (flock(lock->fd, LOCK_EX | LOCK_NB) != 0) {
-        int rc = cs_error_set(err, CS_EIO, "another crawl is running on %s (%s is locked)",
-                              catalog_path, path);
+    if (flock(lock->fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+        int rc = cs_error_set(err, CS_EIO, "another crawl is running on %s (%s is locked%s)",
+                              catalog_path, path, shared ? " by a crawl without --worker" : "");
         close(lock->fd);
         free(lock);
         return rc;

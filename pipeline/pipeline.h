@@ -409,12 +409,15 @@ int pipeline_crawlers_robots(const char *file_or_url, const crawler_fetch_option
  * One crawl per catalog at a time: two would each keep their own politeness
  * and together be rude to every host. The lock is an exclusive flock on
  * CATALOG_PATH.crawl-lock, held until pipeline_crawl_lock_release; the kernel
- * drops it when the process dies, even by SIGKILL. CS_EIO (with a message
- * saying which) when another process holds it or the lock file cannot be
- * opened; CS_ENOMEM.
+ * drops it when the process dies, even by SIGKILL. shared: a `crawl --worker`
+ * (workers share the catalog through host leases and exclude only a plain
+ * crawl). CS_EIO (with a message saying which) when another process holds it
+ * in the other mode, or exclusively, or the lock file cannot be opened;
+ * CS_ENOMEM. A PostgreSQL catalog has no file to lock: catalog_claim_crawl.
  */
 typedef struct pipeline_crawl_lock pipeline_crawl_lock;
-int pipeline_crawl_lock_acquire(const char *catalog_path, pipeline_crawl_lock **out, cs_error *err);
+int pipeline_crawl_lock_acquire(const char *catalog_path, int shared, pipeline_crawl_lock **out,
+                                cs_error *err);
 void pipeline_crawl_lock_release(pipeline_crawl_lock *lock);
 
 /* ------------------------------------------------- image files (protect, audit) */

@@ -2,8 +2,9 @@
 """crawl_check.py - assertions for the crawler's integration tests (tests/it_crawl_*.sh).
 
 Reads the fixture server's own request log (JSON Lines, demo/demo.h) and the
-catalog (SQLite) and exits non-zero with a message naming the violation.
-Standard library only (Debian's /usr/bin/python3).
+catalog and exits non-zero with a message naming the violation. A catalog is a
+SQLite file, or a postgresql:// URL read with psql (from $CLEARSET_PG_BIN, which
+tests/support/postgres.sh sets). Standard library only (Debian's /usr/bin/python3).
 
   crawl_check.py spacing LOG HOST SECONDS [SKIP] no two requests to HOST closer than SECONDS
                                                (log lines before SKIP ignored)
@@ -17,12 +18,15 @@ Standard library only (Debian's /usr/bin/python3).
                                                request came >= DELAY * 2^k later
   crawl_check.py sql DB QUERY EXPECTED         QUERY's rows, one per line, "|"-joined, == EXPECTED
   crawl_check.py paths DB STATE                print path of every URL in STATE (sorted)
+  crawl_check.py rows DB QUERY                 print QUERY's rows, one per line, "|"-joined
   crawl_check.py compare DB_A DB_B             same URL states, images and image URLs
   crawl_check.py duplicates LOG SKIP IN_FLIGHT requests repeated after line SKIP were all in
                                                the IN_FLIGHT file (URLs, one per line)
 """
 import json
+import os
 import sqlite3
+import subprocess
 import sys
 
 # Clock tolerance: the crawler counts in whole milliseconds of wall time, the log in
@@ -46,6 +50,20 @@ def requests(log, host, skip=0):
 def fail(msg):
     print("crawl_check: " + msg, file=sys.stderr)
     sys.exit(1)
+
+
+def rows_of(db, query, params=()):
+    """QUERY's rows as tuples; on PostgreSQL every value is text, NULL is None."""
+    if not db.startswith(("postgresql://", "postgres://")):
+        return list(sqlite3.connect(db).execute(query, params))
+    for p in params:  # the tests' own words, inlined as SQL literals
+        query = query.replace("?", "'" + str(p).replace("'", "''") + "'", 1)
+    psql = os.path.join(os.environ.get("CLEARSET_PG_BIN", "/usr/bin"), "psql")
+    out = subprocess.run([psql, "-X", "-q", "-A", "-t", "-F", "\x1f", "-P", "null=\x1e",
+                          "-v", "ON_ERROR_STOP=1", db, "-c", query],
+                         check=True, capture_output=True, text=True).stdout
+    return [tuple(None if v == "\x1e" else v for v in line.split("\x1f"))
+            for line in out.split("\n")[:-1]]  # not splitlines: \x1e ends a line there
 
 
 def main(argv):
@@ -118,26 +136,26 @@ def main(argv):
                 print("%s: failure %d in a row, next request %.3f s later" % (host, streak, gap / 1e9))
     elif cmd == "sql":
         db, query, expected = argv[2], argv[3], argv[4]
-        con = sqlite3.connect(db)
         got = "\n".join("|".join("" if v is None else str(v) for v in row)
-                        for row in con.execute(query))
+                        for row in rows_of(db, query))
         if got != expected:
             fail("%s\n  got:      %r\n  expected: %r" % (query, got, expected))
     elif cmd == "paths":
         db, state = argv[2], argv[3]
-        con = sqlite3.connect(db)
-        for (url,) in con.execute("SELECT url FROM urls WHERE state = ? ORDER BY url", (state,)):
+        for (url,) in rows_of(db, "SELECT url FROM urls WHERE state = ? ORDER BY url", (state,)):
             print(url.split("/", 3)[2] + "/" + url.split("/", 3)[3])
+    elif cmd == "rows":
+        for row in rows_of(argv[2], argv[3]):
+            print("|".join("" if v is None else str(v) for v in row))
     else:
         fail("unknown check " + cmd)
 
 
 def catalog_view(db):
     """What must be equal after a resumed crawl: URL states, images, which URL gave which image."""
-    con = sqlite3.connect(db)
-    urls = sorted(con.execute("SELECT url, kind, state FROM urls"))
-    images = sorted(r[0] for r in con.execute("SELECT sha256 FROM images"))
-    links = sorted(con.execute(
+    urls = sorted(rows_of(db, "SELECT url, kind, state FROM urls"))
+    images = sorted(r[0] for r in rows_of(db, "SELECT sha256 FROM images"))
+    links = sorted(rows_of(db,
         "SELECT u.url, i.sha256 FROM image_urls l JOIN urls u ON u.id = l.url_id "
         "JOIN images i ON i.id = l.image_id"))
     return urls, images, links

@@ -4,13 +4,15 @@
 # than its delay (--delay 0.2, or robots.txt's Crawl-delay 0.5 where it is larger),
 # 503 + Retry-After pauses the host, and disallowed or nofollow URLs (rel, meta or
 # X-Robots-Tag) are never requested. Lower bounds only: the test never asserts that
-# anything is fast.
+# anything is fast. With CLEARSET_TEST_CATALOG set (it_pg_crawl_politeness.sh: a
+# PostgreSQL URL) the crawl keeps its catalog there, blobs in the work directory.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 fixture_start crawler/politeness.json 127.0.4.1 127.0.4.2 127.0.4.3
 a=${fixture_hosts[0]}; b=${fixture_hosts[1]}
+db=${CLEARSET_TEST_CATALOG:-$work/c.db}
 
-"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$a/" "http://$b/" \
+"$CLEARSET_BIN" --catalog "$db" --blobs "$work/blobs" crawl "http://$a/" "http://$b/" \
   --allow-loopback --delay 0.2 > "$work/out.json"
 grep -q '"event":"done"' "$work/out.json"
 
@@ -28,14 +30,14 @@ $check saw "$work/log.jsonl" 127.0.4.3 /blue.png /third.jpg
 $check saw "$work/log.jsonl" 127.0.4.2 / /b1.html /b2.html
 
 # the catalog agrees with the log
-$check sql "$work/c.db" "SELECT count(*) FROM images" 4
-$check sql "$work/c.db" "SELECT state FROM urls WHERE url LIKE '%/private/secret.html'" disallowed
-$check sql "$work/c.db" "SELECT state, attempts FROM urls WHERE url LIKE '%/b1.html'" "done|2"
-$check sql "$work/c.db" "SELECT count(*) FROM urls WHERE url LIKE '%/nf.html'" 0
-$check sql "$work/c.db" "SELECT crawl_delay_ms FROM hosts WHERE origin = 'http://$b'" 500
+$check sql "$db" "SELECT count(*) FROM images" 4
+$check sql "$db" "SELECT state FROM urls WHERE url LIKE '%/private/secret.html'" disallowed
+$check sql "$db" "SELECT state, attempts FROM urls WHERE url LIKE '%/b1.html'" "done|2"
+$check sql "$db" "SELECT count(*) FROM urls WHERE url LIKE '%/nf.html'" 0
+$check sql "$db" "SELECT crawl_delay_ms FROM hosts WHERE origin = 'http://$b'" 500
 # a second run finds nothing left to do and asks nobody anything
 before=$(wc -l < "$work/log.jsonl")
-"$CLEARSET_BIN" --catalog "$work/c.db" crawl "http://$a/" "http://$b/" \
+"$CLEARSET_BIN" --catalog "$db" --blobs "$work/blobs" crawl "http://$a/" "http://$b/" \
   --allow-loopback --delay 0.2 > /dev/null
 after=$(wc -l < "$work/log.jsonl")
 [ "$before" = "$after" ] || { echo "second run made $((after - before)) requests"; exit 1; }

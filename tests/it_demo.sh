@@ -8,13 +8,22 @@
 #   - the blog's "CC0" copy of the stock lighthouse is blocked as laundering;
 # exports the five cleared images beside the catalog, signed with a key it makes,
 # and verifies the export; then refuses to run again on the same (no longer empty) catalog, with exit 2.
+# With CLEARSET_TEST_CATALOG set (it_pg_demo.sh: a PostgreSQL URL) all of it runs on that
+# catalog, blobs in ./blobs, the export and key in ./clearset.export and ./clearset.key.
 set -euo pipefail
 bin=${CLEARSET_BIN:?}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+if [ -n "${CLEARSET_TEST_CATALOG:-}" ]; then
+  catalog=(--catalog "$CLEARSET_TEST_CATALOG" --blobs blobs)
+  stem=clearset
+else
+  catalog=(--catalog demo.db)
+  stem=demo
+fi
 
-"$bin" --catalog demo.db demo --delay 0.05 >verdicts.jsonl 2>demo.log || {
+"$bin" "${catalog[@]}" demo --delay 0.05 >verdicts.jsonl 2>demo.log || {
   echo "it_demo: clearset demo failed" >&2; cat demo.log >&2; exit 1; }
 
 python3 - verdicts.jsonl <<'PY'
@@ -50,18 +59,18 @@ PY
 grep -q '^\$ clearset crawl --allow-loopback' demo.log
 grep -q '^\$ clearset dedup' demo.log
 grep -q 'strict:cleared *5' demo.log
-grep -q '^\$ clearset export --out demo.export --key demo.key' demo.log
-grep -q '^\$ clearset verify demo.export' demo.log
-[ "$(wc -l <demo.export/metadata.jsonl)" -eq 5 ] ||
+grep -q "^\\\$ clearset export --out $stem.export --key $stem.key" demo.log
+grep -q "^\\\$ clearset verify $stem.export" demo.log
+[ "$(wc -l <$stem.export/metadata.jsonl)" -eq 5 ] ||
   { echo "it_demo: the export does not hold the 5 cleared images" >&2; exit 1; }
 jq -s -e '[.[].license] | sort == ["CC-BY-4.0", "CC-BY-4.0", "CC-BY-4.0", "CC-PDM-1.0", "CC0-1.0"]' \
-  demo.export/metadata.jsonl >/dev/null ||
-  { echo "it_demo: exported licences are wrong" >&2; cat demo.export/metadata.jsonl >&2; exit 1; }
-"$bin" verify demo.export --pubkey demo.key.pub >/dev/null 2>verify.log ||
+  $stem.export/metadata.jsonl >/dev/null ||
+  { echo "it_demo: exported licences are wrong" >&2; cat $stem.export/metadata.jsonl >&2; exit 1; }
+"$bin" verify $stem.export --pubkey $stem.key.pub >/dev/null 2>verify.log ||
   { echo "it_demo: the demo's export does not verify" >&2; cat verify.log >&2; exit 1; }
 
 set +e
-"$bin" --catalog demo.db demo >/dev/null 2>again.log
+"$bin" "${catalog[@]}" demo >/dev/null 2>again.log
 status=$?
 set -e
 [ "$status" -eq 2 ] || { echo "it_demo: second run on a used catalog exited $status, not 2" >&2; exit 1; }

@@ -2,9 +2,9 @@
 # it_layering.sh - the pure libraries stay pure (DESIGN.md "Layout", STYLE.md
 # "Layers"): the static libraries of robots/, license/, dedup/, generator/, the
 # crawler's HTML/URL part and the export manifest (dataset/manifest*.c)
-# reference no sqlite3_ symbol and no symbol the
+# reference no sqlite3_ or libpq (PQ*) symbol and no symbol the
 # catalog's library (clearset_dataset: catalog_*, blob_store_*) defines, and
-# neither they nor any fuzz target link SQLite or clearset_dataset.
+# neither they nor any fuzz target link SQLite, libpq or clearset_dataset.
 # tests/CMakeLists.txt writes what to check into BUILD/tests/layering.txt:
 #   pure NAME FILE.a | catalog FILE.a | links WHAT: ITEMS...
 # Fails naming every offending library, symbol or link.
@@ -27,7 +27,7 @@ while read -r kind name file; do
   pure=$((pure + 1))
   [ -f "$file" ] || { echo "it_layering: $name: $file not built" >&2; failures=$((failures + 1)); continue; }
   undefined=$(nm --undefined-only "$file" 2>/dev/null | awk 'NF >= 2 {print $NF}' | sort -u)
-  sqlite=$(grep -E '^sqlite3_' <<<"$undefined" || true)
+  sqlite=$(grep -E '^(sqlite3_|PQ)' <<<"$undefined" || true)
   catalog=$(comm -12 <(echo "$catalog_symbols") <(echo "$undefined"))
   named=$(nm "$file" 2>/dev/null | awk 'NF >= 2 {print $NF}' | grep -E '^(catalog_|blob_store_)' | sort -u || true)
   for bad in $(printf '%s\n' $sqlite $catalog $named | sort -u); do
@@ -45,7 +45,7 @@ while IFS= read -r line; do
   what=${what%%:*}
   for item in ${line#*: }; do
     case $item in
-      *[Ss][Qq][Ll][Ii][Tt][Ee]* | clearset_dataset | clearset_crawler | clearset_pipeline)
+      *[Ss][Qq][Ll][Ii][Tt][Ee]* | *[Ll][Ii][Bb][Pp][Qq]* | clearset_dataset | clearset_crawler | clearset_pipeline)
         echo "it_layering: $what links $item" >&2
         failures=$((failures + 1)) ;;
     esac

@@ -22,15 +22,35 @@ static void test_crawl_lock_is_exclusive_until_released(void **state)
     ts_join(path, dir, "clearset.db");
     pipeline_crawl_lock *first = NULL, *second = NULL;
     cs_error err;
-    assert_int_equal(pipeline_crawl_lock_acquire(path, &first, &err), CS_OK);
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 0, &first, &err), CS_OK);
     assert_non_null(first);
-    assert_int_equal(pipeline_crawl_lock_acquire(path, &second, &err), CS_EIO);
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 0, &second, &err), CS_EIO);
     assert_null(second);
     assert_non_null(strstr(err.message, "another crawl is running"));
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 1, &second, &err), CS_EIO); /* a worker */
     pipeline_crawl_lock_release(first);
-    assert_int_equal(pipeline_crawl_lock_acquire(path, &second, &err), CS_OK);
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 0, &second, &err), CS_OK);
     pipeline_crawl_lock_release(second);
     pipeline_crawl_lock_release(NULL);
+}
+
+static void test_workers_share_the_crawl_lock_and_keep_a_plain_crawl_out(void **state)
+{
+    (void)state;
+    char dir[TS_PATH_MAX], path[TS_PATH_MAX];
+    ts_tempdir(dir);
+    ts_join(path, dir, "clearset.db");
+    pipeline_crawl_lock *a = NULL, *b = NULL, *plain = NULL;
+    cs_error err;
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 1, &a, &err), CS_OK);
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 1, &b, &err), CS_OK);
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 0, &plain, &err), CS_EIO);
+    assert_null(plain);
+    pipeline_crawl_lock_release(a);
+    pipeline_crawl_lock_release(b);
+    assert_int_equal(pipeline_crawl_lock_acquire(path, 0, &plain, &err), CS_OK);
+    pipeline_crawl_lock_release(plain);
+    ts_rmtree(dir);
     ts_rmtree(dir);
 }
 
@@ -247,6 +267,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crawl_lock_is_exclusive_until_released),
+        cmocka_unit_test(test_workers_share_the_crawl_lock_and_keep_a_plain_crawl_out),
         cmocka_unit_test(test_clear_hands_back_the_verdicts_it_stored),
         cmocka_unit_test(test_explain_finds_the_image_by_id_or_sha256),
         cmocka_unit_test(test_export_keeps_the_best_of_each_cluster),

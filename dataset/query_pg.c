@@ -1,0 +1,207 @@
+/*
+ * query_pg.c - query.c's statements on PostgreSQL (libpq).
+ *
+ * Each statement is sent with PQexecParams: the SQL of dataset/ is written
+ * with SQLite's ?N (and bare ?) parameters, which pg_sql() rewrites to $N
+ * outside quoted text and comments. Integers go as int8, reals as float8,
+ * text as text, blobs in binary as bytea, so any byte passes. A NULL goes untyped: the server takes
+ * the type from where the parameter is used, so SQL that tests a parameter for NULL alone casts it
+ * (CAST(?2 AS TEXT) IS NULL), which both backends read. Results come back in text form and stay in
+ * the PGresult until the statement finishes; query.c's column readers read them from there (a bytea
+ * is unescaped when first read). A statement's whole result is held in memory, which every query of
+ * dataset/ bounds (LIMIT, or a size the caller holds anyway).
+ *
+ * Server notices (IF NOT EXISTS skips and the like) are dropped: library code
+ * never prints, and a notice is never an error.
+ */
+#include "dataset/dataset_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PG_MAX_ARGS       64      /* the most ?N any statement of dataset/ binds (16 today) */
+#define PG_SQLSTATE_NOMEM "53200" /* out_of_memory */
+
+/* The CS_E code for a failed result (NULL: no result at all). */
+static int code_of(PGconn *conn, const PGresult *res)
+{
+    if (PQstatus(conn) != CONNECTION_OK) return CS_EIO;
+    if (res == NULL) return CS_ENOMEM;
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && strcmp(state, PG_SQLSTATE_NOMEM) == 0) return CS_ENOMEM;
+    return CS_EDB;
+}
+
+/* The server's one-line message for res (or the connection's), without its newline. */
+static int pg_error(catalog *cat, const PGresult *res, const char *what, cs_error *err)
+{
+    const char *message = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (message == NULL) message = PQerrorMessage(cat->pg);
+    int len = (int)strcspn(message, "\n");
+    if (what)
+        return cs_error_set(err, code_of(cat->pg, res), "catalog %s: %s: %.*s", cat->path, what,
+                            len, message);
+    return cs_error_set(err, code_of(cat->pg, res), "catalog %s: %.*s", cat->path, len, message);
+}
+
+static int result_ok(const PGresult *res)
+{
+    ExecStatusType status = PQresultStatus(res);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+/*
+ * sql with ?N made $N and a bare ? made $(largest so far + 1), as SQLite
+ * numbers them; quoted text, quoted names and comments are copied as they
+ * are. NULL when out of memory.
+ */
+static char *pg_sql(const char *sql)
+{
+    cs_buf out;
+    cs_buf_init(&out, 0);
+    int rc = cs_buf_reserve(&out, strlen(sql) + 16);
+    long largest = 0;
+    for (const char *p = sql; rc == CS_OK && *p;) {
+        const char *from = p;
+        if (*p == '\'' || *p == '"') { /* to the closing quote; a doubled quote stays inside */
+            char quote = *p++;
+            while (*p && !(*p == quote && p[1] != quote))
+                p += *p == quote ? 2 : 1;
+            if (*p) p++;
+        } else if (p[0] == '-' && p[1] == '-') {
+            p += strcspn(p, "\n");
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            p = end ? end + 2 : p + strlen(p);
+        } else if (*p == '?') {
+            char *end;
+            long n = strtol(p + 1, &end, 10);
+            if (end == p + 1) n = largest + 1;
+            if (n > largest) largest = n;
+            rc = cs_buf_printf(&out, "$%ld", n);
+            p = end;
+            continue;
+        } else {
+            p++;
+        }
+        rc = cs_buf_append(&out, from, (size_t)(p - from));
+    }
+    if (rc == CS_OK) rc = cs_buf_append(&out, "", 1);
+    if (rc != CS_OK) {
+        cs_buf_free(&out);
+        return NULL;
+    }
+    return (char *)cs_buf_take(&out, NULL);
+}
+
+int catalog_pg_start(catalog *cat, const char *what, const char *sql, const catalog_value *args,
+                     size_t nargs, catalog_cursor *cur, cs_error *err)
+{
+    if (nargs > PG_MAX_ARGS)
+        return cs_error_set(err, CS_EINVAL, "catalog %s: %s: %zu arguments, more than %d",
+                            cat->path, what, nargs, PG_MAX_ARGS);
+    char numbers[PG_MAX_ARGS][32];
+    const char *values[PG_MAX_ARGS];
+    Oid types[PG_MAX_ARGS];
+    int lengths[PG_MAX_ARGS], formats[PG_MAX_ARGS];
+    for (size_t i = 0; i < nargs; i++) {
+        const catalog_value *v = &args[i];
+        values[i] = NULL;
+        types[i] = 0;
+        lengths[i] = 0;
+        formats[i] = 0;
+        switch (v->type) {
+        case CATALOG_VALUE_INT:
+            snprintf(numbers[i], sizeof numbers[i], "%lld", (long long)v->integer);
+            values[i] = numbers[i];
+            types[i] = CATALOG_PG_OID_INT8;
+            break;
+        case CATALOG_VALUE_REAL:
+            snprintf(numbers[i], sizeof numbers[i], "%.17g", v->real);
+            values[i] = numbers[i];
+            types[i] = CATALOG_PG_OID_FLOAT8;
+            break;
+        case CATALOG_VALUE_TEXT:
+            values[i] = v->bytes;
+            types[i] = CATALOG_PG_OID_TEXT;
+            break;
+        case CATALOG_VALUE_BLOB:
+            if (v->len > (size_t)INT32_MAX)
+                return cs_error_set(err, CS_EINVAL, "catalog %s: %s: a blob of %zu bytes",
+                                    cat->path, what, v->len);
+            values[i] = v->len ? v->bytes : "";
+            lengths[i] = (int)v->len;
+            formats[i] = 1;
+            types[i] = CATALOG_PG_OID_BYTEA;
+            break;
+        case CATALOG_VALUE_NULL:
+            break;
+        }
+    }
+    char *text = pg_sql(sql);
+    if (text == NULL)
+        return cs_error_set(err, CS_ENOMEM, "catalog %s: %s: out of memory", cat->path, what);
+    PGresult *res = PQexecParams(cat->pg, text, (int)nargs, types, values, lengths, formats, 0);
+    free(text);
+    if (res == NULL || !result_ok(res)) {
+        int rc = pg_error(cat, res, what, err);
+        PQclear(res);
+        return rc;
+    }
+    cat->pg_changes = strtoll(PQcmdTuples(res), NULL, 10);
+    int fields = PQnfields(res);
+    if (fields > 0) {
+        cur->bytea = calloc((size_t)fields, sizeof *cur->bytea);
+        cur->bytea_len = calloc((size_t)fields, sizeof *cur->bytea_len);
+        if (cur->bytea == NULL || cur->bytea_len == NULL) {
+            free(cur->bytea), free(cur->bytea_len);
+            PQclear(res);
+            return cs_error_set(err, CS_ENOMEM, "catalog %s: %s: out of memory", cat->path, what);
+        }
+    }
+    cur->result = res;
+    cur->row = -1;
+    return CS_OK;
+}
+
+/* Frees the current row's unescaped bytea columns. */
+static void release_bytea(catalog_cursor *cur)
+{
+    int fields = cur->result ? PQnfields(cur->result) : 0;
+    for (int i = 0; cur->bytea && i < fields; i++) {
+        PQfreemem(cur->bytea[i]);
+        cur->bytea[i] = NULL;
+    }
+}
+
+int catalog_pg_next(catalog_cursor *cur, const char *what, cs_error *err)
+{
+    release_bytea(cur);
+    if (cur->row + 1 >= PQntuples(cur->result)) return 0;
+    cur->row++;
+    return 1;
+}
+
+void catalog_pg_finish(catalog_cursor *cur)
+{
+    release_bytea(cur);
+    free(cur->bytea);
+    free(cur->bytea_len);
+    PQclear(cur->result);
+    cur->bytea = NULL;
+    cur->bytea_len = NULL;
+    cur->result = NULL;
+}
+
+int catalog_pg_exec(catalog *cat, const char *sql, cs_error *err)
+{
+    PGresult *res = PQexec(cat->pg, sql);
+    int rc = CS_OK;
+    if (res == NULL || !result_ok(res))
+        rc = pg_error(cat, res, NULL, err);
+    else
+        cat->pg_changes = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return rc;
+}
