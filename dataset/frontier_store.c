@@ -117,6 +117,29 @@ int catalog_host_get_or_add(catalog *cat, const char *origin, catalog_host *out,
     return rc;
 }
 
+static void clear_host_item(void *item)
+{
+    catalog_host_clear(item);
+}
+
+int catalog_hosts_list(catalog *cat, catalog_host **out, size_t *count, cs_error *err)
+{
+    return catalog_rows_into(cat, "listing hosts",
+                             "SELECT id, origin, robots_status, robots_body, robots_fetched_at, "
+                             "robots_expires_at, crawl_delay_ms, tdmrep_status, tdmrep_body, "
+                             "ai_txt_status, ai_txt_body, next_fetch_at, paused_until, "
+                             "consecutive_errors, parked FROM hosts ORDER BY origin",
+                             CATALOG_NO_ARGS, read_host, clear_host_item, sizeof **out,
+                             (void **)out, count, err);
+}
+
+void catalog_hosts_free(catalog_host *hosts, size_t count)
+{
+    for (size_t i = 0; hosts && i < count; i++)
+        catalog_host_clear(&hosts[i]);
+    free(hosts);
+}
+
 int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const void *body,
                              size_t len, int64_t fetched_at, int64_t expires_at,
                              int64_t crawl_delay_ms, cs_error *err)
