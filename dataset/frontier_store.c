@@ -295,9 +295,13 @@ int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_fr
                           cs_error *err)
 {
     memset(out, 0, sizeof *out);
+    /* urls_next walks the host's queued URLs in (depth, id) order and stops
+     * at the first one due. "next_attempt_at + 0" keeps the planner from
+     * urls_by_state instead, which finds every due URL and sorts them all:
+     * each URL taken cost a sort of the host's whole queue. */
     return catalog_row(cat, "choosing the next URL",
                        "SELECT " ITEM_COLUMNS " FROM urls WHERE host_id = ? AND "
-                       "state = 'queued' AND next_attempt_at <= ? ORDER BY depth, id LIMIT 1",
+                       "state = 'queued' AND next_attempt_at + 0 <= ? ORDER BY depth, id LIMIT 1",
                        CATALOG_ARGS(catalog_int(host_id), catalog_int(now)), read_item, out, err);
 }
 

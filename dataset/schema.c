@@ -426,12 +426,17 @@ static const char migration_9[] =
     "lapses then unless renewed\n"
     "CREATE INDEX hosts_by_lease ON hosts(lease_owner);\n";
 
-/* -- 10: sightings by image URL. Storing an image updates the sightings of
- *    its URL (catalog_link_image_url); without this index that was a scan of
- *    every sighting per image, and a crawl slowed as the catalog grew (570
- *    images/s at 2,000 images, 80/s at 60,000: bench/gan_export.sh). */
+/* -- 10: two indexes a crawl's cost per URL must not grow with the catalog
+ *    without (it did: 570 images/s at 2,000 images, 80/s at 60,000 on one
+ *    host, bench/gan_export.sh):
+ *    - sightings by image URL: storing an image updates its URL's sightings
+ *      (catalog_link_image_url), a scan of every sighting without it;
+ *    - a host's URLs in the order catalog_frontier_next takes them (depth,
+ *      id): urls_by_state found the due ones but sorted all of them, every
+ *      queued URL of the host, for each URL taken. */
 static const char migration_10[] =
-    "CREATE INDEX sightings_by_image_url ON sightings(image_url_id);\n";
+    "CREATE INDEX sightings_by_image_url ON sightings(image_url_id);\n"
+    "CREATE INDEX urls_next ON urls(host_id, state, depth, id);\n";
 
 const catalog_migration catalog_migrations[] = {
     {1,
@@ -446,7 +451,7 @@ const catalog_migration catalog_migrations[] = {
     {7, "rsl_documents: RSL 1.0 licence documents per host", migration_7, NULL},
     {8, "sightings.page_id NULL: captions from URL lists", migration_8, migration_8_pg},
     {9, "hosts.lease_owner, lease_expires_at: host leases of crawl workers", migration_9, NULL},
-    {10, "sightings_by_image_url: a crawl's cost per image independent of the catalog's size",
+    {10, "sightings_by_image_url, urls_next: a crawl's cost per URL independent of its size",
      migration_10, NULL},
 };
 
