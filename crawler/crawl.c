@@ -16,7 +16,11 @@
  *   3. each finished response is recorded (record.c) in the turn's transaction:
  *      the fetch, the URL's new state, what the page links to and shows
  *      (new frontier rows, sightings with page-side licences), opt-out
- *      signals, the image blob and its embedded rights metadata.
+ *      signals, the image blob and its embedded rights metadata;
+ *   4. with nothing in flight, before sleeping until the next host is due, each
+ *      host that answered since is asked once whether it has anything queued
+ *      (forget_finished_hosts): the crawl ends as its last answer is recorded,
+ *      not a delay later when that host would have come due with nothing to send.
  * Politeness is entirely ours (politeness.c); curl never queues. A URL is
  * marked in_flight before its request starts and leaves that state only in
  * the transaction that records its result, so after a SIGKILL the only URLs
@@ -265,6 +269,7 @@ int crawl_host_reload(crawl_ctx *ctx, crawl_host *h)
     if (rc != CS_OK) return rc;
     fresh.leased = h->leased;
     fresh.in_flight = h->in_flight; /* a request through it (a robots.txt redirect) runs on */
+    fresh.answered = h->answered;
     fresh.next_fetch_at = CS_MAX(fresh.next_fetch_at, h->next_fetch_at);
     fresh.paused_until = CS_MAX(fresh.paused_until, h->paused_until);
     crawl_host_clear(h);
@@ -613,11 +618,13 @@ static void on_done(void *arg, crawler_response *resp)
         ctx->jobs = job->next;
     if (job->next) job->next->prev = job->prev;
     job->host->in_flight = 0;
+    job->host->answered = 1;
     /* The delay counts from when the server finished answering, not from when we
        finished recording the answer: our catalog work is none of the server's business. */
     int64_t now = resp->started_at_ms + resp->elapsed_ms + 1; /* +1: the ms clock truncates */
     if (job->via) {
         job->via->in_flight = 0;
+        job->via->answered = 1;
         job->via->next_fetch_at = now + job->via->delay_ms;
     }
     ctx->stats->requests++;
@@ -635,6 +642,39 @@ static void on_done(void *arg, crawler_response *resp)
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
+
+/*
+ * Nothing is in flight and the loop would sleep until some host is due: asks
+ * the frontier whether each host answered since it was last asked still has
+ * anything queued, so that the last answer ends the crawl at once instead of
+ * a delay later, when its host would have come due with nothing to send.
+ * Returns 1 when a host turned out to have nothing left (the caller looks
+ * again before sleeping). One query per host per answer at most, and only
+ * while idle: a busy crawl never pays for it. Delays are untouched: a host
+ * with work keeps its next_fetch_at.
+ */
+static int forget_finished_hosts(crawl_ctx *ctx, int64_t now)
+{
+    int finished = 0;
+    for (size_t i = 0; i < ctx->hosts.count && !ctx->failed; i++) {
+        crawl_host *h = ctx->hosts.items[i];
+        if (!h->answered || h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
+        if (CS_MAX(CS_MAX(h->next_fetch_at, h->paused_until), h->wake_at) <= now) continue;
+        h->answered = 0;
+        if (h->rules && policy_rsl_pending(h)) continue; /* an RSL document is still to ask */
+        int64_t earliest;
+        int rc = catalog_frontier_earliest(ctx->cat, h->id, &earliest, ctx->err);
+        if (rc == CS_ENOTFOUND) {
+            h->wake_at = INT64_MAX; /* crawl_enqueue wakes it if a URL turns up */
+            finished = 1;
+        } else if (rc != CS_OK) {
+            crawl_fail(ctx, h->origin);
+        } else {
+            h->wake_at = CS_MAX(h->wake_at, earliest);
+        }
+    }
+    return finished;
+}
 
 static int add_seeds(crawl_ctx *ctx)
 {
@@ -833,6 +873,10 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         }
         if (n) rotate = (rotate + 1) % n;
         txn_end(&ctx); /* in_flight marks are durable before any request leaves */
+        if (ctx.failed) break;
+        if (crawler_fetcher_active(ctx.fetcher) == 0 && next_due != INT64_MAX &&
+            forget_finished_hosts(&ctx, cs_now_ms()))
+            continue; /* look again: perhaps nothing is left at all */
         if (ctx.failed) break;
         if (crawler_fetcher_active(ctx.fetcher) == 0 && next_due == INT64_MAX) {
             int pending = 0; /* hosts added while we scanned may still have work */

@@ -61,6 +61,7 @@ typedef struct crawl_host {
     int parked;
     int in_flight;         /* a request to this host is running */
     int64_t wake_at;       /* no due URL before this; INT64_MAX: nothing queued */
+    int answered;          /* a request ended since the frontier was last asked (crawl.c) */
     int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
     int leased;            /* --worker: this worker holds the host's lease */
 } crawl_host;
