@@ -85,11 +85,15 @@ void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp)
 }
 
 /*
- * Catalog writes are grouped: everything one loop turn dispatches is one
- * transaction, committed before curl sends anything, and every response that
- * one fetcher run finishes is another. A response is still recorded all or
- * nothing (a kill loses whole responses, whose URLs are then still in_flight
- * and are fetched again), and a busy turn costs one commit instead of dozens.
+ * Catalog writes are grouped, one transaction per turn of the loop: the
+ * results of every response one fetcher run finished (on_done opens it), then
+ * whatever the next dispatch writes (frontier states, in_flight marks, host
+ * spacing), committed together before curl sends anything. A response is
+ * still recorded all or nothing: a kill loses at most the turn's responses,
+ * whose URLs are then still in_flight and fetched again, and nothing whose
+ * result was committed. A busy turn costs one commit instead of dozens; a
+ * worker's lease search (worker.c) commits the turn first, as it is a
+ * transaction of its own.
  */
 static void txn_begin(crawl_ctx *ctx)
 {
@@ -100,7 +104,7 @@ static void txn_begin(crawl_ctx *ctx)
         ctx->in_txn = 1;
 }
 
-static void txn_end(crawl_ctx *ctx)
+void crawl_txn_end(crawl_ctx *ctx)
 {
     if (!ctx->in_txn) return;
     ctx->in_txn = 0;
@@ -766,7 +770,7 @@ static void feed_list(crawl_ctx *ctx, int64_t now, int idle)
             .page_id = 0, .image_url_id = id, .element = "url-list", .caption = e.caption};
         if (catalog_record_sighting(ctx->cat, &s, ctx->err) != CS_OK) crawl_fail(ctx, e.url);
     }
-    txn_end(ctx);
+    crawl_txn_end(ctx);
 }
 
 static int load_queued_hosts(crawl_ctx *ctx)
@@ -814,7 +818,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     if (rc == CS_OK && !ctx.failed) rc = add_seeds(&ctx);
     if (rc == CS_OK && !ctx.failed && !opts->worker) rc = load_queued_hosts(&ctx);
     if (rc != CS_OK) ctx.failed = 1;
-    txn_end(&ctx);
+    crawl_txn_end(&ctx);
     if (rc == CS_OK && ctx.failed) rc = err && err->code ? err->code : CS_EDB;
     if (rc == CS_OK && opts->worker) rc = worker_start(&ctx, cs_now_ms());
     if (rc == CS_OK) {
@@ -872,7 +876,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
             if (!h->in_flight && h->wake_at != INT64_MAX) next_due = CS_MIN(next_due, h->wake_at);
         }
         if (n) rotate = (rotate + 1) % n;
-        txn_end(&ctx); /* in_flight marks are durable before any request leaves */
+        crawl_txn_end(&ctx); /* in_flight marks are durable before any request leaves */
         if (ctx.failed) break;
         if (crawler_fetcher_active(ctx.fetcher) == 0 && next_due != INT64_MAX &&
             forget_finished_hosts(&ctx, cs_now_ms()))
@@ -897,13 +901,13 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         if (saturated) wait = CRAWL_POLL_MAX_MS;
         wait = CS_MAX(0, CS_MIN(wait, CRAWL_POLL_MAX_MS));
         rc = crawler_fetcher_run(ctx.fetcher, (int)wait, on_done, &ctx, err);
-        txn_end(&ctx);
+        /* the responses' transaction stays open: the next dispatch commits it */
         if (opts->progress && cs_now_ms() - last_report >= opts->progress_interval_ms) {
             last_report = cs_now_ms();
             report(&ctx, started, 0);
         }
     }
-    txn_end(&ctx);
+    crawl_txn_end(&ctx);
     if (opts->worker) worker_stop(&ctx); /* a stopped worker's in-flight URLs wait for a lease */
     /* Abandoned requests (time limit, stop, failure) stay in_flight for the next run. */
     while (ctx.jobs) {

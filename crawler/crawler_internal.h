@@ -215,7 +215,7 @@ typedef struct crawl_ctx {
     size_t scope_count, scope_cap;
     int64_t images_stored;
     int failed;              /* a catalog error: stop */
-    int in_txn;              /* a catalog transaction is open (see txn_begin) */
+    int in_txn;              /* a catalog transaction is open (crawl.c: one per loop turn) */
     int list_done;           /* --url-list read to its end */
     int64_t list_checked_at; /* when the queue was last measured for the list */
     char worker_id[128];     /* --worker: the owner of this worker's leases */
@@ -229,6 +229,8 @@ typedef struct crawl_ctx {
  * in ctx->err, its message prefixed with url.
  */
 void crawl_fail(crawl_ctx *ctx, const char *url);
+/* Commits the loop turn's open transaction, if any (rolls it back once the crawl failed). */
+void crawl_txn_end(crawl_ctx *ctx);
 /* Counts a request refused for its address (stats->refused, and its first message). */
 void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp);
 /* The frontier's kind for a request's kind, and back (crawl.c). */
