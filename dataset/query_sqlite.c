@@ -6,7 +6,7 @@
  * Preparing is most of the cost of a small statement (a crawl's catalog time
  * was 40% sqlite3_prepare), and the catalog runs the same few dozen texts
  * over and over, so each handle keeps up to CATALOG_SQLITE_KEPT prepared
- * statements, found by their SQL text (hash, then strcmp): a call takes the
+ * statements, found by their SQL text (strcmp): a call takes the
  * kept one when it is free (reset, bindings cleared) and hands it back reset
  * when it finishes, so no kept statement holds a lock or a read transaction
  * between calls. A text asked for while its kept statement is in use (a
@@ -23,26 +23,17 @@
 #define CATALOG_SQLITE_KEPT 128
 
 struct catalog_sqlite_stmt {
-    uint64_t hash; /* FNV-1a of sql; 0 with sql NULL: a free slot */
-    char *sql;     /* owned copy of the text */
+    char *sql; /* owned copy of the text; NULL: a free slot */
     sqlite3_stmt *stmt;
     int busy; /* a cursor holds it */
 };
 
-static uint64_t sql_hash(const char *sql)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return h;
-}
-
 /* Takes the free kept statement for sql for cur; 0 when there is none. */
-static int take_kept(catalog *cat, const char *sql, uint64_t hash, catalog_cursor *cur)
+static int take_kept(catalog *cat, const char *sql, catalog_cursor *cur)
 {
     for (size_t i = 0; cat->stmts && i < CATALOG_SQLITE_KEPT; i++) {
         struct catalog_sqlite_stmt *e = &cat->stmts[i];
-        if (e->sql == NULL || e->hash != hash || strcmp(e->sql, sql) != 0) continue;
+        if (e->sql == NULL || strcmp(e->sql, sql) != 0) continue;
         if (e->busy) return 0; /* in use further up the stack: the caller prepares its own */
         e->busy = 1;
         cur->stmt = e->stmt;
@@ -53,7 +44,7 @@ static int take_kept(catalog *cat, const char *sql, uint64_t hash, catalog_curso
 }
 
 /* Keeps cur's new statement, prepared from sql, in a free slot if there is one. */
-static void keep(catalog *cat, const char *sql, uint64_t hash, catalog_cursor *cur)
+static void keep(catalog *cat, const char *sql, catalog_cursor *cur)
 {
     if (cat->stmts == NULL) {
         cat->stmts = calloc(CATALOG_SQLITE_KEPT, sizeof *cat->stmts);
@@ -64,7 +55,6 @@ static void keep(catalog *cat, const char *sql, uint64_t hash, catalog_cursor *c
         if (e->sql != NULL) continue;
         e->sql = strdup(sql);
         if (e->sql == NULL) return;
-        e->hash = hash;
         e->stmt = cur->stmt;
         e->busy = 1;
         cur->stmt_slot = i + 1;
@@ -133,15 +123,14 @@ static int bind(sqlite3_stmt *stmt, int index, const catalog_value *v)
 int catalog_sqlite_start(catalog *cat, const char *what, const char *sql, const catalog_value *args,
                          size_t nargs, catalog_cursor *cur, cs_error *err)
 {
-    uint64_t hash = sql_hash(sql);
-    if (!take_kept(cat, sql, hash, cur)) {
+    if (!take_kept(cat, sql, cur)) {
         if (sqlite3_prepare_v3(cat->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cur->stmt, NULL) !=
             SQLITE_OK) {
             sqlite3_finalize(cur->stmt);
             cur->stmt = NULL;
             return catalog_sqlite_error(cat, err, what);
         }
-        keep(cat, sql, hash, cur);
+        keep(cat, sql, cur);
     }
     for (size_t i = 0; i < nargs; i++) {
         if (bind(cur->stmt, (int)i + 1, &args[i]) != SQLITE_OK) {
