@@ -276,6 +276,8 @@ int crawl_host_reload(crawl_ctx *ctx, crawl_host *h)
     fresh.answered = h->answered;
     fresh.next_fetch_at = CS_MAX(fresh.next_fetch_at, h->next_fetch_at);
     fresh.paused_until = CS_MAX(fresh.paused_until, h->paused_until);
+    fresh.next_fetch_mono = h->next_fetch_mono;
+    fresh.paused_mono = h->paused_mono;
     crawl_host_clear(h);
     *h = fresh;
     return CS_OK;
@@ -388,12 +390,14 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
     ctx->jobs = job;
     h->in_flight = 1;
     /* Persist the spacing before the request goes out: a kill cannot make us rude. */
-    int64_t now = cs_now_ms();
+    int64_t now = cs_now_ms(), mono = politeness_mono_ms();
     h->next_fetch_at = now + h->delay_ms;
+    h->next_fetch_mono = mono + h->delay_ms;
     save_politeness(ctx, h);
     if (via) {
         via->in_flight = 1;
         via->next_fetch_at = now + via->delay_ms;
+        via->next_fetch_mono = mono + via->delay_ms;
         save_politeness(ctx, via);
     }
     return CS_OK;
@@ -427,7 +431,7 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
         h->wake_at = now + CS_MAX(t->delay_ms, 1);
         return 0;
     }
-    int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
+    int64_t due = politeness_due(t, now, politeness_mono_ms());
     if (t->in_flight || due > now) {
         h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
         return 0;
@@ -470,7 +474,7 @@ static int rsl_host(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now,
         rsl_skipped(ctx, h, url, now);
         return RSL_SKIPPED;
     }
-    int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
+    int64_t due = politeness_due(t, now, politeness_mono_ms());
     if (t->in_flight || due > now) {
         h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
         return RSL_WAIT;
@@ -612,6 +616,15 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
     }
 }
 
+/* h's wall-clock bounds, set at now, as bounds on the monotonic clock set at mono. */
+static void mono_bounds(crawl_host *h, int64_t now, int64_t mono)
+{
+    if (h->next_fetch_at > now)
+        h->next_fetch_mono = CS_MAX(h->next_fetch_mono, mono + (h->next_fetch_at - now));
+    if (h->paused_until > now)
+        h->paused_mono = CS_MAX(h->paused_mono, mono + (h->paused_until - now));
+}
+
 static void on_done(void *arg, crawler_response *resp)
 {
     crawl_ctx *ctx = arg;
@@ -642,6 +655,10 @@ static void on_done(void *arg, crawler_response *resp)
         if (job->url_id == 0) save_politeness(ctx, job->host);
         if (job->via) save_politeness(ctx, job->via);
     }
+    /* the bounds just set, again on the monotonic clock, counted from the same instant */
+    int64_t mono_end = politeness_mono_ms() - CS_MAX(0, cs_now_ms() - now);
+    mono_bounds(job->host, now, mono_end);
+    if (job->via) mono_bounds(job->via, now, mono_end);
     free(job);
 }
 
@@ -659,11 +676,12 @@ static void on_done(void *arg, crawler_response *resp)
  */
 static int forget_finished_hosts(crawl_ctx *ctx, int64_t now)
 {
+    int64_t mono = politeness_mono_ms();
     int finished = 0;
     for (size_t i = 0; i < ctx->hosts.count && !ctx->failed; i++) {
         crawl_host *h = ctx->hosts.items[i];
         if (!h->answered || h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
-        if (CS_MAX(CS_MAX(h->next_fetch_at, h->paused_until), h->wake_at) <= now) continue;
+        if (CS_MAX(politeness_due(h, now, mono), h->wake_at) <= now) continue;
         h->answered = 0;
         if (h->rules && policy_rsl_pending(h)) continue; /* an RSL document is still to ask */
         int64_t earliest;
@@ -835,7 +853,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     int concurrency = opts->concurrency > 0 ? opts->concurrency : 16;
     int stopping = 0;
     while (rc == CS_OK && !ctx.failed) {
-        int64_t now = cs_now_ms();
+        int64_t now = cs_now_ms(), mono = politeness_mono_ms();
         if (!stopping) {
             stopping = 1;
             if (opts->stop && *opts->stop)
@@ -862,7 +880,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
             crawl_host *h = ctx.hosts.items[(rotate + k) % n];
             if (opts->worker && !h->leased) continue; /* another worker's, or nobody's yet */
             if (h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
-            int64_t due = CS_MAX(CS_MAX(h->next_fetch_at, h->paused_until), h->wake_at);
+            int64_t due = CS_MAX(politeness_due(h, now, mono), h->wake_at);
             if (due > now) {
                 next_due = CS_MIN(next_due, due);
                 continue;

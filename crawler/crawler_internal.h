@@ -57,6 +57,11 @@ typedef struct crawl_host {
     int64_t delay_ms;      /* effective minimum spacing of requests */
     int64_t next_fetch_at; /* no request before this (wall ms) */
     int64_t paused_until;  /* Retry-After or back-off */
+    /* next_fetch_at and paused_until again on the monotonic clock (politeness_mono_ms), set
+       by this process as it sends and hears: the wall clock is what other processes
+       share, but it can be stepped or slewed, and then spacing within this process
+       still holds by the monotonic one (politeness_due). 0: nothing sent yet. */
+    int64_t next_fetch_mono, paused_mono;
     int consecutive_errors;
     int parked;
     int in_flight;         /* a request to this host is running */
@@ -172,6 +177,14 @@ void politeness_after_response(crawl_host *host, int64_t now, long status, int e
                                politeness_outcome *out);
 /* 1 when status/error is a failure the URL may be retried for (5xx, 429, network). */
 int politeness_is_transient(long status, int error);
+/* Milliseconds on the monotonic clock (never stepped, unlike cs_now_ms's wall clock). */
+int64_t politeness_mono_ms(void);
+/*
+ * When host may next be asked, on the wall clock: its next_fetch_at and
+ * paused_until, and no sooner than its monotonic bounds (next_fetch_mono,
+ * paused_mono) allow; now and mono are the same instant on the two clocks.
+ */
+int64_t politeness_due(const crawl_host *host, int64_t now, int64_t mono);
 
 /* Scope and traps (frontier.c). NULL when allowed, else why not (static string). */
 const char *frontier_trap_reason(const char *url, int max_path_segments, int max_repeats);
