@@ -91,9 +91,9 @@ void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp)
  * spacing), committed together before curl sends anything. A response is
  * still recorded all or nothing: a kill loses at most the turn's responses,
  * whose URLs are then still in_flight and fetched again, and nothing whose
- * result was committed. A busy turn costs one commit instead of dozens; a
- * worker's lease search (worker.c) commits the turn first, as it is a
- * transaction of its own.
+ * result was committed. A busy turn costs one commit instead of dozens. A
+ * worker commits each response on its own (on_done says why), and its lease
+ * search (worker.c) commits the turn first, as it is a transaction of its own.
  */
 static void txn_begin(crawl_ctx *ctx)
 {
@@ -655,6 +655,11 @@ static void on_done(void *arg, crawler_response *resp)
         if (job->url_id == 0) save_politeness(ctx, job->host);
         if (job->via) save_politeness(ctx, job->via);
     }
+    /* A worker shares rows with other workers (an image found on many hosts is one
+       row): two transactions of several responses each could take two such rows in
+       opposite orders and deadlock (PostgreSQL ends one), so its responses commit one
+       by one; a response takes at most one image's rows. */
+    if (ctx->opts->worker) crawl_txn_end(ctx);
     /* the bounds just set, again on the monotonic clock, counted from the same instant */
     int64_t mono_end = politeness_mono_ms() - CS_MAX(0, cs_now_ms() - now);
     mono_bounds(job->host, now, mono_end);
