@@ -9,9 +9,13 @@
  *       --eval-images samples against as many held-out test images at each
  *       --eval step; writes an 8x8 sample grid PNG at the end. Without
  *       --threads, gan_config_default's thread count (cores, at most 2).
- *   bench_gan swd DATA_DIR SAMPLES.f32 [--eval-images N]
+ *   bench_gan swd DATA_DIR SAMPLES.f32 [--eval-images N] [--label TEXT]
  *       SWD of samples written by another program (float32 NCHW 1x32x32 in
  *       [-1, 1]) against the same held-out images, with the same seed.
+ *   bench_gan swd-model MODEL DATA_DIR [--eval-images N] [--label TEXT] [--grid PNG]
+ *       loads a `clearset train` checkpoint (gan_load), draws --eval-images
+ *       samples from the fixed latent seed and scores them exactly as `swd`
+ *       scores PyTorch's; --grid writes its first 64 samples as a grid.
  *   bench_gan floor DATA_DIR [--eval-images N]
  *       SWD of training images and of uniform noise against the held-out ones.
  *   bench_gan grid SAMPLES.f32 PNG
@@ -264,6 +268,37 @@ static int cmd_swd(const char *data, const char *samples_path, int argc, char **
     return rc ? 3 : 0;
 }
 
+static int cmd_swd_model(const char *model, const char *data, int argc, char **argv)
+{
+    int eval_n = atoi(option(argc, argv, "--eval-images", "2048"));
+    const char *label = option(argc, argv, "--label", model);
+    const char *grid = option(argc, argv, "--grid", NULL);
+    gan *g = NULL;
+    cs_error err;
+    if (gan_load(model, 0, &g, &err) != CS_OK) {
+        fprintf(stderr, "bench_gan: %s\n", err.message);
+        return 3;
+    }
+    const gan_config *cfg = gan_get_config(g);
+    if (cfg->channels != 1 || cfg->image_size != IMG || eval_n < 1) {
+        fprintf(stderr, "bench_gan: %s: a grey %dx%d model and --eval-images >= 1 expected\n",
+                model, IMG, IMG);
+        gan_free(g);
+        return 2;
+    }
+    idx_images heldout = {0};
+    float *samples = malloc((size_t)eval_n * IMG * IMG * sizeof(float));
+    int rc = samples == NULL || load_idx(data, "t10k-images-idx3-ubyte", &heldout) ? 3 : 0;
+    gan_swd_result r;
+    if (rc == 0) gan_sample(g, SAMPLE_SEED, eval_n, samples);
+    if (rc == 0 && swd_against_heldout(&heldout, samples, eval_n, &r) != 0) rc = 3;
+    if (rc == 0) print_swd("C", label, &r);
+    if (rc == 0 && grid != NULL && write_grid(samples, eval_n, grid) != 0) rc = 3;
+    free(samples), free(heldout.pixels);
+    gan_free(g);
+    return rc;
+}
+
 static int cmd_floor(const char *data, int argc, char **argv)
 {
     int eval_n = atoi(option(argc, argv, "--eval-images", "2048"));
@@ -293,6 +328,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "train") == 0) return cmd_train(argv[2], argc, argv);
     if (argc >= 4 && strcmp(argv[1], "swd") == 0) return cmd_swd(argv[2], argv[3], argc, argv);
+    if (argc >= 4 && strcmp(argv[1], "swd-model") == 0)
+        return cmd_swd_model(argv[2], argv[3], argc, argv);
     if (argc >= 3 && strcmp(argv[1], "floor") == 0) return cmd_floor(argv[2], argc, argv);
     if (argc >= 4 && strcmp(argv[1], "grid") == 0) {
         int n;
@@ -301,6 +338,7 @@ int main(int argc, char **argv)
         free(samples);
         return rc;
     }
-    fprintf(stderr, "usage: bench_gan train|swd|floor|grid ... (see bench/bench_gan.c)\n");
+    fprintf(stderr,
+            "usage: bench_gan train|swd|swd-model|floor|grid ... (see bench/bench_gan.c)\n");
     return 2;
 }

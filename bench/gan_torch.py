@@ -2,8 +2,19 @@
 """PyTorch baseline for bench/gan: the same DCGAN as generator/gan.c, trained the
 same way on the same data, for bench/gan.sh to compare speed and SWD.
 
-/usr/bin/python3 bench/gan_torch.py DATA_DIR --steps N --threads T [--eval 250,500]
-    [--eval-images N] [--out DIR] [--d-norm batch|spectral] [--batch 64]
+/usr/bin/python3 bench/gan_torch.py EXPORT_DIR --steps N --threads T [--eval 250,500]
+    [--eval-images N] [--out DIR] [--d-norm batch|spectral] [--batch 64] [--seed S]
+    [--cache FILE]
+
+EXPORT_DIR is the signed clearset export `clearset train` reads (bench/gan.sh
+checks it with `clearset verify` first): every image metadata.jsonl lists,
+decoded with PIL and mapped to [-1, 1] as pipeline/train_data.c and
+generator/pixels.c do (byte / 127.5 - 1 in float32), so both sides train on
+identical tensors. train_data.c squares and resizes each image to 32x32 with
+dedup's area filter; the bench's images are 32x32 grey already (where that
+filter is the identity), and anything else is refused rather than resampled
+differently. --cache keeps the tensor in a .npz file (name it FILE.npz), keyed by the manifest's
+SHA-256, so repeated runs skip the decoding.
 
 Prints images/s over the training steps only (the same span the C bench
 times). At each --eval step it writes DIR/torch_step<N>.f32: --eval-images
@@ -13,6 +24,8 @@ The network and step come from tests/generator_reference.py, the module that
 the C implementation is checked against, so both sides train the same model.
 """
 import argparse
+import hashlib
+import json
 import os
 import sys
 import time
@@ -20,20 +33,37 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
+from PIL import Image
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "tests"))
 from generator_reference import Discriminator, Generator, d_loss, g_loss  # noqa: E402
 
 
-def load_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    n = int.from_bytes(data[4:8], "big")
-    images = np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, 28, 28)
-    padded = np.full((n, 1, 32, 32), -1.0, dtype=np.float32)
-    padded[:, 0, 2:30, 2:30] = images / 127.5 - 1.0
-    return torch.from_numpy(padded)
+def load_export(export, cache):
+    """The export's images as an N x 1 x 32 x 32 float32 tensor in [-1, 1]."""
+    with open(os.path.join(export, "manifest.json"), "rb") as f:
+        key = hashlib.sha256(f.read()).hexdigest()
+    if cache and os.path.exists(cache):
+        with np.load(cache) as saved:
+            if str(saved["manifest_sha256"]) == key:
+                return torch.from_numpy(saved["images"])
+    names = []
+    with open(os.path.join(export, "metadata.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                names.append(json.loads(line)["file_name"])
+    images = np.empty((len(names), 1, 32, 32), dtype=np.uint8)
+    for i, name in enumerate(names):
+        with Image.open(os.path.join(export, name)) as im:
+            if im.mode != "L" or im.size != (32, 32):
+                sys.exit(f"gan_torch.py: {name}: {im.mode} {im.size[0]}x{im.size[1]}; "
+                         "the bench compares on 32x32 grey images only")
+            images[i, 0] = np.asarray(im, dtype=np.uint8)
+    values = images.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+    if cache:
+        np.savez(cache, images=values, manifest_sha256=np.array(key))
+    return torch.from_numpy(values)
 
 
 def init_dcgan(module):
@@ -59,11 +89,12 @@ def main():
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--label", default="PyTorch")
+    p.add_argument("--cache", default="")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     nz, width = 100, 32
-    train = load_idx(os.path.join(a.data, "train-images-idx3-ubyte"))
+    train = load_export(a.data, a.cache)
     G = Generator(nz, width, 1)
     D = Discriminator(width, 1, a.d_norm)
     init_dcgan(G)
@@ -72,7 +103,8 @@ def main():
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     evals = {int(s) for s in a.eval.split(",") if s}
     fixed_z = torch.randn(a.eval_images, nz, generator=torch.Generator().manual_seed(777))
-    print(f"{a.label:8} d_norm={a.d_norm} batch={a.batch} threads={torch.get_num_threads()} "
+    print(f"{a.label:8} images={train.shape[0]} d_norm={a.d_norm} batch={a.batch} "
+          f"threads={torch.get_num_threads()} seed={a.seed} "
           f"torch={torch.__version__} mkldnn={torch.backends.mkldnn.is_available()}", flush=True)
 
     order = torch.randperm(train.shape[0])
@@ -111,7 +143,7 @@ def main():
             with torch.no_grad():
                 samples = torch.cat([G(fixed_z[i:i + a.batch])
                                      for i in range(0, a.eval_images, a.batch)])
-            path = os.path.join(a.out, f"torch_step{step}.f32")
+            path = os.path.join(a.out, f"torch_s{a.seed}_step{step}.f32")
             samples.numpy().astype("<f4").tofile(path)
             print(f"{a.label:8} step {step} samples {path}", flush=True)
     print(f"{a.label:8} images/s {a.steps * a.batch / seconds:.1f}  "

@@ -32,6 +32,8 @@ COMMAND("protect", cmd_protect, "registers protected works (also --list, --remov
 COMMAND("audit", cmd_audit, "checks images against the protected works; JSON and HTML report")
 COMMAND("generate", cmd_generate,
         "samples a trained model: labelled PNGs, audited for copies and memorisation")
+COMMAND("report", cmd_report,
+        "report --out FILE.html: the catalog as one page: hosts, signals, verdicts, thumbnails")
 COMMAND("demo", cmd_demo, "the whole pipeline on the bundled sample site, on loopback")
 COMMAND("migrate", cmd_migrate, "migrate --from DB --to postgresql://...: copies a catalog across")
 

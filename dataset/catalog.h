@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 9 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 10 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;
@@ -276,6 +276,9 @@ typedef struct catalog_host {
 /* Finds the host row for origin, creating it if absent, and reads it into *out. */
 int catalog_host_get_or_add(catalog *cat, const char *origin, catalog_host *out, cs_error *err);
 void catalog_host_clear(catalog_host *host);
+/* Every host row (read-only), by origin. Free with catalog_hosts_free. */
+int catalog_hosts_list(catalog *cat, catalog_host **out, size_t *count, cs_error *err);
+void catalog_hosts_free(catalog_host *hosts, size_t count);
 /* Stores a robots.txt outcome (status 0 = unreachable) and its cache window. */
 int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const void *body,
                              size_t len, int64_t fetched_at, int64_t expires_at,
@@ -668,6 +671,36 @@ int catalog_export_exclusions(catalog *cat, const char *policy, catalog_count **
 int catalog_export_snapshot(catalog *cat, const char *policy, int64_t *snapshot_ms, cs_error *err);
 
 /* ==== end of export section ================================================= */
+
+/* ==== report section: what `clearset report` reads besides status, the hosts and the
+ *      rows above (dataset/report_store.c and export_store.c, used by pipeline/report.c) */
+
+/*
+ * At most limit images (not protected works) whose stored verdict under
+ * policy is verdict ("cleared", "blocked", "unknown"; "none": no verdict
+ * stored), by id, as export rows (license_spdx and reasons are the verdict's,
+ * NULL for "none"). Free with catalog_export_rows_free.
+ */
+int catalog_report_images(catalog *cat, const char *policy, const char *verdict, int64_t limit,
+                          catalog_export_row **out, size_t *count, cs_error *err);
+
+/* One distinct opt-out statement a host gave, and how many signal rows recorded it. */
+typedef struct catalog_host_signal {
+    char *origin, *kind, *raw_value, *effect, *found_at;
+    int64_t rows;
+} catalog_host_signal;
+/* At most limit of them, by origin, then in the order first recorded. Free with
+ * catalog_host_signals_free. */
+int catalog_report_host_signals(catalog *cat, int64_t limit, catalog_host_signal **out,
+                                size_t *count, cs_error *err);
+void catalog_host_signals_free(catalog_host_signal *signals, size_t count);
+
+/* "VERDICT:SPDX" -> images under policy ("none" for no stored verdict or no licence),
+ * protected works left out, sorted by name. Free with catalog_counts_free. */
+int catalog_report_licences(catalog *cat, const char *policy, catalog_count **out, size_t *count,
+                            cs_error *err);
+
+/* ==== end of report section ================================================= */
 
 /* ==== audit section: protected works, local features, local matches
  *      (dataset/audit_store.c, used by pipeline/ protect, audit, dedup, clear) ====== */

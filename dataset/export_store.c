@@ -41,24 +41,28 @@ static void clear_export_row(void *item)
     catalog_free_texts(texts, CS_ARRAY_LEN(texts));
 }
 
+/* The columns read_export_row reads, from images i, verdicts v, hashes h, urls u, hosts ho. */
+#define EXPORT_ROW_QUERY                                                                           \
+    "WITH first_url AS ("                                                                          \
+    "  SELECT iu.image_id, min(iu.url_id) AS url_id FROM image_urls iu GROUP BY iu.image_id) "     \
+    "SELECT i.id, i.sha256, i.byte_size, coalesce(nullif(i.width, 0), h.width), "                  \
+    "  coalesce(nullif(i.height, 0), h.height), h.pdq_quality, "                                   \
+    "  (SELECT min(f.started_at) FROM image_urls iu JOIN fetches f ON f.id = iu.fetch_id "         \
+    "   WHERE iu.image_id = i.id), "                                                               \
+    "  i.media_type, v.license_spdx, v.attribution, v.reasons, u.url, ho.origin, "                 \
+    "  (SELECT pu.url FROM sightings s JOIN pages p ON p.id = s.page_id "                          \
+    "   JOIN urls pu ON pu.id = p.url_id WHERE s.image_id = i.id ORDER BY s.id LIMIT 1), "         \
+    "  (SELECT trim(s.caption) FROM sightings s WHERE s.image_id = i.id "                          \
+    "   AND trim(coalesce(s.caption, '')) != '' ORDER BY s.id LIMIT 1), "                          \
+    "  (SELECT trim(s.alt) FROM sightings s WHERE s.image_id = i.id "                              \
+    "   AND trim(coalesce(s.alt, '')) != '' ORDER BY s.id LIMIT 1) "
+
 int catalog_export_rows(catalog *cat, const char *policy, catalog_export_row **out, size_t *count,
                         cs_error *err)
 {
     return catalog_rows_into(
         cat, "reading the cleared images",
-        "WITH first_url AS ("
-        "  SELECT iu.image_id, min(iu.url_id) AS url_id FROM image_urls iu GROUP BY iu.image_id) "
-        "SELECT i.id, i.sha256, i.byte_size, coalesce(nullif(i.width, 0), h.width), "
-        "  coalesce(nullif(i.height, 0), h.height), h.pdq_quality, "
-        "  (SELECT min(f.started_at) FROM image_urls iu JOIN fetches f ON f.id = iu.fetch_id "
-        "   WHERE iu.image_id = i.id), "
-        "  i.media_type, v.license_spdx, v.attribution, v.reasons, u.url, ho.origin, "
-        "  (SELECT pu.url FROM sightings s JOIN pages p ON p.id = s.page_id "
-        "   JOIN urls pu ON pu.id = p.url_id WHERE s.image_id = i.id ORDER BY s.id LIMIT 1), "
-        "  (SELECT trim(s.caption) FROM sightings s WHERE s.image_id = i.id "
-        "   AND trim(coalesce(s.caption, '')) != '' ORDER BY s.id LIMIT 1), "
-        "  (SELECT trim(s.alt) FROM sightings s WHERE s.image_id = i.id "
-        "   AND trim(coalesce(s.alt, '')) != '' ORDER BY s.id LIMIT 1) "
+        EXPORT_ROW_QUERY
         "FROM verdicts v JOIN images i ON i.id = v.image_id "
         "LEFT JOIN hashes h ON h.image_id = i.id "
         "LEFT JOIN first_url fu ON fu.image_id = i.id LEFT JOIN urls u ON u.id = fu.url_id "
@@ -67,6 +71,22 @@ int catalog_export_rows(catalog *cat, const char *policy, catalog_export_row **o
         "ORDER BY i.id",
         CATALOG_ARGS(catalog_text(policy)), read_export_row, clear_export_row, sizeof **out,
         (void **)out, count, err);
+}
+
+int catalog_report_images(catalog *cat, const char *policy, const char *verdict, int64_t limit,
+                          catalog_export_row **out, size_t *count, cs_error *err)
+{
+    return catalog_rows_into(
+        cat, "reading images by verdict",
+        EXPORT_ROW_QUERY
+        "FROM images i LEFT JOIN verdicts v ON v.image_id = i.id AND v.policy = ?1 "
+        "LEFT JOIN hashes h ON h.image_id = i.id "
+        "LEFT JOIN first_url fu ON fu.image_id = i.id LEFT JOIN urls u ON u.id = fu.url_id "
+        "LEFT JOIN hosts ho ON ho.id = u.host_id "
+        "WHERE coalesce(v.verdict, 'none') = ?2 AND i.source != 'protected' "
+        "ORDER BY i.id LIMIT ?3",
+        CATALOG_ARGS(catalog_text(policy), catalog_text(verdict), catalog_int(limit)),
+        read_export_row, clear_export_row, sizeof **out, (void **)out, count, err);
 }
 
 void catalog_export_rows_free(catalog_export_row *rows, size_t count)

@@ -117,6 +117,29 @@ int catalog_host_get_or_add(catalog *cat, const char *origin, catalog_host *out,
     return rc;
 }
 
+static void clear_host_item(void *item)
+{
+    catalog_host_clear(item);
+}
+
+int catalog_hosts_list(catalog *cat, catalog_host **out, size_t *count, cs_error *err)
+{
+    return catalog_rows_into(cat, "listing hosts",
+                             "SELECT id, origin, robots_status, robots_body, robots_fetched_at, "
+                             "robots_expires_at, crawl_delay_ms, tdmrep_status, tdmrep_body, "
+                             "ai_txt_status, ai_txt_body, next_fetch_at, paused_until, "
+                             "consecutive_errors, parked FROM hosts ORDER BY origin",
+                             CATALOG_NO_ARGS, read_host, clear_host_item, sizeof **out,
+                             (void **)out, count, err);
+}
+
+void catalog_hosts_free(catalog_host *hosts, size_t count)
+{
+    for (size_t i = 0; hosts && i < count; i++)
+        catalog_host_clear(&hosts[i]);
+    free(hosts);
+}
+
 int catalog_host_save_robots(catalog *cat, int64_t host_id, int status, const void *body,
                              size_t len, int64_t fetched_at, int64_t expires_at,
                              int64_t crawl_delay_ms, cs_error *err)
@@ -344,13 +367,21 @@ void catalog_host_refs_free(catalog_host_ref *refs, size_t n)
 int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
                            catalog_url_state state, int64_t *out, cs_error *err)
 {
-    return catalog_row(cat, "counting URLs",
-                       "SELECT count(*) FROM urls WHERE (?1 = 0 OR host_id = ?1) AND "
-                       "(CAST(?2 AS TEXT) IS NULL OR kind = ?2) AND "
-                       "(CAST(?3 AS TEXT) IS NULL OR state = ?3)",
-                       CATALOG_ARGS(catalog_int(host_id), catalog_text(kind_word(kind)),
-                                    catalog_text(state_word(state))),
-                       catalog_read_int64, out, err);
+    /* A filter not asked for is a test of its parameter alone, a constant, so
+     * the planner can use urls_by_state and urls_by_host: "?1 = 0 OR host_id
+     * = ?1" scanned every URL, and the crawl counts queued URLs for its
+     * progress line. (Every parameter stays in the text: both backends want
+     * each bound one used; the casts give PostgreSQL its type.) */
+    const char *kind_text = kind_word(kind), *state_text = state_word(state);
+    char sql[192];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM urls WHERE %s AND %s AND %s",
+             host_id != 0 ? "host_id = ?1" : "?1 = 0",
+             kind_text ? "kind = ?2" : "CAST(?2 AS TEXT) IS NULL",
+             state_text ? "state = ?3" : "CAST(?3 AS TEXT) IS NULL");
+    return catalog_row(
+        cat, "counting URLs", sql,
+        CATALOG_ARGS(catalog_int(host_id), catalog_text(kind_text), catalog_text(state_text)),
+        catalog_read_int64, out, err);
 }
 
 static int read_earliest(catalog_cursor *row, void *target)

@@ -248,4 +248,30 @@ void demo_paths_free(char **paths, size_t n);
  */
 const char *demo_site_dir(void);
 
+/*
+ * Fashion-MNIST as a website (fashion.c): Debian's dataset-fashion-mnist
+ * (IDX gz files, MIT licence, (c) 2017 Zalando SE) published as 32x32 grey
+ * PNGs (the 28x28 originals on a 2-pixel background border) carrying the
+ * licence and attribution in XMP, gallery pages of per_page images with
+ * rel=license, index.html listing the pages, robots.txt allowing all, and
+ * scenario.json serving OUT/www as static files. Writes OUT/www/images/
+ * NNNNNN.png (numbered from 0 in publication order), OUT/www/page/NNNN.html.
+ * CS_ENOTFOUND/CS_EIO when the IDX file is missing (package not installed),
+ * CS_EFORMAT when it is not Fashion-MNIST's, CS_EINVAL for a bad range.
+ * *written counts the images written, also on failure.
+ */
+#define DEMO_FASHION_DIR      "/usr/share/datasets/fashion-mnist"
+#define DEMO_FASHION_PER_PAGE 500
+
+typedef struct demo_fashion_options {
+    const char *source_dir; /* the IDX gz files; NULL: DEMO_FASHION_DIR */
+    const char *set;        /* "train" (60,000 images) or "t10k" (10,000); NULL: train */
+    size_t first;           /* the first image published (0-based in the IDX file) */
+    size_t count;           /* how many; 0: all from first on */
+    size_t per_page;        /* images a gallery page (at most 1000); 0: DEMO_FASHION_PER_PAGE */
+} demo_fashion_options;
+
+int demo_fashion_write(const demo_fashion_options *opts, const char *out_dir, size_t *written,
+                       cs_error *err);
+
 #endif

@@ -97,23 +97,47 @@ typedef struct clearance {
     char detail[CLEAR_DETAIL_MAX], w1[CLEAR_DETAIL_MAX / 2], w2[CLEAR_DETAIL_MAX / 2];
 } clearance;
 
+/*
+ * The reason already given for the same opt-out: one statement (kind, value,
+ * where it was found) is one reason, however many of the image's resources
+ * (the image, each page showing it) it was recorded for. NULL when none.
+ */
+static json_t *same_optout_reason(const license_verdict *v, const char *rule, const char *detail)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(v->reasons, i, r)
+    {
+        const char *rr = json_string_value(json_object_get(r, "rule"));
+        const char *rd = json_string_value(json_object_get(r, "detail"));
+        if (rr && rd && strcmp(rr, rule) == 0 && strcmp(rd, detail) == 0) return r;
+    }
+    return NULL;
+}
+
 /* 1. No opt-out signal applies to the image or to any page it was found on. */
 static int clear_no_optout(clearance *c)
 {
     int rc = CS_OK;
     for (size_t i = 0; i < c->in->optout_count && rc == CS_OK; i++) {
         const license_optout *o = &c->in->optouts[i];
+        const char *rule = o->license_required ? "licence-required" : "optout";
         snprintf(c->detail, sizeof c->detail, "%s %s \"%s\" at %s",
                  o->license_required ? "training needs a licence:" : "opt-out",
                  o->kind ? o->kind : "?", o->raw_value ? o->raw_value : "",
                  o->found_at ? o->found_at : "?");
-        rc = add_reason(c->out, o->license_required ? "licence-required" : "optout", c->detail,
-                        c->in, NULL, 0);
-        json_t *last = json_array_get(c->out->reasons, json_array_size(c->out->reasons) - 1);
-        if (rc == CS_OK && o->signal_id &&
-            json_object_set_new(last, "signals", json_pack("[I]", (json_int_t)o->signal_id)) != 0)
-            rc = CS_ENOMEM;
         c->kind = LICENSE_VERDICT_BLOCKED;
+        json_t *reason = same_optout_reason(c->out, rule, c->detail);
+        if (!reason) {
+            rc = add_reason(c->out, rule, c->detail, c->in, NULL, 0);
+            reason = json_array_get(c->out->reasons, json_array_size(c->out->reasons) - 1);
+            if (rc == CS_OK && json_object_set_new(reason, "signals", json_array()) != 0)
+                rc = CS_ENOMEM;
+        }
+        if (rc == CS_OK && o->signal_id &&
+            json_array_append_new(json_object_get(reason, "signals"),
+                                  json_integer((json_int_t)o->signal_id)) != 0)
+            rc = CS_ENOMEM;
     }
     return rc;
 }

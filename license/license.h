@@ -505,7 +505,9 @@ typedef enum license_attribution_source {
  * {"rule": "optout" | "licence-required" | "conflict" | "license" | "policy" |
  *           "attribution" | "laundering" | "no-evidence" | "page-wide-scope",
  *  "detail": "one sentence", "evidence": [ids...], "signals": [ids...]} (owned;
- *  "signals" only on "optout" reasons).
+ *  "signals" only on "optout" and "licence-required" reasons). One opt-out
+ *  statement (kind, value, where found) is one reason, however many signal
+ *  rows (one per resource it was recorded for) carry it: "signals" lists them.
  * attribution is a JSON object {"source": ..., "name": ..., "url": ...,
  * "title": ..., "page": ...} or NULL when not needed (owned).
  */

@@ -67,12 +67,6 @@ static json_t *json_share(double x)
     return json_real(round(x * 10000.0) / 10000.0);
 }
 
-/* A C string as HTML text or attribute value (cs_buf_append_html); NULL appends nothing. */
-static int html_text(cs_buf *b, const char *s)
-{
-    return s ? cs_buf_append_html(b, s, strlen(s)) : CS_OK;
-}
-
 static int write_bytes(FILE *f, const void *bytes, size_t n)
 {
     return n == 0 || fwrite(bytes, 1, n, f) == n ? CS_OK : CS_EIO;
@@ -316,7 +310,7 @@ static int html_picture(cs_buf *b, const audit_thumbnail *t, const char *kind, c
                            "<div class=\"pic\"><img class=\"thumb %s\" width=\"%d\" "
                            "height=\"%d\" alt=\"",
                            kind, t->width, t->height);
-    if (rc == CS_OK) rc = html_text(b, alt);
+    if (rc == CS_OK) rc = pipeline_html_text(b, alt);
     if (rc == CS_OK) rc = cs_buf_append_str(b, "\" src=\"");
     if (rc == CS_OK) rc = cs_buf_append_str(b, t->uri);
     if (rc == CS_OK)
@@ -342,7 +336,7 @@ static int query_shapes(cs_buf *s, const audit_entry *e)
         else if (rc == CS_OK)
             rc = cs_buf_printf(s, "0,0 %d,0 %d,%d 0,%d", w, w, h, h);
         if (rc == CS_OK) rc = cs_buf_printf(s, "\"><title>%zu: ", i + 1);
-        if (rc == CS_OK) rc = html_text(s, e->works[m->work].label);
+        if (rc == CS_OK) rc = pipeline_html_text(s, e->works[m->work].label);
         if (rc == CS_OK) rc = cs_buf_append_str(s, "</title></polygon>");
         /* a crop's outline lies mostly outside the image: the box its inliers span shows
          * what of it is inside */
@@ -354,14 +348,6 @@ static int query_shapes(cs_buf *s, const audit_entry *e)
                                m->local.query_box[2] - m->local.query_box[0],
                                m->local.query_box[3] - m->local.query_box[1]);
     }
-    return rc;
-}
-
-static int html_measure(cs_buf *b, const char *name, const char *value)
-{
-    int rc = cs_buf_printf(b, "<dt>%s</dt><dd>", name);
-    if (rc == CS_OK) rc = html_text(b, value);
-    if (rc == CS_OK) rc = cs_buf_append_str(b, "</dd>");
     return rc;
 }
 
@@ -384,35 +370,35 @@ static int html_work(cs_buf *b, size_t index, const dedup_similarity *m,
                            t->source_width, t->source_height);
     if (rc == CS_OK)
         rc = cs_buf_printf(b, "<figure class=\"work\" data-match=\"%zu\" data-work=\"", index);
-    if (rc == CS_OK) rc = html_text(b, w->label);
+    if (rc == CS_OK) rc = pipeline_html_text(b, w->label);
     if (rc == CS_OK) rc = cs_buf_append_str(b, "\">");
     if (rc == CS_OK)
         rc = html_picture(b, t, "work", w->label, box.data ? (const char *)box.data : "");
     if (rc == CS_OK) rc = cs_buf_printf(b, "<figcaption><b>%zu. ", index);
-    if (rc == CS_OK) rc = html_text(b, w->label);
+    if (rc == CS_OK) rc = pipeline_html_text(b, w->label);
     if (rc == CS_OK)
         rc = cs_buf_printf(b, "</b> <span class=\"badge\">%s</span><dl>", dedup_risk_name(m->risk));
     char text[160];
-    if (rc == CS_OK) rc = html_measure(b, "work", w->kind);
-    if (rc == CS_OK) rc = html_measure(b, "owner", w->owner ? w->owner : "not stated");
-    if (rc == CS_OK && w->why) rc = html_measure(b, "rights", w->why);
+    if (rc == CS_OK) rc = pipeline_html_item(b, "work", w->kind);
+    if (rc == CS_OK) rc = pipeline_html_item(b, "owner", w->owner ? w->owner : "not stated");
+    if (rc == CS_OK && w->why) rc = pipeline_html_item(b, "rights", w->why);
     snprintf(text, sizeof text, "%s", dedup_stage_name(m->stage));
-    if (rc == CS_OK) rc = html_measure(b, "stage", text);
+    if (rc == CS_OK) rc = pipeline_html_item(b, "stage", text);
     if (m->stage == DEDUP_STAGE_PDQ)
         snprintf(text, sizeof text, "%d (%s)", m->pdq_distance, dihedral_name(m->dihedral));
     else
         snprintf(text, sizeof text, "%d", m->pdq_distance);
-    if (rc == CS_OK) rc = html_measure(b, "PDQ distance", text);
+    if (rc == CS_OK) rc = pipeline_html_item(b, "PDQ distance", text);
     snprintf(text, sizeof text, "%d", m->phash_distance);
-    if (rc == CS_OK) rc = html_measure(b, "pHash distance", text);
+    if (rc == CS_OK) rc = pipeline_html_item(b, "pHash distance", text);
     if (rc == CS_OK && m->stage == DEDUP_STAGE_LOCAL) {
         snprintf(text, sizeof text, "%d%s", m->local.inliers, m->mirrored ? " (mirrored)" : "");
-        rc = html_measure(b, "inliers", text);
+        rc = pipeline_html_item(b, "inliers", text);
         snprintf(text, sizeof text, "%.0f%% of the work, %.0f%% of the image",
                  100 * m->local.work_coverage, 100 * m->local.query_coverage);
-        if (rc == CS_OK) rc = html_measure(b, "coverage", text);
+        if (rc == CS_OK) rc = pipeline_html_item(b, "coverage", text);
     }
-    if (rc == CS_OK && m->why[0]) rc = html_measure(b, "why", m->why);
+    if (rc == CS_OK && m->why[0]) rc = pipeline_html_item(b, "why", m->why);
     if (rc == CS_OK) rc = cs_buf_append_str(b, "</dl></figcaption></figure>\n");
     cs_buf_free(&box);
     return rc;
@@ -422,9 +408,9 @@ static int image_html(cs_buf *b, const audit_entry *e)
 {
     const char *risk = dedup_risk_name(e->result->risk);
     int rc = cs_buf_printf(b, "<section class=\"q %s\" data-risk=\"%s\" data-file=\"", risk, risk);
-    if (rc == CS_OK) rc = html_text(b, e->path);
+    if (rc == CS_OK) rc = pipeline_html_text(b, e->path);
     if (rc == CS_OK) rc = cs_buf_printf(b, "\"><h2><span class=\"badge\">%s</span> ", risk);
-    if (rc == CS_OK) rc = html_text(b, e->path);
+    if (rc == CS_OK) rc = pipeline_html_text(b, e->path);
     if (rc == CS_OK) rc = cs_buf_append_str(b, "</h2><div class=\"row\"><figure class=\"query\">");
     cs_buf shapes;
     cs_buf_init(&shapes, 0);
@@ -444,7 +430,7 @@ static int image_html(cs_buf *b, const audit_entry *e)
         rc = cs_buf_append_str(b, "<p>No protected work comes close.</p>");
     if (rc == CS_OK && e->extra && e->extra->text) {
         rc = cs_buf_append_str(b, "<p class=\"memorisation\">");
-        if (rc == CS_OK) rc = html_text(b, e->extra->text);
+        if (rc == CS_OK) rc = pipeline_html_text(b, e->extra->text);
         if (rc == CS_OK) rc = cs_buf_append_str(b, "</p>");
     }
     if (rc == CS_OK) rc = cs_buf_append_str(b, "</div></section>\n");
@@ -488,12 +474,12 @@ int audit_report_unreadable(audit_report *r, const char *path, const char *role,
     cs_buf_init(&html, 0);
     rc = cs_buf_printf(&html, "<section class=\"q unreadable\" data-risk=\"unreadable\" "
                               "data-file=\"");
-    if (rc == CS_OK) rc = html_text(&html, path);
+    if (rc == CS_OK) rc = pipeline_html_text(&html, path);
     if (rc == CS_OK)
         rc = cs_buf_printf(&html, "\"><h2><span class=\"badge\">unreadable %s</span> ", role);
-    if (rc == CS_OK) rc = html_text(&html, path);
+    if (rc == CS_OK) rc = pipeline_html_text(&html, path);
     if (rc == CS_OK) rc = cs_buf_append_str(&html, "</h2><p>");
-    if (rc == CS_OK) rc = html_text(&html, why);
+    if (rc == CS_OK) rc = pipeline_html_text(&html, why);
     if (rc == CS_OK) rc = cs_buf_append_str(&html, "</p></section>\n");
     if (rc == CS_OK) rc = write_bytes(r->html, html.data, html.len);
     cs_buf_free(&html);
@@ -527,10 +513,12 @@ static int summary_html(cs_buf *b, const audit_summary *s)
         st->risk[DEDUP_RISK_NONE], st->unreadable);
     char text[64];
     snprintf(text, sizeof text, "%zu", st->works_catalog);
-    if (rc == CS_OK) rc = html_measure(b, "works from the catalog", text);
-    if (rc == CS_OK && s->catalog) rc = html_measure(b, "catalog", s->catalog);
-    if (rc == CS_OK && s->policy) rc = html_measure(b, "blocked images under policy", s->policy);
-    if (rc == CS_OK && s->protected_dir) rc = html_measure(b, "--protected", s->protected_dir);
+    if (rc == CS_OK) rc = pipeline_html_item(b, "works from the catalog", text);
+    if (rc == CS_OK && s->catalog) rc = pipeline_html_item(b, "catalog", s->catalog);
+    if (rc == CS_OK && s->policy)
+        rc = pipeline_html_item(b, "blocked images under policy", s->policy);
+    if (rc == CS_OK && s->protected_dir)
+        rc = pipeline_html_item(b, "--protected", s->protected_dir);
     if (rc == CS_OK) rc = cs_buf_append_str(b, "</dl></div>\n");
     return rc;
 }

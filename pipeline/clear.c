@@ -18,6 +18,7 @@
 #include "pipeline/pipeline.h"
 #include "robots/robots.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,16 +80,17 @@ static int same_resource(const catalog_optout_row *a, const catalog_optout_row *
 }
 
 /*
- * Marks in opts_out[i] whether row i opts the image out for clearsetbot.
- * TDMRep's precedence (meta over header over tdmrep.json) holds within one
- * resource: a page's meta may override that page's own header, never the
- * reservation the image's own response makes. So the rows are decided per
- * resource they were recorded for (the image, each page showing it), each
- * group together with the host-wide rows; a row opts out if it does so in
- * any group it belongs to.
+ * Fills d->row_verdicts (and d->superseded_by) for every opt-out row: whether
+ * it opts the image out for clearsetbot, and if not, why. TDMRep's precedence
+ * (meta over header over tdmrep.json) holds within one resource: a page's
+ * meta may override that page's own header, never the reservation the image's
+ * own response makes. So the rows are decided per resource they were
+ * recorded for (the image, each page showing it), each group together with
+ * the host-wide rows; a row opts out if it does so in any group it belongs
+ * to, and otherwise keeps the verdict of its own resource's group.
  */
 static int decide_per_resource(const catalog_image_facts *f, const license_policy *policy,
-                               unsigned char *opts_out, cs_error *err)
+                               pipeline_decision *d, cs_error *err)
 {
     robots_policy counted;
     license_policy_robots(policy, &counted);
@@ -113,8 +115,19 @@ static int decide_per_resource(const catalog_image_facts *f, const license_polic
         }
         robots_decision decision = {0};
         if (rc == CS_OK) rc = robots_decide(&signals, ROBOTS_OWN_AGENT, &counted, &decision, err);
-        for (size_t k = 0; rc == CS_OK && k < decision.count && k < count; k++)
-            if (decision.verdicts[k] == ROBOTS_VERDICT_OPTS_OUT) opts_out[members[k]] = 1;
+        for (size_t k = 0; rc == CS_OK && k < decision.count && k < count; k++) {
+            size_t row = members[k];
+            if (d->row_verdicts[row] == ROBOTS_VERDICT_OPTS_OUT) continue;
+            if (decision.verdicts[k] == ROBOTS_VERDICT_OPTS_OUT ||
+                same_resource(&f->optouts[row], &f->optouts[first])) {
+                d->row_verdicts[row] = decision.verdicts[k];
+                d->superseded_by[row] = decision.verdicts[k] == ROBOTS_VERDICT_OVERRIDDEN &&
+                                                decision.has_tdm_counted &&
+                                                decision.tdm_counted < count
+                                            ? members[decision.tdm_counted]
+                                            : SIZE_MAX;
+            }
+        }
         robots_decision_free(&decision);
         robots_signal_list_free(&signals);
     }
@@ -206,11 +219,13 @@ int pipeline_decide_image(catalog *cat, const license_policy *policy, int64_t im
     }
     out->evidence_count = n;
 
-    unsigned char *opts_out = calloc(f->optout_count ? f->optout_count : 1, 1);
-    if (!opts_out) rc = cs_error_set(err, CS_ENOMEM, "clear: out of memory");
-    if (rc == CS_OK) rc = decide_per_resource(f, policy, opts_out, err);
+    out->row_verdicts = calloc(f->optout_count ? f->optout_count : 1, sizeof *out->row_verdicts);
+    out->superseded_by = calloc(f->optout_count ? f->optout_count : 1, sizeof *out->superseded_by);
+    if (!out->row_verdicts || !out->superseded_by)
+        rc = cs_error_set(err, CS_ENOMEM, "clear: out of memory");
+    if (rc == CS_OK) rc = decide_per_resource(f, policy, out, err);
     for (size_t i = 0; rc == CS_OK && i < f->optout_count; i++) {
-        if (!opts_out[i]) continue;
+        if (out->row_verdicts[i] != ROBOTS_VERDICT_OPTS_OUT) continue;
         const catalog_optout_row *row = &f->optouts[i];
         robots_signal_kind kind = 0;
         robots_signal_source source;
@@ -223,7 +238,6 @@ int pipeline_decide_image(catalog *cat, const license_policy *policy, int64_t im
                              .found_at = row->found_at};
         out->optout_ids[out->optout_count++] = row->id;
     }
-    free(opts_out);
 
     for (size_t i = 0; i < f->near_count; i++) {
         const catalog_near_row *r = &f->near[i];
@@ -264,6 +278,8 @@ void pipeline_decision_free(pipeline_decision *d)
     free(d->evidence_ids);
     free(d->optouts);
     free(d->optout_ids);
+    free(d->row_verdicts);
+    free(d->superseded_by);
     catalog_image_facts_clear(&d->facts);
     memset(d, 0, sizeof *d);
 }

@@ -10,14 +10,19 @@
  * ran), so the explanation always matches the evidence it shows.
  */
 #include "pipeline/pipeline.h"
+#include "robots/robots.h"
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define EXPLAIN_LINE_MAX 2048 /* one sentence; longer ones are cut (URLs are capped far below) */
+#define EXPLAIN_OUTCOME_MAX                                                                        \
+    1024 /* what one signal did, naming the statement that superseded it                           \
+          */
 
 int pipeline_find_image(catalog *cat, const char *key, int64_t *id, cs_error *err)
 {
@@ -57,6 +62,76 @@ static void say(json_t *words, const char *fmt, ...)
 static const char *or_dash(const char *s)
 {
     return s && s[0] ? s : "-";
+}
+
+static int signal_applies(const pipeline_decision *d, size_t row)
+{
+    for (size_t k = 0; k < d->optout_count; k++)
+        if (d->optout_ids[k] == d->facts.optouts[row].id) return 1;
+    return 0;
+}
+
+/* The same statement: kind, value, effect and the URL it was found at. */
+static int same_statement(const catalog_optout_row *a, const catalog_optout_row *b)
+{
+    const char *const x[] = {a->kind, a->raw_value, a->effect, a->found_at};
+    const char *const y[] = {b->kind, b->raw_value, b->effect, b->found_at};
+    for (size_t i = 0; i < CS_ARRAY_LEN(x); i++)
+        if (strcmp(or_dash(x[i]), or_dash(y[i])) != 0) return 0;
+    return 1;
+}
+
+/*
+ * What a signal row did for this image, as a phrase: it opts the image out,
+ * or why it does not count. A TDMRep reservation that gave way to a more
+ * specific TDMRep statement names that statement and what it said, so a
+ * reservation is never described as a permission.
+ */
+static void signal_outcome(const pipeline_decision *d, size_t row, char *out, size_t size)
+{
+    const catalog_optout_row *o = &d->facts.optouts[row];
+    if (signal_applies(d, row)) {
+        snprintf(out, size, "opts this image out");
+        return;
+    }
+    robots_verdict verdict = d->row_verdicts ? d->row_verdicts[row] : 0;
+    size_t by = d->superseded_by ? d->superseded_by[row] : SIZE_MAX;
+    switch (verdict) {
+    case ROBOTS_VERDICT_OVERRIDDEN:
+        if (by < d->facts.optout_count) {
+            const catalog_optout_row *s = &d->facts.optouts[by];
+            int reserves = s->effect && strcmp(s->effect, "opt-out") == 0;
+            snprintf(out, size,
+                     "superseded by a more specific TDMRep statement, %s \"%s\" at %s "
+                     "(signal #%lld), which %s",
+                     or_dash(s->kind), or_dash(s->raw_value), or_dash(s->found_at),
+                     (long long)s->id,
+                     signal_applies(d, by) ? "opts this image out"
+                     : reserves            ? "reserves TDM rights too"
+                                           : "does not reserve TDM rights");
+        } else {
+            snprintf(out, size, "superseded by a more specific TDMRep statement");
+        }
+        return;
+    case ROBOTS_VERDICT_OTHER_AGENT:
+        snprintf(out, size, "addressed to another agent, not clearsetbot");
+        return;
+    case ROBOTS_VERDICT_POLICY_OFF:
+        snprintf(out, size, "not counted by this policy%s",
+                 o->effect && strcmp(o->effect, "policy") == 0
+                     ? " (see opt_out_directives in clear --help)"
+                     : "");
+        return;
+    case ROBOTS_VERDICT_PERMITS:
+        snprintf(out, size, "a permission (it cannot cancel an opt-out found elsewhere)");
+        return;
+    case ROBOTS_VERDICT_NO_EFFECT:
+        snprintf(out, size, "says nothing about AI training for clearsetbot");
+        return;
+    default:
+        snprintf(out, size, "does not opt out for clearsetbot");
+        return;
+    }
 }
 
 static json_t *explain(const pipeline_decision *d, const license_policy *policy,
@@ -113,23 +188,44 @@ static json_t *explain(const pipeline_decision *d, const license_policy *policy,
                       e->attribution_name ? json_string(e->attribution_name) : json_null()));
     }
     json_t *signals = json_array();
-    for (size_t i = 0; i < f->optout_count; i++) {
+    char(*outcomes)[EXPLAIN_OUTCOME_MAX] =
+        calloc(f->optout_count ? f->optout_count : 1, sizeof *outcomes);
+    unsigned char *said = calloc(f->optout_count ? f->optout_count : 1, 1);
+    for (size_t i = 0; outcomes && said && i < f->optout_count; i++) {
         const catalog_optout_row *o = &f->optouts[i];
-        int applies = 0;
-        for (size_t k = 0; k < d->optout_count; k++)
-            if (d->optout_ids[k] == o->id) applies = 1;
-        int policy_only = o->effect && strcmp(o->effect, "policy") == 0;
-        say(words, "Signal #%lld: %s \"%s\" at %s (%s): %s", (long long)o->id, or_dash(o->kind),
-            or_dash(o->raw_value), or_dash(o->found_at), or_dash(o->effect),
-            applies       ? "opts this image out"
-            : policy_only ? "not counted by this policy (see opt_out_directives in clear --help)"
-                          : "does not opt out for clearsetbot");
+        int applies = signal_applies(d, i);
+        signal_outcome(d, i, outcomes[i], sizeof outcomes[i]);
         json_array_append_new(signals,
-                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)o->id,
-                                        "kind", or_dash(o->kind), "raw_value",
+                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "id",
+                                        (json_int_t)o->id, "kind", or_dash(o->kind), "raw_value",
                                         or_dash(o->raw_value), "found_at", or_dash(o->found_at),
-                                        "effect", or_dash(o->effect), "applies", applies));
+                                        "effect", or_dash(o->effect), "applies", applies, "verdict",
+                                        d->row_verdicts && d->row_verdicts[i]
+                                            ? robots_verdict_name(d->row_verdicts[i])
+                                            : "unknown",
+                                        "outcome", outcomes[i]));
     }
+    /* in words, one statement recorded for several resources (the image, each page
+       showing it) is one line naming every row */
+    for (size_t i = 0; outcomes && said && i < f->optout_count; i++) {
+        if (said[i]) continue;
+        const catalog_optout_row *o = &f->optouts[i];
+        char ids[256] = "";
+        for (size_t k = i; k < f->optout_count; k++) {
+            if (said[k] || !same_statement(o, &f->optouts[k]) ||
+                strcmp(outcomes[i], outcomes[k]) != 0)
+                continue;
+            said[k] = 1;
+            size_t used = strlen(ids);
+            if (used + 24 < sizeof ids)
+                snprintf(ids + used, sizeof ids - used, "%s#%lld", used ? ", " : "",
+                         (long long)f->optouts[k].id);
+        }
+        say(words, "Signal %s: %s \"%s\" at %s (%s): %s", ids, or_dash(o->kind),
+            or_dash(o->raw_value), or_dash(o->found_at), or_dash(o->effect), outcomes[i]);
+    }
+    free(outcomes);
+    free(said);
     json_t *near = json_array();
     for (size_t i = 0; i < f->near_count; i++) {
         const catalog_near_row *n = &f->near[i];

@@ -69,6 +69,12 @@ typedef struct pipeline_decision {
     license_optout *optouts; /* the opt-outs that apply (borrowing facts' strings) */
     int64_t *optout_ids;
     size_t optout_count;
+    /* Parallel to facts.optouts, what robots_decide made of each row: OPTS_OUT when it
+     * opts out among the signals of any resource it belongs to, else its verdict among
+     * its own resource's signals; for OVERRIDDEN, superseded_by is the facts.optouts
+     * index of the TDMRep statement that counted instead (SIZE_MAX when not known). */
+    robots_verdict *row_verdicts;
+    size_t *superseded_by;
     license_verdict verdict;
 } pipeline_decision;
 
@@ -186,6 +192,52 @@ int pipeline_find_image(catalog *cat, const char *key, int64_t *image_id, cs_err
  */
 int pipeline_explain(catalog *cat, const license_policy *policy, const char *key, json_t **out,
                      cs_error *err);
+
+/* ----------------------------------------------------- the catalog as a page */
+
+/* Thumbnails per verdict when none is asked for: a page of a few MB. */
+#define PIPELINE_REPORT_DEFAULT_PER_VERDICT 120
+/* The most per verdict anyone may ask for (each thumbnail is about 10 KB inline). */
+#define PIPELINE_REPORT_MAX_PER_VERDICT 5000
+
+/* The verdicts the report groups images by; NONE: no verdict stored under the policy. */
+enum { PIPELINE_REPORT_NONE = 3, PIPELINE_REPORT_GROUPS = 4 };
+
+typedef struct pipeline_report_options {
+    const char *out_path;         /* FILE.html, written whole (cs_write_file_atomic) */
+    const license_policy *policy; /* whose stored verdicts are shown */
+    const char *catalog_label;    /* the catalog's path, for the page's header */
+    size_t per_verdict;           /* thumbnails per verdict; 0: the default */
+    uint64_t max_pixels;          /* decode limit for thumbnails; 0: DEDUP_DEFAULT_MAX_PIXELS */
+    /* After each thumbnail (from the calling thread); may be NULL. */
+    void (*on_progress)(void *arg, size_t done, size_t total);
+    void *arg;
+} pipeline_report_options;
+
+typedef struct pipeline_report_stats {
+    size_t hosts;
+    size_t images;                           /* images in the catalog (protected works aside) */
+    size_t verdicts[PIPELINE_REPORT_GROUPS]; /* per license_verdict_kind, [3]: no verdict */
+    size_t shown;                            /* thumbnails on the page */
+    size_t left_out;                         /* images over the per-verdict limit */
+    size_t unreadable;                       /* shown without a thumbnail (blob missing, bad) */
+    int has_verdicts;                        /* the policy has stored verdicts */
+} pipeline_report_stats;
+
+/*
+ * `clearset report`: one self-contained HTML page over the catalog (no
+ * network, no script or style from outside): per host what robots.txt,
+ * tdmrep.json, ai.txt, RSL and the opt-out statements recorded for it said;
+ * images per verdict and licence and per reason as inline SVG bar charts; and
+ * a grid of thumbnails (data: URIs, audit_thumbnail_make) of the cleared,
+ * blocked and unknown images (and those without a verdict), at most
+ * per_verdict each, every verdict's reasons in a title and a <details>. A
+ * policy without stored verdicts is said so on the page. Every text from
+ * the catalog is escaped. Reads the catalog only; a thumbnail that cannot be
+ * made is a placeholder, counted in stats->unreadable, not a failure.
+ */
+int pipeline_report(catalog *cat, const pipeline_report_options *opts, pipeline_report_stats *stats,
+                    cs_error *err);
 
 /* ------------------------------------------------------ dedup over the catalog */
 

@@ -2,7 +2,8 @@
  * pipeline_internal.h - what the files of pipeline/ share and other folders
  * never include: the export's selected set, which export.c builds and
  * export_card.c describes (ATTRIBUTION.md, the dataset card, croissant.json);
- * the audit's report writer (audit_report.c); and the one reading of stored
+ * the audit's report writer (audit_report.c); the HTML pieces both HTML
+ * reports write (text.c); and the one reading of stored
  * hashes that the works (works.c) and clearance's stage 2 (launder.c) share.
  */
 #ifndef CLEARSET_PIPELINE_INTERNAL_H
@@ -79,6 +80,13 @@ void export_shards_free(export_shards *shards); /* on failure: frees without fin
 int export_attribution_md(const export_set *set, cs_buf *out);
 int export_card_md(const export_set *set, cs_buf *out);
 int export_croissant_json(const export_set *set, cs_buf *out);
+
+/* ---- HTML pieces both reports write (text.c) ------------------------------------ */
+
+/* A C string as HTML text or attribute value (cs_buf_append_html); NULL appends nothing. */
+int pipeline_html_text(cs_buf *b, const char *s);
+/* "<dt>NAME</dt><dd>VALUE</dd>", both escaped. */
+int pipeline_html_item(cs_buf *b, const char *name, const char *value);
 
 /* ---- the audit: audit.c collects the works and runs the queries, audit_report.c
  *      makes the thumbnails and writes report.json and report.html ---------------- */

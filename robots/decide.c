@@ -114,6 +114,12 @@ int robots_decide(const robots_signal_list *signals, const char *agent, const ro
     for (size_t i = 0; i < signals->count; i++)
         if (is_decisive_tdm(&signals->items[i]))
             tdm_top_rank = CS_MAX(tdm_top_rank, tdm_rank(signals->items[i].source));
+    for (size_t i = 0; i < signals->count && !out->has_tdm_counted; i++)
+        if (is_decisive_tdm(&signals->items[i]) &&
+            tdm_rank(signals->items[i].source) == tdm_top_rank) {
+            out->has_tdm_counted = 1;
+            out->tdm_counted = i;
+        }
 
     for (size_t i = 0; i < signals->count; i++) {
         out->verdicts[i] = judge(&signals->items[i], agent, policy, tdm_top_rank);

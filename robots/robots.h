@@ -623,6 +623,11 @@ typedef struct robots_decision {
     size_t count;             /* number of signals judged (= list count) */
     robots_verdict *verdicts; /* count entries, owned; free with robots_decision_free */
     size_t first_reason;      /* index of the first OPTS_OUT signal (valid when opted_out) */
+    /* The TDMRep statement that counted: the first decisive one (0 or 1) from the
+     * highest source present, which every OVERRIDDEN signal gave way to. Set by
+     * robots_decide for its own list only (has_tdm_counted 0: no such statement). */
+    int has_tdm_counted;
+    size_t tdm_counted;
 } robots_decision;
 
 /*

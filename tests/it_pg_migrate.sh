@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # it_pg_migrate.sh - `clearset migrate --from demo.db --to postgresql://...` copies the
 # demo's whole catalog into an empty PostgreSQL database: the same rows under the same
-# ids in every table, the same status, explanation and export read from either, the blob
-# files untouched (the copy reads them where they are); new rows get fresh ids after the
-# copied ones; a second migrate into the now full database is refused (exit 2).
+# ids in every table, the same status, explanation, export and report read from either,
+# the blob files untouched (the copy reads them where they are); new rows get fresh ids
+# after the copied ones; a second migrate into the now full database is refused (exit 2).
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/postgres.sh"
 bin=${CLEARSET_BIN:?}
@@ -57,6 +57,13 @@ diff sqlite.explain pg.explain
 "$bin" --catalog demo.db export --out sqlite.export --policy strict >/dev/null
 diff sqlite.export/metadata.jsonl pg.export/metadata.jsonl
 [ "$(wc -l <pg.export/metadata.jsonl)" -eq 5 ]
+# the report's page is the same from either, but for the catalog's name
+"$bin" --catalog demo.db report --out sqlite.html >/dev/null 2>&1
+"$bin" --catalog "$pg_url" --blobs demo.blobs report --out pg.html >/dev/null 2>&1
+unnamed() { sed 's|<dt>catalog</dt><dd>[^<]*</dd>||' "$1"; }
+diff <(unnamed sqlite.html) <(unnamed pg.html) >/dev/null ||
+  { echo "it_pg_migrate: the report differs" >&2; diff <(unnamed sqlite.html) <(unnamed pg.html) | cut -c1-200 | head >&2; exit 1; }
+grep -q 'class="tile cleared"' pg.html
 
 # the copy goes on where the original would: new rows after the copied ids
 images=$($check rows demo.db "SELECT max(id) FROM images")

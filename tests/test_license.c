@@ -1329,6 +1329,50 @@ static void attribution_comes_from_the_licensor_when_supplied(void **state)
     license_verdict_free(&v);
 }
 
+/* One robots.txt statement recorded for the image and for two pages showing it is one
+ * reason carrying all three signal ids; a statement found elsewhere stays its own. */
+static void one_optout_statement_is_one_reason(void **state)
+{
+    (void)state;
+    license_evidence cc0 = make_ev("CC0", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    license_policy *policy;
+    assert_int_equal(license_policy_builtin("strict", &policy, NULL), CS_OK);
+    license_optout o[4];
+    for (int i = 0; i < 3; i++)
+        o[i] = (license_optout){.signal_id = 10 + i,
+                                .kind = "content-signal",
+                                .raw_value = "ai-train=no",
+                                .found_at = "http://h/robots.txt"};
+    o[3] = (license_optout){.signal_id = 20,
+                            .kind = "content-signal",
+                            .raw_value = "ai-train=no",
+                            .found_at = "http://h/page.html"};
+    license_clearance_input in = {
+        .evidence = &cc0, .evidence_count = 1, .optouts = o, .optout_count = 4};
+    license_verdict v;
+    assert_int_equal(license_clear(policy, &in, &v, NULL), CS_OK);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    size_t optouts = 0, i;
+    json_t *r;
+    json_array_foreach(v.reasons, i, r)
+    {
+        if (strcmp(json_string_value(json_object_get(r, "rule")), "optout") != 0) continue;
+        const char *detail = json_string_value(json_object_get(r, "detail"));
+        json_t *ids = json_object_get(r, "signals");
+        if (optouts++ == 0) {
+            assert_non_null(strstr(detail, "robots.txt"));
+            assert_int_equal(json_array_size(ids), 3);
+            assert_int_equal(json_integer_value(json_array_get(ids, 2)), 12);
+        } else {
+            assert_non_null(strstr(detail, "page.html"));
+            assert_int_equal(json_array_size(ids), 1);
+        }
+    }
+    assert_int_equal(optouts, 2);
+    license_verdict_free(&v);
+    license_policy_free(policy);
+}
+
 static void optouts_claims_and_laundering_block(void **state)
 {
     license_evidence cc0 = make_ev("CC0", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
@@ -1405,6 +1449,7 @@ int main(void)
         cmocka_unit_test(page_wide_same_host_tells_ipv6_hosts_apart),
         cmocka_unit_test(attribution_comes_from_the_licensor_when_supplied),
         cmocka_unit_test(optouts_claims_and_laundering_block),
+        cmocka_unit_test(one_optout_statement_is_one_reason),
         cmocka_unit_test(license_matches_exiftool_on_fixtures),
         cmocka_unit_test(license_matches_exiftool_on_made_files),
         cmocka_unit_test(license_matches_exiftool_on_demo_site),

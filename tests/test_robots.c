@@ -1059,6 +1059,8 @@ static void test_tdm_precedence_meta_over_header_over_file(void **state)
     decide(&a, NULL);
     assert_false(a.decision.opted_out);
     assert_int_equal(a.decision.verdicts[0], ROBOTS_VERDICT_OVERRIDDEN);
+    assert_true(a.decision.has_tdm_counted); /* what overrode it: the header */
+    assert_int_equal(a.decision.tdm_counted, 1);
     decided_free(&a);
     /* meta 1 overrides header 0 */
     decided b = {0};
@@ -1075,6 +1077,8 @@ static void test_tdm_precedence_meta_over_header_over_file(void **state)
     tdm(&c.list, ROBOTS_SOURCE_META, "0", NULL);
     decide(&c, NULL);
     assert_false(c.decision.opted_out);
+    assert_true(c.decision.has_tdm_counted);
+    assert_int_equal(c.decision.tdm_counted, 2);
     decided_free(&c);
     /* a value that is neither 0 nor 1 does not take precedence */
     decided e = {0};
