@@ -10,7 +10,12 @@ its arrival, mono_ns). Standard library only.
                                       host (arrival to arrival, as tests/crawl_check.py
                                       spacing measures) and how many gaps were shorter
                                       than SECONDS (2 ms of tolerance for clock rounding),
-                                      and the span from the first to the last request
+                                      the span from the first request to the last answer,
+                                      and min_polite_s: the fastest schedule that keeps
+                                      SECONDS between one answer and the next request to
+                                      its host, given how long the server took to answer
+                                      (the busiest host's (requests - 1) x SECONDS plus its
+                                      answer times but the last)
 
 Hosts are told apart by address and port, so one server process can stand for many
 sites; requests from several crawler processes count together (the server sees one
@@ -29,8 +34,13 @@ def rows_of(log):
 
 def summary(rows, seconds):
     by_host = {}
+    serving = {}
     for r in rows:
-        by_host.setdefault((r["host"], r["port"]), []).append(r["mono_ns"])
+        key = (r["host"], r["port"])
+        by_host.setdefault(key, []).append(r["mono_ns"])
+        serving.setdefault(key, []).append((r["mono_ns"], r["respond_mono_ns"] - r["mono_ns"]))
+    min_polite = max((len(v) - 1) * seconds + sum(d for _, d in sorted(v)[:-1]) / 1e9
+                     for v in serving.values())
     shortest = None
     short = gaps = 0
     for times in by_host.values():
@@ -45,7 +55,8 @@ def summary(rows, seconds):
     span = (max(r["respond_mono_ns"] for r in rows) - min(r["mono_ns"] for r in rows)) / 1e9
     shortest_ms = "%.1f" % (shortest / 1e6) if shortest is not None else "-"
     return ("requests=%d hosts=%d busiest=%d shortest_gap_ms=%s gaps=%d under_delay=%d "
-            "span_s=%.3f" % (len(rows), len(by_host), busiest, shortest_ms, gaps, short, span))
+            "span_s=%.3f min_polite_s=%.3f" % (len(rows), len(by_host), busiest, shortest_ms, gaps,
+                                           short, span, min_polite))
 
 
 def main(argv):
