@@ -16,7 +16,11 @@
  *   3. each finished response is recorded (record.c) in the turn's transaction:
  *      the fetch, the URL's new state, what the page links to and shows
  *      (new frontier rows, sightings with page-side licences), opt-out
- *      signals, the image blob and its embedded rights metadata.
+ *      signals, the image blob and its embedded rights metadata;
+ *   4. with nothing in flight, before sleeping until the next host is due, each
+ *      host that answered since is asked once whether it has anything queued
+ *      (forget_finished_hosts): the crawl ends as its last answer is recorded,
+ *      not a delay later when that host would have come due with nothing to send.
  * Politeness is entirely ours (politeness.c); curl never queues. A URL is
  * marked in_flight before its request starts and leaves that state only in
  * the transaction that records its result, so after a SIGKILL the only URLs
@@ -81,11 +85,15 @@ void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp)
 }
 
 /*
- * Catalog writes are grouped: everything one loop turn dispatches is one
- * transaction, committed before curl sends anything, and every response that
- * one fetcher run finishes is another. A response is still recorded all or
- * nothing (a kill loses whole responses, whose URLs are then still in_flight
- * and are fetched again), and a busy turn costs one commit instead of dozens.
+ * Catalog writes are grouped, one transaction per turn of the loop: the
+ * results of every response one fetcher run finished (on_done opens it), then
+ * whatever the next dispatch writes (frontier states, in_flight marks, host
+ * spacing), committed together before curl sends anything. A response is
+ * still recorded all or nothing: a kill loses at most the turn's responses,
+ * whose URLs are then still in_flight and fetched again, and nothing whose
+ * result was committed. A busy turn costs one commit instead of dozens. A
+ * worker commits each response on its own (on_done says why), and its lease
+ * search (worker.c) commits the turn first, as it is a transaction of its own.
  */
 static void txn_begin(crawl_ctx *ctx)
 {
@@ -96,7 +104,7 @@ static void txn_begin(crawl_ctx *ctx)
         ctx->in_txn = 1;
 }
 
-static void txn_end(crawl_ctx *ctx)
+void crawl_txn_end(crawl_ctx *ctx)
 {
     if (!ctx->in_txn) return;
     ctx->in_txn = 0;
@@ -265,8 +273,11 @@ int crawl_host_reload(crawl_ctx *ctx, crawl_host *h)
     if (rc != CS_OK) return rc;
     fresh.leased = h->leased;
     fresh.in_flight = h->in_flight; /* a request through it (a robots.txt redirect) runs on */
+    fresh.answered = h->answered;
     fresh.next_fetch_at = CS_MAX(fresh.next_fetch_at, h->next_fetch_at);
     fresh.paused_until = CS_MAX(fresh.paused_until, h->paused_until);
+    fresh.next_fetch_mono = h->next_fetch_mono;
+    fresh.paused_mono = h->paused_mono;
     crawl_host_clear(h);
     *h = fresh;
     return CS_OK;
@@ -379,12 +390,14 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
     ctx->jobs = job;
     h->in_flight = 1;
     /* Persist the spacing before the request goes out: a kill cannot make us rude. */
-    int64_t now = cs_now_ms();
+    int64_t now = cs_now_ms(), mono = politeness_mono_ms();
     h->next_fetch_at = now + h->delay_ms;
+    h->next_fetch_mono = mono + h->delay_ms;
     save_politeness(ctx, h);
     if (via) {
         via->in_flight = 1;
         via->next_fetch_at = now + via->delay_ms;
+        via->next_fetch_mono = mono + via->delay_ms;
         save_politeness(ctx, via);
     }
     return CS_OK;
@@ -418,7 +431,7 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
         h->wake_at = now + CS_MAX(t->delay_ms, 1);
         return 0;
     }
-    int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
+    int64_t due = politeness_due(t, now, politeness_mono_ms());
     if (t->in_flight || due > now) {
         h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
         return 0;
@@ -461,7 +474,7 @@ static int rsl_host(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now,
         rsl_skipped(ctx, h, url, now);
         return RSL_SKIPPED;
     }
-    int64_t due = CS_MAX(t->next_fetch_at, t->paused_until);
+    int64_t due = politeness_due(t, now, politeness_mono_ms());
     if (t->in_flight || due > now) {
         h->wake_at = t->in_flight ? now + CS_MAX(t->delay_ms, 1) : due;
         return RSL_WAIT;
@@ -603,6 +616,15 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
     }
 }
 
+/* h's wall-clock bounds, set at now, as bounds on the monotonic clock set at mono. */
+static void mono_bounds(crawl_host *h, int64_t now, int64_t mono)
+{
+    if (h->next_fetch_at > now)
+        h->next_fetch_mono = CS_MAX(h->next_fetch_mono, mono + (h->next_fetch_at - now));
+    if (h->paused_until > now)
+        h->paused_mono = CS_MAX(h->paused_mono, mono + (h->paused_until - now));
+}
+
 static void on_done(void *arg, crawler_response *resp)
 {
     crawl_ctx *ctx = arg;
@@ -613,11 +635,13 @@ static void on_done(void *arg, crawler_response *resp)
         ctx->jobs = job->next;
     if (job->next) job->next->prev = job->prev;
     job->host->in_flight = 0;
+    job->host->answered = 1;
     /* The delay counts from when the server finished answering, not from when we
        finished recording the answer: our catalog work is none of the server's business. */
     int64_t now = resp->started_at_ms + resp->elapsed_ms + 1; /* +1: the ms clock truncates */
     if (job->via) {
         job->via->in_flight = 0;
+        job->via->answered = 1;
         job->via->next_fetch_at = now + job->via->delay_ms;
     }
     ctx->stats->requests++;
@@ -631,10 +655,53 @@ static void on_done(void *arg, crawler_response *resp)
         if (job->url_id == 0) save_politeness(ctx, job->host);
         if (job->via) save_politeness(ctx, job->via);
     }
+    /* A worker shares rows with other workers (an image found on many hosts is one
+       row): two transactions of several responses each could take two such rows in
+       opposite orders and deadlock (PostgreSQL ends one), so its responses commit one
+       by one; a response takes at most one image's rows. */
+    if (ctx->opts->worker) crawl_txn_end(ctx);
+    /* the bounds just set, again on the monotonic clock, counted from the same instant */
+    int64_t mono_end = politeness_mono_ms() - CS_MAX(0, cs_now_ms() - now);
+    mono_bounds(job->host, now, mono_end);
+    if (job->via) mono_bounds(job->via, now, mono_end);
     free(job);
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
+
+/*
+ * Nothing is in flight and the loop would sleep until some host is due: asks
+ * the frontier whether each host answered since it was last asked still has
+ * anything queued, so that the last answer ends the crawl at once instead of
+ * a delay later, when its host would have come due with nothing to send.
+ * Returns 1 when a host turned out to have nothing left (the caller looks
+ * again before sleeping). One query per host per answer at most, and only
+ * while idle: a busy crawl never pays for it. Delays are untouched: a host
+ * with work keeps its next_fetch_at.
+ */
+static int forget_finished_hosts(crawl_ctx *ctx, int64_t now)
+{
+    int64_t mono = politeness_mono_ms();
+    int finished = 0;
+    for (size_t i = 0; i < ctx->hosts.count && !ctx->failed; i++) {
+        crawl_host *h = ctx->hosts.items[i];
+        if (!h->answered || h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
+        if (CS_MAX(politeness_due(h, now, mono), h->wake_at) <= now) continue;
+        h->answered = 0;
+        if (h->rules && policy_rsl_pending(h)) continue; /* an RSL document is still to ask */
+        int64_t earliest;
+        int rc = catalog_frontier_earliest(ctx->cat, h->id, &earliest, ctx->err);
+        if (rc == CS_ENOTFOUND) {
+            h->wake_at = INT64_MAX; /* crawl_enqueue wakes it if a URL turns up */
+            finished = 1;
+        } else if (rc != CS_OK) {
+            crawl_fail(ctx, h->origin);
+        } else {
+            h->wake_at = CS_MAX(h->wake_at, earliest);
+        }
+    }
+    return finished;
+}
 
 static int add_seeds(crawl_ctx *ctx)
 {
@@ -726,7 +793,7 @@ static void feed_list(crawl_ctx *ctx, int64_t now, int idle)
             .page_id = 0, .image_url_id = id, .element = "url-list", .caption = e.caption};
         if (catalog_record_sighting(ctx->cat, &s, ctx->err) != CS_OK) crawl_fail(ctx, e.url);
     }
-    txn_end(ctx);
+    crawl_txn_end(ctx);
 }
 
 static int load_queued_hosts(crawl_ctx *ctx)
@@ -774,7 +841,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     if (rc == CS_OK && !ctx.failed) rc = add_seeds(&ctx);
     if (rc == CS_OK && !ctx.failed && !opts->worker) rc = load_queued_hosts(&ctx);
     if (rc != CS_OK) ctx.failed = 1;
-    txn_end(&ctx);
+    crawl_txn_end(&ctx);
     if (rc == CS_OK && ctx.failed) rc = err && err->code ? err->code : CS_EDB;
     if (rc == CS_OK && opts->worker) rc = worker_start(&ctx, cs_now_ms());
     if (rc == CS_OK) {
@@ -791,7 +858,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     int concurrency = opts->concurrency > 0 ? opts->concurrency : 16;
     int stopping = 0;
     while (rc == CS_OK && !ctx.failed) {
-        int64_t now = cs_now_ms();
+        int64_t now = cs_now_ms(), mono = politeness_mono_ms();
         if (!stopping) {
             stopping = 1;
             if (opts->stop && *opts->stop)
@@ -818,7 +885,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
             crawl_host *h = ctx.hosts.items[(rotate + k) % n];
             if (opts->worker && !h->leased) continue; /* another worker's, or nobody's yet */
             if (h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
-            int64_t due = CS_MAX(CS_MAX(h->next_fetch_at, h->paused_until), h->wake_at);
+            int64_t due = CS_MAX(politeness_due(h, now, mono), h->wake_at);
             if (due > now) {
                 next_due = CS_MIN(next_due, due);
                 continue;
@@ -832,7 +899,11 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
             if (!h->in_flight && h->wake_at != INT64_MAX) next_due = CS_MIN(next_due, h->wake_at);
         }
         if (n) rotate = (rotate + 1) % n;
-        txn_end(&ctx); /* in_flight marks are durable before any request leaves */
+        crawl_txn_end(&ctx); /* in_flight marks are durable before any request leaves */
+        if (ctx.failed) break;
+        if (crawler_fetcher_active(ctx.fetcher) == 0 && next_due != INT64_MAX &&
+            forget_finished_hosts(&ctx, cs_now_ms()))
+            continue; /* look again: perhaps nothing is left at all */
         if (ctx.failed) break;
         if (crawler_fetcher_active(ctx.fetcher) == 0 && next_due == INT64_MAX) {
             int pending = 0; /* hosts added while we scanned may still have work */
@@ -853,13 +924,13 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         if (saturated) wait = CRAWL_POLL_MAX_MS;
         wait = CS_MAX(0, CS_MIN(wait, CRAWL_POLL_MAX_MS));
         rc = crawler_fetcher_run(ctx.fetcher, (int)wait, on_done, &ctx, err);
-        txn_end(&ctx);
+        /* the responses' transaction stays open: the next dispatch commits it */
         if (opts->progress && cs_now_ms() - last_report >= opts->progress_interval_ms) {
             last_report = cs_now_ms();
             report(&ctx, started, 0);
         }
     }
-    txn_end(&ctx);
+    crawl_txn_end(&ctx);
     if (opts->worker) worker_stop(&ctx); /* a stopped worker's in-flight URLs wait for a lease */
     /* Abandoned requests (time limit, stop, failure) stay in_flight for the next run. */
     while (ctx.jobs) {

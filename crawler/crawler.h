@@ -367,10 +367,13 @@ typedef struct crawler_options {
 void crawler_options_default(crawler_options *opts);
 
 /*
- * Crawls into the catalog until the frontier is exhausted or a limit is hit.
- * Resumable: URLs left in flight by a killed crawl are queued again (by a
- * --worker only when it takes the host's lapsed lease), done ones are never
- * fetched again; seeds already in the frontier keep their state.
+ * Crawls into the catalog until the frontier is exhausted (it returns as soon
+ * as nothing is in flight or queued, not when a host's delay runs out) or a
+ * limit is hit. Resumable: URLs left in flight by a killed crawl are queued
+ * again (by a --worker only when it takes the host's lapsed lease), done ones
+ * are never fetched again; seeds already in the frontier keep their state. A
+ * kill loses at most the responses of the loop turn being recorded (one
+ * response for a --worker).
  * Returns CS_OK (stats filled), CS_EINVAL for a bad seed, or CS_EDB when the
  * catalog fails (the crawl stops; what was committed stays).
  */

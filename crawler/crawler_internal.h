@@ -57,10 +57,16 @@ typedef struct crawl_host {
     int64_t delay_ms;      /* effective minimum spacing of requests */
     int64_t next_fetch_at; /* no request before this (wall ms) */
     int64_t paused_until;  /* Retry-After or back-off */
+    /* next_fetch_at and paused_until again on the monotonic clock (politeness_mono_ms), set
+       by this process as it sends and hears: the wall clock is what other processes
+       share, but it can be stepped or slewed, and then spacing within this process
+       still holds by the monotonic one (politeness_due). 0: nothing sent yet. */
+    int64_t next_fetch_mono, paused_mono;
     int consecutive_errors;
     int parked;
     int in_flight;         /* a request to this host is running */
     int64_t wake_at;       /* no due URL before this; INT64_MAX: nothing queued */
+    int answered;          /* a request ended since the frontier was last asked (crawl.c) */
     int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
     int leased;            /* --worker: this worker holds the host's lease */
 } crawl_host;
@@ -171,6 +177,14 @@ void politeness_after_response(crawl_host *host, int64_t now, long status, int e
                                politeness_outcome *out);
 /* 1 when status/error is a failure the URL may be retried for (5xx, 429, network). */
 int politeness_is_transient(long status, int error);
+/* Milliseconds on the monotonic clock (never stepped, unlike cs_now_ms's wall clock). */
+int64_t politeness_mono_ms(void);
+/*
+ * When host may next be asked, on the wall clock: its next_fetch_at and
+ * paused_until, and no sooner than its monotonic bounds (next_fetch_mono,
+ * paused_mono) allow; now and mono are the same instant on the two clocks.
+ */
+int64_t politeness_due(const crawl_host *host, int64_t now, int64_t mono);
 
 /* Scope and traps (frontier.c). NULL when allowed, else why not (static string). */
 const char *frontier_trap_reason(const char *url, int max_path_segments, int max_repeats);
@@ -214,7 +228,7 @@ typedef struct crawl_ctx {
     size_t scope_count, scope_cap;
     int64_t images_stored;
     int failed;              /* a catalog error: stop */
-    int in_txn;              /* a catalog transaction is open (see txn_begin) */
+    int in_txn;              /* a catalog transaction is open (crawl.c: one per loop turn) */
     int list_done;           /* --url-list read to its end */
     int64_t list_checked_at; /* when the queue was last measured for the list */
     char worker_id[128];     /* --worker: the owner of this worker's leases */
@@ -228,6 +242,8 @@ typedef struct crawl_ctx {
  * in ctx->err, its message prefixed with url.
  */
 void crawl_fail(crawl_ctx *ctx, const char *url);
+/* Commits the loop turn's open transaction, if any (rolls it back once the crawl failed). */
+void crawl_txn_end(crawl_ctx *ctx);
 /* Counts a request refused for its address (stats->refused, and its first message). */
 void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp);
 /* The frontier's kind for a request's kind, and back (crawl.c). */

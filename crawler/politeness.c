@@ -10,7 +10,11 @@
  * 429 and 503 with Retry-After pause the whole host until then; 5xx, 429 and
  * network failures back off exponentially (delay * 2^errors, capped) and,
  * after CRAWL_PARK_AFTER_ERRORS in a row, park the host for the rest of the
- * crawl. The host table is an array plus an open-addressing index by origin.
+ * crawl. Bounds are kept on the wall clock, which other processes (workers,
+ * a resumed crawl) share, and again on the monotonic clock for this process's
+ * own requests, so a wall clock stepped or slewed mid-crawl (a VM catching up,
+ * NTP) cannot shorten a delay (politeness_due). The host table is an array
+ * plus an open-addressing index by origin.
  */
 #include "crawler/crawler_internal.h"
 
@@ -153,4 +157,15 @@ void politeness_after_response(crawl_host *host, int64_t now, long status, int e
         out->retry = 1;
         out->retry_at = CS_MAX(host->paused_until, host->next_fetch_at);
     }
+}
+
+int64_t politeness_mono_ms(void)
+{
+    return cs_monotonic_ns() / 1000000;
+}
+
+int64_t politeness_due(const crawl_host *host, int64_t now, int64_t mono)
+{
+    int64_t wait = CS_MAX(host->next_fetch_mono, host->paused_mono) - mono;
+    return CS_MAX(CS_MAX(host->next_fetch_at, host->paused_until), wait > 0 ? now + wait : 0);
 }

@@ -10,7 +10,8 @@
  *   - gives up the lease of a host that has nothing due (no queued URL left
  *     for it, or parked), so a URL another worker adds later finds it free,
  *   - takes more leases, at most every WORKER_SEEK_MS, while it holds fewer
- *     than --concurrency. A host taken is read again from the catalog (its
+ *     than --concurrency (committing the loop turn's open transaction first:
+ *     the lease search is one of its own). A host taken is read again from the catalog (its
  *     robots.txt cache, Crawl-delay, next_fetch_at and Retry-After pause, as
  *     the last worker left them); one taken over from a lapsed lease waits a
  *     full delay from now first, since its last request may have ended only
@@ -70,6 +71,8 @@ static int64_t lease_ms(const crawl_ctx *ctx)
 static void seek(crawl_ctx *ctx, int64_t now, size_t wanted)
 {
     ctx->leases_sought_at = now;
+    crawl_txn_end(ctx); /* the turn's writes first: taking leases is a transaction of its own */
+    if (ctx->failed) return;
     catalog_lease *leases = NULL;
     size_t n = 0;
     if (catalog_lease_acquire(ctx->cat, ctx->worker_id, now, lease_ms(ctx), wanted, &leases, &n,

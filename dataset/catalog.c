@@ -351,6 +351,7 @@ int catalog_open_readonly_at(const char *path, const char *blob_dir, catalog **o
 void catalog_close(catalog *cat)
 {
     if (cat == NULL) return;
+    catalog_sqlite_forget_statements(cat);
     if (cat->db) sqlite3_close_v2(cat->db);
     if (cat->pg) PQfinish(cat->pg);
     blob_store_close(cat->blobs);

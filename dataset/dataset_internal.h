@@ -20,7 +20,9 @@ struct catalog {
     char *path;  /* the catalog file, or the postgresql:// URL without its password */
     blob_store *blobs;
     int schema_version;
-    int64_t pg_changes; /* PostgreSQL: rows the last statement changed */
+    int64_t pg_changes;                /* PostgreSQL: rows the last statement changed */
+    struct catalog_sqlite_stmt *stmts; /* SQLite: prepared statements kept for reuse
+                                          (query_sqlite.c; NULL until the first) */
 };
 
 /* 1 when location names a PostgreSQL catalog (a postgresql:// or postgres:// URL). */
@@ -117,6 +119,8 @@ static inline catalog_value catalog_int_or_null(int64_t v)
 typedef struct catalog_cursor {
     catalog *cat;
     sqlite3_stmt *stmt;    /* SQLite: the statement, on its current row */
+    size_t stmt_slot;      /* SQLite: 1 + stmt's slot among cat's kept statements (reset
+                              when finished, not finalized); 0: its own statement */
     PGresult *result;      /* PostgreSQL: every row of the result */
     int row;               /* PostgreSQL: the current row */
     unsigned char **bytea; /* PostgreSQL: the current row's bytea columns, unescaped when
@@ -244,6 +248,8 @@ int catalog_sqlite_start(catalog *cat, const char *what, const char *sql, const 
 int catalog_sqlite_next(catalog_cursor *cur, const char *what, cs_error *err);
 void catalog_sqlite_finish(catalog_cursor *cur);
 int catalog_sqlite_exec(catalog *cat, const char *sql, cs_error *err);
+/* Finalizes the statements kept for reuse; catalog_close calls it before closing. */
+void catalog_sqlite_forget_statements(catalog *cat);
 /* Fills err with "catalog PATH: what: SQLite's message" and returns its CS_E code. */
 int catalog_sqlite_error(catalog *cat, cs_error *err, const char *what);
 

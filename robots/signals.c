@@ -243,13 +243,15 @@ int robots_signals_from_ai_crawler_list(robots_signal_list *list, const robots_r
     size_t count = robots_ai_crawlers_count(crawlers);
     for (size_t i = 0; i < count; i++) {
         const char *match = robots_ai_crawlers_match_token(crawlers, i);
-        if (match[0] == '\0') continue;
+        /* most robots.txt files name few of the list's crawlers: ask that first, so the
+           duplicate check below (quadratic in the list) runs only for those named */
+        if (match[0] == '\0' || !robots_has_specific_group(rules, match)) continue;
         int seen = 0; /* one check per distinct match token */
         for (size_t j = 0; j < i && !seen; j++) {
             const char *earlier = robots_ai_crawlers_match_token(crawlers, j);
             seen = robots_ieq(earlier, strlen(earlier), match, strlen(match));
         }
-        if (seen || !robots_has_specific_group(rules, match)) continue;
+        if (seen) continue;
         robots_match m;
         robots_check(rules, match, url, &m);
         if (m.allowed) continue;

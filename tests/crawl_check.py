@@ -16,6 +16,8 @@ tests/support/postgres.sh sets). Standard library only (Debian's /usr/bin/python
                                                next request came >= SECONDS later
   crawl_check.py backoff LOG HOST DELAY        after k 5xx answers in a row, HOST's next
                                                request came >= DELAY * 2^k later
+  crawl_check.py ended LOG HOST SECONDS         run as the crawl exits: HOST answered its last
+                                               request less than SECONDS ago (monotonic clock)
   crawl_check.py sql DB QUERY EXPECTED         QUERY's rows, one per line, "|"-joined, == EXPECTED
   crawl_check.py paths DB STATE                print path of every URL in STATE (sorted)
   crawl_check.py rows DB QUERY                 print QUERY's rows, one per line, "|"-joined
@@ -28,6 +30,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 # Clock tolerance: the crawler counts in whole milliseconds of wall time, the log in
 # nanoseconds of monotonic time; 2 ms covers the rounding, never a real violation.
@@ -134,6 +137,17 @@ def main(argv):
                     fail("%s: %.3f s after failure %d in a row, expected >= %.3f" %
                          (host, gap / 1e9, streak, want))
                 print("%s: failure %d in a row, next request %.3f s later" % (host, streak, gap / 1e9))
+    elif cmd == "ended":
+        # the log's clock is CLOCK_MONOTONIC, as is time.monotonic_ns() on Linux
+        log, host, seconds = argv[2], argv[3], float(argv[4])
+        rows = requests(log, host)
+        if not rows:
+            fail("%s: no requests" % host)
+        since = time.monotonic_ns() - max(r["respond_mono_ns"] for r in rows)
+        if since >= seconds * 1e9:
+            fail("%s: the crawl ended %.3f s after its last answer, not under %.3f s" %
+                 (host, since / 1e9, seconds))
+        print("%s: the crawl ended %.3f s after its last answer" % (host, since / 1e9))
     elif cmd == "sql":
         db, query, expected = argv[2], argv[3], argv[4]
         got = "\n".join("|".join("" if v is None else str(v) for v in row)

@@ -20,6 +20,25 @@ static void crawl_delay_is_honoured_but_capped(void **state)
     assert_int_equal(politeness_delay_ms(0, 0.25, 30000), 250);
 }
 
+static void the_monotonic_bound_holds_when_the_wall_clock_jumps(void **state)
+{
+    crawl_host h;
+    memset(&h, 0, sizeof h);
+    /* answered at wall 10000 = monotonic 500, delay 1000: due at 11000 / 1500 */
+    h.next_fetch_at = 11000;
+    h.next_fetch_mono = 1500;
+    assert_int_equal(politeness_due(&h, 10000, 500), 11000);
+    /* the wall clock jumped 600 ms ahead while 400 ms passed: still 600 ms to wait */
+    assert_int_equal(politeness_due(&h, 11000, 900), 11600);
+    /* a host this process never asked: the wall clock's (the catalog's) bound alone */
+    h.next_fetch_mono = 0;
+    assert_int_equal(politeness_due(&h, 10000, 900), 11000);
+    /* a Retry-After pause the same way */
+    h.paused_until = 12000;
+    h.paused_mono = 3500;
+    assert_int_equal(politeness_due(&h, 12000, 2500), 13000);
+}
+
 static void retry_after_seconds_and_dates(void **state)
 {
     assert_int_equal(politeness_retry_after_ms("120", 0), 120000);
@@ -128,6 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crawl_delay_is_honoured_but_capped),
         cmocka_unit_test(retry_after_seconds_and_dates),
+        cmocka_unit_test(the_monotonic_bound_holds_when_the_wall_clock_jumps),
         cmocka_unit_test(success_spaces_by_the_delay),
         cmocka_unit_test(retry_after_pauses_the_host),
         cmocka_unit_test(errors_back_off_exponentially_then_park),
