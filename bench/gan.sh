@@ -30,8 +30,8 @@
 #    (the run-to-run spread) and whether every C seed lies within min..max.
 #    Also the SWD of training images (the floor) and of noise; sample grids.
 #
-# Environment: GAN_IMAGES (10000: images published and crawled; dedup's local
-# features make all 60,000 take about half an hour), GAN_STEPS
+# Environment: GAN_IMAGES (10000: images published and crawled; the export takes
+# about 40 s, all 60,000 about 3 minutes: a crawl of 100 s), GAN_STEPS
 # (2000; 0: speed only), GAN_EVAL (250,500,1000,2000), GAN_PROBE_STEPS (20),
 # GAN_HEAD_STEPS (200), GAN_ROUNDS (5), GAN_EVAL_IMAGES (2048), GAN_SEEDS
 # (1,2,3: PyTorch), GAN_C_SEEDS (1,2), GAN_THREADS (skip the probe, use this

@@ -17,7 +17,8 @@
  *  - Threads: a gan is not safe to use from two threads at once; distinct gans
  *    are. Each gan has `threads` workers of its own (the calling thread and
  *    threads-1 threads started by gan_new or gan_load and joined by gan_free)
- *    that take pieces of every convolution and batch norm as they come free.
+ *    that take pieces of every convolution, batch norm, activation, gradient
+ *    sum and Adam step as they come free.
  *    gan_new and gan_load set OpenBLAS to one thread (process-wide state in
  *    OpenBLAS), so each GEMM runs on the worker that calls it. Measured on two
  *    cores (bench_gan, 200 steps, medians of 3 alternating runs, otherwise
@@ -25,7 +26,11 @@
  *    with OpenBLAS's own threads waking for every GEMM, it was 745 against
  *    620, from 578 to 813 run to run, and below one thread when the machine
  *    was busy. Pieces taken as they come free keep two threads ahead while
- *    another process holds one of the cores (about 850 against 560).
+ *    another process holds one of the cores (about 850 against 560). Now,
+ *    with faster im2col/col2im and nothing left on one thread alone
+ *    (bench/gan, `clearset train` on a Fashion-MNIST export, 200 steps,
+ *    medians of 5 rounds alternating with PyTorch, otherwise idle): 1100 and
+ *    1110 images/s on two threads, 640 on one.
  *  - Images cross this header as float32 in NCHW order (image, channel, row,
  *    column), values in [-1, 1].
  */
