@@ -75,6 +75,12 @@ void catalog_host_clear(catalog_host *host)
     memset(host, 0, sizeof *host);
 }
 
+/* The columns read_host reads, in its order. */
+#define HOST_COLUMNS                                                                               \
+    "id, origin, robots_status, robots_body, robots_fetched_at, robots_expires_at, "               \
+    "crawl_delay_ms, tdmrep_status, tdmrep_body, ai_txt_status, ai_txt_body, next_fetch_at, "      \
+    "paused_until, consecutive_errors, parked"
+
 static int read_host(catalog_cursor *row, void *target)
 {
     catalog_host *out = target;
@@ -104,11 +110,7 @@ int catalog_host_get_or_add(catalog *cat, const char *origin, catalog_host *out,
                          "ON CONFLICT(origin) DO NOTHING",
                          CATALOG_ARGS(catalog_text(origin), catalog_int(cs_now_ms())), err);
     if (rc != CS_OK) return rc;
-    rc = catalog_row(cat, "reading a host",
-                     "SELECT id, origin, robots_status, robots_body, robots_fetched_at, "
-                     "robots_expires_at, crawl_delay_ms, tdmrep_status, tdmrep_body, "
-                     "ai_txt_status, ai_txt_body, next_fetch_at, paused_until, "
-                     "consecutive_errors, parked FROM hosts WHERE origin = ?",
+    rc = catalog_row(cat, "reading a host", "SELECT " HOST_COLUMNS " FROM hosts WHERE origin = ?",
                      CATALOG_ARGS(catalog_text(origin)), read_host, out, err);
     if (rc == CS_ENOTFOUND)
         rc = cs_error_set(err, CS_EDB, "catalog %s: host %s vanished after it was added", cat->path,
@@ -125,12 +127,8 @@ static void clear_host_item(void *item)
 int catalog_hosts_list(catalog *cat, catalog_host **out, size_t *count, cs_error *err)
 {
     return catalog_rows_into(cat, "listing hosts",
-                             "SELECT id, origin, robots_status, robots_body, robots_fetched_at, "
-                             "robots_expires_at, crawl_delay_ms, tdmrep_status, tdmrep_body, "
-                             "ai_txt_status, ai_txt_body, next_fetch_at, paused_until, "
-                             "consecutive_errors, parked FROM hosts ORDER BY origin",
-                             CATALOG_NO_ARGS, read_host, clear_host_item, sizeof **out,
-                             (void **)out, count, err);
+                             "SELECT " HOST_COLUMNS " FROM hosts ORDER BY origin", CATALOG_NO_ARGS,
+                             read_host, clear_host_item, sizeof **out, (void **)out, count, err);
 }
 
 void catalog_hosts_free(catalog_host *hosts, size_t count)

@@ -185,12 +185,13 @@ void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int n
     }
 }
 
-/* The patches a convolution reads from its input. */
-static gen_patches input_patches(const gen_conv *cv, int batch)
+gen_patches gen_conv_patches(const gen_conv *cv, int batch, bool transposed)
 {
-    gen_patches p = {cv->in_c,   batch,   cv->in_h,  cv->in_w, cv->k,
-                     cv->stride, cv->pad, cv->out_h, cv->out_w};
-    return p;
+    if (transposed) /* it writes them into its (large) output */
+        return (gen_patches){cv->out_c,  batch,   cv->out_h, cv->out_w, cv->k,
+                             cv->stride, cv->pad, cv->in_h,  cv->in_w};
+    return (gen_patches){cv->in_c,   batch,   cv->in_h,  cv->in_w, cv->k,
+                         cv->stride, cv->pad, cv->out_h, cv->out_w};
 }
 
 /* One convolution call, as the workers see it. */
@@ -206,7 +207,7 @@ static void conv_forward_piece(void *ctx, int piece, int pieces)
 {
     const conv_job *j = ctx;
     const gen_conv *cv = j->cv;
-    const gen_patches p = input_patches(cv, j->batch);
+    const gen_patches p = gen_conv_patches(cv, j->batch, false);
     const int kdim = cv->in_c * cv->k * cv->k, pixels = cv->out_h * cv->out_w;
     const int ncols = j->batch * pixels, chunk = gen_chunk_images((size_t)kdim * pixels, j->batch);
     int lo, hi;
@@ -238,7 +239,7 @@ static void conv_backward_piece(void *ctx, int piece, int pieces)
 {
     const conv_job *j = ctx;
     const gen_conv *cv = j->cv;
-    const gen_patches p = input_patches(cv, j->batch);
+    const gen_patches p = gen_conv_patches(cv, j->batch, false);
     const int kdim = cv->in_c * cv->k * cv->k, pixels = cv->out_h * cv->out_w;
     const int ncols = j->batch * pixels, chunk = gen_chunk_images((size_t)kdim * pixels, j->batch);
     int lo, hi;

@@ -15,14 +15,6 @@
 
 #include <cblas.h>
 
-/* The patches the transposed convolution writes into its output. */
-static gen_patches output_patches(const gen_conv *cv, int batch)
-{
-    gen_patches p = {cv->out_c,  batch,   cv->out_h, cv->out_w, cv->k,
-                     cv->stride, cv->pad, cv->in_h,  cv->in_w};
-    return p;
-}
-
 /* One transposed convolution call, as the workers see it. */
 typedef struct convt_job {
     gen_workers *pool;
@@ -36,7 +28,7 @@ static void convt_forward_piece(void *ctx, int piece, int pieces)
 {
     const convt_job *j = ctx;
     const gen_conv *cv = j->cv;
-    const gen_patches p = output_patches(cv, j->batch);
+    const gen_patches p = gen_conv_patches(cv, j->batch, true);
     const int kdim = cv->out_c * cv->k * cv->k, pixels = cv->in_h * cv->in_w;
     const int ncols = j->batch * pixels, chunk = gen_chunk_images((size_t)kdim * pixels, j->batch);
     int lo, hi;
@@ -68,7 +60,7 @@ static void convt_backward_piece(void *ctx, int piece, int pieces)
 {
     const convt_job *j = ctx;
     const gen_conv *cv = j->cv;
-    const gen_patches p = output_patches(cv, j->batch);
+    const gen_patches p = gen_conv_patches(cv, j->batch, true);
     const int kdim = cv->out_c * cv->k * cv->k, pixels = cv->in_h * cv->in_w;
     const int ncols = j->batch * pixels, chunk = gen_chunk_images((size_t)kdim * pixels, j->batch);
     int lo, hi;

@@ -206,11 +206,7 @@ int gen_gan_build(gan *g, const gan_config *cfg, cs_error *err)
     }
     for (int l = 0; l < 2 * layers; l++) {
         const gen_conv *cv = l < layers ? &g->g_conv[l] : &g->d_conv[l - layers];
-        /* A convolution reads patches of its input; a transposed one writes its output's. */
-        gen_patches p = l < layers ? (gen_patches){cv->out_c,  B,       cv->out_h, cv->out_w, cv->k,
-                                                   cv->stride, cv->pad, cv->in_h,  cv->in_w}
-                                   : (gen_patches){cv->in_c,   B,       cv->in_h,  cv->in_w, cv->k,
-                                                   cv->stride, cv->pad, cv->out_h, cv->out_w};
+        gen_patches p = gen_conv_patches(cv, B, l < layers); /* G's are transposed */
         if (!gen_patches_fit(&p))
             return cs_error_set(err, CS_EINVAL, "gan: a layer's padded planes exceed %d floats",
                                 GEN_PLANE_FLOATS);

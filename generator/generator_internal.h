@@ -120,6 +120,9 @@ typedef struct gen_patches {
 void gen_im2col(const gen_patches *p, const float *image, int b0, int nb, float *col, size_t ld);
 /* The adjoint: zeroes images b0 .. b0+nb-1, then adds every column into them. */
 void gen_col2im(const gen_patches *p, const float *col, size_t ld, int b0, int nb, float *image);
+/* The patches a convolution reads from its input, or (transposed) the ones a
+ * transposed convolution writes into its output. */
+gen_patches gen_conv_patches(const gen_conv *cv, int batch, bool transposed);
 /* im2col and col2im work through a zero-padded copy of one image plane on the
  * stack: at most this many floats (a 64 x 64 plane padded by 1 needs 4356). */
 #define GEN_PLANE_FLOATS 8192
