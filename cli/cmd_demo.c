@@ -1,69 +1,114 @@
 /*
  * cmd_demo.c - `clearset demo`: the whole pipeline on the bundled sample web,
- * on loopback.
+ * on loopback, from the crawl to a trained model and the reports to look at.
  *
- *   clearset demo [--delay SECONDS] [--policy NAME|FILE] [--site DIR] [--log FILE]
+ *   clearset demo [--workdir DIR] [--quick] [--steps N] [--delay SECONDS]
+ *                 [--policy NAME|FILE] [--site DIR] [--log FILE]
  *   clearset demo --list | --serve
  *
  * Starts the sample web (demo/site/scenario.json: a photographer, a museum,
  * a stock agency that opts out of AI training, an image CDN and a blog that
- * re-publishes a stock picture as CC0), one 127.0.0.x address per host, then
- * runs the commands a user would run, in order, and says each one on stderr:
- * `clearset crawl` from every host's front page, `clearset dedup`, `clearset
- * clear` and `clearset status --text`. The verdicts (clear's JSON lines) are
- * the demo's stdout; the other commands' output goes to stderr. The demo
- * calls the command functions themselves, so it shows exactly what the
- * commands do and holds no pipeline logic of its own.
+ * re-publishes a stock picture as CC0), one 127.0.0.x address per host, and
+ * beside it the training set: Fashion-MNIST from Debian's
+ * dataset-fashion-mnist, published into the work folder (demo_fashion_ensure:
+ * at the first run, reused after) and served by a second server on
+ * DEMO_TRAIN_ADDRESS. Then runs the commands a user would run, in order
+ * (demo_run.c): crawl, dedup, clear, status, keygen, export, verify, train,
+ * generate, audit, report, and prints a summary table.
  *
- * The catalog must be new or empty: the sample web's ports change from run
- * to run, so an old demo catalog would mix dead origins with live ones.
+ * The work folder (--workdir, default ./clearset-demo) holds everything the
+ * run makes; the catalog too (clearset.db), unless --catalog names another.
+ * The demo's own catalog there is started afresh each run (the sample web's
+ * ports change from run to run, so an old catalog would mix dead origins with
+ * live ones); a catalog named with --catalog must be new or empty.
+ *
+ * Stopping: SIGINT and SIGTERM set a flag the run checks after each command
+ * (crawl and train stop early on them by themselves); the demo then stops its
+ * servers and exits 130. Both servers are stopped on every way out.
  *
  * --list prints one JSON line per host (origin, pages, images, other files)
  * and stops; --serve prints the same and keeps serving until Ctrl-C.
  */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/demo_run.h"
 #include "dataset/catalog.h"
 #include "demo/demo.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define DEMO_DEFAULT_DELAY "0.2" /* seconds between requests to one (loopback) host */
-#define DEMO_MAX_ARGS      (8 + DEMO_MAX_LISTENERS)
-#define DEMO_MAX_DELAY_MS  (10000000ull * 1000) /* crawl's own limit; crawl reads it again */
+#define DEMO_DEFAULT_DELAY   "0.2" /* seconds between requests to one (loopback) host */
+#define DEMO_DEFAULT_WORKDIR "clearset-demo"
+#define DEMO_TRAIN_ADDRESS   "127.0.0.20" /* the training set's host (no test uses it) */
+#define DEMO_TRAIN_IMAGES    2000         /* Fashion-MNIST images published */
+#define DEMO_STEPS           "1600"       /* train steps: about 3 minutes on two cores */
+#define DEMO_QUICK_STEPS     "300"        /* --quick: well under a minute */
+#define DEMO_SAMPLES         "64"         /* generated images: an 8 x 8 grid */
+#define DEMO_MAX_STEPS       1000000
+#define DEMO_MAX_DELAY_MS    (10000000ull * 1000) /* crawl's own limit; crawl reads it again */
+#define DEMO_PATH_MAX        4096
 
 static void print_help(void)
 {
-    printf("usage: clearset [--catalog PATH] demo [--delay SECONDS] [--policy NAME|FILE]\n"
-           "                                     [--site DIR] [--log FILE]\n"
+    printf("usage: clearset [--catalog PATH] demo [--workdir DIR] [--quick] [--steps N]\n"
+           "                     [--delay SECONDS] [--policy NAME|FILE] [--site DIR] [--log FILE]\n"
            "       clearset demo --list | --serve\n\n"
-           "Runs the whole pipeline on the bundled sample web: starts it on loopback (one\n"
-           "127.0.0.x address per simulated host, free ports), then runs and shows\n"
-           "  clearset crawl --allow-loopback --delay SECONDS SEED...   (every host's front page)\n"
+           "Runs the whole pipeline on the bundled sample web, on loopback only: starts it\n"
+           "(one 127.0.0.x address per simulated host, free ports) and beside it a training\n"
+           "set (%d Fashion-MNIST images from Debian's dataset-fashion-mnist, MIT licence,\n"
+           "(c) 2017 Zalando SE, published in the work folder at the first run) on %s,\n"
+           "then runs and shows\n"
+           "  clearset crawl --allow-loopback --delay SECONDS SEED...   (the sample web)\n"
+           "  clearset crawl --allow-loopback --delay 0 TRAINING_SET    (our own host)\n"
            "  clearset dedup\n"
-           "  clearset clear --policy NAME\n"
+           "  clearset clear --policy POLICY\n"
            "  clearset status --text\n"
-           "  clearset keygen --out CATALOG.key --force\n"
-           "  clearset export --out CATALOG.export --key CATALOG.key --policy NAME --force\n"
-           "  clearset verify CATALOG.export --pubkey CATALOG.key.pub\n"
-           "(CATALOG is the catalog's path without its .db ending.) The verdicts (clear's\n"
-           "JSON lines) go to stdout; everything else to stderr. The catalog must be new or\n"
-           "empty.\n\n"
+           "  clearset keygen --out W/signing.key --force\n"
+           "  clearset export --out W/export --key W/signing.key --policy POLICY --force\n"
+           "  clearset verify W/export --pubkey W/signing.key.pub\n"
+           "  clearset train --dataset W/export --out W/model.ckpt --size 32 --steps N\n"
+           "  clearset generate --model W/model.ckpt --dataset W/export -n %s --out W/generated\n"
+           "                    --grid --policy POLICY\n"
+           "  clearset audit W/generated W/planted --report W/audit --policy POLICY\n"
+           "  clearset report --out W/report.html --policy POLICY\n"
+           "and ends with a summary table on stderr (also W/summary.json): pages, images,\n"
+           "verdicts per reason, what was never fetched and why, exported images per\n"
+           "licence, the model, the audit, and the reports and sample grid to look at.\n"
+           "W/planted holds the images clear blocked as laundering (a copy of a blocked\n"
+           "picture re-published under a free licence), for the audit to check as files.\n"
+           "The verdicts (clear's JSON lines) go to stdout; everything else to stderr.\n\n"
            "options:\n"
-           "  --delay SECONDS  minimum time between requests to one host (default %s)\n"
-           "  --policy NAME    clearance policy: strict (default), open, research, or a file\n"
+           "  --workdir DIR    where everything goes (created if missing; default ./%s):\n"
+           "                   the catalog clearset.db (started afresh each run), the\n"
+           "                   training set trainset/ (kept), and what the commands above make\n"
+           "  --quick          train %s steps instead of %s (under a minute)\n"
+           "  --steps N        train N steps (overrides --quick)\n"
+           "  --delay SECONDS  minimum time between requests to one host of the sample web\n"
+           "                   (default %s)\n"
+           "  --policy NAME    clearance policy: a preset or a file (default: the demo's,\n"
+           "                   %s: strict plus MIT, the training set's licence)\n"
            "  --list           only print one JSON line per host (origin, pages, images,\n"
            "                   files) and stop\n"
            "  --serve          print the same and keep serving until Ctrl-C or SIGTERM\n"
            "  --log FILE       append every request the sample web answers to FILE (JSON Lines)\n"
            "  --site DIR       serve DIR/scenario.json instead of the bundled site\n"
-           "                   (default %s, or $CLEARSET_DEMO_SITE)\n",
-           DEMO_DEFAULT_DELAY, demo_site_dir());
+           "                   (default %s, or $CLEARSET_DEMO_SITE)\n\n"
+           "With --catalog PATH the catalog is PATH (it must be new or empty) and the rest\n"
+           "still goes to the work folder. Without dataset-fashion-mnist (scripts/setup\n"
+           "installs it) the demo runs without a training set and says so.\n"
+           "Ctrl-C or SIGTERM stops it after the current command (crawl and train stop at\n"
+           "once, cleanly); every server it started is stopped; exit status 130.\n\n"
+           "exit status: 0 done, 2 bad usage or a used catalog, 3 runtime failure, 130\n"
+           "stopped by a signal; else the failing command's\n",
+           DEMO_TRAIN_IMAGES, DEMO_TRAIN_ADDRESS, DEMO_SAMPLES, DEMO_DEFAULT_WORKDIR,
+           DEMO_QUICK_STEPS, DEMO_STEPS, DEMO_DEFAULT_DELAY, demo_policy_path(), demo_site_dir());
 }
 
 static int is_image(const char *path)
@@ -117,34 +162,6 @@ static int print_host(FILE *out, const demo_scenario *scenario, demo_server *ser
     return CS_OK;
 }
 
-/* Runs one command as a user would type it, saying it on stderr first. With
- * stdout_to_stderr, the command's stdout goes to stderr too. */
-static int run_step(cli_context *ctx, cli_command_fn command, int stdout_to_stderr,
-                    const char *const *argv)
-{
-    int argc = 0;
-    fprintf(stderr, "\n$ clearset");
-    for (; argv[argc]; argc++)
-        fprintf(stderr, " %s", argv[argc]);
-    fprintf(stderr, "\n");
-    fflush(stdout);
-    int saved_stdout = -1;
-    if (stdout_to_stderr) {
-        saved_stdout = dup(STDOUT_FILENO);
-        if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-            fprintf(stderr, "clearset demo: cannot redirect output\n");
-            return CLI_EXIT_RUNTIME;
-        }
-    }
-    int status = command(ctx, argc, (char **)argv);
-    fflush(stdout);
-    if (saved_stdout >= 0) {
-        dup2(saved_stdout, STDOUT_FILENO);
-        close(saved_stdout);
-    }
-    return status;
-}
-
 /* Refuses a catalog that already holds URLs: the demo needs a fresh one. */
 static int check_catalog_is_fresh(const cli_context *ctx)
 {
@@ -168,14 +185,47 @@ static int check_catalog_is_fresh(const cli_context *ctx)
     return CLI_EXIT_OK;
 }
 
-/* crawl, dedup, clear, status against the running sample web. */
-static int run_pipeline(cli_context *ctx, const demo_scenario *scenario, demo_server *server,
-                        const char *delay, const char *policy)
+/*
+ * The work folder, created if missing; with the demo's own catalog in it, what
+ * an earlier run made there is removed (the training set stays).
+ */
+static int prepare_workdir(const char *workdir, int own_catalog, char *catalog_path, size_t size)
+{
+    cs_error err;
+    cs_error_clear(&err);
+    if (cs_mkdir_p(workdir, &err) != CS_OK) return cli_fail("demo", &err);
+    if ((size_t)snprintf(catalog_path, size, "%s/clearset.db", workdir) >= size)
+        return cli_usage_error("demo", "work folder path too long");
+    if (!own_catalog) return CLI_EXIT_OK;
+    static const char *const made[] = {"clearset.db",    "clearset.db-wal", "clearset.db-shm",
+                                       "clearset.blobs", "signing.key",     "signing.key.pub",
+                                       "export",         "model.ckpt",      "model.ckpt.grid.png",
+                                       "model.ckpt.md",  "generated",       "planted",
+                                       "audit",          "report.html",     "summary.json"};
+    int removed = 0;
+    for (size_t i = 0; i < CS_ARRAY_LEN(made); i++) {
+        char path[DEMO_PATH_MAX];
+        struct stat st;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", workdir, made[i]) >= sizeof path)
+            return cli_usage_error("demo", "work folder path too long");
+        if (lstat(path, &st) != 0) continue;
+        if (cs_remove_tree(path, &err) != CS_OK) return cli_fail("demo", &err);
+        removed++;
+    }
+    if (removed)
+        fprintf(stderr,
+                "clearset demo: starting afresh in %s (an earlier run's catalog and "
+                "results removed; the training set kept)\n",
+                workdir);
+    return CLI_EXIT_OK;
+}
+
+/* The sample web's seeds: every host's front page (a CDN is reached through the pages). */
+static int sample_seeds(const demo_scenario *scenario, demo_server *server, char seeds[][80],
+                        const char **list, size_t *n)
 {
     size_t hosts = demo_scenario_host_count(scenario);
-    char seeds[DEMO_MAX_LISTENERS][80];
-    const char *crawl[DEMO_MAX_ARGS] = {"crawl", "--allow-loopback", "--delay", delay};
-    size_t n = 4;
+    *n = 0;
     for (size_t i = 0; i < hosts; i++) {
         char **paths;
         size_t count;
@@ -187,43 +237,47 @@ static int run_pipeline(cli_context *ctx, const demo_scenario *scenario, demo_se
         for (size_t p = 0; p < count; p++)
             if (strcmp(paths[p], "/index.html") == 0) has_front_page = 1;
         demo_paths_free(paths, count);
-        if (!has_front_page) continue; /* a CDN: reached through the pages that embed it */
-        snprintf(seeds[i], sizeof seeds[i], "http://%s/", demo_server_address(server, i));
-        crawl[n++] = seeds[i];
+        if (!has_front_page) continue;
+        snprintf(seeds[i], 80, "http://%s/", demo_server_address(server, i));
+        list[(*n)++] = seeds[i];
     }
-    crawl[n] = NULL;
-    const char *dedup[] = {"dedup", NULL};
-    const char *clear[] = {"clear", "--policy", policy, NULL};
-    const char *status[] = {"status", "--text", NULL};
-    /* The export and its key sit beside the catalog: x.db -> x.export, x.key; beside a
-       shared (PostgreSQL) catalog there is no "beside": ./clearset.export, ./clearset.key. */
-    char stem[4096], key[4200], pub[4200], out[4200];
-    const char *named = catalog_is_shared(ctx->catalog_path) ? "clearset" : ctx->catalog_path;
-    size_t len = strlen(named);
-    if (len >= 3 && strcmp(named + len - 3, ".db") == 0) len -= 3;
-    if (len >= sizeof stem) return cli_usage_error("demo", "catalog path too long");
-    memcpy(stem, named, len);
-    stem[len] = '\0';
-    snprintf(key, sizeof key, "%s.key", stem);
-    snprintf(pub, sizeof pub, "%s.key.pub", stem);
-    snprintf(out, sizeof out, "%s.export", stem);
-    const char *keygen[] = {"keygen", "--out", key, "--force", NULL};
-    const char *export[] = {"export",   "--out", out,       "--key", key,
-                            "--policy", policy,  "--force", NULL};
-    const char *verify[] = {"verify", out, "--pubkey", pub, NULL};
-    int rc = run_step(ctx, cmd_crawl, 1, crawl);
-    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_dedup, 1, dedup);
-    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_clear, 0, clear);
-    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_status, 1, status);
-    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_keygen, 1, keygen);
-    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_export, 1, export);
-    if (rc == CLI_EXIT_OK) rc = run_step(ctx, cmd_verify, 1, verify);
-    if (rc == CLI_EXIT_OK)
-        fprintf(stderr,
-                "\nclearset demo: done. The cleared images, signed: %s (its card: %s/README.md).\n"
-                "Ask why with: clearset --catalog %s explain IMAGE_ID\n",
-                out, out, ctx->catalog_path);
-    return rc;
+    return CLI_EXIT_OK;
+}
+
+/* The training set: published into WORKDIR/trainset, served on DEMO_TRAIN_ADDRESS.
+ * *scenario stays NULL (and CLI_EXIT_OK) when dataset-fashion-mnist is not installed. */
+static int start_training_set(const char *workdir, demo_scenario **scenario, demo_server **server)
+{
+    char dir[DEMO_PATH_MAX], path[DEMO_PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/trainset", workdir);
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte.gz", DEMO_FASHION_DIR);
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "clearset demo: %s: %s; running without a training set\n", path,
+                strerror(errno));
+        return CLI_EXIT_OK;
+    }
+    cs_error err;
+    cs_error_clear(&err);
+    demo_fashion_options opts = {.count = DEMO_TRAIN_IMAGES};
+    int reused = 0;
+    int rc = demo_fashion_ensure(&opts, dir, &reused, &err);
+    fprintf(stderr,
+            "clearset demo: the training set: %d Fashion-MNIST images (MIT, Zalando SE) "
+            "%s %s\n",
+            DEMO_TRAIN_IMAGES, reused ? "already published in" : "published to", dir);
+    snprintf(path, sizeof path, "%s/scenario.json", dir);
+    if (rc == CS_OK) rc = demo_scenario_load(path, scenario, &err);
+    const char *address = DEMO_TRAIN_ADDRESS;
+    if (rc == CS_OK) rc = demo_server_start(*scenario, &address, 1, NULL, server, &err);
+    return rc == CS_OK ? CLI_EXIT_OK : cli_fail("demo", &err);
+}
+
+static volatile sig_atomic_t demo_stop;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    demo_stop = 1;
 }
 
 int cmd_demo(cli_context *ctx, int argc, char **argv)
@@ -232,10 +286,20 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         print_help();
         return CLI_EXIT_OK;
     }
-    int serve = 0, list = 0;
-    const char *log_path = NULL, *site = demo_site_dir();
-    const char *delay = DEMO_DEFAULT_DELAY, *policy = "strict";
-    enum { OPT_SERVE, OPT_LIST, OPT_LOG, OPT_SITE, OPT_DELAY, OPT_POLICY };
+    int serve = 0, list = 0, quick = 0;
+    const char *log_path = NULL, *site = demo_site_dir(), *workdir = DEMO_DEFAULT_WORKDIR;
+    const char *delay = DEMO_DEFAULT_DELAY, *policy = demo_policy_path(), *steps = NULL;
+    enum {
+        OPT_SERVE,
+        OPT_LIST,
+        OPT_LOG,
+        OPT_SITE,
+        OPT_DELAY,
+        OPT_POLICY,
+        OPT_WORKDIR,
+        OPT_QUICK,
+        OPT_STEPS
+    };
     static const cli_option options[] = {
         {"--serve", OPT_SERVE, CLI_FLAG, 0, 0},
         {"--list", OPT_LIST, CLI_FLAG, 0, 0},
@@ -243,6 +307,9 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         {"--site", OPT_SITE, CLI_TEXT, 0, 0},
         {"--delay", OPT_DELAY, CLI_SECONDS, 0, DEMO_MAX_DELAY_MS},
         {"--policy", OPT_POLICY, CLI_TEXT, 0, 0},
+        {"--workdir", OPT_WORKDIR, CLI_TEXT, 0, 0},
+        {"--quick", OPT_QUICK, CLI_FLAG, 0, 0},
+        {"--steps", OPT_STEPS, CLI_COUNT, 1, DEMO_MAX_STEPS},
     };
     cli_args args = cli_args_start("demo", argc, argv, options, CS_ARRAY_LEN(options), 0);
     int kind;
@@ -257,16 +324,40 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
             site = args.value;
         else if (args.id == OPT_POLICY)
             policy = args.value;
+        else if (args.id == OPT_WORKDIR)
+            workdir = args.value;
+        else if (args.id == OPT_QUICK)
+            quick = 1;
+        else if (args.id == OPT_STEPS)
+            steps = args.value; /* checked here; train reads it again */
         else
             delay = args.value; /* checked here; crawl reads it again, as a user's command line */
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (kind == CLI_ARG_OPERAND)
         return cli_usage_error("demo", "unknown argument '%s'", args.value);
+    if (workdir[0] == '\0') return cli_usage_error("demo", "--workdir needs a folder");
+    if (steps == NULL) steps = quick ? DEMO_QUICK_STEPS : DEMO_STEPS;
 
+    demo_run run = {.ctx = *ctx,
+                    .workdir = workdir,
+                    .policy = policy,
+                    .delay = delay,
+                    .steps = steps,
+                    .samples = DEMO_SAMPLES,
+                    .stop = &demo_stop,
+                    .on_signal = on_stop_signal};
+    char own_catalog[DEMO_PATH_MAX];
     if (!serve && !list) {
-        int fresh = check_catalog_is_fresh(ctx);
-        if (fresh != CLI_EXIT_OK) return fresh;
+        /* the demo's own catalog in the work folder, unless --catalog named one */
+        int own = strcmp(ctx->catalog_path, CLI_DEFAULT_CATALOG) == 0;
+        int status = prepare_workdir(workdir, own, own_catalog, sizeof own_catalog);
+        if (status != CLI_EXIT_OK) return status;
+        if (own) run.ctx.catalog_path = own_catalog;
+        status = check_catalog_is_fresh(&run.ctx);
+        if (status != CLI_EXIT_OK) return status;
+        fprintf(stderr, "clearset demo: catalog %s, work folder %s\n", run.ctx.catalog_path,
+                workdir);
     }
 
     /* Block the stop signals before the server's threads start, so only sigwait sees them. */
@@ -274,14 +365,18 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
-    if (serve) pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    if (serve)
+        pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    else if (!list)
+        cli_on_stop_signals(on_stop_signal);
     signal(SIGPIPE, SIG_IGN);
 
     cs_error err;
     cs_error_clear(&err);
-    char scenario_path[4096];
+    char scenario_path[DEMO_PATH_MAX];
     snprintf(scenario_path, sizeof scenario_path, "%s/scenario.json", site);
-    demo_scenario *scenario = NULL;
+    demo_scenario *scenario = NULL, *train_scenario = NULL;
+    demo_server *server = NULL, *train_server = NULL;
     if (demo_scenario_load(scenario_path, &scenario, &err)) return cli_fail("demo", &err);
     size_t hosts = demo_scenario_host_count(scenario);
     if (hosts == 0 || hosts > DEMO_MAX_LISTENERS) {
@@ -293,7 +388,6 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
     const char *addresses[DEMO_MAX_LISTENERS];
     for (size_t i = 0; i < hosts; i++)
         addresses[i] = demo_scenario_host_address(scenario, i);
-    demo_server *server = NULL;
     int status = CLI_EXIT_OK;
     if (demo_server_start(scenario, addresses, hosts, log_path, &server, &err)) {
         status = cli_fail("demo", &err);
@@ -308,7 +402,22 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
             status = cli_fail("demo", &err);
     fflush(stdout);
     if (status == CLI_EXIT_OK && !serve && !list) {
-        status = run_pipeline(ctx, scenario, server, delay, policy);
+        static char seeds[DEMO_MAX_LISTENERS][80];
+        const char *seed_list[DEMO_MAX_LISTENERS];
+        char train_seed[80];
+        status = sample_seeds(scenario, server, seeds, seed_list, &run.seed_count);
+        run.seeds = seed_list;
+        if (status == CLI_EXIT_OK)
+            status = start_training_set(workdir, &train_scenario, &train_server);
+        if (status == CLI_EXIT_OK && train_server) {
+            snprintf(train_seed, sizeof train_seed, "http://%s/",
+                     demo_server_address(train_server, 0));
+            run.train_seed = train_seed;
+            fprintf(stderr, "{\"host\":\"trainset\",\"origin\":\"http://%s\",\"images\":%d}\n",
+                    demo_server_address(train_server, 0), DEMO_TRAIN_IMAGES);
+        }
+        if (status == CLI_EXIT_OK && demo_stop) status = DEMO_EXIT_STOPPED;
+        if (status == CLI_EXIT_OK) status = demo_run_pipeline(&run);
     } else if (status == CLI_EXIT_OK && serve) {
         fprintf(stderr, "clearset demo: serving the sample web on %zu hosts until Ctrl-C\n", hosts);
         int sig;
@@ -317,7 +426,11 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
                 demo_server_request_count(server));
     }
 done:
+    demo_server_stop(train_server);
     demo_server_stop(server);
+    demo_scenario_free(train_scenario);
     demo_scenario_free(scenario);
+    if (status == DEMO_EXIT_STOPPED)
+        fprintf(stderr, "clearset demo: every server it started is stopped\n");
     return status;
 }

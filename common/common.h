@@ -118,6 +118,8 @@ int cs_fsync_directory_of(const char *path);
 
 /* Creates directory path and its parents (mode 0755); existing ones are fine. */
 int cs_mkdir_p(const char *path, cs_error *err);
+/* Removes the tree at path, not following symbolic links; a missing path is fine. */
+int cs_remove_tree(const char *path, cs_error *err);
 
 #define CS_SHA256_BYTES 32
 #define CS_SHA256_HEX   (2 * CS_SHA256_BYTES + 1)

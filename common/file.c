@@ -1,5 +1,5 @@
 /*
- * file.c - reading whole files under a limit, atomic writes, mkdir -p.
+ * file.c - reading whole files under a limit, atomic writes, mkdir -p, rm -r.
  *
  * cs_read_regular_file is for paths a user lists as files to examine (hash,
  * license): it looks at what the path is with stat before opening it, since
@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,4 +187,21 @@ int cs_mkdir_p(const char *path, cs_error *err)
     }
     free(copy);
     return rc;
+}
+
+#define REMOVE_TREE_FDS 16 /* nftw's open directory budget while removing a tree */
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+int cs_remove_tree(const char *path, cs_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return CS_OK;
+    if (nftw(path, remove_entry, REMOVE_TREE_FDS, FTW_DEPTH | FTW_PHYS) != 0)
+        return cs_error_set(err, CS_EIO, "%s: cannot remove: %s", path, strerror(errno));
+    return CS_OK;
 }

@@ -246,6 +246,14 @@ void catalog_counts_free(catalog_count *counts, size_t count);
 /* Reads counts from the catalog (read-only). Free with catalog_status_free. */
 int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err);
 void catalog_status_free(catalog_status *status);
+/*
+ * The URLs not fetched (every state but done), grouped by state and the reason
+ * recorded: "disallowed: robots.txt line 2 disallows it for clearsetbot",
+ * "failed: HTTP 404", "skipped: --max-pages-per-host 5 reached", "queued: ..."
+ * -> URLs; the limit largest groups, largest first. Free with catalog_counts_free.
+ */
+int catalog_unfetched_counts(catalog *cat, int64_t limit, catalog_count **out, size_t *count,
+                             cs_error *err);
 
 /* ==== Crawler: hosts, frontier and crawl records ==========================
  * (dataset/frontier_store.c and dataset/crawl_store.c; used by crawler/)

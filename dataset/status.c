@@ -1,7 +1,8 @@
 /*
  * status.c - the counts behind `clearset status`: totals, frontier states,
- * verdicts per policy, distinct images per normalised licence, and a row per
- * host. Read-only; every query is an aggregate over indexed columns.
+ * verdicts per policy, distinct images per normalised licence, a row per
+ * host, and the URLs never fetched grouped by state and reason. Read-only; every query is an
+ * aggregate over indexed columns.
  */
 #include "dataset/dataset_internal.h"
 
@@ -106,6 +107,19 @@ int catalog_status_read(catalog *cat, catalog_status **out, cs_error *err)
     }
     *out = status;
     return CS_OK;
+}
+
+int catalog_unfetched_counts(catalog *cat, int64_t limit, catalog_count **out, size_t *count,
+                             cs_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    return catalog_rows_into(
+        cat, "reading what was not fetched",
+        "SELECT state || ': ' || coalesce(last_error, 'no reason recorded'), count(*) FROM urls"
+        " WHERE state <> 'done' GROUP BY state, last_error ORDER BY count(*) DESC, 1 LIMIT ?1",
+        CATALOG_ARGS(catalog_int(limit)), catalog_read_count, catalog_clear_count, sizeof **out,
+        (void **)out, count, err);
 }
 
 void catalog_counts_free(catalog_count *counts, size_t count)

@@ -273,5 +273,18 @@ typedef struct demo_fashion_options {
 
 int demo_fashion_write(const demo_fashion_options *opts, const char *out_dir, size_t *written,
                        cs_error *err);
+/*
+ * The same, unless out_dir already holds a site of exactly opts->count (> 0)
+ * images (*reused 1: nothing written); otherwise out_dir is removed first, so
+ * a site of another size never leaves stale images behind.
+ */
+int demo_fashion_ensure(const demo_fashion_options *opts, const char *out_dir, int *reused,
+                        cs_error *err);
+
+/*
+ * The demo's clearance policy (demo/policy.json: strict plus MIT, the training
+ * set's licence), compiled in; $CLEARSET_DEMO_POLICY names another.
+ */
+const char *demo_policy_path(void);
 
 #endif

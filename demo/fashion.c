@@ -264,3 +264,26 @@ int demo_fashion_write(const demo_fashion_options *opts, const char *out_dir, si
     if (rc == CS_OK) rc = write_file(out_dir, "scenario.json", scenario, sizeof scenario - 1, err);
     return rc;
 }
+
+int demo_fashion_ensure(const demo_fashion_options *opts, const char *out_dir, int *reused,
+                        cs_error *err)
+{
+    *reused = 0;
+    char last[4096], past[4096], scenario[4096];
+    size_t count = opts->count;
+    if (count > 0 &&
+        (size_t)snprintf(last, sizeof last, "%s/www/images/%06zu.png", out_dir, count - 1) <
+            sizeof last &&
+        (size_t)snprintf(past, sizeof past, "%s/www/images/%06zu.png", out_dir, count) <
+            sizeof past &&
+        (size_t)snprintf(scenario, sizeof scenario, "%s/scenario.json", out_dir) <
+            sizeof scenario &&
+        access(last, R_OK) == 0 && access(past, F_OK) != 0 && access(scenario, R_OK) == 0) {
+        *reused = 1;
+        return CS_OK;
+    }
+    int rc = cs_remove_tree(out_dir, err);
+    size_t written = 0;
+    if (rc == CS_OK) rc = demo_fashion_write(opts, out_dir, &written, err);
+    return rc;
+}

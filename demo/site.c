@@ -1,7 +1,8 @@
 /*
  * site.c - what a scenario serves as static files, for listings (`clearset
  * demo` prints them), and where the bundled sample web (demo/site/) is: the
- * source tree's copy, compiled in, unless $CLEARSET_DEMO_SITE names another.
+ * source tree's copy, compiled in, unless $CLEARSET_DEMO_SITE names another;
+ * and the demo's policy (demo/policy.json, $CLEARSET_DEMO_POLICY).
  *
  * The walk is a plain recursive readdir with a depth and a count limit; it
  * follows no symbolic links, so a link loop cannot make it spin.
@@ -17,6 +18,9 @@
 #ifndef CLEARSET_DEMO_SITE_DIR
 #define CLEARSET_DEMO_SITE_DIR "demo/site"
 #endif
+#ifndef CLEARSET_DEMO_POLICY
+#define CLEARSET_DEMO_POLICY "demo/policy.json"
+#endif
 
 /* A sample site is small; a listing beyond this is a wrong root. */
 #define DEMO_SITE_MAX_FILES 10000
@@ -27,6 +31,12 @@ const char *demo_site_dir(void)
 {
     const char *env = getenv("CLEARSET_DEMO_SITE");
     return env && env[0] ? env : CLEARSET_DEMO_SITE_DIR;
+}
+
+const char *demo_policy_path(void)
+{
+    const char *env = getenv("CLEARSET_DEMO_POLICY");
+    return env && env[0] ? env : CLEARSET_DEMO_POLICY;
 }
 
 size_t demo_scenario_host_count(const demo_scenario *s)

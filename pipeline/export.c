@@ -39,7 +39,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,25 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXPORT_REMOVE_FDS 16 /* nftw's open directory budget while removing a tree */
-
 /* ------------------------------------------------------------------ helpers */
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st, (void)type, (void)ftw;
-    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* Removes the tree at path (not following symlinks); a missing path is fine. */
-static int remove_tree(const char *path, cs_error *err)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return CS_OK;
-    if (nftw(path, remove_entry, EXPORT_REMOVE_FDS, FTW_DEPTH | FTW_PHYS) != 0)
-        return cs_error_set(err, CS_EIO, "%s: cannot remove: %s", path, strerror(errno));
-    return CS_OK;
-}
 
 static const char *extension_of(const char *media_type)
 {
@@ -573,7 +554,7 @@ static int publish(const char *partial, const char *out_dir, int force, cs_error
     if (force && lstat(out_dir, &st) == 0) {
         if (renameat2(AT_FDCWD, partial, AT_FDCWD, out_dir, RENAME_EXCHANGE) != 0)
             return cs_error_set(err, CS_EIO, "%s: cannot replace it: %s", out_dir, strerror(errno));
-        int rc = remove_tree(partial, err); /* now the old DIR */
+        int rc = cs_remove_tree(partial, err); /* now the old DIR */
         if (rc != CS_OK) return rc;
     } else if (rename(partial, out_dir) != 0) {
         return cs_error_set(err, CS_EIO, "%s: cannot rename %s to it: %s", out_dir, partial,
@@ -621,7 +602,7 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
         export_set_free(&set);
         return CS_OK;
     }
-    rc = remove_tree(partial, err); /* left by an export that was killed */
+    rc = cs_remove_tree(partial, err); /* left by an export that was killed */
     if (rc == CS_OK && mkdir(partial, 0755) != 0)
         rc = cs_error_set(err, CS_EIO, "%s: cannot create: %s", partial, strerror(errno));
     export_writer w = {.dir = partial};
@@ -639,7 +620,7 @@ int pipeline_export(catalog *cat, const pipeline_export_options *opts, pipeline_
         stats->images = set.count;
         stats->bytes += w.bytes; /* plus the signing files, counted by sign_dir */
     } else if (made) {
-        remove_tree(partial, NULL);
+        cs_remove_tree(partial, NULL);
     }
     export_set_free(&set);
     return rc;

@@ -717,4 +717,49 @@ int pipeline_train(const pipeline_train_options *opts, pipeline_train_result *re
  */
 int pipeline_train_info(const char *model_path, json_t **out, cs_error *err);
 
+/* ----------------------------------------------- the demo's closing summary */
+
+/* What `clearset demo`'s table shows of the catalog under one policy (demo_summary.c). */
+typedef struct pipeline_demo_summary {
+    catalog_status *status; /* pages, images, URL states, hosts */
+    int64_t verdicts[4];    /* images cleared, blocked, unknown, without a verdict */
+    catalog_count *reasons; /* "blocked:optout" -> images (catalog_export_exclusions) */
+    size_t reason_count;
+    catalog_count *cleared_licences; /* SPDX id -> cleared images */
+    size_t cleared_licence_count;
+    catalog_count *unfetched; /* catalog_unfetched_counts: "STATE: why" -> URLs */
+    size_t unfetched_count;
+} pipeline_demo_summary;
+int pipeline_demo_summary_read(catalog *cat, const char *policy, pipeline_demo_summary *out,
+                               cs_error *err);
+void pipeline_demo_summary_free(pipeline_demo_summary *s);
+
+/* One image clearance blocked for a rule, written out as a file. */
+typedef struct pipeline_demo_flagged {
+    int64_t image_id;
+    char *path;         /* DIR/ID-NAME */
+    char *url;          /* the first URL that served it; may be NULL */
+    char *license_spdx; /* the licence it claimed; may be NULL */
+} pipeline_demo_flagged;
+/*
+ * Writes the bytes of at most max images blocked under policy with a reason of
+ * rule ("laundering") that claim a licence (the copies, not their originals) into dir (created if
+ * missing) as ID-NAME (NAME from the URL), and lists them (*out: free with
+ * pipeline_demo_flagged_free).
+ */
+int pipeline_demo_write_flagged(catalog *cat, const char *policy, const char *rule, const char *dir,
+                                size_t max, pipeline_demo_flagged **out, size_t *count,
+                                cs_error *err);
+void pipeline_demo_flagged_free(pipeline_demo_flagged *list, size_t count);
+
+/* One image of an audit report: its risk and its best match besides itself. */
+typedef struct pipeline_demo_finding {
+    char *file, *risk;               /* as report.json says */
+    char *work, *owner, *match_risk; /* the best match that is not the file itself; NULL: none */
+} pipeline_demo_finding;
+/* Reads report.json of `clearset audit` or `generate`. Free with pipeline_demo_findings_free. */
+int pipeline_demo_audit_risks(const char *report_json, pipeline_demo_finding **out, size_t *count,
+                              cs_error *err);
+void pipeline_demo_findings_free(pipeline_demo_finding *list, size_t count);
+
 #endif
