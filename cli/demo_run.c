@@ -351,26 +351,29 @@ int demo_run_pipeline(const demo_run *run)
         halt = stopped(run, rc, crawled);
         json_decref(crawled);
     }
-#define STEP(fn, where, argv, result)                                                              \
+/* Runs a command unless one failed or a signal came; exit 1 of generate and audit (an
+ * image quarantined, a copy found) is the check working, not a failure. */
+#define STEP(fn, where, argv, result, one_is_ok)                                                   \
     do {                                                                                           \
         if (rc == CLI_EXIT_OK && !halt) {                                                          \
             rc = run_step(run, fn, where, argv, result);                                           \
             halt = stopped(run, rc, NULL);                                                         \
+            if ((one_is_ok) && rc == 1) rc = CLI_EXIT_OK;                                          \
         }                                                                                          \
     } while (0)
-    STEP(cmd_dedup, STEP_STDERR, dedup, NULL);
-    STEP(cmd_clear, STEP_STDOUT, clear, NULL);
-    STEP(cmd_status, STEP_STDERR, status_args, NULL);
-    STEP(cmd_keygen, STEP_STDERR, keygen, NULL);
-    STEP(cmd_export, STEP_STDERR, export, &exported);
-    STEP(cmd_verify, STEP_STDERR, verify, NULL);
+    STEP(cmd_dedup, STEP_STDERR, dedup, NULL, 0);
+    STEP(cmd_clear, STEP_STDOUT, clear, NULL, 0);
+    STEP(cmd_status, STEP_STDERR, status_args, NULL, 0);
+    STEP(cmd_keygen, STEP_STDERR, keygen, NULL, 0);
+    STEP(cmd_export, STEP_STDERR, export, &exported, 0);
+    STEP(cmd_verify, STEP_STDERR, verify, NULL, 0);
     if (rc == CLI_EXIT_OK && !halt)
         json_object_set_new(summary, "export",
                             json_pack("{s:s, s:I, s:O, s:b}", "dir", p.export_dir, "images",
                                       json_int_of(exported, "images"), "licences",
                                       json_object_get(exported, "licences"), "verified", 1));
     if (run->train_seed) {
-        STEP(cmd_train, STEP_STDERR, train, &trained);
+        STEP(cmd_train, STEP_STDERR, train, &trained, 0);
         if (rc == CLI_EXIT_OK && !halt)
             json_object_set_new(
                 summary, "model",
@@ -381,7 +384,7 @@ int demo_run_pipeline(const demo_run *run)
                           json_string_value(json_object_get(trained, "grid"))));
         if (rc == CLI_EXIT_OK && !halt && cs_remove_tree(p.generated, &err) != CS_OK)
             rc = cli_fail("demo", &err);
-        STEP(cmd_generate, STEP_STDERR, generate, &generated);
+        STEP(cmd_generate, STEP_STDERR, generate, &generated, 1);
         if (rc == 1)
             rc = CLI_EXIT_OK; /* 1: something was quarantined, which is the check working */
         if (rc == CLI_EXIT_OK && !halt)
@@ -409,8 +412,7 @@ int demo_run_pipeline(const demo_run *run)
         audit[an++] = "--report", audit[an++] = p.audit;
         audit[an++] = "--policy", audit[an++] = run->policy;
         audit[an] = NULL;
-        STEP(cmd_audit, STEP_STDERR, audit, &audited);
-        if (rc == 1) rc = CLI_EXIT_OK; /* 1: copies found: the planted ones, as designed */
+        STEP(cmd_audit, STEP_STDERR, audit, &audited, 1);
         if (rc == CLI_EXIT_OK && !halt)
             json_object_set_new(
                 summary, "audit",
@@ -420,7 +422,7 @@ int demo_run_pipeline(const demo_run *run)
                           json_int_of(audited, "partial"), "none", json_int_of(audited, "none"),
                           "planted", planted_json(planted, planted_count, audit_json)));
     }
-    STEP(cmd_report, STEP_STDERR, report, NULL);
+    STEP(cmd_report, STEP_STDERR, report, NULL, 0);
 #undef STEP
     if (rc == CLI_EXIT_OK && !halt && catalog_summary(run, summary, &err) != CS_OK)
         rc = cli_fail("demo", &err);
