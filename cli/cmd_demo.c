@@ -90,6 +90,8 @@ static void print_help(void)
            "                   training set trainset/ (kept), and what the commands above make\n"
            "  --quick          train %s steps instead of %s (under a minute)\n"
            "  --steps N        train N steps (overrides --quick)\n"
+           "  --sample-web-only  no training set, so no train and generate: the sample web's\n"
+           "                   crawl, verdicts, export, audit of the planted copies and report\n"
            "  --delay SECONDS  minimum time between requests to one host of the sample web\n"
            "                   (default %s)\n"
            "  --policy NAME    clearance policy: a preset or a file (default: the demo's,\n"
@@ -102,7 +104,7 @@ static void print_help(void)
            "                   (default %s, or $CLEARSET_DEMO_SITE)\n\n"
            "With --catalog PATH the catalog is PATH (it must be new or empty) and the rest\n"
            "still goes to the work folder. Without dataset-fashion-mnist (scripts/setup\n"
-           "installs it) the demo runs without a training set and says so.\n"
+           "installs it) the demo runs as with --sample-web-only and says so.\n"
            "Ctrl-C or SIGTERM stops it after the current command (crawl and train stop at\n"
            "once, cleanly); every server it started is stopped; exit status 130.\n\n"
            "exit status: 0 done, 2 bad usage or a used catalog, 3 runtime failure, 130\n"
@@ -286,7 +288,7 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         print_help();
         return CLI_EXIT_OK;
     }
-    int serve = 0, list = 0, quick = 0;
+    int serve = 0, list = 0, quick = 0, sample_web_only = 0;
     const char *log_path = NULL, *site = demo_site_dir(), *workdir = DEMO_DEFAULT_WORKDIR;
     const char *delay = DEMO_DEFAULT_DELAY, *policy = demo_policy_path(), *steps = NULL;
     enum {
@@ -298,7 +300,8 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         OPT_POLICY,
         OPT_WORKDIR,
         OPT_QUICK,
-        OPT_STEPS
+        OPT_STEPS,
+        OPT_SAMPLE_WEB_ONLY
     };
     static const cli_option options[] = {
         {"--serve", OPT_SERVE, CLI_FLAG, 0, 0},
@@ -310,6 +313,7 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         {"--workdir", OPT_WORKDIR, CLI_TEXT, 0, 0},
         {"--quick", OPT_QUICK, CLI_FLAG, 0, 0},
         {"--steps", OPT_STEPS, CLI_COUNT, 1, DEMO_MAX_STEPS},
+        {"--sample-web-only", OPT_SAMPLE_WEB_ONLY, CLI_FLAG, 0, 0},
     };
     cli_args args = cli_args_start("demo", argc, argv, options, CS_ARRAY_LEN(options), 0);
     int kind;
@@ -328,6 +332,8 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
             workdir = args.value;
         else if (args.id == OPT_QUICK)
             quick = 1;
+        else if (args.id == OPT_SAMPLE_WEB_ONLY)
+            sample_web_only = 1;
         else if (args.id == OPT_STEPS)
             steps = args.value; /* checked here; train reads it again */
         else
@@ -407,8 +413,12 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         char train_seed[80];
         status = sample_seeds(scenario, server, seeds, seed_list, &run.seed_count);
         run.seeds = seed_list;
-        if (status == CLI_EXIT_OK)
+        if (status == CLI_EXIT_OK && !sample_web_only)
             status = start_training_set(workdir, &train_scenario, &train_server);
+        if (!train_server)
+            run.no_training_set = sample_web_only ? "--sample-web-only"
+                                                  : "dataset-fashion-mnist is not installed "
+                                                    "(scripts/setup installs it)";
         if (status == CLI_EXIT_OK && train_server) {
             snprintf(train_seed, sizeof train_seed, "http://%s/",
                      demo_server_address(train_server, 0));

@@ -450,8 +450,8 @@ int demo_run_pipeline(const demo_run *run)
                 "IMAGE_ID --policy %s\n",
                 run->ctx.catalog_path, run->policy);
         if (!run->train_seed)
-            fprintf(stderr, "\nclearset demo: no training set (dataset-fashion-mnist is not "
-                            "installed: scripts/setup installs it), so nothing was trained.\n");
+            fprintf(stderr, "clearset demo: no training set (%s), so nothing was trained.\n",
+                    run->no_training_set ? run->no_training_set : "none");
     }
     json_decref(summary);
     json_decref(exported);

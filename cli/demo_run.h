@@ -22,6 +22,7 @@ typedef struct demo_run {
     const char *const *seeds; /* the sample web's front pages */
     size_t seed_count;
     const char *train_seed;      /* the training set's front page; NULL: no training set */
+    const char *no_training_set; /* why there is none (said after the summary) */
     const char *steps;           /* train --steps */
     const char *samples;         /* generate -n */
     volatile sig_atomic_t *stop; /* set by the demo's SIGINT/SIGTERM handler */
