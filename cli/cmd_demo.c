@@ -2,8 +2,8 @@
  * cmd_demo.c - `clearset demo`: the whole pipeline on the bundled sample web,
  * on loopback, from the crawl to a trained model and the reports to look at.
  *
- *   clearset demo [--workdir DIR] [--quick] [--steps N] [--delay SECONDS]
- *                 [--policy NAME|FILE] [--site DIR] [--log FILE]
+ *   clearset demo [--workdir DIR] [--quick] [--steps N] [--sample-web-only]
+ *                 [--delay SECONDS] [--policy NAME|FILE] [--site DIR] [--log FILE]
  *   clearset demo --list | --serve
  *
  * Starts the sample web (demo/site/scenario.json: a photographer, a museum,
@@ -58,7 +58,8 @@
 static void print_help(void)
 {
     printf("usage: clearset [--catalog PATH] demo [--workdir DIR] [--quick] [--steps N]\n"
-           "                     [--delay SECONDS] [--policy NAME|FILE] [--site DIR] [--log FILE]\n"
+           "                     [--sample-web-only] [--delay SECONDS] [--policy NAME|FILE]\n"
+           "                     [--site DIR] [--log FILE]\n"
            "       clearset demo --list | --serve\n\n"
            "Runs the whole pipeline on the bundled sample web, on loopback only: starts it\n"
            "(one 127.0.0.x address per simulated host, free ports) and beside it a training\n"

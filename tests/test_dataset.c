@@ -483,6 +483,58 @@ static void test_frontier_kinds_and_states_are_enums_stored_as_words(void **stat
     catalog_close(cat);
 }
 
+/* What was never fetched: grouped by state and reason, largest first, limited; done left out. */
+static void test_unfetched_urls_are_counted_per_state_and_reason(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open(f->db, &cat, &err), CS_OK);
+    catalog_host host;
+    assert_int_equal(catalog_host_get_or_add(cat, "http://127.0.0.2", &host, &err), CS_OK);
+    static const struct {
+        catalog_url_state state;
+        const char *why;
+        int urls;
+    } rows[] = {{CATALOG_URL_DISALLOWED, "robots.txt line 2 disallows it for clearsetbot", 3},
+                {CATALOG_URL_FAILED, "HTTP 404", 2},
+                {CATALOG_URL_SKIPPED, "--max-pages-per-host 1 reached", 1},
+                {CATALOG_URL_QUEUED, NULL, 1},
+                {CATALOG_URL_DONE, NULL, 4}};
+    int n = 0;
+    for (size_t r = 0; r < CS_ARRAY_LEN(rows); r++)
+        for (int i = 0; i < rows[r].urls; i++) {
+            char url[64];
+            snprintf(url, sizeof url, "http://127.0.0.2/%d", n++);
+            int64_t id = 0;
+            assert_int_equal(catalog_frontier_add(cat, url, host.id, CATALOG_URL_PAGE, 0, 0,
+                                                  CATALOG_URL_QUEUED, &id, NULL, &err),
+                             CS_OK);
+            assert_int_equal(
+                catalog_frontier_set_state(cat, id, rows[r].state, 0, 0, rows[r].why, &err), CS_OK);
+        }
+    catalog_count *counts = NULL;
+    size_t count = 0;
+    assert_int_equal(catalog_unfetched_counts(cat, 10, &counts, &count, &err), CS_OK);
+    assert_int_equal(count, 4);
+    assert_string_equal(counts[0].name,
+                        "disallowed: robots.txt line 2 disallows it for clearsetbot");
+    assert_int_equal(counts[0].count, 3);
+    assert_string_equal(counts[1].name, "failed: HTTP 404");
+    assert_int_equal(counts[1].count, 2);
+    assert_int_equal(counts[2].count, 1);
+    assert_int_equal(counts[3].count, 1);
+    assert_true(strcmp(counts[2].name, "queued: no reason recorded") == 0 ||
+                strcmp(counts[3].name, "queued: no reason recorded") == 0);
+    catalog_counts_free(counts, count);
+    assert_int_equal(catalog_unfetched_counts(cat, 1, &counts, &count, &err), CS_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(counts[0].count, 3);
+    catalog_counts_free(counts, count);
+    catalog_host_clear(&host);
+    catalog_close(cat);
+}
+
 /* The catalog at db_path (made if needed) after statements ran on it behind its back. */
 static catalog *open_after(const char *db_path, const char *statements)
 {
@@ -758,6 +810,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_frontier_kinds_and_states_are_enums_stored_as_words,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unfetched_urls_are_counted_per_state_and_reason, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_a_state_the_schema_does_not_allow_is_reported_not_guessed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_query_names_the_catalog_what_failed_and_why,
