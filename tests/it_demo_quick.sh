@@ -136,6 +136,12 @@ assert s["reasons"] == dict(reasons), (s["reasons"], reasons)
 licences = collections.Counter(r["license"] for r in rows)
 assert s["export"]["licences"] == dict(licences) and s["export"]["images"] == len(rows), s["export"]
 assert s["policy"] == policy
+nf = s["not_fetched"]  # every URL not fetched has a reason row while there are few reasons
+assert nf["urls"] >= nf["disallowed"] + nf["failed"] + nf["skipped"], nf
+if len(nf["why"]) < 12:
+    assert sum(w["urls"] for w in nf["why"]) == nf["urls"], nf
+    for w in nf["why"]:
+        assert "%7d  %s" % (w["urls"], w["why"]) in log, ("no row for", w)
 table = log[log.rindex("clearset demo: summary"):]
 line = "%d cleared, %d blocked, %d unknown" % (count["cleared"], count["blocked"], count["unknown"])
 assert line in table, ("the table lacks", line)
