@@ -17,8 +17,9 @@
 #     verdicts, images per "blocked:RULE", exported images per licence;
 #   - the catalog page and the audit page render in headless Chromium: tiles and sections
 #     in the DOM as the catalog and report.json say, verdict colours in the screenshot;
-#   - a second run stopped by SIGINT during its crawl exits 130 and closes every port it
-#     served (each origin it printed refuses connections).
+#   - a run stopped by SIGINT during its crawl, and one stopped by SIGTERM during its
+#     training, exit 130 and close every port they served (each origin printed refuses
+#     connections); the stopped training leaves its checkpoint.
 # The training set needs Debian's dataset-fashion-mnist: without it SKIPPED (exit 77); so is
 # the browser part without chromium (under CI=true both fail). Under a sanitizer build the
 # demo trains 40 steps (--steps, documented) instead of --quick's, to keep the suite short.
@@ -187,20 +188,26 @@ read -r green _ < <("$tool" --find catalog.png 34 170 34 30)
 read -r agreen _ < <("$tool" --find audit.png 34 170 34 30)
 [ "$agreen" -ge 200 ] || fail "the audit page looks blank: $agreen green pixels"
 
-# -- Ctrl-C during a crawl: exit 130, every port it served closed
-"$bin" demo --quick --workdir "$work/w2" --delay 2 >stopped.jsonl 2>stopped.log &
-pid=$!
-for _ in $(seq 600); do grep -q '^\$ clearset crawl' stopped.log && break; sleep 0.1; done
-grep -q '^\$ clearset crawl' stopped.log || { kill "$pid"; fail "the second run did not start crawling"; }
-sleep 1
-origins=$(grep -o '"origin":"http://[^"]*"' stopped.log | cut -d'"' -f4 | sed 's,http://,,')
-[ "$(echo "$origins" | wc -l)" -ge 6 ] || fail "the second run printed no origins: $origins"
-kill -INT "$pid"
-rc=0
-wait "$pid" || rc=$?
-[ "$rc" = 130 ] || { tail -n 20 stopped.log >&2; fail "SIGINT: exit $rc, expected 130"; }
-grep -q 'stopped by a signal' stopped.log || fail "the stop is not said"
-$py - $origins <<'PY' || fail "a server still listens after SIGINT"
+# -- stopped by a signal: exit 130, every port it served closed
+# interrupt NAME SIGNAL STEP ARGS...: runs the demo in w-NAME with ARGS, sends SIGNAL once
+# "$ clearset STEP" is said (and a second more), then checks the exit status, that the stop
+# is said and that no origin it printed accepts a connection any more.
+interrupt() {
+  local name=$1 signal=$2 step=$3 pid rc=0 origins
+  shift 3
+  "$bin" demo --workdir "$work/w-$name" "$@" >"$name.jsonl" 2>"$name.log" &
+  pid=$!
+  for _ in $(seq 1200); do grep -q "^\$ clearset $step" "$name.log" && break; sleep 0.1; done
+  grep -q "^\$ clearset $step" "$name.log" || { kill "$pid"; fail "$name: no '$step' step said"; }
+  sleep 1
+  origins=$(grep -o '"origin":"http://[^"]*"' "$name.log" | cut -d'"' -f4 | sed 's,http://,,')
+  [ "$(echo "$origins" | wc -l)" -ge 6 ] || fail "$name: the run printed no origins: $origins"
+  kill "-$signal" "$pid"
+  wait "$pid" || rc=$?
+  [ "$rc" = 130 ] || { tail -n 20 "$name.log" >&2; fail "$name: $signal: exit $rc, expected 130"; }
+  grep -q 'stopped by a signal' "$name.log" || fail "$name: the stop is not said"
+  # shellcheck disable=SC2086
+  $py - $origins <<'PY' || fail "$name: a server still listens after $signal"
 import socket, sys
 for hostport in sys.argv[1:]:
     host, port = hostport.rsplit(":", 1)
@@ -213,4 +220,10 @@ for hostport in sys.argv[1:]:
         s.close()
     sys.exit("still listening: " + hostport)
 PY
-echo "it_demo_quick: the run exported, trained, labelled, audited and reported as designed; SIGINT stops it"
+}
+# Ctrl-C in the crawl (a long delay keeps it crawling), SIGTERM in the training (which then
+# leaves the checkpoint train writes when it is stopped)
+interrupt crawl INT crawl --quick --delay 2
+interrupt train TERM train --delay 0.05 --steps 1000000
+[ -s "$work/w-train/model.ckpt" ] || fail "train: no checkpoint after SIGTERM"
+echo "it_demo_quick: the run exported, trained, labelled, audited and reported as designed; SIGINT and SIGTERM stop it"
