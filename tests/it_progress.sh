@@ -5,7 +5,8 @@
 # licensed images, in a/ with --json-progress and in b/ without it (stderr a file,
 # no terminal). Checks for each command: with the flag every stderr line that starts
 # with '{' is a JSON object for this command with "unit", "done", "total",
-# "elapsed_s" and "final"; done never decreases and never passes total; exactly
+# "elapsed_s" and "final"; done never decreases and never passes total; lines
+# before the final one come at least 0.25 s apart (the rate limit); exactly
 # one line is final, the last, and its figures are the command's result (crawl: the
 # summary's requests and images; dedup: hashed and clusters; export: the images
 # written; train: step == --steps; audit: the images checked and the risky ones);
@@ -79,7 +80,10 @@ for i, text in enumerate(lines):
         bad(f"line {i + 1}: elapsed_s {o['elapsed_s']}")
     if o["final"] is not (i == len(lines) - 1):
         bad(f"line {i + 1}: final is {o['final']}")
-    last_done = o["done"]
+    # the rate limit: lines before the final one at least 0.25 s apart (6 digits shown)
+    if i > 0 and not o["final"] and o["elapsed_s"] - last_elapsed < 0.25 - 1e-5:
+        bad(f"line {i + 1} came {o['elapsed_s'] - last_elapsed:.3f} s after the one before")
+    last_done, last_elapsed = o["done"], o["elapsed_s"]
 print(lines[-1])
 PY
 }
@@ -108,6 +112,9 @@ run b crawl "${crawl[@]}"
 [ "$(rc_of a crawl)" = 0 ] && [ "$(rc_of b crawl)" = 0 ] || fail "crawl failed: $(cat "$work"/[ab]/crawl.err)"
 final=$(check_progress "$work/a/crawl.err" crawl)
 no_progress "$work/b/crawl.err"
+# seven requests 0.25 s apart: lines before the final one, so the rate limit was checked
+[ "$(grep -c '"final":false' "$work/a/crawl.err")" -ge 2 ] ||
+  fail "crawl showed fewer than two lines before its last: $(cat "$work/a/crawl.err")"
 jq -e -n --argjson f "$final" --slurpfile s "$work/a/crawl.out" \
   '$f.unit == "requests" and $f.done == $s[0].requests and $f.images == $s[0].images and
    $f.images == 3 and $f.pages == $s[0].pages and $f.queued == 0 and $f.total == $f.done' \
@@ -140,17 +147,17 @@ jq -e -n --argjson f "$final" --slurpfile s "$work/a/export.out" \
   '$f.done == $s[0].images and $f.total == $f.done and $f.images == 3 and $f.bytes == $s[0].bytes' \
   >/dev/null || fail "export's final line $final against $(cat "$work/a/export.out")"
 
-# --- train: 24 steps of batch 2, long enough for lines before the final one (its
+# --- train: 80 steps of batch 2, long enough for lines before the final one (its
 # losses have 6 significant digits)
-train=(train --dataset ds --out m.ckpt --steps 24 --batch 2 --checkpoint-every 0 --threads 1)
+train=(train --dataset ds --out m.ckpt --steps 80 --batch 2 --checkpoint-every 0 --threads 1)
 run a train "${train[@]}" --json-progress
 run b train "${train[@]}" --dataset ../a/ds # the same export: the crawls' times differ
 [ "$(rc_of a train)" = 0 ] || fail "train failed: $(cat "$work/a/train.err")"
 final=$(check_progress "$work/a/train.err" train)
 no_progress "$work/b/train.err"
 jq -e -n --argjson f "$final" --slurpfile s "$work/a/train.out" \
-  '$f.unit == "steps" and $f.done == 24 and $f.total == 24 and $f.step == 24 and $f.steps == 24 and
-   $s[0].step == 24 and ([$f.d_loss - $s[0].d_loss, $f.g_loss - $s[0].g_loss] |
+  '$f.unit == "steps" and $f.done == 80 and $f.total == 80 and $f.step == 80 and $f.steps == 80 and
+   $s[0].step == 80 and ([$f.d_loss - $s[0].d_loss, $f.g_loss - $s[0].g_loss] |
    all(. < 1e-4 and . > -1e-4))' \
   >/dev/null || fail "train's final line $final against $(cat "$work/a/train.out")"
 clock='del(.images_per_s, .train_seconds)'
@@ -191,7 +198,7 @@ tty_run clear clear --policy open
 tty_run export export --out ds --policy open --key ../signer.key
 bar_shown export export 3/3
 tty_run train "${train[@]}"
-bar_shown train train '24/24 D'
+bar_shown train train '80/80 D'
 tty_run audit audit ds/images --protected ../protected --report rep
 bar_shown audit audit '3/3, [1-9][0-9]* risky'
 # the flag on a terminal: JSON lines, no bar
