@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # it_progress.sh - progress of the five long-running commands (crawl, dedup, export,
 # train, audit), shown by cli/progress.c.
-# The same pipeline runs twice over a loopback crawl of a page with three openly
-# licensed images, in a/ with --json-progress and in b/ without it (stderr a file,
+# The same pipeline runs twice over a loopback crawl of a page with three CC0
+# images (tests/fixtures/cli/progress.json), in a/ with --json-progress and in b/ without it (stderr a file,
 # no terminal). Checks for each command: with the flag every stderr line that starts
 # with '{' is a JSON object for this command with "unit", "done", "total",
 # "elapsed_s" and "final"; done never decreases and never passes total; lines
@@ -21,33 +21,10 @@ py=/usr/bin/python3
 bin=$CLEARSET_BIN
 fail() { echo "it_progress: $*" >&2; exit 1; }
 command -v script >/dev/null || { echo "SKIPPED: script (util-linux) is missing"; exit 77; }
-cp "$here/fixtures/crawler/red.jpg" "$here/fixtures/crawler/plasma.jpg" \
-  "$here/fixtures/crawler/third.jpg" "$work/"
-
-$py - "$work/site.json" <<'PY'
-import json, sys
-page = """<html><head><title>Progress fixture</title></head><body>
-<div about='/a.jpg' xmlns:cc='http://creativecommons.org/ns#' xmlns:dct='http://purl.org/dc/terms/'>
-<img src='/a.jpg' alt='A red square'><span property='dct:title'>Red</span> by
-<span property='cc:attributionName'>Bo Berg</span>
-<a rel='license' href='https://creativecommons.org/licenses/by/2.0/'>CC BY 2.0</a></div>
-<div about='/p.jpg' xmlns:cc='http://creativecommons.org/ns#'><img src='/p.jpg' alt='Plasma'>
-<span property='cc:attributionName'>Cy Dahl</span>
-<a rel='license' href='https://creativecommons.org/licenses/by-sa/4.0/'>CC BY-SA 4.0</a></div>
-<div about='/c.jpg'><img src='/c.jpg' alt='Third'>
-<a rel='license' href='https://creativecommons.org/publicdomain/zero/1.0/'>CC0</a></div>
-</body></html>"""
-routes = [{"host": "gallery", "path": "/robots.txt", "status": 404},
-          {"host": "gallery", "path": "/", "content_type": "text/html", "body": page}]
-for name, file in [("a.jpg", "red.jpg"), ("p.jpg", "plasma.jpg"), ("c.jpg", "third.jpg")]:
-    routes.append({"host": "gallery", "path": "/" + name, "content_type": "image/jpeg",
-                   "body_file": file})
-json.dump({"hosts": {"127.0.16.1": "gallery"}, "routes": routes}, open(sys.argv[1], "w"), indent=1)
-PY
-fixture_start "$work/site.json" 127.0.16.1
+fixture_start cli/progress.json 127.0.16.1
 g=${fixture_hosts[0]}
 mkdir "$work/a" "$work/b" "$work/protected"
-cp "$work/red.jpg" "$work/protected/"
+cp "$here/fixtures/crawler/red.jpg" "$work/protected/"
 
 # check_progress FILE COMMAND: the progress lines of FILE (a command's stderr) keep
 # the format's promises; prints the final line.
