@@ -9,7 +9,8 @@
 # before the final one come at least 0.25 s apart (the rate limit); exactly
 # one line is final, the last, and its figures are the command's result (crawl: the
 # summary's requests and images; dedup: hashed and clusters; export: the images
-# written; train: step == --steps; audit: the images checked and the risky ones);
+# written; train: step == --steps, or the step a --time-limit stopped at; audit: the
+# images checked and the risky ones);
 # stdout is the same as without the flag (figures that are clock readings aside);
 # without the flag stderr holds no progress at all (no '{' line, no '\r'). Then on a
 # terminal (script -qec gives the command one): each command draws its bar
@@ -140,6 +141,15 @@ jq -e -n --argjson f "$final" --slurpfile s "$work/a/train.out" \
 clock='del(.images_per_s, .train_seconds)'
 [ "$(jq -c "$clock" "$work/a/train.out")" = "$(jq -c "$clock" "$work/b/train.out")" ] ||
   fail "train's stdout differs with --json-progress: $(cat "$work/a/train.out" "$work/b/train.out")"
+
+# a run stopped by --time-limit ends with a final line too, short of its total
+run a trainlimit train --dataset ds --out limit.ckpt --steps 1000000 --batch 2 --threads 1 \
+  --checkpoint-every 0 --time-limit 0.6 --json-progress
+[ "$(rc_of a trainlimit)" = 0 ] || fail "train --time-limit failed: $(cat "$work/a/trainlimit.err")"
+final=$(check_progress "$work/a/trainlimit.err" train)
+jq -e -n --argjson f "$final" --slurpfile s "$work/a/trainlimit.out" \
+  '$s[0].timed_out and $f.done == $s[0].step and $f.total == 1000000 and $f.done < $f.total' \
+  >/dev/null || fail "train --time-limit's final line $final against $(cat "$work/a/trainlimit.out")"
 
 # --- audit: the exported images against a protected copy of one of them (exit 1)
 run a audit audit ds/images --protected ../protected --report rep --json-progress
