@@ -140,9 +140,9 @@ static void on_progress(void *arg, const crawler_stats *s, int final)
     if (!cli_progress_due(p, final)) return;
     char extra[160];
     snprintf(extra, sizeof extra,
-             " requests, %lld images, %.1f MB, %lld errors, %lld hosts active, %lld queued",
-             (long long)s->images, s->bytes / 1e6, (long long)s->errors, (long long)s->hosts_active,
-             (long long)s->queued);
+             " requests, %lld images, %lld queued, %lld errors, %.1f MB, %lld hosts active",
+             (long long)s->images, (long long)s->queued, (long long)s->errors, s->bytes / 1e6,
+             (long long)s->hosts_active);
     cli_progress_show(p, (uint64_t)s->requests, (uint64_t)(s->requests + s->queued), final,
                       stats_counters(s), extra);
 }

@@ -41,20 +41,44 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 /* Updates shown at most this often (the final one aside): a bar that moves
  * smoothly, a JSON stream of at most ~4 lines a second however big the run. */
 #define CLI_PROGRESS_INTERVAL_MS 250
-#define CLI_PROGRESS_BAR_WIDTH   40
+#define CLI_PROGRESS_BAR_WIDTH   40  /* the bar's width when the terminal has room */
+#define CLI_PROGRESS_BAR_MIN     10  /* narrower than this says nothing */
+#define CLI_PROGRESS_TAIL_MAX    256 /* "done/total EXTRA", cut there */
 
+/* The terminal's width in columns, or 0 when it is not known. */
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0) return 0;
+    return ws.ws_col;
+}
+
+/* "\rCOMMAND [####    ] done/total EXTRA" fitted to the terminal's width when it is
+ * known (a narrower bar, then the text cut), so the line never wraps: a wrapped line
+ * cannot be redrawn in place. */
 static void draw_bar(const char *command, uint64_t done, uint64_t total, const char *extra)
 {
-    int width = CLI_PROGRESS_BAR_WIDTH;
+    char tail[CLI_PROGRESS_TAIL_MAX];
+    snprintf(tail, sizeof tail, "%llu/%llu%s", (unsigned long long)done, (unsigned long long)total,
+             extra ? extra : "");
+    int width = CLI_PROGRESS_BAR_WIDTH, columns = terminal_columns();
+    int fixed = (int)strlen(command) + 4; /* " [", "] " */
+    if (columns > 0) {
+        width =
+            CS_MAX(CLI_PROGRESS_BAR_MIN, CS_MIN(width, columns - 1 - fixed - (int)strlen(tail)));
+        int room = columns - 1 - fixed - width;
+        if (room >= 0 && (size_t)room < strlen(tail)) tail[room] = '\0';
+    }
     int filled = total ? (int)((double)CS_MIN(done, total) * width / (double)total) : width;
     /* "\033[K" clears what a longer line before left behind */
-    fprintf(stderr, "\r%s [%.*s%*s] %llu/%llu%s\033[K", command, filled,
-            "########################################", width - filled, "",
-            (unsigned long long)done, (unsigned long long)total, extra ? extra : "");
+    fprintf(stderr, "\r%s [%.*s%*s] %s\033[K", command, filled,
+            "########################################", width - filled, "", tail);
     fflush(stderr);
 }
 

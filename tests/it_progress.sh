@@ -15,7 +15,7 @@
 # without the flag stderr holds no progress at all (no '{' line, no '\r'). Then on a
 # terminal (script -qec gives the command one): each command draws its bar
 # "\rCOMMAND [###...] done/total" ending at the result; with --json-progress on a
-# terminal JSON lines and no bar. Bad use: --json-progress=1 is refused.
+# terminal JSON lines and no bar; on a terminal 50 columns wide the bar's lines fit. Bad use: --json-progress=1 is refused.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 py=/usr/bin/python3
@@ -168,7 +168,7 @@ mkdir "$work/t"
 tty_run() { # NAME ARGS...: the command on a terminal in t/, everything it shows to NAME.tty
   local name=$1
   shift
-  local line="cd '$work/t' && '$bin' --catalog c.db"
+  local line="${tty_setup:-true} && cd '$work/t' && '$bin' --catalog ${tty_catalog:-c.db}"
   for arg in "$@"; do line+=" '$arg'"; done
   script -qec "$line" /dev/null >"$work/t/$name.tty" </dev/null || true
 }
@@ -188,6 +188,15 @@ tty_run train "${train[@]}"
 bar_shown train train '80/80 D'
 tty_run audit audit ds/images --protected ../protected --report rep
 bar_shown audit audit '3/3, [1-9][0-9]* risky'
+# a narrow terminal: the bar and its text fit in 50 columns (a wrapped line cannot be
+# redrawn in place)
+tty_setup='stty cols 50' tty_catalog=narrow.db tty_run narrow "${crawl[@]}"
+$py - "$work/t/narrow.tty" <<'PY' || fail "a bar wider than 50 columns: $(cat -A "$work/t/narrow.tty")"
+import sys
+shown = open(sys.argv[1], encoding="utf-8").read().replace("\033[K", "").replace("\n", "\r")
+bars = [s for s in shown.split("\r") if s.startswith("crawl [")]
+sys.exit(not bars or any(len(s) > 49 for s in bars))
+PY
 # the flag on a terminal: JSON lines, no bar
 tty_run json export --out ds2 --policy open --json-progress
 grep -qa '^{"progress":"export".*"final":true}' "$work/t/json.tty" || fail "no JSON on a terminal: $(cat -A "$work/t/json.tty")"
