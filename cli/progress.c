@@ -21,7 +21,7 @@
  *   hash, export: images, train: steps, audit: images);
  * - done, total: 0 <= done <= total, done never decreasing; total is what is
  *   known when the line is written (crawl: requests made plus URLs queued,
- *   so it grows as pages link to more; audit: the image files found);
+ *   so it moves as pages add URLs and skipped ones leave; audit: the image files found);
  * - FIELDS: the command's own counters (crawl: requests, pages, images,
  *   bytes, errors, refused, disallowed, excluded, hosts, hosts_active,
  *   queued; dedup: hashed, failed, and on the final line images and
