@@ -9,7 +9,9 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "dataset/catalog.h"
+#include "generator/generator.h"
 
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,8 +57,24 @@ static const cli_option global_options[] = {
     {"--version", OPT_VERSION, CLI_FLAG, 0, 0},
 };
 
+/*
+ * Fixed allocator thresholds. SQLite runs every statement with RETURNING (the
+ * crawler adds each link that way) through a temporary b-tree whose page cache
+ * is one ~150 KB allocation, made and freed per statement. glibc's default,
+ * moving thresholds served it by growing and trimming the heap each time: up
+ * to 75,000 page faults and a third of a 2,200-URL crawl's CPU. Freed memory
+ * under 8 MB now stays in the heap; only blocks of 1 MB or more are mapped.
+ */
+static void tune_allocator(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+}
+
 int main(int argc, char **argv)
 {
+    tune_allocator();
+    gan_blas_quiet();
     cli_context ctx = {.catalog_path = CLI_DEFAULT_CATALOG, .stderr_is_tty = isatty(2)};
     cli_args args = cli_args_start("", argc, argv, global_options, CS_ARRAY_LEN(global_options), 1);
     int kind;

@@ -140,6 +140,9 @@ size_t cs_strlcpy(char *dst, const char *src, size_t size);
 char *cs_strndup(const char *s, size_t n);
 /* ASCII case-insensitive comparison of a pointer+length string with a C string. */
 int cs_ascii_ieq(const char *s, size_t n, const char *literal);
+/* FNV-1a (64 bits) of a C string: the slot of a key in an in-memory hash table.
+ * Not for anything stored or compared across runs. */
+uint64_t cs_text_hash(const char *s);
 /*
  * Copies bytes into a new NUL-terminated string that is valid UTF-8, for JSON
  * output of text nobody checked (file names, metadata): each byte that starts

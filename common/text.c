@@ -154,6 +154,14 @@ int cs_ascii_ieq(const char *s, size_t n, const char *literal)
     return 1;
 }
 
+uint64_t cs_text_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
 int64_t cs_now_ms(void)
 {
     struct timespec ts;

@@ -104,9 +104,38 @@ static void txn_begin(crawl_ctx *ctx)
         ctx->in_txn = 1;
 }
 
+/* The spacing of the hosts crawl_save_politeness named in this transaction. */
+static void write_unsaved(crawl_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->unsaved_count; i++) {
+        crawl_host *h = ctx->unsaved[i];
+        h->spacing_unsaved = 0;
+        if (!ctx->failed &&
+            catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
+                                         h->consecutive_errors, h->parked, ctx->err) != CS_OK)
+            crawl_fail(ctx, h->origin);
+    }
+    ctx->unsaved_count = 0;
+}
+
+void crawl_save_politeness(crawl_ctx *ctx, crawl_host *h)
+{
+    if (h->spacing_unsaved) return;
+    if (ctx->in_txn && cs_array_reserve((void **)&ctx->unsaved, &ctx->unsaved_cap,
+                                        ctx->unsaved_count, sizeof *ctx->unsaved, 0) == CS_OK) {
+        h->spacing_unsaved = 1;
+        ctx->unsaved[ctx->unsaved_count++] = h;
+        return;
+    }
+    if (catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
+                                     h->consecutive_errors, h->parked, ctx->err) != CS_OK)
+        crawl_fail(ctx, h->origin);
+}
+
 void crawl_txn_end(crawl_ctx *ctx)
 {
     if (!ctx->in_txn) return;
+    write_unsaved(ctx);
     ctx->in_txn = 0;
     if (ctx->failed) {
         catalog_rollback(ctx->cat);
@@ -278,16 +307,10 @@ int crawl_host_reload(crawl_ctx *ctx, crawl_host *h)
     fresh.paused_until = CS_MAX(fresh.paused_until, h->paused_until);
     fresh.next_fetch_mono = h->next_fetch_mono;
     fresh.paused_mono = h->paused_mono;
+    fresh.spacing_unsaved = h->spacing_unsaved; /* still listed in ctx->unsaved */
     crawl_host_clear(h);
     *h = fresh;
     return CS_OK;
-}
-
-static void save_politeness(crawl_ctx *ctx, crawl_host *h)
-{
-    if (catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
-                                     h->consecutive_errors, h->parked, ctx->err) != CS_OK)
-        crawl_fail(ctx, h->origin);
 }
 
 /* ---- frontier ---------------------------------------------------------------- */
@@ -343,9 +366,10 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
     if (kind == CRAWLER_KIND_PAGE &&
         (depth > ctx->opts->max_depth || !in_page_scope(ctx, parts.origin, parts.host)))
         return 0; /* checked before the host is known, so out-of-scope hosts leave no row */
+    int64_t id = crawl_seen_find(&ctx->seen, url); /* a link met again: no statement */
+    if (id) return id;
     crawl_host *h = crawl_host_for(ctx, &parts);
     if (h == NULL) return 0;
-    int64_t id = 0;
     int is_new = 0;
     const char *excluded = excluded_by(ctx, parts.host);
     if (catalog_frontier_add(ctx->cat, url, h->id, crawl_url_kind(kind), depth, referrer_id,
@@ -359,6 +383,7 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
         return 0;
     }
     if (is_new) h->wake_at = 0;
+    crawl_seen_add(&ctx->seen, url, id);
     return id;
 }
 
@@ -393,12 +418,12 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
     int64_t now = cs_now_ms(), mono = politeness_mono_ms();
     h->next_fetch_at = now + h->delay_ms;
     h->next_fetch_mono = mono + h->delay_ms;
-    save_politeness(ctx, h);
+    crawl_save_politeness(ctx, h);
     if (via) {
         via->in_flight = 1;
         via->next_fetch_at = now + via->delay_ms;
         via->next_fetch_mono = mono + via->delay_ms;
-        save_politeness(ctx, via);
+        crawl_save_politeness(ctx, via);
     }
     return CS_OK;
 }
@@ -422,7 +447,7 @@ static int robots_redirect_host(crawl_ctx *ctx, crawl_host *h, int64_t now, craw
            may be fetched from this host either (RFC 9309: no rules read, no crawl) */
         h->parked = 1;
         h->wake_at = INT64_MAX;
-        save_politeness(ctx, h);
+        crawl_save_politeness(ctx, h);
         return 0;
     }
     crawl_host *t = crawl_host_for(ctx, &parts);
@@ -573,7 +598,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
              */
             h->parked = 1;
             h->wake_at = INT64_MAX;
-            save_politeness(ctx, h);
+            crawl_save_politeness(ctx, h);
             catalog_frontier_item_clear(&item);
             return 0;
         }
@@ -652,8 +677,8 @@ static void on_done(void *arg, crawler_response *resp)
             crawl_record_policy(ctx, job, resp, now);
         else
             crawl_record_url(ctx, job, resp, now);
-        if (job->url_id == 0) save_politeness(ctx, job->host);
-        if (job->via) save_politeness(ctx, job->via);
+        if (job->url_id == 0) crawl_save_politeness(ctx, job->host);
+        if (job->via) crawl_save_politeness(ctx, job->via);
     }
     /* A worker shares rows with other workers (an image found on many hosts is one
        row): two transactions of several responses each could take two such rows in
@@ -945,5 +970,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     for (size_t i = 0; i < ctx.scope_count; i++)
         free(ctx.scope_origins[i]);
     free(ctx.scope_origins);
+    free(ctx.unsaved);
+    crawl_seen_free(&ctx.seen);
     return rc;
 }

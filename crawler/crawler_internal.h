@@ -69,6 +69,7 @@ typedef struct crawl_host {
     int answered;          /* a request ended since the frontier was last asked (crawl.c) */
     int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
     int leased;            /* --worker: this worker holds the host's lease */
+    int spacing_unsaved;   /* in crawl_ctx.unsaved: its spacing is written at the turn's end */
 } crawl_host;
 
 /* All hosts of a crawl, findable by origin. */
@@ -217,6 +218,24 @@ typedef struct crawl_job {
 } crawl_job;
 
 /* The state of one crawler_crawl call. */
+/* ---- URLs already in the frontier (seen.c) ------------------------------------------- */
+
+typedef struct crawl_seen_slot {
+    char *url; /* owned; NULL: empty */
+    int64_t id;
+} crawl_seen_slot;
+
+/* A bounded cache of URL -> frontier id (CRAWL_SEEN_SLOTS slots; see seen.c). */
+typedef struct crawl_seen {
+    crawl_seen_slot *slots; /* NULL until the first crawl_seen_add */
+} crawl_seen;
+
+/* url's frontier id if the cache holds it, else 0. */
+int64_t crawl_seen_find(const crawl_seen *seen, const char *url);
+/* Remembers url -> id, replacing whatever held its slot; out of memory just forgets. */
+void crawl_seen_add(crawl_seen *seen, const char *url, int64_t id);
+void crawl_seen_free(crawl_seen *seen);
+
 typedef struct crawl_ctx {
     catalog *cat;
     const crawler_options *opts;
@@ -233,6 +252,9 @@ typedef struct crawl_ctx {
     int64_t list_checked_at; /* when the queue was last measured for the list */
     char worker_id[128];     /* --worker: the owner of this worker's leases */
     int64_t leases_renewed_at, leases_sought_at;
+    crawl_host **unsaved; /* hosts whose spacing changed in the open transaction */
+    size_t unsaved_count, unsaved_cap;
+    crawl_seen seen; /* URLs known to be in the frontier, with their ids */
     cs_error *err;
 } crawl_ctx;
 
@@ -242,8 +264,15 @@ typedef struct crawl_ctx {
  * in ctx->err, its message prefixed with url.
  */
 void crawl_fail(crawl_ctx *ctx, const char *url);
-/* Commits the loop turn's open transaction, if any (rolls it back once the crawl failed). */
+/* Commits the loop turn's open transaction, if any (rolls it back once the crawl failed),
+ * the spacing of every host crawl_save_politeness named written first. */
 void crawl_txn_end(crawl_ctx *ctx);
+/*
+ * Writes h's spacing (next_fetch_at, paused_until, errors, parked) to the catalog:
+ * inside the turn's transaction once, at its end, however often it changed in the
+ * turn (a host's answer and its next request both change it); outside one at once.
+ */
+void crawl_save_politeness(crawl_ctx *ctx, crawl_host *h);
 /* Counts a request refused for its address (stats->refused, and its first message). */
 void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp);
 /* The frontier's kind for a request's kind, and back (crawl.c). */

@@ -22,14 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash_origin(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 void crawl_host_clear(crawl_host *h)
 {
     robots_free(h->rules);
@@ -55,7 +47,7 @@ crawl_host *crawl_hosts_find(crawl_hosts *hosts, const char *origin)
 {
     if (hosts->index_cap == 0) return NULL;
     size_t mask = hosts->index_cap - 1;
-    for (size_t i = hash_origin(origin) & mask;; i = (i + 1) & mask) {
+    for (size_t i = cs_text_hash(origin) & mask;; i = (i + 1) & mask) {
         size_t slot = hosts->index[i];
         if (slot == 0) return NULL;
         if (strcmp(hosts->items[slot - 1]->origin, origin) == 0) return hosts->items[slot - 1];
@@ -67,7 +59,7 @@ static int rebuild_index(crawl_hosts *hosts, size_t cap)
     size_t *index = calloc(cap, sizeof *index);
     if (index == NULL) return CS_ENOMEM;
     for (size_t n = 0; n < hosts->count; n++) {
-        size_t i = hash_origin(hosts->items[n]->origin) & (cap - 1);
+        size_t i = cs_text_hash(hosts->items[n]->origin) & (cap - 1);
         while (index[i])
             i = (i + 1) & (cap - 1);
         index[i] = n + 1;
@@ -87,7 +79,7 @@ int crawl_hosts_add(crawl_hosts *hosts, crawl_host *host)
     if (2 * hosts->count > hosts->index_cap) /* keep the index at most half full */
         return rebuild_index(hosts, hosts->index_cap ? 2 * hosts->index_cap : 64);
     size_t mask = hosts->index_cap - 1;
-    size_t i = hash_origin(host->origin) & mask;
+    size_t i = cs_text_hash(host->origin) & mask;
     while (hosts->index[i])
         i = (i + 1) & mask;
     hosts->index[i] = hosts->count;

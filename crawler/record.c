@@ -785,8 +785,8 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
     if (rc == CS_OK)
         rc = catalog_frontier_set_state(ctx->cat, job->url_id, state, 0, next_attempt,
                                         why[0] ? why : NULL, ctx->err);
-    if (rc == CS_OK)
-        rc = catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
-                                          h->consecutive_errors, h->parked, ctx->err);
-    if (rc != CS_OK) crawl_fail(ctx, resp->url); /* the caller's transaction rolls back */
+    if (rc != CS_OK)
+        crawl_fail(ctx, resp->url); /* the caller's transaction rolls back */
+    else
+        crawl_save_politeness(ctx, h);
 }

@@ -477,7 +477,7 @@ int catalog_record_optout(catalog *cat, const catalog_optout *o, cs_error *err);
 
 /*
  * The protocols checked for image_id (image_checks): each of protocols[0..count)
- * is recorded once, its checked_at refreshed when it already is.
+ * (no name twice) is recorded once, its checked_at refreshed when it already is.
  * catalog_image_checks reads them back in the order first recorded (free with
  * catalog_strings_free); none is *count 0.
  */

@@ -275,6 +275,15 @@ int gen_gan_build(gan *g, const gan_config *cfg, cs_error *err)
     return gen_workers_new(cfg->threads, largest_w, &g->workers, err);
 }
 
+/* Exported by OpenBLAS's pthread build (its fork handler); cblas.h leaves it out. */
+int blas_thread_shutdown_(void);
+
+void gan_blas_quiet(void)
+{
+    openblas_set_num_threads(1); /* never starts the pool again */
+    blas_thread_shutdown_();
+}
+
 static void init_weights(gan *g)
 {
     gen_rng init;

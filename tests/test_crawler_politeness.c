@@ -142,6 +142,37 @@ static void host_table_finds_by_origin(void **state)
     crawl_hosts_free(&hosts);
 }
 
+/* The seen-URL cache: ids come back for URLs it holds, exactly (no prefix or hash
+   match), and a URL that lands in an occupied slot replaces the older one. */
+static void seen_urls_give_ids_back_and_stay_bounded(void **state)
+{
+    crawl_seen seen = {0};
+    assert_int_equal(crawl_seen_find(&seen, "http://h/"), 0); /* empty: nothing allocated */
+    crawl_seen_add(&seen, "http://h/", 7);
+    crawl_seen_add(&seen, "http://h/a", 0); /* no id, nothing remembered */
+    assert_int_equal(crawl_seen_find(&seen, "http://h/"), 7);
+    assert_int_equal(crawl_seen_find(&seen, "http://h"), 0);
+    assert_int_equal(crawl_seen_find(&seen, "http://h/a"), 0);
+    /* 100,000 URLs: every slot is taken many times over; each lookup is right or a miss */
+    char url[64];
+    int hits = 0;
+    for (int i = 1; i <= 100000; i++) {
+        snprintf(url, sizeof url, "http://h/p%d.html", i);
+        crawl_seen_add(&seen, url, i);
+    }
+    for (int i = 1; i <= 100000; i++) {
+        snprintf(url, sizeof url, "http://h/p%d.html", i);
+        int64_t id = crawl_seen_find(&seen, url);
+        assert_true(id == 0 || id == i);
+        hits += id == i;
+    }
+    assert_true(hits > 0 && hits <= 16384); /* bounded by the slots, and the newest kept */
+    snprintf(url, sizeof url, "http://h/p%d.html", 100000);
+    assert_int_equal(crawl_seen_find(&seen, url), 100000);
+    crawl_seen_free(&seen);
+    assert_null(seen.slots);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +184,7 @@ int main(void)
         cmocka_unit_test(errors_back_off_exponentially_then_park),
         cmocka_unit_test(traps_are_recognised),
         cmocka_unit_test(host_table_finds_by_origin),
+        cmocka_unit_test(seen_urls_give_ids_back_and_stay_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -640,6 +640,16 @@ static void test_catalog_keeps_the_protocols_checked_per_image(void **state)
     for (size_t i = 0; i < n; i++)
         assert_string_equal(checks[i], want[i]);
     catalog_strings_free(checks, n);
+    /* more names than one statement takes (12): split, still each once, in order */
+    static const char *const many[] = {"p1", "p2", "p3",  "p4",  "p5",  "p6",     "p7",
+                                       "p8", "p9", "p10", "p11", "p12", "robots", "p13"};
+    assert_int_equal(catalog_record_checks(cat, id, many, CS_ARRAY_LEN(many), NULL), CS_OK);
+    assert_int_equal(catalog_image_checks(cat, id, &checks, &n, NULL), CS_OK);
+    assert_int_equal(n, 5 + 13);
+    assert_string_equal(checks[5], "p1");
+    assert_string_equal(checks[16], "p12");
+    assert_string_equal(checks[17], "p13");
+    catalog_strings_free(checks, n);
     catalog_close(cat);
     ts_rmtree(dir);
 }
