@@ -352,6 +352,7 @@ void catalog_close(catalog *cat)
 {
     if (cat == NULL) return;
     catalog_sqlite_forget_statements(cat);
+    catalog_pg_forget_statements(cat);
     if (cat->db) sqlite3_close_v2(cat->db);
     if (cat->pg) PQfinish(cat->pg);
     blob_store_close(cat->blobs);

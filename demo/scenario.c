@@ -97,11 +97,14 @@ static int get_string(json_t *obj, const char *key, char **out, const char *wher
 }
 
 /* An optional non-negative integer member no larger than max. */
+/* *out is key's value, 0 when absent (a value left from an earlier key once delayed
+   every status-only answer by its status code in milliseconds: 404 ms for a 404). */
 static int get_uint(json_t *obj, const char *key, uint64_t max, uint64_t *out, int *present,
                     const char *where, cs_error *err)
 {
     json_t *v = json_object_get(obj, key);
     if (present) *present = v != NULL;
+    *out = 0;
     if (v == NULL) return CS_OK;
     if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
         return cs_error_set(err, CS_EFORMAT,
@@ -276,10 +279,8 @@ static int parse_response(json_t *obj, const char *where, const demo_scenario *s
     if ((rc = get_bool(obj, "template", &r->template_on, where, err))) return rc;
     if ((rc = get_uint(obj, "delay_ms", DEMO_MAX_DELAY_MS, &v, NULL, where, err))) return rc;
     r->delay_ms = (int64_t)v;
-    v = 0;
     if ((rc = get_uint(obj, "trickle_bytes", 1024 * 1024, &v, NULL, where, err))) return rc;
     r->trickle_bytes = (size_t)v;
-    v = 0;
     if ((rc = get_uint(obj, "trickle_interval_ms", DEMO_MAX_DELAY_MS, &v, &present, where, err)))
         return rc;
     r->trickle_interval_ms = (int64_t)v;

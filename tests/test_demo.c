@@ -281,6 +281,34 @@ static void delay_and_trickle_are_honoured(void **state)
     demo_scenario_free(s);
 }
 
+/* A status-only answer is not delayed: the status code once leaked into delay_ms
+   (a 404 waited 404 ms). 999 ms would be the leak; the answer takes microseconds. */
+static void a_status_is_not_a_delay(void **state)
+{
+    (void)state;
+    demo_scenario *s =
+        scenario_from("{\"routes\": [{\"path\": \"/gone\", \"status\": 999},"
+                      "  {\"path\": \"/big\", \"generate\": 1500, \"status\": 200}]}",
+                      NULL);
+    demo_server *server = start(s, NULL);
+    http_reply r;
+    http_get(demo_server_address(server, 0), "/gone", 0, &r);
+    assert_int_equal(r.status, 999);
+    http_reply_free(&r);
+    http_get(demo_server_address(server, 0), "/big", 0, &r);
+    assert_int_equal(r.body_len, 1500);
+    http_reply_free(&r);
+    demo_request *log;
+    size_t n;
+    assert_int_equal(demo_server_requests(server, 0, &log, &n), CS_OK);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++)
+        assert_true(log[i].respond_mono_ns - log[i].mono_ns < 900 * 1000000LL);
+    demo_requests_free(log, n);
+    demo_server_stop(server);
+    demo_scenario_free(s);
+}
+
 static void redirect_sequence_and_404(void **state)
 {
     (void)state;
@@ -963,6 +991,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(three_hosts_answer_and_log_per_host),
         cmocka_unit_test(delay_and_trickle_are_honoured),
+        cmocka_unit_test(a_status_is_not_a_delay),
         cmocka_unit_test(redirect_sequence_and_404),
         cmocka_unit_test(endless_body_is_cut_by_the_client),
         cmocka_unit_test(gzip_bodies_inflate_exactly_and_the_bomb_is_small),
