@@ -67,8 +67,40 @@ void cli_log_file_error(const char *command, const char *path, const char *why);
  * memory. */
 json_t *cli_json_text(const char *text);
 /* A progress bar on stderr (for a terminal): "\rCOMMAND [####    ] done/total EXTRA",
- * ending the line when done reaches total. */
+ * ending the line when done reaches total. Commands with --json-progress use
+ * cli_progress below, which draws the same bar. */
 void cli_progress_bar(const char *command, size_t done, size_t total, const char *extra);
+
+/*
+ * The progress of a long-running command (progress.c, which also documents
+ * the JSON format): a bar on stderr when it is a terminal, JSON Lines on
+ * stderr with --json-progress (then no bar), else nothing. Rate-limited in
+ * one place: cli_progress_due says whether an update now would be shown.
+ */
+typedef struct cli_progress {
+    const char *command, *unit;
+    int json;           /* --json-progress: JSON lines */
+    int bar;            /* a bar (a terminal, no --json-progress) */
+    int shown;          /* an update was shown */
+    int bar_open;       /* a bar line is drawn without its newline */
+    uint64_t done;      /* the last done shown: never goes back */
+    int64_t started_ns; /* cs_monotonic_ns at the start */
+    int64_t last_ns;    /* of the last update shown */
+} cli_progress;
+
+/* Starts p for COMMAND counting UNIT; json: --json-progress was given. */
+void cli_progress_start(cli_progress *p, const char *command, const char *unit,
+                        const cli_context *ctx, int json);
+/* 1 when an update now would be shown: the final one always (if any output is on),
+ * others at most every CLI_PROGRESS_INTERVAL_MS. */
+int cli_progress_due(const cli_progress *p, int final);
+/* Shows an update if it is due: the JSON line with fields (an object whose members go
+ * after "total"; owned, released here; may be NULL) or the bar with bar_extra after
+ * done/total. final: the run's last update (ends the bar's line). */
+void cli_progress_show(cli_progress *p, uint64_t done, uint64_t total, int final, json_t *fields,
+                       const char *bar_extra);
+/* Ends a bar line left open, so a log message starts on a line of its own. */
+void cli_progress_break(cli_progress *p);
 /*
  * Reads an AI crawler list file (--ai-crawlers FILE, robots/ai_crawlers.txt's
  * format) into *out (release with robots_ai_crawlers_free). CS_OK or the

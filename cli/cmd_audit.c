@@ -6,8 +6,9 @@
  * blocked under the policy) when a catalog exists, opened read-only (an audit
  * never creates or changes one), plus the images of --protected DIR.
  *
- * Progress goes to stderr: a bar on a terminal, else a line every
- * AUDIT_PROGRESS_EVERY images. One JSON summary line on stdout.
+ * Progress goes to stderr through cli_progress: a bar on a terminal, JSON
+ * Lines with --json-progress, else a line every AUDIT_PROGRESS_EVERY images.
+ * One JSON summary line on stdout.
  *
  * Exit status: the worst of what happened, as `hash` does: 3 a runtime
  * failure; 2 bad usage, no works at all, or a file (query or work) that could
@@ -25,36 +26,50 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: clearset [--catalog PATH] audit IMAGE_OR_DIR... --report DIR\n"
-            "       [--protected DIR] [--policy NAME|FILE] [--max-pixels N]\n\n"
-            "Checks each image (folders are walked for JPEG, PNG and WebP files) against\n"
-            "the protected works: PDQ near copies of the image or its rotations and flips,\n"
-            "then local features verified geometrically (crops, rotations, collages).\n"
-            "Writes DIR/report.json (images, with risk copy|partial|none and the closest\n"
-            "works, best first) and DIR/report.html (thumbnails side by side, the matched\n"
-            "region outlined, filterable by risk; one self-contained file). Memory grows\n"
-            "with the works, not with the images. One JSON summary on stdout.\n\n"
-            "The works: the catalog's registered works ('clearset protect') and the images\n"
-            "blocked under the policy, when the catalog exists (it is only read), plus:\n"
-            "  --protected DIR    every image in DIR, analysed on the fly (not stored)\n"
-            "  --policy NAME|FILE whose blocked images count as works (default strict)\n"
-            "  --report DIR       where the reports go (created if missing)\n"
-            "  --max-pixels N     refuse images whose header declares more pixels\n"
-            "  --model MODEL      the generator's memorisation check: run 'clearset generate'\n\n"
-            "exit status: 0 no image is a copy, 1 an image is a copy or partial copy of a\n"
-            "work, 2 bad usage, no works, or a file that could not be read (listed in the\n"
-            "report; the others are audited), 3 runtime failure\n");
+    fprintf(
+        out,
+        "usage: clearset [--catalog PATH] audit IMAGE_OR_DIR... --report DIR\n"
+        "       [--protected DIR] [--policy NAME|FILE] [--max-pixels N] [--json-progress]\n\n"
+        "Checks each image (folders are walked for JPEG, PNG and WebP files) against\n"
+        "the protected works: PDQ near copies of the image or its rotations and flips,\n"
+        "then local features verified geometrically (crops, rotations, collages).\n"
+        "Writes DIR/report.json (images, with risk copy|partial|none and the closest\n"
+        "works, best first) and DIR/report.html (thumbnails side by side, the matched\n"
+        "region outlined, filterable by risk; one self-contained file). Memory grows\n"
+        "with the works, not with the images. One JSON summary on stdout.\n\n"
+        "The works: the catalog's registered works ('clearset protect') and the images\n"
+        "blocked under the policy, when the catalog exists (it is only read), plus:\n"
+        "  --protected DIR    every image in DIR, analysed on the fly (not stored)\n"
+        "  --policy NAME|FILE whose blocked images count as works (default strict)\n"
+        "  --report DIR       where the reports go (created if missing)\n"
+        "  --max-pixels N     refuse images whose header declares more pixels\n"
+        "  --model MODEL      the generator's memorisation check: run 'clearset generate'\n"
+        "  --json-progress    progress as JSON Lines on stderr, not a bar ('clearset --help')\n\n"
+        "exit status: 0 no image is a copy, 1 an image is a copy or partial copy of a\n"
+        "work, 2 bad usage, no works, or a file that could not be read (listed in the\n"
+        "report; the others are audited), 3 runtime failure\n");
 }
+
+/* The query files walked so far (unreadable ones too) and found in all, for the last line. */
+typedef struct audit_progress {
+    cli_progress shown;
+    size_t done, total;
+} audit_progress;
 
 static void show_progress(void *arg, size_t done, size_t total, size_t risky)
 {
-    const cli_context *ctx = arg;
-    if (ctx->stderr_is_tty) {
+    audit_progress *a = arg;
+    cli_progress *p = &a->shown;
+    a->done = done;
+    a->total = total;
+    if (cli_progress_due(p, 0)) {
         char extra[48];
         snprintf(extra, sizeof extra, ", %zu risky", risky);
-        cli_progress_bar("audit", done, total, extra);
-    } else if (done % AUDIT_PROGRESS_EVERY == 0 || done == total) {
+        cli_progress_show(
+            p, done, total, 0,
+            json_pack("{s:I, s:I}", "checked", (json_int_t)done, "risky", (json_int_t)risky),
+            extra);
+    } else if (!p->json && !p->bar && (done % AUDIT_PROGRESS_EVERY == 0 || done == total)) {
         fprintf(stderr, "clearset audit: %zu/%zu images, %zu copy or partial\n", done, total,
                 risky);
     }
@@ -62,12 +77,11 @@ static void show_progress(void *arg, size_t done, size_t total, size_t risky)
 
 static void log_file_error(void *arg, const char *path, const cs_error *err)
 {
-    const cli_context *ctx = arg;
-    if (ctx->stderr_is_tty) fputc('\n', stderr);
+    cli_progress_break(&((audit_progress *)arg)->shown);
     cli_log_file_error("audit", path, err->message[0] ? err->message : cs_strerror(err->code));
 }
 
-enum { OPT_PROTECTED, OPT_MODEL, OPT_REPORT, OPT_POLICY, OPT_MAX_PIXELS };
+enum { OPT_PROTECTED, OPT_MODEL, OPT_REPORT, OPT_POLICY, OPT_MAX_PIXELS, OPT_JSON_PROGRESS };
 
 int cmd_audit(cli_context *ctx, int argc, char **argv)
 {
@@ -81,9 +95,12 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
         {"--report", OPT_REPORT, CLI_TEXT, 0, 0},
         {"--policy", OPT_POLICY, CLI_TEXT, 0, 0},
         {"--max-pixels", OPT_MAX_PIXELS, CLI_COUNT, 1, CLI_MAX_PIXELS_LIMIT},
+        {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
     };
+    audit_progress progress = {0};
+    int json_progress = 0;
     pipeline_audit_options opts = {
-        .on_progress = show_progress, .on_file_error = log_file_error, .arg = ctx};
+        .on_progress = show_progress, .on_file_error = log_file_error, .arg = &progress};
     const char *policy_name = "strict", *model = NULL;
     const char **queries = calloc((size_t)argc, sizeof *queries);
     if (queries == NULL) return cli_print_json("audit", NULL, 0);
@@ -100,10 +117,13 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
             opts.report_dir = args.value;
         else if (args.id == OPT_POLICY)
             policy_name = args.value;
+        else if (args.id == OPT_JSON_PROGRESS)
+            json_progress = 1;
         else
             opts.max_pixels = args.number;
     }
     opts.queries = queries;
+    cli_progress_start(&progress.shown, "audit", "images", ctx, json_progress);
     int status = CLI_EXIT_USAGE;
     if (kind == CLI_ARG_ERROR) {
         /* the message is printed */
@@ -126,6 +146,17 @@ int cmd_audit(cli_context *ctx, int argc, char **argv)
             opts.catalog_label = cat ? ctx->catalog_path : NULL;
             rc = pipeline_audit(cat, &opts, &stats, &err);
         }
+        if (rc == CS_OK) {
+            size_t risky = stats.risk[DEDUP_RISK_COPY] + stats.risk[DEDUP_RISK_PARTIAL];
+            char extra[48];
+            snprintf(extra, sizeof extra, ", %zu risky", risky);
+            cli_progress_show(&progress.shown, progress.done, progress.total, 1,
+                              json_pack("{s:I, s:I, s:I}", "checked", (json_int_t)stats.images,
+                                        "risky", (json_int_t)risky, "unreadable",
+                                        (json_int_t)stats.unreadable),
+                              extra);
+        }
+        cli_progress_break(&progress.shown);
         if (rc != CS_OK) {
             status = cli_fail("audit", &err);
             if (policy == NULL) status = CLI_EXIT_USAGE; /* a policy that does not load */

@@ -5,9 +5,10 @@
  * crawl needs them; a second run reads the list again from its start and the
  * frontier, which remembers every URL, fetches none of them twice.
  *
- * Prints one JSON summary line on stdout at the end; with --json-progress
- * also a JSON line every --progress-interval seconds (all lines carry
- * "event"). On a terminal, stderr shows a live progress line. SIGINT and
+ * Prints one JSON summary line on stdout at the end ("event":"done").
+ * Progress, every --progress-interval seconds, goes to stderr through
+ * cli_progress: a bar on a terminal (requests made of requests made plus
+ * URLs queued), JSON Lines with --json-progress. SIGINT and
  * SIGTERM stop the crawl cleanly; what is in flight is fetched next run.
  * `--worker` makes it one of many crawls sharing the catalog through host
  * leases (crawler/worker.c) instead of the one crawl a lock file allows.
@@ -79,8 +80,12 @@ static void print_help(void)
            "                            --url-list\n"
            "  --lease SECONDS           how long a worker's host lease lasts unrenewed: how\n"
            "                            soon a dead worker's hosts pass on (default 30)\n"
-           "  --json-progress           progress as JSON lines on stdout\n"
-           "  --progress-interval SECONDS  (default 1)\n\n"
+           "  --json-progress           progress as JSON Lines on stderr, not a bar (see\n"
+           "                            'clearset --help'): done is requests made, total\n"
+           "                            requests made plus URLs queued (it moves:\n"
+           "                            pages add URLs, skipped ones leave)\n"
+           "  --progress-interval SECONDS  how often progress is taken (default 1; at\n"
+           "                            most 4 updates a second are shown)\n\n"
            "prints one JSON line: requests, pages, images, bytes, errors, refused, disallowed,\n"
            "excluded, hosts, queued, elapsed_s, stopped_by (with --url-list also list_read,\n"
            "list_queued, list_bad). A request refused for its address "
@@ -88,11 +93,6 @@ static void print_help(void)
            "reserved, or loopback without --allow-loopback) is also reported on stderr; its\n"
            "host is left for a run allowed to reach it.\n");
 }
-
-typedef struct progress_state {
-    int json;
-    int tty;
-} progress_state;
 
 static const char *stopped_name(crawler_stop stop)
 {
@@ -109,32 +109,43 @@ static const char *stopped_name(crawler_stop stop)
     return "unknown";
 }
 
-static json_t *stats_json(const crawler_stats *s, const char *event)
+/* The crawl's counters, for the summary and the progress lines. */
+static json_t *stats_counters(const crawler_stats *s)
 {
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "event",
-                     event, "requests", (json_int_t)s->requests, "pages", (json_int_t)s->pages,
-                     "images", (json_int_t)s->images, "bytes", (json_int_t)s->bytes, "errors",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
+                     (json_int_t)s->requests, "pages", (json_int_t)s->pages, "images",
+                     (json_int_t)s->images, "bytes", (json_int_t)s->bytes, "errors",
                      (json_int_t)s->errors, "refused", (json_int_t)s->refused, "disallowed",
                      (json_int_t)s->disallowed, "excluded", (json_int_t)s->excluded, "hosts",
                      (json_int_t)s->hosts, "hosts_active", (json_int_t)s->hosts_active, "queued",
-                     (json_int_t)s->queued, "elapsed_s", s->elapsed_ms / 1000.0);
+                     (json_int_t)s->queued);
 }
 
+/* The summary line: {"event":"done", the counters, "elapsed_s"}. */
+static json_t *summary_json(const crawler_stats *s)
+{
+    json_t *line = json_pack("{s:s}", "event", "done");
+    if (line && (json_object_update_new(line, stats_counters(s)) != 0 ||
+                 json_object_set_new(line, "elapsed_s", json_real(s->elapsed_ms / 1000.0)) != 0)) {
+        json_decref(line);
+        line = NULL;
+    }
+    return line;
+}
+
+/* The crawler's figures (every progress_interval_ms, and final = 1 once at the end, with
+ * the summary's figures) as a bar or a JSON line. */
 static void on_progress(void *arg, const crawler_stats *s, int final)
 {
-    progress_state *p = arg;
-    if (p->json && !final) {
-        cli_print_json("crawl", stats_json(s, "progress"), JSON_COMPACT | JSON_REAL_PRECISION(6));
-        fflush(stdout);
-    }
-    if (p->tty) {
-        fprintf(stderr,
-                "\rfetched %lld  images %lld  %.1f MB  errors %lld  hosts active %lld  "
-                "queue %lld   %s",
-                (long long)s->requests, (long long)s->images, s->bytes / 1e6, (long long)s->errors,
-                (long long)s->hosts_active, (long long)s->queued, final ? "\n" : "");
-        fflush(stderr);
-    }
+    cli_progress *p = arg;
+    if (!cli_progress_due(p, final)) return;
+    char extra[160];
+    snprintf(extra, sizeof extra,
+             " requests, %lld images, %lld queued, %lld errors, %.1f MB, %lld hosts active",
+             (long long)s->images, (long long)s->queued, (long long)s->errors, s->bytes / 1e6,
+             (long long)s->hosts_active);
+    cli_progress_show(p, (uint64_t)s->requests, (uint64_t)(s->requests + s->queued), final,
+                      stats_counters(s), extra);
 }
 
 /* Appends each non-empty, non-comment line of the file to *list (seeds, excluded domains). */
@@ -330,7 +341,8 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
     size_t seed_count = 0, seed_cap = 0, host_count = 0, host_cap = 0;
     size_t excluded_count = 0, excluded_cap = 0;
     robots_ai_crawlers *ai_crawlers = NULL;
-    progress_state progress = {.tty = ctx->stderr_is_tty};
+    cli_progress progress;
+    int json_progress = 0;
     const char *list_path = NULL, *url_col = NULL, *caption_col = NULL;
     crawler_url_list_format list_format = CRAWLER_URL_LIST_AUTO;
     crawler_url_list *list = NULL;
@@ -351,7 +363,7 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         } else if (args.id == OPT_ALLOW_LOOPBACK) {
             opts.fetch.allow_loopback = 1;
         } else if (args.id == OPT_JSON_PROGRESS) {
-            progress.json = 1;
+            json_progress = 1;
         } else if (args.id == OPT_WORKER) {
             opts.worker = 1;
         } else if (args.id == OPT_URL_LIST) {
@@ -420,16 +432,18 @@ int cmd_crawl(cli_context *ctx, int argc, char **argv)
         opts.exclude_domains = (const char *const *)excluded;
         opts.exclude_domain_count = excluded_count;
         opts.ai_crawlers = ai_crawlers;
+        cli_progress_start(&progress, "crawl", "requests", ctx, json_progress);
         opts.progress = on_progress;
         opts.progress_ctx = &progress;
         opts.stop = &stop_requested;
         cli_on_stop_signals(on_signal);
         crawler_stats stats;
         int rc = crawler_crawl(cat, &opts, &stats, &err);
+        cli_progress_break(&progress);
         if (rc != CS_OK) {
             status = cli_fail("crawl", &err);
         } else {
-            json_t *line = stats_json(&stats, "done");
+            json_t *line = summary_json(&stats);
             if (line && json_object_set_new(line, "stopped_by",
                                             json_string(stopped_name(stats.stopped_by))) != 0) {
                 json_decref(line);

@@ -6,7 +6,9 @@
  * the run; but when every image failed, so that the catalog holds no hashes at
  * all, the run did nothing and the exit status says so (3, a runtime
  * failure). A rerun that retries only images that failed before, beside
- * images hashed earlier, still succeeds.
+ * images hashed earlier, still succeeds. Progress (images analysed of those
+ * to hash) goes to stderr through cli_progress: a bar on a terminal, JSON
+ * Lines with --json-progress.
  */
 #include "cli/cli.h"
 #include "pipeline/pipeline.h"
@@ -20,7 +22,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: clearset [--catalog PATH] dedup [--threshold N] [--min-quality N]\n"
-            "                [--jobs N] [--max-pixels N]\n\n"
+            "                [--jobs N] [--max-pixels N] [--json-progress]\n\n"
             "Hashes every catalog image not hashed yet (SHA-256, PDQ, pHash), groups near\n"
             "duplicates and identical bytes served at several URLs into clusters, and marks\n"
             "clusters whose members' rights evidence disagrees (licence-laundering suspects).\n"
@@ -29,13 +31,33 @@ static void usage(FILE *out)
             "  --threshold N    PDQ distance for near duplicates (default %d)\n"
             "  --min-quality N  PDQ quality below which a hash is not near-matched (default %d)\n"
             "  --jobs N         hashing threads (default: one per core)\n"
-            "  --max-pixels N   refuse images whose header declares more pixels\n",
+            "  --max-pixels N   refuse images whose header declares more pixels\n"
+            "  --json-progress  progress as JSON Lines on stderr, not a bar ('clearset --help')\n",
             PDQ_DEFAULT_NEAR_DISTANCE, PDQ_MIN_TRUSTED_QUALITY);
+}
+
+/* What the last update said, for the final line. */
+typedef struct dedup_progress {
+    cli_progress shown;
+    size_t total;
+} dedup_progress;
+
+static void show_progress(void *arg, size_t done, size_t total, size_t failed)
+{
+    dedup_progress *d = arg;
+    d->total = total;
+    if (!cli_progress_due(&d->shown, 0)) return;
+    char extra[48];
+    snprintf(extra, sizeof extra, " images hashed, %zu failed", failed);
+    cli_progress_show(&d->shown, done, total, 0,
+                      json_pack("{s:I, s:I}", "hashed", (json_int_t)(done - CS_MIN(done, failed)),
+                                "failed", (json_int_t)failed),
+                      extra);
 }
 
 static void log_image_error(void *arg, int64_t image_id, const cs_error *err)
 {
-    (void)arg;
+    cli_progress_break(&((dedup_progress *)arg)->shown);
     fprintf(stderr, "clearset dedup: image %" PRId64 ": %s\n", image_id,
             err->message[0] ? err->message : cs_strerror(err->code));
 }
@@ -47,13 +69,15 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
         return CLI_EXIT_OK;
     }
     pipeline_dedup_options opts = {.threshold = -1, .min_quality = -1};
-    enum { OPT_THRESHOLD, OPT_MIN_QUALITY, OPT_JOBS, OPT_MAX_PIXELS };
+    enum { OPT_THRESHOLD, OPT_MIN_QUALITY, OPT_JOBS, OPT_MAX_PIXELS, OPT_JSON_PROGRESS };
     static const cli_option options[] = {
         {"--threshold", OPT_THRESHOLD, CLI_COUNT, 0, DEDUP_INDEX_MAX_RADIUS},
         {"--min-quality", OPT_MIN_QUALITY, CLI_COUNT, 0, 100},
         {"--jobs", OPT_JOBS, CLI_COUNT, 1, 64},
         {"--max-pixels", OPT_MAX_PIXELS, CLI_COUNT, 1, CLI_MAX_PIXELS_LIMIT},
+        {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
     };
+    int json_progress = 0;
     cli_args args = cli_args_start("dedup", argc, argv, options, CS_ARRAY_LEN(options), 0);
     int kind;
     while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
@@ -63,13 +87,19 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
             opts.min_quality = (int)args.number;
         else if (args.id == OPT_JOBS)
             opts.jobs = (int)args.number;
+        else if (args.id == OPT_JSON_PROGRESS)
+            json_progress = 1;
         else
             opts.max_pixels = args.number;
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
     if (kind == CLI_ARG_OPERAND)
         return cli_usage_error("dedup", "unexpected argument '%s'", args.value);
+    dedup_progress progress = {0};
+    cli_progress_start(&progress.shown, "dedup", "images", ctx, json_progress);
     opts.on_image_error = log_image_error;
+    opts.on_progress = show_progress;
+    opts.arg = &progress;
 
     cs_error err;
     cs_error_clear(&err);
@@ -79,6 +109,18 @@ int cmd_dedup(cli_context *ctx, int argc, char **argv)
     pipeline_dedup_stats st;
     rc = pipeline_dedup(cat, &opts, &st, &err);
     catalog_close(cat);
+    if (rc == CS_OK) {
+        size_t done = st.hashed + st.failed, clusters = st.near_clusters + st.exact_clusters;
+        char extra[80];
+        snprintf(extra, sizeof extra, " images hashed, %zu failed, %zu clusters", st.failed,
+                 clusters);
+        cli_progress_show(&progress.shown, done, CS_MAX(done, progress.total), 1,
+                          json_pack("{s:I, s:I, s:I, s:I}", "hashed", (json_int_t)st.hashed,
+                                    "failed", (json_int_t)st.failed, "images",
+                                    (json_int_t)st.images, "clusters", (json_int_t)clusters),
+                          extra);
+    }
+    cli_progress_break(&progress.shown);
     if (rc != CS_OK) return cli_fail("dedup", &err);
 
     json_t *o = json_object();

@@ -2,9 +2,10 @@
  * cmd_export.c - `clearset export --out DIR [--key KEY] [--policy NAME|FILE]
  * [--format imagefolder|webdataset] [--size N] [--shard-size N] [--force]`:
  * the images cleared under the policy leave the catalog as a dataset folder
- * (pipeline_export does the work). Prints one JSON summary on stdout and a
- * progress bar on stderr when it is a terminal. The catalog is opened
- * read-only: an export changes nothing in it.
+ * (pipeline_export does the work). Prints one JSON summary on stdout; progress
+ * on stderr through cli_progress (a bar on a terminal, JSON Lines with
+ * --json-progress). The catalog is opened read-only: an export changes
+ * nothing in it.
  *
  * Exit status: 0 exported; 1 nothing is cleared under the policy (nothing
  * written); 2 bad usage, an existing DIR without --force, a policy that
@@ -21,38 +22,51 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: clearset [--catalog PATH] export --out DIR [--key KEY] [--policy NAME|FILE]\n"
-            "       [--format imagefolder|webdataset] [--size N] [--shard-size N] [--force]\n\n"
-            "Writes the images whose stored verdict under the policy is cleared (run 'clearset\n"
-            "clear' first), one per near-duplicate cluster, as a dataset folder DIR:\n"
-            "images/KEY.EXT (original bytes), metadata.jsonl (one JSON object per image, as\n"
-            "Hugging Face's imagefolder loads it), ATTRIBUTION.md, a dataset card README.md and\n"
-            "croissant.json (webdataset: tar shards instead of images/). Built in DIR.partial and "
-            "renamed at the end; the same catalog and\n"
-            "options give the same bytes. One JSON summary on stdout.\n\n"
-            "  --out DIR          the folder to write (refused if it exists, unless --force)\n"
-            "  --policy NAME|FILE the policy whose verdicts select the images (default strict)\n"
-            "  --format F         imagefolder (default) or webdataset: tar shards NNNNN.tar of\n"
-            "                     KEY.EXT, KEY.txt (caption), KEY.json, and NNNNN_stats.json\n"
-            "  --key KEY          sign the export with this Ed25519 key ('clearset keygen'):\n"
-            "                     manifest.json, manifest.sig, signer.pub ('clearset verify')\n"
-            "  --size N           N x N copies (centre crop, area filter, same format) instead\n"
-            "                     of the originals; metadata keeps the original's sha256\n"
-            "  --shard-size N     webdataset samples per shard (default %d)\n"
-            "  --force            replace DIR if it exists\n\n"
-            "exit status: 0 exported, 1 nothing is cleared under the policy (nothing written),\n"
-            "2 bad usage or input (DIR exists), 3 runtime failure (a blob cannot be read)\n",
-            PIPELINE_EXPORT_DEFAULT_SHARD);
+    fprintf(
+        out,
+        "usage: clearset [--catalog PATH] export --out DIR [--key KEY] [--policy NAME|FILE]\n"
+        "       [--format imagefolder|webdataset] [--size N] [--shard-size N] [--force]\n"
+        "       [--json-progress]\n\n"
+        "Writes the images whose stored verdict under the policy is cleared (run 'clearset\n"
+        "clear' first), one per near-duplicate cluster, as a dataset folder DIR:\n"
+        "images/KEY.EXT (original bytes), metadata.jsonl (one JSON object per image, as\n"
+        "Hugging Face's imagefolder loads it), ATTRIBUTION.md, a dataset card README.md and\n"
+        "croissant.json (webdataset: tar shards instead of images/). Built in DIR.partial and "
+        "renamed at the end; the same catalog and\n"
+        "options give the same bytes. One JSON summary on stdout.\n\n"
+        "  --out DIR          the folder to write (refused if it exists, unless --force)\n"
+        "  --policy NAME|FILE the policy whose verdicts select the images (default strict)\n"
+        "  --format F         imagefolder (default) or webdataset: tar shards NNNNN.tar of\n"
+        "                     KEY.EXT, KEY.txt (caption), KEY.json, and NNNNN_stats.json\n"
+        "  --key KEY          sign the export with this Ed25519 key ('clearset keygen'):\n"
+        "                     manifest.json, manifest.sig, signer.pub ('clearset verify')\n"
+        "  --size N           N x N copies (centre crop, area filter, same format) instead\n"
+        "                     of the originals; metadata keeps the original's sha256\n"
+        "  --shard-size N     webdataset samples per shard (default %d)\n"
+        "  --force            replace DIR if it exists\n"
+        "  --json-progress    progress as JSON Lines on stderr, not a bar ('clearset --help')\n\n"
+        "exit status: 0 exported, 1 nothing is cleared under the policy (nothing written),\n"
+        "2 bad usage or input (DIR exists), 3 runtime failure (a blob cannot be read)\n",
+        PIPELINE_EXPORT_DEFAULT_SHARD);
 }
 
 static void show_progress(void *arg, size_t done, size_t total)
 {
-    (void)arg;
-    cli_progress_bar("export", done, total, NULL);
+    cli_progress *p = arg;
+    if (cli_progress_due(p, 0))
+        cli_progress_show(p, done, total, 0, json_pack("{s:I}", "images", (json_int_t)done), NULL);
 }
 
-enum { OPT_OUT, OPT_KEY, OPT_POLICY, OPT_FORMAT, OPT_SIZE, OPT_SHARD_SIZE, OPT_FORCE };
+enum {
+    OPT_OUT,
+    OPT_KEY,
+    OPT_POLICY,
+    OPT_FORMAT,
+    OPT_SIZE,
+    OPT_SHARD_SIZE,
+    OPT_FORCE,
+    OPT_JSON_PROGRESS
+};
 
 int cmd_export(cli_context *ctx, int argc, char **argv)
 {
@@ -68,9 +82,11 @@ int cmd_export(cli_context *ctx, int argc, char **argv)
         {"--size", OPT_SIZE, CLI_COUNT, 1, EXPORT_MAX_SIZE},
         {"--shard-size", OPT_SHARD_SIZE, CLI_COUNT, 1, EXPORT_MAX_SHARD_SIZE},
         {"--force", OPT_FORCE, CLI_FLAG, 0, 0},
+        {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
     };
     pipeline_export_options opts = {.shard_size = PIPELINE_EXPORT_DEFAULT_SHARD};
     const char *policy_name = "strict", *format = "imagefolder";
+    int json_progress = 0;
     cli_args args = cli_args_start("export", argc, argv, options, CS_ARRAY_LEN(options), 0);
     int kind;
     while ((kind = cli_args_next(&args)) == CLI_ARG_OPTION) {
@@ -96,6 +112,9 @@ int cmd_export(cli_context *ctx, int argc, char **argv)
         case OPT_FORCE:
             opts.force = 1;
             break;
+        case OPT_JSON_PROGRESS:
+            json_progress = 1;
+            break;
         }
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
@@ -119,9 +138,19 @@ int cmd_export(cli_context *ctx, int argc, char **argv)
         return cli_fail("export", &err);
     }
     opts.policy = policy;
-    if (ctx->stderr_is_tty) opts.on_progress = show_progress;
+    cli_progress progress;
+    cli_progress_start(&progress, "export", "images", ctx, json_progress);
+    opts.on_progress = show_progress;
+    opts.arg = &progress;
     pipeline_export_stats stats;
     int rc = pipeline_export(cat, &opts, &stats, &err);
+    if (rc == CS_OK)
+        cli_progress_show(&progress, stats.images, stats.images, 1,
+                          json_pack("{s:I, s:I, s:I, s:I}", "images", (json_int_t)stats.images,
+                                    "cleared", (json_int_t)stats.cleared, "duplicates",
+                                    (json_int_t)stats.duplicates, "bytes", (json_int_t)stats.bytes),
+                          NULL);
+    cli_progress_break(&progress);
     int status;
     if (rc != CS_OK) {
         status = cli_fail("export", &err);

@@ -8,8 +8,9 @@
  * "timed_out", "d_loss", "g_loss", "swd", "images", "channels",
  * "manifest_sha256", "signer_fingerprint", "grid", "card"}; with --info the
  * checkpoint's own account (pipeline_train_info).
- * stderr: progress (step, D and G losses, images/s, ETA): a bar on a
- * terminal, otherwise one line per checkpoint.
+ * stderr: progress (step, D and G losses, images/s, ETA) through
+ * cli_progress: a bar on a terminal, JSON Lines with --json-progress,
+ * otherwise one line per checkpoint.
  * SIGINT and SIGTERM stop training after the current step with a checkpoint,
  * grid and model card; the exit status is then 130 (128 + SIGINT, what a
  * shell reports for a job stopped by Ctrl-C), so a script can tell a
@@ -39,6 +40,7 @@ static void usage(FILE *out)
             "usage: clearset train --dataset DIR --out MODEL [--steps N] [--time-limit S]\n"
             "                      [--batch N] [--size 32|64] [--seed N] [--resume]\n"
             "                      [--trusted-keys FILE] [--checkpoint-every N] [--threads N]\n"
+            "                      [--json-progress]\n"
             "       clearset train --info MODEL\n\n"
             "Trains the GAN on a clearset export, and only on one that verifies: the same\n"
             "check as `clearset verify` (signature, every file's size and SHA-256, nothing\n"
@@ -64,6 +66,8 @@ static void usage(FILE *out)
             "                         starts a comment; the export's signer must be one\n"
             "  --checkpoint-every N   checkpoint every N steps (default %d; 0: at the end)\n"
             "  --threads N            generator worker threads (default: up to 2)\n"
+            "  --json-progress        progress as JSON Lines on stderr, not a bar (see\n"
+            "                         'clearset --help')\n"
             "  --info MODEL           print a checkpoint's provenance and metadata as JSON\n\n"
             "Memory: every image is held as 32 x 32 floats (4 KiB grey, 12 KiB RGB), at\n"
             "most %d images.\n"
@@ -82,21 +86,27 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-typedef struct progress_ctx {
-    int tty;
-} progress_ctx;
-
-static void on_progress(void *arg, const pipeline_train_progress *p)
+/* One update: the bar's text and the JSON line's fields. */
+static void show(cli_progress *shown, const pipeline_train_progress *p, int final)
 {
-    const progress_ctx *ctx = arg;
     char extra[160];
     snprintf(extra, sizeof extra, " D %.3f G %.3f %.0f img/s ETA %.0f s", (double)p->d_loss,
              (double)p->g_loss, p->images_per_s, p->eta_s);
-    if (ctx->tty)
-        cli_progress_bar("train", (size_t)p->step, (size_t)p->steps, extra);
-    else if (p->checkpoint)
+    if (cli_progress_due(shown, final))
+        cli_progress_show(shown, p->step, p->steps, final,
+                          json_pack("{s:I, s:I, s:f, s:f, s:f, s:f}", "step", (json_int_t)p->step,
+                                    "steps", (json_int_t)p->steps, "d_loss", (double)p->d_loss,
+                                    "g_loss", (double)p->g_loss, "images_per_s", p->images_per_s,
+                                    "eta_s", p->eta_s),
+                          extra);
+    else if (!shown->json && !shown->bar && p->checkpoint)
         fprintf(stderr, "clearset train: step %llu/%llu%s (checkpoint)\n",
                 (unsigned long long)p->step, (unsigned long long)p->steps, extra);
+}
+
+static void on_progress(void *arg, const pipeline_train_progress *p)
+{
+    show(arg, p, 0);
 }
 
 static int print_info(const char *model)
@@ -135,6 +145,7 @@ enum {
     OPT_CHECKPOINT_EVERY,
     OPT_THREADS,
     OPT_INFO,
+    OPT_JSON_PROGRESS,
 };
 
 int cmd_train(cli_context *ctx, int argc, char **argv)
@@ -156,6 +167,7 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
         {"--checkpoint-every", OPT_CHECKPOINT_EVERY, CLI_COUNT, 0, TRAIN_MAX_STEPS},
         {"--threads", OPT_THREADS, CLI_COUNT, 1, 64},
         {"--info", OPT_INFO, CLI_TEXT, 0, 0},
+        {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
     };
     pipeline_train_options opts = {
         .steps = TRAIN_DEFAULT_STEPS,
@@ -165,7 +177,7 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
         .seed = 1,
     };
     const char *info = NULL;
-    int kind;
+    int kind, json_progress = 0;
     cli_args args = cli_args_start("train", argc, argv, options, CS_ARRAY_LEN(options), 0);
     while ((kind = cli_args_next(&args)) > CLI_ARG_END) {
         if (kind == CLI_ARG_OPERAND)
@@ -207,6 +219,9 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
         case OPT_INFO:
             info = args.value;
             break;
+        case OPT_JSON_PROGRESS:
+            json_progress = 1;
+            break;
         }
     }
     if (kind == CLI_ARG_ERROR) return CLI_EXIT_USAGE;
@@ -223,7 +238,8 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
         return cli_usage_error("train", "--size %d: the generator is built for 32 or 64 only",
                                opts.size);
 
-    progress_ctx progress = {ctx->stderr_is_tty};
+    cli_progress progress;
+    cli_progress_start(&progress, "train", "steps", ctx, json_progress);
     opts.on_progress = on_progress;
     opts.arg = &progress;
     opts.stop = &stop_requested;
@@ -232,8 +248,15 @@ int cmd_train(cli_context *ctx, int argc, char **argv)
     cs_error err = {0};
     pipeline_train_result result;
     int rc = pipeline_train(&opts, &result, &err);
-    /* A bar stopped short of its end has not ended its line. */
-    if (progress.tty && result.step > 0 && result.step < opts.steps) fputc('\n', stderr);
+    if (rc == CS_OK) {
+        pipeline_train_progress last = {.step = result.step,
+                                        .steps = opts.steps,
+                                        .d_loss = result.d_loss,
+                                        .g_loss = result.g_loss,
+                                        .images_per_s = result.images_per_s};
+        show(&progress, &last, 1);
+    }
+    cli_progress_break(&progress);
     if (rc != CS_OK) return cli_fail("train", &err);
     if (result.interrupted)
         fprintf(stderr,

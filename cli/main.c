@@ -41,6 +41,14 @@ static void print_usage(FILE *out)
             "  --version       print the version\n"
             "  -h, --help      this help; COMMAND --help for a command's own\n\n"
             "Every option that takes a value reads it as --opt VALUE or --opt=VALUE.\n\n"
+            "Progress: crawl, dedup, export, train and audit draw a bar on stderr when it\n"
+            "is a terminal, and with --json-progress (after the command) write JSON Lines\n"
+            "on stderr instead, at most ~4 a second:\n"
+            "  {\"progress\":COMMAND,\"unit\":U,\"done\":N,\"total\":M,...counters...,\n"
+            "   \"elapsed_s\":S,\"final\":false}\n"
+            "done never decreases and never passes total; the last line of a run that\n"
+            "produced its result has \"final\":true and the figures of the stdout summary.\n"
+            "stdout is the same with or without it; other stderr lines do not start with {.\n\n"
             "commands:\n",
             CLEARSET_VERSION, CLI_DEFAULT_CATALOG, CATALOG_PG_DEFAULT_BLOBS);
     for (size_t i = 0; i < CS_ARRAY_LEN(commands); i++)

@@ -66,15 +66,6 @@ void cli_on_stop_signals(void (*handler)(int))
     sigaction(SIGTERM, &sa, NULL);
 }
 
-void cli_progress_bar(const char *command, size_t done, size_t total, const char *extra)
-{
-    int width = 40, filled = total ? (int)(done * (size_t)width / total) : width;
-    fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu%s", command, filled,
-            "########################################", width - filled, "", done, total,
-            extra ? extra : "");
-    if (done >= total) fputc('\n', stderr);
-}
-
 /* A crawler list is a few KiB; robots_ai_crawlers_parse refuses more than 1 MiB anyway. */
 #define CLI_AI_CRAWLERS_MAX_BYTES (2 * 1024 * 1024)
 

@@ -228,6 +228,11 @@ int cs_meta_status(const cs_meta_reader *reader)
     return reader->status;
 }
 
+size_t cs_meta_stop_offset(const cs_meta_reader *reader)
+{
+    return reader->pos;
+}
+
 int cs_meta_png_text(const cs_meta_block *block, cs_png_text *out)
 {
     memset(out, 0, sizeof *out);

@@ -93,6 +93,12 @@ int cs_meta_next(cs_meta_reader *reader, cs_meta_block *block);
  * CS_META_MAX_BLOCKS.
  */
 int cs_meta_status(const cs_meta_reader *reader);
+/*
+ * Where the walk stopped, once it ended with CS_OK: the offset of the JPEG
+ * SOS or EOI marker, of the PNG IEND chunk, or the RIFF size's end. What
+ * follows there (a JPEG's scan data) is the caller's to read.
+ */
+size_t cs_meta_stop_offset(const cs_meta_reader *reader);
 
 #define CS_PNG_KEYWORD_MAX 80 /* 1-79 bytes and a NUL (PNG 11.3.4.2) */
 

@@ -168,6 +168,14 @@ typedef struct crawler_image_probe {
  * bytes are no image format the crawler keeps.
  */
 int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_probe *out);
+/*
+ * Whether the whole file is there, read from its structure (no decoding), for
+ * bytes crawler_sniff_image accepted: CS_OK when the format's end is reached
+ * (JPEG EOI after the scan data, PNG IEND, the RIFF size; GIF is not
+ * checked), CS_ENOTFOUND when the bytes stop before it (a truncated file),
+ * CS_EFORMAT when the structure breaks first.
+ */
+int crawler_image_complete(const unsigned char *bytes, size_t len);
 
 /* ---- Fetching (fetch.c) ---------------------------------------------------- */
 

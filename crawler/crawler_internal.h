@@ -217,7 +217,6 @@ typedef struct crawl_job {
     struct crawl_job *next, *prev;
 } crawl_job;
 
-/* The state of one crawler_crawl call. */
 /* ---- URLs already in the frontier (seen.c) ------------------------------------------- */
 
 typedef struct crawl_seen_slot {
@@ -236,6 +235,7 @@ int64_t crawl_seen_find(const crawl_seen *seen, const char *url);
 void crawl_seen_add(crawl_seen *seen, const char *url, int64_t id);
 void crawl_seen_free(crawl_seen *seen);
 
+/* The state of one crawler_crawl call. */
 typedef struct crawl_ctx {
     catalog *cat;
     const crawler_options *opts;

@@ -12,7 +12,8 @@
  *     signal from headers, meta, robots.txt, tdmrep.json and ai.txt;
  *   - for an image (recognised by its bytes, whatever URL or type it came
  *     with), the blob, its header dimensions, its embedded rights metadata
- *     and opt-out signals; a header claiming too many pixels is refused;
+ *     and opt-out signals; a header claiming too many pixels is refused, and
+ *     so is a truncated file (crawler_image_complete);
  *   - for robots.txt, tdmrep.json and ai.txt (read by policy.c, as for
  *     `clearset signals`), the host's cached copy; for an RSL document, its
  *     rsl_documents row (no frontier URL: it is the host's policy file);
@@ -469,6 +470,11 @@ static int process_image(crawl_ctx *ctx, const crawl_job *job, const crawler_res
         *why = "too_many_pixels";
         return CS_ELIMIT;
     }
+    if (crawler_image_complete(resp->body, resp->body_len) != CS_OK) {
+        *why = "truncated: the image ends before its format's end (JPEG EOI, PNG IEND, RIFF "
+               "size); a decoder would paint the rest grey";
+        return CS_EFORMAT;
+    }
     catalog_image_info info = {.media_type = probe->media_type,
                                .width = probe->width,
                                .height = probe->height,
@@ -738,6 +744,9 @@ void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *re
                     state = CATALOG_URL_FAILED;
                     snprintf(why, sizeof why, "%s: image header claims %dx%d pixels", refused,
                              probe.width, probe.height);
+                } else if (irc == CS_EFORMAT && refused) {
+                    state = CATALOG_URL_FAILED;
+                    snprintf(why, sizeof why, "%s", refused);
                 } else {
                     rc = irc;
                 }

@@ -6,7 +6,11 @@
  * SOFn marker's frame header), PNG (IHDR), GIF (logical screen) and WebP
  * (VP8, VP8L or VP8X chunk) are recognised. Reading only headers lets the
  * crawler refuse a decompression bomb (a 60000 x 60000 JPEG header on a few
- * kilobytes of data) before anything decodes it. The magic numbers and the
+ * kilobytes of data) before anything decodes it. crawler_image_complete
+ * reads only the structure too: a file that ends before its format's end (a
+ * JPEG without an EOI marker after its scan data, a PNG without IEND, a WebP
+ * shorter than its RIFF size) is a truncated file, which a decoder would
+ * "recover" by painting grey, so the crawler keeps none. The magic numbers and the
  * JPEG segment walk are common/imagemeta.h's (shared with dedup/ and
  * license/); the dimension probes and GIF are the crawler's own.
  */
@@ -109,4 +113,25 @@ int crawler_sniff_image(const unsigned char *bytes, size_t len, crawler_image_pr
     if (rc == CS_OK && (out->width <= 0 || out->height <= 0)) rc = CS_EFORMAT;
     if (rc == CS_OK) out->pixels = (uint64_t)out->width * (uint64_t)out->height;
     return rc;
+}
+
+int crawler_image_complete(const unsigned char *bytes, size_t len)
+{
+    cs_meta_reader reader;
+    cs_meta_block block;
+    if (cs_meta_open(&reader, bytes, len) != CS_OK) /* GIF: nothing to check; else too short */
+        return len >= 6 && memcmp(bytes, "GIF8", 4) == 0 ? CS_OK : CS_ENOTFOUND;
+    while (cs_meta_next(&reader, &block))
+        ;
+    int rc = cs_meta_status(&reader);
+    if (rc != CS_OK || cs_image_sniff(bytes, len) != CS_IMAGE_JPEG) return rc;
+    /* The walk stopped at SOS (or EOI: no scan at all). In the entropy-coded
+       data 0xFF is always followed by 0x00 or a restart marker, so the first
+       FF D9 after it is the EOI. */
+    size_t at = cs_meta_stop_offset(&reader);
+    if (at + 1 >= len || bytes[at + 1] != 0xDA) return CS_EFORMAT;
+    for (const unsigned char *p = bytes + at + 2, *end = bytes + len;
+         (p = memchr(p, 0xFF, (size_t)(end - p))) != NULL && p + 1 < end; p++)
+        if (p[1] == 0xD9) return CS_OK;
+    return CS_ENOTFOUND;
 }

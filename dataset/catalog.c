@@ -14,6 +14,7 @@
 #include "dataset/dataset_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,9 +187,20 @@ catalog *catalog_new_handle(const char *path, cs_error *err)
  * whether it is a database at all, and a newer catalog is refused before
  * anything (even the journal mode) changes.
  */
+static void configure_sqlite(void)
+{
+    /* SQLite's own accounting of its memory takes a mutex on every allocation; nothing
+       here reads it. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int open_database(catalog *cat, const char *name, int flags, int *version, cs_error *err)
 {
-    if (sqlite3_open_v2(name, &cat->db, flags, NULL) != SQLITE_OK)
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_sqlite); /* before SQLite initialises itself */
+    /* NOMUTEX: a catalog handle is used by one thread at a time (dataset/catalog.h),
+       so SQLite need not lock the connection around every call. */
+    if (sqlite3_open_v2(name, &cat->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return cs_error_set(err, CS_EIO, "catalog %s: cannot open: %s", cat->path,
                             cat->db ? sqlite3_errmsg(cat->db) : "out of memory");
     sqlite3_busy_timeout(cat->db, CATALOG_BUSY_TIMEOUT_MS);
@@ -352,6 +364,7 @@ void catalog_close(catalog *cat)
 {
     if (cat == NULL) return;
     catalog_sqlite_forget_statements(cat);
+    catalog_pg_forget_statements(cat);
     if (cat->db) sqlite3_close_v2(cat->db);
     if (cat->pg) PQfinish(cat->pg);
     blob_store_close(cat->blobs);

@@ -23,6 +23,8 @@ struct catalog {
     int64_t pg_changes;                /* PostgreSQL: rows the last statement changed */
     struct catalog_sqlite_stmt *stmts; /* SQLite: prepared statements kept for reuse
                                           (query_sqlite.c; NULL until the first) */
+    struct catalog_pg_stmt *pg_stmts;  /* PostgreSQL: the same, prepared on the server
+                                          (query_pg.c; NULL until the first) */
 };
 
 /* 1 when location names a PostgreSQL catalog (a postgresql:// or postgres:// URL). */
@@ -258,6 +260,8 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
 int catalog_pg_next(catalog_cursor *cur, const char *what, cs_error *err);
 void catalog_pg_finish(catalog_cursor *cur);
 int catalog_pg_exec(catalog *cat, const char *sql, cs_error *err);
+/* Frees the kept statements' descriptions (the server drops them with the connection). */
+void catalog_pg_forget_statements(catalog *cat);
 
 /* ---- Opening, per backend (catalog.c: SQLite, catalog_pg.c: PostgreSQL) -- */
 /*

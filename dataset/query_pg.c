@@ -11,6 +11,17 @@
  * is unescaped when first read). A statement's whole result is held in memory, which every query of
  * dataset/ bounds (LIMIT, or a size the caller holds anyway).
  *
+ * The catalog runs the same few dozen statements over and over, and parsing and
+ * planning each one again was server time on every call. So each connection
+ * keeps up to PG_KEPT of them prepared on the server (PQprepare, named by
+ * slot), found by their SQL text and their parameters' types (a NULL is
+ * untyped, so one text may be prepared once per pattern of NULLs); a call
+ * that finds one runs it with PQexecPrepared. Once the slots are full, a new
+ * text runs with PQexecParams as before. Prepared statements belong to the
+ * session, not to a transaction, so a rollback keeps them; the server drops
+ * them when the connection closes. (A pooler in transaction mode, which
+ * hands a session's statements to other sessions, does not suit this.)
+ *
  * Server notices (IF NOT EXISTS skips and the like) are dropped: library code
  * never prints, and a notice is never an error.
  */
@@ -20,8 +31,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_MAX_ARGS       64      /* the most ?N any statement of dataset/ binds (16 today) */
+#define PG_MAX_ARGS       64      /* the most ?N any statement of dataset/ binds (36 today) */
 #define PG_SQLSTATE_NOMEM "53200" /* out_of_memory */
+#define PG_KEPT           128     /* statements kept prepared per connection */
+
+struct catalog_pg_stmt {
+    char *sql; /* the text as dataset/ wrote it (owned); NULL: a free slot */
+    int nargs;
+    Oid types[PG_MAX_ARGS];
+};
+
+/* The slot of the statement kept for (sql, types), or -1. */
+static int find_kept(const catalog *cat, const char *sql, int nargs, const Oid *types)
+{
+    for (int i = 0; cat->pg_stmts && i < PG_KEPT; i++) {
+        const struct catalog_pg_stmt *e = &cat->pg_stmts[i];
+        if (e->sql && e->nargs == nargs && strcmp(e->sql, sql) == 0 &&
+            memcmp(e->types, types, (size_t)nargs * sizeof *types) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* A free slot for a new statement, or -1 when the slots are full (or no memory). */
+static int free_slot(catalog *cat)
+{
+    if (cat->pg_stmts == NULL) {
+        cat->pg_stmts = calloc(PG_KEPT, sizeof *cat->pg_stmts);
+        if (cat->pg_stmts == NULL) return -1;
+    }
+    for (int i = 0; i < PG_KEPT; i++)
+        if (cat->pg_stmts[i].sql == NULL) return i;
+    return -1;
+}
+
+void catalog_pg_forget_statements(catalog *cat)
+{
+    if (cat == NULL || cat->pg_stmts == NULL) return;
+    for (int i = 0; i < PG_KEPT; i++)
+        free(cat->pg_stmts[i].sql);
+    free(cat->pg_stmts);
+    cat->pg_stmts = NULL;
+}
 
 /* The CS_E code for a failed result (NULL: no result at all). */
 static int code_of(PGconn *conn, const PGresult *res)
@@ -95,6 +146,44 @@ static char *pg_sql(const char *sql)
     return (char *)cs_buf_take(&out, NULL);
 }
 
+/*
+ * Runs sql: its kept prepared statement, or a new one prepared in a free slot,
+ * or (slots full) PQexecParams. NULL only when out of memory.
+ */
+static PGresult *run(catalog *cat, const char *sql, int nargs, const Oid *types,
+                     const char *const *values, const int *lengths, const int *formats)
+{
+    char name[16];
+    int slot = find_kept(cat, sql, nargs, types);
+    if (slot >= 0) {
+        snprintf(name, sizeof name, "cs%d", slot);
+        return PQexecPrepared(cat->pg, name, nargs, values, lengths, formats, 0);
+    }
+    char *text = pg_sql(sql);
+    if (text == NULL) return NULL;
+    PGresult *res;
+    slot = free_slot(cat);
+    char *kept = slot >= 0 ? strdup(sql) : NULL;
+    if (kept == NULL) {
+        res = PQexecParams(cat->pg, text, nargs, types, values, lengths, formats, 0);
+        free(text);
+        return res;
+    }
+    snprintf(name, sizeof name, "cs%d", slot);
+    res = PQprepare(cat->pg, name, text, nargs, types);
+    free(text);
+    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        free(kept);
+        return res; /* the server's words on the statement (or no memory) */
+    }
+    PQclear(res);
+    struct catalog_pg_stmt *e = &cat->pg_stmts[slot];
+    e->sql = kept;
+    e->nargs = nargs;
+    memcpy(e->types, types, (size_t)nargs * sizeof *types);
+    return PQexecPrepared(cat->pg, name, nargs, values, lengths, formats, 0);
+}
+
 int catalog_pg_start(catalog *cat, const char *what, const char *sql, const catalog_value *args,
                      size_t nargs, catalog_cursor *cur, cs_error *err)
 {
@@ -139,11 +228,9 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
             break;
         }
     }
-    char *text = pg_sql(sql);
-    if (text == NULL)
+    PGresult *res = run(cat, sql, (int)nargs, types, values, lengths, formats);
+    if (res == NULL && PQstatus(cat->pg) == CONNECTION_OK)
         return cs_error_set(err, CS_ENOMEM, "catalog %s: %s: out of memory", cat->path, what);
-    PGresult *res = PQexecParams(cat->pg, text, (int)nargs, types, values, lengths, formats, 0);
-    free(text);
     if (res == NULL || !result_ok(res)) {
         int rc = pg_error(cat, res, what, err);
         PQclear(res);

@@ -243,7 +243,7 @@ void demo_paths_free(char **paths, size_t n);
 
 /*
  * The bundled sample web: the directory holding demo/site/scenario.json
- * (five hosts on 127.0.0.2-6; see demo/site/README.md).
+ * (eighteen hosts on 127.0.0.2-19; see demo/site/README.md).
  * $CLEARSET_DEMO_SITE overrides the path compiled in.
  */
 const char *demo_site_dir(void);

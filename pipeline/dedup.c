@@ -7,7 +7,10 @@
  * the SHA-256 that names it, and decode it once with dedup/'s fast path for
  * both its hashes and its local features (SIFT keypoints, the audit's stage
  * 2, which clearance uses to find laundered crops); the calling thread then
- * writes the batch's rows in one transaction. An image hashed by an older
+ * writes the batch's rows in one transaction. While the workers run, the
+ * calling thread waits on a condition variable each worker signals after
+ * each image, and reports progress (on_progress) as images finish. An
+ * image hashed by an older
  * clearset gets its features on the next run. The catalog handle
  * is only ever touched by the calling thread (a handle is single-threaded);
  * the blob store is plain file reads.
@@ -42,6 +45,10 @@ typedef struct hash_job {
     blob_store *blobs;
     uint64_t max_pixels;
     atomic_size_t next;
+    /* images finished, under lock; signals done_cond after each (for progress) */
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    size_t finished;
     dedup_hashes *results;
     cs_buf *features; /* serialised local features, per item */
     int *keypoints;
@@ -74,8 +81,29 @@ static void *hash_worker(void *arg)
                               job->items[i].sha256, job->results[i].sha256);
         free(bytes);
         job->status[i] = rc;
+        pthread_mutex_lock(&job->lock);
+        job->finished++;
+        pthread_cond_signal(&job->done_cond);
+        pthread_mutex_unlock(&job->lock);
     }
     return NULL;
+}
+
+/* In the calling thread while started workers run: progress as images finish. */
+static void report_while_hashing(hash_job *job, const pipeline_dedup_options *o, size_t start,
+                                 size_t total, size_t failed)
+{
+    size_t seen = 0;
+    pthread_mutex_lock(&job->lock);
+    while (seen < job->count) {
+        while (job->finished == seen)
+            pthread_cond_wait(&job->done_cond, &job->lock);
+        seen = job->finished;
+        pthread_mutex_unlock(&job->lock);
+        o->on_progress(o->arg, start + seen, total, failed);
+        pthread_mutex_lock(&job->lock);
+    }
+    pthread_mutex_unlock(&job->lock);
 }
 
 static int online_cpus(void)
@@ -115,14 +143,20 @@ static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
                         .status = status,
                         .errors = errors};
         atomic_init(&job.next, 0);
+        pthread_mutex_init(&job.lock, NULL);
+        pthread_cond_init(&job.done_cond, NULL);
         for (size_t i = 0; i < job.count; i++)
             cs_error_clear(&errors[i]);
         int started = 0;
         for (; started < jobs && (size_t)started < job.count; started++)
             if (pthread_create(&threads[started], NULL, hash_worker, &job) != 0) break;
         if (started == 0) hash_worker(&job); /* no thread could start: do it here */
+        if (started > 0 && o->on_progress)
+            report_while_hashing(&job, o, start, ntodo, stats->failed);
         for (int t = 0; t < started; t++)
             pthread_join(threads[t], NULL);
+        pthread_cond_destroy(&job.done_cond);
+        pthread_mutex_destroy(&job.lock);
 
         rc = catalog_begin(cat, err);
         for (size_t i = 0; i < job.count && rc == CS_OK; i++) {
@@ -147,6 +181,8 @@ static int hash_new_images(catalog *cat, const pipeline_dedup_options *o,
             rc = catalog_commit(cat, err);
         else
             catalog_rollback(cat);
+        if (rc == CS_OK && o->on_progress)
+            o->on_progress(o->arg, start + job.count, ntodo, stats->failed);
     }
 done:
     free(todo);

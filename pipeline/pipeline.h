@@ -248,6 +248,10 @@ typedef struct pipeline_dedup_options {
     uint64_t max_pixels; /* decode limit; 0: DEDUP_DEFAULT_MAX_PIXELS */
     /* Called (from the calling thread) for each image that could not be hashed. */
     void (*on_image_error)(void *arg, int64_t image_id, const cs_error *err);
+    /* Progress (from the calling thread; may be NULL): images analysed so far of the
+     * total to hash, as each finishes, and how many failed (known after each batch's
+     * writes); then clustering runs, whose figures are the stats. */
+    void (*on_progress)(void *arg, size_t done, size_t total, size_t failed);
     void *arg;
 } pipeline_dedup_options;
 

@@ -2,7 +2,7 @@
 # it_crawl_limits.sh - scope and limits: pages stay on the seeds' hosts unless --hosts
 # names another; --max-depth, --max-images, --max-pages-per-host and --time-limit stop
 # where they say and leave the rest for the next run; --seeds reads a file;
-# --json-progress prints progress lines; bad options are usage errors.
+# --json-progress prints progress lines on stderr; bad options are usage errors.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 fixture_start crawler/limits.json 127.0.4.51 127.0.4.52
@@ -34,8 +34,9 @@ $check sql "$work/pages.db" "SELECT DISTINCT last_error FROM urls WHERE state = 
 
 # --time-limit with a slow delay stops with work queued; the next run completes it
 "$CLEARSET_BIN" --catalog "$work/time.db" crawl --allow-loopback --delay 1 "http://$s1/" \
-  --time-limit 1.5 --json-progress --progress-interval 0.3 > "$work/time.json"
-jq -s -e 'map(select(.event == "progress")) | length >= 2' "$work/time.json" > /dev/null
+  --time-limit 1.5 --json-progress --progress-interval 0.3 > "$work/time.json" 2> "$work/time.err"
+grep '^{' "$work/time.err" | jq -s -e 'map(select(.progress == "crawl" and .final == false)) | length >= 2' > /dev/null
+grep '^{' "$work/time.err" | jq -s -e 'last | .final and .queued > 0 and .done < .total' > /dev/null
 jq -s -e 'map(select(.event == "done"))[0] | .stopped_by == "time-limit" and .queued > 0' \
   "$work/time.json" > /dev/null
 run time > "$work/time2.json"   # no seeds: resumes the frontier

@@ -58,7 +58,8 @@ diff sqlite.explain pg.explain
 "$bin" --catalog "$pg_url" --blobs demo.blobs export --out pg.export --policy strict >/dev/null
 "$bin" --catalog demo.db export --out sqlite.export --policy strict >/dev/null
 diff sqlite.export/metadata.jsonl pg.export/metadata.jsonl
-[ "$(wc -l <pg.export/metadata.jsonl)" -eq 5 ]
+# as many images as the demo itself exported from its catalog (demo.export beside demo.db)
+[ -s demo.export/metadata.jsonl ] && [ "$(wc -l <pg.export/metadata.jsonl)" -eq "$(wc -l <demo.export/metadata.jsonl)" ]
 # the report's page is the same from either, but for the catalog's name
 "$bin" --catalog demo.db report --out sqlite.html >/dev/null 2>&1
 "$bin" --catalog "$pg_url" --blobs demo.blobs report --out pg.html >/dev/null 2>&1

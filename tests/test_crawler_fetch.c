@@ -49,6 +49,52 @@ static void sniff_reads_dimensions_from_headers(void **state)
                      CS_EUNSUPPORTED);
 }
 
+/* A file that stops before its format's end is incomplete, at every length short of it. */
+static void complete_only_up_to_the_format_end(const char *dir, const char *name)
+{
+    char path[TS_PATH_MAX];
+    size_t len;
+    char *bytes;
+    if (dir) {
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        bytes = ts_read_file(path, &len);
+    } else {
+        bytes = ts_read_file(ts_fixture(path, "crawler", name), &len);
+    }
+    const unsigned char *b = (unsigned char *)bytes;
+    assert_int_equal(crawler_image_complete(b, len), CS_OK);
+    for (size_t n = 0; n < len; n++)
+        assert_int_not_equal(crawler_image_complete(b, n), CS_OK);
+    free(bytes);
+}
+
+static void truncated_images_are_told_from_whole_ones(void **state)
+{
+    complete_only_up_to_the_format_end(NULL, "red.jpg");
+    complete_only_up_to_the_format_end(NULL, "plasma.jpg");
+    complete_only_up_to_the_format_end(NULL, "blue.png");
+    char dir[TS_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/www/cdn/ana", demo_site_dir());
+    complete_only_up_to_the_format_end(dir, "harbour.jpg"); /* EXIF, XMP, IPTC before the scan */
+    /* the sample web's truncated JPEG: its header reads fine, its scan data stops */
+    char path[TS_PATH_MAX];
+    size_t len;
+    snprintf(path, sizeof path, "%s/www/farm/img/sunset.jpg", demo_site_dir());
+    char *cut = ts_read_file(path, &len);
+    crawler_image_probe probe;
+    assert_int_equal(crawler_sniff_image((unsigned char *)cut, len, &probe), CS_OK);
+    assert_int_equal(crawler_image_complete((unsigned char *)cut, len), CS_ENOTFOUND);
+    free(cut);
+    /* a JPEG whose first frame ends at EOI, before any scan, holds no image */
+    static const unsigned char no_scan[] = {
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x10, 0x00,
+        0x10, 0x01, 0x01, 0x11, 0x00, 0xFF, 0xD9, 0x00, 0x00}; /* (two bytes of trailer) */
+    assert_int_equal(crawler_image_complete(no_scan, sizeof no_scan), CS_EFORMAT);
+    /* GIF has no end the crawler checks */
+    assert_int_equal(crawler_image_complete((const unsigned char *)"GIF89a\x05\x00\x03\x00", 10),
+                     CS_OK);
+}
+
 static void address_check_refuses_private_ranges(void **state)
 {
     const char *refused[] = {"10.0.0.1",
@@ -395,6 +441,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sniff_reads_dimensions_from_headers),
+        cmocka_unit_test(truncated_images_are_told_from_whole_ones),
         cmocka_unit_test(address_check_refuses_private_ranges),
         cmocka_unit_test(hostile_responses_end_with_recorded_errors),
         cmocka_unit_test(gzip_bomb_stops_at_decoded_limit),

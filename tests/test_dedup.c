@@ -1315,11 +1315,28 @@ static int64_t query_int(sqlite3 *db, const char *sql)
     return v;
 }
 
+/* What a dedup run told its caller: errors, and progress as it went. */
+typedef struct dedup_told {
+    int errors;
+    size_t progress_calls, done, total, failed;
+    int went_back; /* done decreased, or passed total */
+} dedup_told;
+
 static void count_error(void *arg, int64_t image_id, const cs_error *err)
 {
     (void)image_id;
     (void)err;
-    (*(int *)arg)++;
+    ((dedup_told *)arg)->errors++;
+}
+
+static void record_progress(void *arg, size_t done, size_t total, size_t failed)
+{
+    dedup_told *told = arg;
+    if (done < told->done || done > total) told->went_back = 1;
+    told->progress_calls++;
+    told->done = done;
+    told->total = total;
+    told->failed = failed;
 }
 
 static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void **state)
@@ -1382,17 +1399,24 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     add_rights(cat, recompressed, "CC0-1.0", NULL);
     add_rights(cat, zebra, "CC-BY-4.0", NULL);
 
-    int errors = 0;
+    dedup_told told = {0};
     pipeline_dedup_options opts = {.threshold = -1,
                                    .min_quality = -1,
                                    .jobs = 2,
                                    .on_image_error = count_error,
-                                   .arg = &errors};
+                                   .on_progress = record_progress,
+                                   .arg = &told};
     pipeline_dedup_stats st;
     if (pipeline_dedup(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
     assert_int_equal(st.hashed, 6);
     assert_int_equal(st.failed, 1);
-    assert_int_equal(errors, 1);
+    assert_int_equal(told.errors, 1);
+    /* progress: the seven images analysed, in order, ending with the batch's failure */
+    assert_true(told.progress_calls >= 1);
+    assert_false(told.went_back);
+    assert_int_equal(told.done, 7);
+    assert_int_equal(told.total, 7);
+    assert_int_equal(told.failed, 1);
     assert_int_equal(st.images, 6);
     assert_int_equal(st.untrusted, 2);
     assert_int_equal(st.near_clusters, 1);
@@ -1400,9 +1424,15 @@ static void test_dedup_run_clusters_near_copies_and_flags_licence_conflicts(void
     assert_int_equal(st.exact_clusters, 1);
     assert_int_equal(st.conflicts, 2);
 
-    /* a second run hashes nothing new and rebuilds the same clusters */
+    /* a second run hashes nothing new (it retries the truncated image, which fails again,
+     * and tells that) and rebuilds the same clusters */
+    told = (dedup_told){0};
     if (pipeline_dedup(cat, &opts, &st, &err) != CS_OK) fail_msg("%s", err.message);
     assert_int_equal(st.hashed, 0);
+    assert_false(told.went_back);
+    assert_int_equal(told.done, 1);
+    assert_int_equal(told.total, 1);
+    assert_int_equal(told.failed, 1);
     assert_int_equal(st.near_clusters, 1);
     catalog_close(cat);
 

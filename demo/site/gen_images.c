@@ -9,8 +9,15 @@
  * as JPEG through TurboJPEG or PNG through libpng. One is a near-duplicate
  * on purpose: the lighthouse, scaled to 75 %, brightened and recompressed,
  * is what the "free wallpapers" blog re-publishes as CC0 (licence
- * laundering). Deterministic: the same bytes on every run with the same
- * libraries. Rights metadata is added afterwards by make.sh with exiftool.
+ * laundering); the stock skyline, cropped to its middle, scaled and
+ * recompressed, is a second laundered copy (local features must catch it:
+ * PDQ does not). The other hosts' pictures are scene(seed): a sky, hills and
+ * a few bold shapes, all chosen by the seed, so each is far from the others
+ * in PDQ. Two files are broken on purpose: sunset-truncated.jpg (cut after
+ * 40 % of its bytes, the frame header intact) and panorama-bomb.png (a real
+ * 16x16 PNG whose IHDR, CRC recomputed, claims 100000 x 100000 pixels: a
+ * decompression bomb). Deterministic: the same bytes on every run with the
+ * same libraries. Rights metadata is added afterwards by make.sh with exiftool.
  */
 #include <math.h>
 #include <png.h>
@@ -19,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <zlib.h>
 
 typedef struct image {
     int w, h;
@@ -257,6 +265,60 @@ static image rework(const image *src, double scale, double lift)
     return im;
 }
 
+/* The rectangle (x, y, w, h) of src: a crop. */
+static image crop(const image *src, int x0, int y0, int w, int h)
+{
+    image im = image_new(w, h);
+    for (int y = 0; y < h; y++)
+        memcpy(im.rgb + (size_t)y * w * 3, src->rgb + ((size_t)(y0 + y) * src->w + x0) * 3,
+               (size_t)w * 3);
+    return im;
+}
+
+/* A generic scene for seed: sky, textured hills and a few bold shapes. */
+static image scene(int seed, int w, int h)
+{
+    image im = image_new(w, h);
+    double sky[2][3], land[3];
+    for (int i = 0; i < 3; i++) {
+        sky[0][i] = 40 + 200 * hash01(i, 1, seed);
+        sky[1][i] = 40 + 200 * hash01(i, 2, seed);
+        land[i] = 30 + 160 * hash01(i, 3, seed);
+    }
+    double horizon = h * (0.35 + 0.35 * hash01(0, 4, seed));
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double t = (double)y / h, c[3];
+            for (int i = 0; i < 3; i++)
+                c[i] = mix(sky[0][i], sky[1][i], t);
+            double ridge = horizon + h * 0.15 * (fbm(x / 25.0, 0.5, seed) - 0.5);
+            if (y > ridge) {
+                double g = fbm(x / 7.0, y / 7.0, seed + 1);
+                for (int i = 0; i < 3; i++)
+                    c[i] = land[i] * (0.6 + 0.6 * g);
+            }
+            put(&im, x, y, c[0], c[1], c[2]);
+        }
+    int shapes = 3 + (int)(4 * hash01(0, 5, seed));
+    for (int k = 0; k < shapes; k++) {
+        double cx = w * hash01(k, 6, seed), cy = h * hash01(k, 7, seed);
+        double r = 8 + (w / 5.0) * hash01(k, 8, seed);
+        double col[3] = {255 * hash01(k, 9, seed), 255 * hash01(k, 10, seed),
+                         255 * hash01(k, 11, seed)};
+        int kind = (int)(3 * hash01(k, 12, seed));
+        for (int y = (int)(cy - r); y <= (int)(cy + r); y++)
+            for (int x = (int)(cx - r); x <= (int)(cx + r); x++) {
+                double dx = x - cx, dy = y - cy;
+                int in = kind == 0   ? dx * dx + dy * dy < r * r
+                         : kind == 1 ? fabs(dx) < r && fabs(dy) < r * 0.6
+                                     : dy > -r && fabs(dx) < (dy + r) / 2;
+                double stripe = (kind == 1 && ((int)(dy + r) / 5) % 2) ? 0.7 : 1.0;
+                if (in) put(&im, x, y, col[0] * stripe, col[1] * stripe, col[2] * stripe);
+            }
+    }
+    return im;
+}
+
 static void write_jpeg(const char *dir, const char *name, const image *im, int quality)
 {
     char path[4096];
@@ -294,6 +356,47 @@ static void write_png(const char *dir, const char *name, const image *im)
     }
 }
 
+/* Cuts path to keep / 100 of its bytes: the header stays, the image data ends early. */
+static void truncate_file(const char *dir, const char *name, int keep)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) exit(3);
+    unsigned char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(buf, 1, n * keep / 100, f) != n * keep / 100 || fclose(f) != 0) exit(3);
+}
+
+static void be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+/* A real small PNG whose IHDR (CRC recomputed) claims side x side pixels. */
+static void png_bomb(const char *dir, const char *name, uint32_t side)
+{
+    image im = scene(900, 16, 16);
+    write_png(dir, name, &im);
+    free(im.rgb);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r+b");
+    unsigned char ihdr[4 + 13];
+    if (f == NULL || fseek(f, 12, SEEK_SET) != 0 || fread(ihdr, 1, sizeof ihdr, f) != sizeof ihdr)
+        exit(3);
+    be32(ihdr + 4, side);
+    be32(ihdr + 8, side);
+    unsigned char crc[4];
+    be32(crc, (uint32_t)crc32(crc32(0, NULL, 0), ihdr, sizeof ihdr));
+    if (fseek(f, 12, SEEK_SET) != 0 || fwrite(ihdr, 1, sizeof ihdr, f) != sizeof ihdr ||
+        fwrite(crc, 1, 4, f) != 4 || fclose(f) != 0)
+        exit(3);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -321,7 +424,41 @@ int main(int argc, char **argv)
             write_jpeg(out, "lighthouse-wallpaper.jpg", &copy, 70);
             free(copy.rgb);
         }
+        if (strcmp(pictures[i].name, "skyline.jpg") == 0) { /* the middle 60 %, at 80 % */
+            image middle = crop(&im, 64, 30, 192, 150);
+            image copy = rework(&middle, 0.8, 0);
+            write_jpeg(out, "skyline-wallpaper.jpg", &copy, 75);
+            free(middle.rgb);
+            free(copy.rgb);
+        }
+        if (strcmp(pictures[i].name, "harbour.jpg") == 0) { /* a content farm's thumbnail */
+            image copy = rework(&im, 0.6, 0);
+            write_jpeg(out, "harbour-small.jpg", &copy, 60);
+            free(copy.rgb);
+        }
         free(im.rgb);
     }
+    /* The other hosts' pictures: one scene each (make.sh says who publishes which). */
+    static const char *const scenes[] = {
+        "glacier.jpg",    "market.jpg", "sculpture.jpg",
+        "bridge.jpg",     "tram.jpg",   "heron.jpg",
+        "orchard.jpg",    "kite.png",   "attic.jpg",
+        "secret.jpg",     "storm.jpg",  "bike.jpg",
+        "microscope.jpg", "fox.jpg",    "owl.jpg",
+        "deer.jpg",       "hare.jpg",   "wolf.png",
+        "bear.jpg",       "lynx.jpg",   "seal.jpg",
+        "violin.jpg",     "chess.jpg",  "premium.jpg",
+        "queue.jpg",      "snail.jpg",  "sunset-truncated.jpg",
+    };
+    for (size_t i = 0; i < sizeof scenes / sizeof scenes[0]; i++) {
+        image im = scene(100 + (int)i * 7, 192, 144);
+        if (strstr(scenes[i], ".png"))
+            write_png(out, scenes[i], &im);
+        else
+            write_jpeg(out, scenes[i], &im, 78);
+        free(im.rgb);
+    }
+    truncate_file(out, "sunset-truncated.jpg", 40);
+    png_bomb(out, "panorama-bomb.png", 100000);
     return 0;
 }

@@ -3,9 +3,9 @@
  * metadata blocks that dedup/ and license/ share: arbitrary bytes are walked
  * as a JPEG, PNG or WebP file (every block, PNG text chunk, extended-XMP
  * chunk, and the IFD0 entries of every EXIF block), and the JPEG sniffing
- * path of crawler_sniff_image. A block or value that does not lie inside the
- * input, or a walk that ends without saying why, aborts so the fuzzer
- * reports it. Seed it with whole image files.
+ * path of crawler_sniff_image with crawler_image_complete. A block or value
+ * that does not lie inside the input, or a walk that ends without saying
+ * why, aborts so the fuzzer reports it. Seed it with whole image files.
  */
 #include "crawler/crawler.h"
 #include "tests/fuzz/fuzz_imagemeta.h"
@@ -29,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (status != CS_OK && status != CS_ENOTFOUND && status != CS_EFORMAT && status != CS_ELIMIT)
         abort();
     crawler_image_probe probe;
-    (void)crawler_sniff_image(data, size, &probe);
+    if (crawler_sniff_image(data, size, &probe) == CS_OK) {
+        int complete = crawler_image_complete(data, size);
+        if (complete != CS_OK && complete != CS_ENOTFOUND && complete != CS_EFORMAT) abort();
+    }
     return 0;
 }
