@@ -249,8 +249,11 @@ void catalog_status_free(catalog_status *status);
 /*
  * The URLs not fetched (every state but done), grouped by state and the reason
  * recorded: "disallowed: robots.txt line 2 disallows it for clearsetbot",
- * "failed: HTTP 404", "skipped: --max-pages-per-host 5 reached", "queued: ..."
- * -> URLs; the limit largest groups, largest first. Free with catalog_counts_free.
+ * "failed: HTTP 404", "skipped: --max-pages-per-host 5 reached" -> URLs; a URL
+ * left queued without an error says why from its host ("queued: its host's
+ * robots.txt answered HTTP 503", "... was unreachable", else "not reached (a
+ * limit or a stop came first)"). The limit largest groups, largest first.
+ * Free with catalog_counts_free.
  */
 int catalog_unfetched_counts(catalog *cat, int64_t limit, catalog_count **out, size_t *count,
                              cs_error *err);

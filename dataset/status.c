@@ -116,8 +116,17 @@ int catalog_unfetched_counts(catalog *cat, int64_t limit, catalog_count **out, s
     *count = 0;
     return catalog_rows_into(
         cat, "reading what was not fetched",
-        "SELECT state || ': ' || coalesce(last_error, 'no reason recorded'), count(*) FROM urls"
-        " WHERE state <> 'done' GROUP BY state, last_error ORDER BY count(*) DESC, 1 LIMIT ?1",
+        "SELECT why, count(*) FROM ("
+        " SELECT u.state || ': ' || coalesce(u.last_error,"
+        /* a URL left queued with no error: its host's robots.txt keeps everything waiting
+           (RFC 9309: a 5xx or no answer is a full disallow until it answers), or a limit
+           or a stop came first */
+        "  CASE WHEN h.robots_status = 0 THEN 'its host''s robots.txt was unreachable'"
+        "   WHEN h.robots_status >= 500 THEN 'its host''s robots.txt answered HTTP '"
+        "    || CAST(h.robots_status AS TEXT)"
+        "   ELSE 'not reached (a limit or a stop came first)' END) AS why"
+        " FROM urls u JOIN hosts h ON h.id = u.host_id WHERE u.state <> 'done') AS unfetched"
+        " GROUP BY why ORDER BY count(*) DESC, why LIMIT ?1",
         CATALOG_ARGS(catalog_int(limit)), catalog_read_count, catalog_clear_count, sizeof **out,
         (void **)out, count, err);
 }
