@@ -48,7 +48,7 @@
 #define DEMO_DEFAULT_WORKDIR "clearset-demo"
 #define DEMO_TRAIN_ADDRESS   "127.0.0.20" /* the training set's host (no test uses it) */
 #define DEMO_TRAIN_IMAGES    2000         /* Fashion-MNIST images published */
-#define DEMO_STEPS           "1600"       /* train steps: about 3 minutes on two cores */
+#define DEMO_STEPS           "3000"       /* train steps: about 3 minutes on two idle cores */
 #define DEMO_QUICK_STEPS     "300"        /* --quick: well under a minute */
 #define DEMO_SAMPLES         "64"         /* generated images: an 8 x 8 grid */
 #define DEMO_MAX_STEPS       1000000
