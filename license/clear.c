@@ -6,10 +6,13 @@
  *     or a page it was found on blocks it; an RSL licence that asks payment
  *     (or a licence server) for training blocks it too, with the rule
  *     "licence-required" (it may be licensed, but not by us for free);
- *  4. not laundered: a near duplicate of a blocked image or of a registered
- *     protected work blocks it. It is checked second, right after the
- *     opt-outs, because neither needs any licence evidence; the reasons come
- *     out in the order the steps run;
+ *  4. not laundered: a near duplicate of a registered protected work blocks
+ *     it. It is checked second, right after the opt-outs, because neither
+ *     needs any licence evidence; the reasons come out in the order the steps
+ *     run. A near duplicate (or cropped copy) of a blocked image blocks it too,
+ *     but that is checked last (4b) and only for an image nothing else blocks:
+ *     the relation is symmetric, and an original blocked by its own opt-outs
+ *     is not "laundering" of the copy that was blocked because of it;
  *  2. the evidence agrees: which evidence counts is filtered by scope first
  *     (embedded and image-scoped page evidence always count; page-wide
  *     evidence only where the policy lets it, by default when the image is
@@ -142,35 +145,39 @@ static int clear_no_optout(clearance *c)
     return rc;
 }
 
-/* 4. Not a near duplicate of a blocked image or a registered protected work. */
+/* Adds the laundering reason for near duplicate d and blocks the image. */
+static int add_laundering(clearance *c, const license_near_duplicate *d)
+{
+    const char *what = d->protected_work ? "registered protected work" : "blocked image";
+    if (d->inliers > 0)
+        snprintf(c->detail, sizeof c->detail,
+                 "a cropped or edited copy of %s %lld %s: %d keypoints agree on one "
+                 "transform and span %.0f%% of it (PDQ distance %d, beyond the "
+                 "near-duplicate radius)",
+                 what, (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "",
+                 d->inliers, 100.0 * d->work_coverage, d->distance);
+    else if (d->protected_work)
+        snprintf(c->detail, sizeof c->detail,
+                 "near duplicate (PDQ distance %d) of registered protected work %s", d->distance,
+                 d->other_sha256 ? d->other_sha256 : "");
+    else
+        snprintf(c->detail, sizeof c->detail,
+                 "near duplicate (PDQ distance %d) of blocked image %lld %s", d->distance,
+                 (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "");
+    c->kind = LICENSE_VERDICT_BLOCKED;
+    return add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
+}
+
+/*
+ * 4. Not a near duplicate of a registered protected work, nor (rule 4b, after
+ * the others) of a blocked image, and a cluster that agrees.
+ */
 static int clear_not_laundered(clearance *c)
 {
     int rc = CS_OK;
     for (size_t i = 0; i < c->in->near_count && rc == CS_OK; i++) {
         const license_near_duplicate *d = &c->in->near[i];
-        if (d->inliers > 0 && (d->protected_work || d->other_blocked)) {
-            snprintf(c->detail, sizeof c->detail,
-                     "a cropped or edited copy of %s %lld %s: %d keypoints agree on one "
-                     "transform and span %.0f%% of it (PDQ distance %d, beyond the "
-                     "near-duplicate radius)",
-                     d->protected_work ? "registered protected work" : "blocked image",
-                     (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "",
-                     d->inliers, 100.0 * d->work_coverage, d->distance);
-            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
-            c->kind = LICENSE_VERDICT_BLOCKED;
-        } else if (d->protected_work) {
-            snprintf(c->detail, sizeof c->detail,
-                     "near duplicate (PDQ distance %d) of registered protected work %s",
-                     d->distance, d->other_sha256 ? d->other_sha256 : "");
-            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
-            c->kind = LICENSE_VERDICT_BLOCKED;
-        } else if (d->other_blocked) {
-            snprintf(c->detail, sizeof c->detail,
-                     "near duplicate (PDQ distance %d) of blocked image %lld %s", d->distance,
-                     (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "");
-            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
-            c->kind = LICENSE_VERDICT_BLOCKED;
-        }
+        if (d->protected_work) rc = add_laundering(c, d);
         if (rc == CS_OK && d->conflict) {
             snprintf(c->detail, sizeof c->detail, "its near-duplicate cluster disagrees: %s",
                      d->conflict);
@@ -180,6 +187,21 @@ static int clear_not_laundered(clearance *c)
     return rc;
 }
 
+/*
+ * 4b. A copy of a blocked image is blocked as laundering, but only an image
+ * that its own evidence and signals would not block already. Otherwise the
+ * relation runs both ways: a stock photograph blocked by its opt-outs was
+ * "laundering" of its own CC0 copy, which was blocked because of it.
+ */
+static int clear_not_a_copy_of_blocked(clearance *c)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < c->in->near_count && rc == CS_OK; i++) {
+        const license_near_duplicate *d = &c->in->near[i];
+        if (d->other_blocked && !d->protected_work) rc = add_laundering(c, d);
+    }
+    return rc;
+}
 /* 2, first: the evidence that counts for this image under the policy's page_wide. */
 static int evidence_in_scope(clearance *c)
 {
@@ -384,6 +406,7 @@ int license_clear(const license_policy *policy, const license_clearance_input *i
     if (rc == CS_OK) rc = clear_evidence_agrees(&c);                 /* 2 */
     if (rc == CS_OK && !c.decided) rc = clear_license_accepted(&c);  /* 3: accepted */
     if (rc == CS_OK && !c.decided) rc = clear_attribution_known(&c); /* 3: attributed */
+    if (rc == CS_OK && c.kind != LICENSE_VERDICT_BLOCKED) rc = clear_not_a_copy_of_blocked(&c);
 
     free(idx);
     if (rc != CS_OK) {
