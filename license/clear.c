@@ -101,21 +101,57 @@ typedef struct clearance {
 } clearance;
 
 /*
- * The reason already given for the same opt-out: one statement (kind, value,
- * where it was found) is one reason, however many of the image's resources
- * (the image, each page showing it) it was recorded for. NULL when none.
+ * The reason already given for opt-outs of this kind found at this place:
+ * one reason per kind and place (a robots.txt that disallows five AI
+ * crawlers, a header that says "noai, noimageai"), its values listed, and one
+ * value however many of the image's resources (the image, each page showing
+ * it) recorded it. NULL when none.
  */
-static json_t *same_optout_reason(const license_verdict *v, const char *rule, const char *detail)
+static json_t *same_optout_reason(const license_verdict *v, const char *rule, const char *kind,
+                                  const char *at)
 {
     size_t i;
     json_t *r;
     json_array_foreach(v->reasons, i, r)
     {
         const char *rr = json_string_value(json_object_get(r, "rule"));
-        const char *rd = json_string_value(json_object_get(r, "detail"));
-        if (rr && rd && strcmp(rr, rule) == 0 && strcmp(rd, detail) == 0) return r;
+        const char *rk = json_string_value(json_object_get(r, "kind"));
+        const char *ra = json_string_value(json_object_get(r, "at"));
+        if (rr && rk && ra && strcmp(rr, rule) == 0 && strcmp(rk, kind) == 0 && strcmp(ra, at) == 0)
+            return r;
     }
     return NULL;
+}
+
+/* reason's detail again from its kind, values and place: 'opt-out K "v1", "v2" at AT'. */
+static int write_optout_detail(clearance *c, json_t *reason, int license_required)
+{
+    json_t *values = json_object_get(reason, "values");
+    size_t len = (size_t)snprintf(c->detail, sizeof c->detail, "%s %s ",
+                                  license_required ? "training needs a licence:" : "opt-out",
+                                  json_string_value(json_object_get(reason, "kind")));
+    size_t i;
+    json_t *value;
+    json_array_foreach(values, i, value)
+    {
+        if (len >= sizeof c->detail) break;
+        len += (size_t)snprintf(c->detail + len, sizeof c->detail - len, "%s\"%s\"", i ? ", " : "",
+                                json_string_value(value));
+    }
+    if (len < sizeof c->detail)
+        snprintf(c->detail + len, sizeof c->detail - len, " at %s",
+                 json_string_value(json_object_get(reason, "at")));
+    return json_object_set_new(reason, "detail", json_string(c->detail)) == 0 ? CS_OK : CS_ENOMEM;
+}
+
+/* Adds value to reason's values unless it is there already; 1 when added. */
+static int add_optout_value(json_t *reason, const char *value)
+{
+    json_t *values = json_object_get(reason, "values");
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) if (strcmp(json_string_value(v), value) == 0) return 0;
+    return json_array_append_new(values, json_string(value)) == 0 ? 1 : -1;
 }
 
 /* 1. No opt-out signal applies to the image or to any page it was found on. */
@@ -125,18 +161,21 @@ static int clear_no_optout(clearance *c)
     for (size_t i = 0; i < c->in->optout_count && rc == CS_OK; i++) {
         const license_optout *o = &c->in->optouts[i];
         const char *rule = o->license_required ? "licence-required" : "optout";
-        snprintf(c->detail, sizeof c->detail, "%s %s \"%s\" at %s",
-                 o->license_required ? "training needs a licence:" : "opt-out",
-                 o->kind ? o->kind : "?", o->raw_value ? o->raw_value : "",
-                 o->found_at ? o->found_at : "?");
+        const char *kind = o->kind ? o->kind : "?", *at = o->found_at ? o->found_at : "?";
         c->kind = LICENSE_VERDICT_BLOCKED;
-        json_t *reason = same_optout_reason(c->out, rule, c->detail);
+        json_t *reason = same_optout_reason(c->out, rule, kind, at);
         if (!reason) {
-            rc = add_reason(c->out, rule, c->detail, c->in, NULL, 0);
+            rc = add_reason(c->out, rule, "", c->in, NULL, 0);
             reason = json_array_get(c->out->reasons, json_array_size(c->out->reasons) - 1);
-            if (rc == CS_OK && json_object_set_new(reason, "signals", json_array()) != 0)
+            if (rc == CS_OK && (json_object_set_new(reason, "kind", json_string(kind)) != 0 ||
+                                json_object_set_new(reason, "at", json_string(at)) != 0 ||
+                                json_object_set_new(reason, "values", json_array()) != 0 ||
+                                json_object_set_new(reason, "signals", json_array()) != 0))
                 rc = CS_ENOMEM;
         }
+        int added = rc == CS_OK ? add_optout_value(reason, o->raw_value ? o->raw_value : "") : 0;
+        if (added < 0) rc = CS_ENOMEM;
+        if (added > 0) rc = write_optout_detail(c, reason, o->license_required);
         if (rc == CS_OK && o->signal_id &&
             json_array_append_new(json_object_get(reason, "signals"),
                                   json_integer((json_int_t)o->signal_id)) != 0)
