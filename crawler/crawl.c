@@ -650,6 +650,53 @@ static void mono_bounds(crawl_host *h, int64_t now, int64_t mono)
         h->paused_mono = CS_MAX(h->paused_mono, mono + (h->paused_until - now));
 }
 
+/*
+ * Whether an answer's recording may wait until its host's next request has
+ * gone out: a page's or an image's 2xx, from a host with no delay, in a plain
+ * crawl. Recording such an answer decides nothing about that host's next
+ * request (no robots.txt or policy file, no Retry-After or back-off, no
+ * spacing counted from its end). Answers come in bursts, and a host used to
+ * wait while the whole burst was recorded; now the burst's next requests go
+ * out first and the recording overlaps the servers' answer time. Workers
+ * commit each answer at once (on_done says why).
+ */
+static int records_later(const crawl_ctx *ctx, const crawl_job *job, const crawler_response *resp)
+{
+    return !ctx->opts->worker && job->url_id != 0 && job->via == NULL && job->host->delay_ms == 0 &&
+           resp->error == CS_OK && resp->status >= 200 && resp->status < 300;
+}
+
+/* Keeps job and resp's headers and body (moved out of resp) for record_pending. */
+static int defer(crawl_ctx *ctx, crawl_job *job, crawler_response *resp, int64_t now)
+{
+    if (cs_array_reserve((void **)&ctx->pending, &ctx->pending_cap, ctx->pending_count,
+                         sizeof *ctx->pending, 0) != CS_OK)
+        return CS_ENOMEM; /* recorded at once instead */
+    crawl_pending *p = &ctx->pending[ctx->pending_count++];
+    p->job = job;
+    p->resp = *resp;
+    p->now = now;
+    resp->headers = NULL;
+    resp->header_count = 0;
+    resp->body = NULL;
+    resp->body_len = 0;
+    return CS_OK;
+}
+
+/* Records the deferred answers, in the transaction the next dispatch commits. */
+static void record_pending(crawl_ctx *ctx)
+{
+    if (ctx->pending_count == 0) return;
+    txn_begin(ctx);
+    for (size_t i = 0; i < ctx->pending_count; i++) {
+        crawl_pending *p = &ctx->pending[i];
+        if (!ctx->failed) crawl_record_url(ctx, p->job, &p->resp, p->now);
+        crawler_response_free(&p->resp);
+        free(p->job);
+    }
+    ctx->pending_count = 0;
+}
+
 static void on_done(void *arg, crawler_response *resp)
 {
     crawl_ctx *ctx = arg;
@@ -671,6 +718,8 @@ static void on_done(void *arg, crawler_response *resp)
     }
     ctx->stats->requests++;
     ctx->stats->bytes += (int64_t)resp->body_len;
+    if (records_later(ctx, job, resp) && defer(ctx, job, resp, now) == CS_OK)
+        return; /* recorded once the host's next request is out (record_pending) */
     txn_begin(ctx);
     if (!ctx->failed) {
         if (job->url_id == 0)
@@ -851,6 +900,45 @@ static void report(crawl_ctx *ctx, int64_t started, int final)
     if (ctx->opts->progress) ctx->opts->progress(ctx->opts->progress_ctx, s, final);
 }
 
+/* Why the crawl should stop now (a crawler_stop), or -1 to go on. */
+static int stop_reason(const crawl_ctx *ctx, int64_t now, int64_t started)
+{
+    const crawler_options *opts = ctx->opts;
+    if (opts->stop && *opts->stop) return CRAWLER_STOP_SIGNAL;
+    if (opts->time_limit_ms > 0 && now - started >= opts->time_limit_ms)
+        return CRAWLER_STOP_TIME_LIMIT;
+    if (opts->max_images > 0 && ctx->images_stored >= opts->max_images)
+        return CRAWLER_STOP_MAX_IMAGES;
+    return -1;
+}
+
+/*
+ * Starts the next request of every host that is due, the hosts taken in turn from
+ * rotate, at most concurrency at once. Lowers *next_due to when a waiting host is
+ * due; returns 1 when the concurrency limit stopped it (saturated).
+ */
+static int dispatch(crawl_ctx *ctx, int64_t now, int64_t mono, int concurrency, size_t rotate,
+                    int64_t *next_due)
+{
+    size_t n = ctx->hosts.count;
+    for (size_t k = 0; k < n && !ctx->failed; k++) {
+        crawl_host *h = ctx->hosts.items[(rotate + k) % n];
+        if (ctx->opts->worker && !h->leased) continue; /* another worker's, or nobody's yet */
+        if (h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
+        int64_t due = CS_MAX(politeness_due(h, now, mono), h->wake_at);
+        if (due > now) {
+            *next_due = CS_MIN(*next_due, due);
+            continue;
+        }
+        if ((int)crawler_fetcher_active(ctx->fetcher) >= concurrency)
+            return 1; /* wait for a transfer to end */
+        txn_begin(ctx);
+        start_next(ctx, h, now);
+        if (!h->in_flight && h->wake_at != INT64_MAX) *next_due = CS_MIN(*next_due, h->wake_at);
+    }
+    return 0;
+}
+
 int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stats, cs_error *err)
 {
     memset(stats, 0, sizeof *stats);
@@ -885,15 +973,9 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     while (rc == CS_OK && !ctx.failed) {
         int64_t now = cs_now_ms(), mono = politeness_mono_ms();
         if (!stopping) {
-            stopping = 1;
-            if (opts->stop && *opts->stop)
-                stats->stopped_by = CRAWLER_STOP_SIGNAL;
-            else if (opts->time_limit_ms > 0 && now - started >= opts->time_limit_ms)
-                stats->stopped_by = CRAWLER_STOP_TIME_LIMIT;
-            else if (opts->max_images > 0 && ctx.images_stored >= opts->max_images)
-                stats->stopped_by = CRAWLER_STOP_MAX_IMAGES;
-            else
-                stopping = 0;
+            int why = stop_reason(&ctx, now, started);
+            stopping = why >= 0;
+            if (stopping) stats->stopped_by = (crawler_stop)why;
         }
         if (stopping) {
             /* in-flight URLs stay in_flight: requeued next run */
@@ -904,26 +986,8 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         if (!stopping && opts->worker) worker_tend(&ctx, now, concurrency);
         if (ctx.failed) break;
         int64_t next_due = INT64_MAX;
-        int saturated = 0;
-        size_t n = ctx.hosts.count;
-        for (size_t k = 0; k < n && !stopping && !ctx.failed; k++) {
-            crawl_host *h = ctx.hosts.items[(rotate + k) % n];
-            if (opts->worker && !h->leased) continue; /* another worker's, or nobody's yet */
-            if (h->in_flight || h->parked || h->wake_at == INT64_MAX) continue;
-            int64_t due = CS_MAX(politeness_due(h, now, mono), h->wake_at);
-            if (due > now) {
-                next_due = CS_MIN(next_due, due);
-                continue;
-            }
-            if ((int)crawler_fetcher_active(ctx.fetcher) >= concurrency) {
-                saturated = 1; /* wait for a transfer to end */
-                break;
-            }
-            txn_begin(&ctx);
-            start_next(&ctx, h, now);
-            if (!h->in_flight && h->wake_at != INT64_MAX) next_due = CS_MIN(next_due, h->wake_at);
-        }
-        if (n) rotate = (rotate + 1) % n;
+        int saturated = stopping ? 0 : dispatch(&ctx, now, mono, concurrency, rotate, &next_due);
+        if (ctx.hosts.count) rotate = (rotate + 1) % ctx.hosts.count;
         crawl_txn_end(&ctx); /* in_flight marks are durable before any request leaves */
         if (ctx.failed) break;
         if (crawler_fetcher_active(ctx.fetcher) == 0 && next_due != INT64_MAX &&
@@ -949,12 +1013,24 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
         if (saturated) wait = CRAWL_POLL_MAX_MS;
         wait = CS_MAX(0, CS_MIN(wait, CRAWL_POLL_MAX_MS));
         rc = crawler_fetcher_run(ctx.fetcher, (int)wait, on_done, &ctx, err);
+        if (rc == CS_OK && ctx.pending_count > 0) {
+            /* Answers whose recording could wait (records_later): their hosts' next
+               requests go out first, then they are recorded while those run. */
+            int64_t at = cs_now_ms(), ignored = INT64_MAX;
+            if (stop_reason(&ctx, at, started) < 0) {
+                dispatch(&ctx, at, politeness_mono_ms(), concurrency, rotate, &ignored);
+                crawl_txn_end(&ctx); /* as above: marks durable before the requests leave */
+                if (!ctx.failed) rc = crawler_fetcher_send(ctx.fetcher, err);
+            }
+            record_pending(&ctx);
+        }
         /* the responses' transaction stays open: the next dispatch commits it */
         if (opts->progress && cs_now_ms() - last_report >= opts->progress_interval_ms) {
             last_report = cs_now_ms();
             report(&ctx, started, 0);
         }
     }
+    record_pending(&ctx); /* answers left by a fetcher failure: recorded (or freed) too */
     crawl_txn_end(&ctx);
     if (opts->worker) worker_stop(&ctx); /* a stopped worker's in-flight URLs wait for a lease */
     /* Abandoned requests (time limit, stop, failure) stay in_flight for the next run. */
@@ -970,6 +1046,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     for (size_t i = 0; i < ctx.scope_count; i++)
         free(ctx.scope_origins[i]);
     free(ctx.scope_origins);
+    free(ctx.pending);
     free(ctx.unsaved);
     crawl_seen_free(&ctx.seen);
     return rc;

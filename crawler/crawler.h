@@ -264,11 +264,16 @@ int crawler_fetcher_add(crawler_fetcher *fetcher, const char *url, crawler_kind 
 size_t crawler_fetcher_active(const crawler_fetcher *fetcher);
 /*
  * Waits up to timeout_ms for network activity, advances every transfer and
- * calls done(ctx, resp) for each finished one; resp is freed when done returns.
+ * calls done(ctx, resp) for each finished one; resp is freed when done returns
+ * (done may move its headers and body out, leaving NULL and 0 behind).
  */
 typedef void (*crawler_fetch_done_fn)(void *ctx, crawler_response *resp);
 int crawler_fetcher_run(crawler_fetcher *fetcher, int timeout_ms, crawler_fetch_done_fn done,
                         void *ctx, cs_error *err);
+
+/* Sends what the requests added since the last run can send now, without waiting and
+ * without reporting any finished transfer (the next crawler_fetcher_run does). */
+int crawler_fetcher_send(crawler_fetcher *fetcher, cs_error *err);
 
 /* 1 when addr (IPv4 or IPv6 text) may be connected to under allow_loopback. */
 int crawler_address_allowed(const char *addr, int allow_loopback);

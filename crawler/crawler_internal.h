@@ -235,6 +235,13 @@ int64_t crawl_seen_find(const crawl_seen *seen, const char *url);
 void crawl_seen_add(crawl_seen *seen, const char *url, int64_t id);
 void crawl_seen_free(crawl_seen *seen);
 
+/* A response whose recording waits until its host's next request has gone out (crawl.c). */
+typedef struct crawl_pending {
+    crawl_job *job;
+    crawler_response resp; /* its headers and body, moved out of the fetcher's */
+    int64_t now;           /* when the answer ended (wall ms) */
+} crawl_pending;
+
 /* The state of one crawler_crawl call. */
 typedef struct crawl_ctx {
     catalog *cat;
@@ -254,7 +261,9 @@ typedef struct crawl_ctx {
     int64_t leases_renewed_at, leases_sought_at;
     crawl_host **unsaved; /* hosts whose spacing changed in the open transaction */
     size_t unsaved_count, unsaved_cap;
-    crawl_seen seen; /* URLs known to be in the frontier, with their ids */
+    crawl_seen seen;        /* URLs known to be in the frontier, with their ids */
+    crawl_pending *pending; /* answers to record after the next dispatch (crawl.c) */
+    size_t pending_count, pending_cap;
     cs_error *err;
 } crawl_ctx;
 

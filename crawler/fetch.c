@@ -509,6 +509,14 @@ int crawler_fetcher_run(crawler_fetcher *f, int timeout_ms, crawler_fetch_done_f
     return CS_OK;
 }
 
+int crawler_fetcher_send(crawler_fetcher *f, cs_error *err)
+{
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(f->multi, &running);
+    if (mc != CURLM_OK) return cs_error_set(err, CS_ENET, "libcurl: %s", curl_multi_strerror(mc));
+    return CS_OK;
+}
+
 const char *crawler_response_header(const crawler_response *resp, const char *name)
 {
     for (size_t i = 0; i < resp->header_count; i++)

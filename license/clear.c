@@ -6,10 +6,13 @@
  *     or a page it was found on blocks it; an RSL licence that asks payment
  *     (or a licence server) for training blocks it too, with the rule
  *     "licence-required" (it may be licensed, but not by us for free);
- *  4. not laundered: a near duplicate of a blocked image or of a registered
- *     protected work blocks it. It is checked second, right after the
- *     opt-outs, because neither needs any licence evidence; the reasons come
- *     out in the order the steps run;
+ *  4. not laundered: a near duplicate of a registered protected work blocks
+ *     it. It is checked second, right after the opt-outs, because neither
+ *     needs any licence evidence; the reasons come out in the order the steps
+ *     run. A near duplicate (or cropped copy) of a blocked image blocks it too,
+ *     but that is checked last (4b) and only for an image nothing else blocks:
+ *     the relation is symmetric, and an original blocked by its own opt-outs
+ *     is not "laundering" of the copy that was blocked because of it;
  *  2. the evidence agrees: which evidence counts is filtered by scope first
  *     (embedded and image-scoped page evidence always count; page-wide
  *     evidence only where the policy lets it, by default when the image is
@@ -98,21 +101,57 @@ typedef struct clearance {
 } clearance;
 
 /*
- * The reason already given for the same opt-out: one statement (kind, value,
- * where it was found) is one reason, however many of the image's resources
- * (the image, each page showing it) it was recorded for. NULL when none.
+ * The reason already given for opt-outs of this kind found at this place:
+ * one reason per kind and place (a robots.txt that disallows five AI
+ * crawlers, a header that says "noai, noimageai"), its values listed, and one
+ * value however many of the image's resources (the image, each page showing
+ * it) recorded it. NULL when none.
  */
-static json_t *same_optout_reason(const license_verdict *v, const char *rule, const char *detail)
+static json_t *same_optout_reason(const license_verdict *v, const char *rule, const char *kind,
+                                  const char *at)
 {
     size_t i;
     json_t *r;
     json_array_foreach(v->reasons, i, r)
     {
         const char *rr = json_string_value(json_object_get(r, "rule"));
-        const char *rd = json_string_value(json_object_get(r, "detail"));
-        if (rr && rd && strcmp(rr, rule) == 0 && strcmp(rd, detail) == 0) return r;
+        const char *rk = json_string_value(json_object_get(r, "kind"));
+        const char *ra = json_string_value(json_object_get(r, "at"));
+        if (rr && rk && ra && strcmp(rr, rule) == 0 && strcmp(rk, kind) == 0 && strcmp(ra, at) == 0)
+            return r;
     }
     return NULL;
+}
+
+/* reason's detail again from its kind, values and place: 'opt-out K "v1", "v2" at AT'. */
+static int write_optout_detail(clearance *c, json_t *reason, int license_required)
+{
+    json_t *values = json_object_get(reason, "values");
+    size_t len = (size_t)snprintf(c->detail, sizeof c->detail, "%s %s ",
+                                  license_required ? "training needs a licence:" : "opt-out",
+                                  json_string_value(json_object_get(reason, "kind")));
+    size_t i;
+    json_t *value;
+    json_array_foreach(values, i, value)
+    {
+        if (len >= sizeof c->detail) break;
+        len += (size_t)snprintf(c->detail + len, sizeof c->detail - len, "%s\"%s\"", i ? ", " : "",
+                                json_string_value(value));
+    }
+    if (len < sizeof c->detail)
+        snprintf(c->detail + len, sizeof c->detail - len, " at %s",
+                 json_string_value(json_object_get(reason, "at")));
+    return json_object_set_new(reason, "detail", json_string(c->detail)) == 0 ? CS_OK : CS_ENOMEM;
+}
+
+/* Adds value to reason's values unless it is there already; 1 when added. */
+static int add_optout_value(json_t *reason, const char *value)
+{
+    json_t *values = json_object_get(reason, "values");
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) if (strcmp(json_string_value(v), value) == 0) return 0;
+    return json_array_append_new(values, json_string(value)) == 0 ? 1 : -1;
 }
 
 /* 1. No opt-out signal applies to the image or to any page it was found on. */
@@ -122,18 +161,21 @@ static int clear_no_optout(clearance *c)
     for (size_t i = 0; i < c->in->optout_count && rc == CS_OK; i++) {
         const license_optout *o = &c->in->optouts[i];
         const char *rule = o->license_required ? "licence-required" : "optout";
-        snprintf(c->detail, sizeof c->detail, "%s %s \"%s\" at %s",
-                 o->license_required ? "training needs a licence:" : "opt-out",
-                 o->kind ? o->kind : "?", o->raw_value ? o->raw_value : "",
-                 o->found_at ? o->found_at : "?");
+        const char *kind = o->kind ? o->kind : "?", *at = o->found_at ? o->found_at : "?";
         c->kind = LICENSE_VERDICT_BLOCKED;
-        json_t *reason = same_optout_reason(c->out, rule, c->detail);
+        json_t *reason = same_optout_reason(c->out, rule, kind, at);
         if (!reason) {
-            rc = add_reason(c->out, rule, c->detail, c->in, NULL, 0);
+            rc = add_reason(c->out, rule, "", c->in, NULL, 0);
             reason = json_array_get(c->out->reasons, json_array_size(c->out->reasons) - 1);
-            if (rc == CS_OK && json_object_set_new(reason, "signals", json_array()) != 0)
+            if (rc == CS_OK && (json_object_set_new(reason, "kind", json_string(kind)) != 0 ||
+                                json_object_set_new(reason, "at", json_string(at)) != 0 ||
+                                json_object_set_new(reason, "values", json_array()) != 0 ||
+                                json_object_set_new(reason, "signals", json_array()) != 0))
                 rc = CS_ENOMEM;
         }
+        int added = rc == CS_OK ? add_optout_value(reason, o->raw_value ? o->raw_value : "") : 0;
+        if (added < 0) rc = CS_ENOMEM;
+        if (added > 0) rc = write_optout_detail(c, reason, o->license_required);
         if (rc == CS_OK && o->signal_id &&
             json_array_append_new(json_object_get(reason, "signals"),
                                   json_integer((json_int_t)o->signal_id)) != 0)
@@ -142,35 +184,39 @@ static int clear_no_optout(clearance *c)
     return rc;
 }
 
-/* 4. Not a near duplicate of a blocked image or a registered protected work. */
+/* Adds the laundering reason for near duplicate d and blocks the image. */
+static int add_laundering(clearance *c, const license_near_duplicate *d)
+{
+    const char *what = d->protected_work ? "registered protected work" : "blocked image";
+    if (d->inliers > 0)
+        snprintf(c->detail, sizeof c->detail,
+                 "a cropped or edited copy of %s %lld %s: %d keypoints agree on one "
+                 "transform and span %.0f%% of it (PDQ distance %d, beyond the "
+                 "near-duplicate radius)",
+                 what, (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "",
+                 d->inliers, 100.0 * d->work_coverage, d->distance);
+    else if (d->protected_work)
+        snprintf(c->detail, sizeof c->detail,
+                 "near duplicate (PDQ distance %d) of registered protected work %s", d->distance,
+                 d->other_sha256 ? d->other_sha256 : "");
+    else
+        snprintf(c->detail, sizeof c->detail,
+                 "near duplicate (PDQ distance %d) of blocked image %lld %s", d->distance,
+                 (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "");
+    c->kind = LICENSE_VERDICT_BLOCKED;
+    return add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
+}
+
+/*
+ * 4. Not a near duplicate of a registered protected work, nor (rule 4b, after
+ * the others) of a blocked image, and a cluster that agrees.
+ */
 static int clear_not_laundered(clearance *c)
 {
     int rc = CS_OK;
     for (size_t i = 0; i < c->in->near_count && rc == CS_OK; i++) {
         const license_near_duplicate *d = &c->in->near[i];
-        if (d->inliers > 0 && (d->protected_work || d->other_blocked)) {
-            snprintf(c->detail, sizeof c->detail,
-                     "a cropped or edited copy of %s %lld %s: %d keypoints agree on one "
-                     "transform and span %.0f%% of it (PDQ distance %d, beyond the "
-                     "near-duplicate radius)",
-                     d->protected_work ? "registered protected work" : "blocked image",
-                     (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "",
-                     d->inliers, 100.0 * d->work_coverage, d->distance);
-            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
-            c->kind = LICENSE_VERDICT_BLOCKED;
-        } else if (d->protected_work) {
-            snprintf(c->detail, sizeof c->detail,
-                     "near duplicate (PDQ distance %d) of registered protected work %s",
-                     d->distance, d->other_sha256 ? d->other_sha256 : "");
-            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
-            c->kind = LICENSE_VERDICT_BLOCKED;
-        } else if (d->other_blocked) {
-            snprintf(c->detail, sizeof c->detail,
-                     "near duplicate (PDQ distance %d) of blocked image %lld %s", d->distance,
-                     (long long)d->other_image_id, d->other_sha256 ? d->other_sha256 : "");
-            rc = add_reason(c->out, "laundering", c->detail, c->in, NULL, 0);
-            c->kind = LICENSE_VERDICT_BLOCKED;
-        }
+        if (d->protected_work) rc = add_laundering(c, d);
         if (rc == CS_OK && d->conflict) {
             snprintf(c->detail, sizeof c->detail, "its near-duplicate cluster disagrees: %s",
                      d->conflict);
@@ -180,6 +226,21 @@ static int clear_not_laundered(clearance *c)
     return rc;
 }
 
+/*
+ * 4b. A copy of a blocked image is blocked as laundering, but only an image
+ * that its own evidence and signals would not block already. Otherwise the
+ * relation runs both ways: a stock photograph blocked by its opt-outs was
+ * "laundering" of its own CC0 copy, which was blocked because of it.
+ */
+static int clear_not_a_copy_of_blocked(clearance *c)
+{
+    int rc = CS_OK;
+    for (size_t i = 0; i < c->in->near_count && rc == CS_OK; i++) {
+        const license_near_duplicate *d = &c->in->near[i];
+        if (d->other_blocked && !d->protected_work) rc = add_laundering(c, d);
+    }
+    return rc;
+}
 /* 2, first: the evidence that counts for this image under the policy's page_wide. */
 static int evidence_in_scope(clearance *c)
 {
@@ -384,6 +445,7 @@ int license_clear(const license_policy *policy, const license_clearance_input *i
     if (rc == CS_OK) rc = clear_evidence_agrees(&c);                 /* 2 */
     if (rc == CS_OK && !c.decided) rc = clear_license_accepted(&c);  /* 3: accepted */
     if (rc == CS_OK && !c.decided) rc = clear_attribution_known(&c); /* 3: attributed */
+    if (rc == CS_OK && c.kind != LICENSE_VERDICT_BLOCKED) rc = clear_not_a_copy_of_blocked(&c);
 
     free(idx);
     if (rc != CS_OK) {

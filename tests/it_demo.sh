@@ -63,7 +63,8 @@ BY, BY_NC = "CC-BY-4.0", "CC-BY-NC-4.0"
 # The design (demo/site/README.md): host, path, verdict, licence, what must say why.
 #   ("optout", KINDS): the optout reasons name exactly these signal kinds (a set: every one
 #                      of them, no other); ("optout+", KINDS): at least these
-#   ("rule", R):       a reason with rule R;  ("credit", SOURCE, NAME): the attribution
+#   ("rule", R):       a reason with rule R;  ("no-rule", R): none with rule R
+#   ("credit", SOURCE, NAME): the attribution
 #   ("not-exported",): cleared, but a larger near duplicate goes in its place
 PICTURES = [
     ("cdn", "/ana/harbour.jpg", "cleared", BY, [("credit", "licensor", "Ana Lima")]),
@@ -73,10 +74,12 @@ PICTURES = [
     ("museum", "/collection/coast-map.png", "cleared", "CC-PDM-1.0", []),
     ("stock", "/photos/lighthouse.jpg", "blocked", None,
      [("optout+", {"x-robots-tag", "meta-robots", "tdm-header", "tdm-meta", "content-signal",
-                   "ai-crawler-rule", "iptc-data-mining"})]),
+                   "ai-crawler-rule", "iptc-data-mining"}),
+      ("no-rule", "laundering")]),  # the original, not a copy of its blocked copy
     ("stock", "/photos/skyline.jpg", "blocked", None,
      [("optout+", {"x-robots-tag", "meta-robots", "tdm-header", "tdm-meta", "content-signal",
-                   "ai-crawler-rule", "iptc-data-mining"})]),
+                   "ai-crawler-rule", "iptc-data-mining"}),
+      ("no-rule", "laundering")]),  # the original, not a copy of its blocked copy
     ("blog", "/wp/lighthouse-wallpaper.jpg", "blocked", "CC0-1.0", [("rule", "laundering")]),
     ("blog", "/wp/skyline-wallpaper.jpg", "blocked", "CC0-1.0",
      [("rule", "laundering"), ("detail", "laundering", "a cropped or edited copy of blocked image")]),
@@ -167,6 +170,8 @@ for host, path, verdict, licence, checks in PICTURES:
                 fail("%s: opt-out kinds %s, designed %s" % (where, sorted(kinds), sorted(check[1])))
         elif check[0] == "rule" and check[1] not in rules:
             fail("%s: no %s reason in %s" % (where, check[1], json.dumps(v["reasons"])[:600]))
+        elif check[0] == "no-rule" and check[1] in rules:
+            fail("%s: a %s reason in %s" % (where, check[1], json.dumps(v["reasons"])[:600]))
         elif check[0] == "detail" and not any(r["rule"] == check[1] and check[2] in r["detail"]
                                               for r in v["reasons"]):
             fail("%s: no %s reason saying '%s'" % (where, check[1], check[2]))

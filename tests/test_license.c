@@ -1390,6 +1390,64 @@ static void optouts_claims_and_laundering_block(void **state)
     assert_true(has_rule(&v, "optout"));
     license_verdict_free(&v);
 
+    /* a copy of a blocked image is laundering; the blocked original, a near duplicate
+       of its own blocked copy, is blocked by its own opt-out or claim alone */
+    license_near_duplicate copy_of = {
+        .other_image_id = 4, .other_sha256 = "cd", .other_blocked = 1, .distance = 12};
+    license_clearance_input copy = {
+        .evidence = &cc0, .evidence_count = 1, .near = &copy_of, .near_count = 1};
+    assert_int_equal(license_clear(policy, &copy, &v, NULL), CS_OK);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_true(has_rule(&v, "laundering"));
+    license_verdict_free(&v);
+    license_clearance_input original = {.evidence = &cc0,
+                                        .evidence_count = 1,
+                                        .optouts = &optout,
+                                        .optout_count = 1,
+                                        .near = &copy_of,
+                                        .near_count = 1};
+    assert_int_equal(license_clear(policy, &original, &v, NULL), CS_OK);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_true(has_rule(&v, "optout"));
+    assert_false(has_rule(&v, "laundering"));
+    license_verdict_free(&v);
+    license_evidence reserved = make_ev("© 2020 Someone", LICENSE_SCOPE_EMBEDDED, NULL, NULL);
+    license_clearance_input claimed = {
+        .evidence = &reserved, .evidence_count = 1, .near = &copy_of, .near_count = 1};
+    assert_int_equal(license_clear(policy, &claimed, &v, NULL), CS_OK);
+    assert_int_equal(v.kind, LICENSE_VERDICT_BLOCKED);
+    assert_false(has_rule(&v, "laundering"));
+    license_verdict_free(&v);
+
+    /* opt-outs of one kind at one place are one reason listing their values, each once
+       however many resources recorded it; another place is another reason */
+    license_optout rules[] = {
+        {.signal_id = 1,
+         .kind = "ai-crawler-rule",
+         .raw_value = "GPTBot: disallow: /",
+         .found_at = "http://h/robots.txt"},
+        {.signal_id = 2,
+         .kind = "ai-crawler-rule",
+         .raw_value = "CCBot: disallow: /",
+         .found_at = "http://h/robots.txt"},
+        {.signal_id = 3,
+         .kind = "ai-crawler-rule",
+         .raw_value = "GPTBot: disallow: /",
+         .found_at = "http://h/robots.txt"},
+        {.signal_id = 4, .kind = "x-robots-tag", .raw_value = "noai", .found_at = "http://h/"}};
+    license_clearance_input grouped = {
+        .evidence = &cc0, .evidence_count = 1, .optouts = rules, .optout_count = 4};
+    assert_int_equal(license_clear(policy, &grouped, &v, NULL), CS_OK);
+    assert_int_equal(json_array_size(v.reasons), 2);
+    json_t *first = json_array_get(v.reasons, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "detail")),
+                        "opt-out ai-crawler-rule \"GPTBot: disallow: /\", \"CCBot: disallow: /\" "
+                        "at http://h/robots.txt");
+    assert_int_equal(json_array_size(json_object_get(first, "signals")), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v.reasons, 1), "detail")),
+                        "opt-out x-robots-tag \"noai\" at http://h/");
+    license_verdict_free(&v);
+
     license_near_duplicate near = {.other_sha256 = "ab", .protected_work = 1, .distance = 10};
     license_clearance_input in2 = {
         .evidence = &cc0, .evidence_count = 1, .near = &near, .near_count = 1};
