@@ -5,6 +5,10 @@
 # Add a check: add a block below that reads W, verdicts.jsonl (clear's lines, the demo's
 # stdout) or demo.log (its stderr); the run itself is done once.
 # Checks:
+#   - every scenario of the sample web landed as designed: tests/demo_scenarios.py, the
+#     checks it_demo.sh runs on the sample web alone (verdicts and reasons per picture,
+#     what was never fetched and why, the server's log against robots.txt, Retry-After,
+#     the export);
 #   - the export verifies with the demo's key and holds only images clear's lines call
 #     cleared (by SHA-256), each line of metadata.jsonl saying so;
 #   - the model trained the steps asked on that export (train --info: the manifest's
@@ -40,8 +44,13 @@ cd "$work"
 W=$work/w
 
 # -- the run
-"$bin" demo --quick --workdir "$W" --delay 0.05 "${steps[@]}" >verdicts.jsonl 2>demo.log ||
-  { tail -n 40 demo.log >&2; fail "clearset demo --quick failed"; }
+"$bin" demo --quick --workdir "$W" --delay 0.05 --log requests.jsonl "${steps[@]}" \
+  >verdicts.jsonl 2>demo.log || { tail -n 40 demo.log >&2; fail "clearset demo --quick failed"; }
+grep '^{"host"' demo.log >hosts.jsonl
+
+# -- every scenario of the sample web landed as designed (the same checks as it_demo.sh)
+$py "$CLEARSET_SOURCE_DIR/tests/demo_scenarios.py" "$W/clearset.db" "$CLEARSET_SOURCE_DIR/demo/site" \
+  "$bin" "$W/export" "$CLEARSET_SOURCE_DIR/tests" || fail "a scenario of the sample web did not land"
 for f in clearset.db export/manifest.json model.ckpt model.ckpt.md model.ckpt.grid.png \
   generated/grid.png generated/report.json audit/report.json audit/report.html report.html \
   summary.json; do
