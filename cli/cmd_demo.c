@@ -59,7 +59,7 @@ static void print_help(void)
 {
     printf("usage: clearset [--catalog PATH] demo [--workdir DIR] [--quick] [--steps N]\n"
            "                     [--sample-web-only] [--delay SECONDS] [--policy NAME|FILE]\n"
-           "                     [--site DIR] [--log FILE]\n"
+           "                     [--site DIR] [--log FILE] [--json-progress]\n"
            "       clearset demo --list | --serve\n\n"
            "Runs the whole pipeline on the bundled sample web, on loopback only: starts it\n"
            "(one 127.0.0.x address per simulated host, free ports) and beside it a training\n"
@@ -91,6 +91,8 @@ static void print_help(void)
            "                   training set trainset/ (kept), and what the commands above make\n"
            "  --quick          train %s steps instead of %s (under a minute)\n"
            "  --steps N        train N steps (overrides --quick)\n"
+           "  --json-progress  pass --json-progress to crawl, dedup, export, train and audit:\n"
+           "                   their progress as JSON lines on stderr (no bars)\n"
            "  --sample-web-only  no training set, so no train and generate: the sample web's\n"
            "                   crawl, verdicts, export, audit of the planted copies and report\n"
            "  --delay SECONDS  minimum time between requests to one host of the sample web\n"
@@ -289,7 +291,7 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         print_help();
         return CLI_EXIT_OK;
     }
-    int serve = 0, list = 0, quick = 0, sample_web_only = 0;
+    int serve = 0, list = 0, quick = 0, sample_web_only = 0, json_progress = 0;
     const char *log_path = NULL, *site = demo_site_dir(), *workdir = DEMO_DEFAULT_WORKDIR;
     const char *delay = DEMO_DEFAULT_DELAY, *policy = demo_policy_path(), *steps = NULL;
     enum {
@@ -302,7 +304,8 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         OPT_WORKDIR,
         OPT_QUICK,
         OPT_STEPS,
-        OPT_SAMPLE_WEB_ONLY
+        OPT_SAMPLE_WEB_ONLY,
+        OPT_JSON_PROGRESS
     };
     static const cli_option options[] = {
         {"--serve", OPT_SERVE, CLI_FLAG, 0, 0},
@@ -315,6 +318,7 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
         {"--quick", OPT_QUICK, CLI_FLAG, 0, 0},
         {"--steps", OPT_STEPS, CLI_COUNT, 1, DEMO_MAX_STEPS},
         {"--sample-web-only", OPT_SAMPLE_WEB_ONLY, CLI_FLAG, 0, 0},
+        {"--json-progress", OPT_JSON_PROGRESS, CLI_FLAG, 0, 0},
     };
     cli_args args = cli_args_start("demo", argc, argv, options, CS_ARRAY_LEN(options), 0);
     int kind;
@@ -335,6 +339,8 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
             quick = 1;
         else if (args.id == OPT_SAMPLE_WEB_ONLY)
             sample_web_only = 1;
+        else if (args.id == OPT_JSON_PROGRESS)
+            json_progress = 1;
         else if (args.id == OPT_STEPS)
             steps = args.value; /* checked here; train reads it again */
         else
@@ -352,6 +358,7 @@ int cmd_demo(cli_context *ctx, int argc, char **argv)
                     .delay = delay,
                     .steps = steps,
                     .samples = DEMO_SAMPLES,
+                    .json_progress = json_progress,
                     .stop = &demo_stop,
                     .on_signal = on_stop_signal};
     char own_catalog[DEMO_PATH_MAX];

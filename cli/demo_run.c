@@ -315,23 +315,26 @@ int demo_run_pipeline(const demo_run *run)
     demo_paths p;
     if (make_paths(run->workdir, &p) != CS_OK)
         return cli_usage_error("demo", "work folder path too long");
+    /* --json-progress goes to the five long commands; NULL ends their lists early */
+    const char *jp = run->json_progress ? "--json-progress" : NULL;
     const char *crawl[DEMO_MAX_ARGS] = {"crawl", "--allow-loopback", "--delay", run->delay};
     size_t n = 4;
-    for (size_t i = 0; i < run->seed_count && n + 1 < DEMO_MAX_ARGS; i++)
+    for (size_t i = 0; i < run->seed_count && n + 2 < DEMO_MAX_ARGS; i++)
         crawl[n++] = run->seeds[i];
+    crawl[n++] = jp;
     crawl[n] = NULL;
     /* the training set is our own host: no politeness delay to wait out */
-    const char *crawl_train[] = {"crawl", "--allow-loopback", "--delay",
-                                 "0",     run->train_seed,    NULL};
-    const char *dedup[] = {"dedup", NULL};
+    const char *crawl_train[] = {"crawl", "--allow-loopback", "--delay", "0", run->train_seed, jp,
+                                 NULL};
+    const char *dedup[] = {"dedup", jp, NULL};
     const char *clear[] = {"clear", "--policy", run->policy, NULL};
     const char *status_args[] = {"status", "--text", NULL};
     const char *keygen[] = {"keygen", "--out", p.key, "--force", NULL};
     const char *export[] = {"export",   "--out",     p.export_dir, "--key", p.key,
-                            "--policy", run->policy, "--force",    NULL};
+                            "--policy", run->policy, "--force",    jp,      NULL};
     const char *verify[] = {"verify", p.export_dir, "--pubkey", p.pub, NULL};
-    const char *train[] = {"train",  "--dataset",     p.export_dir, "--out",    p.model,
-                           "--size", DEMO_TRAIN_SIZE, "--steps",    run->steps, NULL};
+    const char *train[] = {"train",         "--dataset", p.export_dir, "--out", p.model, "--size",
+                           DEMO_TRAIN_SIZE, "--steps",   run->steps,   jp,      NULL};
     const char *generate[] = {"generate", "--model",    p.model, "--dataset", p.export_dir,
                               "-n",       run->samples, "--out", p.generated, "--grid",
                               "--policy", run->policy,  NULL};
@@ -402,7 +405,7 @@ int demo_run_pipeline(const demo_run *run)
         if (write_planted(run, &p, &planted, &planted_count, &err) != CS_OK)
             rc = cli_fail("demo", &err);
     }
-    const char *audit[8] = {"audit"};
+    const char *audit[10] = {"audit"};
     size_t an = 1;
     if (run->train_seed) audit[an++] = p.generated;
     if (planted_count) audit[an++] = p.planted;
@@ -411,6 +414,7 @@ int demo_run_pipeline(const demo_run *run)
     if (an > 1) {
         audit[an++] = "--report", audit[an++] = p.audit;
         audit[an++] = "--policy", audit[an++] = run->policy;
+        audit[an++] = jp;
         audit[an] = NULL;
         STEP(cmd_audit, STEP_STDERR, audit, &audited, 1);
         if (rc == CLI_EXIT_OK && !halt)

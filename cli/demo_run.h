@@ -25,6 +25,7 @@ typedef struct demo_run {
     const char *no_training_set; /* why there is none (said after the summary) */
     const char *steps;           /* train --steps */
     const char *samples;         /* generate -n */
+    int json_progress;           /* --json-progress: passed to crawl, dedup, export, train, audit */
     volatile sig_atomic_t *stop; /* set by the demo's SIGINT/SIGTERM handler */
     void (*on_signal)(int);      /* that handler, installed again before each command */
 } demo_run;

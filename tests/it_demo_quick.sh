@@ -23,7 +23,8 @@
 #     in the DOM as the catalog and report.json say, verdict colours in the screenshot;
 #   - a run stopped by SIGINT during its crawl, and one stopped by SIGTERM during its
 #     training, exit 130 and close every port they served (each origin printed refuses
-#     connections); the stopped training leaves its checkpoint.
+#     connections); the stopped training leaves its checkpoint; that run has
+#     --json-progress, and crawl, dedup, export and train wrote JSON progress lines.
 # The training set needs Debian's dataset-fashion-mnist: without it SKIPPED (exit 77); so is
 # the browser part without chromium (under CI=true both fail). Under a sanitizer build the
 # demo trains 40 steps (--steps, documented) instead of --quick's, to keep the suite short.
@@ -233,6 +234,10 @@ PY
 # Ctrl-C in the crawl (a long delay keeps it crawling), SIGTERM in the training (which then
 # leaves the checkpoint train writes when it is stopped)
 interrupt crawl INT crawl --quick --delay 2
-interrupt train TERM train --delay 0.05 --steps 1000000
+interrupt train TERM train --delay 0.05 --steps 1000000 --json-progress
 [ -s "$work/w-train/model.ckpt" ] || fail "train: no checkpoint after SIGTERM"
+# --json-progress reached the steps before training: their JSON progress lines are in its log
+for step in crawl dedup export train; do
+  grep -q "^{\"progress\":\"$step\"" train.log || fail "demo --json-progress: no $step progress"
+done
 echo "it_demo_quick: the run exported, trained, labelled, audited and reported as designed; SIGINT and SIGTERM stop it"
