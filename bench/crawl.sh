@@ -93,6 +93,7 @@ serve() {
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; } # rate COUNT SECONDS
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
 # crawl NAME CATALOG ARGS...: one plain crawl of $seeds, silent unless it fails.
@@ -119,6 +120,22 @@ workers() {
   done
 }
 
+# against_plain NAME: on the site served now, one politeness-off crawl, then the plain
+# fetch of exactly the URLs it requested. Both are timed the same way, as whole processes
+# from the shell (start-up included); bench_crawl's own figure for its fetch loop alone
+# is kept beside. Sets n_crawl, t_crawl, n_plain, t_plain, t_loop.
+against_plain() {
+  local t0
+  t0=$(now)
+  crawl "$1" "$work/$1.db" --delay 0 --concurrency "$HOSTS"
+  t_crawl=$(since "$t0")
+  n_crawl=$(field "$($logpy summary "$work/log.jsonl" 0)" requests)
+  $logpy urls "$work/log.jsonl" >"$work/urls.txt"
+  t0=$(now)
+  read -r n_plain t_loop < <("$ceiling" "$work/urls.txt" "$HOSTS")
+  t_plain=$(since "$t0")
+}
+
 have_scrapy() {
   /usr/bin/python3 -c 'import scrapy' 2>/dev/null && return 0
   echo "installing python3-scrapy (Debian) for the Scrapy baseline ..." >&2
@@ -141,20 +158,10 @@ scrapy_run() {
 serve "$BIG_PAGES" 127.0.1 "$HOSTS"
 echo "hosts: $HOSTS on 127.0.1.1-127.0.1.$HOSTS (one clearset-fixture process)," \
   "$((BIG_PAGES + 1)) pages + $BIG_PAGES images each"
-t0=$(now)
-crawl fast "$work/fast.db" --delay 0 --concurrency "$HOSTS"
-t_crawl=$(since "$t0")
-sum=$($logpy summary "$work/log.jsonl" 0)
-n_crawl=$(field "$sum" requests)
-$logpy urls "$work/log.jsonl" >"$work/urls.txt"
-# Both programs are timed the same way, as whole processes from the shell (start-up
-# included); bench_crawl's own figure for its fetch loop alone is shown beside.
-t0=$(now)
-read -r n_plain t_loop < <("$ceiling" "$work/urls.txt" "$HOSTS")
-t_plain=$(since "$t0")
-crawl_rate=$(awk -v n="$n_crawl" -v t="$t_crawl" 'BEGIN { printf "%.0f", n / t }')
-plain_rate=$(awk -v n="$n_plain" -v t="$t_plain" 'BEGIN { printf "%.0f", n / t }')
-loop_rate=$(awk -v n="$n_plain" -v t="$t_loop" 'BEGIN { printf "%.0f", n / t }')
+against_plain fast
+crawl_rate=$(rate "$n_crawl" "$t_crawl")
+plain_rate=$(rate "$n_plain" "$t_plain")
+loop_rate=$(rate "$n_plain" "$t_loop")
 echo "politeness off: clearset crawl, $n_crawl requests in $t_crawl s = $crawl_rate fetches/s"
 echo "plain parallel libcurl fetch of the same $n_plain URLs: $t_plain s = $plain_rate fetches/s" \
   "(its fetch loop alone: $t_loop s = $loop_rate fetches/s)"
@@ -167,17 +174,10 @@ echo "crawler / plain = $(ratio "$crawl_rate" "$plain_rate")   (target >= 0.9);"
 # server's answer time hides most of that: the same comparison with every answer 20 ms late.
 LATENCY_MS=20
 serve "$BIG_PAGES" 127.0.1 "$HOSTS"
-t0=$(now)
-crawl slow "$work/slow.db" --delay 0 --concurrency "$HOSTS"
-t_slow=$(since "$t0")
-n_slow=$(field "$($logpy summary "$work/log.jsonl" 0)" requests)
-$logpy urls "$work/log.jsonl" >"$work/urls.txt"
-t0=$(now)
-read -r n_plain t_loop < <("$ceiling" "$work/urls.txt" "$HOSTS")
-t_plain=$(since "$t0")
-echo "every answer 20 ms late: clearset crawl $n_slow requests in $t_slow s, plain fetch" \
-  "$n_plain in $t_plain s: crawler / plain = $(ratio "$(awk -v n="$n_slow" -v t="$t_slow" \
-  'BEGIN { print n / t }')" "$(awk -v n="$n_plain" -v t="$t_plain" 'BEGIN { print n / t }')")"
+against_plain slow
+echo "every answer 20 ms late: clearset crawl $n_crawl requests in $t_crawl s, plain fetch" \
+  "$n_plain in $t_plain s: crawler / plain =" \
+  "$(ratio "$(rate "$n_crawl" "$t_crawl")" "$(rate "$n_plain" "$t_plain")")"
 LATENCY_MS=0
 
 scrapy=0
@@ -185,7 +185,7 @@ if have_scrapy; then scrapy=1; else echo "Scrapy: python3-scrapy not available, 
 if [ $scrapy = 1 ]; then
   scrapy_run "$BIG_PAGES" 0
   n_scrapy=$(field "$sum" requests)
-  scrapy_rate=$(awk -v n="$n_scrapy" -v t="$t_scrapy" 'BEGIN { printf "%.0f", n / t }')
+  scrapy_rate=$(rate "$n_scrapy" "$t_scrapy")
   echo "Scrapy $(/usr/bin/python3 -c 'import scrapy; print(scrapy.__version__)'), same site," \
     "CONCURRENT_REQUESTS $HOSTS, 1 per host, no delay: $n_scrapy requests in $t_scrapy s =" \
     "$scrapy_rate fetches/s; shortest gap to one host $(field "$sum" shortest_gap_ms) ms"

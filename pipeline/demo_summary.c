@@ -11,11 +11,10 @@
  *
  * The planted copies (pipeline_demo_write_flagged) are the images clearance
  * blocked under the policy for a given rule ("laundering": a copy of a blocked
- * picture re-published under a free licence) that claim a licence (the
- * original they copy is blocked for laundering too, as its cluster's other
- * member, but claims none or another): their bytes, as the crawl
- * stored them, are written to a folder as ID-NAME so that `clearset audit`
- * can be run on them like on any file; at most max of them.
+ * picture re-published under a free licence; clearance never gives that rule
+ * to the original itself): their bytes, as the crawl stored them, are written
+ * to a folder as ID-NAME so that `clearset audit` can be run on them like on
+ * any file; at most max of them.
  *
  * pipeline_demo_audit_risks reads back an audit report (report.json, the
  * names it_audit.sh pins): per image its file, risk and best match that is
@@ -140,7 +139,7 @@ int pipeline_demo_write_flagged(catalog *cat, const char *policy, const char *ru
         if (list == NULL && max) rc = cs_error_set(err, CS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; rc == CS_OK && i < n && listed < max; i++) {
-        if (rows[i].license_spdx == NULL || !has_rule(rows[i].reasons, rule)) continue;
+        if (!has_rule(rows[i].reasons, rule)) continue;
         unsigned char *bytes = NULL;
         size_t len = 0;
         rc = blob_store_get(catalog_blobs(cat), rows[i].sha256, SUMMARY_MAX_IMAGE, &bytes, &len,

@@ -747,7 +747,7 @@ typedef struct pipeline_demo_flagged {
 } pipeline_demo_flagged;
 /*
  * Writes the bytes of at most max images blocked under policy with a reason of
- * rule ("laundering") that claim a licence (the copies, not their originals) into dir (created if
+ * rule ("laundering": the copies, never their originals) into dir (created if
  * missing) as ID-NAME (NAME from the URL), and lists them (*out: free with
  * pipeline_demo_flagged_free).
  */

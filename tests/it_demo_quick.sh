@@ -15,7 +15,7 @@
 #     SHA-256), its grid and model card are there;
 #   - every generated PNG (quarantined ones too) is labelled: ExifTool reads IPTC
 #     DigitalSourceType trainedAlgorithmicMedia and the model's SHA-256 in its XMP;
-#   - the planted copies (clear's lines: blocked as laundering, claiming a licence) are in
+#   - the planted copies (clear's lines: blocked as laundering) are in
 #     W/planted and the audit rates each a copy of another blocked image, not of itself;
 #   - the summary (W/summary.json and the table on stderr) says what clear's lines say:
 #     verdicts, images per "blocked:RULE", exported images per licence;
@@ -110,7 +110,7 @@ $py - verdicts.jsonl "$W/audit/report.json" "$W/planted" <<'PY' || fail "the aud
 import json, os, sys
 verdicts = [json.loads(line) for line in open(sys.argv[1])]
 report, planted_dir = json.load(open(sys.argv[2])), sys.argv[3]
-planted = {v["sha256"]: v for v in verdicts if v["verdict"] == "blocked" and v["license"]
+planted = {v["sha256"]: v for v in verdicts if v["verdict"] == "blocked"
            and any(r["rule"] == "laundering" for r in v["reasons"])}
 assert planted, "no laundered copy among the verdicts"
 files = sorted(os.listdir(planted_dir))
