@@ -104,16 +104,38 @@ static void txn_begin(crawl_ctx *ctx)
         ctx->in_txn = 1;
 }
 
+/*
+ * Whether h's politeness row needs writing. With no spacing (delay 0), the
+ * time of the next request is always "now": a resumed crawl or another worker
+ * needs only a pause, the error count and parking, so a write that would
+ * change none of them is skipped (a crawl without delay wrote one per answer).
+ */
+static int politeness_changed(const crawl_host *h)
+{
+    return h->delay_ms > 0 || h->paused_until != h->saved_paused_until ||
+           h->consecutive_errors != h->saved_errors || h->parked != h->saved_parked;
+}
+
+static void save_politeness_now(crawl_ctx *ctx, crawl_host *h)
+{
+    if (!politeness_changed(h)) return;
+    if (catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
+                                     h->consecutive_errors, h->parked, ctx->err) != CS_OK) {
+        crawl_fail(ctx, h->origin);
+        return;
+    }
+    h->saved_paused_until = h->paused_until;
+    h->saved_errors = h->consecutive_errors;
+    h->saved_parked = h->parked;
+}
+
 /* The spacing of the hosts crawl_save_politeness named in this transaction. */
 static void write_unsaved(crawl_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->unsaved_count; i++) {
         crawl_host *h = ctx->unsaved[i];
         h->spacing_unsaved = 0;
-        if (!ctx->failed &&
-            catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
-                                         h->consecutive_errors, h->parked, ctx->err) != CS_OK)
-            crawl_fail(ctx, h->origin);
+        if (!ctx->failed) save_politeness_now(ctx, h);
     }
     ctx->unsaved_count = 0;
 }
@@ -127,9 +149,7 @@ void crawl_save_politeness(crawl_ctx *ctx, crawl_host *h)
         ctx->unsaved[ctx->unsaved_count++] = h;
         return;
     }
-    if (catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
-                                     h->consecutive_errors, h->parked, ctx->err) != CS_OK)
-        crawl_fail(ctx, h->origin);
+    save_politeness_now(ctx, h);
 }
 
 void crawl_txn_end(crawl_ctx *ctx)
@@ -264,6 +284,9 @@ static int host_load(crawl_ctx *ctx, const char *origin, crawl_host *h)
     h->paused_until = row.paused_until;
     h->consecutive_errors = 0; /* parking lasts one crawl */
     h->parked = 0;
+    h->saved_paused_until = row.paused_until;
+    h->saved_errors = row.consecutive_errors;
+    h->saved_parked = row.parked;
     h->pages_fetched = pages;
     catalog_host_clear(&row);
     return CS_OK;
@@ -389,8 +412,9 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
 
 /* ---- starting requests ---------------------------------------------------------- */
 
+/* Starts a request for url: a frontier URL's (item) or, with item NULL, a policy file's. */
 static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char *url,
-                     crawler_kind kind, int64_t url_id, int depth, int attempts)
+                     crawler_kind kind, const catalog_frontier_item *item)
 {
     crawl_job *job = calloc(1, sizeof *job);
     if (job == NULL) {
@@ -398,12 +422,13 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
         crawl_fail(ctx, url);
         return CS_ENOMEM;
     }
-    job->url_id = url_id;
+    job->url_id = item ? item->id : 0;
     job->host = h;
     job->via = via;
     job->kind = kind;
-    job->depth = depth;
-    job->attempts = attempts;
+    job->depth = item ? item->depth : 0;
+    job->attempts = item ? item->attempts + 1 : 1;
+    job->redirects = item ? item->redirects : 0;
     int rc = crawler_fetcher_add(ctx->fetcher, url, kind, job, ctx->err);
     if (rc != CS_OK) {
         free(job);
@@ -509,7 +534,7 @@ static int rsl_host(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now,
         crawler_kind kind;
         if (policy_next(t, robots, &kind) != POLICY_FETCH || kind != CRAWLER_KIND_ROBOTS)
             return RSL_WAIT;
-        start_job(ctx, t, NULL, robots, kind, 0, 0, 1);
+        start_job(ctx, t, NULL, robots, kind, NULL);
         h->wake_at = now + CS_MAX(t->delay_ms, 1);
         return RSL_ROBOTS_STARTED;
     }
@@ -570,7 +595,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
                     continue;
                 }
             }
-            start_job(ctx, h, via, url, policy_kind, 0, 0, 1);
+            start_job(ctx, h, via, url, policy_kind, NULL);
             return 1;
         }
         if (step == POLICY_SKIPPED && policy_kind == CRAWLER_KIND_RSL) {
@@ -635,7 +660,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             return 0;
         }
         if (kind == CRAWLER_KIND_PAGE) h->pages_fetched++;
-        start_job(ctx, h, NULL, item.url, kind, item.id, item.depth, item.attempts + 1);
+        start_job(ctx, h, NULL, item.url, kind, &item);
         catalog_frontier_item_clear(&item);
         return 1;
     }

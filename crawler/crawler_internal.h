@@ -70,6 +70,10 @@ typedef struct crawl_host {
     int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
     int leased;            /* --worker: this worker holds the host's lease */
     int spacing_unsaved;   /* in crawl_ctx.unsaved: its spacing is written at the turn's end */
+    /* the politeness row as last read or written (crawl_save_politeness skips a write
+       that would change nothing a resumed crawl or another worker reads) */
+    int64_t saved_paused_until;
+    int saved_errors, saved_parked;
 } crawl_host;
 
 /* All hosts of a crawl, findable by origin. */
@@ -213,7 +217,8 @@ typedef struct crawl_job {
                         busy and spaced like any request of its own; NULL: same host */
     crawler_kind kind;
     int depth;
-    int attempts; /* including this one */
+    int attempts;  /* including this one */
+    int redirects; /* hops that led to this URL (catalog_frontier_item.redirects) */
     struct crawl_job *next, *prev;
 } crawl_job;
 

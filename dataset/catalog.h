@@ -325,6 +325,8 @@ typedef struct catalog_frontier_item {
     catalog_url_state state;
     int depth, attempts;
     int64_t next_attempt_at;
+    int redirects; /* hops that led here: n + 1 when the referrer's last fetch was a 3xx
+                      after n hops, else 0 */
 } catalog_frontier_item;
 void catalog_frontier_item_clear(catalog_frontier_item *item);
 
@@ -441,8 +443,6 @@ int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t 
  */
 int catalog_redirect_chain_contains(catalog *cat, int64_t url_id, int64_t target_id, int max_hops,
                                     int *found, cs_error *err);
-/* Redirect hops recorded on the referrer's last fetch if it was a redirect, else -1. */
-int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err);
 
 /* The page row for a fetched page (replaced if the page is fetched again). */
 int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const char *title,

@@ -240,7 +240,12 @@ void catalog_frontier_item_clear(catalog_frontier_item *item)
     memset(item, 0, sizeof *item);
 }
 
-#define ITEM_COLUMNS "id, host_id, referrer_id, url, kind, state, depth, attempts, next_attempt_at"
+/* The last column: the redirects that led to the URL, from its referrer's last fetch
+   (a 3xx after n hops makes this URL hop n + 1; anything else, or none, 0). */
+#define ITEM_COLUMNS                                                                               \
+    "id, host_id, referrer_id, url, kind, state, depth, attempts, next_attempt_at, "               \
+    "coalesce((SELECT CASE WHEN f.http_status BETWEEN 300 AND 399 THEN f.redirects + 1 ELSE 0 "    \
+    "END FROM fetches f WHERE f.url_id = urls.referrer_id ORDER BY f.id DESC LIMIT 1), 0)"
 
 static int read_item(catalog_cursor *row, void *target)
 {
@@ -254,6 +259,7 @@ static int read_item(catalog_cursor *row, void *target)
     out->depth = catalog_column_int(row, 6);
     out->attempts = catalog_column_int(row, 7);
     out->next_attempt_at = catalog_column_int64(row, 8);
+    out->redirects = catalog_column_int(row, 9);
     if (kind < 0) return CS_ECORRUPT;
     return catalog_url_state_parse(catalog_column_text(row, 5), &out->state);
 }
