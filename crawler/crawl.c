@@ -186,13 +186,15 @@ static const char *origin_excluded_by(const crawl_ctx *ctx, const char *origin)
     return cs_url_split(probe, &parts) == CS_OK ? excluded_by(ctx, parts.host) : NULL;
 }
 
-/* Marks a frontier URL on an excluded domain: skipped, why, counted; never requested. */
-static void mark_excluded(crawl_ctx *ctx, int64_t url_id, const char *url, const char *domain)
+/* Marks a frontier URL on an excluded domain: skipped, why, counted; never requested.
+   claimed: catalog_frontier_claim took it (its attempt is taken back). */
+static void mark_excluded(crawl_ctx *ctx, int64_t url_id, const char *url, const char *domain,
+                          int claimed)
 {
     char why[320];
     snprintf(why, sizeof why, "excluded: %.280s is on the --exclude-domains list", domain);
-    if (catalog_frontier_set_state(ctx->cat, url_id, CATALOG_URL_SKIPPED, 0, 0, why, ctx->err) !=
-        CS_OK)
+    if (catalog_frontier_set_state(ctx->cat, url_id, CATALOG_URL_SKIPPED, -claimed, 0, why,
+                                   ctx->err) != CS_OK)
         crawl_fail(ctx, url);
     ctx->stats->excluded++;
 }
@@ -402,7 +404,7 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
         return 0;
     }
     if (excluded) { /* recorded with its reason; its host never hears from us */
-        if (is_new) mark_excluded(ctx, id, url, excluded);
+        if (is_new) mark_excluded(ctx, id, url, excluded, 0);
         return 0;
     }
     if (is_new) h->wake_at = 0;
@@ -427,7 +429,7 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
     job->via = via;
     job->kind = kind;
     job->depth = item ? item->depth : 0;
-    job->attempts = item ? item->attempts + 1 : 1;
+    job->attempts = item ? item->attempts : 1; /* claimed: counted already */
     job->redirects = item ? item->redirects : 0;
     int rc = crawler_fetcher_add(ctx->fetcher, url, kind, job, ctx->err);
     if (rc != CS_OK) {
@@ -552,7 +554,11 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
 {
     catalog_frontier_item item;
     for (;;) {
-        int rc = catalog_frontier_next(ctx->cat, h->id, now, &item, ctx->err);
+        /* With every policy file known, the URL is taken and marked in_flight in one
+           statement; before that, the frontier is only asked whether anything is due. */
+        int claimed = policy_settled(h);
+        int rc = claimed ? catalog_frontier_claim(ctx->cat, h->id, now, &item, ctx->err)
+                         : catalog_frontier_next(ctx->cat, h->id, now, &item, ctx->err);
         if (rc == CS_ENOTFOUND && h->rules && policy_rsl_pending(h)) {
             /* an RSL document a response pointed to is asked for even with nothing queued:
                the response it speaks for (an image's own Link header) is already recorded */
@@ -572,7 +578,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         }
         const char *excluded = origin_excluded_by(ctx, h->origin);
         if (excluded) { /* queued by an earlier run without the list: never requested now */
-            mark_excluded(ctx, item.id, item.url, excluded);
+            mark_excluded(ctx, item.id, item.url, excluded, claimed);
             catalog_frontier_item_clear(&item);
             if (ctx->failed) return 0;
             continue;
@@ -580,7 +586,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         /* RFC 9309: robots.txt before anything else, then tdmrep.json and ai.txt */
         char url[CS_URL_SIZE];
         crawler_kind policy_kind;
-        policy_step step = policy_next(h, url, &policy_kind);
+        policy_step step = claimed ? POLICY_DONE : policy_next(h, url, &policy_kind);
         if (step == POLICY_FETCH) {
             catalog_frontier_item_clear(&item);
             crawl_host *via = NULL;
@@ -615,6 +621,10 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             continue;
         }
         if (item.url == NULL) continue; /* only RSL documents were due: now none is */
+        if (!claimed) { /* policy_next just settled (no License lines to add): take it now */
+            catalog_frontier_item_clear(&item);
+            continue;
+        }
         if (policy_robots_unreachable(h->robots_status)) {
             /*
              * RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow,
@@ -624,6 +634,9 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             h->parked = 1;
             h->wake_at = INT64_MAX;
             crawl_save_politeness(ctx, h);
+            if (catalog_frontier_set_state(ctx->cat, item.id, CATALOG_URL_QUEUED, -1,
+                                           item.next_attempt_at, NULL, ctx->err) != CS_OK)
+                crawl_fail(ctx, item.url); /* claimed above: back in the queue, not asked */
             catalog_frontier_item_clear(&item);
             return 0;
         }
@@ -646,18 +659,12 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             skip = 1;
         }
         if (skip) {
-            if (catalog_frontier_set_state(ctx->cat, item.id, skip_state, 0, 0, why, ctx->err) !=
+            if (catalog_frontier_set_state(ctx->cat, item.id, skip_state, -1, 0, why, ctx->err) !=
                 CS_OK)
                 crawl_fail(ctx, item.url);
             catalog_frontier_item_clear(&item);
             if (ctx->failed) return 0;
             continue;
-        }
-        if (catalog_frontier_set_state(ctx->cat, item.id, CATALOG_URL_IN_FLIGHT, 1,
-                                       item.next_attempt_at, NULL, ctx->err) != CS_OK) {
-            crawl_fail(ctx, item.url);
-            catalog_frontier_item_clear(&item);
-            return 0;
         }
         if (kind == CRAWLER_KIND_PAGE) h->pages_fetched++;
         start_job(ctx, h, NULL, item.url, kind, &item);

@@ -117,6 +117,8 @@ typedef enum policy_step {
  * robots.txt and delay, or marks it with policy_rsl_set_skipped.
  */
 policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *kind);
+/* 1 when policy_next has nothing left to ask (it would return POLICY_DONE); no side effects. */
+int policy_settled(const crawl_host *host);
 
 typedef struct policy_outcome {
     int status;     /* the file's status as kept: HTTP status, 0 when no response */

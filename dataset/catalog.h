@@ -346,6 +346,10 @@ int catalog_frontier_get(catalog *cat, const char *url, catalog_frontier_item *o
  */
 int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
                           cs_error *err);
+/* The same URL catalog_frontier_next would return, marked in_flight with its attempts
+ * counted (out->state and out->attempts as after that), in one statement. */
+int catalog_frontier_claim(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
+                           cs_error *err);
 /*
  * Moves a URL to state, adding attempts_delta to attempts, setting
  * next_attempt_at and last_error (may be NULL).

@@ -20,18 +20,18 @@ int catalog_add_image(catalog *cat, const void *bytes, size_t n, const catalog_i
     if (rc != CS_OK) return rc;
     blob_store_relative_path(sha, relative, sizeof relative);
 
-    /* a new image's id comes back with its row; a known one's is read */
-    rc = catalog_row(
+    /* a new image's id comes back from the insert; a known one's is read */
+    rc = catalog_insert_id(
         cat, "recording an image",
         "INSERT INTO images (sha256, blob_path, media_type, byte_size, width, height, source, "
-        "first_seen_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING RETURNING id",
+        "first_seen_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
         CATALOG_ARGS(
             catalog_text(sha), catalog_text(relative),
             catalog_text(info && info->media_type ? info->media_type : "application/octet-stream"),
             catalog_int((int64_t)n), catalog_positive_or_null(info ? info->width : 0),
             catalog_positive_or_null(info ? info->height : 0),
             catalog_text(info && info->source ? info->source : "crawl"), catalog_int(cs_now_ms())),
-        catalog_read_int64, image_id, err);
+        image_id, err);
     if (is_new) *is_new = rc == CS_OK;
     if (rc != CS_ENOTFOUND) return rc;
     rc = catalog_row(cat, "finding an image", "SELECT id FROM images WHERE sha256 = ?",
