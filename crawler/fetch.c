@@ -28,6 +28,18 @@
  *     memory", which is reported as the header limit it is (not retried).
  * Policy files (robots.txt, tdmrep.json, ai.txt) are cut at their limit and
  * count as complete: RFC 9309 2.5 says to parse the first 500 KiB.
+ *
+ * The transfers run on a network thread of the fetcher's own, so that curl's
+ * work (and the kernel's, sending and receiving) overlaps the caller's on the
+ * answers already in: on a fast network the crawl's CPU is the limit, and one
+ * thread did both in turn. A request added is staged on the caller's side and
+ * handed over at the next crawler_fetcher_send or _run, never before: the
+ * crawl commits its in_flight marks and spacing in between. The network
+ * thread adds what it is handed to the multi handle, runs curl_multi_perform
+ * and curl_multi_poll (cut short by curl_multi_wakeup), and hands each
+ * finished transfer back, finish()ed, under the lock; the caller reports and
+ * frees it on its own thread. A transfer is only ever touched by the thread
+ * whose list holds it.
  */
 #include "crawler/crawler.h"
 
@@ -622,9 +634,9 @@ static void *network_main(void *arg)
             list_append(&done, &done_tail, t);
         }
         pthread_mutex_lock(&f->lock);
+        if (done || mc != CURLM_OK) pthread_cond_signal(&f->finished_cond);
         list_move(&f->finished, &f->finished_tail, &done, &done_tail);
         if (mc != CURLM_OK) f->failure = mc;
-        pthread_cond_signal(&f->finished_cond);
         stop = f->stop || f->failure != CURLM_OK;
         pthread_mutex_unlock(&f->lock);
         if (stop) break;
