@@ -94,6 +94,7 @@ struct crawler_fetcher {
     struct transfer *incoming, *incoming_tail;
     struct transfer *finished, *finished_tail;
     int stop;
+    int polling;       /* the network thread sleeps, or is about to, in curl_multi_poll */
     CURLMcode failure; /* the network thread stopped on this */
     /* the network thread */
     struct transfer *running; /* doubly linked */
@@ -620,6 +621,7 @@ static void *network_main(void *arg)
         transfer *in = f->incoming;
         f->incoming = f->incoming_tail = NULL;
         int stop = f->stop;
+        f->polling = 0;
         pthread_mutex_unlock(&f->lock);
         transfer *done = NULL, *done_tail = NULL;
         while (in) {
@@ -656,8 +658,11 @@ static void *network_main(void *arg)
         list_move(&f->finished, &f->finished_tail, &done, &done_tail);
         if (mc != CURLM_OK) f->failure = mc;
         stop = f->stop || f->failure != CURLM_OK;
+        int more = f->incoming != NULL; /* handed over meanwhile: round again, no sleep */
+        f->polling = !stop && !more;    /* from here on, a hand-over must wake us */
         pthread_mutex_unlock(&f->lock);
         if (stop) break;
+        if (more) continue;
         mc = curl_multi_poll(f->multi, NULL, 0, 1000, NULL);
         if (mc != CURLM_OK) {
             pthread_mutex_lock(&f->lock);
@@ -672,12 +677,14 @@ static void *network_main(void *arg)
 
 /* ---- the caller's side ----------------------------------------------------------- */
 
-/* Hands the staged requests to the network thread. The caller holds the lock. */
+/* Hands the staged requests to the network thread; 1 when it must be woken for them
+   (it sleeps in curl_multi_poll; awake, it looks at incoming before sleeping again).
+   The caller holds the lock. */
 static int hand_over(crawler_fetcher *f)
 {
     if (f->staged == NULL) return 0;
     list_move(&f->incoming, &f->incoming_tail, &f->staged, &f->staged_tail);
-    return 1;
+    return f->polling;
 }
 
 static int failed(crawler_fetcher *f, cs_error *err)
