@@ -222,11 +222,13 @@ typedef struct crawl_job {
 typedef struct crawl_seen_slot {
     char *url; /* owned; NULL: empty */
     int64_t id;
+    uint64_t generation; /* crawl_seen.generation when it was added */
 } crawl_seen_slot;
 
 /* A bounded cache of URL -> frontier id (CRAWL_SEEN_SLOTS slots; see seen.c). */
 typedef struct crawl_seen {
     crawl_seen_slot *slots; /* NULL until the first crawl_seen_add */
+    uint64_t generation;    /* of the URLs added now (crawl_seen_mark) */
 } crawl_seen;
 
 /* url's frontier id if the cache holds it, else 0. */
@@ -234,6 +236,10 @@ int64_t crawl_seen_find(const crawl_seen *seen, const char *url);
 /* Remembers url -> id, replacing whatever held its slot; out of memory just forgets. */
 void crawl_seen_add(crawl_seen *seen, const char *url, int64_t id);
 void crawl_seen_free(crawl_seen *seen);
+/* Starts a new generation of URLs and returns it, for crawl_seen_forget_since. */
+uint64_t crawl_seen_mark(crawl_seen *seen);
+/* Forgets every URL added since crawl_seen_mark returned mark (its ids were rolled back). */
+void crawl_seen_forget_since(crawl_seen *seen, uint64_t mark);
 
 /* A response whose recording waits until its host's next request has gone out (crawl.c). */
 typedef struct crawl_pending {
@@ -329,6 +335,18 @@ int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now);
 int worker_work_left(crawl_ctx *ctx);
 /* Gives up every lease this worker holds (at the end; errors are ignored). */
 void worker_stop(crawl_ctx *ctx);
+/* Attempts at a worker's transaction while conflicts end it (the first included). */
+#define WORKER_CONFLICT_ATTEMPTS 5
+/*
+ * After one of a worker's transactions failed with code (its transaction rolled back, or
+ * a statement outside one failed): 1 when code is CS_ECONFLICT (catalog.h: another
+ * transaction was in the way), no transaction is open and attempt (1 for the first) is
+ * below WORKER_CONFLICT_ATTEMPTS: the failure is forgotten (ctx->failed and ctx->err
+ * cleared), counted in stats->conflicts_retried, a short randomised pause growing with
+ * attempt has passed, and the caller runs the transaction again. Else 0, the failure
+ * stands; after the last attempt ctx->err says the conflict went on that many times.
+ */
+int worker_conflict_retry(crawl_ctx *ctx, int code, int attempt);
 
 /* Record a finished response inside the caller's transaction (ctx->failed on error). */
 void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);

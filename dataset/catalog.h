@@ -26,6 +26,20 @@
  * - Functions return CS_OK or a negative CS_E* code and fill err (may be NULL).
  *   Strings a function returns in a struct are owned by that struct and freed
  *   by its _free function.
+ * - CS_ECONFLICT, PostgreSQL only: the server ended the transaction because
+ *   another one was in the way (deadlock 40P01, serialization failure 40001,
+ *   lock not available 55P03). Any function that runs a statement on a
+ *   PostgreSQL catalog may return it (a deadlock needs only two writers of
+ *   the same rows; a serialization failure, a server whose default isolation
+ *   is stricter than read committed), catalog_commit included, and so may
+ *   every later statement of the same transaction. The whole transaction is
+ *   lost: roll it back (catalog_rollback) and run it again from catalog_begin
+ *   (a function that is one transaction of its own, such as
+ *   catalog_lease_acquire, or a statement outside a transaction, has rolled
+ *   back already and may simply be called again). Nothing else need change:
+ *   a conflict says nothing about the data. SQLite never returns it: a
+ *   writer waits for the write lock (busy timeout), and fails with CS_EDB
+ *   when it cannot have it.
  */
 #ifndef CLEARSET_CATALOG_H
 #define CLEARSET_CATALOG_H
