@@ -20,7 +20,9 @@
  * there, an RSL document there) needs that host's lease too
  * (worker_may_request): taken on the spot when free, else the request waits.
  * The seed origins are read again with each lease taken, so a seed another
- * worker added keeps its host's pages in scope here too.
+ * worker added keeps its host's pages in scope here too. Parking a host lasts
+ * one crawl, and a worker's run is one: worker_start unparks the hosts no live
+ * lease holds (catalog_lease_unpark), as a plain crawl does when it loads them.
  *
  * Workers write the same rows (an image found on many hosts, a link two
  * pages share), so PostgreSQL now and then ends one's transaction for the
@@ -105,6 +107,14 @@ int worker_start(crawl_ctx *ctx, int64_t now)
         snprintf(ctx->worker_id, sizeof ctx->worker_id, "%s:%ld:%lld", host, (long)getpid(),
                  (long long)now);
     }
+    /* parking lasts one crawl: this run's starts now (the lease search skips parked hosts) */
+    int64_t unparked = 0;
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        rc = catalog_lease_unpark(ctx->cat, now, &unparked, ctx->err);
+        if (rc == CS_OK || !worker_conflict_retry(ctx, rc, attempt)) break;
+    }
+    if (rc != CS_OK) return rc;
     int concurrency = ctx->opts->concurrency > 0 ? ctx->opts->concurrency : 16;
     seek(ctx, now, (size_t)concurrency);
     return ctx->failed ? (ctx->err && ctx->err->code ? ctx->err->code : CS_EDB) : CS_OK;

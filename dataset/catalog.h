@@ -426,6 +426,13 @@ int catalog_lease_renew(catalog *cat, const char *owner, int64_t now, int64_t le
                         int64_t **ids, size_t *n, cs_error *err);
 /* Gives up owner's lease of host_id, or every lease of owner when host_id is 0. */
 int catalog_lease_release(catalog *cat, const char *owner, int64_t host_id, cs_error *err);
+/*
+ * Unparks (parked and consecutive_errors back to 0) every parked host whose lease is
+ * free or lapsed before now, and says how many in *hosts: parking lasts one crawl,
+ * and a worker's run is one (a worker calls it as it starts; a plain crawl forgets
+ * parking as it loads a host). Spacing and back-off (next_fetch_at, paused_until) stay.
+ */
+int catalog_lease_unpark(catalog *cat, int64_t now, int64_t *hosts, cs_error *err);
 /* How many hosts not parked still have queued or in-flight URLs (work for some worker). */
 int catalog_lease_work_left(catalog *cat, int64_t *hosts, cs_error *err);
 /* Number of URLs of host (0: all hosts) of kind (or any) in state (or any). */
