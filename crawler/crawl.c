@@ -99,10 +99,16 @@ void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp)
 static void txn_begin(crawl_ctx *ctx)
 {
     if (ctx->in_txn || ctx->failed) return;
-    if (catalog_begin(ctx->cat, ctx->err) != CS_OK)
+    if (catalog_begin(ctx->cat, ctx->err) != CS_OK) {
         ctx->failed = 1;
-    else
-        ctx->in_txn = 1;
+        return;
+    }
+    ctx->in_txn = 1;
+    ctx->turn.jobs = ctx->jobs; /* what it starts, for worker_turn_replay */
+    ctx->turn.hosts = ctx->hosts.count;
+    ctx->turn.disallowed = ctx->stats->disallowed;
+    ctx->turn.excluded = ctx->stats->excluded;
+    ctx->turn.leased_count = 0;
 }
 
 /* The spacing of the hosts crawl_save_politeness named in this transaction. */
@@ -133,9 +139,9 @@ void crawl_save_politeness(crawl_ctx *ctx, crawl_host *h)
         crawl_fail(ctx, h->origin);
 }
 
-void crawl_txn_end(crawl_ctx *ctx)
+/* Writes the unsaved spacing and commits (rolls back once the crawl failed). */
+static void txn_finish(crawl_ctx *ctx)
 {
-    if (!ctx->in_txn) return;
     write_unsaved(ctx);
     ctx->in_txn = 0;
     if (ctx->failed) {
@@ -144,6 +150,34 @@ void crawl_txn_end(crawl_ctx *ctx)
         catalog_rollback(ctx->cat);
         ctx->failed = 1;
     }
+}
+
+void crawl_txn_end(crawl_ctx *ctx)
+{
+    if (!ctx->in_txn) return;
+    /* after worker_start, a worker's transactions are dispatch turns and record_alone's */
+    size_t n = ctx->unsaved_count;
+    crawl_host **saved = n ? malloc(n * sizeof *saved) : NULL;
+    if (!ctx->opts->worker || !ctx->worker_id[0] || ctx->recording_alone || ctx->opts->url_list ||
+        (n && saved == NULL)) {
+        free(saved);
+        txn_finish(ctx);
+        return;
+    }
+    if (n) memcpy(saved, ctx->unsaved, n * sizeof *saved);
+    txn_finish(ctx);
+    for (int attempt = 1;
+         ctx->failed && worker_conflict_retry(ctx, ctx->err ? ctx->err->code : CS_OK, attempt);
+         attempt++) {
+        if (catalog_begin(ctx->cat, ctx->err) != CS_OK) {
+            ctx->failed = 1;
+            break;
+        }
+        ctx->in_txn = 1;
+        worker_turn_replay(ctx, saved, n);
+        txn_finish(ctx);
+    }
+    free(saved);
 }
 
 /* ---- hosts ------------------------------------------------------------------ */
@@ -821,6 +855,7 @@ static void record_alone(crawl_ctx *ctx, crawl_job *job, const crawler_response 
                      .seen_mark = crawl_seen_mark(&ctx->seen)};
     spacing_keep(&u.spacing[0], job->host);
     spacing_keep(&u.spacing[1], job->via);
+    ctx->recording_alone = 1;
     for (int attempt = 1;; attempt++) {
         txn_begin(ctx);
         if (attempt > 1) undo_redo(ctx, &u);
@@ -831,6 +866,7 @@ static void record_alone(crawl_ctx *ctx, crawl_job *job, const crawler_response 
         if (!ctx->failed || !worker_conflict_retry(ctx, code, attempt)) break;
         undo_apply(ctx, &u);
     }
+    ctx->recording_alone = 0;
     free(u.saved);
 }
 

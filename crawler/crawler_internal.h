@@ -270,6 +270,16 @@ typedef struct crawl_ctx {
     crawl_seen seen;        /* URLs known to be in the frontier, with their ids */
     crawl_pending *pending; /* answers to record after the next dispatch (crawl.c) */
     size_t pending_count, pending_cap;
+    /* The open transaction as it began, so that a worker's dispatch turn a conflict
+       ended can be written again (worker_turn_replay). */
+    struct crawl_turn {
+        crawl_job *jobs;              /* ctx->jobs then: the jobs listed before it are its */
+        size_t hosts;                 /* ctx->hosts.count then: hosts added since are its */
+        int64_t disallowed, excluded; /* the stats then */
+        crawl_host **leased;          /* hosts whose lease it took (worker_may_request) */
+        size_t leased_count, leased_cap;
+    } turn;
+    int recording_alone; /* record_alone (crawl.c) runs its transaction again itself */
     cs_error *err;
 } crawl_ctx;
 
@@ -280,7 +290,9 @@ typedef struct crawl_ctx {
  */
 void crawl_fail(crawl_ctx *ctx, const char *url);
 /* Commits the loop turn's open transaction, if any (rolls it back once the crawl failed),
- * the spacing of every host crawl_save_politeness named written first. */
+ * the spacing of every host crawl_save_politeness named written first. A worker's
+ * dispatch turn that a conflict ended is written again (worker_turn_replay), up to
+ * WORKER_CONFLICT_ATTEMPTS times, before the crawl fails. */
 void crawl_txn_end(crawl_ctx *ctx);
 /*
  * Writes h's spacing (next_fetch_at, paused_until, errors, parked) to the catalog:
@@ -347,6 +359,18 @@ void worker_stop(crawl_ctx *ctx);
  * stands; after the last attempt ctx->err says the conflict went on that many times.
  */
 int worker_conflict_retry(crawl_ctx *ctx, int code, int attempt);
+/*
+ * Inside a new transaction, writes again what a worker's dispatch turn wrote before a
+ * conflict rolled it back, from what memory holds (ctx->turn): hosts it added read or
+ * added again (their ids were rolled back), leases it took taken again (one another
+ * worker took meanwhile fails the crawl: a request to that host may be on its way),
+ * its requests' URLs marked in_flight again, the spacing of saved (n hosts) and the
+ * policy files robots.txt keeps it from. URLs it marked skipped or disallowed are
+ * queued again and marked again by the next turn (each leased host asks its frontier
+ * again); an RSL document it found forbidden stays so in memory, unrecorded (a later
+ * run decides again). ctx->failed on error.
+ */
+void worker_turn_replay(crawl_ctx *ctx, crawl_host *const *saved, size_t n);
 
 /* Record a finished response inside the caller's transaction (ctx->failed on error). */
 void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);

@@ -233,6 +233,15 @@ int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now)
         return 0;
     }
     if (!taken) return 0;
+    if (ctx->in_txn) { /* taken again should a conflict end the turn (worker_turn_replay) */
+        if (cs_array_reserve((void **)&ctx->turn.leased, &ctx->turn.leased_cap,
+                             ctx->turn.leased_count, sizeof *ctx->turn.leased, 0) != CS_OK) {
+            cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+            crawl_fail(ctx, t->origin);
+            return 0;
+        }
+        ctx->turn.leased[ctx->turn.leased_count++] = t;
+    }
     if (crawl_host_reload(ctx, t) != CS_OK) return 0;
     t->leased = 1;
     t->wake_at = 0;
@@ -252,8 +261,51 @@ int worker_work_left(crawl_ctx *ctx)
     return hosts > 0;
 }
 
+void worker_turn_replay(crawl_ctx *ctx, crawl_host *const *saved, size_t n)
+{
+    int64_t now = cs_now_ms();
+    ctx->stats->disallowed = ctx->turn.disallowed; /* counted again as they are marked again */
+    ctx->stats->excluded = ctx->turn.excluded;
+    for (size_t i = ctx->turn.hosts; i < ctx->hosts.count && !ctx->failed; i++)
+        crawl_host_reload(ctx, ctx->hosts.items[i]);
+    for (size_t i = 0; i < ctx->turn.leased_count && !ctx->failed; i++) {
+        crawl_host *t = ctx->turn.leased[i];
+        int taken = 0, taken_over = 0;
+        if (catalog_lease_take(ctx->cat, ctx->worker_id, t->id, now, lease_ms(ctx), &taken,
+                               &taken_over, ctx->err) != CS_OK) {
+            crawl_fail(ctx, t->origin);
+        } else if (!taken) {
+            cs_error_set(ctx->err, CS_EDB,
+                         "%s: another worker took the host's lease while a conflict was retried",
+                         t->origin);
+            crawl_fail(ctx, NULL);
+        }
+    }
+    for (crawl_job *job = ctx->jobs; job && job != ctx->turn.jobs && !ctx->failed; job = job->next)
+        if (job->url_id && catalog_frontier_set_state(ctx->cat, job->url_id, CATALOG_URL_IN_FLIGHT,
+                                                      1, 0, NULL, ctx->err) != CS_OK)
+            crawl_fail(ctx, NULL);
+    for (size_t i = 0; i < n && !ctx->failed; i++)
+        crawl_save_politeness(ctx, saved[i]);
+    for (size_t i = 0; i < ctx->hosts.count && !ctx->failed; i++) {
+        crawl_host *h = ctx->hosts.items[i];
+        if (!h->leased) continue;
+        h->wake_at = 0; /* its frontier asked again: a skip mark lost is made again */
+        int rc = CS_OK;
+        if (h->tdmrep_status == POLICY_STATUS_SKIPPED)
+            rc = catalog_host_save_policy_file(ctx->cat, h->id, CATALOG_URL_TDMREP, 0, NULL, 0,
+                                               ctx->err);
+        if (rc == CS_OK && h->ai_txt_status == POLICY_STATUS_SKIPPED)
+            rc = catalog_host_save_policy_file(ctx->cat, h->id, CATALOG_URL_AI_TXT, 0, NULL, 0,
+                                               ctx->err);
+        if (rc != CS_OK) crawl_fail(ctx, h->origin);
+    }
+}
+
 void worker_stop(crawl_ctx *ctx)
 {
     cs_error ignored; /* the leases lapse anyway; ctx->err keeps the crawl's own failure */
     if (ctx->worker_id[0]) release(ctx, 0, &ignored);
+    free(ctx->turn.leased);
+    ctx->turn.leased = NULL;
 }

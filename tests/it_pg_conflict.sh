@@ -4,8 +4,9 @@
 # a trigger the test plants on the fetches table (every response's recording inserts one
 # row there), whenever a test sequence's next value is a multiple of K. Sequences are not
 # rolled back, so the recording run again draws another value and goes through.
-#   1. deadlock_detected (40P01), raised by the INSERT itself, every 3rd fetch; and
-#      lock_not_available (55P03) on every 5th lease taken, renewed or given up;
+#   1. deadlock_detected (40P01), raised by the INSERT itself, every 3rd fetch, and by
+#      every 5th URL marked in_flight (a dispatch turn's write); lock_not_available
+#      (55P03) on every 5th lease taken, renewed or given up;
 #   2. serialization_failure (40001), raised at COMMIT (a deferred constraint trigger),
 #      every 4th fetch, and also when the hosts row of the host that serves only images
 #      is first added (so the response that found it is rolled back with its new host,
@@ -134,12 +135,27 @@ pg_sql "CREATE SEQUENCE planted_lease_seq;
   END \$\$;
   CREATE TRIGGER planted_lease BEFORE UPDATE ON hosts FOR EACH ROW
     EXECUTE FUNCTION planted_lease()"
+pg_sql "CREATE SEQUENCE planted_turn_seq;
+  CREATE FUNCTION planted_turn() RETURNS trigger LANGUAGE plpgsql AS \$\$
+  BEGIN
+    IF NEW.state = 'in_flight' AND nextval('planted_turn_seq') % 5 = 0 THEN
+      RAISE EXCEPTION USING ERRCODE = 'deadlock_detected',
+        MESSAGE = 'deadlock_detected planted by the test';
+    END IF;
+    RETURN NEW;
+  END \$\$;
+  CREATE TRIGGER planted_turn BEFORE UPDATE ON urls FOR EACH ROW
+    EXECUTE FUNCTION planted_turn()"
 crawl_twice
 judge deadlock
 leases=$(pg_sql "SELECT last_value FROM planted_lease_seq")
-echo "deadlock: $leases lease changes tried"
+marks=$(pg_sql "SELECT last_value FROM planted_turn_seq")
+echo "deadlock: $leases lease changes and $marks in_flight marks tried"
 [ "$leases" -ge 5 ] || { echo "too few lease changes to have met a conflict"; exit 1; }
-pg_sql "DROP TRIGGER planted_lease ON hosts"
+[ "$marks" -ge 5 ] || { echo "too few in_flight marks to have met a conflict"; exit 1; }
+# each URL's one request counted once: a turn written again adds no attempt
+$check sql "$db" "SELECT count(*) FROM urls WHERE kind IN ('page', 'image') AND attempts != 1" 0
+pg_sql "DROP TRIGGER planted_lease ON hosts; DROP TRIGGER planted_turn ON urls"
 
 # 2. a serialization failure at COMMIT, every 4th fetch row
 reset
