@@ -753,45 +753,36 @@ typedef struct record_undo {
     size_t hosts_known; /* ctx->hosts.count: hosts added after it may be rows rolled back */
     uint64_t seen_mark; /* URL ids cached since may be rows rolled back */
     struct host_spacing {
-        crawl_host *host;
-        int64_t delay_ms, next_fetch_at, paused_until, next_fetch_mono, paused_mono, wake_at;
-        int64_t pages_fetched;
-        int consecutive_errors, parked, robots_hops;
-    } spacing[2];       /* job->host and job->via */
-    crawl_host **saved; /* hosts whose spacing the transaction wrote (crawl_save_politeness) */
+        crawl_host *host;  /* NULL: none */
+        crawl_host before; /* a shallow copy: only its spacing is read back */
+    } spacing[2];          /* job->host and job->via */
+    crawl_host **saved;    /* hosts whose spacing the transaction wrote (crawl_save_politeness) */
     size_t saved_count, saved_cap;
 } record_undo;
 
 static void spacing_keep(struct host_spacing *k, crawl_host *h)
 {
-    *k = (struct host_spacing){.host = h};
-    if (h == NULL) return;
-    k->delay_ms = h->delay_ms;
-    k->next_fetch_at = h->next_fetch_at;
-    k->paused_until = h->paused_until;
-    k->next_fetch_mono = h->next_fetch_mono;
-    k->paused_mono = h->paused_mono;
-    k->wake_at = h->wake_at;
-    k->pages_fetched = h->pages_fetched;
-    k->consecutive_errors = h->consecutive_errors;
-    k->parked = h->parked;
-    k->robots_hops = h->robots_hops;
+    k->host = h;
+    if (h) k->before = *h;
 }
 
+/* Puts back what recording a response changes of a host besides its policy files
+   (which it sets again to the same from the same response). */
 static void spacing_restore(const struct host_spacing *k)
 {
     crawl_host *h = k->host;
+    const crawl_host *was = &k->before;
     if (h == NULL) return;
-    h->delay_ms = k->delay_ms;
-    h->next_fetch_at = k->next_fetch_at;
-    h->paused_until = k->paused_until;
-    h->next_fetch_mono = k->next_fetch_mono;
-    h->paused_mono = k->paused_mono;
-    h->wake_at = CS_MIN(h->wake_at, k->wake_at); /* an earlier look costs one query, no more */
-    h->pages_fetched = k->pages_fetched;
-    h->consecutive_errors = k->consecutive_errors;
-    h->parked = k->parked;
-    h->robots_hops = k->robots_hops;
+    h->delay_ms = was->delay_ms;
+    h->next_fetch_at = was->next_fetch_at;
+    h->paused_until = was->paused_until;
+    h->next_fetch_mono = was->next_fetch_mono;
+    h->paused_mono = was->paused_mono;
+    h->wake_at = CS_MIN(h->wake_at, was->wake_at); /* an earlier look costs a query, no more */
+    h->pages_fetched = was->pages_fetched;
+    h->consecutive_errors = was->consecutive_errors;
+    h->parked = was->parked;
+    h->robots_hops = was->robots_hops;
 }
 
 /* The hosts whose spacing the open transaction is to write, before it ends. */

@@ -49,19 +49,20 @@ fixture_start "$work/site.json" "${addresses[@]}" 127.0.41.7 # 7: no seed, one i
 # the schema, so the trigger has a table to go on (an empty worker run migrates and ends)
 "$CLEARSET_BIN" --catalog "$db" --blobs "$work/blobs" crawl --worker >/dev/null
 
-# plant NAME CONDITION TIMING: the trigger raising NAME when CONDITION holds
+# plant NAME ERRCODE CONDITION TRIGGER: a trigger function NAME that raises ERRCODE
+# when CONDITION holds (NAME_seq is a sequence of its own to count with), made a trigger
+# by "CREATE TRIGGER", so TRIGGER says when and on what ("... EXECUTE FUNCTION NAME()")
 plant() {
-  local name=$1 condition=$2 timing=$3
-  pg_sql "DROP TRIGGER IF EXISTS planted ON fetches; DROP FUNCTION IF EXISTS planted();
-    DROP SEQUENCE IF EXISTS planted_seq; CREATE SEQUENCE planted_seq;
-    CREATE FUNCTION planted() RETURNS trigger LANGUAGE plpgsql AS \$\$
+  local name=$1 errcode=$2 condition=$3 trigger=$4
+  pg_sql "CREATE SEQUENCE ${name}_seq;
+    CREATE FUNCTION $name() RETURNS trigger LANGUAGE plpgsql AS \$\$
     BEGIN
       IF $condition THEN
-        RAISE EXCEPTION USING ERRCODE = '$name', MESSAGE = '$name planted by the test';
+        RAISE EXCEPTION USING ERRCODE = '$errcode', MESSAGE = '$errcode planted by the test';
       END IF;
       RETURN NEW;
     END \$\$;
-    CREATE $timing"
+    CREATE $trigger"
 }
 
 # Empties the catalog's crawl tables between the runs (the schema and the trigger stay).
@@ -119,33 +120,17 @@ judge() {
   $check sql "$db" "SELECT count(*) FROM hosts WHERE lease_owner IS NOT NULL OR parked != 0" 0
 }
 
-# 1. a deadlock, raised by the INSERT itself, every 3rd fetch row
-plant deadlock_detected "nextval('planted_seq') % 3 = 0" \
+# 1. a deadlock, raised by the INSERT itself, every 3rd fetch row; a dispatch turn's
+#    in_flight mark and a lease change failing too
+plant planted deadlock_detected "nextval('planted_seq') % 3 = 0" \
   "TRIGGER planted BEFORE INSERT ON fetches FOR EACH ROW EXECUTE FUNCTION planted()"
-pg_sql "CREATE SEQUENCE planted_lease_seq;
-  CREATE FUNCTION planted_lease() RETURNS trigger LANGUAGE plpgsql AS \$\$
-  BEGIN
-    IF (NEW.lease_owner IS DISTINCT FROM OLD.lease_owner OR
-        NEW.lease_expires_at IS DISTINCT FROM OLD.lease_expires_at) AND
-       nextval('planted_lease_seq') % 5 = 0 THEN
-      RAISE EXCEPTION USING ERRCODE = 'lock_not_available',
-        MESSAGE = 'lock_not_available planted by the test';
-    END IF;
-    RETURN NEW;
-  END \$\$;
-  CREATE TRIGGER planted_lease BEFORE UPDATE ON hosts FOR EACH ROW
-    EXECUTE FUNCTION planted_lease()"
-pg_sql "CREATE SEQUENCE planted_turn_seq;
-  CREATE FUNCTION planted_turn() RETURNS trigger LANGUAGE plpgsql AS \$\$
-  BEGIN
-    IF NEW.state = 'in_flight' AND nextval('planted_turn_seq') % 5 = 0 THEN
-      RAISE EXCEPTION USING ERRCODE = 'deadlock_detected',
-        MESSAGE = 'deadlock_detected planted by the test';
-    END IF;
-    RETURN NEW;
-  END \$\$;
-  CREATE TRIGGER planted_turn BEFORE UPDATE ON urls FOR EACH ROW
-    EXECUTE FUNCTION planted_turn()"
+plant planted_lease lock_not_available "(NEW.lease_owner IS DISTINCT FROM OLD.lease_owner OR
+    NEW.lease_expires_at IS DISTINCT FROM OLD.lease_expires_at) AND
+    nextval('planted_lease_seq') % 5 = 0" \
+  "TRIGGER planted_lease BEFORE UPDATE ON hosts FOR EACH ROW EXECUTE FUNCTION planted_lease()"
+plant planted_turn deadlock_detected \
+  "NEW.state = 'in_flight' AND nextval('planted_turn_seq') % 5 = 0" \
+  "TRIGGER planted_turn BEFORE UPDATE ON urls FOR EACH ROW EXECUTE FUNCTION planted_turn()"
 crawl_twice
 judge deadlock
 leases=$(pg_sql "SELECT last_value FROM planted_lease_seq")
@@ -157,22 +142,17 @@ echo "deadlock: $leases lease changes and $marks in_flight marks tried"
 $check sql "$db" "SELECT count(*) FROM urls WHERE kind IN ('page', 'image') AND attempts != 1" 0
 pg_sql "DROP TRIGGER planted_lease ON hosts; DROP TRIGGER planted_turn ON urls"
 
-# 2. a serialization failure at COMMIT, every 4th fetch row
+# 2. a serialization failure at COMMIT, every 4th fetch row, and for the first hosts row
+#    of the host that serves only an image
 reset
-plant serialization_failure "nextval('planted_seq') % 4 = 0" \
+pg_sql "DROP TRIGGER planted ON fetches; DROP FUNCTION planted(); DROP SEQUENCE planted_seq"
+plant planted serialization_failure "nextval('planted_seq') % 4 = 0" \
   "CONSTRAINT TRIGGER planted AFTER INSERT ON fetches DEFERRABLE INITIALLY DEFERRED
    FOR EACH ROW EXECUTE FUNCTION planted()"
-pg_sql "CREATE SEQUENCE planted_host_seq;
-  CREATE FUNCTION planted_host() RETURNS trigger LANGUAGE plpgsql AS \$\$
-  BEGIN
-    IF NEW.origin LIKE '%//127.0.41.7:%' AND nextval('planted_host_seq') = 1 THEN
-      RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
-        MESSAGE = 'serialization_failure planted by the test';
-    END IF;
-    RETURN NEW;
-  END \$\$;
-  CREATE CONSTRAINT TRIGGER planted_host AFTER INSERT ON hosts DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION planted_host()"
+plant planted_host serialization_failure \
+  "NEW.origin LIKE '%//127.0.41.7:%' AND nextval('planted_host_seq') = 1" \
+  "CONSTRAINT TRIGGER planted_host AFTER INSERT ON hosts DEFERRABLE INITIALLY DEFERRED
+   FOR EACH ROW EXECUTE FUNCTION planted_host()"
 crawl_twice
 judge serialization
 # the image host's row was added twice: by the response rolled back, then by its retry
@@ -181,7 +161,8 @@ pg_sql "DROP TRIGGER planted_host ON hosts"
 
 # 3. every fetch row conflicts: the first response's recording gives up after 5 attempts
 reset
-plant deadlock_detected "nextval('planted_seq') > 0" \
+pg_sql "DROP TRIGGER planted ON fetches; DROP FUNCTION planted(); DROP SEQUENCE planted_seq"
+plant planted deadlock_detected "nextval('planted_seq') > 0" \
   "TRIGGER planted BEFORE INSERT ON fetches FOR EACH ROW EXECUTE FUNCTION planted()"
 set +e
 timeout 30 "$CLEARSET_BIN" --catalog "$db" --blobs "$work/blobs" crawl --worker \
