@@ -111,16 +111,38 @@ static void txn_begin(crawl_ctx *ctx)
     ctx->turn.leased_count = 0;
 }
 
+/*
+ * Whether h's politeness row needs writing. With no spacing (delay 0), the
+ * time of the next request is always "now": a resumed crawl or another worker
+ * needs only a pause, the error count and parking, so a write that would
+ * change none of them is skipped (a crawl without delay wrote one per answer).
+ */
+static int politeness_changed(const crawl_host *h)
+{
+    return h->delay_ms > 0 || h->paused_until != h->saved_paused_until ||
+           h->consecutive_errors != h->saved_errors || h->parked != h->saved_parked;
+}
+
+static void save_politeness_now(crawl_ctx *ctx, crawl_host *h)
+{
+    if (!politeness_changed(h)) return;
+    if (catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
+                                     h->consecutive_errors, h->parked, ctx->err) != CS_OK) {
+        crawl_fail(ctx, h->origin);
+        return;
+    }
+    h->saved_paused_until = h->paused_until;
+    h->saved_errors = h->consecutive_errors;
+    h->saved_parked = h->parked;
+}
+
 /* The spacing of the hosts crawl_save_politeness named in this transaction. */
 static void write_unsaved(crawl_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->unsaved_count; i++) {
         crawl_host *h = ctx->unsaved[i];
         h->spacing_unsaved = 0;
-        if (!ctx->failed &&
-            catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
-                                         h->consecutive_errors, h->parked, ctx->err) != CS_OK)
-            crawl_fail(ctx, h->origin);
+        if (!ctx->failed) save_politeness_now(ctx, h);
     }
     ctx->unsaved_count = 0;
 }
@@ -134,9 +156,7 @@ void crawl_save_politeness(crawl_ctx *ctx, crawl_host *h)
         ctx->unsaved[ctx->unsaved_count++] = h;
         return;
     }
-    if (catalog_host_save_politeness(ctx->cat, h->id, h->next_fetch_at, h->paused_until,
-                                     h->consecutive_errors, h->parked, ctx->err) != CS_OK)
-        crawl_fail(ctx, h->origin);
+    save_politeness_now(ctx, h);
 }
 
 /* Writes the unsaved spacing and commits (rolls back once the crawl failed). */
@@ -201,13 +221,15 @@ static const char *origin_excluded_by(const crawl_ctx *ctx, const char *origin)
     return cs_url_split(probe, &parts) == CS_OK ? excluded_by(ctx, parts.host) : NULL;
 }
 
-/* Marks a frontier URL on an excluded domain: skipped, why, counted; never requested. */
-static void mark_excluded(crawl_ctx *ctx, int64_t url_id, const char *url, const char *domain)
+/* Marks a frontier URL on an excluded domain: skipped, why, counted; never requested.
+   claimed: catalog_frontier_claim took it (its attempt is taken back). */
+static void mark_excluded(crawl_ctx *ctx, int64_t url_id, const char *url, const char *domain,
+                          int claimed)
 {
     char why[320];
     snprintf(why, sizeof why, "excluded: %.280s is on the --exclude-domains list", domain);
-    if (catalog_frontier_set_state(ctx->cat, url_id, CATALOG_URL_SKIPPED, 0, 0, why, ctx->err) !=
-        CS_OK)
+    if (catalog_frontier_set_state(ctx->cat, url_id, CATALOG_URL_SKIPPED, -claimed, 0, why,
+                                   ctx->err) != CS_OK)
         crawl_fail(ctx, url);
     ctx->stats->excluded++;
 }
@@ -299,6 +321,9 @@ static int host_load(crawl_ctx *ctx, const char *origin, crawl_host *h)
     h->paused_until = row.paused_until;
     h->consecutive_errors = 0; /* parking lasts one crawl */
     h->parked = 0;
+    h->saved_paused_until = row.paused_until;
+    h->saved_errors = row.consecutive_errors;
+    h->saved_parked = row.parked;
     h->pages_fetched = pages;
     catalog_host_clear(&row);
     return CS_OK;
@@ -414,7 +439,7 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
         return 0;
     }
     if (excluded) { /* recorded with its reason; its host never hears from us */
-        if (is_new) mark_excluded(ctx, id, url, excluded);
+        if (is_new) mark_excluded(ctx, id, url, excluded, 0);
         return 0;
     }
     if (is_new) h->wake_at = 0;
@@ -424,8 +449,9 @@ int64_t crawl_enqueue(crawl_ctx *ctx, const char *url, crawler_kind kind, int de
 
 /* ---- starting requests ---------------------------------------------------------- */
 
+/* Starts a request for url: a frontier URL's (item) or, with item NULL, a policy file's. */
 static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char *url,
-                     crawler_kind kind, int64_t url_id, int depth, int attempts)
+                     crawler_kind kind, const catalog_frontier_item *item)
 {
     crawl_job *job = calloc(1, sizeof *job);
     if (job == NULL) {
@@ -433,12 +459,13 @@ static int start_job(crawl_ctx *ctx, crawl_host *h, crawl_host *via, const char 
         crawl_fail(ctx, url);
         return CS_ENOMEM;
     }
-    job->url_id = url_id;
+    job->url_id = item ? item->id : 0;
     job->host = h;
     job->via = via;
     job->kind = kind;
-    job->depth = depth;
-    job->attempts = attempts;
+    job->depth = item ? item->depth : 0;
+    job->attempts = item ? item->attempts : 1; /* claimed: counted already */
+    job->redirects = item ? item->redirects : 0;
     int rc = crawler_fetcher_add(ctx->fetcher, url, kind, job, ctx->err);
     if (rc != CS_OK) {
         free(job);
@@ -544,7 +571,7 @@ static int rsl_host(crawl_ctx *ctx, crawl_host *h, const char *url, int64_t now,
         crawler_kind kind;
         if (policy_next(t, robots, &kind) != POLICY_FETCH || kind != CRAWLER_KIND_ROBOTS)
             return RSL_WAIT;
-        start_job(ctx, t, NULL, robots, kind, 0, 0, 1);
+        start_job(ctx, t, NULL, robots, kind, NULL);
         h->wake_at = now + CS_MAX(t->delay_ms, 1);
         return RSL_ROBOTS_STARTED;
     }
@@ -562,7 +589,11 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
 {
     catalog_frontier_item item;
     for (;;) {
-        int rc = catalog_frontier_next(ctx->cat, h->id, now, &item, ctx->err);
+        /* With every policy file known, the URL is taken and marked in_flight in one
+           statement; before that, the frontier is only asked whether anything is due. */
+        int claimed = policy_settled(h);
+        int rc = claimed ? catalog_frontier_claim(ctx->cat, h->id, now, &item, ctx->err)
+                         : catalog_frontier_next(ctx->cat, h->id, now, &item, ctx->err);
         if (rc == CS_ENOTFOUND && h->rules && policy_rsl_pending(h)) {
             /* an RSL document a response pointed to is asked for even with nothing queued:
                the response it speaks for (an image's own Link header) is already recorded */
@@ -582,7 +613,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         }
         const char *excluded = origin_excluded_by(ctx, h->origin);
         if (excluded) { /* queued by an earlier run without the list: never requested now */
-            mark_excluded(ctx, item.id, item.url, excluded);
+            mark_excluded(ctx, item.id, item.url, excluded, claimed);
             catalog_frontier_item_clear(&item);
             if (ctx->failed) return 0;
             continue;
@@ -590,7 +621,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
         /* RFC 9309: robots.txt before anything else, then tdmrep.json and ai.txt */
         char url[CS_URL_SIZE];
         crawler_kind policy_kind;
-        policy_step step = policy_next(h, url, &policy_kind);
+        policy_step step = claimed ? POLICY_DONE : policy_next(h, url, &policy_kind);
         if (step == POLICY_FETCH) {
             catalog_frontier_item_clear(&item);
             crawl_host *via = NULL;
@@ -605,7 +636,7 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
                     continue;
                 }
             }
-            start_job(ctx, h, via, url, policy_kind, 0, 0, 1);
+            start_job(ctx, h, via, url, policy_kind, NULL);
             return 1;
         }
         if (step == POLICY_SKIPPED && policy_kind == CRAWLER_KIND_RSL) {
@@ -625,6 +656,10 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             continue;
         }
         if (item.url == NULL) continue; /* only RSL documents were due: now none is */
+        if (!claimed) { /* policy_next just settled (no License lines to add): take it now */
+            catalog_frontier_item_clear(&item);
+            continue;
+        }
         if (policy_robots_unreachable(h->robots_status)) {
             /*
              * RFC 9309 2.3.1.4: an unreachable robots.txt means complete disallow,
@@ -634,6 +669,9 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             h->parked = 1;
             h->wake_at = INT64_MAX;
             crawl_save_politeness(ctx, h);
+            if (catalog_frontier_set_state(ctx->cat, item.id, CATALOG_URL_QUEUED, -1,
+                                           item.next_attempt_at, NULL, ctx->err) != CS_OK)
+                crawl_fail(ctx, item.url); /* claimed above: back in the queue, not asked */
             catalog_frontier_item_clear(&item);
             return 0;
         }
@@ -656,21 +694,15 @@ static int start_next(crawl_ctx *ctx, crawl_host *h, int64_t now)
             skip = 1;
         }
         if (skip) {
-            if (catalog_frontier_set_state(ctx->cat, item.id, skip_state, 0, 0, why, ctx->err) !=
+            if (catalog_frontier_set_state(ctx->cat, item.id, skip_state, -1, 0, why, ctx->err) !=
                 CS_OK)
                 crawl_fail(ctx, item.url);
             catalog_frontier_item_clear(&item);
             if (ctx->failed) return 0;
             continue;
         }
-        if (catalog_frontier_set_state(ctx->cat, item.id, CATALOG_URL_IN_FLIGHT, 1,
-                                       item.next_attempt_at, NULL, ctx->err) != CS_OK) {
-            crawl_fail(ctx, item.url);
-            catalog_frontier_item_clear(&item);
-            return 0;
-        }
         if (kind == CRAWLER_KIND_PAGE) h->pages_fetched++;
-        start_job(ctx, h, NULL, item.url, kind, item.id, item.depth, item.attempts + 1);
+        start_job(ctx, h, NULL, item.url, kind, &item);
         catalog_frontier_item_clear(&item);
         return 1;
     }

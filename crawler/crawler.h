@@ -251,7 +251,12 @@ void crawler_response_free(crawler_response *resp);
  * closed after the status line or inside the headers) is a network error
  * ("incomplete_headers", status 0), never a success with an empty body; too
  * many header bytes, or one header line too long for curl, is CS_ELIMIT
- * "headers_too_large". One thread at a time.
+ * "headers_too_large".
+ * The transfers run on a network thread of the fetcher's own, so the caller's
+ * work on one answer overlaps the network's on the others. Requests added are
+ * staged: none leaves before the next crawler_fetcher_send or _run, so a
+ * caller can make its bookkeeping durable first. Every call comes from one
+ * thread (the caller's); done runs there too.
  */
 typedef struct crawler_fetcher crawler_fetcher;
 

@@ -70,6 +70,10 @@ typedef struct crawl_host {
     int64_t pages_fetched; /* page URLs done or in flight, for --max-pages-per-host */
     int leased;            /* --worker: this worker holds the host's lease */
     int spacing_unsaved;   /* in crawl_ctx.unsaved: its spacing is written at the turn's end */
+    /* the politeness row as last read or written (crawl_save_politeness skips a write
+       that would change nothing a resumed crawl or another worker reads) */
+    int64_t saved_paused_until;
+    int saved_errors, saved_parked;
 } crawl_host;
 
 /* All hosts of a crawl, findable by origin. */
@@ -113,6 +117,8 @@ typedef enum policy_step {
  * robots.txt and delay, or marks it with policy_rsl_set_skipped.
  */
 policy_step policy_next(crawl_host *host, char url[CS_URL_SIZE], crawler_kind *kind);
+/* 1 when policy_next has nothing left to ask (it would return POLICY_DONE); no side effects. */
+int policy_settled(const crawl_host *host);
 
 typedef struct policy_outcome {
     int status;     /* the file's status as kept: HTTP status, 0 when no response */
@@ -213,7 +219,8 @@ typedef struct crawl_job {
                         busy and spaced like any request of its own; NULL: same host */
     crawler_kind kind;
     int depth;
-    int attempts; /* including this one */
+    int attempts;  /* including this one */
+    int redirects; /* hops that led to this URL (catalog_frontier_item.redirects) */
     struct crawl_job *next, *prev;
 } crawl_job;
 

@@ -28,6 +28,18 @@
  *     memory", which is reported as the header limit it is (not retried).
  * Policy files (robots.txt, tdmrep.json, ai.txt) are cut at their limit and
  * count as complete: RFC 9309 2.5 says to parse the first 500 KiB.
+ *
+ * The transfers run on a network thread of the fetcher's own, so that curl's
+ * work (and the kernel's, sending and receiving) overlaps the caller's on the
+ * answers already in: on a fast network the crawl's CPU is the limit, and one
+ * thread did both in turn. A request added is staged on the caller's side and
+ * handed over at the next crawler_fetcher_send or _run, never before: the
+ * crawl commits its in_flight marks and spacing in between. The network
+ * thread adds what it is handed to the multi handle, runs curl_multi_perform
+ * and curl_multi_poll (cut short by curl_multi_wakeup), and hands each
+ * finished transfer back, finish()ed, under the lock; the caller reports and
+ * frees it on its own thread. A transfer is only ever touched by the thread
+ * whose list holds it.
  */
 #include "crawler/crawler.h"
 
@@ -35,11 +47,14 @@
 #include <stdarg.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FETCH_DEFAULT_CONNECT_MS   10000 /* a live server accepts within seconds */
@@ -58,11 +73,29 @@
 #error "the build defines CLEARSET_VERSION and CLEARSET_HOME_URL (top-level CMakeLists.txt)"
 #endif
 
+/*
+ * A transfer belongs to one thread at a time, and moves between them only
+ * under the lock: the caller's thread builds it (staged), hands it over at
+ * the next send or run (incoming), the network thread runs it (running) and
+ * hands it back (finished), and the caller's thread reports and frees it.
+ */
 struct crawler_fetcher {
-    CURLM *multi;
+    CURLM *multi; /* the network thread's, but for curl_multi_wakeup */
     crawler_fetch_options opts;
-    size_t active;
-    struct transfer *running; /* doubly linked list of started transfers */
+    /* the caller's thread */
+    size_t active; /* added and not yet reported */
+    struct transfer *staged, *staged_tail;
+    int thread_started;
+    pthread_t thread;
+    /* under lock */
+    pthread_mutex_t lock;
+    pthread_cond_t finished_cond;
+    struct transfer *incoming, *incoming_tail;
+    struct transfer *finished, *finished_tail;
+    int stop;
+    CURLMcode failure; /* the network thread stopped on this */
+    /* the network thread */
+    struct transfer *running; /* doubly linked */
 };
 
 typedef struct transfer {
@@ -288,6 +321,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 
 /* ---- fetcher ------------------------------------------------------------------ */
 
+static void *network_main(void *arg);
+
 int crawler_fetcher_new(const crawler_fetch_options *opts, crawler_fetcher **out, cs_error *err)
 {
     *out = NULL;
@@ -317,8 +352,56 @@ int crawler_fetcher_new(const crawler_fetch_options *opts, crawler_fetcher **out
      * would close each host's connection between two polite requests.
      */
     curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)FETCH_CONNECTION_CACHE);
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+    if (rc == 0) rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0) rc = pthread_cond_init(&f->finished_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (rc == 0 && pthread_mutex_init(&f->lock, NULL) != 0) {
+        pthread_cond_destroy(&f->finished_cond);
+        rc = -1;
+    }
+    if (rc != 0) {
+        curl_multi_cleanup(f->multi);
+        free(f);
+        return cs_error_set(err, CS_ENOMEM, "cannot set up the fetcher's lock");
+    }
+    /* Signals stay with the caller's thread: its stop flags are set there. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&f->thread, NULL, network_main, f);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        crawler_fetcher_free(f);
+        return cs_error_set(err, CS_ENOMEM, "cannot start the network thread: %s", strerror(rc));
+    }
+    f->thread_started = 1;
     *out = f;
     return CS_OK;
+}
+
+/* Appends t to the list head..tail (linked through next). */
+static void list_append(transfer **head, transfer **tail, transfer *t)
+{
+    t->next = NULL;
+    if (*tail)
+        (*tail)->next = t;
+    else
+        *head = t;
+    *tail = t;
+}
+
+/* Moves every transfer of from (head..tail) to the end of to. */
+static void list_move(transfer **to, transfer **to_tail, transfer **from, transfer **from_tail)
+{
+    if (*from == NULL) return;
+    if (*to_tail)
+        (*to_tail)->next = *from;
+    else
+        *to = *from;
+    *to_tail = *from_tail;
+    *from = *from_tail = NULL;
 }
 
 static void unlink_transfer(crawler_fetcher *f, transfer *t)
@@ -339,16 +422,37 @@ static void transfer_free(transfer *t)
     free(t);
 }
 
+static void list_free(transfer *t)
+{
+    while (t) {
+        transfer *next = t->next;
+        transfer_free(t);
+        t = next;
+    }
+}
+
 void crawler_fetcher_free(crawler_fetcher *f)
 {
     if (f == NULL) return;
+    if (f->thread_started) {
+        pthread_mutex_lock(&f->lock);
+        f->stop = 1;
+        pthread_mutex_unlock(&f->lock);
+        curl_multi_wakeup(f->multi);
+        pthread_join(f->thread, NULL);
+    }
     while (f->running) { /* abandon what is still running */
         transfer *t = f->running;
         unlink_transfer(f, t);
         curl_multi_remove_handle(f->multi, t->easy);
         transfer_free(t);
     }
+    list_free(f->staged);
+    list_free(f->incoming);
+    list_free(f->finished);
     curl_multi_cleanup(f->multi);
+    pthread_cond_destroy(&f->finished_cond);
+    pthread_mutex_destroy(&f->lock);
     free(f);
 }
 
@@ -397,16 +501,8 @@ int crawler_fetcher_add(crawler_fetcher *f, const char *url, crawler_kind kind, 
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     t->resp.started_at_ms = cs_now_ms();
-    if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
-        curl_easy_cleanup(e);
-        cs_buf_free(&t->body);
-        free(t);
-        return cs_error_set(err, CS_ENET, "curl_multi_add_handle failed");
-    }
+    list_append(&f->staged, &f->staged_tail, t); /* leaves at the next send or run */
     f->active++;
-    t->next = f->running;
-    if (t->next) t->next->prev = t;
-    f->running = t;
     return CS_OK;
 }
 
@@ -482,39 +578,131 @@ static void finish(transfer *t, CURLcode result)
     }
 }
 
+/* ---- the network thread -------------------------------------------------------- */
+
+/* A transfer curl would not take: finished at once with the reason. */
+static void refuse(transfer *t, const char *why)
+{
+    finish(t, CURLE_OK);
+    set_error(&t->resp, CS_ENET, "network", "%s", why);
+    t->resp.status = 0;
+}
+
+/*
+ * Runs every transfer handed over: adds the incoming ones to the multi handle,
+ * advances them all, and hands each finished one back, finish()ed, waking the
+ * caller. Sleeps in curl_multi_poll, which curl_multi_wakeup (a new request,
+ * the stop) cuts short.
+ */
+static void *network_main(void *arg)
+{
+    crawler_fetcher *f = arg;
+    for (;;) {
+        pthread_mutex_lock(&f->lock);
+        transfer *in = f->incoming;
+        f->incoming = f->incoming_tail = NULL;
+        int stop = f->stop;
+        pthread_mutex_unlock(&f->lock);
+        transfer *done = NULL, *done_tail = NULL;
+        while (in) {
+            transfer *t = in;
+            in = t->next;
+            t->next = NULL;
+            t->resp.started_at_ms = cs_now_ms();
+            if (curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {
+                refuse(t, "curl_multi_add_handle failed");
+                list_append(&done, &done_tail, t);
+                continue;
+            }
+            t->next = f->running;
+            if (t->next) t->next->prev = t;
+            f->running = t;
+        }
+        int running = 0;
+        CURLMcode mc = stop ? CURLM_OK : curl_multi_perform(f->multi, &running);
+        CURLMsg *msg;
+        int left;
+        while (mc == CURLM_OK && (msg = curl_multi_info_read(f->multi, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            transfer *t = NULL;
+            CURL *easy = msg->easy_handle;
+            CURLcode result = msg->data.result;
+            curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+            curl_multi_remove_handle(f->multi, easy);
+            unlink_transfer(f, t);
+            finish(t, result);
+            list_append(&done, &done_tail, t);
+        }
+        pthread_mutex_lock(&f->lock);
+        if (done || mc != CURLM_OK) pthread_cond_signal(&f->finished_cond);
+        list_move(&f->finished, &f->finished_tail, &done, &done_tail);
+        if (mc != CURLM_OK) f->failure = mc;
+        stop = f->stop || f->failure != CURLM_OK;
+        pthread_mutex_unlock(&f->lock);
+        if (stop) break;
+        mc = curl_multi_poll(f->multi, NULL, 0, 1000, NULL);
+        if (mc != CURLM_OK) {
+            pthread_mutex_lock(&f->lock);
+            f->failure = mc;
+            pthread_cond_signal(&f->finished_cond);
+            pthread_mutex_unlock(&f->lock);
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* ---- the caller's side ----------------------------------------------------------- */
+
+/* Hands the staged requests to the network thread. The caller holds the lock. */
+static int hand_over(crawler_fetcher *f)
+{
+    if (f->staged == NULL) return 0;
+    list_move(&f->incoming, &f->incoming_tail, &f->staged, &f->staged_tail);
+    return 1;
+}
+
+static int failed(crawler_fetcher *f, cs_error *err)
+{
+    return cs_error_set(err, CS_ENET, "libcurl: %s", curl_multi_strerror(f->failure));
+}
+
 int crawler_fetcher_run(crawler_fetcher *f, int timeout_ms, crawler_fetch_done_fn done, void *ctx,
                         cs_error *err)
 {
-    int running = 0;
-    CURLMcode mc = curl_multi_perform(f->multi, &running);
-    if (mc == CURLM_OK && timeout_ms > 0 && (size_t)running >= f->active) /* none finished yet */
-        mc = curl_multi_poll(f->multi, NULL, 0, timeout_ms, NULL);
-    if (mc == CURLM_OK) mc = curl_multi_perform(f->multi, &running);
-    if (mc != CURLM_OK) return cs_error_set(err, CS_ENET, "libcurl: %s", curl_multi_strerror(mc));
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
-        if (msg->msg != CURLMSG_DONE) continue;
-        transfer *t = NULL;
-        CURL *easy = msg->easy_handle;
-        CURLcode result = msg->data.result;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
-        curl_multi_remove_handle(f->multi, easy);
-        unlink_transfer(f, t);
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    int64_t ns = until.tv_nsec + (int64_t)CS_MAX(timeout_ms, 0) * 1000000;
+    until.tv_sec += (time_t)(ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    pthread_mutex_lock(&f->lock);
+    int handed = hand_over(f);
+    if (handed) curl_multi_wakeup(f->multi);
+    while (f->finished == NULL && f->failure == CURLM_OK && timeout_ms > 0 &&
+           pthread_cond_timedwait(&f->finished_cond, &f->lock, &until) == 0) {
+    }
+    transfer *t = f->finished;
+    f->finished = f->finished_tail = NULL;
+    int rc = f->failure == CURLM_OK ? CS_OK : failed(f, err);
+    pthread_mutex_unlock(&f->lock);
+    while (t) {
+        transfer *next = t->next;
         f->active--;
-        finish(t, result);
         done(ctx, &t->resp);
         transfer_free(t);
+        t = next;
     }
-    return CS_OK;
+    return rc;
 }
 
 int crawler_fetcher_send(crawler_fetcher *f, cs_error *err)
 {
-    int running = 0;
-    CURLMcode mc = curl_multi_perform(f->multi, &running);
-    if (mc != CURLM_OK) return cs_error_set(err, CS_ENET, "libcurl: %s", curl_multi_strerror(mc));
-    return CS_OK;
+    pthread_mutex_lock(&f->lock);
+    int handed = hand_over(f);
+    int rc = f->failure == CURLM_OK ? CS_OK : failed(f, err);
+    pthread_mutex_unlock(&f->lock);
+    if (handed) curl_multi_wakeup(f->multi);
+    return rc;
 }
 
 const char *crawler_response_header(const crawler_response *resp, const char *name)

@@ -103,6 +103,13 @@ int policy_rsl_pending(const crawl_host *host)
     return 0;
 }
 
+int policy_settled(const crawl_host *host)
+{
+    return host->rules != NULL && host->tdmrep_status != POLICY_STATUS_UNKNOWN &&
+           host->ai_txt_status != POLICY_STATUS_UNKNOWN && host->rsl_from_robots &&
+           !policy_rsl_pending(host);
+}
+
 void policy_rsl_free(crawl_host *host)
 {
     for (size_t i = 0; i < host->rsl_count; i++) {

@@ -661,12 +661,7 @@ static int is_html_type(const char *type)
 void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
 {
     crawl_host *h = job->host;
-    int hops = -1;
-    if (catalog_redirects_before(ctx->cat, job->url_id, &hops, ctx->err) != CS_OK) {
-        crawl_fail(ctx, resp->url);
-        return;
-    }
-    int redirects = hops >= 0 ? hops + 1 : 0;
+    int redirects = job->redirects;
     char *headers = headers_json(resp);
     if (headers == NULL) {
         cs_error_set(ctx->err, CS_ENOMEM, "out of memory");

@@ -339,6 +339,8 @@ typedef struct catalog_frontier_item {
     catalog_url_state state;
     int depth, attempts;
     int64_t next_attempt_at;
+    int redirects; /* hops that led here: n + 1 when the referrer's last fetch was a 3xx
+                      after n hops, else 0 */
 } catalog_frontier_item;
 void catalog_frontier_item_clear(catalog_frontier_item *item);
 
@@ -358,6 +360,10 @@ int catalog_frontier_get(catalog *cat, const char *url, catalog_frontier_item *o
  */
 int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
                           cs_error *err);
+/* The same URL catalog_frontier_next would return, marked in_flight with its attempts
+ * counted (out->state and out->attempts as after that), in one statement. */
+int catalog_frontier_claim(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
+                           cs_error *err);
 /*
  * Moves a URL to state, adding attempts_delta to attempts, setting
  * next_attempt_at and last_error (may be NULL).
@@ -462,8 +468,6 @@ int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t 
  */
 int catalog_redirect_chain_contains(catalog *cat, int64_t url_id, int64_t target_id, int max_hops,
                                     int *found, cs_error *err);
-/* Redirect hops recorded on the referrer's last fetch if it was a redirect, else -1. */
-int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err);
 
 /* The page row for a fetched page (replaced if the page is fetched again). */
 int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const char *title,

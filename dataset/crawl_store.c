@@ -60,42 +60,32 @@ int catalog_redirect_chain_contains(catalog *cat, int64_t url_id, int64_t target
         read_found, found, err);
 }
 
-static int read_redirects(catalog_cursor *row, void *target)
-{
-    int status = catalog_column_int(row, 0);
-    if (status >= 300 && status < 400) *(int *)target = catalog_column_int(row, 1);
-    return CS_OK;
-}
-
-int catalog_redirects_before(catalog *cat, int64_t url_id, int *out, cs_error *err)
-{
-    *out = -1;
-    int rc = catalog_row(cat, "reading redirects",
-                         "SELECT f.http_status, f.redirects FROM urls u JOIN fetches f ON "
-                         "f.url_id = u.referrer_id WHERE u.id = ? ORDER BY f.id DESC LIMIT 1",
-                         CATALOG_ARGS(catalog_int(url_id)), read_redirects, out, err);
-    return rc == CS_ENOTFOUND ? CS_OK : rc;
-}
-
 int catalog_record_page(catalog *cat, int64_t url_id, int64_t fetch_id, const char *title,
                         const char *base_url, const char *meta_robots, const char *page_license,
                         int64_t *page_id, cs_error *err)
 {
-    int rc = catalog_run(
+    /* A page fetched for the first time is one INSERT; one fetched again, its row updated. */
+    int64_t now = cs_now_ms();
+    int rc = catalog_insert_id(
         cat, "recording a page",
         "INSERT INTO pages (url_id, fetch_id, title, base_url, meta_robots, page_license, "
-        "fetched_at) VALUES (?,?,?,?,?,?,?) "
-        "ON CONFLICT(url_id) DO UPDATE SET fetch_id = excluded.fetch_id, "
-        "title = excluded.title, base_url = excluded.base_url, "
-        "meta_robots = excluded.meta_robots, "
-        "page_license = excluded.page_license, fetched_at = excluded.fetched_at",
+        "fetched_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url_id) DO NOTHING",
         CATALOG_ARGS(catalog_int(url_id), catalog_positive_or_null(fetch_id), catalog_text(title),
                      catalog_text(base_url), catalog_text(meta_robots), catalog_text(page_license),
-                     catalog_int(cs_now_ms())),
-        err);
-    if (rc != CS_OK) return rc;
-    rc = catalog_row(cat, "reading a page id", "SELECT id FROM pages WHERE url_id = ?",
-                     CATALOG_ARGS(catalog_int(url_id)), catalog_read_int64, page_id, err);
+                     catalog_int(now)),
+        page_id, err);
+    if (rc != CS_ENOTFOUND) return rc;
+    rc = catalog_run(cat, "recording a page again",
+                     "UPDATE pages SET fetch_id = ?2, title = ?3, base_url = ?4, meta_robots = ?5, "
+                     "page_license = ?6, fetched_at = ?7 WHERE url_id = ?1",
+                     CATALOG_ARGS(catalog_int(url_id), catalog_positive_or_null(fetch_id),
+                                  catalog_text(title), catalog_text(base_url),
+                                  catalog_text(meta_robots), catalog_text(page_license),
+                                  catalog_int(now)),
+                     err);
+    if (rc == CS_OK)
+        rc = catalog_row(cat, "reading a page id", "SELECT id FROM pages WHERE url_id = ?",
+                         CATALOG_ARGS(catalog_int(url_id)), catalog_read_int64, page_id, err);
     if (rc == CS_ENOTFOUND)
         rc = cs_error_set(err, CS_EDB, "catalog %s: the page of URL %lld vanished", cat->path,
                           (long long)url_id);
@@ -203,29 +193,30 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
             CATALOG_ARGS(catalog_int(s->image_url_id), catalog_text(s->element),
                          catalog_text(s->alt), catalog_text(s->caption)),
             err);
-    int rc = catalog_run(
-        cat, "recording a sighting",
-        "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption, "
-        "license_url, license_scope, attribution_name, attribution_url, license_spdx) VALUES "
-        "(?1, ?2, (SELECT image_id FROM image_urls WHERE url_id = ?2 LIMIT 1), "
-        "?3,?4,?5,?6,?7,?8,?9,?10) "
-        "ON CONFLICT(page_id, image_url_id) DO UPDATE SET element = excluded.element, "
-        "alt = excluded.alt, caption = excluded.caption, license_url = excluded.license_url, "
-        "license_scope = excluded.license_scope, attribution_name = excluded.attribution_name, "
-        "attribution_url = excluded.attribution_url, license_spdx = excluded.license_spdx",
-        CATALOG_ARGS(catalog_int(s->page_id), catalog_int(s->image_url_id),
-                     catalog_text(s->element), catalog_text(s->alt), catalog_text(s->caption),
-                     catalog_text(s->license_url), catalog_text(s->license_scope),
-                     catalog_text(s->attribution_name), catalog_text(s->attribution_url),
-                     catalog_text(s->license_spdx)),
-        err);
-    if (rc == CS_OK) rc = store_sighting_evidence(cat, s, err);
-    if (rc != CS_OK) return rc;
+    /* the image the URL led to, if it is stored yet (0: not yet; linking it fills it in) */
     int64_t image_id = 0;
-    rc = catalog_row(
+    int rc = catalog_row(
         cat, "finding a sighted image", "SELECT image_id FROM image_urls WHERE url_id = ? LIMIT 1",
         CATALOG_ARGS(catalog_int(s->image_url_id)), catalog_read_int64, &image_id, err);
-    if (rc == CS_ENOTFOUND) return CS_OK; /* the image is not stored yet */
+    if (rc == CS_ENOTFOUND) rc = CS_OK;
+    if (rc == CS_OK)
+        rc = catalog_run(
+            cat, "recording a sighting",
+            "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption, "
+            "license_url, license_scope, attribution_name, attribution_url, license_spdx) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(page_id, image_url_id) DO UPDATE SET element = excluded.element, "
+            "alt = excluded.alt, caption = excluded.caption, license_url = excluded.license_url, "
+            "license_scope = excluded.license_scope, attribution_name = excluded.attribution_name, "
+            "attribution_url = excluded.attribution_url, license_spdx = excluded.license_spdx",
+            CATALOG_ARGS(catalog_int(s->page_id), catalog_int(s->image_url_id),
+                         catalog_positive_or_null(image_id), catalog_text(s->element),
+                         catalog_text(s->alt), catalog_text(s->caption),
+                         catalog_text(s->license_url), catalog_text(s->license_scope),
+                         catalog_text(s->attribution_name), catalog_text(s->attribution_url),
+                         catalog_text(s->license_spdx)),
+            err);
+    if (rc == CS_OK) rc = store_sighting_evidence(cat, s, err);
     if (rc != CS_OK) return rc;
     if (image_id > 0 && s->evidence_count > 0)
         return sightings_to_evidence(cat, s->image_url_id, image_id, err);

@@ -159,6 +159,17 @@ int catalog_run(catalog *cat, const char *what, const char *sql, const catalog_v
 /* Rows the last catalog_run or catalog_exec inserted, changed or deleted. */
 int64_t catalog_changes(catalog *cat);
 /*
+ * Runs one INSERT (which may do nothing, ON CONFLICT ... DO NOTHING) into a
+ * table whose key is id: *id is the new row's, or CS_ENOTFOUND (err untouched)
+ * when no row was added. SQLite reads the rowid back (a RETURNING clause opens
+ * a temporary b-tree per statement there, a third of a small INSERT's cost);
+ * PostgreSQL adds RETURNING id (one round trip). sql has no RETURNING.
+ */
+int catalog_insert_id(catalog *cat, const char *what, const char *sql, const catalog_value *args,
+                      size_t nargs, int64_t *id, cs_error *err);
+/* 1 when cat is a PostgreSQL catalog: for the few statements whose number differs. */
+int catalog_is_pg(const catalog *cat);
+/*
  * The SQL of a statement whose text differs between the backends: sqlite_sql
  * or pg_sql, whichever runs this catalog. Both texts stand side by side where
  * the statement is written.

@@ -240,7 +240,12 @@ void catalog_frontier_item_clear(catalog_frontier_item *item)
     memset(item, 0, sizeof *item);
 }
 
-#define ITEM_COLUMNS "id, host_id, referrer_id, url, kind, state, depth, attempts, next_attempt_at"
+/* The last column: the redirects that led to the URL, from its referrer's last fetch
+   (a 3xx after n hops makes this URL hop n + 1; anything else, or none, 0). */
+#define ITEM_COLUMNS                                                                               \
+    "id, host_id, referrer_id, url, kind, state, depth, attempts, next_attempt_at, "               \
+    "coalesce((SELECT CASE WHEN f.http_status BETWEEN 300 AND 399 THEN f.redirects + 1 ELSE 0 "    \
+    "END FROM fetches f WHERE f.url_id = urls.referrer_id ORDER BY f.id DESC LIMIT 1), 0)"
 
 static int read_item(catalog_cursor *row, void *target)
 {
@@ -254,6 +259,7 @@ static int read_item(catalog_cursor *row, void *target)
     out->depth = catalog_column_int(row, 6);
     out->attempts = catalog_column_int(row, 7);
     out->next_attempt_at = catalog_column_int64(row, 8);
+    out->redirects = catalog_column_int(row, 9);
     if (kind < 0) return CS_ECORRUPT;
     return catalog_url_state_parse(catalog_column_text(row, 5), &out->state);
 }
@@ -262,14 +268,14 @@ int catalog_frontier_add(catalog *cat, const char *url, int64_t host_id, catalog
                          int depth, int64_t referrer_id, catalog_url_state state, int64_t *url_id,
                          int *is_new, cs_error *err)
 {
-    int rc = catalog_row(
+    int rc = catalog_insert_id(
         cat, "adding a URL",
         "INSERT INTO urls (url, host_id, kind, state, depth, referrer_id, "
-        "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING RETURNING id",
+        "discovered_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
         CATALOG_ARGS(catalog_text(url), catalog_int(host_id), catalog_text(kind_word(kind)),
                      catalog_text(state_word(state)), catalog_int(depth),
                      catalog_positive_or_null(referrer_id), catalog_int(cs_now_ms())),
-        catalog_read_int64, url_id, err);
+        url_id, err);
     if (is_new) *is_new = rc == CS_OK;
     if (rc != CS_ENOTFOUND) return rc; /* added, or failed */
     catalog_frontier_item item;        /* known already: no row came back */
@@ -301,6 +307,31 @@ int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_fr
                        "SELECT " ITEM_COLUMNS " FROM urls WHERE host_id = ? AND "
                        "state = 'queued' AND next_attempt_at + 0 <= ? ORDER BY depth, id LIMIT 1",
                        CATALOG_ARGS(catalog_int(host_id), catalog_int(now)), read_item, out, err);
+}
+
+int catalog_frontier_claim(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
+                           cs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (catalog_is_pg(cat)) /* one round trip: catalog_frontier_next's choice, marked */
+        return catalog_row(
+            cat, "claiming the next URL",
+            "UPDATE urls SET state = 'in_flight', attempts = attempts + 1, last_error = NULL "
+            "WHERE id = (SELECT id FROM urls WHERE host_id = ? AND state = 'queued' AND "
+            "next_attempt_at + 0 <= ? ORDER BY depth, id LIMIT 1) RETURNING " ITEM_COLUMNS,
+            CATALOG_ARGS(catalog_int(host_id), catalog_int(now)), read_item, out, err);
+    /* SQLite: two statements are cheaper than one RETURNING (catalog_insert_id says why) */
+    int rc = catalog_frontier_next(cat, host_id, now, out, err);
+    if (rc == CS_OK)
+        rc = catalog_frontier_set_state(cat, out->id, CATALOG_URL_IN_FLIGHT, 1,
+                                        out->next_attempt_at, NULL, err);
+    if (rc == CS_OK) {
+        out->state = CATALOG_URL_IN_FLIGHT;
+        out->attempts++;
+    } else if (rc != CS_ENOTFOUND) {
+        catalog_frontier_item_clear(out);
+    }
+    return rc;
 }
 
 int catalog_frontier_set_state(catalog *cat, int64_t url_id, catalog_url_state state,

@@ -20,7 +20,8 @@ int catalog_add_image(catalog *cat, const void *bytes, size_t n, const catalog_i
     if (rc != CS_OK) return rc;
     blob_store_relative_path(sha, relative, sizeof relative);
 
-    rc = catalog_run(
+    /* a new image's id comes back from the insert; a known one's is read */
+    rc = catalog_insert_id(
         cat, "recording an image",
         "INSERT INTO images (sha256, blob_path, media_type, byte_size, width, height, source, "
         "first_seen_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
@@ -30,17 +31,15 @@ int catalog_add_image(catalog *cat, const void *bytes, size_t n, const catalog_i
             catalog_int((int64_t)n), catalog_positive_or_null(info ? info->width : 0),
             catalog_positive_or_null(info ? info->height : 0),
             catalog_text(info && info->source ? info->source : "crawl"), catalog_int(cs_now_ms())),
-        err);
-    if (rc != CS_OK) return rc;
-    int created = catalog_changes(cat) > 0;
-    if (is_new) *is_new = created;
-
-    catalog_image image;
-    rc = catalog_find_image_by_sha256(cat, sha, &image, err);
-    if (rc != CS_OK) return rc;
-    *image_id = image.id;
-    catalog_image_clear(&image);
-    return CS_OK;
+        image_id, err);
+    if (is_new) *is_new = rc == CS_OK;
+    if (rc != CS_ENOTFOUND) return rc;
+    rc = catalog_row(cat, "finding an image", "SELECT id FROM images WHERE sha256 = ?",
+                     CATALOG_ARGS(catalog_text(sha)), catalog_read_int64, image_id, err);
+    if (rc == CS_ENOTFOUND)
+        rc = cs_error_set(err, CS_EDB, "catalog %s: image %s neither added nor found", cat->path,
+                          sha);
+    return rc;
 }
 
 static int read_image(catalog_cursor *row, void *target)

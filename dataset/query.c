@@ -62,6 +62,29 @@ int64_t catalog_changes(catalog *cat)
     return cat->pg ? cat->pg_changes : (int64_t)sqlite3_changes(cat->db);
 }
 
+int catalog_is_pg(const catalog *cat)
+{
+    return cat->pg != NULL;
+}
+
+int catalog_insert_id(catalog *cat, const char *what, const char *sql, const catalog_value *args,
+                      size_t nargs, int64_t *id, cs_error *err)
+{
+    if (cat->pg) {
+        char returning[4096];
+        if ((size_t)snprintf(returning, sizeof returning, "%s RETURNING id", sql) >=
+            sizeof returning)
+            return cs_error_set(err, CS_ELIMIT, "catalog %s: %s: statement too long", cat->path,
+                                what);
+        return catalog_row(cat, what, returning, args, nargs, catalog_read_int64, id, err);
+    }
+    int rc = catalog_run(cat, what, sql, args, nargs, err);
+    if (rc != CS_OK) return rc;
+    if (sqlite3_changes(cat->db) == 0) return CS_ENOTFOUND;
+    *id = (int64_t)sqlite3_last_insert_rowid(cat->db);
+    return CS_OK;
+}
+
 /* A row reader's failure, for a person (CS_ENOTFOUND & co. pass through untouched). */
 static int reader_error(catalog *cat, const char *what, int rc, cs_error *err)
 {
