@@ -815,6 +815,9 @@ static void spacing_restore(const struct host_spacing *k)
     h->consecutive_errors = was->consecutive_errors;
     h->parked = was->parked;
     h->robots_hops = was->robots_hops;
+    h->saved_paused_until = was->saved_paused_until; /* what the catalog holds again */
+    h->saved_errors = was->saved_errors;
+    h->saved_parked = was->saved_parked;
 }
 
 /* The hosts whose spacing the open transaction is to write, before it ends. */
@@ -857,8 +860,10 @@ static void undo_redo(crawl_ctx *ctx, const record_undo *u)
 {
     for (size_t i = u->hosts_known; i < ctx->hosts.count && !ctx->failed; i++)
         crawl_host_reload(ctx, ctx->hosts.items[i]);
-    for (size_t i = 0; i < u->saved_count && !ctx->failed; i++)
+    for (size_t i = 0; i < u->saved_count && !ctx->failed; i++) {
+        u->saved[i]->saved_errors = -1; /* its write was rolled back: not to be skipped */
         crawl_save_politeness(ctx, u->saved[i]);
+    }
 }
 
 /*
