@@ -876,7 +876,8 @@ static void undo_redo(crawl_ctx *ctx, const record_undo *u)
  */
 static void record_alone(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
 {
-    crawl_txn_end(ctx); /* whatever else is open is not this response's to run again */
+    crawl_txn_end(ctx);      /* whatever else is open is not this response's to run again */
+    if (ctx->failed) return; /* an earlier failure stands: nothing here is to retry */
     record_undo u = {.stats = *ctx->stats,
                      .images_stored = ctx->images_stored,
                      .hosts_known = ctx->hosts.count,
