@@ -163,11 +163,16 @@ static int sightings_to_evidence(catalog *cat, int64_t image_url_id, int64_t ima
 }
 
 /* Replaces the page-side statements of one sighting with s->evidence. */
-static int store_sighting_evidence(catalog *cat, const catalog_sighting *s, cs_error *err)
+static int store_sighting_evidence(catalog *cat, const catalog_sighting *s, int is_new,
+                                   cs_error *err)
 {
-    int rc = catalog_run(cat, "replacing evidence",
-                         "DELETE FROM sighting_evidence WHERE page_id = ?1 AND image_url_id = ?2",
-                         CATALOG_ARGS(catalog_int(s->page_id), catalog_int(s->image_url_id)), err);
+    int rc =
+        is_new
+            ? CS_OK /* a new sighting has no statements to replace */
+            : catalog_run(cat, "replacing evidence",
+                          "DELETE FROM sighting_evidence WHERE page_id = ?1 AND "
+                          "image_url_id = ?2",
+                          CATALOG_ARGS(catalog_int(s->page_id), catalog_int(s->image_url_id)), err);
     for (size_t i = 0; rc == CS_OK && i < s->evidence_count; i++) {
         catalog_value args[2 + STATEMENT_COLUMN_COUNT];
         args[0] = catalog_int(s->page_id);
@@ -199,24 +204,40 @@ int catalog_record_sighting(catalog *cat, const catalog_sighting *s, cs_error *e
         cat, "finding a sighted image", "SELECT image_id FROM image_urls WHERE url_id = ? LIMIT 1",
         CATALOG_ARGS(catalog_int(s->image_url_id)), catalog_read_int64, &image_id, err);
     if (rc == CS_ENOTFOUND) rc = CS_OK;
+    /* A page's first sighting of the image is one INSERT; a page fetched again updates it. */
+    catalog_value args[] = {catalog_int(s->page_id),
+                            catalog_int(s->image_url_id),
+                            catalog_positive_or_null(image_id),
+                            catalog_text(s->element),
+                            catalog_text(s->alt),
+                            catalog_text(s->caption),
+                            catalog_text(s->license_url),
+                            catalog_text(s->license_scope),
+                            catalog_text(s->attribution_name),
+                            catalog_text(s->attribution_url),
+                            catalog_text(s->license_spdx)};
+    int64_t sighting_id = 0;
     if (rc == CS_OK)
-        rc = catalog_run(
-            cat, "recording a sighting",
-            "INSERT INTO sightings (page_id, image_url_id, image_id, element, alt, caption, "
-            "license_url, license_scope, attribution_name, attribution_url, license_spdx) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(page_id, image_url_id) DO UPDATE SET element = excluded.element, "
-            "alt = excluded.alt, caption = excluded.caption, license_url = excluded.license_url, "
-            "license_scope = excluded.license_scope, attribution_name = excluded.attribution_name, "
-            "attribution_url = excluded.attribution_url, license_spdx = excluded.license_spdx",
-            CATALOG_ARGS(catalog_int(s->page_id), catalog_int(s->image_url_id),
-                         catalog_positive_or_null(image_id), catalog_text(s->element),
-                         catalog_text(s->alt), catalog_text(s->caption),
-                         catalog_text(s->license_url), catalog_text(s->license_scope),
-                         catalog_text(s->attribution_name), catalog_text(s->attribution_url),
-                         catalog_text(s->license_spdx)),
-            err);
-    if (rc == CS_OK) rc = store_sighting_evidence(cat, s, err);
+        rc = catalog_insert_id(cat, "recording a sighting",
+                               "INSERT INTO sightings (page_id, image_url_id, image_id, element, "
+                               "alt, caption, license_url, license_scope, attribution_name, "
+                               "attribution_url, license_spdx) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                               "ON CONFLICT(page_id, image_url_id) DO NOTHING",
+                               args, CS_ARRAY_LEN(args), &sighting_id, err);
+    int is_new = rc == CS_OK;
+    if (rc == CS_ENOTFOUND) { /* the same values but the image's, which linking keeps */
+        catalog_value again[CS_ARRAY_LEN(args) - 1];
+        again[0] = args[0];
+        again[1] = args[1];
+        memcpy(again + 2, args + 3, sizeof again - 2 * sizeof again[0]);
+        rc = catalog_run(cat, "recording a sighting again",
+                         "UPDATE sightings SET element = ?3, alt = ?4, caption = ?5, "
+                         "license_url = ?6, license_scope = ?7, attribution_name = ?8, "
+                         "attribution_url = ?9, license_spdx = ?10 "
+                         "WHERE page_id = ?1 AND image_url_id = ?2",
+                         again, CS_ARRAY_LEN(again), err);
+    }
+    if (rc == CS_OK) rc = store_sighting_evidence(cat, s, is_new, err);
     if (rc != CS_OK) return rc;
     if (image_id > 0 && s->evidence_count > 0)
         return sightings_to_evidence(cat, s->image_url_id, image_id, err);

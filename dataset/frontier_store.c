@@ -401,7 +401,7 @@ int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
                            catalog_url_state state, int64_t *out, cs_error *err)
 {
     /* A filter not asked for is a test of its parameter alone, a constant, so
-     * the planner can use urls_by_state and urls_by_host: "?1 = 0 OR host_id
+     * the planner can use urls_by_state and urls_next: "?1 = 0 OR host_id
      * = ?1" scanned every URL, and the crawl counts queued URLs for its
      * progress line. (Every parameter stays in the text: both backends want
      * each bound one used; the casts give PostgreSQL its type.) */

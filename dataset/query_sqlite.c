@@ -6,7 +6,8 @@
  * Preparing is most of the cost of a small statement (a crawl's catalog time
  * was 40% sqlite3_prepare), and the catalog runs the same few dozen texts
  * over and over, so each handle keeps up to CATALOG_SQLITE_KEPT prepared
- * statements, found by their SQL text (strcmp): a call takes the
+ * statements, found by their SQL text (the caller's pointer first, a string
+ * literal nearly always, confirmed with strcmp; then strcmp alone): a call takes the
  * kept one when it is free (reset, bindings cleared) and hands it back reset
  * when it finishes, so no kept statement holds a lock or a read transaction
  * between calls. A text asked for while its kept statement is in use (a
@@ -23,24 +24,31 @@
 #define CATALOG_SQLITE_KEPT 128
 
 struct catalog_sqlite_stmt {
-    char *sql; /* owned copy of the text; NULL: a free slot */
+    char *sql;       /* owned copy of the text; NULL: a free slot */
+    const char *key; /* the pointer it was asked for with (a hint: checked with strcmp) */
     sqlite3_stmt *stmt;
     int busy; /* a cursor holds it */
 };
 
 /* Takes the free kept statement for sql for cur; 0 when there is none. */
+static struct catalog_sqlite_stmt *find_kept(catalog *cat, const char *sql)
+{
+    for (size_t i = 0; i < CATALOG_SQLITE_KEPT; i++)
+        if (cat->stmts[i].key == sql && cat->stmts[i].sql && strcmp(cat->stmts[i].sql, sql) == 0)
+            return &cat->stmts[i];
+    for (size_t i = 0; i < CATALOG_SQLITE_KEPT; i++)
+        if (cat->stmts[i].sql && strcmp(cat->stmts[i].sql, sql) == 0) return &cat->stmts[i];
+    return NULL;
+}
+
 static int take_kept(catalog *cat, const char *sql, catalog_cursor *cur)
 {
-    for (size_t i = 0; cat->stmts && i < CATALOG_SQLITE_KEPT; i++) {
-        struct catalog_sqlite_stmt *e = &cat->stmts[i];
-        if (e->sql == NULL || strcmp(e->sql, sql) != 0) continue;
-        if (e->busy) return 0; /* in use further up the stack: the caller prepares its own */
-        e->busy = 1;
-        cur->stmt = e->stmt;
-        cur->stmt_slot = i + 1;
-        return 1;
-    }
-    return 0;
+    struct catalog_sqlite_stmt *e = cat->stmts ? find_kept(cat, sql) : NULL;
+    if (e == NULL || e->busy) return 0; /* busy: in use further up the stack */
+    e->busy = 1;
+    cur->stmt = e->stmt;
+    cur->stmt_slot = (size_t)(e - cat->stmts) + 1;
+    return 1;
 }
 
 /* Keeps cur's new statement, prepared from sql, in a free slot if there is one. */
@@ -55,6 +63,7 @@ static void keep(catalog *cat, const char *sql, catalog_cursor *cur)
         if (e->sql != NULL) continue;
         e->sql = strdup(sql);
         if (e->sql == NULL) return;
+        e->key = sql;
         e->stmt = cur->stmt;
         e->busy = 1;
         cur->stmt_slot = i + 1;
@@ -107,13 +116,15 @@ static int bind(sqlite3_stmt *stmt, int index, const catalog_value *v)
     switch (v->type) {
     case CATALOG_VALUE_INT:
         return sqlite3_bind_int64(stmt, index, v->integer);
+    /* SQLITE_STATIC: the caller's bytes outlive the statement's use, which ends
+       (reset, bindings cleared) before catalog_run & co. return; no copy per value */
     case CATALOG_VALUE_TEXT:
-        return sqlite3_bind_text(stmt, index, v->bytes, -1, SQLITE_TRANSIENT);
+        return sqlite3_bind_text(stmt, index, v->bytes, -1, SQLITE_STATIC);
     case CATALOG_VALUE_REAL:
         return sqlite3_bind_double(stmt, index, v->real);
     case CATALOG_VALUE_BLOB:
         if (v->len > (size_t)INT32_MAX) return SQLITE_TOOBIG;
-        return sqlite3_bind_blob(stmt, index, v->bytes, (int)v->len, SQLITE_TRANSIENT);
+        return sqlite3_bind_blob(stmt, index, v->bytes, (int)v->len, SQLITE_STATIC);
     case CATALOG_VALUE_NULL:
         break;
     }

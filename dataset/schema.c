@@ -438,6 +438,10 @@ static const char migration_10[] =
     "CREATE INDEX sightings_by_image_url ON sightings(image_url_id);\n"
     "CREATE INDEX urls_next ON urls(host_id, state, depth, id);\n";
 
+/* -- 11: urls_by_host goes: urls_next (host_id, state, depth, id) serves every
+ *    search by host as well, and each URL added paid for both. */
+static const char migration_11[] = "DROP INDEX urls_by_host;\n";
+
 const catalog_migration catalog_migrations[] = {
     {1,
      "first schema: hosts, urls, fetches, pages, images, image_urls, sightings, "
@@ -453,6 +457,7 @@ const catalog_migration catalog_migrations[] = {
     {9, "hosts.lease_owner, lease_expires_at: host leases of crawl workers", migration_9, NULL},
     {10, "sightings_by_image_url, urls_next: a crawl's cost per URL independent of its size",
      migration_10, NULL},
+    {11, "urls_by_host dropped: urls_next leads with host_id", migration_11, NULL},
 };
 
 const size_t catalog_migration_count = sizeof catalog_migrations / sizeof catalog_migrations[0];
