@@ -87,11 +87,13 @@ static void print_help(void)
            "  --progress-interval SECONDS  how often progress is taken (default 1; at\n"
            "                            most 4 updates a second are shown)\n\n"
            "prints one JSON line: requests, pages, images, bytes, errors, refused, disallowed,\n"
-           "excluded, hosts, queued, elapsed_s, stopped_by (with --url-list also list_read,\n"
-           "list_queued, list_bad). A request refused for its address "
+           "excluded, hosts, queued, conflicts_retried, elapsed_s, stopped_by (with --url-list\n"
+           "also list_read, list_queued, list_bad). A request refused for its address "
            "(private,\n"
            "reserved, or loopback without --allow-loopback) is also reported on stderr; its\n"
-           "host is left for a run allowed to reach it.\n");
+           "host is left for a run allowed to reach it. conflicts_retried counts a worker's\n"
+           "transactions PostgreSQL ended for another's sake (a deadlock, a serialization\n"
+           "failure) and that ran again; after 5 in a row the worker fails.\n");
 }
 
 static const char *stopped_name(crawler_stop stop)
@@ -112,13 +114,13 @@ static const char *stopped_name(crawler_stop stop)
 /* The crawl's counters, for the summary and the progress lines. */
 static json_t *stats_counters(const crawler_stats *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "requests",
                      (json_int_t)s->requests, "pages", (json_int_t)s->pages, "images",
                      (json_int_t)s->images, "bytes", (json_int_t)s->bytes, "errors",
                      (json_int_t)s->errors, "refused", (json_int_t)s->refused, "disallowed",
                      (json_int_t)s->disallowed, "excluded", (json_int_t)s->excluded, "hosts",
                      (json_int_t)s->hosts, "hosts_active", (json_int_t)s->hosts_active, "queued",
-                     (json_int_t)s->queued);
+                     (json_int_t)s->queued, "conflicts_retried", (json_int_t)s->conflicts_retried);
 }
 
 /* The summary line: {"event":"done", the counters, "elapsed_s"}. */

@@ -32,6 +32,9 @@ enum {
     CS_EUNSUPPORTED = -11, /* a valid input this build does not handle */
     CS_ECORRUPT = -12,     /* stored data fails its integrity check */
     CS_EEXIST = -13,       /* would replace something that exists (a key, an export) */
+    CS_ECONFLICT = -14,    /* a transient conflict with another writer (PostgreSQL deadlock,
+                              serialization failure, lock not available): the transaction was
+                              rolled back; running it again may well succeed */
 };
 
 #define CS_ERROR_MESSAGE_MAX 512

@@ -59,6 +59,8 @@ const char *cs_strerror(int code)
         return "corrupt data";
     case CS_EEXIST:
         return "already exists";
+    case CS_ECONFLICT:
+        return "transient conflict with another writer (rolled back; try again)";
     default:
         return "unknown error";
     }

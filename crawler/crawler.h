@@ -311,9 +311,12 @@ typedef struct crawler_stats {
     int64_t hosts;        /* hosts known to this crawl */
     int64_t queued;       /* URLs waiting in the frontier */
     int64_t elapsed_ms;
-    int64_t list_read;   /* --url-list: entries read (good lines) */
-    int64_t list_queued; /* --url-list: entries new to the frontier */
-    int64_t list_bad;    /* --url-list: bad lines skipped */
+    int64_t list_read;         /* --url-list: entries read (good lines) */
+    int64_t list_queued;       /* --url-list: entries new to the frontier */
+    int64_t list_bad;          /* --url-list: bad lines skipped */
+    int64_t conflicts_retried; /* --worker: transactions the catalog ended for another's sake
+                                  (CS_ECONFLICT: a PostgreSQL deadlock or serialization
+                                  failure) and that were run again */
     crawler_stop stopped_by;
     char first_refused[CS_URL_SIZE + 128]; /* "URL: why" of the first refusal, or "" */
 } crawler_stats;

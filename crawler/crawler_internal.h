@@ -229,11 +229,13 @@ typedef struct crawl_job {
 typedef struct crawl_seen_slot {
     char *url; /* owned; NULL: empty */
     int64_t id;
+    uint64_t generation; /* crawl_seen.generation when it was added */
 } crawl_seen_slot;
 
 /* A bounded cache of URL -> frontier id (CRAWL_SEEN_SLOTS slots; see seen.c). */
 typedef struct crawl_seen {
     crawl_seen_slot *slots; /* NULL until the first crawl_seen_add */
+    uint64_t generation;    /* of the URLs added now (crawl_seen_mark) */
 } crawl_seen;
 
 /* url's frontier id if the cache holds it, else 0. */
@@ -241,6 +243,10 @@ int64_t crawl_seen_find(const crawl_seen *seen, const char *url);
 /* Remembers url -> id, replacing whatever held its slot; out of memory just forgets. */
 void crawl_seen_add(crawl_seen *seen, const char *url, int64_t id);
 void crawl_seen_free(crawl_seen *seen);
+/* Starts a new generation of URLs and returns it, for crawl_seen_forget_since. */
+uint64_t crawl_seen_mark(crawl_seen *seen);
+/* Forgets every URL added since crawl_seen_mark returned mark (its ids were rolled back). */
+void crawl_seen_forget_since(crawl_seen *seen, uint64_t mark);
 
 /* A response whose recording waits until its host's next request has gone out (crawl.c). */
 typedef struct crawl_pending {
@@ -271,6 +277,16 @@ typedef struct crawl_ctx {
     crawl_seen seen;        /* URLs known to be in the frontier, with their ids */
     crawl_pending *pending; /* answers to record after the next dispatch (crawl.c) */
     size_t pending_count, pending_cap;
+    /* The open transaction as it began, so that a worker's dispatch turn a conflict
+       ended can be written again (worker_turn_replay). */
+    struct crawl_turn {
+        crawl_job *jobs;              /* ctx->jobs then: the jobs listed before it are its */
+        size_t hosts;                 /* ctx->hosts.count then: hosts added since are its */
+        int64_t disallowed, excluded; /* the stats then */
+        crawl_host **leased;          /* hosts whose lease it took (worker_may_request) */
+        size_t leased_count, leased_cap;
+    } turn;
+    int recording_alone; /* record_alone (crawl.c) runs its transaction again itself */
     cs_error *err;
 } crawl_ctx;
 
@@ -281,7 +297,9 @@ typedef struct crawl_ctx {
  */
 void crawl_fail(crawl_ctx *ctx, const char *url);
 /* Commits the loop turn's open transaction, if any (rolls it back once the crawl failed),
- * the spacing of every host crawl_save_politeness named written first. */
+ * the spacing of every host crawl_save_politeness named written first. A worker's
+ * dispatch turn that a conflict ended is written again (worker_turn_replay), up to
+ * WORKER_CONFLICT_ATTEMPTS times, before the crawl fails. */
 void crawl_txn_end(crawl_ctx *ctx);
 /*
  * Writes h's spacing (next_fetch_at, paused_until, errors, parked) to the catalog:
@@ -336,6 +354,30 @@ int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now);
 int worker_work_left(crawl_ctx *ctx);
 /* Gives up every lease this worker holds (at the end; errors are ignored). */
 void worker_stop(crawl_ctx *ctx);
+/* Attempts at a worker's transaction while conflicts end it (the first included). */
+#define WORKER_CONFLICT_ATTEMPTS 5
+/*
+ * After one of a worker's transactions failed with code (its transaction rolled back, or
+ * a statement outside one failed): 1 when code is CS_ECONFLICT (catalog.h: another
+ * transaction was in the way), no transaction is open and attempt (1 for the first) is
+ * below WORKER_CONFLICT_ATTEMPTS: the failure is forgotten (ctx->failed and ctx->err
+ * cleared), counted in stats->conflicts_retried, a short randomised pause growing with
+ * attempt has passed, and the caller runs the transaction again. Else 0, the failure
+ * stands; after the last attempt ctx->err says the conflict went on that many times.
+ */
+int worker_conflict_retry(crawl_ctx *ctx, int code, int attempt);
+/*
+ * Inside a new transaction, writes again what a worker's dispatch turn wrote before a
+ * conflict rolled it back, from what memory holds (ctx->turn): hosts it added read or
+ * added again (their ids were rolled back), leases it took taken again (one another
+ * worker took meanwhile fails the crawl: a request to that host may be on its way),
+ * its requests' URLs marked in_flight again, the spacing of saved (n hosts) and the
+ * policy files robots.txt keeps it from. URLs it marked skipped or disallowed are
+ * queued again and marked again by the next turn (each leased host asks its frontier
+ * again); an RSL document it found forbidden stays so in memory, unrecorded (a later
+ * run decides again). ctx->failed on error.
+ */
+void worker_turn_replay(crawl_ctx *ctx, crawl_host *const *saved, size_t n);
 
 /* Record a finished response inside the caller's transaction (ctx->failed on error). */
 void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);

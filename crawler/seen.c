@@ -12,7 +12,11 @@
  * never whether to fetch it: that stays with the frontier. Ids stay valid
  * for the whole crawl: frontier rows are never deleted, and a catalog error
  * that rolls back a transaction stops the crawl before a rolled-back id
- * could be used.
+ * could be used. The one rollback the crawl survives, a worker's transaction
+ * that a conflict ended (crawl.c runs it again), forgets what it added: each
+ * URL remembers the generation it was added in, crawl_seen_mark starts a new
+ * one before the transaction, and crawl_seen_forget_since empties the slots
+ * of the generations since (older URLs they replaced are just forgotten).
  */
 #include "crawler/crawler_internal.h"
 
@@ -49,6 +53,23 @@ void crawl_seen_add(crawl_seen *seen, const char *url, int64_t id)
     free(slot->url);
     slot->url = copy;
     slot->id = id;
+    slot->generation = seen->generation;
+}
+
+uint64_t crawl_seen_mark(crawl_seen *seen)
+{
+    return ++seen->generation;
+}
+
+void crawl_seen_forget_since(crawl_seen *seen, uint64_t mark)
+{
+    for (size_t i = 0; seen->slots && i < CRAWL_SEEN_SLOTS; i++) {
+        crawl_seen_slot *slot = &seen->slots[i];
+        if (slot->url == NULL || slot->generation < mark) continue;
+        free(slot->url);
+        slot->url = NULL;
+        slot->id = 0;
+    }
 }
 
 void crawl_seen_free(crawl_seen *seen)

@@ -20,16 +20,66 @@
  * there, an RSL document there) needs that host's lease too
  * (worker_may_request): taken on the spot when free, else the request waits.
  * The seed origins are read again with each lease taken, so a seed another
- * worker added keeps its host's pages in scope here too.
+ * worker added keeps its host's pages in scope here too. Parking a host lasts
+ * one crawl, and a worker's run is one: worker_start unparks the hosts no live
+ * lease holds (catalog_lease_unpark), as a plain crawl does when it loads them.
+ *
+ * Workers write the same rows (an image found on many hosts, a link two
+ * pages share), so PostgreSQL now and then ends one's transaction for the
+ * other's sake (CS_ECONFLICT: a deadlock, a serialization failure). That is
+ * no reason to lose the worker: worker_conflict_retry has the transaction run
+ * again after a short randomised pause (WORKER_BACKOFF_MS, doubling, so two
+ * workers that collided do not collide again in step), up to
+ * WORKER_CONFLICT_ATTEMPTS times. Lease taking, renewal and release retry
+ * here; a response's recording retries in crawl.c (record_alone).
  */
 #include "crawler/crawler_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WORKER_SEEK_MS 200 /* how often a worker with spare capacity looks for hosts */
+/* The first pause before a conflicting transaction runs again: 4-8 ms, then 8-16, 16-32,
+   32-64 ms; the server has long finished the other transaction by then. */
+#define WORKER_BACKOFF_MS     4
+#define WORKER_BACKOFF_MAX_MS 100
+
+/* A pause of about ms (ms to 2 ms, at most WORKER_BACKOFF_MAX_MS), drawn from the clock. */
+static void backoff(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    uint64_t mix = ((uint64_t)t.tv_nsec ^ ((uint64_t)getpid() << 20)) * 0x9E3779B97F4A7C15ULL;
+    ms += (int64_t)((mix >> 33) % (uint64_t)(ms + 1));
+    ms = CS_MIN(ms, WORKER_BACKOFF_MAX_MS);
+    struct timespec pause = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    }
+}
+
+int worker_conflict_retry(crawl_ctx *ctx, int code, int attempt)
+{
+    if (code != CS_ECONFLICT || ctx->in_txn) return 0;
+    if (attempt >= WORKER_CONFLICT_ATTEMPTS) {
+        if (ctx->err && ctx->err->code == CS_ECONFLICT) {
+            cs_error inner = *ctx->err; /* rewritten from a copy of itself */
+            cs_error_set(ctx->err, CS_ECONFLICT,
+                         "%s (a conflict with another writer %d times "
+                         "in a row; giving up)",
+                         inner.message, attempt);
+        }
+        return 0;
+    }
+    ctx->failed = 0;
+    cs_error_clear(ctx->err);
+    ctx->stats->conflicts_retried++;
+    backoff((int64_t)WORKER_BACKOFF_MS << (attempt - 1));
+    return 1;
+}
 
 static void seek(crawl_ctx *ctx, int64_t now, size_t wanted);
 
@@ -57,6 +107,14 @@ int worker_start(crawl_ctx *ctx, int64_t now)
         snprintf(ctx->worker_id, sizeof ctx->worker_id, "%s:%ld:%lld", host, (long)getpid(),
                  (long long)now);
     }
+    /* parking lasts one crawl: this run's starts now (the lease search skips parked hosts) */
+    int64_t unparked = 0;
+    int rc;
+    for (int attempt = 1;; attempt++) {
+        rc = catalog_lease_unpark(ctx->cat, now, &unparked, ctx->err);
+        if (rc == CS_OK || !worker_conflict_retry(ctx, rc, attempt)) break;
+    }
+    if (rc != CS_OK) return rc;
     int concurrency = ctx->opts->concurrency > 0 ? ctx->opts->concurrency : 16;
     seek(ctx, now, (size_t)concurrency);
     return ctx->failed ? (ctx->err && ctx->err->code ? ctx->err->code : CS_EDB) : CS_OK;
@@ -75,8 +133,13 @@ static void seek(crawl_ctx *ctx, int64_t now, size_t wanted)
     if (ctx->failed) return;
     catalog_lease *leases = NULL;
     size_t n = 0;
-    if (catalog_lease_acquire(ctx->cat, ctx->worker_id, now, lease_ms(ctx), wanted, &leases, &n,
-                              ctx->err) != CS_OK) {
+    int rc;
+    for (int attempt = 1;; attempt++) { /* one transaction of its own: retried whole */
+        rc = catalog_lease_acquire(ctx->cat, ctx->worker_id, now, lease_ms(ctx), wanted, &leases,
+                                   &n, ctx->err);
+        if (rc == CS_OK || !worker_conflict_retry(ctx, rc, attempt)) break;
+    }
+    if (rc != CS_OK) {
         crawl_fail(ctx, NULL);
         return;
     }
@@ -105,8 +168,12 @@ static void renew(crawl_ctx *ctx, int64_t now)
     ctx->leases_renewed_at = now;
     int64_t *ids = NULL;
     size_t n = 0;
-    if (catalog_lease_renew(ctx->cat, ctx->worker_id, now, lease_ms(ctx), &ids, &n, ctx->err) !=
-        CS_OK) {
+    int rc;
+    for (int attempt = 1;; attempt++) { /* one statement outside a transaction */
+        rc = catalog_lease_renew(ctx->cat, ctx->worker_id, now, lease_ms(ctx), &ids, &n, ctx->err);
+        if (rc == CS_OK || !worker_conflict_retry(ctx, rc, attempt)) break;
+    }
+    if (rc != CS_OK) {
         crawl_fail(ctx, NULL);
         return;
     }
@@ -120,6 +187,23 @@ static void renew(crawl_ctx *ctx, int64_t now)
     free(ids);
 }
 
+/* Gives up the lease of host_id (0: every lease), run again while conflicts end it. */
+static int release(crawl_ctx *ctx, int64_t host_id, cs_error *err)
+{
+    int rc;
+    for (int attempt = 1;; attempt++) { /* one statement outside a transaction */
+        rc = catalog_lease_release(ctx->cat, ctx->worker_id, host_id, err);
+        if (rc != CS_ECONFLICT || attempt >= WORKER_CONFLICT_ATTEMPTS) break;
+        if (err != ctx->err) {
+            ctx->stats->conflicts_retried++;
+            backoff((int64_t)WORKER_BACKOFF_MS << (attempt - 1));
+        } else if (!worker_conflict_retry(ctx, rc, attempt)) {
+            break;
+        }
+    }
+    return rc;
+}
+
 void worker_tend(crawl_ctx *ctx, int64_t now, int concurrency)
 {
     if (ctx->failed) return;
@@ -129,8 +213,7 @@ void worker_tend(crawl_ctx *ctx, int64_t now, int concurrency)
         crawl_host *h = ctx->hosts.items[i];
         if (!h->leased) continue;
         if (!h->in_flight && (h->parked || h->wake_at == INT64_MAX)) {
-            if (catalog_lease_release(ctx->cat, ctx->worker_id, h->id, ctx->err) != CS_OK)
-                crawl_fail(ctx, h->origin);
+            if (release(ctx, h->id, ctx->err) != CS_OK) crawl_fail(ctx, h->origin);
             h->leased = 0;
             continue;
         }
@@ -150,6 +233,15 @@ int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now)
         return 0;
     }
     if (!taken) return 0;
+    if (ctx->in_txn) { /* taken again should a conflict end the turn (worker_turn_replay) */
+        if (cs_array_reserve((void **)&ctx->turn.leased, &ctx->turn.leased_cap,
+                             ctx->turn.leased_count, sizeof *ctx->turn.leased, 0) != CS_OK) {
+            cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
+            crawl_fail(ctx, t->origin);
+            return 0;
+        }
+        ctx->turn.leased[ctx->turn.leased_count++] = t;
+    }
     if (crawl_host_reload(ctx, t) != CS_OK) return 0;
     t->leased = 1;
     t->wake_at = 0;
@@ -160,11 +252,62 @@ int worker_may_request(crawl_ctx *ctx, crawl_host *t, int64_t now)
 int worker_work_left(crawl_ctx *ctx)
 {
     int64_t hosts = 0;
-    if (catalog_lease_work_left(ctx->cat, &hosts, ctx->err) != CS_OK) crawl_fail(ctx, NULL);
+    int rc;
+    for (int attempt = 1;; attempt++) { /* a read, but a strict server may end it too */
+        rc = catalog_lease_work_left(ctx->cat, &hosts, ctx->err);
+        if (rc == CS_OK || !worker_conflict_retry(ctx, rc, attempt)) break;
+    }
+    if (rc != CS_OK) crawl_fail(ctx, NULL);
     return hosts > 0;
+}
+
+void worker_turn_replay(crawl_ctx *ctx, crawl_host *const *saved, size_t n)
+{
+    int64_t now = cs_now_ms();
+    ctx->stats->disallowed = ctx->turn.disallowed; /* counted again as they are marked again */
+    ctx->stats->excluded = ctx->turn.excluded;
+    for (size_t i = ctx->turn.hosts; i < ctx->hosts.count && !ctx->failed; i++)
+        crawl_host_reload(ctx, ctx->hosts.items[i]);
+    for (size_t i = 0; i < ctx->turn.leased_count && !ctx->failed; i++) {
+        crawl_host *t = ctx->turn.leased[i];
+        int taken = 0, taken_over = 0;
+        if (catalog_lease_take(ctx->cat, ctx->worker_id, t->id, now, lease_ms(ctx), &taken,
+                               &taken_over, ctx->err) != CS_OK) {
+            crawl_fail(ctx, t->origin);
+        } else if (!taken) {
+            cs_error_set(ctx->err, CS_EDB,
+                         "%s: another worker took the host's lease while a conflict was retried",
+                         t->origin);
+            crawl_fail(ctx, NULL);
+        }
+    }
+    for (crawl_job *job = ctx->jobs; job && job != ctx->turn.jobs && !ctx->failed; job = job->next)
+        if (job->url_id && catalog_frontier_set_state(ctx->cat, job->url_id, CATALOG_URL_IN_FLIGHT,
+                                                      1, 0, NULL, ctx->err) != CS_OK)
+            crawl_fail(ctx, NULL);
+    for (size_t i = 0; i < n && !ctx->failed; i++) {
+        saved[i]->saved_errors = -1; /* its write was rolled back: not to be skipped */
+        crawl_save_politeness(ctx, saved[i]);
+    }
+    for (size_t i = 0; i < ctx->hosts.count && !ctx->failed; i++) {
+        crawl_host *h = ctx->hosts.items[i];
+        if (!h->leased) continue;
+        h->wake_at = 0; /* its frontier asked again: a skip mark lost is made again */
+        int rc = CS_OK;
+        if (h->tdmrep_status == POLICY_STATUS_SKIPPED)
+            rc = catalog_host_save_policy_file(ctx->cat, h->id, CATALOG_URL_TDMREP, 0, NULL, 0,
+                                               ctx->err);
+        if (rc == CS_OK && h->ai_txt_status == POLICY_STATUS_SKIPPED)
+            rc = catalog_host_save_policy_file(ctx->cat, h->id, CATALOG_URL_AI_TXT, 0, NULL, 0,
+                                               ctx->err);
+        if (rc != CS_OK) crawl_fail(ctx, h->origin);
+    }
 }
 
 void worker_stop(crawl_ctx *ctx)
 {
-    if (ctx->worker_id[0]) catalog_lease_release(ctx->cat, ctx->worker_id, 0, NULL);
+    cs_error ignored; /* the leases lapse anyway; ctx->err keeps the crawl's own failure */
+    if (ctx->worker_id[0]) release(ctx, 0, &ignored);
+    free(ctx->turn.leased);
+    ctx->turn.leased = NULL;
 }

@@ -26,6 +26,20 @@
  * - Functions return CS_OK or a negative CS_E* code and fill err (may be NULL).
  *   Strings a function returns in a struct are owned by that struct and freed
  *   by its _free function.
+ * - CS_ECONFLICT, PostgreSQL only: the server ended the transaction because
+ *   another one was in the way (deadlock 40P01, serialization failure 40001,
+ *   lock not available 55P03). Any function that runs a statement on a
+ *   PostgreSQL catalog may return it (a deadlock needs only two writers of
+ *   the same rows; a serialization failure, a server whose default isolation
+ *   is stricter than read committed), catalog_commit included, and so may
+ *   every later statement of the same transaction. The whole transaction is
+ *   lost: roll it back (catalog_rollback) and run it again from catalog_begin
+ *   (a function that is one transaction of its own, such as
+ *   catalog_lease_acquire, or a statement outside a transaction, has rolled
+ *   back already and may simply be called again). Nothing else need change:
+ *   a conflict says nothing about the data. SQLite never returns it: a
+ *   writer waits for the write lock (busy timeout), and fails with CS_EDB
+ *   when it cannot have it.
  */
 #ifndef CLEARSET_CATALOG_H
 #define CLEARSET_CATALOG_H
@@ -418,6 +432,13 @@ int catalog_lease_renew(catalog *cat, const char *owner, int64_t now, int64_t le
                         int64_t **ids, size_t *n, cs_error *err);
 /* Gives up owner's lease of host_id, or every lease of owner when host_id is 0. */
 int catalog_lease_release(catalog *cat, const char *owner, int64_t host_id, cs_error *err);
+/*
+ * Unparks (parked and consecutive_errors back to 0) every parked host whose lease is
+ * free or lapsed before now, and says how many in *hosts: parking lasts one crawl,
+ * and a worker's run is one (a worker calls it as it starts; a plain crawl forgets
+ * parking as it loads a host). Spacing and back-off (next_fetch_at, paused_until) stay.
+ */
+int catalog_lease_unpark(catalog *cat, int64_t now, int64_t *hosts, cs_error *err);
 /* How many hosts not parked still have queued or in-flight URLs (work for some worker). */
 int catalog_lease_work_left(catalog *cat, int64_t *hosts, cs_error *err);
 /* Number of URLs of host (0: all hosts) of kind (or any) in state (or any). */

@@ -21,6 +21,8 @@ struct catalog {
     blob_store *blobs;
     int schema_version;
     int64_t pg_changes;                /* PostgreSQL: rows the last statement changed */
+    int pg_conflict;                   /* PostgreSQL: a conflict (CS_ECONFLICT) ended the open
+                                          transaction (query_pg.c) */
     struct catalog_sqlite_stmt *stmts; /* SQLite: prepared statements kept for reuse
                                           (query_sqlite.c; NULL until the first) */
     struct catalog_pg_stmt *pg_stmts;  /* PostgreSQL: the same, prepared on the server
@@ -59,8 +61,9 @@ int catalog_url_state_parse(const char *word, catalog_url_state *out);
  * catalog, what was being done and SQLite's message:
  *     "catalog PATH: adding a URL: UNIQUE constraint failed: urls.url".
  * `what` is that middle part, a short phrase ("reading hosts"). SQLite's
- * out-of-memory becomes CS_ENOMEM, "not a database" CS_EFORMAT, everything
- * else CS_EDB.
+ * out-of-memory becomes CS_ENOMEM, "not a database" CS_EFORMAT, PostgreSQL's
+ * deadlocks, serialization failures and lock timeouts CS_ECONFLICT (catalog.h),
+ * everything else CS_EDB.
  */
 
 /* One argument for a statement's next ?N; make them with catalog_int() & co. */

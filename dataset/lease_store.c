@@ -11,6 +11,14 @@
  * other's. SQLite has no row locks and needs none: BEGIN IMMEDIATE already
  * lets one process choose at a time.
  *
+ * Parking (too many errors, an address this run may not reach, robots.txt
+ * unreachable) lasts one crawl, as the hosts table says; a plain crawl forgets
+ * it as it loads its hosts. Workers never load a parked host (the lease
+ * search skips it), so each worker run forgets it instead, as it starts
+ * (catalog_lease_unpark): every host parked and not held by a live lease gets
+ * one more round, from whichever worker leases it next, with its back-off
+ * still in next_fetch_at and paused_until.
+ *
  * catalog_claim_crawl keeps a plain crawl (which queues every in-flight URL
  * again as its own) and workers apart on PostgreSQL, with a session advisory
  * lock: exclusive for the one, shared among the others.
@@ -132,6 +140,17 @@ int catalog_lease_release(catalog *cat, const char *owner, int64_t host_id, cs_e
                        "UPDATE hosts SET lease_owner = NULL, lease_expires_at = 0 "
                        "WHERE lease_owner = ?1 AND (?2 = 0 OR id = ?2)",
                        CATALOG_ARGS(catalog_text(owner), catalog_int(host_id)), err);
+}
+
+int catalog_lease_unpark(catalog *cat, int64_t now, int64_t *hosts, cs_error *err)
+{
+    *hosts = 0;
+    int rc = catalog_run(cat, "unparking hosts",
+                         "UPDATE hosts SET parked = 0, consecutive_errors = 0 WHERE parked != 0 "
+                         "AND (lease_owner IS NULL OR lease_expires_at <= ?1)",
+                         CATALOG_ARGS(catalog_int(now)), err);
+    if (rc == CS_OK) *hosts = catalog_changes(cat);
+    return rc;
 }
 
 int catalog_lease_work_left(catalog *cat, int64_t *hosts, cs_error *err)

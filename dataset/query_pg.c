@@ -24,6 +24,15 @@
  *
  * Server notices (IF NOT EXISTS skips and the like) are dropped: library code
  * never prints, and a notice is never an error.
+ *
+ * Errors are told apart by their SQLSTATE. A deadlock (40P01), a
+ * serialization failure (40001) and a lock not available (55P03) end the
+ * transaction through no fault of its own: they are CS_ECONFLICT, and the
+ * caller may roll back and run the transaction again. Once one has ended a
+ * transaction, every later statement of it fails with "current transaction
+ * is aborted" (25P02); that is CS_ECONFLICT too (cat->pg_conflict remembers
+ * it until the transaction is over), so a caller that ran on after the
+ * first failure still learns the transaction may be retried.
  */
 #include "dataset/dataset_internal.h"
 
@@ -31,9 +40,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_MAX_ARGS       64      /* the most ?N any statement of dataset/ binds (36 today) */
-#define PG_SQLSTATE_NOMEM "53200" /* out_of_memory */
-#define PG_KEPT           128     /* statements kept prepared per connection */
+#define PG_MAX_ARGS         64      /* the most ?N any statement of dataset/ binds (36 today) */
+#define PG_SQLSTATE_NOMEM   "53200" /* out_of_memory */
+#define PG_SQLSTATE_ABORTED "25P02" /* in_failed_sql_transaction: an earlier statement failed */
+#define PG_KEPT             128     /* statements kept prepared per connection */
 
 struct catalog_pg_stmt {
     char *sql; /* the text as dataset/ wrote it (owned); NULL: a free slot */
@@ -74,14 +84,38 @@ void catalog_pg_forget_statements(catalog *cat)
     cat->pg_stmts = NULL;
 }
 
-/* The CS_E code for a failed result (NULL: no result at all). */
-static int code_of(PGconn *conn, const PGresult *res)
+/* 1 for a SQLSTATE that says another transaction was in the way: try again. */
+static int is_conflict(const char *state)
 {
-    if (PQstatus(conn) != CONNECTION_OK) return CS_EIO;
+    static const char *const conflicts[] = {
+        "40P01", /* deadlock_detected */
+        "40001", /* serialization_failure */
+        "55P03", /* lock_not_available */
+    };
+    for (size_t i = 0; state && i < CS_ARRAY_LEN(conflicts); i++)
+        if (strcmp(state, conflicts[i]) == 0) return 1;
+    return 0;
+}
+
+/* The CS_E code for a failed result (NULL: no result at all). */
+static int code_of(catalog *cat, const PGresult *res)
+{
+    if (PQstatus(cat->pg) != CONNECTION_OK) return CS_EIO;
     if (res == NULL) return CS_ENOMEM;
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     if (state && strcmp(state, PG_SQLSTATE_NOMEM) == 0) return CS_ENOMEM;
+    if (is_conflict(state)) {
+        cat->pg_conflict = 1;
+        return CS_ECONFLICT;
+    }
+    if (cat->pg_conflict && state && strcmp(state, PG_SQLSTATE_ABORTED) == 0) return CS_ECONFLICT;
     return CS_EDB;
+}
+
+/* Forgets an earlier transaction's conflict once no transaction is open any more. */
+static void note_transaction(catalog *cat)
+{
+    if (PQtransactionStatus(cat->pg) == PQTRANS_IDLE) cat->pg_conflict = 0;
 }
 
 /* The server's one-line message for res (or the connection's), without its newline. */
@@ -91,9 +125,9 @@ static int pg_error(catalog *cat, const PGresult *res, const char *what, cs_erro
     if (message == NULL) message = PQerrorMessage(cat->pg);
     int len = (int)strcspn(message, "\n");
     if (what)
-        return cs_error_set(err, code_of(cat->pg, res), "catalog %s: %s: %.*s", cat->path, what,
-                            len, message);
-    return cs_error_set(err, code_of(cat->pg, res), "catalog %s: %.*s", cat->path, len, message);
+        return cs_error_set(err, code_of(cat, res), "catalog %s: %s: %.*s", cat->path, what, len,
+                            message);
+    return cs_error_set(err, code_of(cat, res), "catalog %s: %.*s", cat->path, len, message);
 }
 
 static int result_ok(const PGresult *res)
@@ -228,6 +262,7 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
             break;
         }
     }
+    note_transaction(cat);
     PGresult *res = run(cat, sql, (int)nargs, types, values, lengths, formats);
     if (res == NULL && PQstatus(cat->pg) == CONNECTION_OK)
         return cs_error_set(err, CS_ENOMEM, "catalog %s: %s: out of memory", cat->path, what);
@@ -283,6 +318,7 @@ void catalog_pg_finish(catalog_cursor *cur)
 
 int catalog_pg_exec(catalog *cat, const char *sql, cs_error *err)
 {
+    note_transaction(cat);
     PGresult *res = PQexec(cat->pg, sql);
     int rc = CS_OK;
     if (res == NULL || !result_ok(res))
