@@ -93,10 +93,10 @@ void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp)
  * whose URLs are then still in_flight and fetched again, and nothing whose
  * result was committed. A busy turn costs one commit instead of dozens. A
  * worker commits each response on its own (on_done says why), and runs it
- * again when a conflict with another worker ends it (record_alone); its lease
+ * again when a conflict with another worker ends it (worker_record_alone); its lease
  * search (worker.c) commits the turn first, as it is a transaction of its own.
  */
-static void txn_begin(crawl_ctx *ctx)
+void crawl_txn_begin(crawl_ctx *ctx)
 {
     if (ctx->in_txn || ctx->failed) return;
     if (catalog_begin(ctx->cat, ctx->err) != CS_OK) {
@@ -754,7 +754,7 @@ static int defer(crawl_ctx *ctx, crawl_job *job, crawler_response *resp, int64_t
 static void record_pending(crawl_ctx *ctx)
 {
     if (ctx->pending_count == 0) return;
-    txn_begin(ctx);
+    crawl_txn_begin(ctx);
     for (size_t i = 0; i < ctx->pending_count; i++) {
         crawl_pending *p = &ctx->pending[i];
         if (!ctx->failed) crawl_record_url(ctx, p->job, &p->resp, p->now);
@@ -764,9 +764,8 @@ static void record_pending(crawl_ctx *ctx)
     ctx->pending_count = 0;
 }
 
-/* Records a finished response in the open transaction (unless the crawl failed). */
-static void record_response(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp,
-                            int64_t now)
+void crawl_record_response(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp,
+                           int64_t now)
 {
     if (ctx->failed) return;
     if (job->url_id == 0)
@@ -775,128 +774,6 @@ static void record_response(crawl_ctx *ctx, crawl_job *job, const crawler_respon
         crawl_record_url(ctx, job, resp, now);
     if (job->url_id == 0) crawl_save_politeness(ctx, job->host);
     if (job->via) crawl_save_politeness(ctx, job->via);
-}
-
-/* What recording a response may change in memory besides the catalog, kept before
-   the transaction so that one a conflict rolled back can be undone (record_alone). */
-typedef struct record_undo {
-    crawler_stats stats;
-    int64_t images_stored;
-    size_t hosts_known; /* ctx->hosts.count: hosts added after it may be rows rolled back */
-    uint64_t seen_mark; /* URL ids cached since may be rows rolled back */
-    struct host_spacing {
-        crawl_host *host;  /* NULL: none */
-        crawl_host before; /* a shallow copy: only its spacing is read back */
-    } spacing[2];          /* job->host and job->via */
-    crawl_host **saved;    /* hosts whose spacing the transaction wrote (crawl_save_politeness) */
-    size_t saved_count, saved_cap;
-} record_undo;
-
-static void spacing_keep(struct host_spacing *k, crawl_host *h)
-{
-    k->host = h;
-    if (h) k->before = *h;
-}
-
-/* Puts back what recording a response changes of a host besides its policy files
-   (which it sets again to the same from the same response). */
-static void spacing_restore(const struct host_spacing *k)
-{
-    crawl_host *h = k->host;
-    const crawl_host *was = &k->before;
-    if (h == NULL) return;
-    h->delay_ms = was->delay_ms;
-    h->next_fetch_at = was->next_fetch_at;
-    h->paused_until = was->paused_until;
-    h->next_fetch_mono = was->next_fetch_mono;
-    h->paused_mono = was->paused_mono;
-    h->wake_at = CS_MIN(h->wake_at, was->wake_at); /* an earlier look costs a query, no more */
-    h->pages_fetched = was->pages_fetched;
-    h->consecutive_errors = was->consecutive_errors;
-    h->parked = was->parked;
-    h->robots_hops = was->robots_hops;
-    h->saved_paused_until = was->saved_paused_until; /* what the catalog holds again */
-    h->saved_errors = was->saved_errors;
-    h->saved_parked = was->saved_parked;
-}
-
-/* The hosts whose spacing the open transaction is to write, before it ends. */
-static void undo_note_saved(crawl_ctx *ctx, record_undo *u)
-{
-    for (size_t i = 0; i < ctx->unsaved_count; i++) {
-        size_t k = 0;
-        while (k < u->saved_count && u->saved[k] != ctx->unsaved[i])
-            k++;
-        if (k < u->saved_count) continue;
-        if (cs_array_reserve((void **)&u->saved, &u->saved_cap, u->saved_count, sizeof *u->saved,
-                             0) != CS_OK) {
-            cs_error_set(ctx->err, CS_ENOMEM, "out of memory");
-            crawl_fail(ctx, ctx->unsaved[i]->origin);
-            return;
-        }
-        u->saved[u->saved_count++] = ctx->unsaved[i];
-    }
-}
-
-/* Puts memory back as it was before a rolled-back recording (the catalog is, already). */
-static void undo_apply(crawl_ctx *ctx, const record_undo *u)
-{
-    int64_t retried = ctx->stats->conflicts_retried;
-    *ctx->stats = u->stats;
-    ctx->stats->conflicts_retried = retried;
-    ctx->stats->hosts = (int64_t)ctx->hosts.count;
-    ctx->images_stored = u->images_stored;
-    for (size_t i = 0; i < CS_ARRAY_LEN(u->spacing); i++)
-        spacing_restore(&u->spacing[i]);
-    crawl_seen_forget_since(&ctx->seen, u->seen_mark);
-}
-
-/*
- * Again inside the new transaction, before the response is recorded again: the
- * hosts the lost one added (their rows are gone, and their ids with them) are
- * read or added afresh, and the spacing it wrote is written again.
- */
-static void undo_redo(crawl_ctx *ctx, const record_undo *u)
-{
-    for (size_t i = u->hosts_known; i < ctx->hosts.count && !ctx->failed; i++)
-        crawl_host_reload(ctx, ctx->hosts.items[i]);
-    for (size_t i = 0; i < u->saved_count && !ctx->failed; i++) {
-        u->saved[i]->saved_errors = -1; /* its write was rolled back: not to be skipped */
-        crawl_save_politeness(ctx, u->saved[i]);
-    }
-}
-
-/*
- * A worker's response, recorded in a transaction of its own. When a conflict ends
- * that transaction (CS_ECONFLICT: PostgreSQL rolled it back for another
- * transaction's sake), what it changed in memory is undone (record_undo) and the
- * same response, still in memory, is recorded again after a short pause, up to
- * WORKER_CONFLICT_ATTEMPTS times (worker_conflict_retry); then the crawl fails as
- * for any catalog error.
- */
-static void record_alone(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now)
-{
-    crawl_txn_end(ctx);      /* whatever else is open is not this response's to run again */
-    if (ctx->failed) return; /* an earlier failure stands: nothing here is to retry */
-    record_undo u = {.stats = *ctx->stats,
-                     .images_stored = ctx->images_stored,
-                     .hosts_known = ctx->hosts.count,
-                     .seen_mark = crawl_seen_mark(&ctx->seen)};
-    spacing_keep(&u.spacing[0], job->host);
-    spacing_keep(&u.spacing[1], job->via);
-    ctx->recording_alone = 1;
-    for (int attempt = 1;; attempt++) {
-        txn_begin(ctx);
-        if (attempt > 1) undo_redo(ctx, &u);
-        record_response(ctx, job, resp, now);
-        undo_note_saved(ctx, &u);
-        crawl_txn_end(ctx);
-        int code = ctx->failed && ctx->err ? ctx->err->code : CS_OK;
-        if (!ctx->failed || !worker_conflict_retry(ctx, code, attempt)) break;
-        undo_apply(ctx, &u);
-    }
-    ctx->recording_alone = 0;
-    free(u.saved);
 }
 
 static void on_done(void *arg, crawler_response *resp)
@@ -928,10 +805,10 @@ static void on_done(void *arg, crawler_response *resp)
        by one; a response takes at most one image's rows. A conflict that still ends
        one is run again (record_alone). */
     if (ctx->opts->worker) {
-        record_alone(ctx, job, resp, now);
+        worker_record_alone(ctx, job, resp, now);
     } else {
-        txn_begin(ctx);
-        record_response(ctx, job, resp, now);
+        crawl_txn_begin(ctx);
+        crawl_record_response(ctx, job, resp, now);
     }
     /* the bounds just set, again on the monotonic clock, counted from the same instant */
     int64_t mono_end = politeness_mono_ms() - CS_MAX(0, cs_now_ms() - now);
@@ -1029,7 +906,7 @@ static void feed_list(crawl_ctx *ctx, int64_t now, int idle)
         return;
     }
     if (queued >= CRAWL_LIST_LOW_WATER && !idle) return; /* idle: its queued hosts wait */
-    txn_begin(ctx);
+    crawl_txn_begin(ctx);
     crawler_url_list_entry e;
     int64_t queued_here = 0;
     for (int64_t scanned = 0;
@@ -1131,7 +1008,7 @@ static int dispatch(crawl_ctx *ctx, int64_t now, int64_t mono, int concurrency, 
         }
         if ((int)crawler_fetcher_active(ctx->fetcher) >= concurrency)
             return 1; /* wait for a transfer to end */
-        txn_begin(ctx);
+        crawl_txn_begin(ctx);
         start_next(ctx, h, now);
         if (!h->in_flight && h->wake_at != INT64_MAX) *next_due = CS_MIN(*next_due, h->wake_at);
     }
@@ -1149,7 +1026,7 @@ int crawler_crawl(catalog *cat, const crawler_options *opts, crawler_stats *stat
     int64_t requeued = 0;
     /* a worker leaves other workers' in-flight URLs alone: their leases say whose they are */
     if (!opts->worker) rc = catalog_frontier_requeue_in_flight(cat, &requeued, err);
-    txn_begin(&ctx); /* a long seed list is one commit, not one per URL */
+    crawl_txn_begin(&ctx); /* a long seed list is one commit, not one per URL */
     if (rc == CS_OK && !ctx.failed) rc = add_seeds(&ctx);
     if (rc == CS_OK && !ctx.failed && !opts->worker) rc = load_queued_hosts(&ctx);
     if (rc != CS_OK) ctx.failed = 1;

@@ -286,7 +286,7 @@ typedef struct crawl_ctx {
         crawl_host **leased;          /* hosts whose lease it took (worker_may_request) */
         size_t leased_count, leased_cap;
     } turn;
-    int recording_alone; /* record_alone (crawl.c) runs its transaction again itself */
+    int recording_alone; /* worker_record_alone (conflict.c) runs its transaction again */
     cs_error *err;
 } crawl_ctx;
 
@@ -296,6 +296,8 @@ typedef struct crawl_ctx {
  * in ctx->err, its message prefixed with url.
  */
 void crawl_fail(crawl_ctx *ctx, const char *url);
+/* Opens the loop turn's transaction unless one is open or the crawl failed. */
+void crawl_txn_begin(crawl_ctx *ctx);
 /* Commits the loop turn's open transaction, if any (rolls it back once the crawl failed),
  * the spacing of every host crawl_save_politeness named written first. A worker's
  * dispatch turn that a conflict ended is written again (worker_turn_replay), up to
@@ -366,6 +368,8 @@ void worker_stop(crawl_ctx *ctx);
  * stands; after the last attempt ctx->err says the conflict went on that many times.
  */
 int worker_conflict_retry(crawl_ctx *ctx, int code, int attempt);
+/* The pause before attempt + 1 (worker_conflict_retry's, for a caller that counts itself). */
+void worker_conflict_pause(int attempt);
 /*
  * Inside a new transaction, writes again what a worker's dispatch turn wrote before a
  * conflict rolled it back, from what memory holds (ctx->turn): hosts it added read or
@@ -379,7 +383,17 @@ int worker_conflict_retry(crawl_ctx *ctx, int code, int attempt);
  */
 void worker_turn_replay(crawl_ctx *ctx, crawl_host *const *saved, size_t n);
 
-/* Record a finished response inside the caller's transaction (ctx->failed on error). */
+/*
+ * A worker's finished response recorded in a transaction of its own, run again
+ * (conflict.c) while conflicts end it, up to WORKER_CONFLICT_ATTEMPTS times; then
+ * ctx->failed, as for any catalog error.
+ */
+void worker_record_alone(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);
+
+/* Record a finished response inside the caller's transaction (ctx->failed on error):
+   crawl_record_response picks crawl_record_policy or _url and saves the spacing. */
+void crawl_record_response(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp,
+                           int64_t now);
 void crawl_record_policy(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);
 void crawl_record_url(crawl_ctx *ctx, crawl_job *job, const crawler_response *resp, int64_t now);
 

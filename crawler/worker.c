@@ -31,56 +31,16 @@
  * again after a short randomised pause (WORKER_BACKOFF_MS, doubling, so two
  * workers that collided do not collide again in step), up to
  * WORKER_CONFLICT_ATTEMPTS times. Lease taking, renewal and release retry
- * here; a response's recording retries in crawl.c (record_alone).
+ * here; a response's recording in conflict.c (worker_record_alone).
  */
 #include "crawler/crawler_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define WORKER_SEEK_MS 200 /* how often a worker with spare capacity looks for hosts */
-/* The first pause before a conflicting transaction runs again: 4-8 ms, then 8-16, 16-32,
-   32-64 ms; the server has long finished the other transaction by then. */
-#define WORKER_BACKOFF_MS     4
-#define WORKER_BACKOFF_MAX_MS 100
-
-/* A pause of about ms (ms to 2 ms, at most WORKER_BACKOFF_MAX_MS), drawn from the clock. */
-static void backoff(int64_t ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    uint64_t mix = ((uint64_t)t.tv_nsec ^ ((uint64_t)getpid() << 20)) * 0x9E3779B97F4A7C15ULL;
-    ms += (int64_t)((mix >> 33) % (uint64_t)(ms + 1));
-    ms = CS_MIN(ms, WORKER_BACKOFF_MAX_MS);
-    struct timespec pause = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
-    }
-}
-
-int worker_conflict_retry(crawl_ctx *ctx, int code, int attempt)
-{
-    if (code != CS_ECONFLICT || ctx->in_txn) return 0;
-    if (attempt >= WORKER_CONFLICT_ATTEMPTS) {
-        if (ctx->err && ctx->err->code == CS_ECONFLICT) {
-            cs_error inner = *ctx->err; /* rewritten from a copy of itself */
-            cs_error_set(ctx->err, CS_ECONFLICT,
-                         "%s (a conflict with another writer %d times "
-                         "in a row; giving up)",
-                         inner.message, attempt);
-        }
-        return 0;
-    }
-    ctx->failed = 0;
-    cs_error_clear(ctx->err);
-    ctx->stats->conflicts_retried++;
-    backoff((int64_t)WORKER_BACKOFF_MS << (attempt - 1));
-    return 1;
-}
-
 static void seek(crawl_ctx *ctx, int64_t now, size_t wanted);
 
 /* Seeds any worker added keep their hosts' pages in scope (as a resumed crawl's do). */
@@ -196,7 +156,7 @@ static int release(crawl_ctx *ctx, int64_t host_id, cs_error *err)
         if (rc != CS_ECONFLICT || attempt >= WORKER_CONFLICT_ATTEMPTS) break;
         if (err != ctx->err) {
             ctx->stats->conflicts_retried++;
-            backoff((int64_t)WORKER_BACKOFF_MS << (attempt - 1));
+            worker_conflict_pause(attempt);
         } else if (!worker_conflict_retry(ctx, rc, attempt)) {
             break;
         }
