@@ -4,7 +4,8 @@
  *
  * Every table is copied row by row in the order of copy_tables (parents
  * before children, each table in primary-key order, so every foreign key
- * points at a row already there) with every column by name, ids included: a
+ * points at a row already there; into PostgreSQL through COPY, copy_pg.c, one
+ * stream per table instead of a round trip per row) with every column by name, ids included: a
  * verdict, an explanation or an export reads the same from the copy. The
  * columns are whatever the source's rows have (SELECT *), so both catalogs
  * must be at the same schema version, which opening them makes sure of. A
@@ -73,9 +74,21 @@ typedef struct copy_state {
     catalog *to;
     const char *table;
     char insert[COPY_MAX_SQL]; /* made from the first row's column names */
+    catalog_pg_copy *pg_copy;  /* PostgreSQL: the table's COPY, once its first row came */
     int64_t rows;
     cs_error *err;
 } copy_state;
+
+/* "a, b, c": the row's column names, for PostgreSQL's COPY. */
+static int column_list(catalog_cursor *row, int columns, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < columns && len < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%s", i ? ", " : "",
+                                catalog_column_name(row, i));
+    return len < size ? CS_OK : CS_ELIMIT;
+}
 
 /* "INSERT INTO table (a, b, ...) VALUES (?1, ?2, ...)" for the row's columns. */
 static int make_insert(copy_state *s, catalog_cursor *row, int columns)
@@ -99,15 +112,25 @@ static int copy_row(catalog_cursor *row, void *target)
     if (columns > COPY_MAX_COLUMNS)
         return cs_error_set(s->err, CS_ELIMIT, "catalog %s: table %s has %d columns, more than %d",
                             row->cat->path, s->table, columns, COPY_MAX_COLUMNS);
-    if (s->insert[0] == '\0' && make_insert(s, row, columns) != CS_OK)
-        return cs_error_set(s->err, CS_ELIMIT, "catalog %s: table %s: column names too long",
-                            row->cat->path, s->table);
+    if (s->insert[0] == '\0') {
+        int rc = s->to->pg ? column_list(row, columns, s->insert, sizeof s->insert)
+                           : make_insert(s, row, columns);
+        if (rc != CS_OK)
+            return cs_error_set(s->err, CS_ELIMIT, "catalog %s: table %s: column names too long",
+                                row->cat->path, s->table);
+        if (s->to->pg) {
+            rc = catalog_pg_copy_begin(s->to, s->table, s->insert, &s->pg_copy, s->err);
+            if (rc != CS_OK) return rc;
+        }
+    }
     catalog_value args[COPY_MAX_COLUMNS];
     for (int i = 0; i < columns; i++) {
         args[i] = catalog_column_value(row, i);
         if (args[i].type == CATALOG_VALUE_NULL && !catalog_column_is_null(row, i)) return CS_ENOMEM;
     }
-    int rc = catalog_run(s->to, "copying a row", s->insert, args, (size_t)columns, s->err);
+    int rc = s->pg_copy
+                 ? catalog_pg_copy_row(s->pg_copy, args, (size_t)columns, s->err)
+                 : catalog_run(s->to, "copying a row", s->insert, args, (size_t)columns, s->err);
     if (rc == CS_OK) s->rows++;
     return rc;
 }
@@ -149,6 +172,10 @@ int catalog_copy(catalog *from, catalog *to,
                  copy_tables[i].has_id ? " ORDER BY id" : "");
         rc = catalog_rows(from, "reading a table to copy", select, CATALOG_NO_ARGS, copy_row, &s,
                           err);
+        if (s.pg_copy) { /* the table's COPY ends here; a failed one is given up */
+            int end = catalog_pg_copy_end(s.pg_copy, rc != CS_OK, err);
+            if (rc == CS_OK) rc = end;
+        }
         if (rc == CS_OK && copy_tables[i].has_id) rc = move_sequence(to, s.table, err);
         if (rc == CS_OK && on_table) on_table(arg, s.table, s.rows);
     }

@@ -277,6 +277,20 @@ int catalog_pg_exec(catalog *cat, const char *sql, cs_error *err);
 /* Frees the kept statements' descriptions (the server drops them with the connection). */
 void catalog_pg_forget_statements(catalog *cat);
 
+/*
+ * Rows into a PostgreSQL table with COPY ... FROM STDIN (copy_pg.c), for
+ * migrate: begin names the table and its columns ("a, b, c"); each row gives
+ * one value per column, in that order; end sends the rest and reads the
+ * server's verdict, or with abort set gives the copy up (the caller rolls its
+ * transaction back). end frees the copy either way.
+ */
+typedef struct catalog_pg_copy catalog_pg_copy;
+int catalog_pg_copy_begin(catalog *cat, const char *table, const char *columns,
+                          catalog_pg_copy **out, cs_error *err);
+int catalog_pg_copy_row(catalog_pg_copy *copy, const catalog_value *values, size_t n,
+                        cs_error *err);
+int catalog_pg_copy_end(catalog_pg_copy *copy, int abort, cs_error *err);
+
 /* ---- Opening, per backend (catalog.c: SQLite, catalog_pg.c: PostgreSQL) -- */
 /*
  * Connects to the PostgreSQL catalog at url, migrates it (readonly: refuses

@@ -17,6 +17,7 @@
 #include "dataset/catalog.h"
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,26 @@ static int64_t sql_int(const char *url, const char *query)
     PQclear(res);
     PQfinish(conn);
     return value;
+}
+
+/* The first row's column values of query as one text ("a|b|..."), NULL written as "<null>". */
+static char *sql_row(const char *url, const char *query)
+{
+    PGconn *conn = PQconnectdb(url);
+    PGresult *res = PQexec(conn, query);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1)
+        fail_msg("%s: %s", query, PQerrorMessage(conn));
+    size_t cap = 1;
+    for (int c = 0; c < PQnfields(res); c++)
+        cap += (size_t)PQgetlength(res, 0, c) + 8;
+    char *out = calloc(1, cap);
+    for (int c = 0; c < PQnfields(res); c++) {
+        if (c) strcat(out, "|");
+        strcat(out, PQgetisnull(res, 0, c) ? "<null>" : PQgetvalue(res, 0, c));
+    }
+    PQclear(res);
+    PQfinish(conn);
+    return out;
 }
 
 static int setup(void **state)
@@ -376,6 +397,78 @@ static void test_host_leases_work_the_same_on_sqlite(void **state)
     leases_behave(ts_join(db, f->dir, "clearset.db"), f->blobs);
 }
 
+/*
+ * migrate streams rows into PostgreSQL with COPY's text format, which escapes
+ * backslash, tab, newline and carriage return, writes NULL as \N and bytea as
+ * hex: every one of those, an empty text beside a NULL, a literal "\N" text,
+ * all 256 byte values and reals that need 17 digits must arrive as they were.
+ */
+static void test_migrate_carries_every_byte_and_null_across(void **state)
+{
+    fixture *f = *state;
+    char db[TS_PATH_MAX];
+    ts_join(db, f->dir, "from.db");
+    catalog *from = NULL, *to = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open_at(db, f->blobs, &from, &err), CS_OK);
+    catalog_close(from);
+    const char *path = "tab\there back\\slash new\nline cr\rend \\N";
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    sqlite3 *s = NULL;
+    assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s,
+                                  "INSERT INTO images (id, sha256, blob_path, media_type, "
+                                  "byte_size, first_seen_at) VALUES (1, 'aa', 'aa/a', 'image/png', "
+                                  "3, 1), (2, 'bb', 'bb/b', 'image/png', 3, 2);"
+                                  "INSERT INTO local_matches (image_id, work_image_id, policy, "
+                                  "inliers, work_coverage, query_coverage, pdq_distance, found_at) "
+                                  "VALUES (2, 1, 'strict', 12, 0.1, 1.0 / 3.0, 4, 6)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(s,
+                                        "INSERT INTO protected_works (image_id, path, owner, note, "
+                                        "registered_at) VALUES (1, ?1, NULL, '', 5)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(s,
+                                        "INSERT INTO local_features (image_id, keypoints, data, "
+                                        "computed_at) VALUES (1, 7, ?1, 9)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(st, 1, all, sizeof all, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+
+    assert_int_equal(catalog_open_at(db, f->blobs, &from, &err), CS_OK);
+    assert_int_equal(catalog_open_at(f->url, f->blobs, &to, &err), CS_OK);
+    assert_int_equal(catalog_copy(from, to, NULL, NULL, &err), CS_OK);
+    catalog_close(from);
+    catalog_close(to);
+
+    char *row = sql_row(f->url, "SELECT path, owner, note = '', note FROM protected_works");
+    char expect[256];
+    snprintf(expect, sizeof expect, "%s|<null>|t|", path);
+    assert_string_equal(row, expect);
+    free(row);
+    char hex[2 * 256 + 1];
+    for (int i = 0; i < 256; i++)
+        snprintf(hex + 2 * i, 3, "%02x", i);
+    row = sql_row(f->url, "SELECT encode(data, 'hex') FROM local_features");
+    assert_string_equal(row, hex);
+    free(row);
+    row = sql_row(f->url, "SELECT work_coverage = 0.1::float8, "
+                          "query_coverage = 1.0::float8 / 3.0::float8 FROM local_matches");
+    assert_string_equal(row, "t|t");
+    free(row);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +490,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_plain_crawl_and_workers_keep_each_other_out, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_host_leases_work_the_same_on_sqlite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_carries_every_byte_and_null_across, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
