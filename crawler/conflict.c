@@ -148,10 +148,8 @@ static void undo_redo(crawl_ctx *ctx, const record_undo *u)
 {
     for (size_t i = u->hosts_known; i < ctx->hosts.count && !ctx->failed; i++)
         crawl_host_reload(ctx, ctx->hosts.items[i]);
-    for (size_t i = 0; i < u->saved_count && !ctx->failed; i++) {
-        u->saved[i]->saved_errors = -1; /* its write was rolled back: not to be skipped */
-        crawl_save_politeness(ctx, u->saved[i]);
-    }
+    for (size_t i = 0; i < u->saved_count && !ctx->failed; i++)
+        crawl_save_politeness_again(ctx, u->saved[i]);
 }
 
 /*

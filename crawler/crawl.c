@@ -172,6 +172,12 @@ static void txn_finish(crawl_ctx *ctx)
     }
 }
 
+void crawl_save_politeness_again(crawl_ctx *ctx, crawl_host *h)
+{
+    h->saved_errors = -1; /* what the catalog holds is unknown now: not to be skipped */
+    crawl_save_politeness(ctx, h);
+}
+
 void crawl_txn_end(crawl_ctx *ctx)
 {
     if (!ctx->in_txn) return;

@@ -309,6 +309,9 @@ void crawl_txn_end(crawl_ctx *ctx);
  * turn (a host's answer and its next request both change it); outside one at once.
  */
 void crawl_save_politeness(crawl_ctx *ctx, crawl_host *h);
+/* The same for a host whose last write a rolled-back transaction took away: written
+   even if nothing in it changed since (crawl_save_politeness would skip it). */
+void crawl_save_politeness_again(crawl_ctx *ctx, crawl_host *h);
 /* Counts a request refused for its address (stats->refused, and its first message). */
 void crawl_note_refused(crawl_ctx *ctx, const crawler_response *resp);
 /* The frontier's kind for a request's kind, and back (crawl.c). */

@@ -245,10 +245,8 @@ void worker_turn_replay(crawl_ctx *ctx, crawl_host *const *saved, size_t n)
         if (job->url_id && catalog_frontier_set_state(ctx->cat, job->url_id, CATALOG_URL_IN_FLIGHT,
                                                       1, 0, NULL, ctx->err) != CS_OK)
             crawl_fail(ctx, NULL);
-    for (size_t i = 0; i < n && !ctx->failed; i++) {
-        saved[i]->saved_errors = -1; /* its write was rolled back: not to be skipped */
-        crawl_save_politeness(ctx, saved[i]);
-    }
+    for (size_t i = 0; i < n && !ctx->failed; i++)
+        crawl_save_politeness_again(ctx, saved[i]);
     for (size_t i = 0; i < ctx->hosts.count && !ctx->failed; i++) {
         crawl_host *h = ctx->hosts.items[i];
         if (!h->leased) continue;
