@@ -361,7 +361,8 @@ int catalog_frontier_get(catalog *cat, const char *url, catalog_frontier_item *o
 int catalog_frontier_next(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
                           cs_error *err);
 /* The same URL catalog_frontier_next would return, marked in_flight with its attempts
- * counted (out->state and out->attempts as after that), in one statement. */
+ * counted (out->state and out->attempts as after that): one round trip on PostgreSQL,
+ * the two statements on SQLite (cheaper there than one with RETURNING). */
 int catalog_frontier_claim(catalog *cat, int64_t host_id, int64_t now, catalog_frontier_item *out,
                            cs_error *err);
 /*
