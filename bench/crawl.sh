@@ -126,26 +126,43 @@ workers() {
 # the medians are kept, since one pair of runs on a shared machine varies by a third.
 # Both are timed the same way, as whole processes from the shell (start-up included);
 # bench_crawl's own figure for its fetch loop alone is kept beside. Sets n_crawl,
-# t_crawl, n_plain, t_plain, t_loop.
+# t_crawl, n_plain, t_plain, t_loop, and the CPU seconds each used (cpu_crawl, cpu_plain:
+# user + system, from bash's time) and the fixture server's meanwhile (srv_crawl,
+# srv_plain, from its /proc ticks): on two cores shared with the server, CPU is what
+# separates the two when answers are instant.
 ROUNDS=5
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'; }
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$fixture_pid/stat"; }
 against_plain() {
-  local t0 round crawls=() plains=() loops=()
+  local t0 s0 round hz crawls=() plains=() loops=() cpus_c=() cpus_p=() srvs_c=() srvs_p=()
+  local TIMEFORMAT='%3U %3S'
+  hz=$(getconf CLK_TCK)
   for round in $(seq "$ROUNDS"); do
     : >"$work/log.jsonl"
+    s0=$(server_ticks)
     t0=$(now)
-    crawl "$1-$round" "$work/$1-$round.db" --delay 0 --concurrency "$HOSTS"
+    { time crawl "$1-$round" "$work/$1-$round.db" --delay 0 --concurrency "$HOSTS"; } 2>"$work/cpu"
     crawls+=("$(since "$t0")")
+    srvs_c+=("$(awk -v a="$s0" -v b="$(server_ticks)" -v hz="$hz" 'BEGIN { print (b - a) / hz }')")
+    cpus_c+=("$(awk '{ print $1 + $2 }' "$work/cpu")")
     n_crawl=$(field "$($logpy summary "$work/log.jsonl" 0)" requests)
     $logpy urls "$work/log.jsonl" >"$work/urls.txt"
+    s0=$(server_ticks)
     t0=$(now)
-    read -r n_plain t_loop < <("$ceiling" "$work/urls.txt" "$HOSTS")
+    { time "$ceiling" "$work/urls.txt" "$HOSTS" >"$work/plain.out"; } 2>"$work/cpu"
     plains+=("$(since "$t0")")
+    srvs_p+=("$(awk -v a="$s0" -v b="$(server_ticks)" -v hz="$hz" 'BEGIN { print (b - a) / hz }')")
+    cpus_p+=("$(awk '{ print $1 + $2 }' "$work/cpu")")
+    read -r n_plain t_loop <"$work/plain.out"
     loops+=("$t_loop")
   done
   t_crawl=$(printf '%s\n' "${crawls[@]}" | median)
   t_plain=$(printf '%s\n' "${plains[@]}" | median)
   t_loop=$(printf '%s\n' "${loops[@]}" | median)
+  cpu_crawl=$(printf '%s\n' "${cpus_c[@]}" | median)
+  cpu_plain=$(printf '%s\n' "${cpus_p[@]}" | median)
+  srv_crawl=$(printf '%s\n' "${srvs_c[@]}" | median)
+  srv_plain=$(printf '%s\n' "${srvs_p[@]}" | median)
 }
 
 have_scrapy() {
@@ -179,6 +196,8 @@ echo "plain parallel libcurl fetch of the same $n_plain URLs: $t_plain s = $plai
   "(its fetch loop alone: $t_loop s = $loop_rate fetches/s)"
 echo "crawler / plain = $(ratio "$crawl_rate" "$plain_rate")   (target >= 0.9);" \
   "against the plain fetch loop alone: $(ratio "$crawl_rate" "$loop_rate")"
+echo "  CPU (medians): clearset crawl $cpu_crawl s, plain fetch $cpu_plain s; the fixture" \
+  "server's meanwhile: $srv_crawl s and $srv_plain s ($(nproc) cores in all)"
 
 # ---- 1b. the same with a server that takes time to answer, as real ones do -----------------
 # On loopback every answer is instant, so the crawl's own CPU per fetch (parsing, hashing,
