@@ -181,12 +181,14 @@ void crawl_save_politeness_again(crawl_ctx *ctx, crawl_host *h)
 void crawl_txn_end(crawl_ctx *ctx)
 {
     if (!ctx->in_txn) return;
-    /* after worker_start, a worker's transactions are dispatch turns and record_alone's */
-    size_t n = ctx->unsaved_count;
+    /* After worker_start a worker's transaction is a dispatch turn (run again here after a
+       conflict, with the hosts whose spacing it wrote, which txn_finish forgets) or
+       worker_record_alone's (which runs its own again). A plain crawl's is committed. */
+    int replayable =
+        ctx->opts->worker && ctx->worker_id[0] && !ctx->recording_alone && !ctx->opts->url_list;
+    size_t n = replayable ? ctx->unsaved_count : 0;
     crawl_host **saved = n ? malloc(n * sizeof *saved) : NULL;
-    if (!ctx->opts->worker || !ctx->worker_id[0] || ctx->recording_alone || ctx->opts->url_list ||
-        (n && saved == NULL)) {
-        free(saved);
+    if (!replayable || (n && saved == NULL)) {
         txn_finish(ctx);
         return;
     }

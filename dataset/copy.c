@@ -73,13 +73,13 @@ static int check_tables(catalog *from, cs_error *err)
 typedef struct copy_state {
     catalog *to;
     const char *table;
-    char insert[COPY_MAX_SQL]; /* made from the first row's column names */
+    char insert[COPY_MAX_SQL]; /* SQLite: the INSERT, made from the first row's column names */
     catalog_pg_copy *pg_copy;  /* PostgreSQL: the table's COPY, once its first row came */
     int64_t rows;
     cs_error *err;
 } copy_state;
 
-/* "a, b, c": the row's column names, for PostgreSQL's COPY. */
+/* "a, b, c": the row's column names. */
 static int column_list(catalog_cursor *row, int columns, char *out, size_t size)
 {
     size_t len = 0;
@@ -90,19 +90,28 @@ static int column_list(catalog_cursor *row, int columns, char *out, size_t size)
     return len < size ? CS_OK : CS_ELIMIT;
 }
 
-/* "INSERT INTO table (a, b, ...) VALUES (?1, ?2, ...)" for the row's columns. */
-static int make_insert(copy_state *s, catalog_cursor *row, int columns)
+/* "INSERT INTO table (a, b, ...) VALUES (?1, ?2, ...)" for the column list names. */
+static int make_insert(copy_state *s, const char *names, int columns)
 {
-    int len = snprintf(s->insert, sizeof s->insert, "INSERT INTO %s (", s->table);
+    int len =
+        snprintf(s->insert, sizeof s->insert, "INSERT INTO %s (%s) VALUES (", s->table, names);
     for (int i = 0; i < columns && len < (int)sizeof s->insert; i++)
-        len += snprintf(s->insert + len, sizeof s->insert - (size_t)len, "%s%s", i ? ", " : "",
-                        catalog_column_name(row, i));
-    for (int i = 0; i < columns && len < (int)sizeof s->insert; i++)
-        len += snprintf(s->insert + len, sizeof s->insert - (size_t)len, "%s?%d",
-                        i ? ", " : ") VALUES (", i + 1);
+        len += snprintf(s->insert + len, sizeof s->insert - (size_t)len, "%s?%d", i ? ", " : "",
+                        i + 1);
     if (len < (int)sizeof s->insert)
         len += snprintf(s->insert + len, sizeof s->insert - (size_t)len, ")");
     return len < (int)sizeof s->insert ? CS_OK : CS_ELIMIT;
+}
+
+/* The destination's statement for the table, from its first row: an INSERT, or a COPY begun. */
+static int start_table(copy_state *s, catalog_cursor *row, int columns)
+{
+    char names[COPY_MAX_SQL];
+    if (column_list(row, columns, names, sizeof names) != CS_OK ||
+        (!s->to->pg && make_insert(s, names, columns) != CS_OK))
+        return cs_error_set(s->err, CS_ELIMIT, "catalog %s: table %s: column names too long",
+                            row->cat->path, s->table);
+    return s->to->pg ? catalog_pg_copy_begin(s->to, s->table, names, &s->pg_copy, s->err) : CS_OK;
 }
 
 static int copy_row(catalog_cursor *row, void *target)
@@ -112,16 +121,9 @@ static int copy_row(catalog_cursor *row, void *target)
     if (columns > COPY_MAX_COLUMNS)
         return cs_error_set(s->err, CS_ELIMIT, "catalog %s: table %s has %d columns, more than %d",
                             row->cat->path, s->table, columns, COPY_MAX_COLUMNS);
-    if (s->insert[0] == '\0') {
-        int rc = s->to->pg ? column_list(row, columns, s->insert, sizeof s->insert)
-                           : make_insert(s, row, columns);
-        if (rc != CS_OK)
-            return cs_error_set(s->err, CS_ELIMIT, "catalog %s: table %s: column names too long",
-                                row->cat->path, s->table);
-        if (s->to->pg) {
-            rc = catalog_pg_copy_begin(s->to, s->table, s->insert, &s->pg_copy, s->err);
-            if (rc != CS_OK) return rc;
-        }
+    if (s->insert[0] == '\0' && s->pg_copy == NULL) {
+        int rc = start_table(s, row, columns);
+        if (rc != CS_OK) return rc;
     }
     catalog_value args[COPY_MAX_COLUMNS];
     for (int i = 0; i < columns; i++) {

@@ -167,8 +167,6 @@ int64_t catalog_changes(catalog *cat);
  */
 int catalog_insert_id(catalog *cat, const char *what, const char *sql, const catalog_value *args,
                       size_t nargs, int64_t *id, cs_error *err);
-/* 1 when cat is a PostgreSQL catalog: for the few statements whose number differs. */
-int catalog_is_pg(const catalog *cat);
 /*
  * The SQL of a statement whose text differs between the backends: sqlite_sql
  * or pg_sql, whichever runs this catalog. Both texts stand side by side where

@@ -313,7 +313,7 @@ int catalog_frontier_claim(catalog *cat, int64_t host_id, int64_t now, catalog_f
                            cs_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (catalog_is_pg(cat)) /* one round trip: catalog_frontier_next's choice, marked */
+    if (cat->pg) /* one round trip: catalog_frontier_next's choice, marked */
         return catalog_row(
             cat, "claiming the next URL",
             "UPDATE urls SET state = 'in_flight', attempts = attempts + 1, last_error = NULL "

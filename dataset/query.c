@@ -62,11 +62,6 @@ int64_t catalog_changes(catalog *cat)
     return cat->pg ? cat->pg_changes : (int64_t)sqlite3_changes(cat->db);
 }
 
-int catalog_is_pg(const catalog *cat)
-{
-    return cat->pg != NULL;
-}
-
 int catalog_insert_id(catalog *cat, const char *what, const char *sql, const catalog_value *args,
                       size_t nargs, int64_t *id, cs_error *err)
 {
