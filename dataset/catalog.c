@@ -138,6 +138,25 @@ static int run_migration(catalog *cat, const catalog_migration *m, cs_error *err
     return rc;
 }
 
+/*
+ * SQLite runs the migrations with foreign keys off (a table rebuilt to change
+ * a constraint is dropped while other tables still name it: SQLite's own
+ * procedure for ALTER TABLE), so before they commit every reference is
+ * checked here, as the foreign keys would have.
+ */
+static int check_foreign_keys(catalog *cat, cs_error *err)
+{
+    int64_t dangling = 0;
+    int rc =
+        catalog_query_int64(cat, "SELECT count(*) FROM pragma_foreign_key_check", &dangling, err);
+    if (rc == CS_OK && dangling > 0)
+        rc = cs_error_set(err, CS_ECORRUPT,
+                          "catalog %s: the schema migration would leave rows naming missing rows "
+                          "(%lld); nothing was changed",
+                          cat->path, (long long)dangling);
+    return rc;
+}
+
 int catalog_migrate(catalog *cat, cs_error *err)
 {
     int version = 0;
@@ -162,6 +181,7 @@ int catalog_migrate(catalog *cat, cs_error *err)
         if ((rc = write_user_version(cat, m->version, err)) != CS_OK) goto fail;
         version = m->version;
     }
+    if (!cat->pg && (rc = check_foreign_keys(cat, err)) != CS_OK) goto fail;
     if ((rc = catalog_commit(cat, err)) != CS_OK) goto fail;
     cat->schema_version = version;
     return CS_OK;
@@ -249,10 +269,11 @@ int catalog_open_at(const char *path, const char *blob_dir, catalog **out, cs_er
     int rc = open_database(cat, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &version, err);
     if (rc == CS_OK)
         rc = catalog_exec(cat,
-                          "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-                          "PRAGMA synchronous = NORMAL",
+                          "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                          "PRAGMA foreign_keys = OFF",
                           err);
-    if (rc == CS_OK) rc = catalog_migrate(cat, err);
+    if (rc == CS_OK) rc = catalog_migrate(cat, err); /* foreign keys off: check_foreign_keys */
+    if (rc == CS_OK) rc = catalog_exec(cat, "PRAGMA foreign_keys = ON", err);
     if (rc == CS_OK) rc = open_blobs(cat, blob_dir, 1, err);
     if (rc != CS_OK) {
         catalog_close(cat);

@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CATALOG_SCHEMA_VERSION 11 /* the newest migration this build knows */
+#define CATALOG_SCHEMA_VERSION 12 /* the newest migration this build knows */
 
 typedef struct catalog catalog;
 typedef struct blob_store blob_store;

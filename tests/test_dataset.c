@@ -278,6 +278,148 @@ static void test_image_rights_leave_out_a_notice_beside_a_licence(void **state)
     catalog_close(cat);
 }
 
+/* Builds the catalog at f->db at schema version `version` from the migrations alone. */
+static void build_catalog_at(const char *db, int version)
+{
+    for (size_t i = 0; i < catalog_migration_count && catalog_migrations[i].version <= version; i++)
+        sql(db, catalog_migrations[i].sql);
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version);
+    sql(db, pragma);
+}
+
+/* Rows of a version 11 catalog that reference urls, optout_signals and verdicts'
+ * neighbours: migration 12 rebuilds those three tables around them. */
+static const char v11_rows[] =
+    "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2', 5);"
+    "INSERT INTO urls (id, url, host_id, kind, state, depth, referrer_id, attempts,"
+    " next_attempt_at, last_error, discovered_at) VALUES"
+    " (3, 'http://127.0.0.2/', 1, 'page', 'done', 0, NULL, 1, 0, NULL, 5),"
+    " (9, 'http://127.0.0.2/a.jpg', 1, 'image', 'failed', 1, 3, 4, 77, 'HTTP 503', 6),"
+    " (12, 'http://127.0.0.2/robots.txt', 1, 'robots', 'queued', 0, NULL, 0, 0, NULL, 7);"
+    "INSERT INTO fetches (id, url_id, started_at) VALUES (21, 3, 8), (22, 9, 9);"
+    "INSERT INTO pages (id, url_id, fetch_id, fetched_at) VALUES (4, 3, 21, 8);"
+    "INSERT INTO images (id, sha256, blob_path, media_type, byte_size, first_seen_at) VALUES"
+    " (5, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'e3/b0c4',"
+    " 'image/png', 0, 9);"
+    "INSERT INTO image_urls (url_id, image_id, fetch_id) VALUES (9, 5, 22);"
+    "INSERT INTO sightings (id, page_id, image_url_id, image_id) VALUES (6, 4, 9, 5);"
+    "INSERT INTO optout_signals (id, scope, host_id, url_id, image_id, kind, raw_value, effect,"
+    " found_at, recorded_at) VALUES (7, 'image', 1, 9, 5, 'tdm-header', '1', 'opt-out', 'x', 9);"
+    "INSERT INTO verdicts (id, image_id, policy, verdict, reasons, decided_at) VALUES"
+    " (8, 5, 'strict', 'blocked', '[]', 10);";
+
+/* A version 11 catalog opens at the current version with every row, id and
+ * reference it had, and the rebuilt tables still refuse a word not allowed. */
+static void test_migration_12_rebuilds_tables_keeping_rows_ids_and_references(void **state)
+{
+    fixture *f = *state;
+    build_catalog_at(f->db, 11);
+    sql(f->db, v11_rows);
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM urls WHERE (id = 3 AND state = 'done'"
+                                    " AND referrer_id IS NULL) OR (id = 9 AND kind = 'image' AND"
+                                    " state = 'failed' AND depth = 1 AND referrer_id = 3 AND"
+                                    " attempts = 4 AND next_attempt_at = 77 AND last_error ="
+                                    " 'HTTP 503' AND discovered_at = 6) OR (id = 12 AND kind ="
+                                    " 'robots' AND state = 'queued')"),
+                     3);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM urls"), 3);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM optout_signals WHERE id = 7 AND"
+                                    " scope = 'image' AND url_id = 9 AND effect = 'opt-out'"),
+                     1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM verdicts WHERE id = 8 AND image_id = 5"
+                                    " AND verdict = 'blocked'"),
+                     1);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    /* the indexes the frontier reads come back with the table */
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
+                                    " name IN ('urls_by_state', 'urls_next', 'optout_by_url',"
+                                    " 'optout_by_image', 'optout_by_host')"),
+                     5);
+    /* the CHECKs allow the same words as before, and no other */
+    sqlite3 *db = open_db(f->db);
+    static const char *const refused[] = {
+        "UPDATE urls SET state = 'parked' WHERE id = 3",
+        "UPDATE urls SET kind = 'video' WHERE id = 3",
+        "UPDATE optout_signals SET scope = 'site' WHERE id = 7",
+        "UPDATE optout_signals SET effect = 'maybe' WHERE id = 7",
+        "UPDATE verdicts SET verdict = 'cleared?' WHERE id = 8",
+    };
+    for (size_t i = 0; i < CS_ARRAY_LEN(refused); i++)
+        assert_int_equal(sqlite3_exec(db, refused[i], NULL, NULL, NULL), SQLITE_CONSTRAINT);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "UPDATE urls SET state = 'skipped', kind = 'ai_txt' WHERE id = 12;"
+                     "UPDATE optout_signals SET scope = 'url', effect = 'none';"
+                     "UPDATE verdicts SET verdict = 'unknown'",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    /* foreign keys are back on for the catalog's own writes after migrating */
+    catalog_fetch_record rec = {.url_id = 999, .started_at = 1};
+    assert_int_equal(catalog_record_fetch(cat, &rec, NULL, NULL), CS_EDB);
+    catalog_close(cat);
+}
+
+/* A reference to a missing row stops the migration: the catalog stays at 11, whole. */
+static void test_migration_refuses_to_commit_a_dangling_reference(void **state)
+{
+    fixture *f = *state;
+    build_catalog_at(f->db, 11);
+    sql(f->db, v11_rows);
+    sql(f->db, "INSERT INTO fetches (id, url_id, started_at) VALUES (30, 404, 11)");
+    catalog *cat = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open(f->db, &cat, &err), CS_ECORRUPT);
+    assert_null(cat);
+    assert_non_null(strstr(err.message, "rows naming missing rows (1)"));
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 11);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM urls"), 3);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v12'"),
+                     0);
+}
+
+/*
+ * The rows a crawl writes for every URL check their words without a temporary
+ * b-tree (SQLite builds one for "IN" with three or more constants, each time
+ * the statement runs): EXPLAIN shows no OpenEphemeral.
+ */
+static void test_frontier_writes_build_no_temporary_btree(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    static const char *const writes[] = {
+        "INSERT INTO urls (url, host_id, kind, state, depth, referrer_id, discovered_at) VALUES "
+        "(?,?,?,?,?,?,?) ON CONFLICT(url) DO NOTHING",
+        "UPDATE urls SET state = ?, attempts = attempts + ?, next_attempt_at = ?, last_error = ? "
+        "WHERE id = ?",
+        "INSERT INTO optout_signals (scope, host_id, url_id, image_id, kind, raw_value, effect, "
+        "found_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO verdicts (image_id, policy, verdict, reasons, decided_at) VALUES (?,?,?,?,?)",
+    };
+    sqlite3 *db = open_db(f->db);
+    for (size_t i = 0; i < CS_ARRAY_LEN(writes); i++) {
+        char explain[512];
+        snprintf(explain, sizeof explain, "EXPLAIN %s", writes[i]);
+        sqlite3_stmt *stmt;
+        assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &stmt, NULL), SQLITE_OK);
+        int ops = 0;
+        while (sqlite3_step(stmt) == SQLITE_ROW) {
+            ops++;
+            if (strcmp((const char *)sqlite3_column_text(stmt, 1), "OpenEphemeral") == 0)
+                fail_msg("%s opens a temporary b-tree", writes[i]);
+        }
+        assert_true(ops > 5); /* a real program was read */
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+}
+
 static void test_newer_schema_is_refused_untouched(void **state)
 {
     fixture *f = *state;
@@ -796,6 +938,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_version_1_keeps_every_row, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_migration_12_rebuilds_tables_keeping_rows_ids_and_references, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_refuses_to_commit_a_dangling_reference,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frontier_writes_build_no_temporary_btree, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sighting_keeps_every_page_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_image_rights_leave_out_a_notice_beside_a_licence,
