@@ -426,8 +426,14 @@ static int read_earliest(catalog_cursor *row, void *target)
 
 int catalog_frontier_earliest(catalog *cat, int64_t host_id, int64_t *out, cs_error *err)
 {
+    /* Two texts, as in catalog_frontier_count: with "?1 = 0 OR host_id = ?1"
+     * the planner could not use host_id, and one host's answer read every
+     * queued URL of every host. Now it is the first entry of
+     * urls_by_state (state, host_id, next_attempt_at). */
     return catalog_row(cat, "reading the frontier",
-                       "SELECT min(next_attempt_at) FROM urls WHERE (?1 = 0 OR host_id = ?1) "
-                       "AND state = 'queued'",
+                       host_id != 0 ? "SELECT min(next_attempt_at) FROM urls WHERE host_id = ?1 "
+                                      "AND state = 'queued'"
+                                    : "SELECT min(next_attempt_at) FROM urls WHERE ?1 = 0 "
+                                      "AND state = 'queued'",
                        CATALOG_ARGS(catalog_int(host_id)), read_earliest, out, err);
 }

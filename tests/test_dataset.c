@@ -420,6 +420,56 @@ static void test_frontier_writes_build_no_temporary_btree(void **state)
     sqlite3_close(db);
 }
 
+static int count_steps(void *counter)
+{
+    ++*(long *)counter;
+    return 0;
+}
+
+/*
+ * What the crawl asks about one host reads that host's URLs, not the whole
+ * frontier: with 20,000 URLs queued on another host, each question about a
+ * host with three runs about as many SQLite instructions as it would alone
+ * (counted with a progress handler, not timed).
+ */
+static void test_one_hosts_frontier_questions_read_only_that_host(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    sql(f->db,
+        "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2', 1),"
+        " (2, 'http://127.0.0.3', 1);"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
+        " INSERT INTO urls (url, host_id, kind, next_attempt_at, discovered_at)"
+        " SELECT 'http://127.0.0.2/' || i, 1, 'page', i % 7, 1 FROM n;"
+        "INSERT INTO urls (url, host_id, kind, next_attempt_at, discovered_at) VALUES"
+        " ('http://127.0.0.3/a', 2, 'page', 50, 1), ('http://127.0.0.3/b', 2, 'page', 40, 1),"
+        " ('http://127.0.0.3/c', 2, 'image', 60, 1);");
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    long steps = 0;
+    /* every 64 instructions: a scan of 20,000 index entries is thousands of calls */
+    sqlite3_progress_handler(cat->db, 64, count_steps, &steps);
+    int64_t earliest = 0, queued = 0;
+    assert_int_equal(catalog_frontier_earliest(cat, 2, &earliest, NULL), CS_OK);
+    assert_int_equal(earliest, 40);
+    assert_int_equal(
+        catalog_frontier_count(cat, 2, CATALOG_URL_ANY_KIND, CATALOG_URL_QUEUED, &queued, NULL),
+        CS_OK);
+    assert_int_equal(queued, 3);
+    catalog_frontier_item item;
+    assert_int_equal(catalog_frontier_next(cat, 2, 1000, &item, NULL), CS_OK);
+    assert_string_equal(item.url, "http://127.0.0.3/a");
+    catalog_frontier_item_clear(&item);
+    assert_true(steps < 40);
+    /* the whole frontier's answer is still right (and reads it all) */
+    assert_int_equal(catalog_frontier_earliest(cat, 0, &earliest, NULL), CS_OK);
+    assert_int_equal(earliest, 0);
+    sqlite3_progress_handler(cat->db, 0, NULL, NULL);
+    catalog_close(cat);
+}
+
 static void test_newer_schema_is_refused_untouched(void **state)
 {
     fixture *f = *state;
@@ -945,6 +995,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_frontier_writes_build_no_temporary_btree, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_one_hosts_frontier_questions_read_only_that_host,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_sighting_keeps_every_page_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_image_rights_leave_out_a_notice_beside_a_licence,
                                         setup, teardown),
