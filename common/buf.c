@@ -80,6 +80,27 @@ void cs_buf_free(cs_buf *buf)
     buf->len = buf->cap = 0;
 }
 
+int cs_buf_append_json_string(cs_buf *buf, const char *s, size_t len)
+{
+    int rc = cs_buf_append(buf, "\"", 1);
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; rc == CS_OK && i < len;) {
+        size_t n = p[i] ? cs_utf8_sequence(p + i, len - i) : 1;
+        if (p[i] == 0) /* dropped, as cs_utf8_dup does */
+            ;
+        else if (n == 0)
+            rc = cs_buf_append(buf, "?", 1), n = 1;
+        else if (p[i] == '"' || p[i] == '\\')
+            rc = cs_buf_printf(buf, "\\%c", p[i]);
+        else if (p[i] < 0x20)
+            rc = cs_buf_printf(buf, "\\u%04x", p[i]);
+        else
+            rc = cs_buf_append(buf, p + i, n);
+        i += n;
+    }
+    return rc == CS_OK ? cs_buf_append(buf, "\"", 1) : rc;
+}
+
 int cs_buf_append_html(cs_buf *buf, const char *s, size_t len)
 {
     static const char special[] = "&<>\"'";

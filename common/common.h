@@ -74,6 +74,10 @@ int cs_buf_printf(cs_buf *buf, const char *fmt, ...) __attribute__((format(print
 /* Appends len bytes as HTML text or attribute value: & < > " ' as entities, bytes that
  * are not valid UTF-8 as '?', NULs dropped (cs_utf8_dup). For every HTML page written. */
 int cs_buf_append_html(cs_buf *buf, const char *s, size_t len);
+/* Appends len bytes as a JSON string, quotes included: " \\ and control characters
+ * escaped, bytes that are not valid UTF-8 as '?', NULs dropped (as cs_buf_append_html).
+ * For text from the network written as JSON without building a jansson value. */
+int cs_buf_append_json_string(cs_buf *buf, const char *s, size_t len);
 /* Ensures room for n more bytes without changing len. */
 int cs_buf_reserve(cs_buf *buf, size_t n);
 /* Hands the bytes to the caller (free() them) and leaves the buffer empty. */

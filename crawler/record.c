@@ -31,23 +31,36 @@
 #include "crawler/crawler_internal.h"
 #include "license/license.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* The headers as a JSON array of [name, value]; NULL when out of memory. */
+/*
+ * The headers as a JSON array of [name, value]; NULL when out of memory.
+ * Written directly rather than through jansson, which refuses a string that
+ * is not UTF-8: a header value in ISO-8859-1, which servers do send, made the
+ * crawl fail. Such bytes become '?' (cs_buf_append_json_string).
+ */
 static char *headers_json(const crawler_response *resp)
 {
-    json_t *arr = json_array();
-    int ok = arr != NULL;
-    for (size_t i = 0; ok && i < resp->header_count; i++)
-        ok = json_array_append_new(
-                 arr, json_pack("[s?s?]", resp->headers[i].name, resp->headers[i].value)) == 0;
-    char *text = ok ? json_dumps(arr, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    json_decref(arr);
-    return text;
+    cs_buf out;
+    cs_buf_init(&out, 0);
+    int rc = cs_buf_append(&out, "[", 1);
+    for (size_t i = 0; rc == CS_OK && i < resp->header_count; i++) {
+        const crawler_header *h = &resp->headers[i];
+        rc = cs_buf_append(&out, i ? ",[" : "[", i ? 2 : 1);
+        if (rc == CS_OK) rc = cs_buf_append_json_string(&out, h->name, strlen(h->name));
+        if (rc == CS_OK) rc = cs_buf_append(&out, ",", 1);
+        if (rc == CS_OK) rc = cs_buf_append_json_string(&out, h->value, strlen(h->value));
+        if (rc == CS_OK) rc = cs_buf_append(&out, "]", 1);
+    }
+    if (rc == CS_OK) rc = cs_buf_append(&out, "]", 2); /* with the NUL */
+    if (rc != CS_OK) {
+        cs_buf_free(&out);
+        return NULL;
+    }
+    return (char *)cs_buf_take(&out, NULL);
 }
 
 static int record_signals(crawl_ctx *ctx, const robots_signal_list *list, const char *scope,

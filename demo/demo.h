@@ -80,6 +80,9 @@
  *                                 framing no well-behaved server sends. No
  *                                 other RESPONSE field but delay_ms applies;
  *                                 the log records status 0
+ *   "raw_latin1": true            with "raw": each character (U+0000 to
+ *                                 U+00FF) is one byte, for bytes no UTF-8
+ *                                 text holds (a header in ISO-8859-1)
  *   "template": false             turn templating off for this body
  *
  *   A RESPONSE with no body source (none of body, body_file, generate,

@@ -141,10 +141,37 @@ static int check_keys(json_t *obj, const char *const *allowed, size_t n, const c
     return CS_OK;
 }
 
+/*
+ * "raw" with "raw_latin1": each character of the string (U+0000 to U+00FF) is
+ * one byte, so a scenario can send bytes no UTF-8 text holds (a header in
+ * ISO-8859-1, as old servers send).
+ */
+static int raw_latin1_bytes(demo_response *r, const json_t *raw, const char *where, cs_error *err)
+{
+    const unsigned char *s = (const unsigned char *)json_string_value(raw);
+    size_t len = json_string_length(raw);
+    r->raw = malloc(len);
+    if (r->raw == NULL) return cs_error_set(err, CS_ENOMEM, "scenario: out of memory");
+    r->raw_len = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = cs_utf8_sequence(s + i, len - i); /* jansson checked: never 0 */
+        unsigned cp = n == 1   ? s[i]
+                      : n == 2 ? (unsigned)(s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F)
+                               : 0x100;
+        if (n == 0 || cp > 0xFF)
+            return cs_error_set(err, CS_EFORMAT,
+                                "scenario: %s: \"raw_latin1\" takes characters up to U+00FF only",
+                                where);
+        r->raw[r->raw_len++] = (unsigned char)cp;
+        i += n;
+    }
+    return CS_OK;
+}
+
 static const char *const response_keys[] = {
     "status",   "headers", "content_type", "body",     "body_file",     "generate",
     "pattern",  "endless", "gzip",         "delay_ms", "trickle_bytes", "trickle_interval_ms",
-    "redirect", "drop",    "template",     "raw"};
+    "redirect", "drop",    "template",     "raw",      "raw_latin1"};
 static const char *const route_keys[] = {"host", "path", "prefix", "method", "sequence"};
 
 /* A header name or value must not break the response framing. */
@@ -263,18 +290,26 @@ static int parse_response(json_t *obj, const char *where, const demo_scenario *s
         json_t *value;
         json_object_foreach(obj, key, value)
         { /* only the pause before the bytes makes sense with them */
-            if (strcmp(key, "raw") != 0 && strcmp(key, "delay_ms") != 0)
-                return cs_error_set(err, CS_EFORMAT,
-                                    "scenario: %s: \"raw\" takes no \"%s\" (only \"delay_ms\")",
-                                    where, key);
+            if (strcmp(key, "raw") != 0 && strcmp(key, "delay_ms") != 0 &&
+                strcmp(key, "raw_latin1") != 0)
+                return cs_error_set(
+                    err, CS_EFORMAT,
+                    "scenario: %s: \"raw\" takes no \"%s\" (only \"delay_ms\", \"raw_latin1\")",
+                    where, key);
         }
         if (!json_is_string(raw) || json_string_length(raw) == 0)
             return cs_error_set(err, CS_EFORMAT, "scenario: %s: \"raw\" must be a non-empty string",
                                 where);
-        r->raw_len = json_string_length(raw);
-        r->raw = malloc(r->raw_len);
-        if (r->raw == NULL) return cs_error_set(err, CS_ENOMEM, "scenario: out of memory");
-        memcpy(r->raw, json_string_value(raw), r->raw_len);
+        int latin1 = 0;
+        if ((rc = get_bool(obj, "raw_latin1", &latin1, where, err))) return rc;
+        rc = latin1 ? raw_latin1_bytes(r, raw, where, err) : CS_OK;
+        if (rc != CS_OK) return rc;
+        if (!latin1) {
+            r->raw_len = json_string_length(raw);
+            r->raw = malloc(r->raw_len);
+            if (r->raw == NULL) return cs_error_set(err, CS_ENOMEM, "scenario: out of memory");
+            memcpy(r->raw, json_string_value(raw), r->raw_len);
+        }
     }
     if ((rc = get_bool(obj, "template", &r->template_on, where, err))) return rc;
     if ((rc = get_uint(obj, "delay_ms", DEMO_MAX_DELAY_MS, &v, NULL, where, err))) return rc;

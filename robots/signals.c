@@ -239,7 +239,8 @@ int robots_signals_from_ai_crawler_list(robots_signal_list *list, const robots_r
                                         const char *where, cs_error *err)
 {
     if (list == NULL) return cs_error_set(err, CS_EINVAL, "robots: no signal list");
-    if (rules == NULL) return CS_OK;
+    /* no group names any agent (only `*`, or no file): no crawler has rules of its own */
+    if (rules == NULL || rules->agent_index_count == 0) return CS_OK;
     size_t count = robots_ai_crawlers_count(crawlers);
     for (size_t i = 0; i < count; i++) {
         const char *match = robots_ai_crawlers_match_token(crawlers, i);

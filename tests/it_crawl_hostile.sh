@@ -2,8 +2,9 @@
 # it_crawl_hostile.sh - hostile servers are survived with bounded memory and a recorded
 # error each: a redirect loop, a chain of more than five redirects, an endless body, a
 # trickling body, a 1 GiB gzip bomb, a JPEG header claiming 60000x60000 pixels, bytes
-# that are no image behind an image URL, a path-repeating trap and malformed HTML; and a
-# host whose pages all fail is backed off exponentially and then parked.
+# that are no image behind an image URL, a path-repeating trap, malformed HTML and a
+# header in ISO-8859-1 (kept, its stray byte as '?'); and a host whose pages all fail is
+# backed off exponentially and then parked.
 set -euo pipefail
 . "$CLEARSET_SOURCE_DIR/tests/support/fixture.sh"
 fixture_start crawler/hostile.json 127.0.4.21 127.0.4.22
@@ -28,6 +29,8 @@ state /notimage.jpg failed "not an image"
 state /malformed.html done ""
 state /ok.html done ""
 state /red.jpg done ""
+state /latin1.html done ""
+$check sql "$work/c.db" "SELECT json_extract(j.value, '\$[1]') FROM fetches f JOIN urls u ON u.id = f.url_id, json_each(f.headers) j WHERE u.url = 'http://$h/latin1.html' AND json_extract(j.value, '\$[0]') = 'Content-Disposition'" 'inline; filename="caf?.html"'
 $check sql "$work/c.db" "SELECT count(*) FROM images" 1
 $check sql "$work/c.db" "SELECT count(*) FROM fetches WHERE error_code IS NOT NULL" 4
 

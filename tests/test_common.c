@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 static void array_reserve_appends_one_at_a_time_and_doubles(void **state)
 {
@@ -102,6 +103,29 @@ static void html_text_escapes_markup_and_replaces_invalid_utf8(void **state)
     cs_buf_free(&b);
 }
 
+static void json_string_escapes_and_replaces_invalid_utf8(void **state)
+{
+    cs_buf b;
+    cs_buf_init(&b, 0);
+    static const char text[] = "say \"hi\"\\ \t\x01 caf\xc3\xa9 caf\xe9 \xf0\x9f\x98\x80"
+                               "\0end";
+    assert_int_equal(cs_buf_append_json_string(&b, text, sizeof text - 1), CS_OK);
+    assert_int_equal(cs_buf_append(&b, "", 1), CS_OK);
+    assert_string_equal((const char *)b.data,
+                        "\"say \\\"hi\\\"\\\\ \\u0009\\u0001 caf\xc3\xa9 caf? "
+                        "\xf0\x9f\x98\x80"
+                        "end\"");
+    /* what jansson reads back is the text, made valid */
+    json_error_t error;
+    json_t *back = json_loads((const char *)b.data, JSON_DECODE_ANY, &error);
+    assert_non_null(back);
+    assert_string_equal(json_string_value(back), "say \"hi\"\\ \t\x01 caf\xc3\xa9 caf? "
+                                                 "\xf0\x9f\x98\x80"
+                                                 "end");
+    json_decref(back);
+    cs_buf_free(&b);
+}
+
 static void utf8_sequence_accepts_only_shortest_forms(void **state)
 {
     assert_int_equal(cs_utf8_sequence((const unsigned char *)"a", 1), 1);
@@ -123,6 +147,7 @@ int main(void)
         cmocka_unit_test(array_grow_refuses_a_size_that_overflows),
         cmocka_unit_test(base64_matches_the_rfc_4648_vectors),
         cmocka_unit_test(html_text_escapes_markup_and_replaces_invalid_utf8),
+        cmocka_unit_test(json_string_escapes_and_replaces_invalid_utf8),
         cmocka_unit_test(utf8_sequence_accepts_only_shortest_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
