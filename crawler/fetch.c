@@ -98,7 +98,7 @@ struct crawler_fetcher {
     CURLMcode failure; /* the network thread stopped on this */
     /* the network thread */
     struct transfer *running; /* doubly linked */
-    /* the caller's thread: easy handles of finished transfers, reset for the next ones
+    /* the caller's thread: easy handles of finished transfers, kept for the next ones
        (curl_easy_init and _cleanup were a tenth of the fetching thread's work) */
     CURL *idle[FETCH_IDLE_HANDLES];
     size_t idle_count;
@@ -428,11 +428,15 @@ static void transfer_free(transfer *t)
     free(t);
 }
 
-/* Frees t, keeping its easy handle (reset) for the next request while there is room. */
+/*
+ * Frees t, keeping its easy handle for the next request while there is room.
+ * Not reset: crawler_fetcher_add sets every option the fetcher uses for each
+ * request, none of them only sometimes, so nothing of the last request stays
+ * (curl_easy_reset was 2% of the crawl's recording thread).
+ */
 static void transfer_recycle(crawler_fetcher *f, transfer *t)
 {
     if (f->idle_count < FETCH_IDLE_HANDLES) {
-        curl_easy_reset(t->easy);
         f->idle[f->idle_count++] = t->easy;
         t->easy = NULL;
     }
@@ -495,6 +499,7 @@ int crawler_fetcher_add(crawler_fetcher *f, const char *url, crawler_kind kind, 
     }
     CURL *e = t->easy;
     const crawler_fetch_options *o = &f->opts;
+    /* Every option, every time: a kept handle is not reset (transfer_recycle). */
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -509,8 +514,8 @@ int crawler_fetcher_add(crawler_fetcher *f, const char *url, crawler_kind kind, 
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_bytes);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->low_speed_seconds);
-    if (!is_policy_kind(kind)) /* a Content-Length hint; policy files are cut, not refused */
-        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)hard);
+    /* a Content-Length hint; policy files are cut, not refused (0: no limit) */
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, is_policy_kind(kind) ? 0 : (curl_off_t)hard);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
