@@ -400,21 +400,20 @@ void catalog_host_refs_free(catalog_host_ref *refs, size_t n)
 int catalog_frontier_count(catalog *cat, int64_t host_id, catalog_url_kind kind,
                            catalog_url_state state, int64_t *out, cs_error *err)
 {
-    /* A filter not asked for is a test of its parameter alone, a constant, so
-     * the planner can use urls_by_state and urls_next: "?1 = 0 OR host_id
-     * = ?1" scanned every URL, and the crawl counts queued URLs for its
-     * progress line. (Every parameter stays in the text: both backends want
-     * each bound one used; the casts give PostgreSQL its type.) */
+    /* The filters asked for are in the text: a host as ?1 ("?1 = 0" without
+     * one, so the parameter is used: both backends want each bound one used),
+     * kind and state as their words. "?1 = 0 OR host_id = ?1" scanned every
+     * URL; a state as a parameter kept the planner from urls_by_state, which
+     * holds queued and in-flight URLs only, and the crawl counts queued URLs
+     * for its progress line. The words come from the enums, never from input. */
     const char *kind_text = kind_word(kind), *state_text = state_word(state);
     char sql[192];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM urls WHERE %s AND %s AND %s",
-             host_id != 0 ? "host_id = ?1" : "?1 = 0",
-             kind_text ? "kind = ?2" : "CAST(?2 AS TEXT) IS NULL",
-             state_text ? "state = ?3" : "CAST(?3 AS TEXT) IS NULL");
-    return catalog_row(
-        cat, "counting URLs", sql,
-        CATALOG_ARGS(catalog_int(host_id), catalog_text(kind_text), catalog_text(state_text)),
-        catalog_read_int64, out, err);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM urls WHERE %s%s%s%s%s%s%s",
+             host_id != 0 ? "host_id = ?1" : "?1 = 0", kind_text ? " AND kind = '" : "",
+             kind_text ? kind_text : "", kind_text ? "'" : "", state_text ? " AND state = '" : "",
+             state_text ? state_text : "", state_text ? "'" : "");
+    return catalog_row(cat, "counting URLs", sql, CATALOG_ARGS(catalog_int(host_id)),
+                       catalog_read_int64, out, err);
 }
 
 static int read_earliest(catalog_cursor *row, void *target)

@@ -442,7 +442,12 @@ static const char migration_10[] =
  *    search by host as well, and each URL added paid for both. */
 static const char migration_11[] = "DROP INDEX urls_by_host;\n";
 
-/* -- 12: the CHECKs that name more than two words say them as ORs. SQLite
+/* -- 12: urls_by_state holds only the URLs still to fetch (queued or in
+ *    flight): its searches (a host's earliest due URL, the queued count of
+ *    the progress line, the in-flight URLs a resumed crawl queues again) ask
+ *    for nothing else, and a URL fetched no longer moves to a new entry,
+ *    so the index stays the size of the frontier, not of the catalog.
+ *    And the CHECKs that name more than two words say them as ORs. SQLite
  *    evaluates "x IN ('a','b','c')" by building a temporary b-tree of the
  *    words each time the statement runs (two or fewer are compared in turn),
  *    so every URL added paid for two of them and every state change for one:
@@ -476,7 +481,8 @@ static const char migration_12[] =
     "referrer_id, attempts, next_attempt_at, last_error, discovered_at FROM urls;\n"
     "DROP TABLE urls;\n"
     "ALTER TABLE urls_v12 RENAME TO urls;\n"
-    "CREATE INDEX urls_by_state ON urls(state, host_id, next_attempt_at);\n"
+    "CREATE INDEX urls_by_state ON urls(state, host_id, next_attempt_at)\n"
+    "  WHERE state = 'queued' OR state = 'in_flight';\n"
     "CREATE INDEX urls_next ON urls(host_id, state, depth, id);\n"
     "CREATE TABLE optout_signals_v12 (\n"
     "  id INTEGER PRIMARY KEY,\n"
@@ -526,8 +532,12 @@ static const char migration_12[] =
     "ALTER TABLE verdicts_v12 RENAME TO verdicts;\n";
 
 /* -- 12 on PostgreSQL, which tests "x IN (...)" against the words without
- *    building anything: its constraints stay as they are. */
-static const char migration_12_pg[] = "SELECT 12";
+ *    building anything: its constraints stay as they are; urls_by_state is
+ *    made partial the same way. */
+static const char migration_12_pg[] =
+    "DROP INDEX urls_by_state;\n"
+    "CREATE INDEX urls_by_state ON urls(state, host_id, next_attempt_at)\n"
+    "  WHERE state = 'queued' OR state = 'in_flight';\n";
 
 const catalog_migration catalog_migrations[] = {
     {1,

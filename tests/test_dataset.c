@@ -334,6 +334,11 @@ static void test_migration_12_rebuilds_tables_keeping_rows_ids_and_references(vo
                                     " AND verdict = 'blocked'"),
                      1);
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    /* urls_by_state holds the URLs still to fetch only */
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name ="
+                                    " 'urls_by_state' AND sql LIKE"
+                                    " '%WHERE state = ''queued'' OR state = ''in_flight''%'"),
+                     1);
     /* the indexes the frontier reads come back with the table */
     assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
                                     " name IN ('urls_by_state', 'urls_next', 'optout_by_url',"
@@ -427,12 +432,13 @@ static int count_steps(void *counter)
 }
 
 /*
- * What the crawl asks about one host reads that host's URLs, not the whole
- * frontier: with 20,000 URLs queued on another host, each question about a
- * host with three runs about as many SQLite instructions as it would alone
- * (counted with a progress handler, not timed).
+ * What the crawl asks of the frontier reads the URLs it asks about: with
+ * 20,000 URLs of another host, all but five fetched, each question about a
+ * host with three URLs queued, and about the five and three still queued in
+ * all, runs about as many SQLite instructions as it would alone (counted with
+ * a progress handler, not timed).
  */
-static void test_one_hosts_frontier_questions_read_only_that_host(void **state)
+static void test_frontier_questions_read_only_the_urls_they_ask_about(void **state)
 {
     fixture *f = *state;
     catalog *cat = NULL;
@@ -442,8 +448,9 @@ static void test_one_hosts_frontier_questions_read_only_that_host(void **state)
         "INSERT INTO hosts (id, origin, first_seen_at) VALUES (1, 'http://127.0.0.2', 1),"
         " (2, 'http://127.0.0.3', 1);"
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
-        " INSERT INTO urls (url, host_id, kind, next_attempt_at, discovered_at)"
-        " SELECT 'http://127.0.0.2/' || i, 1, 'page', i % 7, 1 FROM n;"
+        " INSERT INTO urls (url, host_id, kind, state, next_attempt_at, discovered_at)"
+        " SELECT 'http://127.0.0.2/' || i, 1, 'page', CASE WHEN i > 19995 THEN 'queued'"
+        " ELSE 'done' END, i % 7, 1 FROM n;"
         "INSERT INTO urls (url, host_id, kind, next_attempt_at, discovered_at) VALUES"
         " ('http://127.0.0.3/a', 2, 'page', 50, 1), ('http://127.0.0.3/b', 2, 'page', 40, 1),"
         " ('http://127.0.0.3/c', 2, 'image', 60, 1);");
@@ -462,10 +469,22 @@ static void test_one_hosts_frontier_questions_read_only_that_host(void **state)
     assert_int_equal(catalog_frontier_next(cat, 2, 1000, &item, NULL), CS_OK);
     assert_string_equal(item.url, "http://127.0.0.3/a");
     catalog_frontier_item_clear(&item);
-    assert_true(steps < 40);
-    /* the whole frontier's answer is still right (and reads it all) */
+    /* the whole frontier's: the progress line's count, the earliest due anywhere */
+    assert_int_equal(
+        catalog_frontier_count(cat, 0, CATALOG_URL_ANY_KIND, CATALOG_URL_QUEUED, &queued, NULL),
+        CS_OK);
+    assert_int_equal(queued, 8);
+    assert_int_equal(
+        catalog_frontier_count(cat, 0, CATALOG_URL_IMAGE, CATALOG_URL_QUEUED, &queued, NULL),
+        CS_OK);
+    assert_int_equal(queued, 1);
     assert_int_equal(catalog_frontier_earliest(cat, 0, &earliest, NULL), CS_OK);
-    assert_int_equal(earliest, 0);
+    assert_int_equal(earliest, 0); /* 19999 % 7, host 1's URL 19999 */
+    assert_true(steps < 60);
+    /* the fetched ones are still counted right, reading them */
+    assert_int_equal(
+        catalog_frontier_count(cat, 1, CATALOG_URL_PAGE, CATALOG_URL_DONE, &queued, NULL), CS_OK);
+    assert_int_equal(queued, 19995);
     sqlite3_progress_handler(cat->db, 0, NULL, NULL);
     catalog_close(cat);
 }
@@ -995,7 +1014,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_frontier_writes_build_no_temporary_btree, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_one_hosts_frontier_questions_read_only_that_host,
+        cmocka_unit_test_setup_teardown(test_frontier_questions_read_only_the_urls_they_ask_about,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_sighting_keeps_every_page_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_image_rights_leave_out_a_notice_beside_a_licence,
