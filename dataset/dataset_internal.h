@@ -44,6 +44,12 @@ typedef struct catalog_migration {
 extern const catalog_migration catalog_migrations[];
 extern const size_t catalog_migration_count;
 
+/* The schema the migrations end with, as SQLite keeps it (its CREATE statements in
+ * the order the objects were made), and the version it is: generated at build time
+ * by dataset/tools/schema_dump.c. A new SQLite catalog is created from it. */
+extern const char catalog_schema_current[];
+extern const int catalog_schema_current_version;
+
 /*
  * A migration's SQLite text with its column types made PostgreSQL's (a new
  * string the caller frees; NULL when out of memory): "id INTEGER PRIMARY KEY"

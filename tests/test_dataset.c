@@ -288,6 +288,49 @@ static void build_catalog_at(const char *db, int version)
     sql(db, pragma);
 }
 
+/* Every schema object of db as "type name tbl_name sql" lines, sorted: what to compare. */
+static char *schema_of(const char *db_path)
+{
+    sqlite3 *db = open_db(db_path);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || "
+                                        "coalesce(sql, '') FROM sqlite_master ORDER BY type, name",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    cs_buf out;
+    cs_buf_init(&out, 0);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        assert_int_equal(cs_buf_append_str(&out, (const char *)sqlite3_column_text(stmt, 0)),
+                         CS_OK);
+        assert_int_equal(cs_buf_append(&out, "\n", 1), CS_OK);
+    }
+    assert_int_equal(cs_buf_append(&out, "", 1), CS_OK);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return (char *)cs_buf_take(&out, NULL);
+}
+
+/* A new catalog is made from the generated current schema in one step: it must
+ * be exactly what running every migration in turn makes, object for object. */
+static void test_new_catalog_has_the_schema_the_migrations_build(void **state)
+{
+    fixture *f = *state;
+    catalog *cat = NULL;
+    assert_int_equal(catalog_open(f->db, &cat, NULL), CS_OK);
+    catalog_close(cat);
+    char migrated[TS_PATH_MAX];
+    ts_join(migrated, f->dir, "migrated.db");
+    build_catalog_at(migrated, CATALOG_SCHEMA_VERSION);
+    assert_int_equal(catalog_schema_current_version, CATALOG_SCHEMA_VERSION);
+    char *fresh = schema_of(f->db), *stepwise = schema_of(migrated);
+    assert_true(strlen(fresh) > 1000); /* tables, indexes, their comments */
+    assert_string_equal(fresh, stepwise);
+    free(fresh);
+    free(stepwise);
+    assert_int_equal(sql_int(f->db, "PRAGMA user_version"), CATALOG_SCHEMA_VERSION);
+}
+
 /* Rows of a version 11 catalog that reference urls, optout_signals and verdicts'
  * neighbours: migration 12 rebuilds those three tables around them. */
 static const char v11_rows[] =
@@ -1007,6 +1050,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_version_1_keeps_every_row, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_new_catalog_has_the_schema_the_migrations_build, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_migration_12_rebuilds_tables_keeping_rows_ids_and_references, setup, teardown),
