@@ -83,11 +83,11 @@ int catalog_clear_clusters(catalog *cat, cs_error *err)
 int catalog_add_cluster(catalog *cat, const char *kind, int threshold, int64_t *cluster_id,
                         cs_error *err)
 {
-    int rc = catalog_row(
+    int rc = catalog_insert_id(
         cat, "recording a cluster",
-        "INSERT INTO clusters (kind, threshold, created_at) VALUES (?,?,?) RETURNING id",
+        "INSERT INTO clusters (kind, threshold, created_at) VALUES (?,?,?)",
         CATALOG_ARGS(catalog_text(kind), catalog_int(threshold), catalog_int(cs_now_ms())),
-        catalog_read_int64, cluster_id, err);
+        cluster_id, err);
     if (rc == CS_ENOTFOUND)
         rc = cs_error_set(err, CS_EDB, "catalog %s: recording a cluster: no row id came back",
                           cat->path);
