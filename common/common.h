@@ -162,6 +162,9 @@ char *cs_utf8_dup(const char *s, size_t len);
  * when none does (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF,
  * a sequence cut off). The one UTF-8 check: cs_utf8_dup and the access-log reader use it. */
 size_t cs_utf8_sequence(const unsigned char *s, size_t n);
+/* 1 when the len bytes at s are valid UTF-8 without a NUL: what cs_utf8_dup would copy
+ * unchanged. */
+int cs_utf8_valid(const char *s, size_t len);
 
 /* Wall-clock time in milliseconds and a monotonic clock in nanoseconds. */
 int64_t cs_now_ms(void);

@@ -121,6 +121,21 @@ size_t cs_utf8_sequence(const unsigned char *s, size_t n)
     return len;
 }
 
+int cs_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80 && p[i] != 0) { /* the common case: ASCII, one byte */
+            i++;
+            continue;
+        }
+        size_t n = p[i] ? cs_utf8_sequence(p + i, len - i) : 0;
+        if (n == 0) return 0;
+        i += n;
+    }
+    return 1;
+}
+
 char *cs_utf8_dup(const char *s, size_t len)
 {
     char *out = malloc(len + 1);

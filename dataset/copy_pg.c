@@ -107,8 +107,13 @@ static int put_value(cs_buf *b, const catalog_value *v)
     case CATALOG_VALUE_REAL:
         snprintf(number, sizeof number, "%.17g", v->real);
         return cs_buf_append(b, number, strlen(number));
-    case CATALOG_VALUE_TEXT:
-        return put_text(b, v->bytes);
+    case CATALOG_VALUE_TEXT: { /* an older SQLite catalog may hold bytes that are not UTF-8 */
+        char *copy;
+        const char *text = catalog_text_utf8(v->bytes, &copy);
+        int rc = text ? put_text(b, text) : CS_ENOMEM;
+        free(copy);
+        return rc;
+    }
     case CATALOG_VALUE_BLOB:
         return put_blob(b, v->bytes, v->len);
     case CATALOG_VALUE_NULL:

@@ -95,7 +95,9 @@ static inline catalog_value catalog_real(double v)
 {
     return (catalog_value){.type = CATALOG_VALUE_REAL, .real = v};
 }
-/* Text, or SQL NULL when s is NULL. */
+/* Text, or SQL NULL when s is NULL. Text is stored as UTF-8: bytes that are not
+ * (a header value in ISO-8859-1) become '?' as the statement runs (catalog_text_utf8),
+ * where SQLite would keep them as they are and PostgreSQL refuse the statement. */
 static inline catalog_value catalog_text(const char *s)
 {
     return (catalog_value){.type = s ? CATALOG_VALUE_TEXT : CATALOG_VALUE_NULL, .bytes = s};
@@ -159,6 +161,13 @@ typedef int (*catalog_row_reader)(catalog_cursor *row, void *target);
 
 /* Runs SQL without arguments or results (may hold several statements). */
 int catalog_exec(catalog *cat, const char *sql, cs_error *err);
+/*
+ * s as catalog text: s itself when it is valid UTF-8, otherwise a copy with
+ * each byte that starts no valid sequence as '?' (cs_utf8_dup), left in *copy
+ * for the caller to free; NULL when out of memory. Both backends bind through it.
+ */
+const char *catalog_text_utf8(const char *s, char **copy);
+
 /* Runs one statement that returns no rows (INSERT, UPDATE, DELETE). */
 int catalog_run(catalog *cat, const char *what, const char *sql, const catalog_value *args,
                 size_t nargs, cs_error *err);

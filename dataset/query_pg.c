@@ -218,6 +218,12 @@ static PGresult *run(catalog *cat, const char *sql, int nargs, const Oid *types,
     return PQexecPrepared(cat->pg, name, nargs, values, lengths, formats, 0);
 }
 
+static void free_copies(char **copies, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(copies[i]);
+}
+
 int catalog_pg_start(catalog *cat, const char *what, const char *sql, const catalog_value *args,
                      size_t nargs, catalog_cursor *cur, cs_error *err)
 {
@@ -225,6 +231,7 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
         return cs_error_set(err, CS_EINVAL, "catalog %s: %s: %zu arguments, more than %d",
                             cat->path, what, nargs, PG_MAX_ARGS);
     char numbers[PG_MAX_ARGS][32];
+    char *copies[PG_MAX_ARGS] = {0}; /* texts made valid UTF-8, freed after the statement */
     const char *values[PG_MAX_ARGS];
     Oid types[PG_MAX_ARGS];
     int lengths[PG_MAX_ARGS], formats[PG_MAX_ARGS];
@@ -246,13 +253,20 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
             types[i] = CATALOG_PG_OID_FLOAT8;
             break;
         case CATALOG_VALUE_TEXT:
-            values[i] = v->bytes;
+            values[i] = catalog_text_utf8(v->bytes, &copies[i]);
             types[i] = CATALOG_PG_OID_TEXT;
+            if (values[i] == NULL) {
+                free_copies(copies, i);
+                return cs_error_set(err, CS_ENOMEM, "catalog %s: %s: out of memory", cat->path,
+                                    what);
+            }
             break;
         case CATALOG_VALUE_BLOB:
-            if (v->len > (size_t)INT32_MAX)
+            if (v->len > (size_t)INT32_MAX) {
+                free_copies(copies, i);
                 return cs_error_set(err, CS_EINVAL, "catalog %s: %s: a blob of %zu bytes",
                                     cat->path, what, v->len);
+            }
             values[i] = v->len ? v->bytes : "";
             lengths[i] = (int)v->len;
             formats[i] = 1;
@@ -264,6 +278,7 @@ int catalog_pg_start(catalog *cat, const char *what, const char *sql, const cata
     }
     note_transaction(cat);
     PGresult *res = run(cat, sql, (int)nargs, types, values, lengths, formats);
+    free_copies(copies, nargs);
     if (res == NULL && PQstatus(cat->pg) == CONNECTION_OK)
         return cs_error_set(err, CS_ENOMEM, "catalog %s: %s: out of memory", cat->path, what);
     if (res == NULL || !result_ok(res)) {

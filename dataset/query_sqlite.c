@@ -118,8 +118,13 @@ static int bind(sqlite3_stmt *stmt, int index, const catalog_value *v)
         return sqlite3_bind_int64(stmt, index, v->integer);
     /* SQLITE_STATIC: the caller's bytes outlive the statement's use, which ends
        (reset, bindings cleared) before catalog_run & co. return; no copy per value */
-    case CATALOG_VALUE_TEXT:
-        return sqlite3_bind_text(stmt, index, v->bytes, -1, SQLITE_STATIC);
+    case CATALOG_VALUE_TEXT: {
+        char *copy;
+        const char *text = catalog_text_utf8(v->bytes, &copy);
+        if (text == NULL) return SQLITE_NOMEM;
+        /* a made-valid copy is SQLite's to free once it is done with it */
+        return sqlite3_bind_text(stmt, index, text, -1, copy ? free : SQLITE_STATIC);
+    }
     case CATALOG_VALUE_REAL:
         return sqlite3_bind_double(stmt, index, v->real);
     case CATALOG_VALUE_BLOB:

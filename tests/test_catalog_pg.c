@@ -2,7 +2,8 @@
  * test_catalog_pg.c - the catalog on PostgreSQL: a new database migrated to
  * the current schema (once, however many open it at the same moment), a
  * newer one refused, read-only opens, the password kept out of messages,
- * bytes that come back as they went in, failures that name the catalog and
+ * bytes that come back as they went in, text made UTF-8 (also on SQLite),
+ * failures that name the catalog and
  * what was done, host leases (also on SQLite, where the same functions serve
  * workers on one machine), and the claim that keeps a plain crawl and
  * workers apart.
@@ -403,6 +404,68 @@ static void test_host_leases_work_the_same_on_sqlite(void **state)
  * hex: every one of those, an empty text beside a NULL, a literal "\N" text,
  * all 256 byte values and reals that need 17 digits must arrive as they were.
  */
+/*
+ * Text is stored as UTF-8 on both backends: a header value in ISO-8859-1
+ * (one byte é) is written with '?' in its place, where PostgreSQL refused the
+ * statement (and a worker's crawl with it) and SQLite kept bytes no JSON
+ * export can carry. Valid UTF-8 is untouched. An older SQLite catalog that
+ * holds such bytes migrates the same way.
+ */
+static void test_text_that_is_not_utf8_is_stored_made_valid(void **state)
+{
+    fixture *f = *state;
+    char db[TS_PATH_MAX];
+    ts_join(db, f->dir, "from.db");
+    const char *targets[] = {f->url, db};
+    for (size_t t = 0; t < 2; t++) {
+        catalog *cat = NULL;
+        cs_error err;
+        assert_int_equal(catalog_open_at(targets[t], f->blobs, &cat, &err), CS_OK);
+        catalog_host host;
+        assert_int_equal(catalog_host_get_or_add(cat, "http://a.example", &host, &err), CS_OK);
+        int64_t url_id = 0;
+        assert_int_equal(catalog_frontier_add(cat, "http://a.example/", host.id, CATALOG_URL_PAGE,
+                                              0, 0, CATALOG_URL_DONE, &url_id, NULL, &err),
+                         CS_OK);
+        catalog_fetch_record rec = {.url_id = url_id,
+                                    .started_at = 1,
+                                    .http_status = 200,
+                                    .content_type = "text/html; charset=caf\xe9 \xff",
+                                    .error = "caf\xc3\xa9 \xf0\x9f\x98\x80"};
+        assert_int_equal(catalog_record_fetch(cat, &rec, NULL, &err), CS_OK);
+        catalog_host_clear(&host);
+        catalog_close(cat);
+    }
+    char *row = sql_row(f->url, "SELECT content_type, error FROM fetches");
+    assert_string_equal(row, "text/html; charset=caf? ?|caf\xc3\xa9 \xf0\x9f\x98\x80");
+    free(row);
+    /* SQLite the same; then bytes written around the catalog, as an older clearset did */
+    sqlite3 *s = NULL;
+    assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(s, "SELECT content_type FROM fetches", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "text/html; charset=caf? ?");
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(s,
+                                  "UPDATE fetches SET content_type = 'old ' || CAST(x'e9' AS TEXT)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    sql(f->url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    catalog *from = NULL, *to = NULL;
+    cs_error err;
+    assert_int_equal(catalog_open_at(db, f->blobs, &from, &err), CS_OK);
+    assert_int_equal(catalog_open_at(f->url, f->blobs, &to, &err), CS_OK);
+    assert_int_equal(catalog_copy(from, to, NULL, NULL, &err), CS_OK);
+    catalog_close(from);
+    catalog_close(to);
+    row = sql_row(f->url, "SELECT content_type FROM fetches");
+    assert_string_equal(row, "old ?");
+    free(row);
+}
+
 static void test_migrate_carries_every_byte_and_null_across(void **state)
 {
     fixture *f = *state;
@@ -490,6 +553,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_plain_crawl_and_workers_keep_each_other_out, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_host_leases_work_the_same_on_sqlite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_that_is_not_utf8_is_stored_made_valid, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_migrate_carries_every_byte_and_null_across, setup,
                                         teardown),
     };

@@ -126,6 +126,27 @@ static void json_string_escapes_and_replaces_invalid_utf8(void **state)
     cs_buf_free(&b);
 }
 
+static void utf8_valid_is_what_utf8_dup_keeps(void **state)
+{
+    static const char *const texts[] = {"",
+                                        "plain",
+                                        "caf\xc3\xa9",
+                                        "\xf0\x9f\x98\x80 end",
+                                        "caf\xe9",
+                                        "\xc3",
+                                        "\xed\xa0\x80",
+                                        "a\x80"
+                                        "b"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char *dup = cs_utf8_dup(texts[i], strlen(texts[i]));
+        assert_int_equal(cs_utf8_valid(texts[i], strlen(texts[i])), strcmp(dup, texts[i]) == 0);
+        free(dup);
+    }
+    assert_int_equal(cs_utf8_valid("a\0b", 3), 0); /* a NUL is not kept either */
+    assert_int_equal(cs_utf8_valid("caf\xc3\xa9", 5), 1);
+    assert_int_equal(cs_utf8_valid("caf\xe9", 4), 0);
+}
+
 static void utf8_sequence_accepts_only_shortest_forms(void **state)
 {
     assert_int_equal(cs_utf8_sequence((const unsigned char *)"a", 1), 1);
@@ -148,6 +169,7 @@ int main(void)
         cmocka_unit_test(base64_matches_the_rfc_4648_vectors),
         cmocka_unit_test(html_text_escapes_markup_and_replaces_invalid_utf8),
         cmocka_unit_test(json_string_escapes_and_replaces_invalid_utf8),
+        cmocka_unit_test(utf8_valid_is_what_utf8_dup_keeps),
         cmocka_unit_test(utf8_sequence_accepts_only_shortest_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
