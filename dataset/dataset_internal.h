@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
+#include <string.h>
 
 /* Exactly one of db and pg is set: the backend that holds this catalog. */
 struct catalog {
@@ -166,7 +167,14 @@ int catalog_exec(catalog *cat, const char *sql, cs_error *err);
  * each byte that starts no valid sequence as '?' (cs_utf8_dup), left in *copy
  * for the caller to free; NULL when out of memory. Both backends bind through it.
  */
-const char *catalog_text_utf8(const char *s, char **copy);
+static inline const char *catalog_text_utf8(const char *s, char **copy)
+{
+    size_t len = strlen(s);
+    *copy = NULL;
+    if (cs_utf8_valid(s, len)) return s;
+    *copy = cs_utf8_dup(s, len);
+    return *copy;
+}
 
 /* Runs one statement that returns no rows (INSERT, UPDATE, DELETE). */
 int catalog_run(catalog *cat, const char *what, const char *sql, const catalog_value *args,

@@ -57,15 +57,6 @@ int catalog_exec(catalog *cat, const char *sql, cs_error *err)
     return cat->pg ? catalog_pg_exec(cat, sql, err) : catalog_sqlite_exec(cat, sql, err);
 }
 
-const char *catalog_text_utf8(const char *s, char **copy)
-{
-    size_t len = strlen(s);
-    *copy = NULL;
-    if (cs_utf8_valid(s, len)) return s;
-    *copy = cs_utf8_dup(s, len);
-    return *copy;
-}
-
 int64_t catalog_changes(catalog *cat)
 {
     return cat->pg ? cat->pg_changes : (int64_t)sqlite3_changes(cat->db);
