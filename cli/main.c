@@ -9,7 +9,6 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "dataset/catalog.h"
-#include "generator/generator.h"
 
 #include <malloc.h>
 #include <string.h>
@@ -82,7 +81,6 @@ static void tune_allocator(void)
 int main(int argc, char **argv)
 {
     tune_allocator();
-    gan_blas_quiet();
     cli_context ctx = {.catalog_path = CLI_DEFAULT_CATALOG, .stderr_is_tty = isatty(2)};
     cli_args args = cli_args_start("", argc, argv, global_options, CS_ARRAY_LEN(global_options), 1);
     int kind;

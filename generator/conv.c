@@ -30,7 +30,6 @@
  */
 #include "generator/generator_internal.h"
 
-#include <cblas.h>
 #include <string.h>
 
 /* Columns of one chunk: 128 Ki floats = 512 KiB, half of a Zen 4 or recent
@@ -216,8 +215,8 @@ static void conv_forward_piece(void *ctx, int piece, int pieces)
         int nb = CS_MIN(chunk, hi - b0);
         float *cols = j->scratch + (size_t)b0 * pixels;
         gen_im2col(&p, j->x, b0, nb, cols, (size_t)ncols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->out_c, nb * pixels, kdim, 1.0f,
-                    j->weight, kdim, cols, ncols, 0.0f, j->out + (size_t)b0 * pixels, ncols);
+        gen_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->out_c, nb * pixels, kdim, 1.0f,
+                  j->weight, kdim, cols, ncols, 0.0f, j->out + (size_t)b0 * pixels, ncols);
     }
 }
 
@@ -248,17 +247,17 @@ static void conv_backward_piece(void *ctx, int piece, int pieces)
         size_t n_w = (size_t)cv->out_c * kdim;
         float *dweight = gen_workers_grad(j->pool, piece, j->dweight, n_w);
         if (hi > lo)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cv->out_c, kdim,
-                        (hi - lo) * pixels, 1.0f, j->dout + (size_t)lo * pixels, ncols,
-                        j->col + (size_t)lo * pixels, ncols, 1.0f, dweight, kdim);
+            gen_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cv->out_c, kdim, (hi - lo) * pixels,
+                      1.0f, j->dout + (size_t)lo * pixels, ncols, j->col + (size_t)lo * pixels,
+                      ncols, 1.0f, dweight, kdim);
     }
     if (j->dx == NULL) return;
     /* This piece's part of the scratch: the columns its own images would take. */
     float *dcol = j->scratch + (size_t)lo * kdim * pixels;
     for (int b0 = lo; b0 < hi; b0 += chunk) {
         int nb = CS_MIN(chunk, hi - b0);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, nb * pixels, cv->out_c, 1.0f,
-                    j->weight, kdim, j->dout + (size_t)b0 * pixels, ncols, 0.0f, dcol, nb * pixels);
+        gen_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, nb * pixels, cv->out_c, 1.0f,
+                  j->weight, kdim, j->dout + (size_t)b0 * pixels, ncols, 0.0f, dcol, nb * pixels);
         gen_col2im(&p, dcol, (size_t)nb * pixels, b0, nb, j->dx);
     }
 }

@@ -13,8 +13,6 @@
  */
 #include "generator/generator_internal.h"
 
-#include <cblas.h>
-
 /* One transposed convolution call, as the workers see it. */
 typedef struct convt_job {
     gen_workers *pool;
@@ -36,8 +34,8 @@ static void convt_forward_piece(void *ctx, int piece, int pieces)
     float *col = j->scratch + (size_t)lo * kdim * pixels; /* this piece's part */
     for (int b0 = lo; b0 < hi; b0 += chunk) {
         int nb = CS_MIN(chunk, hi - b0);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, nb * pixels, cv->in_c, 1.0f,
-                    j->weight, kdim, j->x + (size_t)b0 * pixels, ncols, 0.0f, col, nb * pixels);
+        gen_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kdim, nb * pixels, cv->in_c, 1.0f,
+                  j->weight, kdim, j->x + (size_t)b0 * pixels, ncols, 0.0f, col, nb * pixels);
         gen_col2im(&p, col, (size_t)nb * pixels, b0, nb, j->out);
     }
 }
@@ -73,11 +71,11 @@ static void convt_backward_piece(void *ctx, int piece, int pieces)
         int nb = CS_MIN(chunk, hi - b0), n = nb * pixels;
         gen_im2col(&p, j->dout, b0, nb, dcol, (size_t)n);
         if (dweight != NULL)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cv->in_c, kdim, n, 1.0f,
-                        j->x + (size_t)b0 * pixels, ncols, dcol, n, 1.0f, dweight, kdim);
+            gen_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cv->in_c, kdim, n, 1.0f,
+                      j->x + (size_t)b0 * pixels, ncols, dcol, n, 1.0f, dweight, kdim);
         if (j->dx != NULL)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->in_c, n, kdim, 1.0f,
-                        j->weight, kdim, dcol, n, 0.0f, j->dx + (size_t)b0 * pixels, ncols);
+            gen_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->in_c, n, kdim, 1.0f, j->weight,
+                      kdim, dcol, n, 0.0f, j->dx + (size_t)b0 * pixels, ncols);
     }
 }
 

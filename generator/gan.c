@@ -38,7 +38,6 @@
  */
 #include "generator/generator_internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +149,7 @@ int gen_gan_layers(int image_size)
 int gen_gan_build(gan *g, const gan_config *cfg, cs_error *err)
 {
     int rc = gan_config_check(cfg, err);
+    if (rc == CS_OK) rc = gen_blas_open(err);
     if (rc != CS_OK) return rc;
     memset(g, 0, sizeof *g);
     g->cfg = *cfg;
@@ -269,19 +269,7 @@ int gen_gan_build(gan *g, const gan_config *cfg, cs_error *err)
         const gen_conv *cv = &g->g_conv[l];
         largest_w = CS_MAX(largest_w, (size_t)cv->in_c * cv->out_c * cv->k * cv->k);
     }
-    /* Our workers are the only parallelism: OpenBLAS runs each GEMM on the
-     * thread that calls it. */
-    openblas_set_num_threads(1);
     return gen_workers_new(cfg->threads, largest_w, &g->workers, err);
-}
-
-/* Exported by OpenBLAS's pthread build (its fork handler); cblas.h leaves it out. */
-int blas_thread_shutdown_(void);
-
-void gan_blas_quiet(void)
-{
-    openblas_set_num_threads(1); /* never starts the pool again */
-    blas_thread_shutdown_();
 }
 
 static void init_weights(gan *g)

@@ -79,17 +79,6 @@ typedef struct gan_config {
  * pieces, so more than 8 threads never help). */
 void gan_config_default(gan_config *cfg);
 
-/*
- * Stops OpenBLAS's own thread pool for the rest of the process. The gan never
- * uses it (its workers call OpenBLAS one GEMM per thread), but Debian's
- * OpenBLAS starts it when the library loads, whatever the program will do,
- * and each of its threads spins on sched_yield for about 2^28 cycles before
- * it sleeps: 15% of the CPU of a 0.7 s crawl went there. Call once, at
- * process start, before any other thread runs. (Linking the single-threaded
- * OpenBLAS instead was tried: Debian builds it without locking, and two
- * workers' concurrent GEMMs then gave different results from run to run.)
- */
-void gan_blas_quiet(void);
 /* CS_OK if cfg describes a network this build can make; otherwise CS_EINVAL
  * with the offending field named in err. */
 int gan_config_check(const gan_config *cfg, cs_error *err);

@@ -17,7 +17,21 @@
 
 #include "generator/generator.h"
 
+#include <cblas.h> /* the types and enums; the functions come through blas.c */
 #include <stdbool.h>
+
+/* --- blas.c: OpenBLAS, loaded on first use -------------------------------- */
+
+/* Loads OpenBLAS once (CS_EUNSUPPORTED naming why it cannot be); before gen_sgemm. */
+int gen_blas_open(cs_error *err);
+/* cblas_sgemm and cblas_sgemv. Entry points call gen_blas_open first, for an error
+ * they can report; otherwise the first call loads OpenBLAS or aborts saying why. */
+void gen_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint m,
+               blasint n, blasint k, float alpha, const float *a, blasint lda, const float *b,
+               blasint ldb, float beta, float *c, blasint ldc);
+void gen_sgemv(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE t, blasint m, blasint n, float alpha,
+               const float *a, blasint lda, const float *x, blasint incx, float beta, float *y,
+               blasint incy);
 
 /* --- rng.c: xoshiro256** seeded through splitmix64 ---------------------- */
 

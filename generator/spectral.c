@@ -10,7 +10,6 @@
  */
 #include "generator/generator_internal.h"
 
-#include <cblas.h>
 #include <math.h>
 
 static void normalize(float *x, int n)
@@ -27,8 +26,7 @@ static void normalize(float *x, int n)
 void gen_spectral_forward(gen_spectral *sn, const float *weight)
 {
     int rows = sn->rows, cols = sn->cols;
-    cblas_sgemv(CblasRowMajor, CblasTrans, rows, cols, 1.0f, weight, cols, sn->u, 1, 0.0f, sn->v,
-                1);
+    gen_sgemv(CblasRowMajor, CblasTrans, rows, cols, 1.0f, weight, cols, sn->u, 1, 0.0f, sn->v, 1);
     normalize(sn->v, cols);
     /* u = normalize(W v); sigma = u . (W v), with W v kept from the first pass. */
     double sq = 0.0;

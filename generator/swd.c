@@ -20,7 +20,6 @@
  */
 #include "generator/generator_internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,10 +218,10 @@ static int sliced_wasserstein(const float *a, const float *b, size_t rows, int d
                 v[j] *= inv;
         }
         /* proj[d][r] = dirs[d] . desc[r] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, SWD_DIRECTION_BLOCK, (int)rows, dim,
-                    1.0f, dirs, dim, a, dim, 0.0f, proj_a, (int)rows);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, SWD_DIRECTION_BLOCK, (int)rows, dim,
-                    1.0f, dirs, dim, b, dim, 0.0f, proj_b, (int)rows);
+        gen_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, SWD_DIRECTION_BLOCK, (int)rows, dim,
+                  1.0f, dirs, dim, a, dim, 0.0f, proj_a, (int)rows);
+        gen_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, SWD_DIRECTION_BLOCK, (int)rows, dim,
+                  1.0f, dirs, dim, b, dim, 0.0f, proj_b, (int)rows);
         for (int d = 0; d < SWD_DIRECTION_BLOCK; d++) {
             float *pa = proj_a + (size_t)d * rows, *pb = proj_b + (size_t)d * rows;
             radix_sort(pa, rows, keys, tmp);
@@ -253,6 +252,7 @@ int gan_swd(const float *images_a, const float *images_b, int n, int channels, i
                             "swd: need 1..%d images per set, 1..4 channels and a power-of-two "
                             "size >= %d (got %d, %d, %d)",
                             SWD_MAX_IMAGES, SWD_MIN_RESOLUTION, n, channels, size);
+    if (gen_blas_open(err) != CS_OK) return CS_EUNSUPPORTED;
     int levels = 0;
     for (int res = size; res >= SWD_MIN_RESOLUTION && levels < GAN_SWD_MAX_LEVELS; res /= 2)
         out->resolution[levels++] = res;

@@ -9,6 +9,7 @@
 # that the signature holds (jq edits the verdict, python rewrites the manifest's
 # entry for metadata.jsonl, `openssl pkeyutl -sign -rawin` signs it; verify
 # accepts that folder, train refuses it).
+# OpenBLAS is loaded by train, not by a command that multiplies no matrix (status).
 # A good export trains a few steps (batch 4): --info shows the manifest's
 # SHA-256 and signer key in the checkpoint and the licences in its metadata;
 # MODEL.md names the licences and obligations; the grid PNG decodes (clearset
@@ -180,4 +181,14 @@ jq -e '.interrupted == true and .step > 0 and .step < 1000000' int.json >/dev/nu
 "$CLEARSET_BIN" train --info int.ckpt >int_info.json
 [ "$(jq .step int_info.json)" = "$(jq .step int.json)" ] || { cat int_info.json int.json; exit 1; }
 [ -s int.ckpt.md ] || { echo "no model card after SIGINT"; exit 1; }
+# OpenBLAS is loaded by what multiplies matrices only (generator/blas.c): every other
+# command starts without its constructor and thread pool
+LD_DEBUG=files "$CLEARSET_BIN" --catalog "$PWD/none.db" status > /dev/null 2> ld_status.txt || true
+if grep -q "file=.*libopenblas" ld_status.txt; then echo "status loaded OpenBLAS"; exit 1; fi
+grep -q "file=.*libcurl" ld_status.txt || { echo "LD_DEBUG=files lists no library"; exit 1; }
+mkdir ld
+LD_DEBUG=files train --dataset ds --out ld/model --steps 1 --trusted-keys trusted.txt \
+  > /dev/null 2> ld_train.txt
+grep -q "file=.*libopenblas.*dynamically loaded" ld_train.txt ||
+  { echo "train did not load OpenBLAS"; grep -i blas ld_train.txt | head; exit 1; }
 echo "it_train: ok"
