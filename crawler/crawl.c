@@ -776,11 +776,12 @@ void crawl_record_response(crawl_ctx *ctx, crawl_job *job, const crawler_respons
                            int64_t now)
 {
     if (ctx->failed) return;
-    if (job->url_id == 0)
+    if (job->url_id == 0) {
         crawl_record_policy(ctx, job, resp, now);
-    else
+        crawl_save_politeness(ctx, job->host);
+    } else {
         crawl_record_url(ctx, job, resp, now);
-    if (job->url_id == 0) crawl_save_politeness(ctx, job->host);
+    }
     if (job->via) crawl_save_politeness(ctx, job->via);
 }
 

@@ -533,7 +533,6 @@ int crawler_fetcher_add(crawler_fetcher *f, const char *url, crawler_kind kind, 
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
-    t->resp.started_at_ms = cs_now_ms();
     list_append(&f->staged, &f->staged_tail, t); /* leaves at the next send or run */
     f->active++;
     return CS_OK;

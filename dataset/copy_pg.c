@@ -86,14 +86,10 @@ static int put_text(cs_buf *b, const char *text)
 
 static int put_blob(cs_buf *b, const unsigned char *bytes, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    if (cs_buf_append(b, "\\\\x", 3) != CS_OK) return CS_ENOMEM;
-    char pair[2];
-    for (size_t i = 0; i < len; i++) {
-        pair[0] = hex[bytes[i] >> 4];
-        pair[1] = hex[bytes[i] & 15];
-        if (cs_buf_append(b, pair, 2) != CS_OK) return CS_ENOMEM;
-    }
+    if (cs_buf_append(b, "\\\\x", 3) != CS_OK || cs_buf_reserve(b, 2 * len) != CS_OK)
+        return CS_ENOMEM;
+    cs_hex_encode(bytes, len, (char *)b->data + b->len); /* its NUL in the room reserve keeps */
+    b->len += 2 * len;
     return CS_OK;
 }
 

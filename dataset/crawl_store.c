@@ -20,22 +20,18 @@ int catalog_record_fetch(catalog *cat, const catalog_fetch_record *rec, int64_t 
                          cs_error *err)
 {
     int64_t id = 0;
-    int rc =
-        catalog_insert_id(/* no RETURNING on SQLite: catalog_insert_id says why */
-                          cat, "recording a fetch",
-                          "INSERT INTO fetches (url_id, started_at, elapsed_ms, http_status, "
-                          "final_url, redirects, "
-                          "content_type, body_bytes, headers, error_code, error) VALUES "
-                          "(?,?,?,?,?,?,?,?,?,?,?)",
-                          CATALOG_ARGS(catalog_int(rec->url_id), catalog_int(rec->started_at),
-                                       catalog_int(rec->elapsed_ms),
-                                       catalog_positive_or_null(rec->http_status),
-                                       catalog_text(rec->final_url), catalog_int(rec->redirects),
-                                       catalog_text(rec->content_type),
-                                       catalog_int_or_null(rec->body_bytes),
-                                       catalog_text(rec->headers_json),
-                                       catalog_text(rec->error_code), catalog_text(rec->error)),
-                          &id, err);
+    /* no RETURNING on SQLite: catalog_insert_id says why */
+    int rc = catalog_insert_id(
+        cat, "recording a fetch",
+        "INSERT INTO fetches (url_id, started_at, elapsed_ms, http_status, final_url, redirects, "
+        "content_type, body_bytes, headers, error_code, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        CATALOG_ARGS(catalog_int(rec->url_id), catalog_int(rec->started_at),
+                     catalog_int(rec->elapsed_ms), catalog_positive_or_null(rec->http_status),
+                     catalog_text(rec->final_url), catalog_int(rec->redirects),
+                     catalog_text(rec->content_type), catalog_int_or_null(rec->body_bytes),
+                     catalog_text(rec->headers_json), catalog_text(rec->error_code),
+                     catalog_text(rec->error)),
+        &id, err);
     if (rc == CS_ENOTFOUND)
         rc = cs_error_set(err, CS_EDB, "catalog %s: recording a fetch: no row id came back",
                           cat->path);

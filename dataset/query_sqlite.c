@@ -30,7 +30,7 @@ struct catalog_sqlite_stmt {
     int busy; /* a cursor holds it */
 };
 
-/* Takes the free kept statement for sql for cur; 0 when there is none. */
+/* The kept statement for sql, by the caller's pointer first; NULL when none is kept. */
 static struct catalog_sqlite_stmt *find_kept(catalog *cat, const char *sql)
 {
     for (size_t i = 0; i < CATALOG_SQLITE_KEPT; i++)
@@ -41,6 +41,7 @@ static struct catalog_sqlite_stmt *find_kept(catalog *cat, const char *sql)
     return NULL;
 }
 
+/* Takes the free kept statement for sql for cur; 0 when there is none. */
 static int take_kept(catalog *cat, const char *sql, catalog_cursor *cur)
 {
     struct catalog_sqlite_stmt *e = cat->stmts ? find_kept(cat, sql) : NULL;

@@ -302,9 +302,9 @@ static int parse_response(json_t *obj, const char *where, const demo_scenario *s
                                 where);
         int latin1 = 0;
         if ((rc = get_bool(obj, "raw_latin1", &latin1, where, err))) return rc;
-        rc = latin1 ? raw_latin1_bytes(r, raw, where, err) : CS_OK;
-        if (rc != CS_OK) return rc;
-        if (!latin1) {
+        if (latin1) {
+            if ((rc = raw_latin1_bytes(r, raw, where, err))) return rc;
+        } else {
             r->raw_len = json_string_length(raw);
             r->raw = malloc(r->raw_len);
             if (r->raw == NULL) return cs_error_set(err, CS_ENOMEM, "scenario: out of memory");
